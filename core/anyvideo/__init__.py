@@ -1,0 +1,97 @@
+"""anyvideo: one Python API over real-time video platforms.
+
+    import anyvideo
+    video = anyvideo.connect()            # ANYVIDEO_BACKEND, else the embedded "local"
+    room = video.rooms.create("standup")
+    token = video.tokens.create(room, "ann")
+"""
+
+from anyvideo.backend import Backend, Feature
+from anyvideo.client import Video, connect
+from anyvideo.errors import (
+    AnyVideoError,
+    AuthenticationError,
+    BackendNotFound,
+    ConfigurationError,
+    Conflict,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    ProviderError,
+    RateLimited,
+    UnsupportedFeature,
+    WebhookVerificationError,
+)
+from anyvideo.hookspecs import hookimpl
+from anyvideo.models import (
+    AccessToken,
+    Composition,
+    CompositionOutput,
+    CompositionStatus,
+    Event,
+    EventType,
+    Layout,
+    LayoutKind,
+    MediaFile,
+    Participant,
+    ParticipantStatus,
+    Recording,
+    RecordingMode,
+    RecordingStatus,
+    Region,
+    Resolution,
+    Role,
+    Room,
+    RoomStatus,
+    RtmpTarget,
+    Stream,
+    StreamKind,
+    VideoSource,
+)
+from anyvideo.plugins import Plugins
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AccessToken",
+    "AnyVideoError",
+    "AuthenticationError",
+    "Backend",
+    "BackendNotFound",
+    "Composition",
+    "CompositionOutput",
+    "CompositionStatus",
+    "ConfigurationError",
+    "Conflict",
+    "Event",
+    "EventType",
+    "Feature",
+    "Forbidden",
+    "InvalidRequest",
+    "Layout",
+    "LayoutKind",
+    "MediaFile",
+    "NotFound",
+    "Participant",
+    "ParticipantStatus",
+    "Plugins",
+    "ProviderError",
+    "RateLimited",
+    "Recording",
+    "RecordingMode",
+    "RecordingStatus",
+    "Region",
+    "Resolution",
+    "Role",
+    "Room",
+    "RoomStatus",
+    "RtmpTarget",
+    "Stream",
+    "StreamKind",
+    "UnsupportedFeature",
+    "Video",
+    "VideoSource",
+    "WebhookVerificationError",
+    "connect",
+    "hookimpl",
+]

@@ -1,0 +1,253 @@
+"""The operation contract every provider implements, and its capabilities.
+
+A backend is a :class:`Backend` subclass handed to anyvideo by a plugin's
+``anyvideo_register_backends`` hook. Its methods take provider-native ids and
+validated specs (see :mod:`anyvideo.specs`) and return core models; they are
+called by the :class:`~anyvideo.client.Video` facade only after the input has
+been validated and the needed :class:`Feature` checked.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Iterator, Mapping
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+from anyvideo.errors import ConfigurationError, UnsupportedFeature
+from anyvideo.models import (
+    AccessToken,
+    Composition,
+    CompositionStatus,
+    Event,
+    LayoutKind,
+    Participant,
+    ParticipantStatus,
+    Recording,
+    RecordingStatus,
+    Room,
+    RoomStatus,
+    Stream,
+)
+from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
+
+if TYPE_CHECKING:
+    from anyvideo.sim.browser import Browser
+
+__all__ = ["Backend", "EventSink", "Feature", "FEATURE_DESCRIPTIONS"]
+
+#: Where a backend hands the events it observes; the facade dispatches them.
+EventSink = Callable[[Event], None]
+
+
+class Feature(StrEnum):
+    """Something a backend may or may not be able to do."""
+
+    RECORDING = "recording"
+    INDIVIDUAL_RECORDING = "individual_recording"
+    POST_HOC_COMPOSITION = "post_hoc_composition"
+    LIVE_STREAMING = "live_streaming"
+    SIGNALS = "signals"
+    MUTE = "mute"
+    TOKEN_ROLES = "token_roles"
+    TOKEN_DATA = "token_data"
+    MAX_PARTICIPANTS = "max_participants"
+    RECORDING_RULES = "recording_rules"
+    SUBSCRIBE_RULES = "subscribe_rules"
+    COMPOSITION_HOOKS = "composition_hooks"
+    SIP_DIAL = "sip_dial"
+    DTMF = "dtmf"
+    CAPTIONS = "captions"
+    RENDER = "render"
+    E2EE = "e2ee"
+    EXTERNAL_STORAGE = "external_storage"
+
+
+#: One line per feature, for ``anyvideo backends`` and the capability matrix.
+FEATURE_DESCRIPTIONS: Mapping[Feature, str] = {
+    Feature.RECORDING: "record a room into one composed file",
+    Feature.INDIVIDUAL_RECORDING: "record each stream into its own file",
+    Feature.POST_HOC_COMPOSITION: "render a file composition from recorded streams",
+    Feature.LIVE_STREAMING: "broadcast a room live to HLS or RTMP",
+    Feature.SIGNALS: "send messages to clients from the server",
+    Feature.MUTE: "mute a participant's audio from the server",
+    Feature.TOKEN_ROLES: "client tokens with roles other than publisher",
+    Feature.TOKEN_DATA: "client tokens carrying application data",
+    Feature.MAX_PARTICIPANTS: "cap the number of participants in a room",
+    Feature.RECORDING_RULES: "choose which tracks are recorded",
+    Feature.SUBSCRIBE_RULES: "choose which tracks a participant receives",
+    Feature.COMPOSITION_HOOKS: "compose automatically when a room ends",
+    Feature.SIP_DIAL: "dial a SIP endpoint into a room",
+    Feature.DTMF: "play DTMF digits into a room",
+    Feature.CAPTIONS: "live captions",
+    Feature.RENDER: "render a web page into a room as a stream",
+    Feature.E2EE: "end-to-end encrypted media",
+    Feature.EXTERNAL_STORAGE: "store recordings in the customer's own bucket",
+}
+
+#: Either feature makes the composition listing operations available.
+COMPOSITION_FEATURES = frozenset({Feature.POST_HOC_COMPOSITION, Feature.LIVE_STREAMING})
+
+
+class Backend(abc.ABC):
+    """Base class of every provider backend.
+
+    Subclasses set the class attributes, implement the abstract methods, and
+    override the optional ones that match the features they declare. An
+    optional method left alone raises :class:`UnsupportedFeature`, so a
+    feature is either implemented or honestly absent.
+    """
+
+    #: The name users select the backend by (``ANYVIDEO_BACKEND``).
+    name: ClassVar[str]
+    #: What this backend can do beyond the core operations.
+    features: ClassVar[frozenset[Feature]] = frozenset()
+    #: Why a feature is missing and what to use instead, for error messages.
+    feature_hints: ClassVar[Mapping[Feature, str]] = {}
+    #: Output sizes accepted for recordings and compositions (``None``: any).
+    resolutions: ClassVar[frozenset[str] | None] = None
+    #: Layout kinds the provider can render.
+    layouts: ClassVar[frozenset[LayoutKind]] = frozenset(LayoutKind)
+    #: Longest client-token lifetime, in seconds.
+    max_token_ttl: ClassVar[float] = 30 * 24 * 3600.0
+
+    _sink: EventSink | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], environ: Mapping[str, str]) -> Self:
+        """Build the backend from keyword settings and the environment.
+
+        The default accepts no settings; backends with settings override it
+        and raise :class:`ConfigurationError` naming what is missing or unknown.
+        """
+        if settings:
+            raise ConfigurationError(f"the {cls.name} backend takes no settings, got: {', '.join(sorted(settings))}")
+        return cls()
+
+    def attach(self, sink: EventSink) -> None:
+        """Send the events this backend observes to ``sink`` (the facade's dispatcher)."""
+        self._sink = sink
+
+    def emit(self, event: Event) -> None:
+        """Hand an observed event to the attached facade; without one, nobody is listening."""
+        if self._sink is not None:
+            self._sink(event)
+
+    @property
+    def native(self) -> Any:
+        """The provider client this backend drives, for what anyvideo does not cover."""
+        return None
+
+    def browser(self) -> Browser:
+        """A handle that plays client devices (join, publish, leave) against this backend.
+
+        Only a simulated platform can offer one; a real provider is joined from
+        its own client SDKs.
+        """
+        raise ConfigurationError(
+            f"the {self.name} backend talks to a real platform; participants join from its client SDKs"
+        )
+
+    def close(self) -> None:
+        """Release connections and files. The backend is unusable afterwards."""
+
+    def _unsupported(self, feature: Feature) -> UnsupportedFeature:
+        return UnsupportedFeature(feature, self.name, self.feature_hints.get(feature))
+
+    # --- rooms --------------------------------------------------------------
+
+    @abc.abstractmethod
+    def create_room(self, spec: RoomSpec) -> Room: ...
+
+    @abc.abstractmethod
+    def get_room(self, room_id: str) -> Room: ...
+
+    @abc.abstractmethod
+    def find_room(self, name: str) -> Room:
+        """The room with this unique name: the open one, else the newest."""
+
+    @abc.abstractmethod
+    def list_rooms(self, *, status: RoomStatus | None = None, name: str | None = None) -> Iterator[Room]: ...
+
+    @abc.abstractmethod
+    def end_room(self, room_id: str) -> Room:
+        """End the room: disconnect everyone and refuse new participants."""
+
+    # --- participants and streams ------------------------------------------
+
+    @abc.abstractmethod
+    def list_participants(
+        self, room_id: str, *, status: ParticipantStatus | None = None
+    ) -> Iterator[Participant]: ...
+
+    @abc.abstractmethod
+    def get_participant(self, room_id: str, participant_id: str) -> Participant: ...
+
+    @abc.abstractmethod
+    def disconnect_participant(self, room_id: str, participant_id: str) -> None: ...
+
+    @abc.abstractmethod
+    def list_streams(self, room_id: str) -> Iterator[Stream]:
+        """The streams published in the room now."""
+
+    @abc.abstractmethod
+    def get_stream(self, room_id: str, stream_id: str) -> Stream: ...
+
+    def mute_stream(self, room_id: str, stream_id: str) -> Stream:
+        raise self._unsupported(Feature.MUTE)
+
+    def mute_all(self, room_id: str, *, except_stream_ids: tuple[str, ...] = ()) -> None:
+        raise self._unsupported(Feature.MUTE)
+
+    # --- tokens and signals -------------------------------------------------
+
+    @abc.abstractmethod
+    def create_token(self, room_id: str, spec: TokenSpec) -> AccessToken: ...
+
+    def send_signal(self, room_id: str, spec: SignalSpec) -> None:
+        raise self._unsupported(Feature.SIGNALS)
+
+    # --- recordings ---------------------------------------------------------
+
+    def start_recording(self, room_id: str, spec: RecordingSpec) -> Recording:
+        raise self._unsupported(Feature.RECORDING)
+
+    def stop_recording(self, recording_id: str) -> Recording:
+        raise self._unsupported(Feature.RECORDING)
+
+    def get_recording(self, recording_id: str) -> Recording:
+        raise self._unsupported(Feature.RECORDING)
+
+    def list_recordings(
+        self, *, room_id: str | None = None, status: RecordingStatus | None = None
+    ) -> Iterator[Recording]:
+        raise self._unsupported(Feature.RECORDING)
+
+    def delete_recording(self, recording_id: str) -> None:
+        raise self._unsupported(Feature.RECORDING)
+
+    def download_recording(self, recording_id: str, file_name: str) -> Iterator[bytes]:
+        """The bytes of one of the recording's files, in chunks."""
+        raise self._unsupported(Feature.RECORDING)
+
+    # --- compositions -------------------------------------------------------
+
+    def start_composition(self, room_id: str, spec: CompositionSpec) -> Composition:
+        raise self._unsupported(Feature.POST_HOC_COMPOSITION)
+
+    def stop_composition(self, composition_id: str) -> Composition:
+        raise self._unsupported(Feature.LIVE_STREAMING)
+
+    def get_composition(self, composition_id: str) -> Composition:
+        raise self._unsupported(Feature.POST_HOC_COMPOSITION)
+
+    def list_compositions(
+        self, *, room_id: str | None = None, status: CompositionStatus | None = None
+    ) -> Iterator[Composition]:
+        raise self._unsupported(Feature.POST_HOC_COMPOSITION)
+
+    def delete_composition(self, composition_id: str) -> None:
+        raise self._unsupported(Feature.POST_HOC_COMPOSITION)
+
+    def download_composition(self, composition_id: str, file_name: str) -> Iterator[bytes]:
+        raise self._unsupported(Feature.POST_HOC_COMPOSITION)

@@ -1,0 +1,469 @@
+"""The facade applications use: ``anyvideo.connect()`` → :class:`Video`.
+
+Every method validates its input and checks the backend's features before
+the backend is called, so bad input and unsupported requests fail here, with
+nothing sent to a provider.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from anyvideo.backend import COMPOSITION_FEATURES, Backend, Feature
+from anyvideo.config import select_backend
+from anyvideo.errors import InvalidRequest, ProviderError, UnsupportedFeature
+from anyvideo.models import (
+    AccessToken,
+    Composition,
+    CompositionOutput,
+    CompositionStatus,
+    Event,
+    Layout,
+    MediaFile,
+    Participant,
+    ParticipantStatus,
+    Recording,
+    RecordingMode,
+    RecordingStatus,
+    Resolution,
+    Role,
+    Room,
+    RoomStatus,
+    RtmpTarget,
+    Stream,
+    split_ref,
+)
+from anyvideo.plugins import Plugins
+from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
+
+__all__ = ["Video", "connect"]
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def provider(self) -> str: ...
+
+
+#: An object given by model, by native id, or by ref (``"local:rm_…"``).
+ObjectRef = str | _HasId
+
+
+def connect(
+    backend: str | None = None,
+    *,
+    plugins: Plugins | None = None,
+    environ: Mapping[str, str] | None = None,
+    **settings: Any,
+) -> Video:
+    """Connect to a video backend.
+
+    ``backend`` names it (default: ``ANYVIDEO_BACKEND``, else ``local``);
+    ``settings`` are passed to the backend, which reads the rest of its
+    configuration from ``environ`` (default: the process environment).
+    """
+    environ = dict(os.environ if environ is None else environ)
+    plugins = plugins or Plugins(environ=environ)
+    name = select_backend(backend, environ)
+    return Video(plugins.backend(name).from_settings(settings, environ), plugins)
+
+
+class Video:
+    """One connection to one backend, with the operations grouped by object:
+    ``rooms``, ``participants``, ``streams``, ``tokens``, ``recordings``,
+    ``compositions``, ``signals``.
+    """
+
+    def __init__(self, backend: Backend, plugins: Plugins | None = None) -> None:
+        self.backend = backend
+        self.plugins = plugins or Plugins()
+        backend.attach(self.dispatch)
+        self.rooms = Rooms(self)
+        self.participants = Participants(self)
+        self.streams = Streams(self)
+        self.tokens = Tokens(self)
+        self.recordings = Recordings(self)
+        self.compositions = Compositions(self)
+        self.signals = Signals(self)
+
+    def __repr__(self) -> str:
+        return f"Video(backend={self.backend_name!r})"
+
+    def __enter__(self) -> Video:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the backend's connections and files."""
+        self.backend.close()
+
+    @property
+    def backend_name(self) -> str:
+        return self.backend.name
+
+    @property
+    def native(self) -> Any:
+        """The backend's provider client, for what anyvideo does not cover."""
+        return self.backend.native
+
+    @property
+    def features(self) -> frozenset[Feature]:
+        return self.backend.features
+
+    def supports(self, feature: Feature) -> bool:
+        """Whether the backend can do ``feature``; ask before calling, or catch UnsupportedFeature."""
+        return feature in self.backend.features
+
+    def require(self, *features: Feature) -> None:
+        """Raise :class:`UnsupportedFeature` unless the backend has one of ``features``."""
+        if any(f in self.backend.features for f in features):
+            return
+        feature = features[0]
+        hint = self.backend.feature_hints.get(feature)
+        able = [name for name, cls in self.plugins.backends().items() if feature in cls.features]
+        elsewhere = f"backends installed here that can: {', '.join(able)}" if able else ""
+        raise UnsupportedFeature(feature, self.backend_name, "; ".join(p for p in (hint, elsewhere) if p) or None)
+
+    def dispatch(self, event: Event) -> None:
+        """Hand ``event`` to every ``anyvideo_event`` hook implementation."""
+        self.plugins.manager.hook.anyvideo_event(event=event, video=self)
+
+    def _id(self, value: ObjectRef, field: str) -> str:
+        """The native id in ``value``: a model, a ref or a bare id."""
+        if isinstance(value, str):
+            provider, object_id = split_ref(value)
+            if provider is None or provider not in self.plugins.backends():
+                object_id = value
+        elif hasattr(value, "id") and hasattr(value, "provider"):
+            provider, object_id = value.provider, value.id
+        else:
+            raise InvalidRequest(field, f"expected an id, a ref or a model object, got {type(value).__name__}")
+        if provider is not None and provider in self.plugins.backends() and provider != self.backend_name:
+            raise InvalidRequest(
+                field, f"{object_id!r} belongs to the {provider} backend; this Video uses {self.backend_name}"
+            )
+        if not object_id:
+            raise InvalidRequest(field, "must not be empty")
+        return object_id
+
+    def _check_output(self, layout: Layout | None, resolution: Resolution | None) -> None:
+        if layout is not None and layout.kind not in self.backend.layouts:
+            raise InvalidRequest("layout", f"{self.backend_name} cannot render a {layout.kind} layout")
+        allowed = self.backend.resolutions
+        if resolution is not None and allowed is not None and str(resolution) not in allowed:
+            raise InvalidRequest(
+                "resolution", f"{self.backend_name} does not offer {resolution}; it offers {', '.join(sorted(allowed))}"
+            )
+
+
+class _Resource:
+    def __init__(self, video: Video) -> None:
+        self._video = video
+        self._backend = video.backend
+
+
+class Rooms(_Resource):
+    """Create, find, list and end rooms."""
+
+    def create(
+        self,
+        name: str | None = None,
+        *,
+        max_participants: int | None = None,
+        provider_options: Mapping[str, Any] | None = None,
+    ) -> Room:
+        """Open a room. ``name`` must be unique among open rooms."""
+        spec = RoomSpec(name, max_participants, provider_options=provider_options)
+        if spec.max_participants is not None:
+            self._video.require(Feature.MAX_PARTICIPANTS)
+        return self._backend.create_room(spec)
+
+    def get(self, room: ObjectRef | None = None, *, name: str | None = None) -> Room:
+        """A room by id (or ref, or model), or by unique ``name``."""
+        if (room is None) == (name is None):
+            raise InvalidRequest("room", "give a room id or a name, not both or neither")
+        if name is not None:
+            RoomSpec(name)  # validates the name
+            return self._backend.find_room(name)
+        return self._backend.get_room(self._video._id(room, "room"))  # type: ignore[arg-type]
+
+    def list(self, *, status: RoomStatus | str | None = None, name: str | None = None) -> Iterator[Room]:
+        """Rooms, oldest first, fetched lazily page by page."""
+        return self._backend.list_rooms(status=_optional_enum(RoomStatus, status, "status"), name=name)
+
+    def end(self, room: ObjectRef | None = None, *, name: str | None = None) -> Room:
+        """End a room: everyone is disconnected and no one can join again."""
+        room_id = self.get(room, name=name).id if name is not None else self._video._id(room, "room")  # type: ignore[arg-type]
+        return self._backend.end_room(room_id)
+
+
+class Participants(_Resource):
+    """Who is (or was) in a room."""
+
+    def list(self, room: ObjectRef, *, status: ParticipantStatus | str | None = None) -> Iterator[Participant]:
+        status = _optional_enum(ParticipantStatus, status, "status")
+        return self._backend.list_participants(self._video._id(room, "room"), status=status)
+
+    def get(self, room: ObjectRef, participant: ObjectRef) -> Participant:
+        return self._backend.get_participant(self._video._id(room, "room"), self._video._id(participant, "participant"))
+
+    def disconnect(self, room: ObjectRef, participant: ObjectRef) -> None:
+        """Force a participant out of the room."""
+        self._backend.disconnect_participant(
+            self._video._id(room, "room"), self._video._id(participant, "participant")
+        )
+
+
+class Streams(_Resource):
+    """What participants publish."""
+
+    def list(self, room: ObjectRef) -> Iterator[Stream]:
+        """The streams published in the room now."""
+        return self._backend.list_streams(self._video._id(room, "room"))
+
+    def get(self, room: ObjectRef, stream: ObjectRef) -> Stream:
+        return self._backend.get_stream(self._video._id(room, "room"), self._video._id(stream, "stream"))
+
+    def mute(self, room: ObjectRef, stream: ObjectRef) -> Stream:
+        """Mute one stream's audio."""
+        self._video.require(Feature.MUTE)
+        return self._backend.mute_stream(self._video._id(room, "room"), self._video._id(stream, "stream"))
+
+    def mute_all(self, room: ObjectRef, *, except_streams: Iterable[ObjectRef] = ()) -> None:
+        """Mute every stream's audio in the room, but those listed."""
+        self._video.require(Feature.MUTE)
+        kept = tuple(self._video._id(s, "except_streams") for s in except_streams)
+        self._backend.mute_all(self._video._id(room, "room"), except_stream_ids=kept)
+
+
+class Tokens(_Resource):
+    """Client tokens: what a browser or app needs to join a room."""
+
+    def create(
+        self,
+        room: ObjectRef,
+        identity: str,
+        *,
+        role: Role | str = Role.PUBLISHER,
+        ttl: float | timedelta = 3600,
+        data: str | None = None,
+        provider_options: Mapping[str, Any] | None = None,
+    ) -> AccessToken:
+        """Mint a token for ``identity`` to join ``room``, valid for ``ttl`` seconds."""
+        spec = TokenSpec(identity, role, ttl, data, provider_options=provider_options)
+        if spec.ttl > self._backend.max_token_ttl:
+            raise InvalidRequest(
+                "ttl", f"{self._video.backend_name} tokens live at most {self._backend.max_token_ttl:g} seconds"
+            )
+        if spec.role is not Role.PUBLISHER:
+            self._video.require(Feature.TOKEN_ROLES)
+        if spec.data is not None:
+            self._video.require(Feature.TOKEN_DATA)
+        return self._backend.create_token(self._video._id(room, "room"), spec)
+
+
+class _Media(_Resource):
+    """Download shared by recordings and compositions."""
+
+    def _files(self, object_id: str) -> Sequence[MediaFile]:
+        raise NotImplementedError
+
+    def _chunks(self, object_id: str, file_name: str) -> Iterator[bytes]:
+        raise NotImplementedError
+
+    def _pick(self, object_id: str, files: Sequence[MediaFile], file_name: str | None) -> MediaFile:
+        if file_name is None:
+            if len(files) == 1:
+                return files[0]
+            names = ", ".join(f.name for f in files) or "none yet"
+            raise InvalidRequest("file_name", f"{object_id!r} has {len(files)} files ({names}); name one")
+        for file in files:
+            if file.name == file_name:
+                return file
+        raise InvalidRequest("file_name", f"{object_id!r} has no file {file_name!r}")
+
+    def iter_bytes(self, item: ObjectRef, *, file_name: str | None = None) -> Iterator[bytes]:
+        """The bytes of one file (the only one, unless ``file_name`` says), in chunks."""
+        object_id = self._video._id(item, "id")
+        file = self._pick(object_id, self._files(object_id), file_name)
+        return self._chunks(object_id, file.name)
+
+    def download(self, item: ObjectRef, destination: str | os.PathLike[str], *, file_name: str | None = None) -> Path:
+        """Save one file to ``destination`` (a file path, or a folder to put it in).
+
+        The file appears whole or not at all, and its size and sha256 are
+        checked against what the provider reported.
+        """
+        object_id = self._video._id(item, "id")
+        file = self._pick(object_id, self._files(object_id), file_name)
+        target = Path(destination)
+        if target.is_dir():
+            target = target / file.name
+        digest, size = hashlib.sha256(), 0
+        handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", delete=False)
+        try:
+            with handle:
+                for chunk in self._chunks(object_id, file.name):
+                    handle.write(chunk)
+                    digest.update(chunk)
+                    size += len(chunk)
+            if (file.size is not None and size != file.size) or (file.sha256 and digest.hexdigest() != file.sha256):
+                raise ProviderError(
+                    f"{file.name} of {object_id} arrived damaged ({size} bytes, sha256 {digest.hexdigest()})",
+                    provider=self._video.backend_name,
+                )
+            os.replace(handle.name, target)
+        except BaseException:
+            Path(handle.name).unlink(missing_ok=True)
+            raise
+        return target
+
+
+class Recordings(_Media):
+    """Record rooms, composed (one mixed file) or individual (a file per stream)."""
+
+    def start(
+        self,
+        room: ObjectRef,
+        *,
+        mode: RecordingMode | str = RecordingMode.COMPOSED,
+        layout: Layout | str | None = None,
+        resolution: Resolution | str | None = None,
+        name: str | None = None,
+        has_audio: bool = True,
+        has_video: bool = True,
+        max_duration: float | timedelta | None = None,
+        provider_options: Mapping[str, Any] | None = None,
+    ) -> Recording:
+        spec = RecordingSpec(
+            mode, layout, resolution, name, has_audio, has_video, max_duration, provider_options=provider_options
+        )
+        self._video.require(Feature.RECORDING)
+        if spec.mode is RecordingMode.INDIVIDUAL:
+            self._video.require(Feature.INDIVIDUAL_RECORDING)
+        self._video._check_output(spec.layout, spec.resolution)
+        return self._backend.start_recording(self._video._id(room, "room"), spec)
+
+    def stop(self, recording: ObjectRef) -> Recording:
+        self._video.require(Feature.RECORDING)
+        return self._backend.stop_recording(self._video._id(recording, "recording"))
+
+    def get(self, recording: ObjectRef) -> Recording:
+        self._video.require(Feature.RECORDING)
+        return self._backend.get_recording(self._video._id(recording, "recording"))
+
+    def list(
+        self, *, room: ObjectRef | None = None, status: RecordingStatus | str | None = None
+    ) -> Iterator[Recording]:
+        """Recordings of the account (or of one room), oldest first, fetched lazily."""
+        self._video.require(Feature.RECORDING)
+        room_id = None if room is None else self._video._id(room, "room")
+        return self._backend.list_recordings(
+            room_id=room_id, status=_optional_enum(RecordingStatus, status, "status")
+        )
+
+    def delete(self, recording: ObjectRef) -> None:
+        self._video.require(Feature.RECORDING)
+        self._backend.delete_recording(self._video._id(recording, "recording"))
+
+    def _files(self, object_id: str) -> Sequence[MediaFile]:
+        self._video.require(Feature.RECORDING)
+        return self._backend.get_recording(object_id).files
+
+    def _chunks(self, object_id: str, file_name: str) -> Iterator[bytes]:
+        return self._backend.download_recording(object_id, file_name)
+
+
+class Compositions(_Media):
+    """Mix streams into a file after the fact, or broadcast them live."""
+
+    def start(
+        self,
+        room: ObjectRef,
+        *,
+        output: CompositionOutput | str = CompositionOutput.FILE,
+        layout: Layout | str | None = None,
+        resolution: Resolution | str | None = None,
+        format: str | None = None,
+        streams: Iterable[ObjectRef] | None = None,
+        recordings: Iterable[ObjectRef] | None = None,
+        hls: bool = False,
+        rtmp: Iterable[RtmpTarget] = (),
+        max_duration: float | timedelta | None = None,
+        provider_options: Mapping[str, Any] | None = None,
+    ) -> Composition:
+        spec = CompositionSpec(
+            output,
+            layout,
+            resolution,
+            format,
+            None if streams is None else [self._video._id(s, "streams") for s in streams],
+            None if recordings is None else [self._video._id(r, "recordings") for r in recordings],
+            hls,
+            tuple(rtmp),
+            max_duration,
+            provider_options=provider_options,
+        )
+        live = spec.output is CompositionOutput.LIVE
+        self._video.require(Feature.LIVE_STREAMING if live else Feature.POST_HOC_COMPOSITION)
+        self._video._check_output(spec.layout, spec.resolution)
+        return self._backend.start_composition(self._video._id(room, "room"), spec)
+
+    def stop(self, composition: ObjectRef) -> Composition:
+        """Stop a live composition (a file composition finishes by itself)."""
+        self._video.require(Feature.LIVE_STREAMING)
+        return self._backend.stop_composition(self._video._id(composition, "composition"))
+
+    def get(self, composition: ObjectRef) -> Composition:
+        self._video.require(*COMPOSITION_FEATURES)
+        return self._backend.get_composition(self._video._id(composition, "composition"))
+
+    def list(
+        self, *, room: ObjectRef | None = None, status: CompositionStatus | str | None = None
+    ) -> Iterator[Composition]:
+        self._video.require(*COMPOSITION_FEATURES)
+        room_id = None if room is None else self._video._id(room, "room")
+        return self._backend.list_compositions(
+            room_id=room_id, status=_optional_enum(CompositionStatus, status, "status")
+        )
+
+    def delete(self, composition: ObjectRef) -> None:
+        self._video.require(*COMPOSITION_FEATURES)
+        self._backend.delete_composition(self._video._id(composition, "composition"))
+
+    def _files(self, object_id: str) -> Sequence[MediaFile]:
+        self._video.require(Feature.POST_HOC_COMPOSITION)
+        return self._backend.get_composition(object_id).files
+
+    def _chunks(self, object_id: str, file_name: str) -> Iterator[bytes]:
+        return self._backend.download_composition(object_id, file_name)
+
+
+class Signals(_Resource):
+    """Messages from the server to clients in a room."""
+
+    def send(self, room: ObjectRef, type: str = "", data: str = "", *, to: ObjectRef | None = None) -> None:
+        """Send to every connected client, or only to participant ``to``."""
+        spec = SignalSpec(type, data, None if to is None else self._video._id(to, "to"))
+        self._video.require(Feature.SIGNALS)
+        self._backend.send_signal(self._video._id(room, "room"), spec)
+
+
+def _optional_enum(cls: Any, value: Any, field: str) -> Any:
+    if value is None:
+        return None
+    try:
+        return cls(value)
+    except ValueError:
+        raise InvalidRequest(field, f"{value!r} is not one of: {', '.join(m.value for m in cls)}") from None
+

@@ -1,0 +1,125 @@
+"""The anyvideo error taxonomy.
+
+Every error raised through the public API is an :class:`AnyVideoError`.
+Provider SDK exceptions never leak: a backend translates them at its edge and
+chains the original (``raise NotFound(...) from exc``). No message built here
+ever contains a credential: callers pass ids and field names, never secrets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from anyvideo.backend import Feature
+
+__all__ = [
+    "AnyVideoError",
+    "AuthenticationError",
+    "BackendNotFound",
+    "ConfigurationError",
+    "Conflict",
+    "Forbidden",
+    "InvalidRequest",
+    "NotFound",
+    "ProviderError",
+    "RateLimited",
+    "UnsupportedFeature",
+    "WebhookVerificationError",
+]
+
+
+class AnyVideoError(Exception):
+    """Base class of every error anyvideo raises."""
+
+
+class ConfigurationError(AnyVideoError):
+    """The library or a backend is configured wrongly (missing or unknown setting)."""
+
+
+class BackendNotFound(ConfigurationError):
+    """No installed plugin provides the requested backend."""
+
+    def __init__(self, name: str, installed: Iterable[str], *, broken: dict[str, str] | None = None):
+        self.name = name
+        self.installed = tuple(sorted(installed))
+        self.broken = dict(broken or {})
+        listed = ", ".join(self.installed) or "none"
+        message = f"no backend named {name!r}; installed backends: {listed}"
+        for plugin, reason in sorted(self.broken.items()):
+            message += f"; plugin {plugin!r} failed to load: {reason}"
+        super().__init__(message)
+
+
+class UnsupportedFeature(AnyVideoError):
+    """The selected backend cannot do what was asked; nothing was sent to the provider."""
+
+    def __init__(self, feature: Feature, backend: str, hint: str | None = None):
+        self.feature = feature
+        self.backend = backend
+        self.hint = hint
+        message = f"{backend} cannot do {feature.value}"
+        if hint:
+            message += f" — {hint}"
+        super().__init__(message)
+
+
+class InvalidRequest(AnyVideoError):
+    """Bad input, caught before any request was made. ``field`` names the culprit."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.reason = message
+        super().__init__(f"{field}: {message}")
+
+
+class NotFound(AnyVideoError):
+    """The provider has no such object (or no longer has it)."""
+
+
+class Conflict(AnyVideoError):
+    """The object is in a state that forbids the operation (room ended, already recording, …)."""
+
+
+class AuthenticationError(AnyVideoError):
+    """The credentials were rejected: wrong, expired or badly signed."""
+
+
+class Forbidden(AnyVideoError):
+    """Authenticated, but not allowed (a subscriber publishing, a token for another room, …)."""
+
+
+class RateLimited(AnyVideoError):
+    """The provider asked us to slow down; ``retry_after`` is in seconds when it said so."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None):
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class ProviderError(AnyVideoError):
+    """The provider failed or answered something anyvideo cannot interpret."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        status: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+    ):
+        self.provider = provider
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        details = [f"status {status}" if status is not None else "", f"code {code}" if code else ""]
+        if request_id:
+            details.append(f"request {request_id}")
+        suffix = ", ".join(d for d in details if d)
+        super().__init__(f"{provider}: {message}" + (f" ({suffix})" if suffix else ""))
+
+
+class WebhookVerificationError(AnyVideoError):
+    """A callback's signature is missing, wrong or too old; no event was produced."""

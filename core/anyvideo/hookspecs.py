@@ -1,0 +1,41 @@
+"""The plugin contract: few hooks, registration-shaped.
+
+A plugin is a module (or object) with ``@hookimpl`` functions, listed under
+``[project.entry-points.anyvideo]`` in its distribution. The built-in ``local``
+backend comes in through the same door.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import click
+
+    from anyvideo.backend import Backend
+    from anyvideo.client import Video
+    from anyvideo.models import Event
+
+__all__ = ["hookimpl", "hookspec"]
+
+hookspec = pluggy.HookspecMarker("anyvideo")
+hookimpl = pluggy.HookimplMarker("anyvideo")
+
+
+@hookspec
+def anyvideo_register_backends(register: Callable[[str, type[Backend]], None]) -> None:
+    """Call ``register(name, backend_class)`` once per backend this plugin provides."""
+
+
+@hookspec
+def anyvideo_event(event: Event, video: Video) -> Any:
+    """Receive every normalised event a ``Video`` observes (webhooks, the local backend)."""
+
+
+@hookspec
+def anyvideo_register_commands(cli: click.Group) -> None:
+    """Add subcommands to the ``anyvideo`` command line."""

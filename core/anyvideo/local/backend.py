@@ -1,0 +1,270 @@
+"""The ``local`` backend: the simulated platform, in process. The default.
+
+It needs no account and no network: state lives in memory, or in a SQLite file
+(``ANYVIDEO_LOCAL_DB``) that separate processes share. Events reach the
+``anyvideo_event`` hooks as they happen.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any, Self
+
+from anyvideo.backend import Backend, Feature
+from anyvideo.errors import ConfigurationError, Conflict, NotFound
+from anyvideo.local import translate
+from anyvideo.local.tokens import LocalTokens
+from anyvideo.models import (
+    AccessToken,
+    Composition,
+    CompositionStatus,
+    Event,
+    Participant,
+    ParticipantStatus,
+    Recording,
+    RecordingStatus,
+    Room,
+    RoomStatus,
+    Stream,
+)
+from anyvideo.sim import Browser, Clock, Grant, SimEvent, Store, World
+from anyvideo.sim.store import unstructure
+from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
+
+__all__ = ["LocalBackend"]
+
+_CHUNK = 64 * 1024
+
+
+class LocalBackend(Backend):
+    """Every core operation on an embedded simulated platform.
+
+    Settings: ``db`` (a SQLite file; default ``ANYVIDEO_LOCAL_DB``, else in
+    memory), ``processing_delay`` (seconds a stopped recording takes to become
+    available; default ``ANYVIDEO_LOCAL_PROCESSING_DELAY``, else 2) and
+    ``clock`` (a :class:`~anyvideo.sim.Clock`, e.g. a ``ManualClock`` in tests).
+    """
+
+    name = "local"
+    features = frozenset(
+        {
+            Feature.RECORDING,
+            Feature.INDIVIDUAL_RECORDING,
+            Feature.POST_HOC_COMPOSITION,
+            Feature.SIGNALS,
+            Feature.MUTE,
+            Feature.TOKEN_ROLES,
+            Feature.TOKEN_DATA,
+            Feature.MAX_PARTICIPANTS,
+        }
+    )
+    feature_hints = {
+        Feature.LIVE_STREAMING: "the embedded platform has no media server to broadcast from",
+    }
+    resolutions = frozenset({"640x480", "1280x720", "1920x1080", "480x640", "720x1280", "1080x1920"})
+
+    def __init__(self, world: World, *, owns_world: bool = False) -> None:
+        self.world = world
+        self._owns_world = owns_world
+        self._tokens = LocalTokens(world)
+        world.subscribe(self._observe)
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], environ: Mapping[str, str]) -> Self:
+        settings = dict(settings)
+        db = settings.pop("db", None) or environ.get("ANYVIDEO_LOCAL_DB") or None
+        delay = settings.pop("processing_delay", None)
+        if delay is None:
+            delay = environ.get("ANYVIDEO_LOCAL_PROCESSING_DELAY", 2.0)
+        clock: Clock | None = settings.pop("clock", None)
+        if settings:
+            raise ConfigurationError(
+                f"unknown settings for the local backend: {', '.join(sorted(settings))}"
+                " (known: db, processing_delay, clock)"
+            )
+        try:
+            delay = float(delay)
+            if delay < 0:
+                raise ValueError
+        except ValueError:
+            raise ConfigurationError(f"processing_delay must be a number of seconds ≥ 0, got {delay!r}") from None
+        try:
+            store = Store(os.fspath(db) if db else None)
+        except Exception as exc:  # sqlite3.Error, OSError: an unusable path
+            raise ConfigurationError(f"cannot open the local database {db!r}: {exc}") from exc
+        return cls(World(store, clock=clock, processing_delay=delay), owns_world=True)
+
+    @property
+    def native(self) -> World:
+        return self.world
+
+    def browser(self) -> Browser:
+        return Browser(self.world, self._tokens.verify)
+
+    def close(self) -> None:
+        if self._owns_world:
+            self.world.close()
+
+    def _observe(self, sim_event: SimEvent) -> None:
+        subject = translate.to_model(sim_event.subject)
+        self.emit(
+            Event(
+                type=sim_event.type,
+                provider=self.name,
+                event_id=sim_event.id,
+                occurred_at=sim_event.occurred_at,
+                room_id=sim_event.room_id,
+                subject=subject,
+                raw={"type": sim_event.type, "subject": unstructure(sim_event.subject)},
+            )
+        )
+
+    # --- rooms --------------------------------------------------------------
+
+    def create_room(self, spec: RoomSpec) -> Room:
+        record = self.world.create_room(
+            spec.name, max_participants=spec.max_participants, options=dict(spec.provider_options)
+        )
+        return translate.room(record)
+
+    def get_room(self, room_id: str) -> Room:
+        return translate.room(self.world.get_room(room_id))
+
+    def find_room(self, name: str) -> Room:
+        return translate.room(self.world.find_room(name))
+
+    def list_rooms(self, *, status: RoomStatus | None = None, name: str | None = None) -> Iterator[Room]:
+        return map(translate.room, self.world.rooms(status=status, name=name))
+
+    def end_room(self, room_id: str) -> Room:
+        return translate.room(self.world.end_room(room_id))
+
+    # --- participants and streams ------------------------------------------
+
+    def list_participants(
+        self, room_id: str, *, status: ParticipantStatus | None = None
+    ) -> Iterator[Participant]:
+        return map(translate.participant, self.world.participants(room_id, status=status))
+
+    def get_participant(self, room_id: str, participant_id: str) -> Participant:
+        record = self.world.get_participant(participant_id)
+        if record.room_id != room_id:
+            raise NotFound(f"no participant {participant_id!r} in room {room_id!r}")
+        return translate.participant(record)
+
+    def disconnect_participant(self, room_id: str, participant_id: str) -> None:
+        self.get_participant(room_id, participant_id)
+        self.world.leave(participant_id)
+
+    def list_streams(self, room_id: str) -> Iterator[Stream]:
+        return map(translate.stream, self.world.streams(room_id))
+
+    def get_stream(self, room_id: str, stream_id: str) -> Stream:
+        record = self.world.get_stream(stream_id)
+        if record.room_id != room_id or not record.published:
+            raise NotFound(f"no stream {stream_id!r} published in room {room_id!r}")
+        return translate.stream(record)
+
+    def mute_stream(self, room_id: str, stream_id: str) -> Stream:
+        self.get_stream(room_id, stream_id)
+        return translate.stream(self.world.mute(stream_id))
+
+    def mute_all(self, room_id: str, *, except_stream_ids: tuple[str, ...] = ()) -> None:
+        self.world.mute_all(room_id, except_stream_ids=except_stream_ids)
+
+    # --- tokens and signals -------------------------------------------------
+
+    def create_token(self, room_id: str, spec: TokenSpec) -> AccessToken:
+        room = self.world.get_room(room_id)
+        if room.status is not RoomStatus.OPEN:
+            raise Conflict(f"room {room_id!r} has ended; it accepts no new participants")
+        grant = Grant(
+            room_id=room_id,
+            identity=spec.identity,
+            role=spec.role,
+            expires_at=self._tokens.expiry(spec.ttl),
+            data=spec.data,
+        )
+        return AccessToken(
+            token=self._tokens.mint(grant),
+            provider=self.name,
+            room_id=room_id,
+            identity=spec.identity,
+            role=spec.role,
+            expires_at=grant.expires_at,
+            data=spec.data,
+        )
+
+    def send_signal(self, room_id: str, spec: SignalSpec) -> None:
+        self.world.send_signal(room_id, spec.type, spec.data, to=spec.to)
+
+    # --- recordings ---------------------------------------------------------
+
+    def start_recording(self, room_id: str, spec: RecordingSpec) -> Recording:
+        record = self.world.start_recording(
+            room_id,
+            mode=spec.mode,
+            name=spec.name,
+            layout=spec.layout,
+            resolution=spec.resolution,
+            has_audio=spec.has_audio,
+            has_video=spec.has_video,
+            max_duration=spec.max_duration,
+            options=dict(spec.provider_options),
+        )
+        return translate.recording(record)
+
+    def stop_recording(self, recording_id: str) -> Recording:
+        return translate.recording(self.world.stop_recording(recording_id))
+
+    def get_recording(self, recording_id: str) -> Recording:
+        return translate.recording(self.world.get_recording(recording_id))
+
+    def list_recordings(
+        self, *, room_id: str | None = None, status: RecordingStatus | None = None
+    ) -> Iterator[Recording]:
+        return map(translate.recording, self.world.recordings(room_id=room_id, status=status))
+
+    def delete_recording(self, recording_id: str) -> None:
+        self.world.delete_recording(recording_id)
+
+    def download_recording(self, recording_id: str, file_name: str) -> Iterator[bytes]:
+        return _chunks(self.world.media("recording", recording_id, file_name))
+
+    # --- compositions -------------------------------------------------------
+
+    def start_composition(self, room_id: str, spec: CompositionSpec) -> Composition:
+        record = self.world.start_composition(
+            room_id,
+            output=spec.output,
+            layout=spec.layout,
+            resolution=spec.resolution,
+            format=spec.format or "mp4",
+            stream_ids=spec.stream_ids,
+            recording_ids=spec.recording_ids,
+            options=dict(spec.provider_options),
+        )
+        return translate.composition(record)
+
+    def stop_composition(self, composition_id: str) -> Composition:
+        return translate.composition(self.world.stop_composition(composition_id))
+
+    def get_composition(self, composition_id: str) -> Composition:
+        return translate.composition(self.world.get_composition(composition_id))
+
+    def list_compositions(
+        self, *, room_id: str | None = None, status: CompositionStatus | None = None
+    ) -> Iterator[Composition]:
+        return map(translate.composition, self.world.compositions(room_id=room_id, status=status))
+
+    def delete_composition(self, composition_id: str) -> None:
+        self.world.delete_composition(composition_id)
+
+    def download_composition(self, composition_id: str, file_name: str) -> Iterator[bytes]:
+        return _chunks(self.world.media("composition", composition_id, file_name))
+
+
+def _chunks(data: bytes) -> Iterator[bytes]:
+    for start in range(0, len(data), _CHUNK):
+        yield data[start : start + _CHUNK]

@@ -1,0 +1,493 @@
+"""The provider-neutral domain model.
+
+Every object is a frozen, slotted attrs class. Ids are the provider's native ids
+(so they can be found in the provider's console); ``provider`` names the
+backend that holds the object and ``ref`` (``"<provider>:<id>"``) stays unique
+in a fleet that mixes providers. ``raw`` keeps the provider's own payload for
+whatever the common model does not cover; it takes no part in equality.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from anyvideo.errors import InvalidRequest
+
+__all__ = [
+    "AccessToken",
+    "Composition",
+    "CompositionOutput",
+    "CompositionStatus",
+    "Event",
+    "EventType",
+    "Layout",
+    "LayoutKind",
+    "MediaFile",
+    "Participant",
+    "ParticipantStatus",
+    "RecordingMode",
+    "Recording",
+    "RecordingStatus",
+    "Region",
+    "Resolution",
+    "Role",
+    "Room",
+    "RoomStatus",
+    "RtmpTarget",
+    "Stream",
+    "StreamKind",
+    "VideoSource",
+    "make_ref",
+    "split_ref",
+]
+
+
+# --- enums -----------------------------------------------------------------
+
+
+class RoomStatus(StrEnum):
+    OPEN = "open"
+    ENDED = "ended"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+
+class ParticipantStatus(StrEnum):
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+    UNKNOWN = "unknown"
+
+
+class StreamKind(StrEnum):
+    """What a stream carries. Vonage streams carry audio and video together;
+    Twilio publishes one track per kind."""
+
+    AUDIO = "audio"
+    VIDEO = "video"
+    AUDIO_VIDEO = "audio_video"
+    DATA = "data"
+
+    @property
+    def has_audio(self) -> bool:
+        return self in (StreamKind.AUDIO, StreamKind.AUDIO_VIDEO)
+
+    @property
+    def has_video(self) -> bool:
+        return self in (StreamKind.VIDEO, StreamKind.AUDIO_VIDEO)
+
+
+class VideoSource(StrEnum):
+    CAMERA = "camera"
+    SCREEN = "screen"
+    CUSTOM = "custom"
+
+
+class Role(StrEnum):
+    """What a client token allows. Providers without roles accept only ``PUBLISHER``."""
+
+    PUBLISHER = "publisher"
+    SUBSCRIBER = "subscriber"
+    MODERATOR = "moderator"
+    PUBLISHER_ONLY = "publisheronly"
+
+    @property
+    def can_publish(self) -> bool:
+        return self is not Role.SUBSCRIBER
+
+    @property
+    def can_subscribe(self) -> bool:
+        return self is not Role.PUBLISHER_ONLY
+
+
+class RecordingMode(StrEnum):
+    COMPOSED = "composed"
+    INDIVIDUAL = "individual"
+
+
+class RecordingStatus(StrEnum):
+    RECORDING = "recording"
+    PAUSED = "paused"
+    PROCESSING = "processing"
+    AVAILABLE = "available"
+    FAILED = "failed"
+    DELETED = "deleted"
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"
+
+
+class CompositionOutput(StrEnum):
+    FILE = "file"
+    LIVE = "live"
+
+
+class CompositionStatus(StrEnum):
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    LIVE = "live"
+    STOPPED = "stopped"
+    AVAILABLE = "available"
+    FAILED = "failed"
+    DELETED = "deleted"
+    UNKNOWN = "unknown"
+
+
+class EventType(StrEnum):
+    """Normalised event names. Provider-only events use ``"<provider>.<name>"``."""
+
+    ROOM_STARTED = "room.started"
+    ROOM_ENDED = "room.ended"
+    PARTICIPANT_JOINED = "participant.joined"
+    PARTICIPANT_LEFT = "participant.left"
+    STREAM_PUBLISHED = "stream.published"
+    STREAM_UNPUBLISHED = "stream.unpublished"
+    RECORDING_STARTED = "recording.started"
+    RECORDING_AVAILABLE = "recording.available"
+    RECORDING_FAILED = "recording.failed"
+    COMPOSITION_STARTED = "composition.started"
+    COMPOSITION_ENDED = "composition.ended"
+    COMPOSITION_AVAILABLE = "composition.available"
+    COMPOSITION_FAILED = "composition.failed"
+    UNKNOWN = "unknown"
+
+
+class LayoutKind(StrEnum):
+    GRID = "grid"
+    PIP = "pip"
+    FOCUS = "focus"
+    VERTICAL_PRESENTATION = "vertical_presentation"
+    HORIZONTAL_PRESENTATION = "horizontal_presentation"
+    CUSTOM = "custom"
+
+
+# --- shared validators and converters ---------------------------------------
+
+
+def _aware(instance: object, attribute: attrs.Attribute, value: datetime | None) -> None:
+    if value is not None and (not isinstance(value, datetime) or value.utcoffset() is None):
+        raise InvalidRequest(attribute.name, "must be a timezone-aware datetime")
+
+
+def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value or {}))
+
+
+def _non_empty(instance: object, attribute: attrs.Attribute, value: str) -> None:
+    if not isinstance(value, str) or not value:
+        raise InvalidRequest(attribute.name, "must be a non-empty string")
+
+
+def _raw() -> Any:
+    return attrs.field(factory=dict, converter=_frozen_mapping, repr=False, eq=False)
+
+
+def make_ref(provider: str, object_id: str) -> str:
+    """The global reference of an object: ``"<provider>:<id>"``."""
+    return f"{provider}:{object_id}"
+
+
+def split_ref(ref: str) -> tuple[str | None, str]:
+    """Split ``"<provider>:<id>"``; a bare id gives ``(None, id)``.
+
+    Only the first colon separates: provider names never contain one, ids may.
+    """
+    provider, sep, object_id = ref.partition(":")
+    if sep and _PROVIDER_NAME.fullmatch(provider):
+        return provider, object_id
+    return None, ref
+
+
+_PROVIDER_NAME = re.compile(r"[a-z][a-z0-9_-]*")
+
+
+class _Referenced:
+    """Mixin: ``ref`` for every model with ``provider`` and ``id``."""
+
+    __slots__ = ()
+
+    provider: str
+    id: str
+
+    @property
+    def ref(self) -> str:
+        return make_ref(self.provider, self.id)
+
+
+# --- value objects ----------------------------------------------------------
+
+_RESOLUTION = re.compile(r"(\d{1,5})x(\d{1,5})")
+
+
+@attrs.frozen
+class Resolution:
+    """Output size in pixels; ``Resolution.parse("1280x720")``."""
+
+    width: int = attrs.field(validator=attrs.validators.instance_of(int))
+    height: int = attrs.field(validator=attrs.validators.instance_of(int))
+
+    def __attrs_post_init__(self) -> None:
+        if not (16 <= self.width <= 4096 and 16 <= self.height <= 4096):
+            raise InvalidRequest("resolution", f"{self} is outside 16x16 to 4096x4096")
+
+    @classmethod
+    def parse(cls, value: str | Resolution, *, field: str = "resolution") -> Resolution:
+        if isinstance(value, Resolution):
+            return value
+        match = _RESOLUTION.fullmatch(value) if isinstance(value, str) else None
+        if not match:
+            raise InvalidRequest(field, f"expected WIDTHxHEIGHT such as '1280x720', got {value!r}")
+        return cls(int(match[1]), int(match[2]))
+
+    def __str__(self) -> str:
+        return f"{self.width}x{self.height}"
+
+
+def _unit(instance: object, attribute: attrs.Attribute, value: float) -> None:
+    if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+        raise InvalidRequest(f"layout.regions.{attribute.name}", "must be a number from 0 to 1")
+
+
+@attrs.frozen
+class Region:
+    """One rectangle of a custom layout, in fractions of the canvas (0 to 1).
+
+    ``sources`` names what the region shows: stream ids, participant
+    identities, or ``"*"`` for every stream not placed elsewhere.
+    """
+
+    name: str = attrs.field(validator=_non_empty)
+    x: float = attrs.field(validator=_unit)
+    y: float = attrs.field(validator=_unit)
+    width: float = attrs.field(validator=_unit)
+    height: float = attrs.field(validator=_unit)
+    z: int = 0
+    sources: tuple[str, ...] = attrs.field(default=("*",), converter=lambda v: (v,) if isinstance(v, str) else tuple(v))
+
+    def __attrs_post_init__(self) -> None:
+        if self.width == 0 or self.height == 0:
+            raise InvalidRequest("layout.regions", f"region {self.name!r} has no area")
+        if self.x + self.width > 1.0 + 1e-9 or self.y + self.height > 1.0 + 1e-9:
+            raise InvalidRequest("layout.regions", f"region {self.name!r} extends past the canvas")
+        if not -99 <= self.z <= 99:
+            raise InvalidRequest("layout.regions", f"region {self.name!r}: z must be -99 to 99")
+        if not self.sources or not all(isinstance(s, str) and s for s in self.sources):
+            raise InvalidRequest("layout.regions", f"region {self.name!r} needs at least one source")
+
+
+@attrs.frozen
+class Layout:
+    """A portable layout. Build one with the class methods:
+    ``Layout.grid()``, ``Layout.pip()``, ``Layout.focus()``,
+    ``Layout.presentation(vertical=True)``, ``Layout.custom([Region(...)])``.
+
+    ``screenshare`` is the layout to switch to while someone shares a screen.
+    """
+
+    kind: LayoutKind = attrs.field(converter=LayoutKind)
+    regions: tuple[Region, ...] = attrs.field(default=(), converter=tuple)
+    screenshare: LayoutKind | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.kind is LayoutKind.CUSTOM:
+            if not self.regions:
+                raise InvalidRequest("layout.regions", "a custom layout needs at least one region")
+            names = [r.name for r in self.regions]
+            if len(set(names)) != len(names):
+                raise InvalidRequest("layout.regions", "region names must be unique")
+        elif self.regions:
+            raise InvalidRequest("layout.regions", f"only a custom layout has regions, not {self.kind}")
+        if self.screenshare is LayoutKind.CUSTOM:
+            raise InvalidRequest("layout.screenshare", "the screen-share layout must be a preset")
+
+    @classmethod
+    def grid(cls) -> Layout:
+        return cls(LayoutKind.GRID)
+
+    @classmethod
+    def pip(cls) -> Layout:
+        return cls(LayoutKind.PIP)
+
+    @classmethod
+    def focus(cls) -> Layout:
+        return cls(LayoutKind.FOCUS)
+
+    @classmethod
+    def presentation(cls, *, vertical: bool = True) -> Layout:
+        kind = LayoutKind.VERTICAL_PRESENTATION if vertical else LayoutKind.HORIZONTAL_PRESENTATION
+        return cls(kind)
+
+    @classmethod
+    def custom(cls, regions: list[Region] | tuple[Region, ...]) -> Layout:
+        return cls(LayoutKind.CUSTOM, regions=tuple(regions))
+
+
+@attrs.frozen
+class MediaFile:
+    """One downloadable file of a recording or composition."""
+
+    name: str = attrs.field(validator=_non_empty)
+    content_type: str
+    size: int | None = None
+    sha256: str | None = None
+
+
+@attrs.frozen
+class RtmpTarget:
+    """An RTMP destination of a live composition; ``stream_name`` is the stream key."""
+
+    url: str = attrs.field(validator=_non_empty)
+    stream_name: str = attrs.field(default="", repr=False)  # a stream key is a credential
+    id: str | None = None
+
+
+# --- the domain objects -----------------------------------------------------
+
+
+@attrs.frozen
+class Room(_Referenced):
+    """A place where participants meet (Vonage session, Twilio Room)."""
+
+    id: str
+    provider: str
+    name: str | None
+    status: RoomStatus
+    created_at: datetime | None = attrs.field(default=None, validator=_aware)
+    ended_at: datetime | None = attrs.field(default=None, validator=_aware)
+    max_participants: int | None = None
+    raw: Mapping[str, Any] = _raw()
+
+
+@attrs.frozen
+class Participant(_Referenced):
+    """Someone connected to a room (Vonage connection, Twilio Participant)."""
+
+    id: str
+    provider: str
+    room_id: str
+    identity: str
+    status: ParticipantStatus
+    role: Role | None = None
+    data: str | None = None
+    joined_at: datetime | None = attrs.field(default=None, validator=_aware)
+    left_at: datetime | None = attrs.field(default=None, validator=_aware)
+    raw: Mapping[str, Any] = _raw()
+
+
+@attrs.frozen
+class Stream(_Referenced):
+    """Media a participant publishes (Vonage stream, Twilio published track)."""
+
+    id: str
+    provider: str
+    room_id: str
+    participant_id: str
+    kind: StreamKind
+    name: str | None = None
+    video_source: VideoSource | None = None
+    audio_muted: bool = False
+    published_at: datetime | None = attrs.field(default=None, validator=_aware)
+    raw: Mapping[str, Any] = _raw()
+
+
+@attrs.frozen
+class Recording(_Referenced):
+    """A recording of a room over one start/stop window.
+
+    ``composed`` gives one mixed file; ``individual`` one file per stream.
+    """
+
+    id: str
+    provider: str
+    room_id: str
+    mode: RecordingMode
+    status: RecordingStatus
+    name: str | None = None
+    layout: Layout | None = None
+    resolution: Resolution | None = None
+    has_audio: bool = True
+    has_video: bool = True
+    started_at: datetime | None = attrs.field(default=None, validator=_aware)
+    stopped_at: datetime | None = attrs.field(default=None, validator=_aware)
+    duration: float | None = None
+    files: tuple[MediaFile, ...] = attrs.field(default=(), converter=tuple)
+    raw: Mapping[str, Any] = _raw()
+
+    @property
+    def size(self) -> int | None:
+        """Total bytes of all files, once the provider knows them."""
+        sizes = [f.size for f in self.files]
+        return sum(sizes) if sizes and None not in sizes else None  # type: ignore[arg-type]
+
+
+@attrs.frozen
+class Composition(_Referenced):
+    """Streams mixed into one output: a file made after the fact, or a live broadcast."""
+
+    id: str
+    provider: str
+    room_id: str
+    output: CompositionOutput
+    status: CompositionStatus
+    layout: Layout | None = None
+    resolution: Resolution | None = None
+    format: str | None = None
+    stream_ids: tuple[str, ...] | None = None
+    hls_url: str | None = None
+    rtmp: tuple[RtmpTarget, ...] = attrs.field(default=(), converter=tuple)
+    started_at: datetime | None = attrs.field(default=None, validator=_aware)
+    ended_at: datetime | None = attrs.field(default=None, validator=_aware)
+    duration: float | None = None
+    files: tuple[MediaFile, ...] = attrs.field(default=(), converter=tuple)
+    raw: Mapping[str, Any] = _raw()
+
+
+@attrs.frozen
+class AccessToken:
+    """A client token: what a browser or app needs to join ``room_id`` as ``identity``."""
+
+    token: str = attrs.field(repr=False)  # a credential: never in a repr
+    provider: str
+    room_id: str
+    identity: str
+    role: Role
+    expires_at: datetime = attrs.field(validator=_aware)
+    data: str | None = None
+
+    @property
+    def room_ref(self) -> str:
+        return make_ref(self.provider, self.room_id)
+
+
+def _event_type(instance: Event, attribute: attrs.Attribute, value: str) -> None:
+    if value in EventType.__members__.values():
+        return
+    if not value.startswith(f"{instance.provider}.") or value == f"{instance.provider}.":
+        raise InvalidRequest(
+            "type", f"{value!r} is neither a core event type nor namespaced '{instance.provider}.<name>'"
+        )
+
+
+Subject = Room | Participant | Stream | Recording | Composition
+
+
+@attrs.frozen
+class Event:
+    """Something that happened, normalised across providers.
+
+    ``subject`` is the core object the event is about, where one can be built;
+    ``event_id`` is stable, so a consumer can drop duplicates.
+    """
+
+    type: str = attrs.field(validator=_event_type)
+    provider: str
+    event_id: str
+    occurred_at: datetime = attrs.field(validator=_aware)
+    room_id: str | None = None
+    subject: Subject | None = None
+    raw: Mapping[str, Any] = _raw()
