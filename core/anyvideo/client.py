@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -298,11 +298,19 @@ class _Media(_Resource):
         file = self._pick(object_id, self._files(object_id), file_name)
         return self._chunks(object_id, file.name)
 
-    def download(self, item: ObjectRef, destination: str | os.PathLike[str], *, file_name: str | None = None) -> Path:
+    def download(
+        self,
+        item: ObjectRef,
+        destination: str | os.PathLike[str],
+        *,
+        file_name: str | None = None,
+        progress: Callable[[int], object] | None = None,
+    ) -> Path:
         """Save one file to ``destination`` (a file path, or a folder to put it in).
 
         The file appears whole or not at all, and its size and sha256 are
-        checked against what the provider reported.
+        checked against what the provider reported. ``progress`` is called
+        with the size of each chunk as it arrives.
         """
         object_id = self._video._id(item, "id")
         file = self._pick(object_id, self._files(object_id), file_name)
@@ -317,6 +325,8 @@ class _Media(_Resource):
                     handle.write(chunk)
                     digest.update(chunk)
                     size += len(chunk)
+                    if progress is not None:
+                        progress(len(chunk))
             if (file.size is not None and size != file.size) or (file.sha256 and digest.hexdigest() != file.sha256):
                 raise ProviderError(
                     f"{file.name} of {object_id} arrived damaged ({size} bytes, sha256 {digest.hexdigest()})",

@@ -1,0 +1,182 @@
+"""The ``anyvideo`` command.
+
+Backend selection and settings come from ``--backend`` or the environment,
+exactly as for ``anyvideo.connect()``. Plugins may add subcommands through the
+``anyvideo_register_commands`` hook.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from anyvideo.backend import FEATURE_DESCRIPTIONS, Feature
+from anyvideo.client import Video, connect
+from anyvideo.errors import AnyVideoError, NotFound
+from anyvideo.models import RecordingStatus, RoomStatus
+from anyvideo.plugins import Plugins
+
+__all__ = ["cli", "main"]
+
+_backend_option = click.option(
+    "--backend",
+    "-b",
+    envvar="ANYVIDEO_BACKEND",
+    default=None,
+    help="Backend to use (default: ANYVIDEO_BACKEND, else local).",
+)
+
+
+@contextmanager
+def _video(backend: str | None) -> Iterator[Video]:
+    with connect(backend) as video:
+        yield video
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    return "\n".join(lines)
+
+
+def _when(moment: object) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment is not None else "-"  # type: ignore[attr-defined]
+
+
+@click.group()
+@click.version_option(package_name="anyvideo")
+def cli() -> None:
+    """One API over real-time video platforms."""
+
+
+@cli.command()
+def backends() -> None:
+    """List installed backends and the features each declares."""
+    plugins = Plugins()
+    installed = plugins.backends()
+    names = list(installed)
+    rows = [
+        [feature.value] + ["yes" if feature in installed[name].features else "-" for name in names]
+        + [FEATURE_DESCRIPTIONS[feature]]
+        for feature in Feature
+    ]
+    click.echo(_table(["feature", *names, "what it means"], rows))
+    for plugin, error in sorted(plugins.broken.items()):
+        click.echo(f"plugin {plugin!r} failed to load: {type(error).__name__}: {error}", err=True)
+
+
+@cli.command()
+@_backend_option
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), help="Keep the recording here.")
+def demo(backend: str | None, output: Path | None) -> None:
+    """Run a scripted meeting and print its timeline."""
+    from anyvideo.demo import run_demo
+
+    show_progress = sys.stderr.isatty()
+
+    def progress(waited: float) -> None:
+        if show_progress:
+            click.echo(f"\r         processing… {waited:4.1f}s", nl=False, err=True)
+
+    with _video(backend) as video:
+        run_demo(video, click.echo, output=output, progress=progress)
+    if show_progress:
+        click.echo("\r" + " " * 40 + "\r", nl=False, err=True)
+
+
+@cli.group()
+def rooms() -> None:
+    """Create, list and end rooms."""
+
+
+@rooms.command("create")
+@_backend_option
+@click.argument("name")
+@click.option("--max-participants", type=int, default=None)
+def rooms_create(backend: str | None, name: str, max_participants: int | None) -> None:
+    """Open a room called NAME."""
+    with _video(backend) as video:
+        room = video.rooms.create(name, max_participants=max_participants)
+        click.echo(room.ref)
+
+
+@rooms.command("list")
+@_backend_option
+@click.option("--status", type=click.Choice([s.value for s in RoomStatus]), default=None)
+def rooms_list(backend: str | None, status: str | None) -> None:
+    """List rooms, oldest first."""
+    with _video(backend) as video:
+        rows = [[r.id, r.name or "-", r.status, _when(r.created_at)] for r in video.rooms.list(status=status)]
+    click.echo(_table(["id", "name", "status", "created"], rows))
+
+
+@rooms.command("end")
+@_backend_option
+@click.argument("room")
+def rooms_end(backend: str | None, room: str) -> None:
+    """End ROOM (an id, a ref, or a room name)."""
+    with _video(backend) as video:
+        try:
+            ended = video.rooms.end(room)
+        except NotFound:
+            ended = video.rooms.end(name=room)
+        click.echo(f"{ended.ref} {ended.status}")
+
+
+@cli.group()
+def recordings() -> None:
+    """List and download recordings."""
+
+
+@recordings.command("list")
+@_backend_option
+@click.option("--room", default=None, help="Only this room's recordings.")
+@click.option("--status", type=click.Choice([s.value for s in RecordingStatus]), default=None)
+def recordings_list(backend: str | None, room: str | None, status: str | None) -> None:
+    """List recordings, oldest first."""
+    with _video(backend) as video:
+        rows = [
+            [r.id, r.room_id, r.mode, r.status, _when(r.started_at), str(r.size or "-")]
+            for r in video.recordings.list(room=room, status=status)
+        ]
+    click.echo(_table(["id", "room", "mode", "status", "started", "bytes"], rows))
+
+
+@recordings.command("download")
+@_backend_option
+@click.argument("recording")
+@click.option(
+    "--to", "destination", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+    help="A folder, or a file path.",
+)
+@click.option("--file", "file_name", default=None, help="Which file, when the recording has several.")
+def recordings_download(backend: str | None, recording: str, destination: Path, file_name: str | None) -> None:
+    """Download RECORDING's media, checking its size and checksum."""
+    with _video(backend) as video:
+        files = video.recordings.get(recording).files
+        size = next((f.size for f in files if file_name in (None, f.name)), None)
+        with click.progressbar(length=size or 0, label="downloading", file=sys.stderr) as bar:
+            saved = video.recordings.download(recording, destination, file_name=file_name, progress=bar.update)
+    click.echo(str(saved))
+
+
+def main() -> None:
+    """Entry point of the ``anyvideo`` console script."""
+    Plugins().manager.hook.anyvideo_register_commands(cli=cli)
+    try:
+        cli(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except AnyVideoError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)

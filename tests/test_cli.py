@@ -1,0 +1,112 @@
+"""The ``anyvideo`` command, driven as a user would."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from anyvideo.cli import cli
+
+
+@pytest.fixture
+def runner(tmp_path: Path) -> CliRunner:
+    """Each invocation is a new connection; the SQLite file carries state between them."""
+    return CliRunner(
+        env={
+            "ANYVIDEO_BACKEND": "local",
+            "ANYVIDEO_LOCAL_DB": str(tmp_path / "anyvideo.db"),
+            "ANYVIDEO_LOCAL_PROCESSING_DELAY": "0",
+        }
+    )
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from anyvideo.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
+
+
+def test_backends_lists_local_with_its_features(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["backends"])
+    assert result.exit_code == 0, result.output
+    header, _, *rows = result.output.splitlines()
+    assert header.split()[:2] == ["feature", "local"]
+    by_feature = {row.split()[0]: row.split()[1] for row in rows}
+    assert by_feature["recording"] == "yes"
+    assert by_feature["live_streaming"] == "-"
+
+
+def test_rooms_created_in_one_invocation_are_listed_and_ended_in_others(runner: CliRunner) -> None:
+    created = runner.invoke(cli, ["rooms", "create", "standup"])
+    assert created.exit_code == 0, created.output
+    ref = created.output.strip()
+    assert ref.startswith("local:rm_")
+
+    listed = runner.invoke(cli, ["rooms", "list", "--status", "open"])
+    assert "standup" in listed.output and ref.split(":", 1)[1] in listed.output
+
+    ended = runner.invoke(cli, ["rooms", "end", "standup"])
+    assert ended.exit_code == 0, ended.output
+    assert ended.output.split() == [ref, "ended"]
+    assert "standup" not in runner.invoke(cli, ["rooms", "list", "--status", "open"]).output
+
+
+def test_recordings_list_and_download_verify_the_media(runner: CliRunner, tmp_path: Path) -> None:
+    demo = runner.invoke(cli, ["demo", "--output", str(tmp_path / "kept")])
+    assert demo.exit_code == 0, demo.output
+    kept = next((tmp_path / "kept").iterdir())
+
+    listed = runner.invoke(cli, ["recordings", "list", "--status", "available"])
+    recording_id = listed.output.splitlines()[-1].split()[0]
+    assert kept.name.startswith(recording_id)
+
+    target = tmp_path / "again"
+    target.mkdir()
+    downloaded = runner.invoke(cli, ["recordings", "download", recording_id, "--to", str(target)])
+    assert downloaded.exit_code == 0, downloaded.output
+    copy = target / kept.name
+    assert hashlib.sha256(copy.read_bytes()).digest() == hashlib.sha256(kept.read_bytes()).digest()
+
+
+def test_demo_prints_the_timeline_and_exits_zero() -> None:
+    result = run("demo", env={"ANYVIDEO_LOCAL_PROCESSING_DELAY": "0", "ANYVIDEO_BACKEND": "local"})
+    assert result.returncode == 0, result.stderr
+    steps = [line.split(None, 1)[1] for line in result.stdout.splitlines() if line.strip()[0].isdigit()]
+    order = [
+        "room created",
+        "tokens minted",
+        "participant joined",
+        "streams published",
+        "publish refused",
+        "recording started",
+        "recording stopped",
+        "recording available",
+        "recording downloaded",
+        "room ended",
+        "events received",
+    ]
+    positions = [next(i for i, step in enumerate(steps) if step.startswith(name)) for name in order]
+    assert positions == sorted(positions)
+    assert "recording.available" in result.stdout
+
+
+def test_unknown_backend_exits_non_zero_naming_the_installed_ones() -> None:
+    result = run("rooms", "list", "--backend", "nosuch")
+    assert result.returncode == 1
+    assert "no backend named 'nosuch'" in result.stderr and "local" in result.stderr
+
+
+def test_invalid_input_exits_non_zero_naming_the_field() -> None:
+    result = run("rooms", "create", "bad name!")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: name:")
