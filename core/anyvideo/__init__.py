@@ -1,9 +1,9 @@
 """anyvideo: one Python API over real-time video platforms.
 
-    import anyvideo
-    video = anyvideo.connect()            # ANYVIDEO_BACKEND, else the embedded "local"
-    room = video.rooms.create("standup")
-    token = video.tokens.create(room, "ann")
+import anyvideo
+video = anyvideo.connect()            # ANYVIDEO_BACKEND, else the embedded "local"
+room = video.rooms.create("standup")
+token = video.tokens.create(room, "ann")
 """
 
 from anyvideo.backend import Backend, Feature

@@ -176,9 +176,7 @@ class Backend(abc.ABC):
     # --- participants and streams ------------------------------------------
 
     @abc.abstractmethod
-    def list_participants(
-        self, room_id: str, *, status: ParticipantStatus | None = None
-    ) -> Iterator[Participant]: ...
+    def list_participants(self, room_id: str, *, status: ParticipantStatus | None = None) -> Iterator[Participant]: ...
 
     @abc.abstractmethod
     def get_participant(self, room_id: str, participant_id: str) -> Participant: ...

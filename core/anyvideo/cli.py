@@ -62,7 +62,8 @@ def backends() -> None:
     installed = plugins.backends()
     names = list(installed)
     rows = [
-        [feature.value] + ["yes" if feature in installed[name].features else "-" for name in names]
+        [feature.value]
+        + ["yes" if feature in installed[name].features else "-" for name in names]
         + [FEATURE_DESCRIPTIONS[feature]]
         for feature in Feature
     ]
@@ -152,7 +153,11 @@ def recordings_list(backend: str | None, room: str | None, status: str | None) -
 @_backend_option
 @click.argument("recording")
 @click.option(
-    "--to", "destination", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+    "--to",
+    "destination",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    show_default=True,
     help="A folder, or a file path.",
 )
 @click.option("--file", "file_name", default=None, help="Which file, when the recording has several.")

@@ -219,9 +219,7 @@ class Participants(_Resource):
 
     def disconnect(self, room: ObjectRef, participant: ObjectRef) -> None:
         """Force a participant out of the room."""
-        self._backend.disconnect_participant(
-            self._video._id(room, "room"), self._video._id(participant, "participant")
-        )
+        self._backend.disconnect_participant(self._video._id(room, "room"), self._video._id(participant, "participant"))
 
 
 class Streams(_Resource):
@@ -378,9 +376,7 @@ class Recordings(_Media):
         """Recordings of the account (or of one room), oldest first, fetched lazily."""
         self._video.require(Feature.RECORDING)
         room_id = None if room is None else self._video._id(room, "room")
-        return self._backend.list_recordings(
-            room_id=room_id, status=_optional_enum(RecordingStatus, status, "status")
-        )
+        return self._backend.list_recordings(room_id=room_id, status=_optional_enum(RecordingStatus, status, "status"))
 
     def delete(self, recording: ObjectRef) -> None:
         self._video.require(Feature.RECORDING)
@@ -476,4 +472,3 @@ def _optional_enum(cls: Any, value: Any, field: str) -> Any:
         return cls(value)
     except ValueError:
         raise InvalidRequest(field, f"{value!r} is not one of: {', '.join(m.value for m in cls)}") from None
-

@@ -10,11 +10,11 @@ whatever the common model does not cover; it takes no part in equality.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -44,6 +44,7 @@ __all__ = [
     "Stream",
     "StreamKind",
     "VideoSource",
+    "enum_converter",
     "make_ref",
     "split_ref",
 ]
@@ -168,6 +169,21 @@ class LayoutKind(StrEnum):
 
 # --- shared validators and converters ---------------------------------------
 
+E = TypeVar("E", bound=StrEnum)
+
+
+def enum_converter(cls: type[E], field: str) -> Callable[[Any], E]:
+    """An attrs converter to ``cls`` that rejects unknown values with InvalidRequest(field)."""
+
+    def convert(value: Any) -> E:
+        try:
+            return cls(value)
+        except ValueError:
+            allowed = ", ".join(member.value for member in cls)
+            raise InvalidRequest(field, f"{value!r} is not one of: {allowed}") from None
+
+    return convert
+
 
 def _aware(instance: object, attribute: attrs.Attribute, value: datetime | None) -> None:
     if value is not None and (not isinstance(value, datetime) or value.utcoffset() is None):
@@ -228,10 +244,12 @@ _RESOLUTION = re.compile(r"(\d{1,5})x(\d{1,5})")
 class Resolution:
     """Output size in pixels; ``Resolution.parse("1280x720")``."""
 
-    width: int = attrs.field(validator=attrs.validators.instance_of(int))
-    height: int = attrs.field(validator=attrs.validators.instance_of(int))
+    width: int
+    height: int
 
     def __attrs_post_init__(self) -> None:
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (self.width, self.height)):
+            raise InvalidRequest("resolution", "width and height must be whole numbers of pixels")
         if not (16 <= self.width <= 4096 and 16 <= self.height <= 4096):
             raise InvalidRequest("resolution", f"{self} is outside 16x16 to 4096x4096")
 
@@ -249,7 +267,7 @@ class Resolution:
 
 
 def _unit(instance: object, attribute: attrs.Attribute, value: float) -> None:
-    if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
         raise InvalidRequest(f"layout.regions.{attribute.name}", "must be a number from 0 to 1")
 
 
@@ -289,9 +307,11 @@ class Layout:
     ``screenshare`` is the layout to switch to while someone shares a screen.
     """
 
-    kind: LayoutKind = attrs.field(converter=LayoutKind)
+    kind: LayoutKind = attrs.field(converter=enum_converter(LayoutKind, "layout"))
     regions: tuple[Region, ...] = attrs.field(default=(), converter=tuple)
-    screenshare: LayoutKind | None = None
+    screenshare: LayoutKind | None = attrs.field(
+        default=None, converter=lambda v: None if v is None else enum_converter(LayoutKind, "layout.screenshare")(v)
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.kind is LayoutKind.CUSTOM:
@@ -302,6 +322,8 @@ class Layout:
                 raise InvalidRequest("layout.regions", "region names must be unique")
         elif self.regions:
             raise InvalidRequest("layout.regions", f"only a custom layout has regions, not {self.kind}")
+        if not all(isinstance(region, Region) for region in self.regions):
+            raise InvalidRequest("layout.regions", "each region must be a Region")
         if self.screenshare is LayoutKind.CUSTOM:
             raise InvalidRequest("layout.screenshare", "the screen-share layout must be a preset")
 

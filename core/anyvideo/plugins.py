@@ -90,7 +90,7 @@ class Plugins:
 
     def backends(self) -> dict[str, type[Backend]]:
         """Every registered backend class, by name."""
-        self.manager
+        self.manager  # noqa: B018 -- loading registers the backends
         return dict(sorted(self._backends.items()))
 
     def backend(self, name: str) -> type[Backend]:

@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 
@@ -25,6 +24,7 @@ from anyvideo.models import (
     Resolution,
     Role,
     RtmpTarget,
+    enum_converter,
 )
 
 __all__ = [
@@ -36,8 +36,6 @@ __all__ = [
     "TokenSpec",
 ]
 
-E = TypeVar("E", bound=StrEnum)
-
 #: Longest client-token lifetime any provider accepts (Vonage: 30 days);
 #: a backend may declare a shorter one.
 MAX_TOKEN_TTL = timedelta(days=30)
@@ -47,19 +45,7 @@ _SIGNAL_TYPE = re.compile(r"[A-Za-z0-9_.:-]{0,128}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _enum(cls: type[E], field: str) -> Callable[[Any], E]:
-    def convert(value: Any) -> E:
-        try:
-            return cls(value)
-        except ValueError:
-            allowed = ", ".join(m.value for m in cls)
-            raise InvalidRequest(field, f"{value!r} is not one of: {allowed}") from None
-
-    return convert
-
-
-def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    return lambda value: None if value is None else convert(value)
+_enum = enum_converter
 
 
 def _layout(field: str) -> Callable[[Any], Layout | None]:
@@ -187,9 +173,7 @@ class RecordingSpec:
     name: str | None = attrs.field(default=None, validator=_text("name", max_len=256))
     has_audio: bool = True
     has_video: bool = True
-    max_duration: float | None = attrs.field(
-        default=None, converter=_seconds("max_duration", low=60, high=36 * 3600)
-    )
+    max_duration: float | None = attrs.field(default=None, converter=_seconds("max_duration", low=60, high=36 * 3600))
     provider_options: Mapping[str, Any] = _options_field()
 
     def __attrs_post_init__(self) -> None:
@@ -220,9 +204,7 @@ class CompositionSpec:
     recording_ids: tuple[str, ...] | None = attrs.field(default=None, converter=_ids("recording_ids"))
     hls: bool = False
     rtmp: tuple[RtmpTarget, ...] = attrs.field(default=(), converter=tuple)
-    max_duration: float | None = attrs.field(
-        default=None, converter=_seconds("max_duration", low=60, high=36 * 3600)
-    )
+    max_duration: float | None = attrs.field(default=None, converter=_seconds("max_duration", low=60, high=36 * 3600))
     provider_options: Mapping[str, Any] = _options_field()
 
     def __attrs_post_init__(self) -> None:

@@ -142,9 +142,7 @@ class LocalBackend(Backend):
 
     # --- participants and streams ------------------------------------------
 
-    def list_participants(
-        self, room_id: str, *, status: ParticipantStatus | None = None
-    ) -> Iterator[Participant]:
+    def list_participants(self, room_id: str, *, status: ParticipantStatus | None = None) -> Iterator[Participant]:
         return map(translate.participant, self.world.participants(room_id, status=status))
 
     def get_participant(self, room_id: str, participant_id: str) -> Participant:

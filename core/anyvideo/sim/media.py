@@ -24,9 +24,11 @@ _MAGIC = b"ANYVIDEO-SIM-MEDIA 1\n"
 
 def render(label: str, sources: Sequence[str], seconds: float) -> bytes:
     """The file for ``label`` (an object id and file name) capturing ``sources`` for ``seconds``."""
-    header = _MAGIC + json.dumps(
-        {"label": label, "sources": list(sources), "seconds": round(seconds, 3)}, sort_keys=True
-    ).encode() + b"\n"
+    header = (
+        _MAGIC
+        + json.dumps({"label": label, "sources": list(sources), "seconds": round(seconds, 3)}, sort_keys=True).encode()
+        + b"\n"
+    )
     size = max(BYTES_PER_SECOND, int(seconds * BYTES_PER_SECOND))
     seed = hashlib.sha256(header).digest()
     body = bytearray()

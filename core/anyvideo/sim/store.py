@@ -73,9 +73,7 @@ class Store:
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = None if path is None else os.fspath(path)
-        self._db = sqlite3.connect(
-            self.path or ":memory:", timeout=30, isolation_level=None, check_same_thread=False
-        )
+        self._db = sqlite3.connect(self.path or ":memory:", timeout=30, isolation_level=None, check_same_thread=False)
         if self.path:
             self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
@@ -175,7 +173,9 @@ class Store:
 
     # --- events and metadata -----------------------------------------------
 
-    def add_event(self, event_id: str, type: str, occurred_at: datetime, room_id: str | None, subject: Record) -> SimEvent:
+    def add_event(
+        self, event_id: str, type: str, occurred_at: datetime, room_id: str | None, subject: Record
+    ) -> SimEvent:
         body = {
             "type": type,
             "occurred_at": occurred_at.isoformat(),

@@ -275,9 +275,7 @@ class World:
         with self._change():
             return self._get(ParticipantRecord, participant_id)
 
-    def participants(
-        self, room_id: str, *, status: ParticipantStatus | None = None
-    ) -> Iterator[ParticipantRecord]:
+    def participants(self, room_id: str, *, status: ParticipantStatus | None = None) -> Iterator[ParticipantRecord]:
         self.get_room(room_id)
         return self._iterate(ParticipantRecord, room_id=room_id, status=status and status.value)
 
