@@ -18,6 +18,7 @@ from anyvideo.errors import ConfigurationError, UnsupportedFeature
 from anyvideo.models import (
     AccessToken,
     Composition,
+    CompositionOutput,
     CompositionStatus,
     Event,
     LayoutKind,
@@ -65,7 +66,7 @@ class Feature(StrEnum):
 
 #: One line per feature, for ``anyvideo backends`` and the capability matrix.
 FEATURE_DESCRIPTIONS: Mapping[Feature, str] = {
-    Feature.RECORDING: "record a room into one composed file",
+    Feature.RECORDING: "record a room: start, stop, list, download (composed into one file)",
     Feature.INDIVIDUAL_RECORDING: "record each stream into its own file",
     Feature.POST_HOC_COMPOSITION: "render a file composition from recorded streams",
     Feature.LIVE_STREAMING: "broadcast a room live to HLS or RTMP",
@@ -231,7 +232,8 @@ class Backend(abc.ABC):
     # --- compositions -------------------------------------------------------
 
     def start_composition(self, room_id: str, spec: CompositionSpec) -> Composition:
-        raise self._unsupported(Feature.POST_HOC_COMPOSITION)
+        live = spec.output is CompositionOutput.LIVE
+        raise self._unsupported(Feature.LIVE_STREAMING if live else Feature.POST_HOC_COMPOSITION)
 
     def stop_composition(self, composition_id: str) -> Composition:
         raise self._unsupported(Feature.LIVE_STREAMING)

@@ -70,6 +70,8 @@ def backends() -> None:
     click.echo(_table(["feature", *names, "what it means"], rows))
     for plugin, error in sorted(plugins.broken.items()):
         click.echo(f"plugin {plugin!r} failed to load: {type(error).__name__}: {error}", err=True)
+    for name, claimants in plugins.conflicts().items():
+        click.echo(f"backend {name!r} is claimed by several plugins: {', '.join(claimants)}", err=True)
 
 
 @cli.command()

@@ -10,14 +10,14 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 from anyvideo.backend import COMPOSITION_FEATURES, Backend, Feature
 from anyvideo.config import select_backend
-from anyvideo.errors import InvalidRequest, ProviderError, UnsupportedFeature
+from anyvideo.errors import Conflict, InvalidRequest, ProviderError, UnsupportedFeature
 from anyvideo.models import (
     AccessToken,
     Composition,
@@ -273,17 +273,21 @@ class Tokens(_Resource):
 class _Media(_Resource):
     """Download shared by recordings and compositions."""
 
-    def _files(self, object_id: str) -> Sequence[MediaFile]:
+    def _fetch(self, object_id: str) -> Recording | Composition:
         raise NotImplementedError
 
     def _chunks(self, object_id: str, file_name: str) -> Iterator[bytes]:
         raise NotImplementedError
 
-    def _pick(self, object_id: str, files: Sequence[MediaFile], file_name: str | None) -> MediaFile:
+    def _pick(self, object_id: str, file_name: str | None) -> MediaFile:
+        item = self._fetch(object_id)
+        files = item.files
+        if not files:
+            raise Conflict(f"{object_id!r} has no files to download (it is {item.status})")
         if file_name is None:
             if len(files) == 1:
                 return files[0]
-            names = ", ".join(f.name for f in files) or "none yet"
+            names = ", ".join(f.name for f in files)
             raise InvalidRequest("file_name", f"{object_id!r} has {len(files)} files ({names}); name one")
         for file in files:
             if file.name == file_name:
@@ -293,7 +297,7 @@ class _Media(_Resource):
     def iter_bytes(self, item: ObjectRef, *, file_name: str | None = None) -> Iterator[bytes]:
         """The bytes of one file (the only one, unless ``file_name`` says), in chunks."""
         object_id = self._video._id(item, "id")
-        file = self._pick(object_id, self._files(object_id), file_name)
+        file = self._pick(object_id, file_name)
         return self._chunks(object_id, file.name)
 
     def download(
@@ -311,7 +315,7 @@ class _Media(_Resource):
         with the size of each chunk as it arrives.
         """
         object_id = self._video._id(item, "id")
-        file = self._pick(object_id, self._files(object_id), file_name)
+        file = self._pick(object_id, file_name)
         target = Path(destination)
         if target.is_dir():
             target = target / file.name
@@ -382,9 +386,9 @@ class Recordings(_Media):
         self._video.require(Feature.RECORDING)
         self._backend.delete_recording(self._video._id(recording, "recording"))
 
-    def _files(self, object_id: str) -> Sequence[MediaFile]:
+    def _fetch(self, object_id: str) -> Recording:
         self._video.require(Feature.RECORDING)
-        return self._backend.get_recording(object_id).files
+        return self._backend.get_recording(object_id)
 
     def _chunks(self, object_id: str, file_name: str) -> Iterator[bytes]:
         return self._backend.download_recording(object_id, file_name)
@@ -447,9 +451,9 @@ class Compositions(_Media):
         self._video.require(*COMPOSITION_FEATURES)
         self._backend.delete_composition(self._video._id(composition, "composition"))
 
-    def _files(self, object_id: str) -> Sequence[MediaFile]:
+    def _fetch(self, object_id: str) -> Composition:
         self._video.require(Feature.POST_HOC_COMPOSITION)
-        return self._backend.get_composition(object_id).files
+        return self._backend.get_composition(object_id)
 
     def _chunks(self, object_id: str, file_name: str) -> Iterator[bytes]:
         return self._backend.download_composition(object_id, file_name)

@@ -186,6 +186,8 @@ def enum_converter(cls: type[E], field: str) -> Callable[[Any], E]:
 
 
 def _aware(instance: object, attribute: attrs.Attribute, value: datetime | None) -> None:
+    if value is None and attribute.default is attrs.NOTHING:
+        raise InvalidRequest(attribute.name, "is required")
     if value is not None and (not isinstance(value, datetime) or value.utcoffset() is None):
         raise InvalidRequest(attribute.name, "must be a timezone-aware datetime")
 
@@ -237,7 +239,7 @@ class _Referenced:
 
 # --- value objects ----------------------------------------------------------
 
-_RESOLUTION = re.compile(r"(\d{1,5})x(\d{1,5})")
+_RESOLUTION = re.compile(r"([0-9]{1,5})x([0-9]{1,5})")
 
 
 @attrs.frozen
@@ -260,10 +262,18 @@ class Resolution:
         match = _RESOLUTION.fullmatch(value) if isinstance(value, str) else None
         if not match:
             raise InvalidRequest(field, f"expected WIDTHxHEIGHT such as '1280x720', got {value!r}")
-        return cls(int(match[1]), int(match[2]))
+        try:
+            return cls(int(match[1]), int(match[2]))
+        except InvalidRequest as exc:
+            raise InvalidRequest(field, exc.reason) from None
 
     def __str__(self) -> str:
         return f"{self.width}x{self.height}"
+
+
+def _region_name(instance: object, attribute: attrs.Attribute, value: str) -> None:
+    if not isinstance(value, str) or not value:
+        raise InvalidRequest("layout.regions.name", "must be a non-empty string")
 
 
 def _unit(instance: object, attribute: attrs.Attribute, value: float) -> None:
@@ -279,7 +289,7 @@ class Region:
     identities, or ``"*"`` for every stream not placed elsewhere.
     """
 
-    name: str = attrs.field(validator=_non_empty)
+    name: str = attrs.field(validator=_region_name)
     x: float = attrs.field(validator=_unit)
     y: float = attrs.field(validator=_unit)
     width: float = attrs.field(validator=_unit)
@@ -292,8 +302,8 @@ class Region:
             raise InvalidRequest("layout.regions", f"region {self.name!r} has no area")
         if self.x + self.width > 1.0 + 1e-9 or self.y + self.height > 1.0 + 1e-9:
             raise InvalidRequest("layout.regions", f"region {self.name!r} extends past the canvas")
-        if not -99 <= self.z <= 99:
-            raise InvalidRequest("layout.regions", f"region {self.name!r}: z must be -99 to 99")
+        if isinstance(self.z, bool) or not isinstance(self.z, int) or not -99 <= self.z <= 99:
+            raise InvalidRequest("layout.regions.z", f"region {self.name!r}: z must be a whole number from -99 to 99")
         if not self.sources or not all(isinstance(s, str) and s for s in self.sources):
             raise InvalidRequest("layout.regions", f"region {self.name!r} needs at least one source")
 
@@ -314,6 +324,8 @@ class Layout:
     )
 
     def __attrs_post_init__(self) -> None:
+        if not all(isinstance(region, Region) for region in self.regions):
+            raise InvalidRequest("layout.regions", "each region must be a Region")
         if self.kind is LayoutKind.CUSTOM:
             if not self.regions:
                 raise InvalidRequest("layout.regions", "a custom layout needs at least one region")
@@ -322,8 +334,6 @@ class Layout:
                 raise InvalidRequest("layout.regions", "region names must be unique")
         elif self.regions:
             raise InvalidRequest("layout.regions", f"only a custom layout has regions, not {self.kind}")
-        if not all(isinstance(region, Region) for region in self.regions):
-            raise InvalidRequest("layout.regions", "each region must be a Region")
         if self.screenshare is LayoutKind.CUSTOM:
             raise InvalidRequest("layout.screenshare", "the screen-share layout must be a preset")
 
@@ -487,6 +497,8 @@ class AccessToken:
 
 
 def _event_type(instance: Event, attribute: attrs.Attribute, value: str) -> None:
+    if not isinstance(value, str):
+        raise InvalidRequest("type", f"must be a string, got {type(value).__name__}")
     if value in EventType.__members__.values():
         return
     if not value.startswith(f"{instance.provider}.") or value == f"{instance.provider}.":

@@ -8,6 +8,7 @@ someone selects a backend that is then missing.
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import os
 from collections.abc import Iterable, Mapping
@@ -45,7 +46,7 @@ class Plugins:
         self._allowed = None if names is None else frozenset(names)
         self._extra = list(extra)
         self._manager: pluggy.PluginManager | None = None
-        self._backends: dict[str, type[Backend]] = {}
+        self._providers: dict[str, dict[str, type[Backend]]] = {}
         self.broken: dict[str, Exception] = {}
         """Entry points that failed to load, by name, with their error."""
 
@@ -65,39 +66,58 @@ class Plugins:
             if manager.has_plugin(entry_point.name) or entry_point.name in self.broken:
                 continue  # the same distribution seen twice on sys.path
             try:
-                plugin = entry_point.load()
-            except Exception as exc:  # a broken third-party plugin must not break anyvideo
+                manager.register(entry_point.load(), name=entry_point.name)
+                manager.check_pending()
+            except Exception as exc:  # an installed plugin that is broken must not break anyvideo
+                if manager.has_plugin(entry_point.name):
+                    manager.unregister(name=entry_point.name)
                 self.broken[entry_point.name] = exc
-                continue
-            manager.register(plugin, name=entry_point.name)
+        given_in_code = set()
         for plugin in self._extra:
-            manager.register(plugin)
-        manager.check_pending()
-        manager.hook.anyvideo_register_backends(register=self._register)
+            try:
+                given_in_code.add(manager.register(plugin))
+                manager.check_pending()
+            except (ValueError, pluggy.PluginValidationError) as exc:
+                raise ConfigurationError(f"{plugin!r} is not a valid anyvideo plugin: {exc}") from exc
+        for impl in manager.hook.anyvideo_register_backends.get_hookimpls():
+            try:
+                impl.function(register=functools.partial(self._register, impl.plugin_name))
+            except Exception as exc:
+                if impl.plugin_name in given_in_code:  # the caller's own code: fail loudly
+                    raise
+                self.broken[impl.plugin_name] = exc
         return manager
 
-    def _register(self, name: str, backend_class: type[Backend]) -> None:
+    def _register(self, plugin: str, name: str, backend_class: type[Backend]) -> None:
         if not (isinstance(backend_class, type) and issubclass(backend_class, Backend)):
             raise ConfigurationError(f"backend {name!r} must be a subclass of anyvideo.Backend")
-        existing = self._backends.get(name)
-        if existing is not None and existing is not backend_class:
+        if getattr(backend_class, "name", None) != name:
             raise ConfigurationError(
-                f"two plugins register a backend named {name!r}: "
-                f"{existing.__module__}.{existing.__qualname__} and "
-                f"{backend_class.__module__}.{backend_class.__qualname__}"
+                f"backend {name!r} is registered with a class whose name is {getattr(backend_class, 'name', None)!r}"
             )
-        self._backends[name] = backend_class
+        self._providers.setdefault(name, {})[plugin] = backend_class
 
     def backends(self) -> dict[str, type[Backend]]:
-        """Every registered backend class, by name."""
+        """Every registered backend class, by name (names two plugins claim are left out)."""
         self.manager  # noqa: B018 -- loading registers the backends
-        return dict(sorted(self._backends.items()))
+        return {name: next(iter(by.values())) for name, by in sorted(self._providers.items()) if len(by) == 1}
+
+    def conflicts(self) -> dict[str, tuple[str, ...]]:
+        """Backend names claimed by more than one plugin, with the plugins that claim them."""
+        self.manager  # noqa: B018 -- loading registers the backends
+        return {name: tuple(sorted(by)) for name, by in sorted(self._providers.items()) if len(by) > 1}
 
     def backend(self, name: str) -> type[Backend]:
         """The backend class called ``name``, or :class:`BackendNotFound` naming the installed ones."""
         backends = self.backends()
         if name in backends:
             return backends[name]
+        claimants = self.conflicts().get(name)
+        if claimants:
+            raise ConfigurationError(
+                f"plugins {', '.join(map(repr, claimants))} all register a backend named {name!r};"
+                " uninstall one, or choose with ANYVIDEO_PLUGINS"
+            )
         broken = {plugin: f"{type(exc).__name__}: {exc}" for plugin, exc in self.broken.items()}
         error = BackendNotFound(name, backends, broken=broken)
         raise error from self.broken.get(name)

@@ -64,9 +64,9 @@ def _resolution(value: Any) -> Resolution | None:
     return None if value is None else Resolution.parse(value)
 
 
-def _seconds(field: str, *, low: float, high: float) -> Callable[[Any], float | None]:
+def _seconds(field: str, *, low: float, high: float, optional: bool = True) -> Callable[[Any], float | None]:
     def convert(value: Any) -> float | None:
-        if value is None:
+        if value is None and optional:
             return None
         if isinstance(value, timedelta):
             value = value.total_seconds()
@@ -138,7 +138,7 @@ class RoomSpec:
             "name",
             max_len=128,
             pattern=_ROOM_NAME,
-            what="a room name (letters, digits, space and ._:@-, starting and ending with a non-space)",
+            what="a room name (letters, digits, space and ._:@-; first a letter or digit, last not a space)",
         ),
     )
     max_participants: int | None = attrs.field(default=None, validator=_positive_int("max_participants", 10_000))
@@ -153,7 +153,7 @@ class TokenSpec:
     role: Role = attrs.field(default=Role.PUBLISHER, converter=_enum(Role, "role"))
     ttl: float = attrs.field(
         default=3600.0,
-        converter=_seconds("ttl", low=1, high=MAX_TOKEN_TTL.total_seconds()),
+        converter=_seconds("ttl", low=1, high=MAX_TOKEN_TTL.total_seconds(), optional=False),
     )
     data: str | None = attrs.field(default=None, validator=_text("data", max_len=1000))
     provider_options: Mapping[str, Any] = _options_field()
@@ -213,6 +213,10 @@ class CompositionSpec:
                 raise InvalidRequest("output", "a file composition has no HLS or RTMP targets")
             if self.format is not None and self.format not in _FILE_FORMATS:
                 raise InvalidRequest("format", f"{self.format!r} is not one of: {', '.join(_FILE_FORMATS)}")
+            if self.max_duration is not None:
+                raise InvalidRequest(
+                    "max_duration", "a file composition covers what was recorded; only live ones run for a time"
+                )
         else:
             if not (self.hls or self.rtmp):
                 raise InvalidRequest("output", "a live composition needs hls=True or at least one RTMP target")

@@ -7,6 +7,7 @@ It needs no account and no network: state lives in memory, or in a SQLite file
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any, Self
@@ -18,6 +19,7 @@ from anyvideo.local.tokens import LocalTokens
 from anyvideo.models import (
     AccessToken,
     Composition,
+    CompositionOutput,
     CompositionStatus,
     Event,
     Participant,
@@ -85,9 +87,9 @@ class LocalBackend(Backend):
             )
         try:
             delay = float(delay)
-            if delay < 0:
+            if not (math.isfinite(delay) and delay >= 0):
                 raise ValueError
-        except ValueError:
+        except (TypeError, ValueError):
             raise ConfigurationError(f"processing_delay must be a number of seconds ≥ 0, got {delay!r}") from None
         try:
             store = Store(os.fspath(db) if db else None)
@@ -107,7 +109,7 @@ class LocalBackend(Backend):
             self.world.close()
 
     def _observe(self, sim_event: SimEvent) -> None:
-        subject = translate.to_model(sim_event.subject)
+        subject = translate.to_model(sim_event.subject, self.name)
         self.emit(
             Event(
                 type=sim_event.type,
@@ -126,47 +128,47 @@ class LocalBackend(Backend):
         record = self.world.create_room(
             spec.name, max_participants=spec.max_participants, options=dict(spec.provider_options)
         )
-        return translate.room(record)
+        return translate.room(record, self.name)
 
     def get_room(self, room_id: str) -> Room:
-        return translate.room(self.world.get_room(room_id))
+        return translate.room(self.world.get_room(room_id), self.name)
 
     def find_room(self, name: str) -> Room:
-        return translate.room(self.world.find_room(name))
+        return translate.room(self.world.find_room(name), self.name)
 
     def list_rooms(self, *, status: RoomStatus | None = None, name: str | None = None) -> Iterator[Room]:
-        return map(translate.room, self.world.rooms(status=status, name=name))
+        return (translate.room(r, self.name) for r in self.world.rooms(status=status, name=name))
 
     def end_room(self, room_id: str) -> Room:
-        return translate.room(self.world.end_room(room_id))
+        return translate.room(self.world.end_room(room_id), self.name)
 
     # --- participants and streams ------------------------------------------
 
     def list_participants(self, room_id: str, *, status: ParticipantStatus | None = None) -> Iterator[Participant]:
-        return map(translate.participant, self.world.participants(room_id, status=status))
+        return (translate.participant(p, self.name) for p in self.world.participants(room_id, status=status))
 
     def get_participant(self, room_id: str, participant_id: str) -> Participant:
         record = self.world.get_participant(participant_id)
         if record.room_id != room_id:
             raise NotFound(f"no participant {participant_id!r} in room {room_id!r}")
-        return translate.participant(record)
+        return translate.participant(record, self.name)
 
     def disconnect_participant(self, room_id: str, participant_id: str) -> None:
         self.get_participant(room_id, participant_id)
         self.world.leave(participant_id)
 
     def list_streams(self, room_id: str) -> Iterator[Stream]:
-        return map(translate.stream, self.world.streams(room_id))
+        return (translate.stream(s, self.name) for s in self.world.streams(room_id))
 
     def get_stream(self, room_id: str, stream_id: str) -> Stream:
         record = self.world.get_stream(stream_id)
         if record.room_id != room_id or not record.published:
             raise NotFound(f"no stream {stream_id!r} published in room {room_id!r}")
-        return translate.stream(record)
+        return translate.stream(record, self.name)
 
     def mute_stream(self, room_id: str, stream_id: str) -> Stream:
         self.get_stream(room_id, stream_id)
-        return translate.stream(self.world.mute(stream_id))
+        return translate.stream(self.world.mute(stream_id), self.name)
 
     def mute_all(self, room_id: str, *, except_stream_ids: tuple[str, ...] = ()) -> None:
         self.world.mute_all(room_id, except_stream_ids=except_stream_ids)
@@ -211,18 +213,18 @@ class LocalBackend(Backend):
             max_duration=spec.max_duration,
             options=dict(spec.provider_options),
         )
-        return translate.recording(record)
+        return translate.recording(record, self.name)
 
     def stop_recording(self, recording_id: str) -> Recording:
-        return translate.recording(self.world.stop_recording(recording_id))
+        return translate.recording(self.world.stop_recording(recording_id), self.name)
 
     def get_recording(self, recording_id: str) -> Recording:
-        return translate.recording(self.world.get_recording(recording_id))
+        return translate.recording(self.world.get_recording(recording_id), self.name)
 
     def list_recordings(
         self, *, room_id: str | None = None, status: RecordingStatus | None = None
     ) -> Iterator[Recording]:
-        return map(translate.recording, self.world.recordings(room_id=room_id, status=status))
+        return (translate.recording(r, self.name) for r in self.world.recordings(room_id=room_id, status=status))
 
     def delete_recording(self, recording_id: str) -> None:
         self.world.delete_recording(recording_id)
@@ -238,23 +240,26 @@ class LocalBackend(Backend):
             output=spec.output,
             layout=spec.layout,
             resolution=spec.resolution,
-            format=spec.format or "mp4",
+            format=spec.format or ("mp4" if spec.output is CompositionOutput.FILE else None),
             stream_ids=spec.stream_ids,
             recording_ids=spec.recording_ids,
+            hls=spec.hls,
+            rtmp=spec.rtmp,
+            max_duration=spec.max_duration,
             options=dict(spec.provider_options),
         )
-        return translate.composition(record)
+        return translate.composition(record, self.name)
 
     def stop_composition(self, composition_id: str) -> Composition:
-        return translate.composition(self.world.stop_composition(composition_id))
+        return translate.composition(self.world.stop_composition(composition_id), self.name)
 
     def get_composition(self, composition_id: str) -> Composition:
-        return translate.composition(self.world.get_composition(composition_id))
+        return translate.composition(self.world.get_composition(composition_id), self.name)
 
     def list_compositions(
         self, *, room_id: str | None = None, status: CompositionStatus | None = None
     ) -> Iterator[Composition]:
-        return map(translate.composition, self.world.compositions(room_id=room_id, status=status))
+        return (translate.composition(c, self.name) for c in self.world.compositions(room_id=room_id, status=status))
 
     def delete_composition(self, composition_id: str) -> None:
         self.world.delete_composition(composition_id)

@@ -15,13 +15,14 @@ from anyvideo.sim.store import unstructure
 
 __all__ = ["to_model"]
 
-PROVIDER = "local"
+# Every translator takes the name of the backend that holds the object, so a
+# backend built on the local one (a plugin, a test double) names itself.
 
 
-def room(record: RoomRecord) -> Room:
+def room(record: RoomRecord, provider: str) -> Room:
     return Room(
         id=record.id,
-        provider=PROVIDER,
+        provider=provider,
         name=record.name,
         status=record.status,
         created_at=record.created_at,
@@ -31,10 +32,10 @@ def room(record: RoomRecord) -> Room:
     )
 
 
-def participant(record: ParticipantRecord) -> Participant:
+def participant(record: ParticipantRecord, provider: str) -> Participant:
     return Participant(
         id=record.id,
-        provider=PROVIDER,
+        provider=provider,
         room_id=record.room_id,
         identity=record.identity,
         status=record.status,
@@ -46,10 +47,10 @@ def participant(record: ParticipantRecord) -> Participant:
     )
 
 
-def stream(record: StreamRecord) -> Stream:
+def stream(record: StreamRecord, provider: str) -> Stream:
     return Stream(
         id=record.id,
-        provider=PROVIDER,
+        provider=provider,
         room_id=record.room_id,
         participant_id=record.participant_id,
         kind=record.kind,
@@ -61,13 +62,13 @@ def stream(record: StreamRecord) -> Stream:
     )
 
 
-def recording(record: RecordingRecord) -> Recording:
+def recording(record: RecordingRecord, provider: str) -> Recording:
     duration = None
     if record.stopped_at is not None:
         duration = (record.stopped_at - record.started_at).total_seconds()
     return Recording(
         id=record.id,
-        provider=PROVIDER,
+        provider=provider,
         room_id=record.room_id,
         mode=record.mode,
         status=record.status,
@@ -84,13 +85,13 @@ def recording(record: RecordingRecord) -> Recording:
     )
 
 
-def composition(record: CompositionRecord) -> Composition:
+def composition(record: CompositionRecord, provider: str) -> Composition:
     duration = max((seconds for _, seconds in record.sources), default=None)
     if record.ended_at is not None:
         duration = (record.ended_at - record.started_at).total_seconds()
     return Composition(
         id=record.id,
-        provider=PROVIDER,
+        provider=provider,
         room_id=record.room_id,
         output=record.output,
         status=record.status,
@@ -116,7 +117,7 @@ _TRANSLATORS = {
 }
 
 
-def to_model(record: Record) -> Room | Participant | Stream | Recording | Composition | None:
+def to_model(record: Record, provider: str) -> Room | Participant | Stream | Recording | Composition | None:
     """The core model of any record that has one (signals have none)."""
     translate = _TRANSLATORS.get(type(record))
-    return None if translate is None else translate(record)  # type: ignore[operator]
+    return None if translate is None else translate(record, provider)  # type: ignore[operator]

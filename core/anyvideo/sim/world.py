@@ -14,6 +14,7 @@ emulators are faces that only translate.
 
 from __future__ import annotations
 
+import math
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -91,8 +92,8 @@ class World:
         ids: IdFactory = default_ids,
         processing_delay: float = 2.0,
     ) -> None:
-        if processing_delay < 0:
-            raise ValueError("processing_delay cannot be negative")
+        if not (math.isfinite(processing_delay) and processing_delay >= 0):
+            raise ValueError("processing_delay must be a finite number of seconds ≥ 0")
         self.store = store or Store()
         self.clock: Clock = clock or SystemClock()
         self._ids = ids
@@ -627,8 +628,14 @@ class World:
 
     def events(self, after_seq: int = 0) -> list[SimEvent]:
         """Every event after ``after_seq``, oldest first."""
-        with self._change():
-            return self.store.events(after_seq)
+        events: list[SimEvent] = []
+        while True:
+            with self._change():
+                page = self.store.events(after_seq, limit=_PAGE)
+            events += page
+            if len(page) < _PAGE:
+                return events
+            after_seq = page[-1].seq
 
 
 class _Change:
@@ -665,6 +672,16 @@ class _Change:
             world._lock.release()
         if exc_info[0] is not None:
             return
+        # Every listener hears every event even if one of them fails; the
+        # failures are raised afterwards, so none goes unnoticed.
+        failures = []
         for event in delivered:
             for listener in world._listeners:
-                listener(event)
+                try:
+                    listener(event)
+                except Exception as exc:
+                    failures.append(exc)
+        if len(failures) == 1:
+            raise failures[0]
+        if failures:
+            raise ExceptionGroup("event listeners failed", failures)
