@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import anyvideo
 import pytest
+
+import anyvideo
 from anyvideo import Room, Video
 from anyvideo.sim import Browser, ManualClock
 

@@ -6,8 +6,9 @@ import hashlib
 from collections.abc import Iterator
 from datetime import timedelta
 
-import anyvideo
 import pytest
+
+import anyvideo
 from anyvideo import (
     AuthenticationError,
     Backend,

@@ -10,8 +10,9 @@ import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
-import anyvideo
 import pytest
+
+import anyvideo
 from anyvideo import ConfigurationError, ParticipantStatus, RecordingStatus, RoomStatus, Video
 
 

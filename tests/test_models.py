@@ -7,6 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from anyvideo import (
     AccessToken,
     Composition,
@@ -32,8 +35,6 @@ from anyvideo import (
     StreamKind,
 )
 from anyvideo.models import make_ref, split_ref
-from hypothesis import given
-from hypothesis import strategies as st
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 NAIVE = datetime(2024, 5, 1, 12, 0)

@@ -8,9 +8,10 @@ import re
 import sys
 from pathlib import Path
 
-import anyvideo
 import pluggy
 import pytest
+
+import anyvideo
 from anyvideo import BackendNotFound, ConfigurationError, EventType, Feature, Plugins, UnsupportedFeature
 from anyvideo.config import select_backend
 from anyvideo.local import LocalBackend

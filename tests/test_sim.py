@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+
 from anyvideo.errors import AuthenticationError, Conflict, Forbidden, NotFound
 from anyvideo.models import (
     CompositionOutput,
@@ -729,7 +730,6 @@ def test_listing_participants_of_an_unknown_room_is_not_found(world):
 def test_records_survive_in_the_store_as_equal_snapshots(world):
     room = world.create_room("standup", max_participants=3, options={"region": "eu"})
     assert world.store.get(RoomRecord, room.id) == room
-
 
 
 def test_a_failing_listener_does_not_keep_events_from_the_others(world):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import anyvideo
 import pytest
-from anyvideo import InvalidRequest, Layout, Resolution, Role, RtmpTarget
-from anyvideo.specs import MAX_TOKEN_TTL, CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+import anyvideo
+from anyvideo import InvalidRequest, Layout, Resolution, Role, RtmpTarget
+from anyvideo.specs import MAX_TOKEN_TTL, CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
 
 
 def field_of(call, *args, **kwargs) -> str:

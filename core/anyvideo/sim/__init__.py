@@ -6,9 +6,20 @@ and signals, with the rules they follow; :class:`Store` keeps them in SQLite;
 """
 
 from anyvideo.sim.browser import Browser, Client
-from anyvideo.sim.clock import Clock, ManualClock, SystemClock
+from anyvideo.sim.clock import Clock, ManualClock, OffsetClock, SystemClock
 from anyvideo.sim.records import Grant, SimEvent
 from anyvideo.sim.store import Store
 from anyvideo.sim.world import World
 
-__all__ = ["Browser", "Client", "Clock", "Grant", "ManualClock", "SimEvent", "Store", "SystemClock", "World"]
+__all__ = [
+    "Browser",
+    "Client",
+    "Clock",
+    "Grant",
+    "ManualClock",
+    "OffsetClock",
+    "SimEvent",
+    "Store",
+    "SystemClock",
+    "World",
+]

@@ -6,7 +6,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-__all__ = ["Clock", "ManualClock", "SystemClock"]
+__all__ = ["Clock", "ManualClock", "OffsetClock", "SystemClock"]
 
 
 class Clock(Protocol):
@@ -44,3 +44,28 @@ class ManualClock:
         with self._lock:
             self._now += step
             return self._now
+
+
+class OffsetClock:
+    """The machine's clock plus however far it has been advanced.
+
+    Emulators use it: tokens minted by real SDKs carry real times, yet a test
+    can still jump ahead to finish processing or expire a token.
+    """
+
+    def __init__(self) -> None:
+        self._offset = timedelta(0)
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return datetime.now(UTC) + self._offset
+
+    def advance(self, seconds: float = 0.0, **kwargs: float) -> datetime:
+        """Move forward by ``seconds`` (and/or ``timedelta`` keyword arguments); returns the new time."""
+        step = timedelta(seconds=seconds, **kwargs)
+        if step < timedelta(0):
+            raise ValueError("a clock does not go backwards")
+        with self._lock:
+            self._offset += step
+            return datetime.now(UTC) + self._offset

@@ -1,0 +1,97 @@
+"""A client of an emulator's control API: plays browsers and moves the clock,
+over HTTP, so it works the same for an emulator in this process and for one
+started by ``anyvideo emulator`` in another."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from typing import Any
+
+import requests
+
+from anyvideo.errors import AnyVideoError, AuthenticationError, Conflict, Forbidden, InvalidRequest, NotFound
+from anyvideo.models import AccessToken, StreamKind, VideoSource
+
+__all__ = ["EmulatorControl", "RemoteClient"]
+
+_ERRORS: dict[int, type[AnyVideoError]] = {401: AuthenticationError, 403: Forbidden, 404: NotFound, 409: Conflict}
+
+
+class EmulatorControl:
+    """The control API of the emulator at ``base_url`` (``ca_bundle``: its CA, for HTTPS)."""
+
+    def __init__(self, base_url: str, *, ca_bundle: str | os.PathLike[str] | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._session = requests.Session()
+        self._session.verify = os.fspath(ca_bundle) if ca_bundle else True
+
+    def __repr__(self) -> str:
+        return f"EmulatorControl({self.base_url!r})"
+
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        answer = self._session.request(method, f"{self.base_url}/_emulator{path}", json=body, timeout=30)
+        if answer.status_code >= 400:
+            try:
+                detail = answer.json()
+                message = detail.get("message") or detail.get("error") or answer.text
+            except ValueError:
+                message = answer.text
+            if answer.status_code == 400:
+                raise InvalidRequest("request", str(message))
+            raise _ERRORS.get(answer.status_code, AnyVideoError)(f"{answer.status_code}: {message}")
+        return answer.json() if answer.content else None
+
+    def join(self, token: str | AccessToken, room_id: str | None = None) -> RemoteClient:
+        """Join as a browser would, with a client token the emulator verifies."""
+        raw = token.token if isinstance(token, AccessToken) else token
+        joined = self.call("POST", "/join", {"token": raw, "room": room_id})
+        return RemoteClient(self, joined["participant_id"], joined["room_id"], joined["identity"])
+
+    def advance(self, seconds: float) -> datetime:
+        """Move the emulator's clock forward; processing that became due finishes."""
+        return datetime.fromisoformat(self.call("POST", "/clock/advance", {"seconds": seconds})["now"])
+
+    def callbacks(self) -> list[dict[str, Any]]:
+        """Every callback delivered so far (after waiting for queued ones)."""
+        return self.call("GET", "/callbacks")
+
+    def set_faults(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """Replace the fault rules (see :meth:`anyvideo.testing.faults.Faults.configure`)."""
+        return self.call("PUT", "/faults", spec)
+
+    def clear_faults(self) -> None:
+        self.call("DELETE", "/faults")
+
+
+class RemoteClient:
+    """One browser connected to an emulated room."""
+
+    def __init__(self, control: EmulatorControl, participant_id: str, room_id: str, identity: str) -> None:
+        self._control = control
+        self.participant_id = participant_id
+        self.room_id = room_id
+        self.identity = identity
+
+    def __repr__(self) -> str:
+        return f"RemoteClient(identity={self.identity!r}, participant_id={self.participant_id!r})"
+
+    def publish(
+        self,
+        kind: StreamKind = StreamKind.AUDIO_VIDEO,
+        *,
+        name: str | None = None,
+        video_source: VideoSource | None = None,
+    ) -> str:
+        """Publish a stream (or track); returns its id."""
+        body = {"kind": kind.value, "name": name, "video_source": video_source and video_source.value}
+        return self._control.call("POST", f"/participants/{self.participant_id}/publish", body)["stream_id"]
+
+    def unpublish(self, stream_id: str) -> None:
+        self._control.call("POST", f"/streams/{stream_id}/unpublish")
+
+    def signals(self) -> list[dict[str, Any]]:
+        return self._control.call("GET", f"/participants/{self.participant_id}/signals")
+
+    def leave(self) -> None:
+        self._control.call("POST", f"/participants/{self.participant_id}/leave")

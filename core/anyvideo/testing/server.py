@@ -1,0 +1,426 @@
+"""What every provider emulator shares: a real HTTP server on loopback in front
+of the simulated platform, routing, fault injection, callback delivery, and
+the control API that plays the browsers.
+
+A provider face subclasses :class:`Emulator`, declares its REST paths with
+:func:`route`, and implements the few provider-specific methods: how requests
+authenticate, how errors look, how client tokens are verified, and which ids
+the platform hands out.
+"""
+
+from __future__ import annotations
+
+import abc
+import inspect
+import json
+import re
+import ssl
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator, Mapping
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import attrs
+
+from anyvideo.errors import AnyVideoError, AuthenticationError, Conflict, Forbidden, InvalidRequest, NotFound
+from anyvideo.models import StreamKind, VideoSource
+from anyvideo.sim import Clock, Grant, OffsetClock, SimEvent, Store, World
+from anyvideo.testing.callbacks import Callbacks
+from anyvideo.testing.faults import Faults
+
+__all__ = ["Emulator", "HttpError", "Request", "Response", "route"]
+
+CONTROL_PREFIX = "/_emulator"
+
+
+@attrs.frozen
+class Request:
+    """One HTTP request as the emulator received it."""
+
+    method: str
+    path: str
+    query: Mapping[str, list[str]]
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+    url: str  # the full URL the client used, for signature schemes that cover it
+    params: Mapping[str, str] = attrs.field(factory=dict)
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        return self.headers.get(name.lower(), default)
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        """The first value of a query parameter."""
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    def json(self) -> Any:
+        """The body parsed as JSON; an empty body is ``{}``."""
+        if not self.body.strip():
+            return {}
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            raise HttpError(400, "the request body is not valid JSON") from None
+
+    def form(self) -> dict[str, list[str]]:
+        """The body parsed as ``application/x-www-form-urlencoded``, whatever the Content-Type says."""
+        try:
+            return urllib.parse.parse_qs(self.body.decode(), keep_blank_values=True)
+        except UnicodeDecodeError:
+            raise HttpError(400, "the request body is not valid form data") from None
+
+
+@attrs.frozen
+class Response:
+    """An HTTP response; build one with :meth:`json`, :meth:`data` or :meth:`empty`."""
+
+    status: int
+    body: bytes = b""
+    headers: Mapping[str, str] = attrs.field(factory=dict)
+
+    @classmethod
+    def json(cls, data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+        body = json.dumps(data).encode()
+        return cls(status, body, {"Content-Type": "application/json", **(headers or {})})
+
+    @classmethod
+    def data(cls, body: bytes, content_type: str, status: int = 200) -> Response:
+        return cls(status, body, {"Content-Type": content_type})
+
+    @classmethod
+    def empty(cls, status: int = 204) -> Response:
+        return cls(status)
+
+
+class HttpError(Exception):
+    """Raised by a handler to answer with an error; the face formats the body
+    unless a ready :class:`Response` is given."""
+
+    def __init__(self, status: int, message: str, *, code: int | str | None = None, response: Response | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.response = response
+
+
+def route(method: str, pattern: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare an emulator method as the handler of ``method`` on ``pattern``
+    (``"/v1/Rooms/{sid}"``: each ``{name}`` matches one path segment)."""
+
+    def mark(handler: Callable[..., Any]) -> Callable[..., Any]:
+        routes = list(getattr(handler, "_routes", ()))
+        routes.append((method.upper(), pattern))
+        handler._routes = routes  # type: ignore[attr-defined]
+        return handler
+
+    return mark
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", pattern)
+    regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts))
+    return re.compile(regex + "$")
+
+
+#: How anyvideo errors raised by the simulated platform become HTTP statuses.
+_STATUS_OF_ERROR: dict[type[AnyVideoError], int] = {
+    InvalidRequest: 400,
+    AuthenticationError: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+}
+
+
+class Emulator(abc.ABC):
+    """A provider's REST API on ``127.0.0.1``, backed by a simulated platform.
+
+    Use it as a context manager (``with VonageEmulator() as emu: ...``) or
+    call :meth:`start` and :meth:`stop`. ``port=0`` picks a free port.
+    ``tls=True`` serves HTTPS with a throw-away certificate authority whose
+    bundle is at :attr:`ca_bundle` (for clients that insist on https).
+    """
+
+    #: The provider's name, as in ``anyvideo emulator <name>``.
+    name: ClassVar[str]
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        processing_delay: float = 2.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: bool = False,
+        seed: int | None = None,
+    ) -> None:
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("an emulator only listens on the loopback interface")
+        self.clock = clock or OffsetClock()
+        self.world = World(Store(), clock=self.clock, ids=self.new_id, processing_delay=processing_delay)
+        self.world.subscribe(self.on_event)
+        self.faults = Faults(seed=seed)
+        self.callbacks = Callbacks()
+        self.ca_bundle: Path | None = None
+        self._host, self._port, self._tls = host, port, tls
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        self._routes = self._collect_routes()
+
+    # --- what a provider face provides -------------------------------------
+
+    @abc.abstractmethod
+    def new_id(self, kind: str) -> str:
+        """The provider's id for a new object of ``kind`` ("room", "participant", ...)."""
+
+    @abc.abstractmethod
+    def authenticate(self, request: Request) -> None:
+        """Check the request's credentials as the provider does; raise HttpError(401/403) if wrong."""
+
+    @abc.abstractmethod
+    def error_response(self, status: int, message: str, code: int | str | None = None) -> Response:
+        """The provider's error body for ``status``."""
+
+    @abc.abstractmethod
+    def verify_client_token(self, token: str) -> Grant:
+        """Check a client token (signature, issuer) and say what it grants; raise AuthenticationError if bad."""
+
+    @property
+    @abc.abstractmethod
+    def credentials(self) -> dict[str, str]:
+        """The credentials this emulator accepts, for users to configure their clients with."""
+
+    def on_event(self, event: SimEvent) -> None:
+        """React to something that happened in the world (e.g. queue a callback). Default: nothing."""
+
+    # --- lifecycle ----------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the emulator is not running; use it as a context manager or call start()")
+        host, port = self._server.server_address[:2]
+        return f"{'https' if self._tls else 'http'}://{host}:{port}"
+
+    def start(self) -> Emulator:
+        if self._server is not None:
+            return self
+        handler = type("Handler", (_Handler,), {"emulator": self})
+        server = ThreadingHTTPServer((self._host, self._port), handler)
+        server.daemon_threads = True
+        if self._tls:
+            server.socket = self._tls_context().wrap_socket(server.socket, server_side=True)
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, name=f"{self.name}-emulator", daemon=True)
+        self._thread.start()
+        self.callbacks.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        assert self._thread is not None
+        self._thread.join()
+        self._server = self._thread = None
+        self.callbacks.stop()
+        self.world.close()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def _tls_context(self) -> ssl.SSLContext:
+        try:
+            import trustme
+        except ImportError:  # pragma: no cover - trustme comes with anyvideo[test]
+            raise RuntimeError("an HTTPS emulator needs trustme: pip install 'anyvideo[test]'") from None
+        authority = trustme.CA()
+        certificate = authority.issue_cert("127.0.0.1", "localhost", "::1")
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        certificate.configure_cert(context)
+        self._scratch = tempfile.TemporaryDirectory(prefix=f"anyvideo-{self.name}-ca-")
+        self.ca_bundle = Path(self._scratch.name) / "ca.pem"
+        authority.cert_pem.write_to_path(str(self.ca_bundle))
+        return context
+
+    # --- dispatch -----------------------------------------------------------
+
+    def _collect_routes(self) -> list[tuple[str, re.Pattern[str], Callable[[Request], Any], bool]]:
+        routes = []
+        for _, member in inspect.getmembers(type(self), inspect.isfunction):
+            for method, pattern in getattr(member, "_routes", ()):
+                handler = member.__get__(self)
+                routes.append((method, _compile(pattern), handler, pattern.startswith(CONTROL_PREFIX)))
+        # Literal segments beat parameters: "/v1/Rooms/{sid}/Participants" before "/v1/Rooms/{sid}".
+        routes.sort(key=lambda r: (-r[1].pattern.count("/"), r[1].pattern.count("(?P")))
+        return routes
+
+    def handle(self, request: Request) -> Response:
+        """Answer one request: faults first, then authentication, then the handler."""
+        allowed = []
+        for method, regex, handler, is_control in self._routes:
+            match = regex.match(request.path)
+            if not match:
+                continue
+            if method != request.method:
+                allowed.append(method)
+                continue
+            request = attrs.evolve(request, params=match.groupdict())
+            try:
+                if not is_control:
+                    self.authenticate(request)
+                return self._respond(handler(request))
+            except HttpError as exc:
+                return exc.response or self.error_response(exc.status, exc.message, exc.code)
+            except AnyVideoError as exc:
+                status = next((s for cls, s in _STATUS_OF_ERROR.items() if isinstance(exc, cls)), 500)
+                return self.error_response(status, str(exc))
+        if allowed:
+            return self.error_response(405, f"{request.method} is not allowed on {request.path}")
+        return self.error_response(404, f"no such resource: {request.path}")
+
+    @staticmethod
+    def _respond(result: Any) -> Response:
+        if isinstance(result, Response):
+            return result
+        if result is None:
+            return Response.empty()
+        return Response.json(result)
+
+    # --- the control API: plays the browsers and the clock -------------------
+
+    @route("POST", CONTROL_PREFIX + "/join")
+    def _control_join(self, request: Request) -> Any:
+        body = request.json()
+        grant = self.verify_client_token(str(body.get("token", "")))
+        participant = self.world.join(body.get("room") or grant.room_id, grant)
+        return {"participant_id": participant.id, "room_id": participant.room_id, "identity": participant.identity}
+
+    @route("POST", CONTROL_PREFIX + "/participants/{participant_id}/publish")
+    def _control_publish(self, request: Request) -> Any:
+        body = request.json()
+        try:
+            kind = StreamKind(body.get("kind", StreamKind.AUDIO_VIDEO.value))
+            source = VideoSource(body["video_source"]) if body.get("video_source") else None
+        except ValueError as exc:
+            raise HttpError(400, str(exc)) from None
+        stream = self.world.publish(request.params["participant_id"], kind, name=body.get("name"), video_source=source)
+        return {"stream_id": stream.id}
+
+    @route("POST", CONTROL_PREFIX + "/streams/{stream_id}/unpublish")
+    def _control_unpublish(self, request: Request) -> None:
+        self.world.unpublish(request.params["stream_id"])
+
+    @route("POST", CONTROL_PREFIX + "/participants/{participant_id}/leave")
+    def _control_leave(self, request: Request) -> None:
+        self.world.leave(request.params["participant_id"])
+
+    @route("GET", CONTROL_PREFIX + "/participants/{participant_id}/signals")
+    def _control_signals(self, request: Request) -> Any:
+        return [
+            {"type": s.type, "data": s.data, "sent_at": s.sent_at.isoformat()}
+            for s in self.world.signals_for(request.params["participant_id"])
+        ]
+
+    @route("POST", CONTROL_PREFIX + "/clock/advance")
+    def _control_advance(self, request: Request) -> Any:
+        seconds = request.json().get("seconds", 0)
+        if not isinstance(seconds, int | float) or seconds < 0:
+            raise HttpError(400, "seconds must be a number ≥ 0")
+        advance = getattr(self.clock, "advance", None)
+        if advance is None:
+            raise HttpError(409, "this emulator's clock cannot be moved")
+        now = advance(seconds)
+        self.world.events()  # settle what became due
+        return {"now": now.isoformat()}
+
+    @route("GET", CONTROL_PREFIX + "/callbacks")
+    def _control_callbacks(self, request: Request) -> Any:
+        self.callbacks.flush()
+        return [delivery.as_dict() for delivery in self.callbacks.delivered]
+
+    @route("PUT", CONTROL_PREFIX + "/faults")
+    def _control_faults(self, request: Request) -> Any:
+        self.faults.configure(request.json())
+        return self.faults.describe()
+
+    @route("DELETE", CONTROL_PREFIX + "/faults")
+    def _control_clear_faults(self, request: Request) -> None:
+        self.faults.clear()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Turns raw HTTP into :class:`Request` objects for the emulator, and applies faults."""
+
+    emulator: ClassVar[Emulator]
+    protocol_version = "HTTP/1.1"
+    server_version = "anyvideo-emulator"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read callbacks, not logs
+        pass
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        split = urllib.parse.urlsplit(self.path)
+        scheme = "https" if isinstance(self.connection, ssl.SSLSocket) else "http"
+        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        request = Request(
+            method=self.command,
+            path=split.path,
+            query=urllib.parse.parse_qs(split.query, keep_blank_values=True),
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+            url=f"{scheme}://{host}{self.path}",
+        )
+        emulator = self.emulator
+        fault = None if split.path.startswith(CONTROL_PREFIX) else emulator.faults.draw(self.command, split.path)
+        if fault is not None:
+            if fault.latency:
+                time.sleep(fault.latency)
+            if fault.drop:
+                self.close_connection = True
+                self.connection.shutdown(2)  # the client sees the connection reset, no response
+                return
+            if fault.status:
+                headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+                error = emulator.error_response(fault.status, HTTPStatus(fault.status).phrase)
+                self._send(attrs.evolve(error, headers={**error.headers, **headers}))
+                return
+        self._send(emulator.handle(request))
+
+    def _send(self, response: Response) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
+
+
+def iter_pages(items: Iterator[Any], offset: int, count: int) -> list[Any]:
+    """Items ``offset`` to ``offset + count`` of an iterator, without reading further."""
+    page = []
+    for index, item in enumerate(items):
+        if index >= offset + count:
+            break
+        if index >= offset:
+            page.append(item)
+    return page
