@@ -7,7 +7,10 @@ exactly as for ``anyvideo.connect()``. Plugins may add subcommands through the
 
 from __future__ import annotations
 
+import signal
 import sys
+import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +22,7 @@ from anyvideo.client import Video, connect
 from anyvideo.errors import AnyVideoError, NotFound
 from anyvideo.models import RecordingStatus, RoomStatus
 from anyvideo.plugins import Plugins
+from anyvideo.testing import EMULATORS, emulator_class
 
 __all__ = ["cli", "main"]
 
@@ -171,6 +175,34 @@ def recordings_download(backend: str | None, recording: str, destination: Path, 
         with click.progressbar(length=size or 0, label="downloading", file=sys.stderr) as bar:
             saved = video.recordings.download(recording, destination, file_name=file_name, progress=bar.update)
     click.echo(str(saved))
+
+
+@cli.command("emulator")
+@click.argument("provider", type=click.Choice(sorted(EMULATORS)))
+@click.option("--port", type=int, default=0, show_default=True, help="Port on 127.0.0.1 (0: any free one).")
+@click.option("--tls/--no-tls", default=None, help="Serve HTTPS (default: as the provider's SDK needs).")
+@click.option("--processing-delay", type=float, default=2.0, show_default=True, help="Seconds to process media.")
+def emulator_command(provider: str, port: int, tls: bool | None, processing_delay: float) -> None:
+    """Run a provider's REST API emulator on loopback until interrupted."""
+    cls = emulator_class(provider)
+    running = cls(port=port, tls=cls.default_tls if tls is None else tls, processing_delay=processing_delay)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with running, tempfile.TemporaryDirectory(prefix=f"anyvideo-{provider}-") as scratch:
+        click.echo(f"{provider} emulator listening at {running.base_url}")
+        for key, value in running.credentials.items():
+            if "\n" in value:  # a PEM key: hand it over as a file
+                path = Path(scratch) / f"{key}.pem"
+                path.write_text(value)
+                value = str(path)
+            click.echo(f"  {key}: {value}")
+        if running.ca_bundle is not None:
+            click.echo(f"  ca_bundle: {running.ca_bundle}  (export REQUESTS_CA_BUNDLE={running.ca_bundle})")
+        click.echo(f"control API: {running.base_url}/_emulator/   (Ctrl-C stops)", nl=True)
+        sys.stdout.flush()
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ import importlib
 from anyvideo.testing.control import EmulatorControl, RemoteClient
 from anyvideo.testing.server import Emulator
 
-__all__ = ["EMULATORS", "Emulator", "EmulatorControl", "RemoteClient", "emulator"]
+__all__ = ["EMULATORS", "Emulator", "EmulatorControl", "RemoteClient", "emulator", "emulator_class"]
 
 #: The emulators anyvideo ships, by provider name, as ``module:class``.
 EMULATORS = {
@@ -22,10 +22,15 @@ EMULATORS = {
 }
 
 
-def emulator(provider: str, **options: object) -> Emulator:
-    """A new (not yet started) emulator of ``provider``; ``options`` go to its constructor."""
+def emulator_class(provider: str) -> type[Emulator]:
+    """The emulator class of ``provider`` (imported on first use)."""
     try:
         module, _, name = EMULATORS[provider].partition(":")
     except KeyError:
         raise ValueError(f"no emulator for {provider!r}; there are: {', '.join(EMULATORS)}") from None
-    return getattr(importlib.import_module(module), name)(**options)
+    return getattr(importlib.import_module(module), name)
+
+
+def emulator(provider: str, **options: object) -> Emulator:
+    """A new (not yet started) emulator of ``provider``; ``options`` go to its constructor."""
+    return emulator_class(provider)(**options)

@@ -31,6 +31,7 @@ from anyvideo.errors import AnyVideoError, AuthenticationError, Conflict, Forbid
 from anyvideo.models import StreamKind, VideoSource
 from anyvideo.sim import Clock, Grant, OffsetClock, SimEvent, Store, World
 from anyvideo.testing.callbacks import Callbacks
+from anyvideo.testing.control import EmulatorControl
 from anyvideo.testing.faults import Faults
 
 __all__ = ["Emulator", "HttpError", "Request", "Response", "route"]
@@ -149,6 +150,8 @@ class Emulator(abc.ABC):
 
     #: The provider's name, as in ``anyvideo emulator <name>``.
     name: ClassVar[str]
+    #: Whether ``anyvideo emulator`` serves HTTPS unless told otherwise (for SDKs that only speak https).
+    default_tls: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -209,6 +212,11 @@ class Emulator(abc.ABC):
         host, port = self._server.server_address[:2]
         return f"{'https' if self._tls else 'http'}://{host}:{port}"
 
+    @property
+    def control(self) -> EmulatorControl:
+        """A client of this emulator's control API (browsers, clock, faults, callbacks)."""
+        return EmulatorControl(self.base_url, ca_bundle=self.ca_bundle)
+
     def start(self) -> Emulator:
         if self._server is not None:
             return self
@@ -218,7 +226,9 @@ class Emulator(abc.ABC):
         if self._tls:
             server.socket = self._tls_context().wrap_socket(server.socket, server_side=True)
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name=f"{self.name}-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"{self.name}-emulator", daemon=True
+        )
         self._thread.start()
         self.callbacks.start()
         return self
@@ -260,14 +270,17 @@ class Emulator(abc.ABC):
     # --- dispatch -----------------------------------------------------------
 
     def _collect_routes(self) -> list[tuple[str, re.Pattern[str], Callable[[Request], Any], bool]]:
-        routes = []
+        declared = []
         for _, member in inspect.getmembers(type(self), inspect.isfunction):
             for method, pattern in getattr(member, "_routes", ()):
-                handler = member.__get__(self)
-                routes.append((method, _compile(pattern), handler, pattern.startswith(CONTROL_PREFIX)))
-        # Literal segments beat parameters: "/v1/Rooms/{sid}/Participants" before "/v1/Rooms/{sid}".
-        routes.sort(key=lambda r: (-r[1].pattern.count("/"), r[1].pattern.count("(?P")))
-        return routes
+                declared.append((method, pattern, member.__get__(self)))
+        # Longer paths first, and among equals literal segments before parameters:
+        # "/v1/Rooms/{sid}/Participants" before "/v1/Rooms/{sid}", "/rooms/mine" before "/rooms/{id}".
+        declared.sort(key=lambda d: (-d[1].count("/"), d[1].count("{")))
+        return [
+            (method, _compile(pattern), handler, pattern.startswith(CONTROL_PREFIX))
+            for method, pattern, handler in declared
+        ]
 
     def handle(self, request: Request) -> Response:
         """Answer one request: faults first, then authentication, then the handler."""

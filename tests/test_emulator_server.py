@@ -1,0 +1,281 @@
+"""The emulator infrastructure every provider face shares, tested through a
+minimal face that speaks a made-up REST API."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+import requests
+
+from anyvideo.errors import AuthenticationError, Forbidden
+from anyvideo.local.tokens import LocalTokens
+from anyvideo.models import Role
+from anyvideo.sim import Grant
+from anyvideo.sim.world import default_ids
+from anyvideo.testing import Emulator
+from anyvideo.testing.faults import Fault
+from anyvideo.testing.server import HttpError, Request, Response, route
+
+KEY = "let-me-in"
+
+
+class MiniEmulator(Emulator):
+    """A face with a header key, JSON errors and the local backend's token format."""
+
+    name = "mini"
+
+    def __init__(self, **options: object) -> None:
+        super().__init__(**options)  # type: ignore[arg-type]
+        self.tokens = LocalTokens(self.world)
+        self.callback_url: str | None = None
+
+    def new_id(self, kind: str) -> str:
+        return default_ids(kind)
+
+    def authenticate(self, request: Request) -> None:
+        if request.header("X-Key") != KEY:
+            raise HttpError(401, "bad key")
+
+    def error_response(self, status: int, message: str, code: int | str | None = None) -> Response:
+        return Response.json({"status": status, "message": message}, status)
+
+    def verify_client_token(self, token: str) -> Grant:
+        return self.tokens.verify(token)
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        return {"key": KEY}
+
+    def on_event(self, event) -> None:
+        if self.callback_url:
+            self.callbacks.send(self.callback_url, event.type.encode(), {"Content-Type": "text/plain"})
+
+    @route("POST", "/rooms")
+    def create_room(self, request: Request) -> dict:
+        return {"id": self.world.create_room(request.json().get("name")).id}
+
+    @route("GET", "/rooms/{room_id}")
+    def get_room(self, request: Request) -> dict:
+        room = self.world.get_room(request.params["room_id"])
+        return {"id": room.id, "status": room.status.value}
+
+    @route("GET", "/rooms/mine")
+    def literal_beats_parameter(self, request: Request) -> dict:
+        return {"mine": True}
+
+    @route("POST", "/rooms/{room_id}/tokens")
+    def mint(self, request: Request) -> dict:
+        body = request.json()
+        role = Role(body.get("role", "publisher"))
+        grant = Grant(request.params["room_id"], body["identity"], role, self.tokens.expiry(body.get("ttl", 60)))
+        return {"token": self.tokens.mint(grant)}
+
+    @route("POST", "/rooms/{room_id}/recordings")
+    def start_recording(self, request: Request) -> dict:
+        return {"id": self.world.start_recording(request.params["room_id"]).id}
+
+    @route("POST", "/recordings/{recording_id}/stop")
+    def stop_recording(self, request: Request) -> dict:
+        return {"status": self.world.stop_recording(request.params["recording_id"]).status.value}
+
+    @route("GET", "/recordings/{recording_id}")
+    def recording(self, request: Request) -> dict:
+        return {"status": self.world.get_recording(request.params["recording_id"]).status.value}
+
+
+@pytest.fixture
+def mini() -> Iterator[MiniEmulator]:
+    with MiniEmulator(processing_delay=30, seed=7) as running:
+        yield running
+
+
+@pytest.fixture
+def api(mini: MiniEmulator) -> requests.Session:
+    session = requests.Session()
+    session.headers["X-Key"] = KEY
+    return session
+
+
+def test_routes_answer_with_path_parameters(mini, api):
+    room_id = api.post(f"{mini.base_url}/rooms", json={"name": "standup"}).json()["id"]
+    assert api.get(f"{mini.base_url}/rooms/{room_id}").json() == {"id": room_id, "status": "open"}
+
+
+def test_a_literal_segment_wins_over_a_parameter(mini, api):
+    assert api.get(f"{mini.base_url}/rooms/mine").json() == {"mine": True}
+
+
+def test_unknown_path_is_a_404_in_the_faces_format(mini, api):
+    answer = api.get(f"{mini.base_url}/nowhere")
+    assert (answer.status_code, answer.json()["status"]) == (404, 404)
+
+
+def test_wrong_method_is_a_405(mini, api):
+    assert api.delete(f"{mini.base_url}/rooms").status_code == 405
+
+
+def test_provider_paths_need_the_faces_credentials(mini):
+    answer = requests.post(f"{mini.base_url}/rooms", json={})
+    assert (answer.status_code, answer.json()["message"]) == (401, "bad key")
+
+
+def test_errors_of_the_world_become_http_statuses(mini, api):
+    assert api.get(f"{mini.base_url}/rooms/rm_missing").status_code == 404
+    api.post(f"{mini.base_url}/rooms", json={"name": "standup"})
+    assert api.post(f"{mini.base_url}/rooms", json={"name": "standup"}).status_code == 409
+
+
+def test_json_answers_say_so_exactly(mini, api):
+    answer = api.post(f"{mini.base_url}/rooms", json={})
+    assert answer.headers["Content-Type"] == "application/json"
+
+
+def test_the_control_api_plays_a_browser_with_a_verified_token(mini, api):
+    room_id = api.post(f"{mini.base_url}/rooms", json={}).json()["id"]
+    token = api.post(f"{mini.base_url}/rooms/{room_id}/tokens", json={"identity": "ann"}).json()["token"]
+    ann = mini.control.join(token)
+    stream_id = ann.publish(name="camera")
+    assert (ann.identity, ann.room_id) == ("ann", room_id)
+    assert [s.id for s in mini.world.streams(room_id)] == [stream_id]
+    ann.unpublish(stream_id)
+    ann.leave()
+    assert list(mini.world.streams(room_id)) == []
+
+
+def test_the_control_api_refuses_a_subscriber_publishing(mini, api):
+    room_id = api.post(f"{mini.base_url}/rooms", json={}).json()["id"]
+    token = api.post(f"{mini.base_url}/rooms/{room_id}/tokens", json={"identity": "ann", "role": "subscriber"})
+    ann = mini.control.join(token.json()["token"])
+    with pytest.raises(Forbidden):
+        ann.publish()
+
+
+def test_the_control_api_refuses_an_expired_token(mini, api):
+    room_id = api.post(f"{mini.base_url}/rooms", json={}).json()["id"]
+    token = api.post(f"{mini.base_url}/rooms/{room_id}/tokens", json={"identity": "ann", "ttl": 60}).json()["token"]
+    mini.control.advance(61)
+    with pytest.raises(AuthenticationError):
+        mini.control.join(token)
+
+
+def test_advancing_the_clock_finishes_processing(mini, api):
+    room_id = api.post(f"{mini.base_url}/rooms", json={}).json()["id"]
+    recording_id = api.post(f"{mini.base_url}/rooms/{room_id}/recordings").json()["id"]
+    assert api.post(f"{mini.base_url}/recordings/{recording_id}/stop").json()["status"] == "processing"
+    before = mini.clock.now()
+    after = mini.control.advance(30)
+    assert after - before >= timedelta(seconds=30)
+    assert api.get(f"{mini.base_url}/recordings/{recording_id}").json()["status"] == "available"
+
+
+def test_a_scripted_429_carries_retry_after_then_lets_requests_through(mini, api):
+    mini.faults.script("^/rooms$", [Fault(status=429, retry_after=3), None])
+    first = api.post(f"{mini.base_url}/rooms", json={})
+    second = api.post(f"{mini.base_url}/rooms", json={})
+    assert (first.status_code, first.headers["Retry-After"], first.json()["status"]) == (429, "3", 429)
+    assert second.status_code == 200
+    assert len(list(mini.world.rooms())) == 1  # the refused request changed nothing
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_a_server_error_is_injected_in_the_faces_format(mini, api, status):
+    mini.faults.add(Fault(status=status), path="^/rooms$", method="POST")
+    answer = api.post(f"{mini.base_url}/rooms", json={})
+    assert (answer.status_code, answer.json()["status"]) == (status, status)
+    assert api.get(f"{mini.base_url}/rooms/mine").status_code == 200  # other paths and methods are spared
+
+
+def test_a_dropped_connection_gets_no_answer(mini, api):
+    mini.faults.script("^/rooms$", [Fault(drop=True)])
+    with pytest.raises(requests.ConnectionError):
+        api.post(f"{mini.base_url}/rooms", json={})
+    assert api.post(f"{mini.base_url}/rooms", json={}).status_code == 200
+
+
+def test_latency_delays_the_answer(mini, api):
+    mini.faults.script("^/rooms/mine$", [Fault(latency=0.3)])
+    started = time.monotonic()
+    api.get(f"{mini.base_url}/rooms/mine")
+    assert time.monotonic() - started >= 0.3
+
+
+def test_fault_rates_are_repeatable_with_a_seed():
+    def draws(seed: int) -> list[bool]:
+        with MiniEmulator(seed=seed) as running:
+            running.faults.add(Fault(status=500), rate=0.3)
+            return [running.faults.draw("GET", "/x") is not None for _ in range(200)]
+
+    first, second = draws(11), draws(11)
+    assert first == second
+    assert 30 < sum(first) < 90
+
+
+def test_faults_configured_over_the_control_api(mini, api):
+    mini.control.set_faults({"rules": [{"path": "^/rooms$", "script": [{"status": 503}]}]})
+    assert api.post(f"{mini.base_url}/rooms", json={}).status_code == 503
+    mini.control.clear_faults()
+    assert api.post(f"{mini.base_url}/rooms", json={}).status_code == 200
+
+
+def test_control_paths_are_never_faulted(mini):
+    mini.faults.add(Fault(status=500))
+    assert mini.control.callbacks() == []
+
+
+class _Receiver(http.server.BaseHTTPRequestHandler):
+    received: list[bytes] = []
+
+    def do_POST(self) -> None:
+        self.received.append(self.rfile.read(int(self.headers["Content-Length"])))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[str]:
+    _Receiver.received = []
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    server.shutdown()
+    server.server_close()
+
+
+def test_callbacks_reach_a_loopback_receiver_in_order(mini, api, receiver):
+    mini.callback_url = receiver
+    room_id = api.post(f"{mini.base_url}/rooms", json={}).json()["id"]
+    api.post(f"{mini.base_url}/rooms/{room_id}/recordings")
+    deliveries = mini.control.callbacks()
+    assert [d["body"] for d in deliveries] == ["room.started", "recording.started"]
+    assert [d["status"] for d in deliveries] == [204, 204]
+    assert _Receiver.received == [b"room.started", b"recording.started"]
+
+
+def test_callbacks_to_other_hosts_are_recorded_but_never_sent(mini, api):
+    mini.callback_url = "http://192.0.2.1/hook"
+    api.post(f"{mini.base_url}/rooms", json={})
+    (delivery,) = mini.control.callbacks()
+    assert delivery["status"] is None and "loopback" in delivery["error"]
+
+
+def test_an_emulator_serves_https_with_its_own_authority():
+    with MiniEmulator(tls=True) as running:
+        assert running.base_url.startswith("https://127.0.0.1:")
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(f"{running.base_url}/rooms/mine", headers={"X-Key": KEY})
+        answer = requests.get(f"{running.base_url}/rooms/mine", headers={"X-Key": KEY}, verify=running.ca_bundle)
+        assert answer.json() == {"mine": True}
+
+
+def test_an_emulator_listens_on_loopback_only():
+    with pytest.raises(ValueError):
+        MiniEmulator(host="0.0.0.0")
