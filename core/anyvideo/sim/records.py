@@ -120,6 +120,10 @@ class RecordingRecord:
     sources: tuple[tuple[str, float], ...] = ()
     files: tuple[MediaFile, ...] = ()
     options: dict[str, Any] = attrs.field(factory=dict)
+    #: At most this many streams are captured, the first published first (``None``: no limit).
+    max_streams: int | None = None
+    #: Only these streams are captured (``None``: every stream of the room), e.g. one track.
+    stream_ids: tuple[str, ...] | None = None
 
 
 @attrs.frozen

@@ -380,8 +380,13 @@ class World:
         has_audio: bool = True,
         has_video: bool = True,
         max_duration: float | None = None,
+        max_streams: int | None = None,
         options: dict | None = None,
+        stream_ids: Sequence[str] | None = None,
     ) -> RecordingRecord:
+        """Start capturing the room's streams; ``max_streams`` caps how many are
+        captured (the provider's limit), the first published first; ``stream_ids``
+        restricts the capture to those streams (a per-track recording)."""
         with self._change():
             self._open_room(room_id)
             now = self.clock.now()
@@ -398,6 +403,8 @@ class World:
                 has_video=has_video,
                 due_at=None if max_duration is None else now + timedelta(seconds=max_duration),
                 options=dict(options or {}),
+                max_streams=max_streams,
+                stream_ids=None if stream_ids is None else tuple(stream_ids),
             )
             self._emit(EventType.RECORDING_STARTED, self._save(recording))
             return recording
@@ -426,13 +433,15 @@ class World:
         for _, stream in self.store.select(StreamRecord, room_id=recording.room_id):
             if stream.kind is StreamKind.DATA:
                 continue
+            if recording.stream_ids is not None and stream.id not in recording.stream_ids:
+                continue
             if not (recording.has_audio and stream.kind.has_audio or recording.has_video and stream.kind.has_video):
                 continue
             start = max(stream.published_at, recording.started_at)
             stop = min(stream.unpublished_at or end, end)
             if stop > start or (stop == start and stream.unpublished_at is None):
                 captured.append((stream.id, (stop - start).total_seconds()))
-        return tuple(captured)
+        return tuple(captured[: recording.max_streams])
 
     @staticmethod
     def _recording_files(recording: RecordingRecord) -> list[tuple[str, Sequence[tuple[str, float]]]]:

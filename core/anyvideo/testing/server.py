@@ -382,6 +382,9 @@ class _Handler(BaseHTTPRequestHandler):
     emulator: ClassVar[Emulator]
     protocol_version = "HTTP/1.1"
     server_version = "anyvideo-emulator"
+    # Headers and body go out in separate writes; with Nagle's algorithm the body
+    # then waits for the client's delayed ACK (~40 ms) on every keep-alive request.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read callbacks, not logs
         pass

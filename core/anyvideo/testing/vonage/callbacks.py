@@ -1,0 +1,76 @@
+"""Where the Vonage face sends callbacks, and how it signs them.
+
+An application sets one URL per kind, as in the dashboard's video
+capability: ``session`` (session monitoring: session, connection and stream
+created/destroyed), ``archive``, ``broadcast`` and ``render`` (Experience
+Composer) status. Bodies are JSON. With a signature secret, each carries
+``Authorization: Bearer <JWT>``, HS256 with that secret ("secure callbacks",
+confirmed); the claims (``iat``, ``exp``, ``jti``, and ``payload_hash``, the
+SHA-256 of the body as Vonage's Messages and Voice APIs send it) are not
+confirmed for Video.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import jwt
+
+from anyvideo.testing.callbacks import Callbacks
+
+__all__ = ["CALLBACK_KINDS", "CallbackSettings"]
+
+CALLBACK_KINDS = ("session", "archive", "broadcast", "render")
+#: How long a callback's signature stays valid, in seconds.
+_SIGNATURE_LIFETIME = 300
+
+
+class CallbackSettings:
+    """The application's callback URLs and signature secret."""
+
+    def __init__(self, urls: Mapping[str, str] | None = None, signature_secret: str | None = None) -> None:
+        self.urls: dict[str, str] = {}
+        self.signature_secret: str | None = None
+        self.configure({**(urls or {}), "signature_secret": signature_secret})
+
+    def __repr__(self) -> str:
+        return f"CallbackSettings(urls={self.urls!r}, signed={self.signature_secret is not None})"
+
+    def configure(self, settings: Mapping[str, Any]) -> None:
+        """Replace the settings: ``{"session": url, …, "signature_secret": secret}`` (``None`` or absent: unset)."""
+        unknown = set(settings) - {*CALLBACK_KINDS, "signature_secret"}
+        if unknown:
+            raise ValueError(f"unknown callback settings: {', '.join(sorted(unknown))}")
+        for key, value in settings.items():
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"{key} must be a string")
+        self.urls = {kind: settings[kind] for kind in CALLBACK_KINDS if settings.get(kind)}
+        self.signature_secret = settings.get("signature_secret") or None
+
+    def describe(self) -> dict[str, Any]:
+        """The settings without the secret."""
+        return {**{kind: self.urls.get(kind) for kind in CALLBACK_KINDS}, "signed": self.signature_secret is not None}
+
+    def send(self, callbacks: Callbacks, kind: str, payload: Mapping[str, Any]) -> None:
+        """Queue ``payload`` for the URL of ``kind``, if one is set."""
+        url = self.urls.get(kind)
+        if url is None:
+            return
+        body = json.dumps(payload).encode()
+        headers = {"Content-Type": "application/json"}
+        if self.signature_secret is not None:
+            # Receivers check expiry against their own clock: sign with the machine's.
+            now = int(time.time())
+            claims = {
+                "iat": now,
+                "exp": now + _SIGNATURE_LIFETIME,
+                "jti": str(uuid.uuid4()),
+                "payload_hash": hashlib.sha256(body).hexdigest(),
+            }
+            headers["Authorization"] = "Bearer " + jwt.encode(claims, self.signature_secret, algorithm="HS256")
+        callbacks.send(url, body, headers)
