@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 from click.testing import CliRunner
 
 from anyvideo.cli import cli
@@ -110,3 +111,36 @@ def test_invalid_input_exits_non_zero_naming_the_field() -> None:
     result = run("rooms", "create", "bad name!")
     assert result.returncode == 1
     assert result.stderr.startswith("error: name:")
+
+
+@pytest.mark.parametrize(("provider", "scheme"), [("twilio", "http"), ("vonage", "https")])
+def test_emulator_command_prints_its_url_and_credentials_and_serves(provider: str, scheme: str) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from anyvideo.cli import main; main()", "emulator", provider],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline().split()
+        url = first[-1]
+        assert first[:3] == [provider, "emulator", "listening"] and url.startswith(f"{scheme}://127.0.0.1:")
+        printed = {}
+        for line in iter(process.stdout.readline, ""):
+            if line.startswith("control API"):
+                break
+            key, _, value = line.strip().partition(": ")
+            printed[key] = value.split()[0]
+        verify = printed.get("ca_bundle", True)
+        callbacks = requests.get(f"{url}/_emulator/callbacks", verify=verify, timeout=10)
+        assert callbacks.json() == []
+        if provider == "vonage":
+            assert Path(printed["private_key"]).read_text().startswith("-----BEGIN PRIVATE KEY-----")
+        else:
+            assert printed["account_sid"].startswith("AC")
+    finally:
+        process.terminate()
+        code = process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+    assert code == 0
