@@ -13,7 +13,6 @@ Tests that need them are skipped when they are missing.
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -24,23 +23,22 @@ from typing import Any
 import jsonschema_rs
 import pytest
 import yaml
+from emulator_checks import SPECS, RecordsExchanges, needs_spec
 from vonage import Auth, HttpClientOptions, Vonage
 from vonage_video import Video
 from vonage_video.models import SessionOptions, TokenOptions
 
 from anyvideo.testing import RemoteClient
-from anyvideo.testing.server import CONTROL_PREFIX, Request, Response
+from anyvideo.testing.server import Request, Response
 from anyvideo.testing.vonage import VonageEmulator
 from anyvideo.testing.vonage.auth import ApplicationCredentials
 
-SPECS = Path(os.environ.get("ANYVIDEO_SPECS", Path(__file__).resolve().parents[3] / "shared" / "specs"))
 VONAGE_SPEC = SPECS / "vonage_video.yml"
 VONAGE_SAMPLES = SPECS / "samples" / "vonage"
 
 
 def needs_specs() -> None:
-    if not VONAGE_SPEC.exists():
-        pytest.skip(f"the provider specifications are not at {SPECS} (set ANYVIDEO_SPECS)")
+    needs_spec(VONAGE_SPEC)
 
 
 # --- checking answers against the specification ----------------------------------
@@ -201,18 +199,8 @@ def vonage_samples() -> dict[str, Any]:
 # --- the emulator and the SDK ---------------------------------------------------------
 
 
-class CheckedVonageEmulator(VonageEmulator):
-    """Keeps every REST exchange (not the control API's) for checking against the spec."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.exchanges: list[tuple[Request, Response]] = []
-
-    def handle(self, request: Request) -> Response:
-        response = super().handle(request)
-        if not request.path.startswith(CONTROL_PREFIX):
-            self.exchanges.append((request, response))
-        return response
+class CheckedVonageEmulator(RecordsExchanges, VonageEmulator):
+    """A Vonage emulator whose REST exchanges are checked against the spec when the test ends."""
 
 
 @pytest.fixture(scope="session")

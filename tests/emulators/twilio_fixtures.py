@@ -12,7 +12,6 @@ removed for the test so the SDK keeps that URL.
 from __future__ import annotations
 
 import json
-import os
 import threading
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -25,6 +24,7 @@ import pytest
 import requests
 import schemathesis
 import yaml
+from emulator_checks import SPECS, RecordsExchanges, needs_spec
 from schemathesis import Response as CheckedResponse
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VideoGrant
@@ -33,10 +33,9 @@ from twilio.rest.video.v1 import V1
 
 from anyvideo.sim import ManualClock
 from anyvideo.testing import RemoteClient
-from anyvideo.testing.server import CONTROL_PREFIX, Request, Response
+from anyvideo.testing.server import Request, Response
 from anyvideo.testing.twilio import TwilioEmulator
 
-SPECS = Path(os.environ.get("ANYVIDEO_SPECS", Path(__file__).resolve().parents[3] / "shared" / "specs"))
 TWILIO_SPEC = SPECS / "twilio_video_v1.yaml"
 TWILIO_SAMPLES = SPECS / "samples" / "twilio"
 
@@ -47,8 +46,7 @@ UNDESCRIBED = ("/Media", "/media/")
 
 
 def needs_specs() -> None:
-    if not TWILIO_SPEC.exists():
-        pytest.skip(f"the provider specifications are not at {SPECS} (set ANYVIDEO_SPECS)")
+    needs_spec(TWILIO_SPEC)
 
 
 # --- checking answers against the specification ----------------------------------
@@ -160,18 +158,8 @@ def twilio_samples() -> dict[str, Any]:
 # --- the emulator and the SDK ---------------------------------------------------------
 
 
-class CheckedTwilioEmulator(TwilioEmulator):
-    """Keeps every REST exchange (not the control API's) for checking against the spec."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.exchanges: list[tuple[Request, Response]] = []
-
-    def handle(self, request: Request) -> Response:
-        response = super().handle(request)
-        if not request.path.startswith(CONTROL_PREFIX):
-            self.exchanges.append((request, response))
-        return response
+class CheckedTwilioEmulator(RecordsExchanges, TwilioEmulator):
+    """A Twilio emulator whose REST exchanges are checked against the spec when the test ends."""
 
     def last_body(self, method: str, path_end: str = "") -> Any:
         """The JSON body of the latest ``method`` answer whose path ends with ``path_end``."""
