@@ -12,12 +12,12 @@ from datetime import timedelta
 import pytest
 import requests
 
-from anyvideo.errors import AuthenticationError, Forbidden
+from anyvideo.errors import AuthenticationError, ConfigurationError, Forbidden
 from anyvideo.local.tokens import LocalTokens
 from anyvideo.models import Role
 from anyvideo.sim import Grant
 from anyvideo.sim.world import default_ids
-from anyvideo.testing import Emulator
+from anyvideo.testing import Emulator, EmulatorControl
 from anyvideo.testing.faults import Fault
 from anyvideo.testing.server import HttpError, Request, Response, route
 
@@ -279,3 +279,25 @@ def test_an_emulator_serves_https_with_its_own_authority():
 def test_an_emulator_listens_on_loopback_only():
     with pytest.raises(ValueError):
         MiniEmulator(host="0.0.0.0")
+
+
+def test_a_backend_pointed_at_an_emulator_gets_its_control_api(mini, api):
+    host = mini.base_url.split("//", 1)[1]
+    control = EmulatorControl.for_backend(host if mini.base_url.startswith("https") else mini.base_url, "mini")
+    room_id = api.post(f"{mini.base_url}/rooms", json={}).json()["id"]
+    token = api.post(f"{mini.base_url}/rooms/{room_id}/tokens", json={"identity": "ann"}).json()["token"]
+    assert control.join(token).identity == "ann"
+
+
+@pytest.mark.parametrize("where", ["https://video.api.vonage.com", "video.twilio.com", "http://10.0.0.1:8080", None])
+def test_a_backend_pointed_at_a_real_platform_has_no_control_api(where):
+    with pytest.raises(ConfigurationError, match="mini backend talks to a real platform"):
+        EmulatorControl.for_backend(where, "mini")
+
+
+@pytest.mark.parametrize(
+    ("where", "url"),
+    [("127.0.0.1:8443", "https://127.0.0.1:8443"), ("http://localhost:80", "http://localhost:80"), ("[::1]:9", None)],
+)
+def test_a_bare_host_means_https(where, url):
+    assert EmulatorControl.for_backend(where, "mini").base_url == (url or f"https://{where}")

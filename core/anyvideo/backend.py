@@ -12,7 +12,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Iterator, Mapping
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import Any, ClassVar, Protocol, Self
 
 from anyvideo.errors import ConfigurationError, UnsupportedFeature
 from anyvideo.models import (
@@ -29,16 +29,43 @@ from anyvideo.models import (
     Room,
     RoomStatus,
     Stream,
+    StreamKind,
+    VideoSource,
 )
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
 
-if TYPE_CHECKING:
-    from anyvideo.sim.browser import Browser
-
-__all__ = ["Backend", "EventSink", "Feature", "FEATURE_DESCRIPTIONS"]
+__all__ = ["Backend", "Device", "Devices", "EventSink", "Feature", "FEATURE_DESCRIPTIONS"]
 
 #: Where a backend hands the events it observes; the facade dispatches them.
 EventSink = Callable[[Event], None]
+
+
+class Device(Protocol):
+    """One client device connected to a room (a simulated browser)."""
+
+    participant_id: str
+    room_id: str
+    identity: str
+
+    def publish(
+        self,
+        kind: StreamKind = StreamKind.AUDIO_VIDEO,
+        *,
+        name: str | None = None,
+        video_source: VideoSource | None = None,
+    ) -> str:
+        """Publish a stream; returns its id. A token without the right to publish is refused with Forbidden."""
+        ...
+
+    def unpublish(self, stream_id: str) -> None: ...
+
+    def leave(self) -> None: ...
+
+
+class Devices(Protocol):
+    """What plays client devices against a backend: joins rooms with client tokens."""
+
+    def join(self, token: str | AccessToken, room_id: str | None = None) -> Device: ...
 
 
 class Feature(StrEnum):
@@ -139,11 +166,12 @@ class Backend(abc.ABC):
         """The provider client this backend drives, for what anyvideo does not cover."""
         return None
 
-    def browser(self) -> Browser:
+    def browser(self) -> Devices:
         """A handle that plays client devices (join, publish, leave) against this backend.
 
-        Only a simulated platform can offer one; a real provider is joined from
-        its own client SDKs.
+        Only a simulated platform can offer one (the local backend, or a
+        backend pointed at an emulator from :mod:`anyvideo.testing`); a real
+        provider is joined from its own client SDKs.
         """
         raise ConfigurationError(
             f"the {self.name} backend talks to a real platform; participants join from its client SDKs"

@@ -27,6 +27,7 @@ __all__ = [
     "RateLimited",
     "UnsupportedFeature",
     "WebhookVerificationError",
+    "error_for_status",
 ]
 
 
@@ -123,3 +124,32 @@ class ProviderError(AnyVideoError):
 
 class WebhookVerificationError(AnyVideoError):
     """A callback's signature is missing, wrong or too old; no event was produced."""
+
+
+def error_for_status(
+    status: int,
+    message: str,
+    *,
+    provider: str,
+    code: str | None = None,
+    request_id: str | None = None,
+    retry_after: float | None = None,
+) -> AnyVideoError:
+    """The taxonomy's error for a provider's HTTP answer ``status``.
+
+    404 is :class:`NotFound`, 409 :class:`Conflict` (with the provider's
+    reason), 401 and 403 :class:`AuthenticationError` (both providers answer
+    403 to credentials they reject), 429 :class:`RateLimited`; anything else
+    is a :class:`ProviderError` that keeps the status, code and request id.
+    A backend that knows finer provider codes maps those first.
+    """
+    reason = f"{provider}: {message}"
+    if status == 404:
+        return NotFound(reason)
+    if status == 409:
+        return Conflict(reason)
+    if status in (401, 403):
+        return AuthenticationError(reason)
+    if status == 429:
+        return RateLimited(reason, retry_after=retry_after)
+    return ProviderError(message, provider=provider, status=status, code=code, request_id=request_id)

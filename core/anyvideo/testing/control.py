@@ -4,13 +4,23 @@ started by ``anyvideo emulator`` in another."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
-from anyvideo.errors import AnyVideoError, AuthenticationError, Conflict, Forbidden, InvalidRequest, NotFound
+from anyvideo.errors import (
+    AnyVideoError,
+    AuthenticationError,
+    ConfigurationError,
+    Conflict,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+)
 from anyvideo.models import AccessToken, StreamKind, VideoSource
 
 __all__ = ["EmulatorControl", "RemoteClient"]
@@ -28,6 +38,23 @@ class EmulatorControl:
 
     def __repr__(self) -> str:
         return f"EmulatorControl({self.base_url!r})"
+
+    @classmethod
+    def for_backend(cls, base_url: str | None, backend: str) -> EmulatorControl:
+        """The control API behind a backend configured with ``base_url``.
+
+        Only an emulator serves one, and emulators listen on loopback only: a
+        backend pointed anywhere else talks to the real provider, which is
+        joined from its client SDKs (:class:`ConfigurationError`). HTTPS
+        emulators are trusted through ``REQUESTS_CA_BUNDLE``, as the SDKs are.
+        """
+        host = urlsplit(base_url if base_url and "//" in base_url else f"//{base_url}").hostname
+        if not base_url or not _is_loopback(host):
+            raise ConfigurationError(
+                f"the {backend} backend talks to a real platform; participants join from its client SDKs "
+                "(only an anyvideo emulator, on 127.0.0.1, can play them)"
+            )
+        return cls(base_url if "//" in base_url else f"https://{base_url}")
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         answer = self._session.request(method, f"{self.base_url}/_emulator{path}", json=body, timeout=30)
@@ -95,3 +122,12 @@ class RemoteClient:
 
     def leave(self) -> None:
         self._control.call("POST", f"/participants/{self.participant_id}/leave")
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return host is not None and ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,182 @@
+"""What a provider does not store, kept by anyvideo: room names and status on
+Vonage, recording windows on Twilio, and the like.
+
+Entries are small JSON documents filed under a *kind* (``"room"``,
+``"recording"``) and a key (the provider's id), inside a *namespace* that
+keeps one provider account's entries apart from another's in a shared file.
+The store is SQLite: in memory by default, or a file (``ANYVIDEO_REGISTRY``)
+that several processes of one application share. SQLite serialises writers,
+and every read-modify-write here is one transaction, so concurrent processes
+and threads never lose an update.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from anyvideo.errors import ConfigurationError, NotFound
+
+__all__ = ["Registry"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    namespace TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (namespace, kind, key)
+);
+CREATE INDEX IF NOT EXISTS entries_by_seq ON entries (namespace, kind, seq);
+"""
+
+#: Fields :meth:`Registry.find` can filter on are plain JSON values.
+_Scalar = str | int | float | bool | None
+
+
+class Registry:
+    """A namespaced store of JSON entries; see the module docstring.
+
+    ``path`` is a SQLite file (created if missing) or ``None`` for memory.
+    One ``Registry`` may be shared by threads.
+    """
+
+    def __init__(self, path: str | Path | None = None, *, namespace: str) -> None:
+        if not namespace:
+            raise ValueError("a registry needs a namespace")
+        self.namespace = namespace
+        self.path = None if path in (None, "", ":memory:") else Path(path)  # type: ignore[arg-type]
+        try:
+            self._db = sqlite3.connect(
+                self.path or ":memory:", check_same_thread=False, isolation_level=None, timeout=30
+            )
+        except sqlite3.Error as exc:
+            raise ConfigurationError(f"cannot open the registry {str(path)!r}: {exc}") from exc
+        self._lock = threading.RLock()
+        with self._lock:
+            if self.path is not None:
+                self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(_SCHEMA)
+
+    def __repr__(self) -> str:
+        return f"Registry({str(self.path or ':memory:')!r}, namespace={self.namespace!r})"
+
+    @classmethod
+    def from_settings(cls, setting: str | Path | None, environ: Mapping[str, str], *, namespace: str) -> Registry:
+        """The registry a backend's ``registry`` setting names, else ``ANYVIDEO_REGISTRY``, else memory."""
+        return cls(setting or environ.get("ANYVIDEO_REGISTRY") or None, namespace=namespace)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # --- reading ------------------------------------------------------------
+
+    def get(self, kind: str, key: str) -> dict[str, Any] | None:
+        """The entry filed under ``kind``/``key``, or ``None``."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT body FROM entries WHERE namespace = ? AND kind = ? AND key = ?", (self.namespace, kind, key)
+            ).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def require(self, kind: str, key: str) -> dict[str, Any]:
+        """The entry filed under ``kind``/``key``; :class:`NotFound` when there is none."""
+        entry = self.get(kind, key)
+        if entry is None:
+            raise NotFound(f"no {kind} {key!r}")
+        return entry
+
+    def find(self, kind: str, **equal: _Scalar) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``(key, entry)`` of every ``kind`` entry whose top-level fields equal ``equal``, oldest first.
+
+        Rows are read in pages, so a long listing never sits in memory whole.
+        """
+        where = "".join(f" AND json_extract(body, '$.{_field(name)}') IS ?" for name in equal)
+        args = [_sql(value) for value in equal.values()]
+        last = -1
+        while True:
+            with self._lock:
+                page = self._db.execute(
+                    f"SELECT seq, key, body FROM entries WHERE namespace = ? AND kind = ? AND seq > ?{where}"
+                    " ORDER BY seq LIMIT 200",
+                    (self.namespace, kind, last, *args),
+                ).fetchall()
+            for last, key, body in page:  # noqa: B007 - ``last`` is where the next page starts
+                yield key, json.loads(body)
+            if len(page) < 200:
+                return
+
+    # --- writing ------------------------------------------------------------
+
+    def put(self, kind: str, key: str, entry: Mapping[str, Any]) -> None:
+        """File ``entry`` under ``kind``/``key``, replacing what was there."""
+        body = json.dumps(entry, separators=(",", ":"), sort_keys=True)
+        with self._lock, self._transaction():
+            self._db.execute(
+                "INSERT INTO entries (namespace, kind, key, seq, body) VALUES (?, ?, ?, "
+                "(SELECT COALESCE(MAX(seq), 0) + 1 FROM entries WHERE namespace = ? AND kind = ?), ?) "
+                "ON CONFLICT (namespace, kind, key) DO UPDATE SET body = excluded.body",
+                (self.namespace, kind, key, self.namespace, kind, body),
+            )
+
+    def update(self, kind: str, key: str, change: Callable[[dict[str, Any]], dict[str, Any] | None]) -> dict[str, Any]:
+        """Replace the entry with ``change(entry)`` in one transaction; returns the new entry.
+
+        ``change`` may modify the entry in place and return ``None``. It may
+        also raise (for example :class:`~anyvideo.errors.Conflict`) to leave
+        the entry as it was. :class:`NotFound` when there is no entry.
+        """
+        with self._lock, self._transaction():
+            row = self._db.execute(
+                "SELECT body FROM entries WHERE namespace = ? AND kind = ? AND key = ?", (self.namespace, kind, key)
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"no {kind} {key!r}")
+            entry = json.loads(row[0])
+            entry = change(entry) or entry
+            self._db.execute(
+                "UPDATE entries SET body = ? WHERE namespace = ? AND kind = ? AND key = ?",
+                (json.dumps(entry, separators=(",", ":"), sort_keys=True), self.namespace, kind, key),
+            )
+        return entry
+
+    def delete(self, kind: str, key: str) -> None:
+        """Forget the entry (no error when there is none)."""
+        with self._lock, self._transaction():
+            self._db.execute(
+                "DELETE FROM entries WHERE namespace = ? AND kind = ? AND key = ?", (self.namespace, kind, key)
+            )
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` when the block raises: a
+    writer takes the file's write lock before it reads what it will change."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+def _field(name: str) -> str:
+    if not name.isidentifier():
+        raise ValueError(f"{name!r} is not a field name")
+    return name
+
+
+def _sql(value: _Scalar) -> _Scalar:
+    # json_extract gives SQLite's 1/0 for JSON true/false.
+    return int(value) if isinstance(value, bool) else value

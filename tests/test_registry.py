@@ -1,0 +1,110 @@
+"""The registry keeps what a provider does not: entries by kind and key, per namespace."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from anyvideo.errors import Conflict, NotFound
+from anyvideo.registry import Registry
+
+
+@pytest.fixture
+def registry() -> Registry:
+    return Registry(namespace="vonage:app-1")
+
+
+def test_an_entry_put_is_read_back(registry: Registry) -> None:
+    registry.put("room", "s1", {"name": "standup", "status": "open"})
+    assert registry.get("room", "s1") == {"name": "standup", "status": "open"}
+
+
+def test_a_missing_entry_is_none_or_not_found(registry: Registry) -> None:
+    assert registry.get("room", "nope") is None
+    with pytest.raises(NotFound, match="no room 'nope'"):
+        registry.require("room", "nope")
+
+
+def test_find_filters_on_fields_oldest_first(registry: Registry) -> None:
+    for key, status in [("a", "open"), ("b", "ended"), ("c", "open")]:
+        registry.put("room", key, {"status": status, "audio_only": key == "c"})
+    assert [key for key, _ in registry.find("room", status="open")] == ["a", "c"]
+    assert [key for key, _ in registry.find("room", audio_only=True)] == ["c"]
+    assert [key for key, _ in registry.find("room", missing=None)] == ["a", "b", "c"]
+
+
+def test_find_reads_past_one_page(registry: Registry) -> None:
+    for n in range(450):
+        registry.put("recording", f"r{n}", {"n": n})
+    assert [entry["n"] for _, entry in registry.find("recording")] == list(range(450))
+
+
+def test_replacing_an_entry_keeps_its_place(registry: Registry) -> None:
+    registry.put("room", "a", {"v": 1})
+    registry.put("room", "b", {"v": 1})
+    registry.put("room", "a", {"v": 2})
+    assert [(key, entry["v"]) for key, entry in registry.find("room")] == [("a", 2), ("b", 1)]
+
+
+def test_namespaces_and_kinds_are_apart(tmp_path: Path) -> None:
+    path = tmp_path / "registry.db"
+    one, other = Registry(path, namespace="vonage:app-1"), Registry(path, namespace="vonage:app-2")
+    one.put("room", "s1", {"name": "mine"})
+    assert other.get("room", "s1") is None
+    assert one.get("recording", "s1") is None
+    assert Registry(path, namespace="vonage:app-1").get("room", "s1") == {"name": "mine"}
+
+
+def test_update_changes_in_one_step_and_a_refusal_changes_nothing(registry: Registry) -> None:
+    registry.put("room", "s1", {"status": "open"})
+
+    def end(entry: dict) -> None:
+        if entry["status"] == "ended":
+            raise Conflict("already ended")
+        entry["status"] = "ended"
+
+    assert registry.update("room", "s1", end) == {"status": "ended"}
+    with pytest.raises(Conflict):
+        registry.update("room", "s1", end)
+    assert registry.get("room", "s1") == {"status": "ended"}
+    with pytest.raises(NotFound):
+        registry.update("room", "nope", end)
+
+
+def test_concurrent_updates_from_two_processes_worth_of_handles_lose_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "registry.db"
+    Registry(path, namespace="n").put("counter", "c", {"n": 0})
+    handles = [Registry(path, namespace="n") for _ in range(4)]
+
+    def bump(registry: Registry) -> None:
+        for _ in range(50):
+            registry.update("counter", "c", lambda entry: {"n": entry["n"] + 1})
+
+    threads = [threading.Thread(target=bump, args=(handle,)) for handle in handles]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert handles[0].require("counter", "c") == {"n": 200}
+
+
+def test_delete_forgets(registry: Registry) -> None:
+    registry.put("room", "s1", {})
+    registry.delete("room", "s1")
+    registry.delete("room", "s1")
+    assert registry.get("room", "s1") is None
+
+
+def test_the_setting_wins_over_the_environment(tmp_path: Path) -> None:
+    chosen = Registry.from_settings(tmp_path / "a.db", {"ANYVIDEO_REGISTRY": str(tmp_path / "b.db")}, namespace="n")
+    assert chosen.path == tmp_path / "a.db"
+    from_env = Registry.from_settings(None, {"ANYVIDEO_REGISTRY": str(tmp_path / "b.db")}, namespace="n")
+    assert from_env.path == tmp_path / "b.db"
+    assert Registry.from_settings(None, {}, namespace="n").path is None
+
+
+def test_a_field_name_that_is_not_one_is_refused(registry: Registry) -> None:
+    with pytest.raises(ValueError, match="not a field name"):
+        list(registry.find("room", **{"a') OR 1=1 --": 1}))
