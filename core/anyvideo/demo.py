@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from anyvideo.backend import Feature
 from anyvideo.client import Video
 from anyvideo.errors import AnyVideoError, Forbidden
 from anyvideo.hookspecs import hookimpl
@@ -99,7 +100,11 @@ def _meeting(
     room = video.rooms.create(f"demo-{secrets.token_hex(3)}")
     timeline.step("room created", f"{room.name} ({room.ref})")
 
-    cast = [("alice", Role.MODERATOR), ("bob", Role.PUBLISHER), ("carol", Role.SUBSCRIBER)]
+    with_roles = video.supports(Feature.TOKEN_ROLES)
+    if with_roles:
+        cast = [("alice", Role.MODERATOR), ("bob", Role.PUBLISHER), ("carol", Role.SUBSCRIBER)]
+    else:  # every token may publish: carol simply does not
+        cast = [("alice", Role.PUBLISHER), ("bob", Role.PUBLISHER), ("carol", Role.PUBLISHER)]
     tokens = {name: video.tokens.create(room, name, role=role, ttl=600) for name, role in cast}
     timeline.step("tokens minted", ", ".join(f"{name} ({role})" for name, role in cast))
 
@@ -113,12 +118,15 @@ def _meeting(
     clients["alice"].publish(StreamKind.VIDEO, name="alice-slides", video_source=VideoSource.SCREEN)
     streams = list(video.streams.list(room))
     timeline.step("streams published", ", ".join(s.name or s.id for s in streams))
-    try:
-        clients["carol"].publish()
-    except Forbidden:
-        timeline.step("publish refused", "carol holds a subscriber token")
+    if with_roles:
+        try:
+            clients["carol"].publish()
+        except Forbidden:
+            timeline.step("publish refused", "carol holds a subscriber token")
+        else:
+            raise DemoFailed("a subscriber token was allowed to publish")
     else:
-        raise DemoFailed("a subscriber token was allowed to publish")
+        timeline.step("no token roles", f"{video.backend_name} tokens all publish; carol only watches")
 
     recording = video.recordings.start(room, layout=Layout.grid(), resolution="1280x720", name="demo")
     timeline.step("recording started", f"composed, grid, 1280x720 ({recording.ref})")
@@ -130,14 +138,20 @@ def _meeting(
     if recording.status is not RecordingStatus.AVAILABLE:
         raise DemoFailed(f"the recording ended {recording.status}, not available")
     sizes = sum(f.size or 0 for f in recording.files)
-    timeline.step("recording available", f"{len(recording.files)} file, {sizes:,} bytes")
+    files = f"{len(recording.files)} file{'s' if len(recording.files) != 1 else ''}"
+    timeline.step("recording available", f"{files}, {sizes:,} bytes")
 
     with contextlib.ExitStack() as cleanup:
         folder = output or Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="anyvideo-demo-")))
         folder.mkdir(parents=True, exist_ok=True)
-        saved = video.recordings.download(recording, folder)
+        first = recording.files[0]  # a provider that records per track has several
+        saved = video.recordings.download(recording, folder, file_name=first.name)
         where = str(saved) if output else saved.name
-        timeline.step("recording downloaded", f"{where}, sha256 {recording.files[0].sha256[:12]}… verified")
+        if first.sha256:
+            checked = f"sha256 {first.sha256[:12]}… verified"
+        else:
+            checked = "size verified" if first.size is not None else "the provider gave nothing to verify against"
+        timeline.step("recording downloaded", f"{where}, {checked}")
 
     clients["bob"].leave()
     timeline.step("participant left", "bob")
