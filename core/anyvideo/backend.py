@@ -10,7 +10,7 @@ been validated and the needed :class:`Feature` checked.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol, Self
 
@@ -59,7 +59,21 @@ class Device(Protocol):
 
     def unpublish(self, stream_id: str) -> None: ...
 
+    def signals(self) -> Sequence[ReceivedSignal]:
+        """Every signal this device has received, oldest first."""
+        ...
+
     def leave(self) -> None: ...
+
+
+class ReceivedSignal(Protocol):
+    """A signal as the device that received it saw it."""
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def data(self) -> str: ...
 
 
 class Devices(Protocol):

@@ -138,13 +138,13 @@ def test_mute_all_in_an_unknown_session_is_not_found(vonage_server, vonage_video
 def test_a_signal_reaches_every_connection(vonage_video, vonage_session, vonage_join):
     ann, bob = vonage_join(vonage_session, "ann"), vonage_join(vonage_session, "bob")
     vonage_video.send_signal(vonage_session, SignalData(type="chat", data="hello"))
-    assert [s["data"] for s in ann.signals()] == [s["data"] for s in bob.signals()] == ["hello"]
+    assert [s.data for s in ann.signals()] == [s.data for s in bob.signals()] == ["hello"]
 
 
 def test_a_signal_reaches_one_connection(vonage_video, vonage_session, vonage_join):
     ann, bob = vonage_join(vonage_session, "ann"), vonage_join(vonage_session, "bob")
     vonage_video.send_signal(vonage_session, SignalData(type="chat", data="psst"), connection_id=bob.participant_id)
-    assert ann.signals() == [] and [s["type"] for s in bob.signals()] == ["chat"]
+    assert ann.signals() == [] and [s.type for s in bob.signals()] == ["chat"]
 
 
 def test_a_signal_to_a_gone_connection_is_not_found(vonage_video, vonage_session, vonage_join):

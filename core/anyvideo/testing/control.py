@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import attrs
 import requests
 
 from anyvideo.errors import (
@@ -23,7 +24,7 @@ from anyvideo.errors import (
 )
 from anyvideo.models import AccessToken, StreamKind, VideoSource
 
-__all__ = ["EmulatorControl", "RemoteClient"]
+__all__ = ["EmulatorControl", "ReceivedSignal", "RemoteClient"]
 
 _ERRORS: dict[int, type[AnyVideoError]] = {401: AuthenticationError, 403: Forbidden, 404: NotFound, 409: Conflict}
 
@@ -91,6 +92,15 @@ class EmulatorControl:
         self.call("DELETE", "/faults")
 
 
+@attrs.frozen
+class ReceivedSignal:
+    """A signal as the client that received it saw it."""
+
+    type: str
+    data: str
+    sent_at: datetime
+
+
 class RemoteClient:
     """One browser connected to an emulated room."""
 
@@ -117,8 +127,10 @@ class RemoteClient:
     def unpublish(self, stream_id: str) -> None:
         self._control.call("POST", f"/streams/{stream_id}/unpublish")
 
-    def signals(self) -> list[dict[str, Any]]:
-        return self._control.call("GET", f"/participants/{self.participant_id}/signals")
+    def signals(self) -> list[ReceivedSignal]:
+        """Every signal this client has received, oldest first."""
+        received = self._control.call("GET", f"/participants/{self.participant_id}/signals")
+        return [ReceivedSignal(s["type"], s["data"], datetime.fromisoformat(s["sent_at"])) for s in received]
 
     def leave(self) -> None:
         self._control.call("POST", f"/participants/{self.participant_id}/leave")

@@ -1,0 +1,190 @@
+"""Conformance of recordings and compositions: started, processed, listed,
+downloaded intact, deleted."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from anyvideo.backend import Devices, Feature
+from anyvideo.client import Video
+from anyvideo.errors import NotFound
+from anyvideo.models import (
+    Composition,
+    CompositionOutput,
+    CompositionStatus,
+    Layout,
+    Recording,
+    RecordingMode,
+    RecordingStatus,
+    Room,
+    RtmpTarget,
+    StreamKind,
+)
+from anyvideo.testing.conformance.kit import ConformanceKit, Platform, needs
+
+__all__ = ["CompositionConformance", "RecordingConformance"]
+
+
+def _on_air(video: Video, devices: Devices, room: Room) -> list[str]:
+    """Two participants publishing camera streams; returns the stream ids."""
+    return [
+        devices.join(video.tokens.create(room, identity)).publish(StreamKind.AUDIO_VIDEO, name=f"{identity}-cam")
+        for identity in ("ann", "bob")
+    ]
+
+
+def _recorded(platform: Platform, room: Room, *, mode: RecordingMode = RecordingMode.COMPOSED) -> Recording:
+    """A recording of ``room`` made, stopped and processed until available."""
+    video = platform.video
+    recording = video.recordings.start(room, mode=mode)
+    platform.advance(10)
+    video.recordings.stop(recording)
+    return platform.settle(
+        lambda: video.recordings.get(recording), lambda r: r.status is not RecordingStatus.PROCESSING
+    )
+
+
+def _check_download(video: Video, item: Recording | Composition, folder: Path) -> None:
+    """Every file downloads whole, with the size and checksum the provider reported."""
+    media = video.recordings if isinstance(item, Recording) else video.compositions
+    assert item.files, f"{item.ref} has no files"
+    for file in item.files:
+        saved = media.download(item, folder, file_name=file.name)
+        body = saved.read_bytes()
+        assert body, f"{file.name} is empty"
+        if file.size is not None:
+            assert len(body) == file.size
+        if file.sha256:
+            assert hashlib.sha256(body).hexdigest() == file.sha256
+
+
+class RecordingConformance(ConformanceKit):
+    """Recordings capture a room from start to stop, then become available."""
+
+    def test_a_started_recording_is_recording_the_room(self, video: Video, devices: Devices, room: Room) -> None:
+        needs(video, Feature.RECORDING)
+        _on_air(video, devices, room)
+        recording = video.recordings.start(room, name="weekly")
+        assert (recording.status, recording.room_id, recording.mode) == (
+            RecordingStatus.RECORDING,
+            room.id,
+            RecordingMode.COMPOSED,
+        )
+        assert video.recordings.get(recording).status is RecordingStatus.RECORDING
+        assert recording.ref == f"{video.backend_name}:{recording.id}"
+
+    def test_a_stopped_recording_becomes_available_with_its_duration(
+        self, platform: Platform, video: Video, devices: Devices, room: Room
+    ) -> None:
+        needs(video, Feature.RECORDING)
+        _on_air(video, devices, room)
+        recording = video.recordings.start(room)
+        platform.advance(10)
+        stopped = video.recordings.stop(recording)
+        assert stopped.status in (RecordingStatus.PROCESSING, RecordingStatus.AVAILABLE)
+        available = platform.settle(lambda: video.recordings.get(recording), lambda r: r.status is not stopped.status)
+        assert available.status is RecordingStatus.AVAILABLE
+        assert available.duration is not None and available.duration >= 9
+        assert available.started_at is not None
+
+    def test_an_available_recording_downloads_intact(
+        self, platform: Platform, video: Video, devices: Devices, room: Room, tmp_path: Path
+    ) -> None:
+        needs(video, Feature.RECORDING)
+        _on_air(video, devices, room)
+        recording = _recorded(platform, room)
+        assert recording.status is RecordingStatus.AVAILABLE
+        _check_download(video, recording, tmp_path)
+
+    def test_an_individual_recording_keeps_its_mode_and_downloads_intact(
+        self, platform: Platform, video: Video, devices: Devices, room: Room, tmp_path: Path
+    ) -> None:
+        needs(video, Feature.INDIVIDUAL_RECORDING)
+        _on_air(video, devices, room)
+        recording = _recorded(platform, room, mode=RecordingMode.INDIVIDUAL)
+        assert (recording.mode, recording.status) == (RecordingMode.INDIVIDUAL, RecordingStatus.AVAILABLE)
+        _check_download(video, recording, tmp_path)
+
+    def test_recordings_are_listed_by_room_and_status(
+        self, platform: Platform, video: Video, devices: Devices, room: Room
+    ) -> None:
+        needs(video, Feature.RECORDING)
+        _on_air(video, devices, room)
+        done = _recorded(platform, room)
+        running = video.recordings.start(room)
+        by_room = [r.id for r in video.recordings.list(room=room)]
+        assert done.id in by_room and running.id in by_room
+        assert [r.id for r in video.recordings.list(room=room, status=RecordingStatus.AVAILABLE)] == [done.id]
+        assert [r.id for r in video.recordings.list(room=room, status=RecordingStatus.RECORDING)] == [running.id]
+
+    def test_a_deleted_recording_is_gone_or_deleted_without_files(
+        self, platform: Platform, video: Video, devices: Devices, room: Room
+    ) -> None:
+        needs(video, Feature.RECORDING)
+        _on_air(video, devices, room)
+        recording = _recorded(platform, room)
+        video.recordings.delete(recording)
+        try:
+            after = video.recordings.get(recording)
+        except NotFound:
+            pass
+        else:
+            assert (after.status, after.files) == (RecordingStatus.DELETED, ())
+        assert recording.id not in [r.id for r in video.recordings.list(room=room, status=RecordingStatus.AVAILABLE)]
+
+    def test_a_recording_with_a_layout_and_resolution_keeps_them(
+        self, video: Video, devices: Devices, room: Room
+    ) -> None:
+        needs(video, Feature.RECORDING)
+        if video.backend.resolutions is not None and "1280x720" not in video.backend.resolutions:
+            pytest.skip(f"{video.backend_name} does not offer 1280x720")
+        _on_air(video, devices, room)
+        recording = video.recordings.start(room, layout=Layout.grid(), resolution="1280x720")
+        fetched = video.recordings.get(recording)
+        assert str(fetched.resolution) == "1280x720"
+        assert fetched.layout is not None and fetched.layout.kind == Layout.grid().kind
+
+
+class CompositionConformance(ConformanceKit):
+    """Compositions mix a room into a file after the fact, or broadcast it live."""
+
+    def test_a_file_composition_of_an_ended_room_becomes_available_and_downloads(
+        self, platform: Platform, video: Video, devices: Devices, room: Room, tmp_path: Path
+    ) -> None:
+        needs(video, Feature.POST_HOC_COMPOSITION, Feature.RECORDING)
+        _on_air(video, devices, room)
+        _recorded(platform, room, mode=RecordingMode.INDIVIDUAL)
+        video.rooms.end(room)
+        composition = video.compositions.start(room, output=CompositionOutput.FILE, layout=Layout.grid())
+        assert composition.output is CompositionOutput.FILE
+        done = platform.settle(
+            lambda: video.compositions.get(composition),
+            lambda c: c.status not in (CompositionStatus.QUEUED, CompositionStatus.PROCESSING),
+        )
+        assert done.status is CompositionStatus.AVAILABLE
+        assert composition.id in [c.id for c in video.compositions.list(room=room)]
+        _check_download(video, done, tmp_path)
+
+    def test_a_live_composition_broadcasts_to_hls_until_stopped(
+        self, video: Video, devices: Devices, room: Room
+    ) -> None:
+        needs(video, Feature.LIVE_STREAMING)
+        _on_air(video, devices, room)
+        live = video.compositions.start(room, output=CompositionOutput.LIVE, hls=True, layout=Layout.grid())
+        assert (live.status, live.output) == (CompositionStatus.LIVE, CompositionOutput.LIVE)
+        assert live.hls_url
+        assert live.id in [c.id for c in video.compositions.list(room=room, status=CompositionStatus.LIVE)]
+        stopped = video.compositions.stop(live)
+        assert stopped.status is CompositionStatus.STOPPED
+
+    def test_a_live_composition_pushes_to_rtmp_targets(self, video: Video, devices: Devices, room: Room) -> None:
+        needs(video, Feature.LIVE_STREAMING)
+        _on_air(video, devices, room)
+        target = RtmpTarget("rtmp://live.example.com/app", stream_name="secret-key", id="main")
+        live = video.compositions.start(room, output=CompositionOutput.LIVE, rtmp=[target])
+        assert [t.url for t in video.compositions.get(live).rtmp] == ["rtmp://live.example.com/app"]
+        assert "secret-key" not in repr(live)
+        video.compositions.stop(live)
