@@ -144,9 +144,15 @@ def test_an_unknown_room_is_not_found(video):
         video.rooms.get("local:rm_missing")
 
 
-def test_a_second_open_room_with_the_same_name_is_a_conflict(video, room):
-    with pytest.raises(Conflict):
-        video.rooms.create("weekly")
+def test_creating_an_open_rooms_name_again_returns_that_room(video, room):
+    assert video.rooms.create("weekly") == room
+
+
+def test_creating_an_open_rooms_name_with_another_cap_is_a_conflict(video):
+    video.rooms.create("capped", max_participants=4)
+    assert video.rooms.create("capped", max_participants=4).max_participants == 4
+    with pytest.raises(Conflict, match="holds 4 participants, not 5"):
+        video.rooms.create("capped", max_participants=5)
 
 
 def test_rooms_are_listed_by_status(video, room):

@@ -182,7 +182,12 @@ class Rooms(_Resource):
         max_participants: int | None = None,
         provider_options: Mapping[str, Any] | None = None,
     ) -> Room:
-        """Open a room. ``name`` must be unique among open rooms."""
+        """Open a room. ``name`` is unique among open rooms.
+
+        Creating a room under the name of an open room returns that room, so a
+        create retried after a lost answer is harmless; asking it for a
+        different ``max_participants`` is a :class:`~anyvideo.errors.Conflict`.
+        """
         spec = RoomSpec(name, max_participants, provider_options=provider_options)
         if spec.max_participants is not None:
             self._video.require(Feature.MAX_PARTICIPANTS)

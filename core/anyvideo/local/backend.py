@@ -125,9 +125,18 @@ class LocalBackend(Backend):
     # --- rooms --------------------------------------------------------------
 
     def create_room(self, spec: RoomSpec) -> Room:
-        record = self.world.create_room(
-            spec.name, max_participants=spec.max_participants, options=dict(spec.provider_options)
-        )
+        try:
+            record = self.world.create_room(
+                spec.name, max_participants=spec.max_participants, options=dict(spec.provider_options)
+            )
+        except Conflict:  # the name is open: a retried create gets the room it made
+            assert spec.name is not None
+            record = self.world.find_room(spec.name)
+            if spec.max_participants not in (None, record.max_participants):
+                raise Conflict(
+                    f"the open room {spec.name!r} holds {record.max_participants or 'any number of'} participants,"
+                    f" not {spec.max_participants}"
+                ) from None
         return translate.room(record, self.name)
 
     def get_room(self, room_id: str) -> Room:
