@@ -152,6 +152,10 @@ class Backend(abc.ABC):
     layouts: ClassVar[frozenset[LayoutKind]] = frozenset(LayoutKind)
     #: Longest client-token lifetime, in seconds.
     max_token_ttl: ClassVar[float] = 30 * 24 * 3600.0
+    #: Provider-only operations the backend offers as methods: name → what it does.
+    extensions: ClassVar[Mapping[str, str]] = {}
+    #: Provider features anyvideo does not reach: name → why, and the way round (often ``native``).
+    not_covered: ClassVar[Mapping[str, str]] = {}
 
     _sink: EventSink | None = None
 

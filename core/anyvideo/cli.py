@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from anyvideo.backend import FEATURE_DESCRIPTIONS, Feature
+from anyvideo import capabilities
 from anyvideo.client import Video, connect
 from anyvideo.errors import AnyVideoError, NotFound
 from anyvideo.models import RecordingStatus, RoomStatus
@@ -64,18 +64,25 @@ def backends() -> None:
     """List installed backends and the features each declares."""
     plugins = Plugins()
     installed = plugins.backends()
-    names = list(installed)
-    rows = [
-        [feature.value]
-        + ["yes" if feature in installed[name].features else "-" for name in names]
-        + [FEATURE_DESCRIPTIONS[feature]]
-        for feature in Feature
-    ]
-    click.echo(_table(["feature", *names, "what it means"], rows))
+    click.echo(_table(["feature", *installed, "what it means"], capabilities.feature_rows(installed)))
     for plugin, error in sorted(plugins.broken.items()):
         click.echo(f"plugin {plugin!r} failed to load: {type(error).__name__}: {error}", err=True)
     for name, claimants in plugins.conflicts().items():
         click.echo(f"backend {name!r} is claimed by several plugins: {', '.join(claimants)}", err=True)
+
+
+@cli.command("capabilities")
+@click.option("--markdown", is_flag=True, help="Print the Markdown page (docs/capabilities.md).")
+def capabilities_command(markdown: bool) -> None:
+    """The capability matrix of the installed backends, with why each lacks what it lacks."""
+    installed = Plugins().backends()
+    if markdown:
+        click.echo(capabilities.markdown(installed), nl=False)
+        return
+    click.echo(_table(["feature", *installed, "what it means"], capabilities.feature_rows(installed)))
+    for name, cls in installed.items():
+        for feature, hint in cls.feature_hints.items():
+            click.echo(f"{name} lacks {feature.value}: {hint}")
 
 
 @cli.command()

@@ -63,6 +63,15 @@ class LocalBackend(Backend):
     )
     feature_hints = {
         Feature.LIVE_STREAMING: "the embedded platform has no media server to broadcast from",
+        Feature.RECORDING_RULES: "a recording captures every stream of the room",
+        Feature.SUBSCRIBE_RULES: "every participant receives every stream",
+        Feature.COMPOSITION_HOOKS: "start a file composition yourself once the recordings are available",
+        Feature.SIP_DIAL: "the embedded platform has no telephony",
+        Feature.DTMF: "the embedded platform has no telephony",
+        Feature.CAPTIONS: "the embedded platform carries no speech to transcribe",
+        Feature.RENDER: "the embedded platform has no browser to render a page in",
+        Feature.E2EE: "the embedded platform carries no real media to encrypt",
+        Feature.EXTERNAL_STORAGE: "media stays in the embedded store; download it",
     }
     resolutions = frozenset({"640x480", "1280x720", "1920x1080", "480x640", "720x1280", "1080x1920"})
 
