@@ -33,6 +33,7 @@ from anyvideo.models import (
     VideoSource,
 )
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
+from anyvideo.webhooks import WebhookRequest
 
 __all__ = ["Backend", "Device", "Devices", "EventSink", "Feature", "FEATURE_DESCRIPTIONS"]
 
@@ -197,6 +198,17 @@ class Backend(abc.ABC):
 
     def close(self) -> None:
         """Release connections and files. The backend is unusable afterwards."""
+
+    def parse_webhook(self, request: WebhookRequest) -> list[Event]:
+        """Verify a provider callback and translate it into events.
+
+        Verification fails closed: a missing, wrong or stale signature raises
+        :class:`~anyvideo.errors.WebhookVerificationError` and yields nothing.
+        A body that is not a callback of this provider raises another
+        :class:`~anyvideo.errors.AnyVideoError`; a callback of an unknown kind
+        becomes an ``unknown`` event, never an error.
+        """
+        raise ConfigurationError(f"the {self.name} backend receives no provider callbacks")
 
     def _unsupported(self, feature: Feature) -> UnsupportedFeature:
         return UnsupportedFeature(feature, self.name, self.feature_hints.get(feature))

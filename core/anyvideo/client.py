@@ -41,6 +41,7 @@ from anyvideo.models import (
 )
 from anyvideo.plugins import Plugins
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
+from anyvideo.webhooks import WebhookRequest
 
 __all__ = ["Video", "connect"]
 
@@ -79,7 +80,7 @@ def connect(
 class Video:
     """One connection to one backend, with the operations grouped by object:
     ``rooms``, ``participants``, ``streams``, ``tokens``, ``recordings``,
-    ``compositions``, ``signals``.
+    ``compositions``, ``signals``, ``webhooks``.
     """
 
     def __init__(self, backend: Backend, plugins: Plugins | None = None) -> None:
@@ -93,6 +94,7 @@ class Video:
         self.recordings = Recordings(self)
         self.compositions = Compositions(self)
         self.signals = Signals(self)
+        self.webhooks = Webhooks(self)
 
     def __repr__(self) -> str:
         return f"Video(backend={self.backend_name!r})"
@@ -462,6 +464,42 @@ class Compositions(_Media):
 
     def _chunks(self, object_id: str, file_name: str) -> Iterator[bytes]:
         return self._backend.download_composition(object_id, file_name)
+
+
+class Webhooks(_Resource):
+    """Provider callbacks, verified and normalised into :class:`~anyvideo.models.Event` objects.
+
+    Mount :func:`anyvideo.webhooks.wsgi_app` or :func:`~anyvideo.webhooks.asgi_app`
+    at the callback URL, or call :meth:`handle` from your own view.
+    """
+
+    def parse(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]],
+        body: bytes | str,
+    ) -> list[Event]:
+        """Verify one callback and return its events, without dispatching them.
+
+        ``url`` is the full URL the provider called (behind a proxy, the
+        public one). :class:`~anyvideo.errors.WebhookVerificationError` when
+        the signature is missing, wrong or stale.
+        """
+        return self._backend.parse_webhook(WebhookRequest(method, url, headers, body))
+
+    def handle(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]],
+        body: bytes | str,
+    ) -> list[Event]:
+        """:meth:`parse` the callback, then hand each event to the ``anyvideo_event`` hooks."""
+        events = self.parse(method, url, headers, body)
+        for event in events:
+            self._video.dispatch(event)
+        return events
 
 
 class Signals(_Resource):

@@ -1,0 +1,228 @@
+"""Provider callbacks in, verified :class:`~anyvideo.models.Event` objects out.
+
+A backend that receives callbacks implements
+:meth:`~anyvideo.backend.Backend.parse_webhook`: it verifies the request the
+way its provider signs (failing closed with
+:class:`~anyvideo.errors.WebhookVerificationError`) and translates it into
+events. This module holds what every provider shares: the request as
+received, the replay window, stable event ids, and thin WSGI and ASGI
+adapters that hand each verified event to the ``anyvideo_event`` hooks.
+
+    video = anyvideo.connect()               # configured for the provider
+    app = anyvideo.webhooks.wsgi_app(video)  # mount at the callback URL
+
+Every event has an ``event_id`` derived from what the provider sent, so a
+callback the provider retries yields the same id: store the ids you have
+handled and drop the ones you see again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, MutableMapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+import attrs
+
+from anyvideo.errors import AnyVideoError, WebhookVerificationError
+
+if TYPE_CHECKING:
+    from anyvideo.client import Video
+
+__all__ = [
+    "DEFAULT_REPLAY_WINDOW",
+    "WebhookRequest",
+    "asgi_app",
+    "check_fresh",
+    "stable_event_id",
+    "wsgi_app",
+]
+
+#: How old a signed callback may be before it counts as a replay.
+DEFAULT_REPLAY_WINDOW = timedelta(minutes=5)
+
+#: The largest callback body read; providers send a few kilobytes.
+MAX_BODY = 1024 * 1024
+
+
+class _Headers(Mapping[str, str]):
+    """Header names compared without regard to case, as HTTP says."""
+
+    def __init__(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> None:
+        pairs = headers.items() if isinstance(headers, Mapping) else headers
+        self._items = {name.lower(): value for name, value in pairs}
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[name.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        # Authorization and signature headers are credentials: names only.
+        return f"Headers({sorted(self._items)})"
+
+
+def _headers(value: Mapping[str, str] | Iterable[tuple[str, str]]) -> _Headers:
+    return value if isinstance(value, _Headers) else _Headers(value)
+
+
+def _body(value: bytes | str) -> bytes:
+    return value.encode() if isinstance(value, str) else bytes(value)
+
+
+@attrs.frozen
+class WebhookRequest:
+    """A callback as it reached the application: method, the full URL the
+    provider called (scheme, host, path and query), headers and raw body."""
+
+    method: str = attrs.field(converter=str.upper)
+    url: str
+    headers: Mapping[str, str] = attrs.field(converter=_headers)
+    body: bytes = attrs.field(converter=_body, repr=lambda b: f"<{len(b)} bytes>")
+
+    def form(self) -> dict[str, str]:
+        """The form-encoded parameters (body for POST, query for GET); the last of repeated names wins."""
+        source = self.body.decode("utf-8", "replace") if self.method != "GET" else urlsplit(self.url).query
+        return dict(parse_qsl(source, keep_blank_values=True))
+
+    def json(self) -> Any:
+        """The JSON body; a body that is not JSON is an :class:`AnyVideoError`."""
+        try:
+            return json.loads(self.body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise AnyVideoError(f"the callback body is not JSON: {exc}") from None
+
+    def with_public_url(self, public_url: str | None) -> WebhookRequest:
+        """This request as the provider addressed it, when a proxy rewrote the URL.
+
+        ``public_url`` (``https://hooks.example.com``, optionally with a path
+        prefix) replaces the scheme, host and port, and prefixes the path.
+        """
+        if not public_url:
+            return self
+        public, seen = urlsplit(public_url), urlsplit(self.url)
+        path = public.path.rstrip("/") + seen.path
+        return attrs.evolve(self, url=urlunsplit((public.scheme, public.netloc, path, seen.query, "")))
+
+
+def check_fresh(sent_at: datetime, now: datetime, window: timedelta, *, what: str = "callback") -> None:
+    """Refuse a signed callback sent longer than ``window`` before ``now`` (or from the future beyond it)."""
+    if abs(now - sent_at) > window:
+        raise WebhookVerificationError(
+            f"the {what} was sent at {sent_at.isoformat()}, outside the {window.total_seconds():g}s replay window"
+        )
+
+
+def stable_event_id(provider: str, *parts: object) -> str:
+    """An id for an event that is the same each time the provider retries its callback."""
+    digest = hashlib.sha256(json.dumps([provider, *map(str, parts)]).encode()).hexdigest()
+    return f"{provider}:{digest[:32]}"
+
+
+# --- adapters ---------------------------------------------------------------------
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+_STATUS = {204: "204 No Content", 400: "400 Bad Request", 403: "403 Forbidden", 405: "405 Method Not Allowed"}
+
+
+def _answer(video: Video, request: WebhookRequest) -> int:
+    """Parse, verify and dispatch; the HTTP status to answer the provider with."""
+    if request.method not in ("POST", "GET"):
+        return 405
+    try:
+        video.webhooks.handle(request.method, request.url, request.headers, request.body)
+    except WebhookVerificationError:
+        return 403  # the provider gives up on 4xx; a forger learns nothing more
+    except AnyVideoError:
+        return 400
+    return 204
+
+
+def wsgi_app(video: Video, *, public_url: str | None = None) -> Callable[[dict[str, Any], StartResponse], list[bytes]]:
+    """A WSGI application that receives ``video``'s provider callbacks.
+
+    It answers 204 once the events are dispatched to the ``anyvideo_event``
+    hooks, 403 to a request that fails verification, 400 to one that cannot
+    be parsed. ``public_url`` is the address the provider calls, when a proxy
+    in front of the application changes scheme, host or path.
+    """
+
+    def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if length > MAX_BODY:
+            start_response(_STATUS[400], [("Content-Length", "0")])
+            return []
+        body = environ["wsgi.input"].read(length) if length else b""
+        headers = [(key[5:].replace("_", "-"), value) for key, value in environ.items() if key.startswith("HTTP_")]
+        if environ.get("CONTENT_TYPE"):
+            headers.append(("Content-Type", environ["CONTENT_TYPE"]))
+        request = WebhookRequest(environ["REQUEST_METHOD"], _wsgi_url(environ), headers, body)
+        status = _answer(video, request.with_public_url(public_url))
+        start_response(_STATUS[status], [("Content-Length", "0")])
+        return []
+
+    return app
+
+
+def _wsgi_url(environ: Mapping[str, Any]) -> str:
+    scheme = environ.get("wsgi.url_scheme", "http")
+    host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
+    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    query = environ.get("QUERY_STRING", "")
+    return urlunsplit((scheme, host, path, query, ""))
+
+
+ASGIReceive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+ASGISend = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+def asgi_app(
+    video: Video, *, public_url: str | None = None
+) -> Callable[[MutableMapping[str, Any], ASGIReceive, ASGISend], Awaitable[None]]:
+    """An ASGI application that receives ``video``'s provider callbacks; answers as :func:`wsgi_app`.
+
+    The backend's work (verification, hooks) is synchronous and quick; it
+    runs in a worker thread so the event loop is never blocked by a hook.
+    """
+    import asyncio
+
+    async def app(scope: MutableMapping[str, Any], receive: ASGIReceive, send: ASGISend) -> None:
+        if scope["type"] != "http":
+            raise ValueError(f"the anyvideo webhook app serves http, not {scope['type']}")
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if len(body) > MAX_BODY:
+                return await _asgi_status(send, 400)
+            if not message.get("more_body"):
+                break
+        headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]]
+        request = WebhookRequest(scope["method"], _asgi_url(scope, headers), headers, body)
+        status = await asyncio.to_thread(_answer, video, request.with_public_url(public_url))
+        await _asgi_status(send, status)
+
+    return app
+
+
+async def _asgi_status(send: ASGISend, status: int) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": [(b"content-length", b"0")]})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def _asgi_url(scope: Mapping[str, Any], headers: list[tuple[str, str]]) -> str:
+    host = next((value for name, value in headers if name.lower() == "host"), None)
+    if host is None:
+        server = scope.get("server") or ("localhost", None)
+        host = server[0] if server[1] is None else f"{server[0]}:{server[1]}"
+    path = scope.get("root_path", "") + scope["path"]
+    query = scope.get("query_string", b"").decode("latin-1")
+    return urlunsplit((scope.get("scheme", "http"), host, path, query, ""))

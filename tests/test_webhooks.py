@@ -1,0 +1,232 @@
+"""The provider-neutral half of webhooks: requests, replay windows, event ids,
+and the WSGI/ASGI adapters, driven by a made-up provider's signed callbacks."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from wsgiref.util import setup_testing_defaults
+
+import pytest
+
+import anyvideo
+from anyvideo import ConfigurationError, Event, Plugins, WebhookVerificationError
+from anyvideo.errors import AnyVideoError
+from anyvideo.local import LocalBackend
+from anyvideo.webhooks import WebhookRequest, asgi_app, check_fresh, stable_event_id, wsgi_app
+
+SECRET = b"shh"
+
+
+class Signed(LocalBackend):
+    """Callbacks are JSON ``{"event", "room", "at"}``, signed with HMAC-SHA256 over URL and body."""
+
+    name = "signed"
+
+    def parse_webhook(self, request: WebhookRequest) -> list[Event]:
+        expected = hmac.new(SECRET, request.url.encode() + request.body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(request.headers.get("X-Signature", ""), expected):
+            raise WebhookVerificationError("bad signature")
+        body = request.json()
+        at = datetime.fromisoformat(body["at"])
+        check_fresh(at, datetime.now(UTC), timedelta(minutes=5))
+        event_id = stable_event_id(self.name, body["event"], body["room"], body["at"])
+        return [Event(body["event"], self.name, event_id, at, room_id=body["room"], raw=body)]
+
+
+class RegistersSigned:
+    @anyvideo.hookimpl
+    def anyvideo_register_backends(self, register):
+        register("signed", Signed)
+
+
+class Heard:
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    @anyvideo.hookimpl
+    def anyvideo_event(self, event: Event, video) -> None:
+        self.events.append(event)
+
+
+@pytest.fixture
+def heard() -> Heard:
+    return Heard()
+
+
+@pytest.fixture
+def video(heard: Heard):
+    plugins = Plugins(["local"], extra=[RegistersSigned(), heard], environ={})
+    with anyvideo.connect("signed", plugins=plugins, environ={}) as video:
+        yield video
+
+
+def callback(url: str, *, event: str = "room.ended", at: datetime | None = None) -> tuple[bytes, str]:
+    body = json.dumps({"event": event, "room": "rm1", "at": (at or datetime.now(UTC)).isoformat()}).encode()
+    return body, hmac.new(SECRET, url.encode() + body, hashlib.sha256).hexdigest()
+
+
+# --- requests --------------------------------------------------------------------
+
+
+def test_header_names_are_compared_without_case() -> None:
+    request = WebhookRequest("post", "https://x/hook", {"X-Twilio-Signature": "abc"}, b"")
+    assert request.method == "POST"
+    assert request.headers["x-twilio-signature"] == request.headers.get("X-TWILIO-SIGNATURE") == "abc"
+
+
+def test_a_requests_repr_shows_no_header_value_or_body() -> None:
+    request = WebhookRequest("POST", "https://x/hook", {"Authorization": "Bearer s3cret"}, b"token=s3cret")
+    assert "s3cret" not in repr(request)
+
+
+def test_form_parameters_come_from_the_body_or_the_query() -> None:
+    assert WebhookRequest("POST", "https://x/h?a=1", {}, "RoomSid=RM1&Empty=").form() == {"RoomSid": "RM1", "Empty": ""}
+    assert WebhookRequest("GET", "https://x/h?RoomSid=RM2", {}, b"").form() == {"RoomSid": "RM2"}
+
+
+def test_a_body_that_is_not_json_is_an_anyvideo_error() -> None:
+    with pytest.raises(AnyVideoError, match="not JSON"):
+        WebhookRequest("POST", "https://x/h", {}, b"\xff{").json()
+
+
+@pytest.mark.parametrize(
+    ("public", "seen", "expected"),
+    [
+        ("https://hooks.example.com", "http://10.0.0.5:8000/video?x=1", "https://hooks.example.com/video?x=1"),
+        ("https://example.com/app/", "http://127.0.0.1/video", "https://example.com/app/video"),
+        (None, "http://127.0.0.1/video", "http://127.0.0.1/video"),
+    ],
+)
+def test_a_public_url_replaces_what_a_proxy_rewrote(public, seen, expected) -> None:
+    assert WebhookRequest("POST", seen, {}, b"").with_public_url(public).url == expected
+
+
+def test_a_callback_outside_the_replay_window_is_refused() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    check_fresh(now - timedelta(minutes=4), now, timedelta(minutes=5))
+    for sent in (now - timedelta(minutes=6), now + timedelta(minutes=6)):
+        with pytest.raises(WebhookVerificationError, match="replay window"):
+            check_fresh(sent, now, timedelta(minutes=5))
+
+
+def test_event_ids_are_stable_and_distinct() -> None:
+    assert stable_event_id("twilio", "RM1", 3) == stable_event_id("twilio", "RM1", 3)
+    assert stable_event_id("twilio", "RM1", 3) != stable_event_id("twilio", "RM1", 4)
+    assert stable_event_id("twilio", "RM1", 3) != stable_event_id("vonage", "RM1", 3)
+    assert stable_event_id("twilio", "a|b", "c") != stable_event_id("twilio", "a", "b|c")
+
+
+# --- the facade ------------------------------------------------------------------
+
+
+def test_handle_dispatches_verified_events_to_the_hooks(video, heard) -> None:
+    body, signature = callback("https://x/hook")
+    events = video.webhooks.handle("POST", "https://x/hook", {"X-Signature": signature}, body)
+    assert [e.type for e in events] == ["room.ended"]
+    assert heard.events == events
+
+
+def test_parse_does_not_dispatch(video, heard) -> None:
+    body, signature = callback("https://x/hook")
+    assert video.webhooks.parse("POST", "https://x/hook", {"X-Signature": signature}, body)
+    assert heard.events == []
+
+
+def test_a_forged_callback_dispatches_nothing(video, heard) -> None:
+    body, _ = callback("https://x/hook")
+    with pytest.raises(WebhookVerificationError):
+        video.webhooks.handle("POST", "https://x/hook", {"X-Signature": "0" * 64}, body)
+    assert heard.events == []
+
+
+def test_the_local_backend_receives_no_callbacks() -> None:
+    with anyvideo.connect("local", environ={}) as video:
+        with pytest.raises(ConfigurationError, match="receives no provider callbacks"):
+            video.webhooks.parse("POST", "https://x/hook", {}, b"{}")
+
+
+# --- WSGI ------------------------------------------------------------------------
+
+
+def call_wsgi(app, *, body: bytes, headers: dict[str, str], path: str = "/hook", method: str = "POST"):
+    environ: dict = {"REQUEST_METHOD": method, "PATH_INFO": path, "HTTP_HOST": "app.internal:8000"}
+    setup_testing_defaults(environ)
+    environ.update({f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()})
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ["wsgi.input"] = io.BytesIO(body)
+    statuses = []
+    app(environ, lambda status, headers: statuses.append(status))
+    return statuses[0]
+
+
+def test_the_wsgi_app_answers_204_and_dispatches(video, heard) -> None:
+    body, signature = callback("http://app.internal:8000/hook")
+    assert call_wsgi(wsgi_app(video), body=body, headers={"X-Signature": signature}) == "204 No Content"
+    assert [e.type for e in heard.events] == ["room.ended"]
+
+
+def test_the_wsgi_app_refuses_a_forgery_with_403(video, heard) -> None:
+    body, _ = callback("http://app.internal:8000/hook")
+    assert call_wsgi(wsgi_app(video), body=body, headers={"X-Signature": "nope"}) == "403 Forbidden"
+    assert heard.events == []
+
+
+def test_the_wsgi_app_checks_the_signature_against_the_public_url(video, heard) -> None:
+    body, signature = callback("https://hooks.example.com/hook")
+    app = wsgi_app(video, public_url="https://hooks.example.com")
+    assert call_wsgi(app, body=body, headers={"X-Signature": signature}) == "204 No Content"
+    assert call_wsgi(wsgi_app(video), body=body, headers={"X-Signature": signature}) == "403 Forbidden"
+
+
+def test_the_wsgi_app_answers_400_to_what_it_cannot_parse(video) -> None:
+    url = "http://app.internal:8000/hook"
+    body = b"not json"
+    signature = hmac.new(SECRET, url.encode() + body, hashlib.sha256).hexdigest()
+    assert call_wsgi(wsgi_app(video), body=body, headers={"X-Signature": signature}) == "400 Bad Request"
+
+
+def test_the_wsgi_app_refuses_other_methods(video) -> None:
+    assert call_wsgi(wsgi_app(video), body=b"", headers={}, method="PUT") == "405 Method Not Allowed"
+
+
+# --- ASGI ------------------------------------------------------------------------
+
+
+def call_asgi(app, *, body: bytes, headers: dict[str, str], chunk: int = 7) -> int:
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "scheme": "https",
+        "path": "/hook",
+        "query_string": b"",
+        "headers": [(b"host", b"hooks.example.com"), *((k.encode(), v.encode()) for k, v in headers.items())],
+    }
+    parts = [body[i : i + chunk] for i in range(0, len(body), chunk)] or [b""]
+    messages = [{"type": "http.request", "body": p, "more_body": i < len(parts) - 1} for i, p in enumerate(parts)]
+    sent: list[dict] = []
+
+    async def receive():
+        return messages.pop(0)
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    return sent[0]["status"]
+
+
+def test_the_asgi_app_reads_a_chunked_body_and_dispatches(video, heard) -> None:
+    body, signature = callback("https://hooks.example.com/hook")
+    assert call_asgi(asgi_app(video), body=body, headers={"x-signature": signature}) == 204
+    assert [e.type for e in heard.events] == ["room.ended"]
+
+
+def test_the_asgi_app_refuses_a_stale_callback(video, heard) -> None:
+    body, signature = callback("https://hooks.example.com/hook", at=datetime.now(UTC) - timedelta(hours=1))
+    assert call_asgi(asgi_app(video), body=body, headers={"x-signature": signature}) == 403
+    assert heard.events == []
