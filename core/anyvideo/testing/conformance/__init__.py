@@ -9,10 +9,10 @@ move the platform's clock::
     import pytest
     from anyvideo.testing.conformance import ConformanceSuite, Platform
 
-    class TestAcme(ConformanceSuite):
+    class TestMyBackend(ConformanceSuite):
         @pytest.fixture
         def anyvideo_platform(self):
-            with anyvideo.connect("acme", environ={}) as video:
+            with anyvideo.connect("mybackend", environ={}) as video:
                 yield Platform(video, video.backend.browser(), advance=my_clock.advance)
 
 Every core operation is checked, and each declared :class:`~anyvideo.Feature`
