@@ -153,6 +153,9 @@ class Backend(abc.ABC):
     layouts: ClassVar[frozenset[LayoutKind]] = frozenset(LayoutKind)
     #: Longest client-token lifetime, in seconds.
     max_token_ttl: ClassVar[float] = 30 * 24 * 3600.0
+    #: Whether the backend takes refs (``"vonage:…"``) where others take native ids:
+    #: a backend that routes between providers needs to know which one holds an object.
+    accepts_refs: ClassVar[bool] = False
     #: Provider-only operations the backend offers as methods: name → what it does.
     extensions: ClassVar[Mapping[str, str]] = {}
     #: Provider features anyvideo does not reach: name → why, and the way round (often ``native``).

@@ -63,7 +63,7 @@ def cli() -> None:
 def backends() -> None:
     """List installed backends and the features each declares."""
     plugins = Plugins()
-    installed = plugins.backends()
+    installed = capabilities.providers(plugins.backends())
     click.echo(_table(["feature", *installed, "what it means"], capabilities.feature_rows(installed)))
     for plugin, error in sorted(plugins.broken.items()):
         click.echo(f"plugin {plugin!r} failed to load: {type(error).__name__}: {error}", err=True)
@@ -79,6 +79,7 @@ def capabilities_command(markdown: bool) -> None:
     if markdown:
         click.echo(capabilities.markdown(installed), nl=False)
         return
+    installed = capabilities.providers(installed)
     click.echo(_table(["feature", *installed, "what it means"], capabilities.feature_rows(installed)))
     for name, cls in installed.items():
         for feature, hint in cls.feature_hints.items():

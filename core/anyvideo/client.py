@@ -37,6 +37,7 @@ from anyvideo.models import (
     RoomStatus,
     RtmpTarget,
     Stream,
+    make_ref,
     split_ref,
 )
 from anyvideo.plugins import Plugins
@@ -141,7 +142,21 @@ class Video:
         self.plugins.manager.hook.anyvideo_event(event=event, video=self)
 
     def _id(self, value: ObjectRef, field: str) -> str:
-        """The native id in ``value``: a model, a ref or a bare id."""
+        """The native id in ``value``: a model, a ref or a bare id.
+
+        A backend that routes between providers (``accepts_refs``) gets the
+        ref itself, so it knows which provider holds the object.
+        """
+        if self.backend.accepts_refs:
+            if isinstance(value, str):
+                ref = value
+            elif hasattr(value, "id") and hasattr(value, "provider"):
+                ref = make_ref(value.provider, value.id)
+            else:
+                raise InvalidRequest(field, f"expected an id, a ref or a model object, got {type(value).__name__}")
+            if not split_ref(ref)[1]:
+                raise InvalidRequest(field, "must not be empty")
+            return ref
         if isinstance(value, str):
             provider, object_id = split_ref(value)
             if provider is None or provider not in self.plugins.backends():

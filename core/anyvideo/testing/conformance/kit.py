@@ -15,7 +15,7 @@ from anyvideo.backend import Devices, Feature
 from anyvideo.client import Video
 from anyvideo.models import Room
 
-__all__ = ["ConformanceKit", "Platform", "needs", "unique_name"]
+__all__ = ["ConformanceKit", "Platform", "held_by", "needs", "unique_name"]
 
 T = TypeVar("T")
 
@@ -48,6 +48,12 @@ class Platform:
 def unique_name(prefix: str = "conf") -> str:
     """A room name no other test uses."""
     return f"{prefix}-{secrets.token_hex(4)}"
+
+
+def held_by(video: Video, provider: str) -> bool:
+    """Whether an object of ``provider`` can come from this backend: its own
+    name, or, for a backend that routes between providers, any of them."""
+    return provider == video.backend_name or video.backend.accepts_refs
 
 
 def needs(video: Video, *features: Feature) -> None:

@@ -74,7 +74,8 @@ class RecordingConformance(ConformanceKit):
             RecordingMode.COMPOSED,
         )
         assert video.recordings.get(recording).status is RecordingStatus.RECORDING
-        assert recording.ref == f"{video.backend_name}:{recording.id}"
+        assert recording.provider == room.provider
+        assert recording.ref == f"{recording.provider}:{recording.id}"
 
     def test_a_stopped_recording_becomes_available_with_its_duration(
         self, platform: Platform, video: Video, devices: Devices, room: Room
