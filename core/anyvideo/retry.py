@@ -1,0 +1,143 @@
+"""One retry policy for every backend: what is retried, how often, how long.
+
+Only failures that may pass are retried: :class:`~anyvideo.errors.RateLimited`
+(after the provider's ``Retry-After``, when it gave one) and transient
+failures, a :class:`~anyvideo.errors.ProviderError` with a 5xx status or no
+status at all (the connection dropped or timed out). Everything else (400,
+401, 403, 404, 409) is raised at once.
+
+Whether a transient failure may be retried depends on the operation:
+
+- ``Safety.SAFE``: reads and deletes, and changes a provider treats as
+  harmless to repeat (stopping, setting a layout) — retried;
+- ``Safety.UNSAFE``: creates, whose first try may have taken effect even
+  though its answer was lost — retried only when the caller gives a
+  ``reconcile`` function that finds what the lost try made (it is called
+  before each new try; what it returns is adopted), else raised.
+
+A 429 is retried for every operation: the provider refused it before doing
+anything. Each retry is logged on ``anyvideo.retry`` and passed to
+``on_retry``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from enum import StrEnum
+from typing import TypeVar
+
+import attrs
+import tenacity
+
+from anyvideo.errors import ConfigurationError, ProviderError, RateLimited
+
+__all__ = ["RetryEvent", "RetryPolicy", "Safety", "is_transient"]
+
+T = TypeVar("T")
+
+log = logging.getLogger("anyvideo.retry")
+
+
+class Safety(StrEnum):
+    """Whether repeating an operation after a lost answer could do it twice."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@attrs.frozen
+class RetryEvent:
+    """One retry about to happen: of what, which try failed, why, and the wait before the next."""
+
+    what: str
+    attempt: int
+    error: Exception
+    wait: float
+
+
+def is_transient(error: BaseException) -> bool:
+    """A failure that may pass: a 5xx, or no answer at all."""
+    return isinstance(error, ProviderError) and (error.status is None or error.status >= 500)
+
+
+def _positive(name: str) -> Callable[[object, attrs.Attribute, float], None]:
+    def check(instance: object, attribute: attrs.Attribute, value: float) -> None:
+        if not value > 0:
+            raise ConfigurationError(f"{name} must be more than 0, got {value!r}")
+
+    return check
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How a backend rides through failures: at most ``attempts`` tries
+    within ``max_time`` seconds, waiting an exponential backoff with full
+    jitter (from ``initial`` up to ``maximum`` seconds) or the provider's
+    ``Retry-After``. ``timeout`` is each request's (connect, read) limit.
+
+    ``RetryPolicy(attempts=1)`` never retries.
+    """
+
+    attempts: int = attrs.field(default=4, validator=_positive("attempts"))
+    max_time: float = attrs.field(default=30.0, validator=_positive("max_time"))
+    initial: float = attrs.field(default=0.25, validator=_positive("initial"))
+    maximum: float = attrs.field(default=8.0, validator=_positive("maximum"))
+    timeout: tuple[float, float] = (5.0, 30.0)
+    on_retry: Callable[[RetryEvent], object] | None = attrs.field(default=None, eq=False)
+    #: How to wait; tests pass a fake to keep time still.
+    sleep: Callable[[float], None] = attrs.field(default=time.sleep, eq=False, repr=False)
+
+    def run(
+        self,
+        operation: Callable[[], T],
+        *,
+        what: str,
+        safety: Safety = Safety.SAFE,
+        reconcile: Callable[[], T | None] | None = None,
+    ) -> T:
+        """``operation()``, tried again under this policy; ``what`` names it in logs."""
+        lost_answer = False
+
+        def attempt() -> T:
+            nonlocal lost_answer
+            if lost_answer and reconcile is not None:
+                found = reconcile()
+                if found is not None:
+                    log.info("%s: adopting what the lost try made", what)
+                    return found
+            try:
+                return operation()
+            except Exception as exc:
+                lost_answer = is_transient(exc)
+                raise
+
+        def retryable(error: BaseException) -> bool:
+            if isinstance(error, RateLimited):
+                return True
+            return is_transient(error) and (safety is Safety.SAFE or reconcile is not None)
+
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.attempts) | tenacity.stop_before_delay(self.max_time),
+            wait=self._wait,
+            retry=tenacity.retry_if_exception(retryable),
+            before_sleep=lambda state: self._tell(what, state),
+            sleep=self.sleep,
+            reraise=True,
+        )
+        return retrying(attempt)
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, RateLimited) and error.retry_after is not None:
+            return max(0.0, error.retry_after)
+        return tenacity.wait_random_exponential(multiplier=self.initial, max=self.maximum)(state)
+
+    def _tell(self, what: str, state: tenacity.RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        assert isinstance(error, Exception)
+        wait = state.next_action.sleep if state.next_action else 0.0
+        log.info("%s: try %d failed (%s); retrying in %.2fs", what, state.attempt_number, error, wait)
+        if self.on_retry is not None:
+            self.on_retry(RetryEvent(what, state.attempt_number, error, wait))
