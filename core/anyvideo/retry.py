@@ -22,7 +22,6 @@ anything. Each retry is logged on ``anyvideo.retry`` and passed to
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from enum import StrEnum
@@ -32,12 +31,13 @@ import attrs
 import tenacity
 
 from anyvideo.errors import ConfigurationError, ProviderError, RateLimited
+from anyvideo.redaction import get_logger
 
 __all__ = ["RetryEvent", "RetryPolicy", "Safety", "is_transient"]
 
 T = TypeVar("T")
 
-log = logging.getLogger("anyvideo.retry")
+log = get_logger("anyvideo.retry")
 
 
 class Safety(StrEnum):

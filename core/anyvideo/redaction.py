@@ -1,0 +1,99 @@
+"""One rule for keeping secrets out of everything anyvideo writes: log lines
+(its own and the provider SDKs'), reprs and error messages.
+
+What is hidden: PEM blocks (private keys), JWTs (application and client
+tokens), the value of ``Authorization``-like headers whatever their scheme,
+and every secret a backend registers by value (auth tokens, API secrets,
+signature secrets), which no pattern could recognise.
+
+Backends call :func:`register_secret` for each secret they are configured
+with and :func:`install` on the loggers of their SDK; anyvideo's own modules
+take their loggers from :func:`get_logger`. The filter rewrites a record's
+message and never drops a record, so an application's logging configuration
+keeps working and the SDK's debugging output stays useful.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable
+
+__all__ = ["REDACTED", "RedactSecrets", "get_logger", "install", "redact", "register_secret"]
+
+REDACTED = "<redacted>"
+
+#: Secrets shorter than this are not registered: hiding every "abc" would
+#: shred log lines and protect nothing.
+MIN_SECRET = 8
+
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"-----BEGIN [A-Z0-9 ]+-----.*?-----END [A-Z0-9 ]+-----", re.S), "<redacted key>"),
+    # a JWT: three base64url parts, the first a JSON object ('{"' encodes to "eyJ")
+    (re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), REDACTED),
+    # the value of a credential-carrying header or field, quoted or not
+    (
+        re.compile(
+            r"(?i)(['\"]?(?:authorization|x-opentok-auth|x-twilio-signature|auth_token|api_secret|password)['\"]?"
+            r"\s*[:=]\s*b?['\"]?)(?:(?:bearer|basic)\s+)?[^'\",}\s]+"
+        ),
+        r"\1" + REDACTED,
+    ),
+)
+
+_lock = threading.Lock()
+_values: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Hide ``value`` wherever it appears in what anyvideo writes, from now on."""
+    if value and len(value) >= MIN_SECRET:
+        with _lock:
+            _values.add(value)
+
+
+def redact(text: str, extra: Iterable[str] = ()) -> str:
+    """``text`` with every credential replaced; ``extra`` are more secrets to hide."""
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    with _lock:
+        known = sorted({*_values, *(v for v in extra if v and len(v) >= MIN_SECRET)}, key=len, reverse=True)
+    for value in known:
+        if value in text:
+            text = text.replace(value, REDACTED)
+    return text
+
+
+class RedactSecrets(logging.Filter):
+    """Rewrites each record's message with its credentials hidden; never drops a record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is the logging system's business, not ours
+            return True
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
+            # The traceback is formatted later, by a handler: format it now, cleaned.
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+def install(logger_names: Iterable[str]) -> None:
+    """Put the filter on each named logger (once). A filter acts on records
+    logged to that very logger, so name every logger the SDK writes to."""
+    with _lock:
+        for name in logger_names:
+            logger = logging.getLogger(name)
+            if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+                logger.addFilter(RedactSecrets())
+
+
+def get_logger(name: str) -> logging.Logger:
+    """An anyvideo logger, with the filter on it."""
+    install([name])
+    return logging.getLogger(name)
