@@ -1,0 +1,148 @@
+"""The one REST helper, for what the SDK does not do (or does not do safely).
+
+``requests`` plus the application JWT (PyJWT, signed from the key loaded
+once and reused; see :mod:`.credentials`). Used for:
+
+- operations the SDK lacks: listing a session's connections, session migration;
+- reading archives, broadcasts and Experience Composers as raw JSON: the
+  SDK's models reject a status value they do not know, and a new provider
+  status must not break a listing; its list methods also report a wrong next
+  page, so offsets are computed here and pages fetched lazily;
+- downloading an archive from its pre-signed URL, which must never receive
+  the application's credentials.
+
+One ``requests.Session`` per thread: sessions are not documented as thread-safe.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from anyvideo.errors import ProviderError
+from anyvideo_vonage import errors
+from anyvideo_vonage.credentials import ApplicationJwt
+from anyvideo_vonage.errors import PROVIDER
+
+__all__ = ["VonageRest"]
+
+#: Items per page when listing (the provider allows up to 1000; 50 is its default).
+PAGE_SIZE = 50
+_CHUNK = 64 * 1024
+
+
+class VonageRest:
+    """Authenticated JSON requests to ``https://<video_host>/v2/project/<application id>/…``."""
+
+    def __init__(self, video_host: str, application_id: str, jwt: ApplicationJwt, *, timeout: float = 30.0) -> None:
+        self.base_url = f"https://{video_host}"
+        self.application_id = application_id
+        self._jwt = jwt
+        self._timeout = timeout
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"VonageRest({self.base_url!r})"
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            self._local.session = session
+            with self._sessions_lock:
+                self._sessions.append(session)
+        return session
+
+    def close(self) -> None:
+        with self._sessions_lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
+
+    def project_path(self, *parts: str) -> str:
+        """``/v2/project/<application id>/<parts…>``, each part URL-quoted."""
+        return "/".join(["/v2/project", quote(self.application_id, safe=""), *(quote(p, safe="") for p in parts)])
+
+    def call(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None) -> Any:
+        """The decoded JSON answer (``None`` when empty); an anyvideo error for a 4xx/5xx."""
+        headers = {"Authorization": "Bearer " + self._jwt.token().decode(), "Accept": "application/json"}
+        try:
+            answer = self._session().request(
+                method, self.base_url + path, params=params, json=body, headers=headers, timeout=self._timeout
+            )
+        except requests.RequestException as exc:
+            raise errors.from_sdk(exc) from exc
+        with answer:
+            if answer.status_code >= 400:
+                raise errors.from_answer(answer.status_code, answer.content, answer.headers)
+            if not answer.content:
+                return None
+            try:
+                return answer.json()
+            except ValueError:
+                message = f"answered {method} {path} with a body that is not JSON"
+                raise ProviderError(message, provider=PROVIDER) from None
+
+    def oldest_first(
+        self, path: str, filters: Mapping[str, str], *, page_size: int = PAGE_SIZE
+    ) -> Iterator[dict[str, Any]]:
+        """Every item of a newest-first ``{count, items}`` listing, oldest first, fetched a page at a
+        time as it is consumed.
+
+        The first page (newest items) gives the total; the rest is read from
+        the end. Offsets are computed here from what the provider reports
+        (the SDK's ``next_page`` is always 1). Items added meanwhile go to the
+        front and shift every offset: the growth of ``count`` is added to the
+        window before it is read again, and an id already seen is skipped.
+        Items added after the listing began are not part of it.
+        """
+        first = self.call("GET", path, params={**filters, "offset": 0, "count": page_size}) or {}
+        total = int(first.get("count") or 0)
+        newest = [item for item in first.get("items") or () if isinstance(item, dict)]
+        seen: set[str] = set()
+        floor = len(newest)  # offsets below it are the newest page, already held
+        end = total  # exclusive end of the next window, counted from the newest item
+        while end > floor:
+            start = max(floor, end - page_size)
+            page = self.call("GET", path, params={**filters, "offset": start, "count": end - start}) or {}
+            grown = int(page.get("count") or 0) - total
+            if grown > 0:  # items arrived at the front: read the same items at their new offsets
+                total, end, floor = total + grown, end + grown, floor + grown
+                continue
+            total += grown
+            yield from _unseen(reversed([i for i in page.get("items") or () if isinstance(i, dict)]), seen)
+            end = start
+        yield from _unseen(reversed(newest), seen)
+
+    def download(self, url: str) -> Iterator[bytes]:
+        """The bytes at a pre-signed URL, in chunks, sent without any credential."""
+        try:
+            answer = self._session().get(url, stream=True, timeout=self._timeout)
+        except requests.RequestException as exc:
+            raise errors.from_sdk(exc) from exc
+        if answer.status_code >= 400:
+            with answer:
+                raise errors.from_answer(answer.status_code, answer.content, answer.headers)
+        return _stream(answer)
+
+
+def _unseen(items: Iterable[dict[str, Any]], seen: set[str]) -> Iterator[dict[str, Any]]:
+    for item in items:
+        key = str(item.get("id"))
+        if key not in seen:
+            seen.add(key)
+            yield item
+
+
+def _stream(answer: requests.Response) -> Iterator[bytes]:
+    with answer:
+        try:
+            yield from answer.iter_content(_CHUNK)
+        except requests.RequestException as exc:
+            raise errors.from_sdk(exc) from exc

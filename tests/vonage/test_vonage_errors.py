@@ -1,0 +1,50 @@
+"""The provider's errors in the anyvideo taxonomy, the SDK's exception chained."""
+
+from __future__ import annotations
+
+import pytest
+from vonage_http_client.errors import HttpRequestError
+
+from anyvideo import AuthenticationError, NotFound, ProviderError, RateLimited
+from anyvideo.testing.faults import Fault
+from anyvideo.testing.vonage.auth import ApplicationCredentials
+
+
+def test_404_is_not_found_with_the_sdk_error_chained(video, room) -> None:
+    with pytest.raises(NotFound) as caught:
+        video.streams.get(room, "00000000-0000-0000-0000-000000000000")
+    assert isinstance(caught.value.__cause__, HttpRequestError)
+
+
+def test_429_is_rate_limited_with_retry_after(video, room, vonage_emulator) -> None:
+    vonage_emulator.faults.script(r"/stream$", [Fault(status=429, retry_after=7)])
+    with pytest.raises(RateLimited) as caught:
+        list(video.streams.list(room))
+    assert caught.value.retry_after == 7
+    assert list(video.streams.list(room)) == []  # the next one goes through
+
+
+def test_429_through_the_rest_helper(video, room, vonage_emulator) -> None:
+    vonage_emulator.faults.script(r"/connection$", [Fault(status=429, retry_after=3)])
+    with pytest.raises(RateLimited) as caught:
+        list(video.participants.list(room))
+    assert caught.value.retry_after == 3
+
+
+def test_a_key_the_application_does_not_have_is_an_authentication_error(connect_vonage) -> None:
+    video = connect_vonage(private_key=ApplicationCredentials().private_key)
+    with pytest.raises(AuthenticationError, match="Unauthorized"):
+        video.rooms.create()
+
+
+def test_5xx_is_a_provider_error_with_its_status(video, room, vonage_emulator) -> None:
+    vonage_emulator.faults.script(r"/stream$", [Fault(status=503)])
+    with pytest.raises(ProviderError) as caught:
+        list(video.streams.list(room))
+    assert caught.value.status == 503 and caught.value.provider == "vonage"
+
+
+def test_a_dropped_connection_is_a_provider_error(video, room, vonage_emulator) -> None:
+    vonage_emulator.faults.add(Fault(drop=True), path=r"/connection$")
+    with pytest.raises(ProviderError):
+        list(video.participants.list(room))
