@@ -47,6 +47,7 @@ from vonage_video.models import (
     StreamLayoutOptions,
 )
 
+from anyvideo import redaction
 from anyvideo.backend import Backend, Feature
 from anyvideo.errors import ConfigurationError, Conflict, InvalidRequest, NotFound, ProviderError
 from anyvideo.models import (
@@ -70,7 +71,7 @@ from anyvideo.registry import Registry
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
 from anyvideo.testing.control import EmulatorControl
 from anyvideo.webhooks import WebhookRequest
-from anyvideo_vonage import errors, layouts, logs, translate
+from anyvideo_vonage import errors, layouts, translate
 from anyvideo_vonage.credentials import ApplicationJwt, CachedAuth, ClientTokens, PrivateKey, load_private_key
 from anyvideo_vonage.extensions import (
     CAPTION_LANGUAGES,
@@ -89,6 +90,9 @@ __all__ = ["VonageBackend"]
 T = TypeVar("T")
 
 DEFAULT_VIDEO_HOST = "video.api.vonage.com"
+#: The loggers the SDK writes to. Its HTTP client logs, at DEBUG, the shared headers dict
+#: (the previous request's Authorization) and request bodies that can hold client tokens.
+SDK_LOGGERS = ("vonage",)
 #: Keyword settings and the environment variables they default to.
 SETTINGS: Mapping[str, str | None] = {
     "application_id": "VONAGE_APPLICATION_ID",
@@ -159,7 +163,9 @@ class VonageBackend(Backend):
         page_size: int = PAGE_SIZE,
         signature_secrets: Sequence[str] = (),
     ) -> None:
-        logs.install()
+        redaction.install(SDK_LOGGERS)
+        for secret in signature_secrets:
+            redaction.register_secret(secret)
         self.application_id = application_id
         self.video_host = video_host
         self.registry = registry or Registry(None, namespace=f"vonage:{application_id}")
