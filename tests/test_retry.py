@@ -18,7 +18,8 @@ from anyvideo.errors import (
     ProviderError,
     RateLimited,
 )
-from anyvideo.retry import RetryEvent, RetryPolicy, Safety, is_transient
+from anyvideo.ratelimit import RateLimiter
+from anyvideo.retry import RetryEvent, RetryPolicy, Safety, is_transient, policy_from_settings
 
 
 class Script:
@@ -187,3 +188,53 @@ def test_an_operation_ends_in_its_result_or_an_anyvideo_error(failures: list[str
         assert script.failures == []
     assert script.calls <= 4
     assert len(sleeper.waits) == script.calls - 1  # a wait between tries, none after the last
+
+
+# --- configuration -----------------------------------------------------------------
+
+
+def test_retries_and_timeout_come_from_settings_then_the_environment() -> None:
+    settings = {"retries": 2, "timeout": 7, "other": 1}
+    chosen = policy_from_settings(settings, {"ANYVIDEO_RETRIES": "9"})
+    assert (chosen.attempts, chosen.timeout, settings) == (3, (7.0, 7.0), {"other": 1})
+    from_env = policy_from_settings({}, {"ANYVIDEO_RETRIES": "0", "ANYVIDEO_TIMEOUT": "2.5"})
+    assert (from_env.attempts, from_env.timeout) == (1, (2.5, 2.5))
+    assert policy_from_settings({"timeout": (1, 20)}, {}).timeout == (1.0, 20.0)
+    custom = RetryPolicy(attempts=9)
+    assert policy_from_settings({"retries": custom}, {}) is custom
+
+
+@pytest.mark.parametrize(
+    ("settings", "environ"),
+    [({"retries": -1}, {}), ({"retries": "3"}, {}), ({"timeout": 0}, {}), ({}, {"ANYVIDEO_TIMEOUT": "soon"})],
+)
+def test_bad_retry_settings_are_configuration_errors(settings, environ) -> None:
+    with pytest.raises(ConfigurationError):
+        policy_from_settings(dict(settings), environ)
+
+
+# --- the client-side rate limit -----------------------------------------------------
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_a_burst_passes_then_requests_are_spaced_at_the_rate() -> None:
+    fake = FakeTime()
+    limiter = RateLimiter(10, burst=5, clock=fake.clock, sleep=fake.sleep)
+    waits = [limiter.acquire() for _ in range(25)]
+    assert waits[:5] == [0.0] * 5
+    assert fake.now == pytest.approx(2.0)  # 20 more requests at 10 per second
+
+
+def test_a_rate_must_be_positive() -> None:
+    with pytest.raises(ConfigurationError):
+        RateLimiter(0)

@@ -23,9 +23,9 @@ anything. Each retry is logged on ``anyvideo.retry`` and passed to
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 import tenacity
@@ -33,7 +33,7 @@ import tenacity
 from anyvideo.errors import ConfigurationError, ProviderError, RateLimited
 from anyvideo.redaction import get_logger
 
-__all__ = ["RetryEvent", "RetryPolicy", "Safety", "is_transient"]
+__all__ = ["RetryEvent", "RetryPolicy", "Safety", "is_transient", "policy_from_settings"]
 
 T = TypeVar("T")
 
@@ -141,3 +141,37 @@ class RetryPolicy:
         log.info("%s: try %d failed (%s); retrying in %.2fs", what, state.attempt_number, error, wait)
         if self.on_retry is not None:
             self.on_retry(RetryEvent(what, state.attempt_number, error, wait))
+
+
+def policy_from_settings(settings: dict[str, Any], environ: Mapping[str, str]) -> RetryPolicy:
+    """Take ``retries`` and ``timeout`` out of a backend's ``settings`` (else
+    ``ANYVIDEO_RETRIES``, ``ANYVIDEO_TIMEOUT``) and make the policy.
+
+    ``retries`` is how many times a failed request may be tried again (0:
+    never), or a whole :class:`RetryPolicy`; ``timeout`` is seconds for each
+    request to connect and to answer, one number or a ``(connect, read)`` pair.
+    """
+    retries = settings.pop("retries", None)
+    timeout = settings.pop("timeout", None)
+    if retries is None and environ.get("ANYVIDEO_RETRIES"):
+        retries = _number(environ["ANYVIDEO_RETRIES"], "ANYVIDEO_RETRIES", int)
+    if timeout is None and environ.get("ANYVIDEO_TIMEOUT"):
+        timeout = _number(environ["ANYVIDEO_TIMEOUT"], "ANYVIDEO_TIMEOUT", float)
+    policy = retries if isinstance(retries, RetryPolicy) else RetryPolicy()
+    if retries is not None and not isinstance(retries, RetryPolicy):
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+            raise ConfigurationError(f"retries must be a whole number ≥ 0 or a RetryPolicy, got {retries!r}")
+        policy = attrs.evolve(policy, attempts=retries + 1)
+    if timeout is not None:
+        pair = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+        if len(pair) != 2 or not all(isinstance(t, int | float) and not isinstance(t, bool) and t > 0 for t in pair):
+            raise ConfigurationError(f"timeout must be seconds > 0, or a (connect, read) pair, got {timeout!r}")
+        policy = attrs.evolve(policy, timeout=(float(pair[0]), float(pair[1])))
+    return policy
+
+
+def _number(text: str, variable: str, kind: type[int] | type[float]) -> int | float:
+    try:
+        return kind(text)
+    except ValueError:
+        raise ConfigurationError(f"{variable} must be a number, got {text!r}") from None
