@@ -230,3 +230,16 @@ def test_the_asgi_app_refuses_a_stale_callback(video, heard) -> None:
     body, signature = callback("https://hooks.example.com/hook", at=datetime.now(UTC) - timedelta(hours=1))
     assert call_asgi(asgi_app(video), body=body, headers={"x-signature": signature}) == 403
     assert heard.events == []
+
+
+def test_a_webhook_server_receives_callbacks_over_http(video, heard) -> None:
+    import requests
+
+    from anyvideo.testing import WebhookServer
+
+    with WebhookServer(video, path="/video/callbacks") as server:
+        body, signature = callback(server.url)
+        answer = requests.post(server.url, data=body, headers={"X-Signature": signature}, timeout=5)
+        forged = requests.post(server.url, data=body, headers={"X-Signature": "x"}, timeout=5)
+    assert (answer.status_code, forged.status_code) == (204, 403)
+    assert [e.type for e in heard.events] == ["room.ended"]

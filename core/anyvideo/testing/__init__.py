@@ -11,9 +11,10 @@ from __future__ import annotations
 import importlib
 
 from anyvideo.testing.control import EmulatorControl, RemoteClient
+from anyvideo.testing.receiver import WebhookServer
 from anyvideo.testing.server import Emulator
 
-__all__ = ["EMULATORS", "Emulator", "EmulatorControl", "RemoteClient", "emulator", "emulator_class"]
+__all__ = ["EMULATORS", "Emulator", "EmulatorControl", "RemoteClient", "WebhookServer", "emulator", "emulator_class"]
 
 #: The emulators anyvideo ships, by provider name, as ``module:class``.
 EMULATORS = {
