@@ -18,7 +18,7 @@ import attrs
 from anyvideo.testing.twilio import errors
 from anyvideo.testing.twilio.params import Params
 
-__all__ = ["PAGING", "Page", "paginate"]
+__all__ = ["PAGING", "Page", "paginate", "paginate_lazily"]
 
 T = TypeVar("T")
 
@@ -77,6 +77,78 @@ def paginate(
         "key": key,
     }
     return chunk, meta
+
+
+def paginate_lazily(
+    keys: Sequence[str],
+    load: Callable[[str], T | None],
+    page: Page,
+    *,
+    key: str,
+    url: str,
+    filters: list[tuple[str, str]],
+) -> tuple[list[T], dict[str, Any]]:
+    """:func:`paginate` over ``keys`` (SIDs, in list order) that loads only
+    what one page needs: ``load(sid)`` gives the item, or ``None`` when the
+    list's filters leave it out. A page costs about its size in loads, not
+    the whole list, so paging through a large account stays linear."""
+    if page.token is None:
+        position, skip = 0, page.number * page.size
+    else:
+        anchor = page.token[2:]
+        try:
+            position = keys.index(anchor)
+        except ValueError:
+            raise errors.invalid(f"Invalid PageToken {page.token!r}") from None
+        skip = 0
+        if page.token.startswith(_AFTER):
+            position += 1
+        else:
+            position = _back(keys, load, position, page.size)
+    chunk: list[tuple[str, T]] = []
+    more = False
+    for sid in keys[position:]:
+        item = load(sid)
+        if item is None:
+            continue
+        if skip:
+            skip -= 1
+            continue
+        if len(chunk) == page.size:
+            more = True  # one more match: there is a next page
+            break
+        chunk.append((sid, item))
+    first = chunk[0][0] if chunk else None
+    started = any(load(sid) is not None for sid in keys[:position]) if first is not None and position else False
+    started = started or (page.token is None and page.number > 0)
+
+    def link(number: int, token: str | None) -> str:
+        query = [*filters, ("PageSize", str(page.size)), ("Page", str(number))]
+        if token:
+            query.append(("PageToken", token))
+        return f"{url}?{urllib.parse.urlencode(query)}"
+
+    meta = {
+        "page": page.number,
+        "page_size": page.size,
+        "first_page_url": link(0, None),
+        "previous_page_url": link(page.number - 1, _BEFORE + first) if started and first else None,
+        "url": link(page.number, page.token),
+        "next_page_url": link(page.number + 1, _AFTER + chunk[-1][0]) if more and chunk else None,
+        "key": key,
+    }
+    return [item for _, item in chunk], meta
+
+
+def _back(keys: Sequence[str], load: Callable[[str], Any], position: int, size: int) -> int:
+    """Where the page of ``size`` matching items before ``keys[position]`` starts."""
+    found = 0
+    for index in range(position - 1, -1, -1):
+        if load(keys[index]) is not None:
+            found += 1
+            if found == size:
+                return index
+    return 0
 
 
 def _start(items: Sequence[T], page: Page, sid: Callable[[T], str]) -> int:

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from anyvideo.errors import Conflict, NotFound
 from anyvideo.models import RecordingStatus, RoomStatus
 from anyvideo.sim.records import RecordingRecord
 from anyvideo.testing.server import Request, route
-from anyvideo.testing.twilio import errors, rules
+from anyvideo.testing.twilio import errors, rules, sids
+from anyvideo.testing.twilio.pagination import PAGING, Page, paginate_lazily
 from anyvideo.testing.twilio.params import Params
 from anyvideo.testing.twilio.reactions import Reactions
 from anyvideo.testing.twilio.routes.rooms import PEER_TO_PEER
@@ -47,10 +49,27 @@ class RecordingRoutes(Reactions):
 
     @route("GET", "/v1/Recordings")
     def list_recordings(self, request: Request) -> dict[str, Any]:
-        chosen = self._filtered(self.query(request), self.track_recordings())
-        return self.listing(
-            request, chosen, key="recordings", render=self._render_recording(request), sid=_sid, max_size=100
-        )
+        # An account may hold a great many track recordings: load only what one
+        # page needs, in the order they started (the face notes them as they do).
+        query = self.query(request)
+        keep = self._filter(query)
+        groups = query.strings("GroupingSid") or []
+        rooms = [group for group in groups if sids.is_sid(group, "RM")]
+        if rooms:  # the room's own recordings, not the account's
+            keys = [r.id for r in self.world.recordings(room_id=rooms[0]) if r.id in self.state.recordings]
+        else:
+            with self.state.lock:
+                keys = list(self.state.recordings)
+
+        def load(sid: str) -> RecordingRecord | None:
+            recording = self.world.get_recording(sid)
+            return recording if keep(recording) else None
+
+        page = Page.parse(query, max_size=100)
+        url = self.site(request).base + request.path
+        chunk, meta = paginate_lazily(keys, load, page, key="recordings", url=url, filters=query.filters(*PAGING))
+        render = self._render_recording(request)
+        return {"recordings": [render(recording) for recording in chunk], "meta": meta}
 
     @route("GET", "/v1/Recordings/{Sid}")
     def fetch_recording(self, request: Request) -> dict[str, Any]:
@@ -100,25 +119,31 @@ class RecordingRoutes(Reactions):
 
     def _filtered(self, query: Params, recordings: list[RecordingRecord]) -> list[RecordingRecord]:
         """The recordings a list's filters keep; deleted ones only when asked for."""
+        keep = self._filter(query)
+        return [recording for recording in recordings if keep(recording)]
+
+    def _filter(self, query: Params) -> Callable[[RecordingRecord], bool]:
+        """Whether a list's filters keep a recording; deleted ones only when asked for."""
         status = query.choice("Status", tuple(dict.fromkeys(RECORDING_STATUS.values())))
         source, media = query.text("SourceSid"), query.choice("MediaType", tuple(TRACK_KIND.values()))
         groups = query.strings("GroupingSid") or []
         after, before = query.moment("DateCreatedAfter"), query.moment("DateCreatedBefore")
-        chosen = []
-        for recording in recordings:
-            stream, room, _ = self.recording_parts(recording)
+
+        def keep(recording: RecordingRecord) -> bool:
             if status is None and recording.status is RecordingStatus.DELETED:
-                continue
+                return False
             if status is not None and RECORDING_STATUS[recording.status] != status:
-                continue
-            if (source and stream.id != source) or (media and TRACK_KIND[stream.kind] != media):
-                continue
-            if any(group not in (room.id, stream.participant_id) for group in groups):
-                continue
+                return False
             if (after and recording.started_at < after) or (before and recording.started_at >= before):
-                continue
-            chosen.append(recording)
-        return chosen
+                return False
+            if not (source or media or groups):
+                return True  # no need to look up the track and room
+            stream, room, _ = self.recording_parts(recording)
+            if (source and stream.id != source) or (media and TRACK_KIND[stream.kind] != media):
+                return False
+            return all(group in (room.id, stream.participant_id) for group in groups)
+
+        return keep
 
 
 def _sid(recording: RecordingRecord) -> str:

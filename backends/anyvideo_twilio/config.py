@@ -1,0 +1,123 @@
+"""The Twilio backend's settings: keyword arguments first, then the environment
+given to :func:`anyvideo.connect` (never ``os.environ`` behind its back).
+
+The endpoint is decided here and nowhere else: the ``twilio`` SDK would read
+``TWILIO_REGION``/``TWILIO_EDGE`` from the process environment even when it is
+handed an explicit one (an empty mapping is falsy, so it falls back), and a
+region rewrites an IP base URL such as ``http://127.0.0.1:8090`` into a
+hostname that does not exist. :func:`build_client` overrides both on the
+client it makes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import attrs
+
+from anyvideo.errors import ConfigurationError
+
+__all__ = ["ENVIRONMENT", "TwilioSettings"]
+
+#: Setting name -> the environment variable it falls back to (``None``: keyword only).
+ENVIRONMENT: Mapping[str, str | None] = {
+    "account_sid": "TWILIO_ACCOUNT_SID",
+    "auth_token": "TWILIO_AUTH_TOKEN",
+    "api_key_sid": "TWILIO_API_KEY_SID",
+    "api_key_secret": "TWILIO_API_KEY_SECRET",
+    "base_url": "TWILIO_VIDEO_BASE_URL",
+    "region": None,
+    "edge": None,
+    "page_size": None,
+}
+
+_ACCOUNT = re.compile(r"AC[0-9a-fA-F]{32}")
+_API_KEY = re.compile(r"SK[0-9a-fA-F]{32}")
+_REGION = re.compile(r"[a-z]{2}[0-9]")
+_EDGE = re.compile(r"[a-z][a-z-]*[a-z]")
+
+
+@attrs.frozen
+class TwilioSettings:
+    """What the backend was configured with; secrets never appear in a ``repr``."""
+
+    account_sid: str
+    #: The account's auth tokens: the current one first (the REST API's, without an API key),
+    #: then a previous one that may still sign callbacks while it is rotated out.
+    auth_tokens: tuple[str, ...] = attrs.field(default=(), repr=False)
+    api_key_sid: str | None = None
+    api_key_secret: str | None = attrs.field(default=None, repr=False)
+    #: The Video API's base URL (``https://video.twilio.com`` unless an emulator's).
+    base_url: str | None = None
+    #: Twilio's processing region and edge, only from keyword settings, never with ``base_url``.
+    region: str | None = None
+    edge: str | None = None
+    #: Items per page when listing (Twilio's largest page of recordings and compositions is 100).
+    page_size: int = 100
+
+    @property
+    def auth_token(self) -> str | None:
+        return self.auth_tokens[0] if self.auth_tokens else None
+
+    @property
+    def can_mint_tokens(self) -> bool:
+        return bool(self.api_key_sid and self.api_key_secret)
+
+    @classmethod
+    def load(cls, settings: Mapping[str, Any], environ: Mapping[str, str]) -> TwilioSettings:
+        """Settings from keywords, then ``environ``; :class:`ConfigurationError` names what is wrong."""
+        unknown = set(settings) - set(ENVIRONMENT)
+        if unknown:
+            raise ConfigurationError(
+                f"unknown settings for the twilio backend: {', '.join(sorted(unknown))}"
+                f" (known: {', '.join(ENVIRONMENT)}, registry, retries, timeout)"
+            )
+        values: dict[str, Any] = {}
+        for name, variable in ENVIRONMENT.items():
+            value = settings.get(name)
+            if value is None and variable is not None:
+                value = environ.get(variable) or None
+            if value is not None:
+                values[name] = value
+        tokens = values.pop("auth_token", None)
+        if tokens is not None:
+            tokens = (tokens,) if isinstance(tokens, str) else tokens
+            if not isinstance(tokens, list | tuple) or not tokens or not all(isinstance(t, str) and t for t in tokens):
+                raise ConfigurationError("auth_token must be a string, or a list of them while rotating")
+            values["auth_tokens"] = tuple(tokens)
+        for name, value in values.items():
+            if name not in ("page_size", "auth_tokens") and not isinstance(value, str):
+                raise ConfigurationError(f"the twilio setting {name} must be a string")
+        if "account_sid" not in values:
+            raise ConfigurationError("the twilio backend needs account_sid (or TWILIO_ACCOUNT_SID)")
+        if not _ACCOUNT.fullmatch(values["account_sid"]):
+            raise ConfigurationError("account_sid must be a Twilio account SID (AC followed by 32 hex digits)")
+        has_key = "api_key_sid" in values or "api_key_secret" in values
+        if has_key and not ("api_key_sid" in values and "api_key_secret" in values):
+            raise ConfigurationError("api_key_sid and api_key_secret go together; one of them is missing")
+        if "api_key_sid" in values and not _API_KEY.fullmatch(values["api_key_sid"]):
+            raise ConfigurationError("api_key_sid must be a Twilio API key SID (SK followed by 32 hex digits)")
+        if not has_key and "auth_tokens" not in values:
+            raise ConfigurationError(
+                "the twilio backend needs api_key_sid and api_key_secret (or TWILIO_API_KEY_SID and "
+                "TWILIO_API_KEY_SECRET), or auth_token (or TWILIO_AUTH_TOKEN)"
+            )
+        if "base_url" in values:
+            split = urlsplit(values["base_url"])
+            if split.scheme not in ("http", "https") or not split.netloc or split.path.strip("/"):
+                raise ConfigurationError("base_url must be a URL such as https://video.twilio.com, without a path")
+            values["base_url"] = values["base_url"].rstrip("/")
+            if "region" in values or "edge" in values:
+                raise ConfigurationError("give base_url or region/edge, not both: base_url decides the endpoint")
+        if "region" in values and not _REGION.fullmatch(values["region"]):
+            raise ConfigurationError("region must be a Twilio region such as ie1 or au1")
+        if "edge" in values and not _EDGE.fullmatch(values["edge"]):
+            raise ConfigurationError("edge must be a Twilio edge location such as dublin or sydney")
+        if "page_size" in values:
+            size = values["page_size"]
+            if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 100:
+                raise ConfigurationError("page_size must be a whole number from 1 to 100")
+        return cls(**values)

@@ -1,0 +1,462 @@
+"""Recording windows: what a core :class:`~anyvideo.models.Recording` is on Twilio.
+
+Twilio records tracks, not rooms: a room's *recording rules* decide which
+published tracks are recorded, and each recorded track becomes a track
+recording (``RT…``) that starts when the rules pick it and stops when they
+drop it. anyvideo's recording of a room is a **window**: ``start`` sets the
+rules to record (every track, or the chosen ones), ``stop`` sets them to
+record nothing, and the recording's files are the track recordings that
+started in between. In ``composed`` mode, stopping also asks Twilio for a
+composition of the window's tracks (once the room has ended: Twilio composes
+only ended rooms).
+
+Twilio keeps no such thing, so the registry does (kind ``window``): the room,
+mode, times as Twilio dated them (its clock, whole seconds), layout and
+resolution, the track recordings claimed, and the composition. A track
+recording belongs to at most one window (kind ``track`` maps it back), and a
+room has at most one open window (kind ``room``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from anyvideo.errors import Conflict, InvalidRequest, NotFound, ProviderError
+from anyvideo.models import (
+    Layout,
+    LayoutKind,
+    MediaFile,
+    Recording,
+    RecordingMode,
+    RecordingStatus,
+    Region,
+    Resolution,
+    RoomStatus,
+)
+from anyvideo.retry import Safety
+from anyvideo.specs import RecordingSpec
+from anyvideo_twilio import layouts, options, statuses, translate
+from anyvideo_twilio.extensions import TrackRule, rule_set
+
+if TYPE_CHECKING:
+    from anyvideo_twilio.backend import TwilioBackend
+
+__all__ = ["RecordingWindows", "Window", "is_window_id", "layout_entry", "layout_from", "new_window_id"]
+
+PROVIDER = "twilio"
+_INCLUDE = "include"
+
+#: Window ids are anyvideo's, shaped so they never pass for a Twilio SID.
+PREFIX = "win_"
+
+#: Where the composition of a composed window stands, beside Twilio's own statuses.
+WAITING_FOR_ROOM = "waiting-for-room-end"
+NOTHING_TO_COMPOSE = "nothing-recorded"
+
+
+def new_window_id() -> str:
+    return PREFIX + secrets.token_hex(12)
+
+
+def is_window_id(value: str) -> bool:
+    return value.startswith(PREFIX)
+
+
+@attrs.define
+class Window:
+    """One start/stop window of a room's recording rules (a registry entry)."""
+
+    id: str
+    room_sid: str
+    mode: RecordingMode
+    started_at: datetime
+    name: str | None = None
+    layout: Layout | None = None
+    resolution: Resolution | None = None
+    format: str = "mp4"
+    has_audio: bool = True
+    has_video: bool = True
+    stopped_at: datetime | None = None
+    #: Track recording SIDs, oldest first.
+    tracks: list[str] = attrs.field(factory=list)
+    #: Composed mode: the composition's SID, or WAITING_FOR_ROOM / NOTHING_TO_COMPOSE.
+    composition: str | None = None
+    deleted: bool = False
+
+    @property
+    def open(self) -> bool:
+        return self.stopped_at is None
+
+    def to_entry(self) -> dict[str, Any]:
+        return {
+            "room_sid": self.room_sid,
+            "mode": self.mode.value,
+            "started_at": self.started_at.isoformat(),
+            "stopped_at": None if self.stopped_at is None else self.stopped_at.isoformat(),
+            "name": self.name,
+            "layout": layout_entry(self.layout),
+            "resolution": None if self.resolution is None else str(self.resolution),
+            "format": self.format,
+            "has_audio": self.has_audio,
+            "has_video": self.has_video,
+            "tracks": list(self.tracks),
+            "composition": self.composition,
+            "deleted": self.deleted,
+            "open": self.open,
+        }
+
+    @classmethod
+    def from_entry(cls, window_id: str, entry: dict[str, Any]) -> Window:
+        return cls(
+            id=window_id,
+            room_sid=entry["room_sid"],
+            mode=RecordingMode(entry["mode"]),
+            started_at=datetime.fromisoformat(entry["started_at"]),
+            stopped_at=None if entry["stopped_at"] is None else datetime.fromisoformat(entry["stopped_at"]),
+            name=entry["name"],
+            layout=layout_from(entry["layout"]),
+            resolution=None if entry["resolution"] is None else Resolution.parse(entry["resolution"]),
+            format=entry["format"],
+            has_audio=entry["has_audio"],
+            has_video=entry["has_video"],
+            tracks=list(entry["tracks"]),
+            composition=entry["composition"],
+            deleted=entry["deleted"],
+        )
+
+
+def layout_entry(layout: Layout | None) -> dict[str, Any] | None:
+    """A layout as JSON, for the registry."""
+    if layout is None:
+        return None
+    return {
+        "kind": layout.kind.value,
+        "screenshare": None if layout.screenshare is None else layout.screenshare.value,
+        "regions": [attrs.asdict(region) for region in layout.regions],
+    }
+
+
+def layout_from(entry: dict[str, Any] | None) -> Layout | None:
+    """The layout :func:`layout_entry` stored."""
+    if entry is None:
+        return None
+    regions = tuple(Region(**region) for region in entry["regions"])
+    return Layout(LayoutKind(entry["kind"]), regions=regions, screenshare=entry["screenshare"])
+
+
+class RecordingWindows:
+    """The windows of one backend: kept in its registry, made and read through its SDK client."""
+
+    def __init__(self, backend: TwilioBackend) -> None:
+        self._backend = backend
+        self._v1 = backend.native.video.v1
+        self._registry = backend.registry
+
+    def start(self, room_id: str, spec: RecordingSpec) -> Recording:
+        """Open a window: set the room's recording rules to record."""
+        chosen = self._window_rules(spec)
+        resolution = None
+        if spec.mode is RecordingMode.COMPOSED:
+            resolution = options.composition_resolution(spec.resolution)
+            layouts.to_video_layout(spec.layout or Layout.grid(), resolution)  # refuse what Twilio cannot draw
+        file_format = options.file_format(spec.provider_options.get("format"))
+        if spec.max_duration is not None:
+            raise InvalidRequest(
+                "max_duration", "twilio recording rules have no time limit; stop the recording yourself"
+            )
+        room = self._backend.get_room(room_id)
+        if room.status is not RoomStatus.OPEN:
+            raise Conflict(f"twilio: room {room_id!r} has ended; it cannot be recorded")
+        if room.raw.get("type") in options.UNRECORDABLE:
+            raise Conflict(f"twilio: a {room.raw.get('type')} room cannot be recorded")
+        window_id = new_window_id()
+        self._claim_room(room.id, window_id)
+        try:
+            current = self._backend._call(
+                "fetch recording rules", lambda: self._v1.rooms(room.id).recording_rules.fetch()
+            )
+            if any(rule.get("type") == _INCLUDE for rule in current.rules or []):
+                raise Conflict(
+                    f"twilio: room {room.id!r} is already recording by its recording rules (set outside anyvideo, "
+                    "or record_participants_on_connect); set them to exclude all first"
+                )
+            rules_json = [rule.as_dict() for rule in chosen]
+            answer = self._backend._call(
+                "start recording (recording rules)",
+                lambda: self._v1.rooms(room.id).recording_rules.update(rules=rules_json),
+            )
+            window = Window(
+                id=window_id,
+                room_sid=room.id,
+                mode=spec.mode,
+                started_at=_date(answer.date_updated),
+                name=spec.name,
+                layout=spec.layout,
+                resolution=resolution,
+                format=file_format,
+                has_audio=spec.has_audio,
+                has_video=spec.has_video,
+            )
+            self._registry.put("window", window.id, window.to_entry())
+        except BaseException:
+            self._registry.update("room", room.id, lambda entry: {**entry, "open_window": None})
+            raise
+        return self._recording(window)
+
+    def stop(self, recording_id: str) -> Recording:
+        """Close a window: set the rules to record nothing; composed, ask for its composition."""
+        window = self.window(recording_id)
+        if not window.open:
+            raise Conflict(f"twilio: recording {recording_id!r} has already stopped")
+        answer = self._backend._call(
+            "stop recording (recording rules)",
+            lambda: self._v1.rooms(window.room_sid).recording_rules.update(rules=[TrackRule.exclude_all().as_dict()]),
+        )
+        window.stopped_at = _date(answer.date_updated)
+        self._claim_tracks(window)  # every track recording that started in the window, now all stopped
+        if window.mode is RecordingMode.COMPOSED:
+            window.composition = NOTHING_TO_COMPOSE if not window.tracks else WAITING_FOR_ROOM
+        self._save(window)
+        self._registry.update("room", window.room_sid, lambda entry: {**entry, "open_window": None})
+        if (
+            window.composition == WAITING_FOR_ROOM
+            and self._backend.get_room(window.room_sid).status is not RoomStatus.OPEN
+        ):
+            self.compose(window)
+        return self._recording(window)
+
+    def get(self, recording_id: str) -> Recording:
+        """The window as it stands (composing it first if its room has ended meanwhile)."""
+        window = self.window(recording_id)
+        if (
+            window.composition == WAITING_FOR_ROOM
+            and self._backend.get_room(window.room_sid).status is not RoomStatus.OPEN
+        ):
+            self.compose(window)
+        return self._recording(window)
+
+    def claimant(self, instance: Any) -> Window | None:
+        """The window a listed track recording belongs to, if any (claiming it for
+        an open window of its room that it started in)."""
+        claimed = self._registry.get("track", instance.sid)
+        if claimed is None:
+            room_sid = (instance.grouping_sids or {}).get("room_sid")
+            window = self.open_window(room_sid) if room_sid else None
+            if window is None or _date(instance.date_created) < window.started_at:
+                return None
+            self._claim_tracks(window)
+            claimed = self._registry.get("track", instance.sid)
+            if claimed is None:  # pragma: no cover - claiming takes every track since the start
+                return None
+        return self.window(claimed["window"])
+
+    def claimed(self, recording_sid: str) -> Window | None:
+        """The window that claimed a track recording, if any."""
+        claimed = self._registry.get("track", recording_sid)
+        return None if claimed is None else self.window(claimed["window"])
+
+    def recording(self, window: Window) -> Recording:
+        """The core recording of a window, as Twilio has its tracks now."""
+        return self._recording(window)
+
+    def delete(self, recording_id: str) -> None:
+        """Delete a closed window's track recordings and composition; the window stays, deleted."""
+        window = self.window(recording_id)
+        if window.open:
+            raise Conflict(f"twilio: recording {recording_id!r} is still recording; stop it first")
+        found = {instance.sid: instance for instance in self._window_tracks(window)}
+        if any(instance.status == "processing" for instance in found.values()):
+            raise Conflict(f"twilio: recording {recording_id!r} is still processing; delete it once it is available")
+        for sid in found:
+            self._backend._call("delete track recording", partial(self._v1.recordings(sid).delete))
+        if window.composition and window.composition.startswith("CJ"):
+            try:
+                self._backend._call("delete composition", self._v1.compositions(window.composition).delete)
+            except NotFound:
+                pass  # deleted already
+        window.deleted = True
+        self._save(window)
+
+    # --- windows: registry, claims, composition -----------------------------
+
+    def window(self, window_id: str) -> Window:
+        """The window filed under ``window_id``; NotFound for any other id."""
+        entry = self._registry.get("window", window_id) if is_window_id(window_id) else None
+        if entry is None:
+            raise NotFound(f"twilio: no recording {window_id!r}")
+        return Window.from_entry(window_id, entry)
+
+    def _save(self, window: Window) -> None:
+        self._registry.put("window", window.id, window.to_entry())
+
+    def open_window(self, room_sid: str) -> Window | None:
+        """The room's open window, if any."""
+        entry = self._registry.get("room", room_sid)
+        window_id = entry and entry.get("open_window")
+        return self.window(window_id) if window_id else None
+
+    def _claim_room(self, room_sid: str, window_id: str) -> None:
+        """Make ``window_id`` the room's open window, in one registry transaction; Conflict if it has one.
+
+        The room's first window files its entry without that transaction (the
+        registry has no insert-if-absent): two processes opening the very first
+        window of one room at the same instant could both succeed."""
+
+        def claim(entry: dict[str, Any]) -> None:
+            if entry.get("open_window"):
+                raise Conflict(f"twilio: room {room_sid!r} is already being recorded ({entry['open_window']})")
+            entry["open_window"] = window_id
+
+        try:
+            self._registry.update("room", room_sid, claim)
+        except NotFound:
+            self._registry.put("room", room_sid, {"open_window": window_id})
+
+    def _claim_tracks(self, window: Window) -> None:
+        """Add to ``window`` the room's track recordings that started since it opened
+        (and before it closed) and belong to no other window."""
+        since = window.started_at.replace(microsecond=0)
+        for instance in self._backend._pages(
+            "list the room's track recordings",
+            lambda: self._v1.rooms(window.room_sid).recordings.page(
+                date_created_after=since, page_size=self._backend.page_size
+            ),
+        ):
+            created = _date(instance.date_created)
+            if instance.sid in window.tracks or created < since:
+                continue
+            if window.stopped_at is not None and created > window.stopped_at:
+                continue
+            if self._registry.get("track", instance.sid) is not None:
+                continue  # an earlier window's (Twilio dates in whole seconds)
+            self._registry.put("track", instance.sid, {"window": window.id, "room_sid": window.room_sid})
+            window.tracks.append(instance.sid)
+        self._save(window)
+
+    def _window_tracks(self, window: Window) -> list[Any]:
+        """The window's track recordings as Twilio has them now (deleted ones are gone)."""
+        if window.open:
+            self._claim_tracks(window)
+        if not window.tracks:
+            return []
+        since = window.started_at.replace(microsecond=0)
+        wanted = set(window.tracks)
+        return [
+            instance
+            for instance in self._backend._pages(
+                "list the room's track recordings",
+                lambda: self._v1.rooms(window.room_sid).recordings.page(
+                    date_created_after=since, page_size=self._backend.page_size
+                ),
+            )
+            if instance.sid in wanted
+        ]
+
+    def compose(self, window: Window) -> None:
+        """Ask Twilio for the composition of a closed window of an ended room."""
+        found = self._window_tracks(window)
+        audio = [i.sid for i in found if i.type == "audio"]
+        video = [i.sid for i in found if i.type == "video"]
+        if not (audio or video):
+            window.composition = NOTHING_TO_COMPOSE
+            self._save(window)
+            return
+        resolution = window.resolution or options.composition_resolution(None)
+        arguments: dict[str, Any] = {"room_sid": window.room_sid, "resolution": str(resolution)}
+        arguments["format"] = window.format
+        if audio and window.has_audio:
+            arguments["audio_sources"] = audio
+        if video and window.has_video:
+            arguments["video_layout"] = layouts.window_layout(window.layout, resolution, video)
+        if "audio_sources" not in arguments and "video_layout" not in arguments:
+            window.composition = NOTHING_TO_COMPOSE
+            self._save(window)
+            return
+        # Not retried after a lost answer: nothing tells the composition it made from another.
+        created = self._backend._call(
+            "compose recording", lambda: self._v1.compositions.create(**arguments), safety=Safety.UNSAFE
+        )
+        window.composition = created.sid
+        self._save(window)
+        self._backend._remember_layout(created.sid, window.layout)
+
+    def _recording(self, window: Window) -> Recording:
+        found = [] if window.deleted else self._window_tracks(window)
+        present = {instance.sid: instance for instance in found}
+        track_statuses = [statuses.recording_status(i.status) for i in found]
+        track_statuses += [RecordingStatus.DELETED] * len(set(window.tracks) - set(present))
+        status = RecordingStatus.DELETED if window.deleted else statuses.window_status(window.open, track_statuses)
+        files: list[MediaFile] = [translate.track_file(i) for i in found if i.status == "completed"]
+        composition: dict[str, Any] = {}
+        if window.composition is not None:
+            composition = {"sid": None, "status": window.composition}
+            if window.composition.startswith("CJ") and not window.deleted:
+                instance = self._backend._call("fetch composition", self._v1.compositions(window.composition).fetch)
+                composition = {"sid": instance.sid, "status": instance.status}
+                if instance.status == "completed":
+                    files.append(translate.composition_file(instance))
+        stopped = window.stopped_at
+        return Recording(
+            id=window.id,
+            provider=PROVIDER,
+            room_id=window.room_sid,
+            mode=window.mode,
+            status=status,
+            name=window.name,
+            layout=window.layout,
+            resolution=window.resolution,
+            has_audio=window.has_audio,
+            has_video=window.has_video,
+            started_at=window.started_at,
+            stopped_at=stopped,
+            duration=None if stopped is None else (stopped - window.started_at).total_seconds(),
+            files=tuple(files),
+            raw={
+                "window": window.to_entry(),
+                "track_recordings": [translate.raw(i) for i in found],
+                "composition": composition,
+            },
+        )
+
+    def _window_rules(self, spec: RecordingSpec) -> tuple[TrackRule, ...]:
+        """The recording rules a window sets: every track of the kinds asked for, or the given rules."""
+        given = spec.provider_options.get("rules")
+        unknown = set(spec.provider_options) - {"rules", "format"}
+        if unknown:
+            raise InvalidRequest(
+                "provider_options", f"twilio recordings take no {', '.join(sorted(unknown))} (they take rules, format)"
+            )
+        if given is not None:
+            return rule_set(given, subscribe=False)
+        if spec.has_audio and spec.has_video:
+            return (TrackRule.include_all(),)
+        return (TrackRule(_INCLUDE, kind="audio" if spec.has_audio else "video"),)
+
+    def empty(self, room_id: str | None) -> Iterator[Recording]:
+        """Closed windows that captured no track (no track recording stands for them)."""
+        for window_id, entry in self._registry.find("window", **({"room_sid": room_id} if room_id else {})):
+            if not entry["tracks"] and not entry["open"]:
+                yield self._recording(Window.from_entry(window_id, entry))
+
+    def has_file(self, window_id: str, sid: str) -> bool:
+        """Whether ``sid`` (a track recording or composition) is one of the window's files."""
+        window = self.window(window_id)
+        return sid == window.composition or sid in window.tracks
+
+    def compose_waiting(self, room_sid: str) -> None:
+        """Compose the closed windows of ``room_sid`` that waited for it to end."""
+        for window_id, _ in self._registry.find("window", room_sid=room_sid, composition=WAITING_FOR_ROOM):
+            self.compose(self.window(window_id))
+
+
+def _date(moment: datetime | None) -> datetime:
+    aware = translate.aware(moment)
+    if aware is None:
+        raise ProviderError("a Twilio answer lacks a date", provider=PROVIDER)
+    return aware

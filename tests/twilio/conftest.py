@@ -1,0 +1,73 @@
+"""Fixtures of the Twilio backend tests: anyvideo connected, as an application
+connects, to a running Twilio emulator through the official ``twilio`` SDK."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from twilio_backend_support import settings_of
+
+import anyvideo
+from anyvideo import Room, Video
+from anyvideo.testing import Emulator, EmulatorControl, RemoteClient
+from anyvideo.testing.twilio import TwilioEmulator
+from anyvideo_twilio import TwilioBackend
+
+
+@pytest.fixture
+def connect_twilio(twilio_emulator: Emulator) -> Iterator[Callable[..., Video]]:
+    """``connect_twilio(**overrides)``: anyvideo connected to the emulator (closed after the test)."""
+    opened: list[Video] = []
+
+    def connect(**overrides: Any) -> Video:
+        video = anyvideo.connect("twilio", environ={}, **{**settings_of(twilio_emulator), **overrides})
+        opened.append(video)
+        return video
+
+    yield connect
+    for video in opened:
+        video.close()
+
+
+@pytest.fixture
+def video(connect_twilio: Callable[..., Video]) -> Video:
+    return connect_twilio()
+
+
+@pytest.fixture
+def backend(video: Video) -> TwilioBackend:
+    assert isinstance(video.backend, TwilioBackend)
+    return video.backend
+
+
+@pytest.fixture
+def emulator(twilio_emulator: Emulator) -> TwilioEmulator:
+    assert isinstance(twilio_emulator, TwilioEmulator)
+    return twilio_emulator
+
+
+@pytest.fixture
+def control(twilio_emulator: Emulator) -> EmulatorControl:
+    return twilio_emulator.control
+
+
+@pytest.fixture
+def browser(video: Video) -> EmulatorControl:
+    return video.backend.browser()
+
+
+@pytest.fixture
+def room(video: Video) -> Room:
+    return video.rooms.create(name="weekly")
+
+
+@pytest.fixture
+def join(video: Video, browser: EmulatorControl) -> Callable[..., RemoteClient]:
+    """``join(room, identity)``: a browser joins with a token anyvideo minted."""
+
+    def make(room: Room, identity: str = "ann") -> RemoteClient:
+        return browser.join(video.tokens.create(room, identity))
+
+    return make
