@@ -20,6 +20,7 @@ import click
 from anyvideo import capabilities
 from anyvideo.client import Video, connect
 from anyvideo.errors import AnyVideoError, NotFound
+from anyvideo.migrate.commands import export as export_command
 from anyvideo.models import RecordingStatus, RoomStatus
 from anyvideo.plugins import Plugins
 from anyvideo.testing import EMULATORS, emulator_class
@@ -211,6 +212,9 @@ def emulator_command(provider: str, port: int, tls: bool | None, processing_dela
             threading.Event().wait()
         except KeyboardInterrupt:
             pass
+
+
+cli.add_command(export_command)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@ documented request rates instead of discovering them as 429s."""
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -19,30 +20,34 @@ class RateLimiter:
     def __init__(
         self,
         rate: float,
-        burst: int | None = None,
+        burst: float | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if not rate > 0:
-            raise ConfigurationError(f"a request rate must be more than 0 per second, got {rate!r}")
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not (math.isfinite(rate) and rate > 0):
+            raise ConfigurationError(f"a request rate must be a number more than 0 per second, got {rate!r}")
         self.rate = float(rate)
-        self.burst = max(1, int(burst if burst is not None else rate))
+        self.burst = float(burst) if burst is not None else max(1.0, self.rate)
         self._clock, self._sleep = clock, sleep
         self._tokens = float(self.burst)
         self._updated = clock()
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"RateLimiter(rate={self.rate:g}, burst={self.burst})"
+        return f"RateLimiter(rate={self.rate:g}, burst={self.burst:g})"
 
-    def acquire(self) -> float:
-        """Wait until a request may go; returns the seconds waited."""
+    def acquire(self, requests: float = 1.0) -> float:
+        """Wait until ``requests`` may go; returns the seconds waited.
+
+        They are reserved at once (the balance may go below zero), so waiting
+        threads are served in the order they asked.
+        """
         with self._lock:
             now = self._clock()
             self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
             self._updated = now
-            self._tokens -= 1
+            self._tokens -= requests
             wait = 0.0 if self._tokens >= 0 else -self._tokens / self.rate
         if wait:
             self._sleep(wait)

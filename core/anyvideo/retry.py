@@ -96,8 +96,14 @@ class RetryPolicy:
         what: str,
         safety: Safety = Safety.SAFE,
         reconcile: Callable[[], T | None] | None = None,
+        retry_if: Callable[[BaseException], bool] | None = None,
     ) -> T:
-        """``operation()``, tried again under this policy; ``what`` names it in logs."""
+        """``operation()``, tried again under this policy; ``what`` names it in logs.
+
+        ``retry_if`` replaces the rule of what is worth another try, for work
+        whose every step is safe to repeat and whose failures are not all
+        anyvideo's (copying media into storage, say).
+        """
         lost_answer = False
 
         def attempt() -> T:
@@ -114,6 +120,8 @@ class RetryPolicy:
                 raise
 
         def retryable(error: BaseException) -> bool:
+            if retry_if is not None:
+                return retry_if(error)
             if isinstance(error, RateLimited):
                 return True
             return is_transient(error) and (safety is Safety.SAFE or reconcile is not None)

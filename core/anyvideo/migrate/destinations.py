@@ -1,0 +1,349 @@
+"""Where an export goes: a local folder, or S3-compatible object storage through ``boto3``.
+
+Both stores write each object whole or not at all, and check what they stored
+against the sha256 and size the caller expects, so a file that is present is
+a file that is right. Keys are relative POSIX paths (``"recordings/local/rec_1/asset.json"``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path, PurePosixPath
+from typing import IO, Any, Protocol, runtime_checkable
+
+import attrs
+
+from anyvideo.errors import AnyVideoError, ConfigurationError, InvalidRequest
+
+__all__ = [
+    "DamagedTransfer",
+    "Destination",
+    "FolderDestination",
+    "S3Destination",
+    "StoredFile",
+    "destination_from_url",
+]
+
+_CHUNK = 1024 * 1024
+#: Largest object one S3 ``PutObject`` takes; bigger ones need a multipart upload.
+S3_SINGLE_PUT_LIMIT = 5 * 1024**3
+
+
+class DamagedTransfer(AnyVideoError):
+    """What arrived differs from what the provider said it sent (size or sha256)."""
+
+
+@attrs.frozen
+class StoredFile:
+    """What a destination holds under a key: its size and sha256 (hex)."""
+
+    size: int
+    sha256: str
+
+
+@runtime_checkable
+class Destination(Protocol):
+    """A place an export writes to. Writes are atomic per key and verified."""
+
+    #: A short description for messages (``/path/to/folder``, ``s3://bucket/prefix``).
+    url: str
+
+    def journal_path(self) -> Path:
+        """The local file the export's journal (``manifest.jsonl``) is appended to."""
+        ...
+
+    def publish_journal(self) -> None:
+        """Make the journal visible in the destination (a no-op where it already lives there)."""
+        ...
+
+    def write(
+        self,
+        key: str,
+        chunks: Iterable[bytes],
+        *,
+        content_type: str = "application/octet-stream",
+        size: int | None = None,
+        sha256: str | None = None,
+    ) -> StoredFile:
+        """Store ``chunks`` under ``key``, whole or not at all.
+
+        :class:`DamagedTransfer` (and nothing stored) when the bytes differ
+        from the expected ``size`` or ``sha256``.
+        """
+        ...
+
+    def read(self, key: str) -> Iterator[bytes] | None:
+        """The bytes under ``key`` in chunks, or ``None`` when nothing is stored there."""
+        ...
+
+    def keys(self, prefix: str = "") -> Iterator[str]:
+        """Every key under ``prefix`` (a folder-like ``"a/b/"``), temporary files included."""
+        ...
+
+    def discard_partials(self, prefix: str) -> None:
+        """Remove what an interrupted write left under ``prefix``."""
+        ...
+
+
+def is_partial(key: str) -> bool:
+    """Whether ``key`` names a temporary file of an unfinished write."""
+    name = PurePosixPath(key).name
+    return name.startswith(".") and name.endswith(".part")
+
+
+def hash_chunks(chunks: Iterable[bytes]) -> StoredFile:
+    """Size and sha256 of a stream of chunks."""
+    digest, size = hashlib.sha256(), 0
+    for chunk in chunks:
+        digest.update(chunk)
+        size += len(chunk)
+    return StoredFile(size, digest.hexdigest())
+
+
+def _check(key: str, got: StoredFile, size: int | None, sha256: str | None) -> None:
+    if (size is not None and got.size != size) or (sha256 and got.sha256 != sha256.lower()):
+        expected = f"{size if size is not None else '?'} bytes, sha256 {sha256 or '?'}"
+        raise DamagedTransfer(f"{key}: got {got.size} bytes, sha256 {got.sha256}; expected {expected}")
+
+
+def _safe_key(key: str) -> PurePosixPath:
+    path = PurePosixPath(key)
+    if path.is_absolute() or not path.parts or any(part in ("", ".", "..") for part in path.parts):
+        raise InvalidRequest("key", f"{key!r} is not a relative path inside the destination")
+    return path
+
+
+class FolderDestination:
+    """A local folder. Each file is written to a hidden temporary name, fsynced and
+    checked, then renamed into place; the journal is ``manifest.jsonl`` at the root."""
+
+    def __init__(self, path: str | os.PathLike[str], *, fsync: bool = True) -> None:
+        self.root = Path(path)
+        self.url = str(self.root)
+        self._fsync = fsync
+        if self.root.exists() and not self.root.is_dir():
+            raise ConfigurationError(f"export destination {self.root} exists and is not a folder")
+
+    def __repr__(self) -> str:
+        return f"FolderDestination({self.url!r})"
+
+    def journal_path(self) -> Path:
+        return self.root / "manifest.jsonl"
+
+    def publish_journal(self) -> None:
+        return None  # it is written in place
+
+    def write(
+        self,
+        key: str,
+        chunks: Iterable[bytes],
+        *,
+        content_type: str = "application/octet-stream",
+        size: int | None = None,
+        sha256: str | None = None,
+    ) -> StoredFile:
+        target = self.root / _safe_key(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False)
+        try:
+            digest, written = hashlib.sha256(), 0
+            with handle:
+                for chunk in chunks:
+                    handle.write(chunk)
+                    digest.update(chunk)
+                    written += len(chunk)
+                handle.flush()
+                if self._fsync:
+                    os.fsync(handle.fileno())
+            stored = StoredFile(written, digest.hexdigest())
+            _check(key, stored, size, sha256)
+            os.replace(handle.name, target)
+        except BaseException:
+            Path(handle.name).unlink(missing_ok=True)
+            raise
+        return stored
+
+    def read(self, key: str) -> Iterator[bytes] | None:
+        target = self.root / _safe_key(key)
+        try:
+            handle = target.open("rb")
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+        return _file_chunks(handle)
+
+    def keys(self, prefix: str = "") -> Iterator[str]:
+        base = self.root / prefix if prefix else self.root
+        if not base.is_dir():
+            return
+        for folder, _, files in os.walk(base):
+            for name in files:
+                yield (Path(folder) / name).relative_to(self.root).as_posix()
+
+    def discard_partials(self, prefix: str) -> None:
+        for key in list(self.keys(prefix)):
+            if is_partial(key):
+                (self.root / key).unlink(missing_ok=True)
+
+
+def _file_chunks(handle: IO[bytes]) -> Iterator[bytes]:
+    with handle:
+        while chunk := handle.read(_CHUNK):
+            yield chunk
+
+
+class S3Destination:
+    """A bucket (and key prefix) of S3 or an S3-compatible store, through a ``boto3`` client.
+
+    ``PutObject`` stores an object whole or not at all. Each object is sent
+    with its ``ChecksumSHA256``, which S3 checks on arrival (refusing a body
+    that does not match) and echoes back. With ``read_back=False`` (the
+    default) that echo is the confirmation, and an object the server did not
+    confirm is read back and hashed; ``read_back=True`` reads every object back,
+    for S3-compatible servers that echo a checksum without checking it.
+    Media is spooled to a local temporary file first (in memory up to 8 MiB),
+    so its checksum is known before the upload.
+
+    S3 objects cannot be appended to, so the journal is a local file
+    (``journal``; default under ``$XDG_STATE_HOME/anyvideo/exports/``), uploaded as
+    ``<prefix>/manifest.jsonl`` when a run ends; a run that finds no local
+    journal starts from that uploaded copy.
+    """
+
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        *,
+        client: Any = None,
+        journal: str | os.PathLike[str] | None = None,
+        endpoint_url: str | None = None,
+        read_back: bool = False,
+    ) -> None:
+        if not bucket or "/" in bucket:
+            raise InvalidRequest("bucket", f"{bucket!r} is not a bucket name")
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.url = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
+        if client is None:
+            try:
+                import boto3
+            except ImportError as exc:
+                raise ConfigurationError("exporting to S3 needs boto3: pip install 'anyvideo[s3]'") from exc
+            # boto3 reads AWS_ENDPOINT_URL (and credentials, region) from the environment itself.
+            client = boto3.client("s3", endpoint_url=endpoint_url)
+        self.client = client
+        self.read_back = read_back
+        self._journal = Path(journal) if journal is not None else _default_journal(bucket, self.prefix)
+
+    def __repr__(self) -> str:
+        return f"S3Destination({self.url!r})"
+
+    def _key(self, key: str) -> str:
+        relative = _safe_key(key).as_posix()
+        return f"{self.prefix}/{relative}" if self.prefix else relative
+
+    def journal_path(self) -> Path:
+        if not self._journal.exists():
+            try:
+                remote = self.read("manifest.jsonl")
+            except Exception as exc:  # botocore's errors: no such bucket, no credentials, unreachable
+                raise ConfigurationError(f"cannot read {self.url}: {type(exc).__name__}: {exc}") from exc
+            if remote is not None:
+                self._journal.parent.mkdir(parents=True, exist_ok=True)
+                with self._journal.open("wb") as handle:
+                    for chunk in remote:
+                        handle.write(chunk)
+        return self._journal
+
+    def publish_journal(self) -> None:
+        if self._journal.exists():
+            self.write("manifest.jsonl", _file_chunks(self._journal.open("rb")), content_type="application/jsonl")
+
+    def write(
+        self,
+        key: str,
+        chunks: Iterable[bytes],
+        *,
+        content_type: str = "application/octet-stream",
+        size: int | None = None,
+        sha256: str | None = None,
+    ) -> StoredFile:
+        object_key = self._key(key)
+        with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
+            digest, written = hashlib.sha256(), 0
+            for chunk in chunks:
+                spool.write(chunk)
+                digest.update(chunk)
+                written += len(chunk)
+            stored = StoredFile(written, digest.hexdigest())
+            _check(key, stored, size, sha256)
+            if written > S3_SINGLE_PUT_LIMIT:
+                raise DamagedTransfer(f"{key}: {written} bytes is more than one S3 PutObject takes (5 GiB)")
+            spool.seek(0)
+            checksum = base64.b64encode(bytes.fromhex(stored.sha256)).decode()
+            answer = self.client.put_object(
+                Bucket=self.bucket,
+                Key=object_key,
+                Body=spool,
+                ContentLength=written,
+                ContentType=content_type,
+                ChecksumAlgorithm="SHA256",
+                ChecksumSHA256=checksum,
+            )
+        if self.read_back or answer.get("ChecksumSHA256") != checksum:
+            _check(key, hash_chunks(self.read(key) or iter(())), written, stored.sha256)
+        return stored
+
+    def read(self, key: str) -> Iterator[bytes] | None:
+        try:
+            answer = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
+        except self.client.exceptions.NoSuchKey:
+            return None
+        body = answer["Body"]
+        return _stream_chunks(body)
+
+    def keys(self, prefix: str = "") -> Iterator[str]:
+        root = f"{self.prefix}/" if self.prefix else ""
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=root + prefix):
+            for item in page.get("Contents", ()):
+                yield item["Key"][len(root) :]
+
+    def discard_partials(self, prefix: str) -> None:
+        return None  # PutObject leaves nothing behind when it fails
+
+
+def _stream_chunks(body: Any) -> Iterator[bytes]:
+    try:
+        yield from body.iter_chunks(_CHUNK)
+    finally:
+        body.close()
+
+
+def _default_journal(bucket: str, prefix: str) -> Path:
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    label = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{bucket}/{prefix}".strip("/"))
+    return Path(state) / "anyvideo" / "exports" / label / "manifest.jsonl"
+
+
+def destination_from_url(
+    url: str, *, s3_endpoint_url: str | None = None, s3_client: Any = None, journal: str | None = None
+) -> Destination:
+    """``s3://bucket/prefix`` → :class:`S3Destination`; anything else is a folder path.
+
+    The S3 endpoint of an S3-compatible server comes from ``s3_endpoint_url``,
+    else from ``AWS_ENDPOINT_URL`` (which boto3 reads itself).
+    """
+    if url.startswith("s3://"):
+        bucket, _, prefix = url[len("s3://") :].partition("/")
+        return S3Destination(bucket, prefix, client=s3_client, journal=journal, endpoint_url=s3_endpoint_url)
+    if "://" in url:
+        raise InvalidRequest("destination", f"{url!r}: give a folder path or s3://bucket/prefix")
+    if journal is not None:
+        raise InvalidRequest("journal", "a folder export keeps its journal in the folder (manifest.jsonl)")
+    return FolderDestination(url)
