@@ -49,3 +49,27 @@ def test_the_command_prints_the_markdown_of_the_installed_backends() -> None:
     result = CliRunner(env={"ANYVIDEO_PLUGINS": "local"}).invoke(cli, ["capabilities", "--markdown"])
     assert result.exit_code == 0, result.output
     assert result.output == markdown(anyvideo.Plugins(["local"], environ={}).backends())
+
+
+def test_the_committed_capability_matrix_is_what_the_command_generates() -> None:
+    """docs/capabilities.md is generated; regenerate it with
+    ``ANYVIDEO_PLUGINS=local,router,vonage,twilio anyvideo capabilities --markdown > docs/capabilities.md``."""
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from anyvideo.cli import cli
+
+    committed = (Path(__file__).parent.parent / "docs" / "capabilities.md").read_text(encoding="utf-8")
+    runner = CliRunner(env={"ANYVIDEO_PLUGINS": "local,router,vonage,twilio"})
+    result = runner.invoke(cli, ["capabilities", "--markdown"])
+    assert result.exit_code == 0, result.output
+    assert result.output == committed, "docs/capabilities.md is stale: regenerate it (see this test's docstring)"
+
+
+def test_every_provider_only_feature_is_an_extension_or_said_to_be_absent() -> None:
+    backends = anyvideo.Plugins(["vonage", "twilio"], environ={}).backends()
+    for cls in backends.values():
+        assert cls.extensions and cls.not_covered, cls.name
+        assert all(callable(getattr(cls, method)) for method in cls.extensions)
+        assert all(feature in cls.feature_hints for feature in Feature if feature not in cls.features)

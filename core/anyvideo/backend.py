@@ -147,8 +147,10 @@ class Backend(abc.ABC):
     features: ClassVar[frozenset[Feature]] = frozenset()
     #: Why a feature is missing and what to use instead, for error messages.
     feature_hints: ClassVar[Mapping[Feature, str]] = {}
-    #: Output sizes accepted for recordings and compositions (``None``: any).
+    #: Output sizes accepted for recordings and compositions (``None``: any the backend checks itself).
     resolutions: ClassVar[frozenset[str] | None] = None
+    #: The rule for output sizes when ``resolutions`` is ``None``, for people to read.
+    resolution_rule: ClassVar[str] = "any"
     #: Layout kinds the provider can render.
     layouts: ClassVar[frozenset[LayoutKind]] = frozenset(LayoutKind)
     #: Longest client-token lifetime, in seconds.

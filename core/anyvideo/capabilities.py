@@ -81,7 +81,7 @@ def _layouts(cls: type[Backend]) -> str:
 
 def _resolutions(cls: type[Backend]) -> str:
     if cls.resolutions is None:
-        return "any"
+        return cls.resolution_rule
     return ", ".join(sorted(cls.resolutions, key=lambda r: tuple(int(n) for n in r.split("x"))))
 
 
