@@ -137,6 +137,9 @@ class TwilioBackend(Backend):
         "list filters": "listing by creation date, by source track or by media type is not offered; use video.native",
     }
     resolutions = None  # any size within Twilio's bounds, checked by the backend (options.composition_resolution)
+    resolution_rule = (
+        f"{options.MIN_SIDE} to {options.MAX_SIDE} pixels a side, at most {options.MAX_AREA:,} pixels (compositions)"
+    )
     layouts = twilio_layouts.SUPPORTED
     max_token_ttl = float(tokens.MAX_TTL)
 
