@@ -63,6 +63,11 @@ class Face(Emulator):
         """``account_sid``, ``auth_token``, ``api_key_sid``, ``api_key_secret``."""
         return self.creds.as_dict()
 
+    @property
+    def backend_settings(self) -> dict[str, str]:
+        """What ``anyvideo.connect("twilio", **settings)`` needs to reach this emulator."""
+        return {**self.credentials, "base_url": self.base_url}
+
     def new_id(self, kind: str) -> str:
         reserved = getattr(self._reserved, "ids", None)
         if reserved and kind in reserved:

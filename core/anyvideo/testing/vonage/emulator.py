@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -100,6 +101,17 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
         """``application_id`` and ``private_key`` (PKCS#8 PEM) for the SDK's ``Auth``;
         ``api_key`` and ``api_secret``, the legacy project credentials."""
         return self.application.as_dict()
+
+    @property
+    def backend_settings(self) -> dict[str, str]:
+        """What ``anyvideo.connect("vonage", **settings)`` needs to reach this emulator (its CA is
+        trusted through ``REQUESTS_CA_BUNDLE``, as the ``vonage_emulator`` fixture sets)."""
+        credentials = self.credentials
+        return {
+            "application_id": credentials["application_id"],
+            "private_key": credentials["private_key"],
+            "video_host": urlsplit(self.base_url).netloc,
+        }
 
     # --- control API ------------------------------------------------------------
 
