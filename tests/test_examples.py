@@ -4,9 +4,12 @@ on every backend: only environment variables differ between the runs."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
+
+from anyvideo.testing import Emulator
 
 EXAMPLES = Path(__file__).parent.parent / "docs" / "examples"
 
@@ -28,3 +31,35 @@ def test_the_classroom_passes_on_the_local_backend() -> None:
     result = run_example("classroom", {"ANYVIDEO_BACKEND": "local", "ANYVIDEO_LOCAL_PROCESSING_DELAY": "0.2"})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "5 passed" in result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_the_classroom_passes_on_the_vonage_emulator(vonage_emulator: Emulator) -> None:
+    port, secret = free_port(), "classroom-callback-signature-secret"
+    url = f"http://127.0.0.1:{port}/callbacks"
+    vonage_emulator.control.call(
+        "PUT",
+        "/vonage/callbacks",
+        {kind: url for kind in ("session", "archive", "broadcast")} | {"signature_secret": secret},
+    )
+    settings = vonage_emulator.backend_settings
+    result = run_example(
+        "classroom",
+        {
+            "ANYVIDEO_BACKEND": "vonage",
+            "VONAGE_APPLICATION_ID": settings["application_id"],
+            "VONAGE_PRIVATE_KEY": settings["private_key"],
+            "VONAGE_VIDEO_HOST": settings["video_host"],
+            "VONAGE_SIGNATURE_SECRET": secret,
+            "REQUESTS_CA_BUNDLE": str(vonage_emulator.ca_bundle),
+            "CLASSROOM_WEBHOOK_PORT": str(port),
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "5 passed" in result.stdout
+

@@ -26,14 +26,14 @@ class _ThreadedServer(WSGIServer):
 class WebhookServer:
     """Serves ``video``'s webhook app at :attr:`url` until closed (also a context manager).
 
-    ``path`` is where the app is mounted; ``public_url`` is passed to the app
+    ``port`` is where it listens on 127.0.0.1 (0: any free port), ``path``
+    where the app is mounted; ``public_url`` is passed to the app
     for signature checks when the provider is told another address.
     """
 
-    def __init__(self, video: Video, *, path: str = "/callbacks", public_url: str | None = None) -> None:
-        self._server = make_server(
-            "127.0.0.1", 0, wsgi_app(video, public_url=public_url), server_class=_ThreadedServer, handler_class=_Quiet
-        )
+    def __init__(self, video: Video, *, port: int = 0, path: str = "/callbacks", public_url: str | None = None) -> None:
+        app = wsgi_app(video, public_url=public_url)
+        self._server = make_server("127.0.0.1", port, app, server_class=_ThreadedServer, handler_class=_Quiet)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}{path}"
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
