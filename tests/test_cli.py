@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -114,9 +115,17 @@ def test_invalid_input_exits_non_zero_naming_the_field() -> None:
 
 
 @pytest.mark.parametrize(("provider", "scheme"), [("twilio", "http"), ("vonage", "https")])
-def test_emulator_command_prints_its_url_and_credentials_and_serves(provider: str, scheme: str) -> None:
+def test_the_demo_runs_on_an_emulator_configured_as_the_emulator_command_says(provider: str, scheme: str) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-c", "from anyvideo.cli import main; main()", "emulator", provider],
+        [
+            sys.executable,
+            "-c",
+            "from anyvideo.cli import main; main()",
+            "emulator",
+            provider,
+            "--processing-delay",
+            "0.5",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -125,19 +134,19 @@ def test_emulator_command_prints_its_url_and_credentials_and_serves(provider: st
         first = process.stdout.readline().split()
         url = first[-1]
         assert first[:3] == [provider, "emulator", "listening"] and url.startswith(f"{scheme}://127.0.0.1:")
-        printed = {}
+        environment = {}
         for line in iter(process.stdout.readline, ""):
             if line.startswith("control API"):
                 break
-            key, _, value = line.strip().partition(": ")
-            printed[key] = value.split()[0]
-        verify = printed.get("ca_bundle", True)
-        callbacks = requests.get(f"{url}/_emulator/callbacks", verify=verify, timeout=10)
-        assert callbacks.json() == []
-        if provider == "vonage":
-            assert Path(printed["private_key"]).read_text().startswith("-----BEGIN PRIVATE KEY-----")
-        else:
-            assert printed["account_sid"].startswith("AC")
+            if line.strip().startswith("export "):
+                key, _, value = line.strip().removeprefix("export ").partition("=")
+                environment[key] = shlex.split(value)[0]
+        assert environment["ANYVIDEO_BACKEND"] == provider
+        verify = environment.get("REQUESTS_CA_BUNDLE", True)
+        assert requests.get(f"{url}/_emulator/callbacks", verify=verify, timeout=10).json() == []
+        demo = run("demo", env=environment)
+        assert demo.returncode == 0, demo.stdout + demo.stderr
+        assert f"on the {provider} backend" in demo.stdout and "recording downloaded" in demo.stdout
     finally:
         process.terminate()
         code = process.wait(timeout=10)

@@ -7,6 +7,7 @@ exactly as for ``anyvideo.connect()``. Plugins may add subcommands through the
 
 from __future__ import annotations
 
+import shlex
 import signal
 import sys
 import tempfile
@@ -198,14 +199,13 @@ def emulator_command(provider: str, port: int, tls: bool | None, processing_dela
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with running, tempfile.TemporaryDirectory(prefix=f"anyvideo-{provider}-") as scratch:
         click.echo(f"{provider} emulator listening at {running.base_url}")
-        for key, value in running.credentials.items():
+        click.echo("to point anyvideo at it (anyvideo demo, your app), in another shell:")
+        for key, value in running.backend_environment.items():
             if "\n" in value:  # a PEM key: hand it over as a file
-                path = Path(scratch) / f"{key}.pem"
+                path = Path(scratch) / f"{key.lower()}.pem"
                 path.write_text(value)
                 value = str(path)
-            click.echo(f"  {key}: {value}")
-        if running.ca_bundle is not None:
-            click.echo(f"  ca_bundle: {running.ca_bundle}  (export REQUESTS_CA_BUNDLE={running.ca_bundle})")
+            click.echo(f"  export {key}={shlex.quote(value)}")
         click.echo(f"control API: {running.base_url}/_emulator/   (Ctrl-C stops)", nl=True)
         sys.stdout.flush()
         try:

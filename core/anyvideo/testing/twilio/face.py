@@ -68,6 +68,19 @@ class Face(Emulator):
         """What ``anyvideo.connect("twilio", **settings)`` needs to reach this emulator."""
         return {**self.credentials, "base_url": self.base_url}
 
+    @property
+    def backend_environment(self) -> dict[str, str]:
+        """The same, as the environment variables the ``twilio`` backend reads."""
+        creds = self.credentials
+        return {
+            "ANYVIDEO_BACKEND": "twilio",
+            "TWILIO_ACCOUNT_SID": creds["account_sid"],
+            "TWILIO_AUTH_TOKEN": creds["auth_token"],
+            "TWILIO_API_KEY_SID": creds["api_key_sid"],
+            "TWILIO_API_KEY_SECRET": creds["api_key_secret"],
+            "TWILIO_VIDEO_BASE_URL": self.base_url,
+        }
+
     def new_id(self, kind: str) -> str:
         reserved = getattr(self._reserved, "ids", None)
         if reserved and kind in reserved:

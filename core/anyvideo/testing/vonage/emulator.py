@@ -113,6 +113,20 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
             "video_host": urlsplit(self.base_url).netloc,
         }
 
+    @property
+    def backend_environment(self) -> dict[str, str]:
+        """The same, as the environment variables the ``vonage`` backend reads (the key as PEM text)."""
+        settings = self.backend_settings
+        environment = {
+            "ANYVIDEO_BACKEND": "vonage",
+            "VONAGE_APPLICATION_ID": settings["application_id"],
+            "VONAGE_PRIVATE_KEY": settings["private_key"],
+            "VONAGE_VIDEO_HOST": settings["video_host"],
+        }
+        if self.ca_bundle is not None:
+            environment["REQUESTS_CA_BUNDLE"] = str(self.ca_bundle)
+        return environment
+
     # --- control API ------------------------------------------------------------
 
     @route("POST", CONTROL_PREFIX + "/join")
