@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -602,3 +603,30 @@ def test_stream_kind_table_covers_every_kind():
 @pytest.mark.parametrize(("kind", "has"), STREAM_KIND_HAS.items())
 def test_stream_kind_has_audio_and_video(kind, has):
     assert (kind.has_audio, kind.has_video) == has
+
+
+@st.composite
+def layouts(draw: st.DrawFn) -> Layout:
+    """Presets with or without a screen-share switch, and custom layouts of up to three regions."""
+    presets = [kind for kind in LayoutKind if kind is not LayoutKind.CUSTOM]
+    if draw(st.booleans()):
+        return Layout(draw(st.sampled_from(presets)), screenshare=draw(st.none() | st.sampled_from(presets)))
+    count = draw(st.integers(1, 3))
+    regions = []
+    for n in range(count):
+        x, y = draw(st.floats(0, 0.5)), draw(st.floats(0, 0.5))
+        width, height = draw(st.floats(0.01, 0.5)), draw(st.floats(0.01, 0.5))
+        sources = draw(st.lists(st.sampled_from(["*", "camera", "screen", "ann"]), min_size=1, max_size=2))
+        regions.append(Region(f"r{n}", x, y, width, height, z=draw(st.integers(-99, 99)), sources=sources))
+    return Layout.custom(regions)
+
+
+@given(layouts())
+def test_a_layout_survives_json(layout: Layout) -> None:
+    assert Layout.from_json(json.loads(json.dumps(layout.to_json()))) == layout
+
+
+@pytest.mark.parametrize("data", [{}, {"kind": "grid", "regions": [{"name": "a"}]}, {"kind": "nope"}])
+def test_json_that_is_not_a_layout_is_invalid(data) -> None:
+    with pytest.raises(InvalidRequest):
+        Layout.from_json(data)

@@ -18,7 +18,7 @@ from anyvideo.errors import (
     ProviderError,
     RateLimited,
 )
-from anyvideo.ratelimit import RateLimiter
+from anyvideo.ratelimit import RateLimiter, limiter_from_settings
 from anyvideo.retry import RetryEvent, RetryPolicy, Safety, is_transient, policy_from_settings
 
 
@@ -238,3 +238,14 @@ def test_a_burst_passes_then_requests_are_spaced_at_the_rate() -> None:
 def test_a_rate_must_be_positive() -> None:
     with pytest.raises(ConfigurationError):
         RateLimiter(0)
+
+
+def test_a_rate_limit_comes_from_settings_then_the_environment() -> None:
+    settings = {"rate": 5, "other": 1}
+    assert limiter_from_settings(settings, {"ANYVIDEO_RATE_LIMIT": "9"}).rate == 5
+    assert settings == {"other": 1}
+    assert limiter_from_settings({}, {"ANYVIDEO_RATE_LIMIT": "2.5"}).rate == 2.5
+    assert limiter_from_settings({}, {}) is None
+    for bad in ({"rate": "fast"}, {"rate": -1}, {"rate": True}):
+        with pytest.raises(ConfigurationError):
+            limiter_from_settings(dict(bad), {})

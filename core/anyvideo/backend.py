@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol, Self
 
+from anyvideo.accounts import Setting, Step
 from anyvideo.errors import ConfigurationError, UnsupportedFeature
 from anyvideo.models import (
     AccessToken,
@@ -162,6 +163,8 @@ class Backend(abc.ABC):
     extensions: ClassVar[Mapping[str, str]] = {}
     #: Provider features anyvideo does not reach: name → why, and the way round (often ``native``).
     not_covered: ClassVar[Mapping[str, str]] = {}
+    #: The client SDK browsers and apps load to join this backend's rooms, for people to read.
+    client_sdk: ClassVar[str] = "the provider's client SDK"
 
     _sink: EventSink | None = None
 
@@ -214,6 +217,20 @@ class Backend(abc.ABC):
         becomes an ``unknown`` event, never an error.
         """
         raise ConfigurationError(f"the {self.name} backend receives no provider callbacks")
+
+    # --- account settings, for migrations (anyvideo.migrate.plan) -------------
+
+    def read_settings(self) -> list[Setting]:
+        """The account's settings that a move to another provider must carry."""
+        raise ConfigurationError(f"the {self.name} backend cannot read its account's settings")
+
+    def plan_setting(self, setting: Setting) -> Step:
+        """How this backend would take another provider's ``setting``."""
+        raise ConfigurationError(f"the {self.name} backend cannot take other providers' settings")
+
+    def apply_setting(self, step: Step) -> bool:
+        """Apply one planned step, idempotently; whether anything changed."""
+        raise ConfigurationError(f"the {self.name} backend cannot apply settings")
 
     def _unsupported(self, feature: Feature) -> UnsupportedFeature:
         return UnsupportedFeature(feature, self.name, self.feature_hints.get(feature))

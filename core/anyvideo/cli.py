@@ -22,6 +22,7 @@ from anyvideo import capabilities
 from anyvideo.client import Video, connect
 from anyvideo.errors import AnyVideoError, NotFound
 from anyvideo.migrate.commands import export as export_command
+from anyvideo.migrate.commands import migrate as migrate_group
 from anyvideo.models import RecordingStatus, RoomStatus
 from anyvideo.plugins import Plugins
 from anyvideo.testing import EMULATORS, emulator_class
@@ -215,6 +216,7 @@ def emulator_command(provider: str, port: int, tls: bool | None, processing_dela
 
 
 cli.add_command(export_command)
+cli.add_command(migrate_group)
 
 
 def main() -> None:
@@ -231,3 +233,7 @@ def main() -> None:
     except AnyVideoError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -358,6 +358,23 @@ class Layout:
     def custom(cls, regions: list[Region] | tuple[Region, ...]) -> Layout:
         return cls(LayoutKind.CUSTOM, regions=tuple(regions))
 
+    def to_json(self) -> dict[str, Any]:
+        """The layout as plain JSON (for a registry, a manifest, a plan); :meth:`from_json` reads it back."""
+        return {
+            "kind": self.kind.value,
+            "screenshare": None if self.screenshare is None else self.screenshare.value,
+            "regions": [attrs.asdict(region) | {"sources": list(region.sources)} for region in self.regions],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Layout:
+        """The layout :meth:`to_json` wrote; bad data is an :class:`~anyvideo.errors.InvalidRequest`."""
+        try:
+            regions = tuple(Region(**region) for region in data.get("regions") or ())
+            return cls(data["kind"], regions=regions, screenshare=data.get("screenshare"))
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise InvalidRequest("layout", f"not a layout: {exc}") from None
+
 
 @attrs.frozen
 class MediaFile:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from anyvideo.errors import ConfigurationError
 
-__all__ = ["RateLimiter"]
+__all__ = ["RateLimiter", "limiter_from_settings"]
 
 
 class RateLimiter:
@@ -52,3 +53,19 @@ class RateLimiter:
         if wait:
             self._sleep(wait)
         return wait
+
+
+def limiter_from_settings(settings: dict[str, Any], environ: Mapping[str, str]) -> RateLimiter | None:
+    """Take the ``rate`` setting (requests per second) out of a backend's ``settings``,
+    else ``ANYVIDEO_RATE_LIMIT``; ``None`` (no limit) when neither says."""
+    rate = settings.pop("rate", None)
+    if rate is None:
+        rate = environ.get("ANYVIDEO_RATE_LIMIT") or None
+    if rate is None:
+        return None
+    if isinstance(rate, str):
+        try:
+            rate = float(rate)
+        except ValueError:
+            raise ConfigurationError(f"rate (ANYVIDEO_RATE_LIMIT) must be requests per second, got {rate!r}") from None
+    return RateLimiter(rate)

@@ -10,6 +10,7 @@ Also runs on its own: ``python -m anyvideo.migrate.commands DEST ...``.
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +22,7 @@ from anyvideo.errors import AnyVideoError, NotFound
 from anyvideo.migrate.destinations import destination_from_url
 from anyvideo.migrate.export import KINDS, ExportProgress, ExportReport, export_assets, verify_export
 
-__all__ = ["EXIT_FAILED", "EXIT_SKIPPED", "export"]
+__all__ = ["EXIT_FAILED", "EXIT_SKIPPED", "export", "migrate"]
 
 #: Exit status when an asset failed or ``--verify`` found differences.
 EXIT_FAILED = 1
@@ -192,6 +193,50 @@ def _verify(url: str, differences: list[Any]) -> None:
     if differences:
         raise _ExportIncomplete(f"{len(differences)} differences in the export at {url}", EXIT_FAILED)
     click.echo(f"the export at {url} verifies: every file matches its checksum and size")
+
+
+@click.group("migrate")
+def migrate() -> None:
+    """Plan (and apply) a move of account settings between providers."""
+
+
+@migrate.command("plan")
+@click.option("--from", "source", required=True, help="The backend being left (configured from the environment).")
+@click.option("--to", "target", required=True, help="The backend moved to (configured from the environment).")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option("--apply", "apply", is_flag=True, help="Apply what the target's API can take (idempotent).")
+def migrate_plan(source: str, target: str, as_json: bool, apply: bool) -> None:
+    """What SOURCE's account settings become on TARGET, what would be lost, what is left to the app."""
+    from anyvideo.client import connect
+    from anyvideo.migrate.plan import apply_plan, make_plan
+
+    with connect(source) as old, connect(target) as new:
+        plan = make_plan(old.backend, new.backend)
+        applied = apply_plan(plan, new.backend) if apply else None
+    if as_json:
+        document = plan.to_json()
+        if applied is not None:
+            document["applied"] = [f"{step.setting.kind}: {step.setting.name}" for step in applied]
+        click.echo(json.dumps(document, indent=2))
+        return
+    click.echo(f"account settings from {source} to {target}:")
+    for step in plan.steps:
+        click.echo(f"\n  {step.setting.kind} {step.setting.name!r}: {step.action}")
+        click.echo(f"    on {target}: {step.target}")
+        if step.consequence:
+            click.echo(f"    consequence: {step.consequence}")
+    if not plan.steps:
+        click.echo(f"  none that {source} reports")
+    click.echo(f"\nfeatures {target} lacks:")
+    for feature, why in plan.lost.items():
+        click.echo(f"  {feature}: {why}")
+    click.echo("\nleft to the application:")
+    for change in plan.code_changes:
+        click.echo(f"  - {change}")
+    if applied is not None:
+        click.echo(f"\napplied {len(applied)} change(s)")
+        for step in applied:
+            click.echo(f"  - {step.setting.kind} {step.setting.name!r}")
 
 
 if __name__ == "__main__":
