@@ -249,3 +249,26 @@ def test_a_rate_limit_comes_from_settings_then_the_environment() -> None:
     for bad in ({"rate": "fast"}, {"rate": -1}, {"rate": True}):
         with pytest.raises(ConfigurationError):
             limiter_from_settings(dict(bad), {})
+
+
+def test_a_lost_answer_is_reconciled_even_after_a_later_refusal() -> None:
+    retry, _ = policy()
+    made: list[str] = []
+    tries = iter([unavailable(), RateLimited("slow", retry_after=0)])
+    looked = []
+
+    def start() -> str:
+        error = next(tries, None)
+        if error is None:
+            made.append("second archive")
+            return "second archive"
+        if isinstance(error, ProviderError):
+            made.append("archive")  # the first try took effect, its answer was lost
+        raise error
+
+    def reconcile() -> str | None:
+        looked.append(len(looked))
+        return made[0] if made and len(looked) > 1 else None  # the provider shows it only on the second look
+
+    result = retry.run(start, what="start archive", safety=Safety.UNSAFE, reconcile=reconcile)
+    assert (result, made) == ("archive", ["archive"])

@@ -116,7 +116,8 @@ class RetryPolicy:
             try:
                 return operation()
             except Exception as exc:
-                lost_answer = is_transient(exc)
+                # Once an answer was lost, a later refusal (429) does not prove the lost try made nothing.
+                lost_answer = lost_answer or is_transient(exc)
                 raise
 
         def retryable(error: BaseException) -> bool:
