@@ -11,6 +11,11 @@ the loaded key (:mod:`.credentials`). The SDK's HTTP client mutates one
 headers dict per request and is not safe to share between threads, so each
 thread gets its own SDK client (all sharing the one cached ``Auth``); a lock
 would serialise every request behind the slowest.
+
+Failures: every request, SDK call or REST helper, runs through one
+:class:`~anyvideo_vonage.resilience.RequestRunner` (core's retry policy, the
+``(connect, read)`` timeout, the optional rate limit); each method says there
+what a repeat of its request would do (``docs/providers/vonage.md``, "Retries").
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from typing import Any, Self, TypeVar
 
 import attrs
 from pydantic import ValidationError
-from vonage import Auth, HttpClientOptions, Vonage
+from vonage import Auth, Vonage
 from vonage_utils.errors import VonageError
 from vonage_video.models import (
     AddStreamRequest,
@@ -48,6 +53,7 @@ from vonage_video.models import (
 )
 
 from anyvideo import redaction
+from anyvideo.accounts import Setting, Step
 from anyvideo.backend import Backend, Feature
 from anyvideo.errors import ConfigurationError, Conflict, InvalidRequest, NotFound, ProviderError
 from anyvideo.models import (
@@ -67,11 +73,14 @@ from anyvideo.models import (
     RoomStatus,
     Stream,
 )
+from anyvideo.ratelimit import RateLimiter, limiter_from_settings
 from anyvideo.registry import Registry
+from anyvideo.retry import RetryPolicy, Safety, policy_from_settings
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
 from anyvideo.testing.control import EmulatorControl
 from anyvideo.webhooks import WebhookRequest
-from anyvideo_vonage import errors, layouts, translate
+from anyvideo_vonage import layouts, translate
+from anyvideo_vonage import settings as account_settings
 from anyvideo_vonage.credentials import ApplicationJwt, CachedAuth, ClientTokens, PrivateKey, load_private_key
 from anyvideo_vonage.extensions import (
     CAPTION_LANGUAGES,
@@ -82,7 +91,8 @@ from anyvideo_vonage.extensions import (
     SipConnection,
     validate_digits,
 )
-from anyvideo_vonage.rest import PAGE_SIZE, VonageRest
+from anyvideo_vonage.resilience import RequestRunner, sdk_options
+from anyvideo_vonage.rest import PAGE_SIZE, VonageRest, items_of
 from anyvideo_vonage.webhooks import CallbackParser
 
 __all__ = ["VonageBackend"]
@@ -100,7 +110,9 @@ SETTINGS: Mapping[str, str | None] = {
     "video_host": "VONAGE_VIDEO_HOST",
     "registry": "ANYVIDEO_REGISTRY",
     "signature_secret": "VONAGE_SIGNATURE_SECRET",
-    "timeout": None,
+    "retries": "ANYVIDEO_RETRIES",
+    "timeout": "ANYVIDEO_TIMEOUT",
+    "rate": "ANYVIDEO_RATE_LIMIT",
     "page_size": None,
 }
 #: ``provider_options`` each operation accepts.
@@ -119,8 +131,11 @@ class VonageBackend(Backend):
     (``VONAGE_VIDEO_HOST``, default ``video.api.vonage.com``), ``registry``
     (``ANYVIDEO_REGISTRY``: a SQLite file, default memory),
     ``signature_secret`` (``VONAGE_SIGNATURE_SECRET``; a list rotates secrets)
-    to verify callbacks, ``timeout`` (seconds per request) and ``page_size``
-    (items per listed page).
+    to verify callbacks, ``retries`` (``ANYVIDEO_RETRIES``: how many times a
+    failed request may be tried again, or a :class:`~anyvideo.retry.RetryPolicy`),
+    ``timeout`` (``ANYVIDEO_TIMEOUT``: seconds to connect and to answer, one number
+    or a ``(connect, read)`` pair), ``rate`` (``ANYVIDEO_RATE_LIMIT``: at most this
+    many requests per second) and ``page_size`` (items per listed page).
     """
 
     name = "vonage"
@@ -169,6 +184,7 @@ class VonageBackend(Backend):
         "list_renders": "the application's Experience Composers, lazily",
         "stop_render": "stop an Experience Composer",
     }
+    client_sdk = "the Vonage Video client SDK (@vonage/client-sdk-video, or the iOS/Android SDKs)"
     not_covered = {
         "audio connector": "streaming a session's audio to a WebSocket is not wrapped; use video.native.video",
         "archive storage": "the account's upload target (S3, Azure) is set in the Vonage dashboard, not the API",
@@ -183,7 +199,8 @@ class VonageBackend(Backend):
         *,
         video_host: str = DEFAULT_VIDEO_HOST,
         registry: Registry | None = None,
-        timeout: float | None = None,
+        policy: RetryPolicy | None = None,
+        rate_limiter: RateLimiter | None = None,
         page_size: int = PAGE_SIZE,
         signature_secrets: Sequence[str] = (),
     ) -> None:
@@ -193,12 +210,13 @@ class VonageBackend(Backend):
         self.application_id = application_id
         self.video_host = video_host
         self.registry = registry or Registry(None, namespace=f"vonage:{application_id}")
-        self._timeout = timeout
         self._page_size = page_size
+        #: Every request goes through it: retry policy, timeouts, rate limit.
+        self.requests = RequestRunner(policy or RetryPolicy(), rate_limiter)
         self.jwt = ApplicationJwt(application_id, private_key)
         self._tokens = ClientTokens(self.jwt)
         self._auth = CachedAuth(application_id, private_key, self.jwt)
-        self.rest = VonageRest(video_host, application_id, self.jwt, timeout=timeout or 30.0)
+        self.rest = VonageRest(video_host, application_id, self.jwt, runner=self.requests)
         self._local = threading.local()
         self._names = threading.Lock()  # room names: check and file as one step
         self._callbacks = CallbackParser(self.registry, signature_secrets, self._layout)
@@ -226,9 +244,9 @@ class VonageBackend(Backend):
             raise ConfigurationError(f"the vonage backend needs {' and '.join(missing)}")
         if not isinstance(application_id, str):
             raise ConfigurationError("application_id must be a string")
-        timeout = setting("timeout")
-        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
-            raise ConfigurationError("timeout must be a positive number of seconds")
+        # core reads retries and timeout, and ANYVIDEO_RETRIES / ANYVIDEO_TIMEOUT, the same way for every backend
+        policy = policy_from_settings({k: settings[k] for k in ("retries", "timeout") if k in settings}, environ)
+        rate_limiter = limiter_from_settings({"rate": settings["rate"]} if "rate" in settings else {}, environ)
         page_size = setting("page_size") or PAGE_SIZE
         if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= 1000:
             raise ConfigurationError("page_size must be a whole number from 1 to 1000")
@@ -244,7 +262,8 @@ class VonageBackend(Backend):
             key,
             video_host=video_host,
             registry=registry,
-            timeout=timeout,
+            policy=policy,
+            rate_limiter=rate_limiter,
             page_size=page_size,
             signature_secrets=secrets,
         )
@@ -254,9 +273,8 @@ class VonageBackend(Backend):
     def _sdk(self) -> Vonage:
         client = getattr(self._local, "client", None)
         if client is None:
-            # max_retries=0: urllib3 would otherwise sleep out a 429's Retry-After (three times) inside
-            # the call; anyvideo raises RateLimited(retry_after) at once and lets the caller decide.
-            options = HttpClientOptions(video_host=self.video_host, timeout=self._timeout, max_retries=0)
+            # No retries inside the SDK (see resilience.sdk_options): the policy alone decides.
+            options = sdk_options(self.video_host, self.requests.policy.timeout)
             client = self._local.client = Vonage(self._auth, options)
         return client
 
@@ -269,12 +287,42 @@ class VonageBackend(Backend):
     def auth(self) -> Auth:
         return self._auth
 
-    def _call(self, operation: Callable[..., T], *args: Any) -> T:
-        """Run one SDK operation; its exceptions become anyvideo errors, chained."""
-        try:
-            return operation(*args)
-        except errors.SDK_ERRORS as exc:
-            raise errors.from_sdk(exc) from exc
+    def _call(
+        self,
+        operation: Callable[..., T],
+        *args: Any,
+        safety: Safety = Safety.SAFE,
+        gone: Callable[[], T] | None = None,
+    ) -> T:
+        """One SDK operation under the retry policy; its exceptions become anyvideo errors, chained.
+        ``safety`` and ``gone``: see :meth:`RequestRunner.run`."""
+        return self._run(getattr(operation, "__name__", "request"), lambda: operation(*args), safety=safety, gone=gone)
+
+    def _run(
+        self,
+        what: str,
+        operation: Callable[[], T],
+        *,
+        safety: Safety = Safety.SAFE,
+        reconcile: Callable[[], T | None] | None = None,
+        gone: Callable[[], T] | None = None,
+    ) -> T:
+        def read() -> T:
+            try:
+                return operation()
+            except (ValidationError, LookupError, TypeError, AttributeError) as exc:
+                # The SDK read an answer that is not what the spec says: its models refused it
+                # (ValidationError), or its own code indexed into it (``response[0]["session_id"]``).
+                raise self._unreadable(what) from exc
+
+        return self.requests.run(read, what=what, safety=safety, reconcile=reconcile, gone=gone)
+
+    def _unreadable(self, what: str) -> ProviderError:
+        # The answer's status (this thread's client made the last request): a 2xx that cannot be
+        # read is no transient failure, and trying again would read the same.
+        answer = self._sdk().http_client.last_response
+        status = answer.status_code if answer is not None else None
+        return ProviderError(f"answered {what} with something the SDK could not read", provider="vonage", status=status)
 
     def browser(self) -> EmulatorControl:
         return EmulatorControl.for_backend(self.video_host, self.name)
@@ -288,6 +336,17 @@ class VonageBackend(Backend):
         verified with the signature secret, as events; see :mod:`anyvideo_vonage.webhooks`."""
         return self._callbacks.parse(request)
 
+    def read_settings(self) -> list[Setting]:
+        """The room defaults anyvideo keeps for this application (Vonage has no account settings API)."""
+        return account_settings.read(self)
+
+    def plan_setting(self, setting: Setting) -> Step:
+        return account_settings.plan(self, setting)
+
+    def apply_setting(self, step: Step) -> bool:
+        """Record ``step`` in the room defaults every new session gets (idempotent)."""
+        return account_settings.apply(self, step)
+
     def _layout(self, kind: str, object_id: str) -> Layout | None:
         return layouts.from_json((self.registry.get(kind, object_id) or {}).get("layout"))
 
@@ -295,12 +354,14 @@ class VonageBackend(Backend):
 
     def create_room(self, spec: RoomSpec) -> Room:
         """A new session; under the name of an open room, that room (a retried create is harmless)."""
-        options = _session_options(spec.provider_options)
+        options = _session_options({**account_settings.room_defaults(self), **spec.provider_options})
         if spec.name is not None:
             existing = self._open_room(spec.name)
             if existing is not None:
                 return existing
-        session = self._call(self._sdk().video.create_session, options)
+        # A session create that lost its answer cannot be found again (sessions are not listed):
+        # it is tried again only after a 429, which the provider refused before doing anything.
+        session = self._call(self._sdk().video.create_session, options, safety=Safety.UNSAFE)
         entry = {
             "name": spec.name,
             "status": RoomStatus.OPEN.value,
@@ -374,7 +435,7 @@ class VonageBackend(Backend):
         entry = self.registry.update("room", room_id, end)
         for item in self._connections(room_id):
             try:
-                self._call(self._sdk().video.disconnect_client, room_id, str(item["connectionId"]))
+                self._call(self._sdk().video.disconnect_client, room_id, str(item["connectionId"]), gone=_done)
             except NotFound:  # it left meanwhile
                 pass
         return translate.room(room_id, entry)
@@ -383,8 +444,8 @@ class VonageBackend(Backend):
 
     def _connections(self, room_id: str) -> list[dict[str, Any]]:
         """``GET …/session/{id}/connection`` (the SDK has no such call)."""
-        answer = self.rest.call("GET", self.rest.project_path("session", room_id, "connection")) or {}
-        return [item for item in answer.get("items") or () if isinstance(item, dict) and item.get("connectionId")]
+        answer = self.rest.call("GET", self.rest.project_path("session", room_id, "connection"))
+        return [item for item in items_of(answer) if item.get("connectionId")]
 
     def list_participants(self, room_id: str, *, status: ParticipantStatus | None = None) -> Iterator[Participant]:
         participants = [
@@ -400,7 +461,7 @@ class VonageBackend(Backend):
         raise NotFound(f"vonage: no connection {participant_id!r} in session {room_id!r}")
 
     def disconnect_participant(self, room_id: str, participant_id: str) -> None:
-        self._call(self._sdk().video.disconnect_client, room_id, participant_id)
+        self._call(self._sdk().video.disconnect_client, room_id, participant_id, gone=_done)
 
     def _stream(self, room_id: str, info: Any) -> Stream:
         body = {
@@ -482,7 +543,9 @@ class VonageBackend(Backend):
     def send_signal(self, room_id: str, spec: SignalSpec) -> None:
         # the SDK's validate_call refuses an explicit None: pass the connection only when there is one
         target = () if spec.to is None else (spec.to,)
-        self._call(self._sdk().video.send_signal, room_id, SignalData(type=spec.type, data=spec.data), *target)
+        signal = SignalData(type=spec.type, data=spec.data)
+        # A repeat would deliver the signal twice: tried again only after a 429.
+        self._call(self._sdk().video.send_signal, room_id, signal, *target, safety=Safety.UNSAFE)
 
     # --- recordings (archives) ------------------------------------------------
 
@@ -514,10 +577,36 @@ class VonageBackend(Backend):
             else _refuse_individual(options, "quantization_parameter"),
         )
         self._check_open(room_id)
-        archive = self._call(self._sdk().video.start_archive, request)
-        body = translate.sdk_json(archive)
-        self.registry.put("archive", str(body["id"]), {"layout": layouts.to_json(layout)})
-        return translate.archive(body, layout)
+        video = self._sdk().video
+        body = self._run(
+            "start_archive",
+            lambda: translate.sdk_json(video.start_archive(request)),
+            safety=Safety.UNSAFE,
+            reconcile=lambda: self._started_by_lost_try("archive", room_id, _archive_matches(request)),
+        )
+        recording = translate.archive(body, layout)
+        self.registry.put("archive", recording.id, {"layout": layouts.to_json(layout)})
+        return recording
+
+    def _started_by_lost_try(
+        self, kind: str, room_id: str, matches: Callable[[Mapping[str, Any]], bool]
+    ) -> dict[str, Any] | None:
+        """The archive or broadcast (``kind``) a start whose answer was lost made: running in the
+        session, as asked, and not one anyvideo already knows (every start it saw answered is filed
+        in the registry). Vonage runs one archive and one broadcast per session unless each has its
+        own tag, so this finds at most the one that try made."""
+        # one try: this runs inside a try of the start, which the policy repeats if this fails
+        path = self.rest.project_path(kind)
+        page = self.rest.call("GET", path, params={"sessionId": room_id, "count": 50}, retry=False)
+        for body in items_of(page):
+            if (
+                body.get("status") == "started"
+                and isinstance(body.get("id"), str)
+                and self.registry.get(kind, body["id"]) is None
+                and matches(body)
+            ):
+                return body
+        return None
 
     def _archive_layout(self, archive_id: str) -> Layout | None:
         return self._layout("archive", archive_id)
@@ -544,6 +633,7 @@ class VonageBackend(Backend):
         return (r for r in recordings if status is None or r.status is status)
 
     def delete_recording(self, recording_id: str) -> None:
+        # Deleting a deleted archive succeeds (the provider accepts "available OR uploaded OR deleted").
         self._call(self._sdk().video.delete_archive, recording_id)
 
     def download_recording(self, recording_id: str, file_name: str) -> Iterator[bytes]:
@@ -551,7 +641,7 @@ class VonageBackend(Backend):
         recording = translate.archive(body)
         if not any(f.name == file_name for f in recording.files):
             raise Conflict(f"vonage: archive {recording_id!r} has no file {file_name!r} to download now")
-        return self.rest.download(str(body["url"]))
+        return self.rest.download(body["url"])  # the translator saw it is a non-empty string
 
     def change_recording_layout(self, recording_id: str, layout: Layout) -> Recording:
         """Change the layout of a composed archive while it records."""
@@ -567,7 +657,7 @@ class VonageBackend(Backend):
         self._call(self._sdk().video.add_stream_to_archive, recording_id, request)
 
     def remove_recording_stream(self, recording_id: str, stream_id: str) -> None:
-        self._call(self._sdk().video.remove_stream_from_archive, recording_id, _id(stream_id, "stream_id"))
+        self._call(self._sdk().video.remove_stream_from_archive, recording_id, _id(stream_id, "stream_id"), gone=_done)
 
     # --- compositions (live broadcasts) ---------------------------------------
 
@@ -605,26 +695,34 @@ class VonageBackend(Backend):
         )
         self._check_open(room_id)
         video = self._sdk().video
-        broadcast = self._call(video.start_broadcast, request)
+        body = self._run(
+            "start_broadcast",
+            lambda: translate.sdk_json(video.start_broadcast(request)),
+            safety=Safety.UNSAFE,
+            reconcile=lambda: self._started_by_lost_try("broadcast", room_id, _broadcast_matches(request)),
+        )
         layout = spec.layout or Layout.grid()
-        broadcast_id = str(broadcast.id)
-        self.registry.put("broadcast", broadcast_id, {"layout": layouts.to_json(layout)})
+        composition = translate.broadcast(body, layout)
+        self.registry.put("broadcast", composition.id, {"layout": layouts.to_json(layout)})
         if spec.stream_ids:
-            for stream_id in spec.stream_ids:
-                self._call(video.add_stream_to_broadcast, broadcast_id, AddStreamRequest(stream_id=stream_id))
-            return self.get_composition(broadcast_id)
-        return translate.broadcast(translate.sdk_json(broadcast), layout)
+            for stream_id in spec.stream_ids:  # adding a stream twice keeps it once: safe to repeat
+                self._call(video.add_stream_to_broadcast, composition.id, AddStreamRequest(stream_id=stream_id))
+            return self.get_composition(composition.id)
+        return composition
 
     def _broadcast_layout(self, broadcast_id: str) -> Layout | None:
         return self._layout("broadcast", broadcast_id)
 
     def stop_composition(self, composition_id: str) -> Composition:
         try:
-            broadcast = self._call(self._sdk().video.stop_broadcast, composition_id)
+            # A repeat after a lost answer finds it stopped (404): the lost try stopped it.
+            broadcast = self._call(self._sdk().video.stop_broadcast, composition_id, gone=_done)
         except NotFound:
             # The provider answers 404 for a stopped broadcast too: tell the two apart.
             current = self.get_composition(composition_id)
             raise Conflict(f"vonage: broadcast {composition_id!r} is {current.status}, not live") from None
+        if broadcast is None:
+            return self.get_composition(composition_id)
         return translate.broadcast(translate.sdk_json(broadcast), self._broadcast_layout(composition_id))
 
     def get_composition(self, composition_id: str) -> Composition:
@@ -652,7 +750,9 @@ class VonageBackend(Backend):
         self._call(self._sdk().video.add_stream_to_broadcast, composition_id, request)
 
     def remove_composition_stream(self, composition_id: str, stream_id: str) -> None:
-        self._call(self._sdk().video.remove_stream_from_broadcast, composition_id, _id(stream_id, "stream_id"))
+        self._call(
+            self._sdk().video.remove_stream_from_broadcast, composition_id, _id(stream_id, "stream_id"), gone=_done
+        )
 
     # --- provider extensions ---------------------------------------------------
 
@@ -674,23 +774,28 @@ class VonageBackend(Backend):
             video=call.video or None,
             observe_force_mute=call.observe_force_mute or None,
         )
+        # A repeat would dial a second call: tried again only after a 429.
         result = self._call(
-            self._sdk().video.initiate_sip_call, InitiateSipRequest(session_id=room_id, token=token, sip=sip)
+            self._sdk().video.initiate_sip_call,
+            InitiateSipRequest(session_id=room_id, token=token, sip=sip),
+            safety=Safety.UNSAFE,
         )
+        raw = translate.sdk_json(result)
         return SipConnection(
-            id=str(result.id),
+            id=translate.identifier(raw, "id", "a SIP call"),
             room_id=room_id,
-            connection_id=str(result.connection_id),
-            stream_id=str(result.stream_id),
+            connection_id=translate.identifier(raw, "connectionId", "a SIP call"),
+            stream_id=translate.identifier(raw, "streamId", "a SIP call"),
             created_at=translate.from_ms(result.created_at),
-            raw=translate.sdk_json(result),
+            raw=raw,
         )
 
     def play_dtmf(self, room_id: str, digits: str, *, participant_id: str | None = None) -> None:
         """Play DTMF tones (``0-9*#p``) into every SIP connection of the room, or into one."""
         digits = validate_digits(digits)
         target = () if participant_id is None else (_id(participant_id, "participant_id"),)
-        self._call(self._sdk().video.play_dtmf, room_id, digits, *target)
+        # A repeat would play the tones twice: tried again only after a 429.
+        self._call(self._sdk().video.play_dtmf, room_id, digits, *target, safety=Safety.UNSAFE)
 
     def start_captions(
         self,
@@ -722,12 +827,14 @@ class VonageBackend(Backend):
             partial_captions=partial,
             status_callback_url=status_callback_url,
         )
-        started = self._call(self._sdk().video.start_captions, options)
-        return Captions(id=started.captions_id, room_id=room_id)
+        # Captions cannot be listed, and a repeat after a lost answer is refused (60003, already on)
+        # without their id: tried again only after a 429.
+        started = self._call(self._sdk().video.start_captions, options, safety=Safety.UNSAFE)
+        return Captions(id=translate.identifier({"id": started.captions_id}, "id", "captions"), room_id=room_id)
 
     def stop_captions(self, captions: Captions | str) -> None:
         captions_id = captions.id if isinstance(captions, Captions) else _id(captions, "captions")
-        self._call(self._sdk().video.stop_captions, CaptionsData(captions_id=captions_id))
+        self._call(self._sdk().video.stop_captions, CaptionsData(captions_id=captions_id), gone=_done)
 
     def start_render(self, room_id: str, spec: RenderSpec) -> Render:
         """Start an Experience Composer: ``spec.url`` rendered and published into the room."""
@@ -745,19 +852,21 @@ class VonageBackend(Backend):
             resolution=spec.resolution,
             properties=ExperienceComposerProperties(name=spec.name) if spec.name else None,
         )
-        return _render(self.rest.call("POST", self.rest.project_path("render"), body=_json_body(options)))
+        # A repeat could start a second Experience Composer: tried again only after a 429.
+        path = self.rest.project_path("render")
+        return translate.render(self.rest.call("POST", path, body=_json_body(options), safety=Safety.UNSAFE))
 
     def get_render(self, render_id: str) -> Render:
-        return _render(self.rest.call("GET", self.rest.project_path("render", _id(render_id, "render_id"))))
+        return translate.render(self.rest.call("GET", self.rest.project_path("render", _id(render_id, "render_id"))))
 
     def list_renders(self) -> Iterator[Render]:
         return (
-            _render(body)
+            translate.render(body)
             for body in self.rest.oldest_first(self.rest.project_path("render"), {}, page_size=self._page_size)
         )
 
     def stop_render(self, render_id: str) -> None:
-        self._call(self._sdk().video.stop_experience_composer, _id(render_id, "render_id"))
+        self._call(self._sdk().video.stop_experience_composer, _id(render_id, "render_id"), gone=_done)
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -842,16 +951,32 @@ def _json_body(model: Any) -> dict[str, Any]:
     return model.model_dump(exclude_none=True, by_alias=True, mode="json")
 
 
-def _render(body: Mapping[str, Any]) -> Render:
-    return Render(
-        id=str(body["id"]),
-        room_id=str(body.get("sessionId") or ""),
-        status=str(body.get("status") or ""),
-        url=body.get("url"),
-        stream_id=body.get("streamId"),
-        name=body.get("name"),
-        resolution=body.get("resolution"),
-        reason=body.get("reason"),
-        created_at=translate.from_ms(body.get("createdAt")),
-        raw=dict(body),
-    )
+def _done() -> None:
+    """The result of a stop or removal that a lost try already made."""
+    return None
+
+
+def _archive_matches(request: CreateArchiveRequest) -> Callable[[Mapping[str, Any]], bool]:
+    """Whether a listed archive is the one ``request`` asked for (the provider writes ``""`` for no name or tag)."""
+    asked = _json_body(request)
+    fields = {"sessionId": None, "outputMode": "composed", "name": None, "multiArchiveTag": None}
+    flags = {"hasAudio": True, "hasVideo": True}
+
+    def matches(body: Mapping[str, Any]) -> bool:
+        return all((body.get(k) or d) == (asked.get(k) or d) for k, d in fields.items()) and all(
+            body.get(k, d) == asked.get(k, d) for k, d in flags.items()
+        )
+
+    return matches
+
+
+def _broadcast_matches(request: CreateBroadcastRequest) -> Callable[[Mapping[str, Any]], bool]:
+    """Whether a listed broadcast is the one ``request`` asked for."""
+    asked = _json_body(request)
+
+    def matches(body: Mapping[str, Any]) -> bool:
+        return body.get("sessionId") == asked["sessionId"] and (body.get("multiBroadcastTag") or None) == (
+            asked.get("multiBroadcastTag") or None
+        )
+
+    return matches

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import requests
+import urllib3
 from pydantic import ValidationError
 from vonage_http_client.errors import HttpRequestError
 from vonage_utils.errors import VonageError
@@ -61,11 +62,24 @@ def from_sdk(exc: BaseException) -> AnyVideoError:
     if answer is not None:
         return from_answer(answer.status_code, answer.content, answer.headers)
     if isinstance(exc, requests.RequestException):
-        return ProviderError(f"the request failed: {type(exc).__name__}", provider=PROVIDER)
+        return ProviderError(f"the request failed: {_failure(exc)}", provider=PROVIDER)
     if isinstance(exc, ValidationError):
         # the SDK's models refused the provider's answer (a value it does not know)
         return ProviderError("answered something the SDK could not read", provider=PROVIDER)
     return ProviderError(f"the SDK failed: {type(exc).__name__}", provider=PROVIDER)
+
+
+def _failure(exc: requests.RequestException) -> str:
+    """What went wrong, by type names only (the messages quote URLs): with urllib3 told not to
+    retry, a read timeout reaches ``requests`` as a ``ConnectionError`` around the timeout."""
+    name = type(exc).__name__
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError carries the cause
+    if isinstance(exc, requests.Timeout) or isinstance(reason, urllib3.exceptions.TimeoutError):
+        return f"timed out ({name}: {type(reason).__name__ if isinstance(reason, Exception) else name})"
+    if isinstance(reason, Exception):
+        return f"{name} ({type(reason).__name__})"
+    return name
 
 
 def _response_of(exc: BaseException | None) -> requests.Response | None:

@@ -96,20 +96,8 @@ def from_vonage(body: Mapping[str, Any] | None) -> Layout | None:
 
 
 def to_json(layout: Layout | None) -> dict[str, Any] | None:
-    if layout is None:
-        return None
-    return {
-        "kind": layout.kind.value,
-        "screenshare": layout.screenshare and layout.screenshare.value,
-        "regions": [
-            {"name": r.name, "x": r.x, "y": r.y, "width": r.width, "height": r.height, "z": r.z, "sources": r.sources}
-            for r in layout.regions
-        ],
-    }
+    return None if layout is None else layout.to_json()
 
 
 def from_json(data: Mapping[str, Any] | None) -> Layout | None:
-    if not data:
-        return None
-    regions = tuple(Region(**{**r, "sources": tuple(r["sources"])}) for r in data.get("regions", ()))
-    return Layout(data["kind"], regions=regions, screenshare=data.get("screenshare"))
+    return Layout.from_json(data) if data else None

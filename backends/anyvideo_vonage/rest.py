@@ -12,6 +12,9 @@ once and reused; see :mod:`.credentials`). Used for:
   the application's credentials.
 
 One ``requests.Session`` per thread: sessions are not documented as thread-safe.
+Every request goes through the backend's :class:`~anyvideo_vonage.resilience.RequestRunner`
+(retry policy, rate limit) with the policy's ``(connect, read)`` timeout; ``requests``
+itself retries nothing (its default).
 """
 
 from __future__ import annotations
@@ -24,11 +27,13 @@ from urllib.parse import quote
 import requests
 
 from anyvideo.errors import ProviderError
+from anyvideo.retry import RetryPolicy, Safety
 from anyvideo_vonage import errors
 from anyvideo_vonage.credentials import ApplicationJwt
 from anyvideo_vonage.errors import PROVIDER
+from anyvideo_vonage.resilience import RequestRunner
 
-__all__ = ["VonageRest"]
+__all__ = ["VonageRest", "items_of"]
 
 #: Items per page when listing (the provider allows up to 1000; 50 is its default).
 PAGE_SIZE = 50
@@ -38,11 +43,14 @@ _CHUNK = 64 * 1024
 class VonageRest:
     """Authenticated JSON requests to ``https://<video_host>/v2/project/<application id>/…``."""
 
-    def __init__(self, video_host: str, application_id: str, jwt: ApplicationJwt, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self, video_host: str, application_id: str, jwt: ApplicationJwt, *, runner: RequestRunner | None = None
+    ) -> None:
         self.base_url = f"https://{video_host}"
         self.application_id = application_id
         self._jwt = jwt
-        self._timeout = timeout
+        self.runner = runner or RequestRunner(RetryPolicy())
+        self._timeout = self.runner.policy.timeout
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._sessions_lock = threading.Lock()
@@ -69,8 +77,24 @@ class VonageRest:
         """``/v2/project/<application id>/<parts…>``, each part URL-quoted."""
         return "/".join(["/v2/project", quote(self.application_id, safe=""), *(quote(p, safe="") for p in parts)])
 
-    def call(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None) -> Any:
-        """The decoded JSON answer (``None`` when empty); an anyvideo error for a 4xx/5xx."""
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        safety: Safety = Safety.SAFE,
+        retry: bool = True,
+    ) -> Any:
+        """The decoded JSON answer (``None`` when empty); an anyvideo error for a 4xx/5xx.
+        Retried under the backend's policy as ``safety`` allows; ``retry=False`` for a request
+        made inside another request's try (see :meth:`RequestRunner.once`)."""
+        if not retry:
+            return self.runner.once(lambda: self._once(method, path, params, body))
+        return self.runner.run(lambda: self._once(method, path, params, body), what=f"{method} {path}", safety=safety)
+
+    def _once(self, method: str, path: str, params: dict[str, Any] | None, body: Any) -> Any:
         headers = {"Authorization": "Bearer " + self._jwt.token().decode(), "Accept": "application/json"}
         try:
             answer = self._session().request(
@@ -87,7 +111,7 @@ class VonageRest:
                 return answer.json()
             except ValueError:
                 message = f"answered {method} {path} with a body that is not JSON"
-                raise ProviderError(message, provider=PROVIDER) from None
+                raise ProviderError(message, provider=PROVIDER, status=answer.status_code) from None
 
     def oldest_first(
         self, path: str, filters: Mapping[str, str], *, page_size: int = PAGE_SIZE
@@ -102,26 +126,32 @@ class VonageRest:
         window before it is read again, and an id already seen is skipped.
         Items added after the listing began are not part of it.
         """
-        first = self.call("GET", path, params={**filters, "offset": 0, "count": page_size}) or {}
-        total = int(first.get("count") or 0)
-        newest = [item for item in first.get("items") or () if isinstance(item, dict)]
+        first = _page(self.call("GET", path, params={**filters, "offset": 0, "count": page_size}))
+        total = first[0]
+        newest = first[1]
         seen: set[str] = set()
         floor = len(newest)  # offsets below it are the newest page, already held
         end = total  # exclusive end of the next window, counted from the newest item
         while end > floor:
             start = max(floor, end - page_size)
-            page = self.call("GET", path, params={**filters, "offset": start, "count": end - start}) or {}
-            grown = int(page.get("count") or 0) - total
+            count, items = _page(self.call("GET", path, params={**filters, "offset": start, "count": end - start}))
+            grown = count - total
             if grown > 0:  # items arrived at the front: read the same items at their new offsets
                 total, end, floor = total + grown, end + grown, floor + grown
                 continue
             total += grown
-            yield from _unseen(reversed([i for i in page.get("items") or () if isinstance(i, dict)]), seen)
+            if not items:  # nothing where the count said there was more (items went meanwhile)
+                break
+            yield from _unseen(reversed(items), seen)
             end = start
         yield from _unseen(reversed(newest), seen)
 
     def download(self, url: str) -> Iterator[bytes]:
-        """The bytes at a pre-signed URL, in chunks, sent without any credential."""
+        """The bytes at a pre-signed URL, in chunks, sent without any credential. Getting the answer is
+        retried; a transfer that breaks once the bytes flow is raised (the caller has some of them)."""
+        return _stream(self.runner.run(lambda: self._open(url), what="GET archive download"))
+
+    def _open(self, url: str) -> requests.Response:
         try:
             answer = self._session().get(url, stream=True, timeout=self._timeout)
         except requests.RequestException as exc:
@@ -129,7 +159,23 @@ class VonageRest:
         if answer.status_code >= 400:
             with answer:
                 raise errors.from_answer(answer.status_code, answer.content, answer.headers)
-        return _stream(answer)
+        return answer
+
+
+def _page(answer: Any) -> tuple[int, list[dict[str, Any]]]:
+    """``(count, items)`` of a listing's answer (``{count, items}``); anything else is a ProviderError."""
+    if answer is None:
+        return 0, []
+    count = answer.get("count", 0) if isinstance(answer, dict) else None
+    items = answer.get("items") or [] if isinstance(answer, dict) else None
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0 or not isinstance(items, list):
+        raise ProviderError("answered a listing that is not {count, items}", provider=PROVIDER)
+    return count, [item for item in items if isinstance(item, dict)]
+
+
+def items_of(answer: Any) -> list[dict[str, Any]]:
+    """The objects in a ``{count, items}`` answer; anything else is a ProviderError."""
+    return _page(answer)[1]
 
 
 def _unseen(items: Iterable[dict[str, Any]], seen: set[str]) -> Iterator[dict[str, Any]]:

@@ -2,17 +2,23 @@
 
 Every translator reads the provider's raw JSON, never the SDK's models: those
 reject values they do not know, and the raw payload is kept in ``raw``.
+
+An answer that is not what the spec says is a :class:`~anyvideo.errors.ProviderError`,
+never a ``KeyError`` or ``TypeError``: a missing or non-string id is refused; an
+optional field of the wrong type reads as absent (a listing keeps working when one
+field is odd), and whatever else cannot be read is caught at the translator's edge.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
-from anyvideo.errors import InvalidRequest
+from anyvideo.errors import InvalidRequest, ProviderError
 from anyvideo.models import (
     Composition,
     CompositionOutput,
@@ -33,6 +39,7 @@ from anyvideo.models import (
     VideoSource,
 )
 from anyvideo_vonage import statuses
+from anyvideo_vonage.extensions import Render
 
 __all__ = [
     "archive",
@@ -40,13 +47,65 @@ __all__ = [
     "connection",
     "connection_data",
     "from_ms",
+    "identifier",
     "read_connection_data",
+    "reads",
+    "render",
     "room",
     "sdk_json",
     "stream",
 ]
 
 PROVIDER = "vonage"
+
+F = TypeVar("F", bound=Callable[..., Any])
+#: What reading an unexpected shape raises (``InvalidRequest``: a core model refusing a value).
+_UNREADABLE = (LookupError, TypeError, ValueError, AttributeError, OverflowError, InvalidRequest)
+
+
+def reads(kind: str) -> Callable[[F], F]:
+    """Make a translator of provider JSON raise :class:`ProviderError` for an answer it cannot read.
+
+    The message names the kind of object, never the body (it can hold pre-signed URLs).
+    """
+
+    def decorate(translator: F) -> F:
+        @functools.wraps(translator)
+        def read(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return translator(*args, **kwargs)
+            except _UNREADABLE as exc:
+                message = f"answered {kind} anyvideo cannot read ({type(exc).__name__})"
+                raise ProviderError(message, provider=PROVIDER) from exc
+
+        return read  # type: ignore[return-value]
+
+    return decorate
+
+
+def _object(body: Any, kind: str) -> Mapping[str, Any]:
+    if not isinstance(body, Mapping):
+        raise ProviderError(f"answered {kind} that is not a JSON object", provider=PROVIDER)
+    return body
+
+
+def identifier(body: Mapping[str, Any], key: str, kind: str) -> str:
+    """``body[key]``, a non-empty string id, else :class:`ProviderError`."""
+    value = body.get(key)
+    if not isinstance(value, str) or not value:
+        raise ProviderError(f"answered {kind} without a usable {key!r}", provider=PROVIDER)
+    return value
+
+
+def _text(body: Mapping[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _flag(body: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = body.get(key)
+    return value if isinstance(value, bool) else default
+
 
 #: ``videoType`` -> video source.
 VIDEO_SOURCE: Mapping[str, VideoSource] = {
@@ -64,9 +123,12 @@ ARCHIVE_FILES: Mapping[RecordingMode, tuple[str, str]] = {
 
 def from_ms(value: Any) -> datetime | None:
     """Milliseconds since the epoch (the provider's timestamps) as an aware datetime."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
         return None
-    return datetime.fromtimestamp(value / 1000, UTC)
+    try:
+        return datetime.fromtimestamp(value / 1000, UTC)
+    except (OverflowError, OSError, ValueError):  # past year 9999: not a time the provider writes
+        return None
 
 
 def _iso(value: str | None) -> datetime | None:
@@ -124,11 +186,13 @@ def room(session_id: str, entry: Mapping[str, Any] | None) -> Room:
     )
 
 
+@reads("a connection")
 def connection(session_id: str, item: Mapping[str, Any], known: Mapping[str, Any] | None) -> Participant:
     """An item of ``GET …/connection``; ``known`` is what the registry learned of it
     (identity, data and role, from session-monitoring callbacks)."""
     known = known or {}
-    connection_id = str(item["connectionId"])
+    item = _object(item, "a connection")
+    connection_id = identifier(item, "connectionId", "a connection")
     role = known.get("role")
     return Participant(
         id=connection_id,
@@ -144,17 +208,19 @@ def connection(session_id: str, item: Mapping[str, Any], known: Mapping[str, Any
     )
 
 
+@reads("a stream")
 def stream(session_id: str, body: Mapping[str, Any], participant_id: str | None) -> Stream:
     """``Stream-Layout`` (``GET …/stream``). Vonage streams carry audio and video together;
     the REST API names neither the publisher nor a mute state."""
+    body = _object(body, "a stream")
     video_type = body.get("videoType")
     return Stream(
-        id=str(body["id"]),
+        id=identifier(body, "id", "a stream"),
         provider=PROVIDER,
         room_id=session_id,
         participant_id=participant_id or "",
         kind=StreamKind.AUDIO_VIDEO,
-        name=body.get("name") or None,
+        name=_text(body, "name"),
         video_source=VIDEO_SOURCE.get(video_type) if isinstance(video_type, str) else None,
         raw=dict(body),
     )
@@ -163,13 +229,15 @@ def stream(session_id: str, body: Mapping[str, Any], participant_id: str | None)
 _NOT_STOPPED = (RecordingStatus.RECORDING, RecordingStatus.PAUSED, RecordingStatus.UNKNOWN)
 
 
+@reads("an archive")
 def archive(body: Mapping[str, Any], layout: Layout | None = None) -> Recording:
     """``Archive-Detail`` -> recording; ``layout`` is the one anyvideo asked for, if known."""
+    body = _object(body, "an archive")
+    archive_id = identifier(body, "id", "an archive")
     status = statuses.recording_status(body.get("status"))
-    mode = statuses.OUTPUT_MODE.get(body.get("outputMode") or "composed", RecordingMode.COMPOSED)
+    mode = statuses.OUTPUT_MODE.get(_text(body, "outputMode") or "composed", RecordingMode.COMPOSED)
     started = from_ms(body.get("createdAt"))
-    duration = body.get("duration")
-    duration = float(duration) if isinstance(duration, int | float) and not isinstance(duration, bool) else None
+    duration = _seconds(body.get("duration"))
     stopped = None
     if started is not None and status not in (
         RecordingStatus.RECORDING,
@@ -178,29 +246,29 @@ def archive(body: Mapping[str, Any], layout: Layout | None = None) -> Recording:
     ):
         stopped = started + timedelta(seconds=duration or 0)
     files: tuple[MediaFile, ...] = ()
-    if body.get("url") and status is RecordingStatus.AVAILABLE:
+    if _text(body, "url") and status is RecordingStatus.AVAILABLE:
         name, content_type = ARCHIVE_FILES[mode]
         size = body.get("size")
         files = (
             MediaFile(
                 name=name,
                 content_type=content_type,
-                size=size if isinstance(size, int) and size > 0 else None,
-                sha256=body.get("sha256sum") or None,
+                size=size if isinstance(size, int) and not isinstance(size, bool) and size > 0 else None,
+                sha256=_text(body, "sha256sum"),
             ),
         )
     resolution = body.get("resolution")
     return Recording(
-        id=str(body["id"]),
+        id=archive_id,
         provider=PROVIDER,
-        room_id=str(body.get("sessionId") or ""),
+        room_id=_text(body, "sessionId") or "",
         mode=mode,
         status=status,
-        name=body.get("name") or None,
+        name=_text(body, "name"),
         layout=layout if mode is RecordingMode.COMPOSED else None,
         resolution=_resolution(resolution) if mode is RecordingMode.COMPOSED else None,
-        has_audio=bool(body.get("hasAudio", True)),
-        has_video=bool(body.get("hasVideo", True)),
+        has_audio=_flag(body, "hasAudio", True),
+        has_video=_flag(body, "hasVideo", True),
         started_at=started,
         stopped_at=stopped,
         duration=duration if stopped is not None else None,
@@ -209,34 +277,72 @@ def archive(body: Mapping[str, Any], layout: Layout | None = None) -> Recording:
     )
 
 
+@reads("a broadcast")
 def broadcast(body: Mapping[str, Any], layout: Layout | None = None) -> Composition:
     """``Broadcast-Detail`` -> live composition."""
+    body = _object(body, "a broadcast")
+    broadcast_id = identifier(body, "id", "a broadcast")
     status = statuses.composition_status(body.get("status"))
-    urls = body.get("broadcastUrls") or {}
+    urls = body.get("broadcastUrls")
+    urls = urls if isinstance(urls, Mapping) else {}
+    rtmp = urls.get("rtmp")
     targets = tuple(
-        RtmpTarget(url=str(t.get("serverUrl") or ""), stream_name=str(t.get("streamName") or ""), id=t.get("id"))
-        for t in urls.get("rtmp") or ()
-        if t.get("serverUrl")
+        RtmpTarget(url=_text(t, "serverUrl") or "", stream_name=_text(t, "streamName") or "", id=_text(t, "id"))
+        for t in (rtmp if isinstance(rtmp, list) else ())
+        if isinstance(t, Mapping) and _text(t, "serverUrl")
     )
     started = from_ms(body.get("createdAt"))
     ended = from_ms(body.get("updatedAt")) if status is CompositionStatus.STOPPED else None
     selected = body.get("streams")
     return Composition(
-        id=str(body["id"]),
+        id=broadcast_id,
         provider=PROVIDER,
-        room_id=str(body.get("sessionId") or ""),
+        room_id=_text(body, "sessionId") or "",
         output=CompositionOutput.LIVE,
         status=status,
         layout=layout,
         resolution=_resolution(body.get("resolution")),
-        stream_ids=tuple(str(s["streamId"]) for s in selected) if isinstance(selected, list) else None,
-        hls_url=urls.get("hls"),
+        stream_ids=_stream_ids(selected),
+        hls_url=_text(urls, "hls"),
         rtmp=targets,
         started_at=started,
         ended_at=ended,
         duration=(ended - started).total_seconds() if ended and started else None,
         raw=dict(body),
     )
+
+
+@reads("an Experience Composer")
+def render(body: Mapping[str, Any]) -> Render:
+    """``Experience-Composer`` -> :class:`~anyvideo_vonage.extensions.Render`."""
+    body = _object(body, "an Experience Composer")
+    return Render(
+        id=identifier(body, "id", "an Experience Composer"),
+        room_id=_text(body, "sessionId") or "",
+        status=_text(body, "status") or "",
+        url=_text(body, "url"),
+        stream_id=_text(body, "streamId"),
+        name=_text(body, "name"),
+        resolution=_text(body, "resolution"),
+        reason=_text(body, "reason"),
+        created_at=from_ms(body.get("createdAt")),
+        raw=dict(body),
+    )
+
+
+def _stream_ids(selected: Any) -> tuple[str, ...] | None:
+    """The streams of a broadcast in manual stream mode (``None``: every stream)."""
+    if not isinstance(selected, list):
+        return None
+    return tuple(identifier(_object(s, "a broadcast stream"), "streamId", "a broadcast stream") for s in selected)
+
+
+def _seconds(value: Any) -> float | None:
+    """A duration in seconds, when it is a finite number ≥ 0."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    seconds = float(value)
+    return seconds if 0 <= seconds < 1e9 else None  # also refuses NaN and infinity
 
 
 def _resolution(value: Any) -> Resolution | None:

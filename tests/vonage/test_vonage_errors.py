@@ -1,4 +1,7 @@
-"""The provider's errors in the anyvideo taxonomy, the SDK's exception chained."""
+"""The provider's errors in the anyvideo taxonomy, the SDK's exception chained.
+
+``video`` here never retries (``retries=0``), so each fault is what the caller sees;
+retrying is ``test_vonage_retries.py``'s subject."""
 
 from __future__ import annotations
 
@@ -8,6 +11,11 @@ from vonage_http_client.errors import HttpRequestError
 from anyvideo import AuthenticationError, NotFound, ProviderError, RateLimited
 from anyvideo.testing.faults import Fault
 from anyvideo.testing.vonage.auth import ApplicationCredentials
+
+
+@pytest.fixture
+def video(connect_vonage):
+    return connect_vonage(retries=0)
 
 
 def test_404_is_not_found_with_the_sdk_error_chained(video, room) -> None:
