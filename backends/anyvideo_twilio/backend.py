@@ -7,9 +7,18 @@ tokens, and used for the REST API when given), ``auth_token``
 (``TWILIO_AUTH_TOKEN``; verifies status callbacks, and drives the REST API
 without an API key), ``base_url`` (``TWILIO_VIDEO_BASE_URL``, e.g. an
 emulator's), ``region``/``edge`` (keyword only), ``page_size``, ``registry``
-(``ANYVIDEO_REGISTRY``): where recording windows are kept, and ``retries``/
+(``ANYVIDEO_REGISTRY``): where recording windows are kept, ``retries``/
 ``timeout`` (``ANYVIDEO_RETRIES``/``ANYVIDEO_TIMEOUT``), read by
-:func:`anyvideo.retry.policy_from_settings` as every backend reads them.
+:func:`anyvideo.retry.policy_from_settings` as every backend reads them,
+``rate`` (``ANYVIDEO_RATE_LIMIT``): a client-side limit in requests per
+second, and ``status_callback`` (``TWILIO_STATUS_CALLBACK``) with
+``status_callback_method`` (POST unless GET): the application's callback URL,
+given to every room, composition and composition hook the backend creates
+unless their own options name one.
+
+Every request to Twilio goes through :meth:`TwilioBackend._call` under the
+retry policy, once per lookup; which operations are repeated after which
+failures is the table in ``docs/providers/twilio.md`` ("Retries").
 
 See ``docs/providers/twilio.md`` for the mapping, the recording-window model and the
 provider extensions (the public methods below the core operations).
@@ -18,19 +27,22 @@ provider extensions (the public methods below the core operations).
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Self, TypeVar
+from urllib.parse import urlsplit
 
 from twilio.base import values
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from anyvideo import redaction
+from anyvideo.accounts import Setting, Step
 from anyvideo.backend import Backend, Feature
-from anyvideo.errors import ConfigurationError, Conflict, InvalidRequest, NotFound, ProviderError
+from anyvideo.errors import AnyVideoError, ConfigurationError, Conflict, InvalidRequest, NotFound, ProviderError
 from anyvideo.models import (
     AccessToken,
     Composition,
@@ -47,15 +59,18 @@ from anyvideo.models import (
     RoomStatus,
     Stream,
 )
+from anyvideo.ratelimit import RateLimiter, limiter_from_settings
+from anyvideo.redaction import get_logger
 from anyvideo.registry import Registry
-from anyvideo.retry import RetryPolicy, Safety, policy_from_settings
+from anyvideo.retry import RetryPolicy, Safety, is_transient, policy_from_settings
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, TokenSpec
 from anyvideo.webhooks import WebhookRequest
 from anyvideo_twilio import layouts as twilio_layouts
 from anyvideo_twilio import options, statuses, tokens, translate
+from anyvideo_twilio import settings as account_settings
 from anyvideo_twilio.config import TwilioSettings
 from anyvideo_twilio.devices import TwilioDevices
-from anyvideo_twilio.errors import translated, translating
+from anyvideo_twilio.errors import MalformedAnswer, translated, translating
 from anyvideo_twilio.extensions import (
     CompositionHook,
     StorageSettings,
@@ -70,6 +85,8 @@ from anyvideo_twilio.windows import RecordingWindows, is_window_id, layout_entry
 __all__ = ["SDK_LOGGERS", "TwilioBackend"]
 
 T = TypeVar("T")
+
+log = get_logger("anyvideo.twilio")
 
 #: The loggers the ``twilio`` SDK writes to.
 SDK_LOGGERS = ("twilio.http_client", "twilio.async_http_client")
@@ -143,14 +160,24 @@ class TwilioBackend(Backend):
     layouts = twilio_layouts.SUPPORTED
     max_token_ttl = float(tokens.MAX_TTL)
 
-    def __init__(self, settings: TwilioSettings, registry: Registry, policy: RetryPolicy | None = None) -> None:
+    def __init__(
+        self,
+        settings: TwilioSettings,
+        registry: Registry,
+        policy: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self.settings = settings
         self.registry = registry
         #: How requests are retried and timed out (the ``retries`` and ``timeout`` settings).
         self._policy = policy or RetryPolicy()
+        #: The client-side request rate limit (the ``rate`` setting), if any.
+        self.limiter = limiter
         #: Items asked for per page when listing (the ``page_size`` setting).
         self.page_size = settings.page_size
-        self._http = RecordingHttpClient(timeout=self._policy.timeout)
+        self._http = RecordingHttpClient(timeout=self._policy.timeout, limiter=limiter)
+        #: Whether this thread is inside a call's tries (a lookup there is tried once: the call retries).
+        self._local = threading.local()
         user, password = (
             (settings.api_key_sid, settings.api_key_secret)
             if settings.can_mint_tokens
@@ -186,9 +213,20 @@ class TwilioBackend(Backend):
         settings = dict(settings)
         registry_setting = settings.pop("registry", None)
         policy = policy_from_settings(settings, environ)  # retries, timeout: read as every backend reads them
+        limiter = limiter_from_settings(settings, environ)
         loaded = TwilioSettings.load(settings, environ)
         registry = Registry.from_settings(registry_setting, environ, namespace=f"twilio:{loaded.account_sid}")
-        return cls(loaded, registry, policy)
+        return cls(loaded, registry, policy, limiter)
+
+    @property
+    def policy(self) -> RetryPolicy:
+        """How requests are retried and timed out."""
+        return self._policy
+
+    @property
+    def requests_sent(self) -> int:
+        """REST requests sent to Twilio so far, every try counted (media downloads not)."""
+        return self._http.sent
 
     @property
     def native(self) -> Client:
@@ -220,11 +258,23 @@ class TwilioBackend(Backend):
         ``auth_token``) and translate it into events; see :mod:`anyvideo_twilio.webhooks`."""
         return self._callbacks.parse(request)
 
+    # --- account settings, for a move between providers (anyvideo.migrate; see settings.py) ---
+
+    def read_settings(self) -> list[Setting]:
+        """Composition hooks, external storage and the status callback URL, as provider-neutral settings."""
+        return account_settings.read(self)
+
+    def plan_setting(self, setting: Setting) -> Step:
+        return account_settings.plan(self, setting)
+
+    def apply_setting(self, step: Step) -> bool:
+        return account_settings.apply(self, step)
+
     # --- plumbing -----------------------------------------------------------
 
     def _calling(self) -> AbstractContextManager[None]:
         """SDK calls inside come out with anyvideo errors (chained), with Twilio's request id."""
-        return translating(lambda: self._http.last_headers)
+        return translating(lambda: self._http.last_headers, lambda: self._http.last_status)
 
     def _call(
         self,
@@ -233,26 +283,76 @@ class TwilioBackend(Backend):
         *,
         safety: Safety = Safety.SAFE,
         reconcile: Callable[[], T | None] | None = None,
+        gone_is_done: bool = False,
     ) -> T:
         """``operation()`` (SDK calls), its errors translated, under the retry policy.
 
         Reads, deletes and idempotent updates are ``SAFE`` to repeat; a create
         is ``UNSAFE``: repeated after a lost answer only when ``reconcile`` can
-        find what the lost try made."""
+        find what the lost try made. A lost try may also land *after* the next
+        one was sent: when a try after a lost answer is refused as done already
+        (Conflict, InvalidRequest, a plain 400, or NotFound for a delete: ``gone_is_done``),
+        ``reconcile`` is asked once more, and a delete counts as done.
+
+        A call made while another is being tried (a lookup in ``reconcile``)
+        is tried once: the outer call's tries are the retries, so the policy's
+        bounds hold for the whole operation."""
+        ambiguous = False
 
         def attempt() -> T:
-            with self._calling():
-                return operation()
+            nonlocal ambiguous
+            try:
+                with self._calling():
+                    return operation()
+            except AnyVideoError as exc:
+                if ambiguous and gone_is_done and isinstance(exc, NotFound):
+                    log.info("twilio: %s: done by the try whose answer was lost", what)
+                    return None  # type: ignore[return-value]  # deletes return nothing
+                if ambiguous and reconcile is not None and _refused_as_done(exc):
+                    found = reconcile()
+                    if found is not None:
+                        log.info("twilio: %s: adopting what the try whose answer was lost made", what)
+                        return found
+                ambiguous = ambiguous or is_transient(exc)
+                raise
 
-        return self._policy.run(attempt, what=f"twilio: {what}", safety=safety, reconcile=reconcile)
+        if getattr(self._local, "trying", False):
+            return attempt()
+        self._local.trying = True
+        try:
+            return self._policy.run(attempt, what=f"twilio: {what}", safety=safety, reconcile=reconcile)
+        finally:
+            self._local.trying = False
 
     def _pages(self, what: str, first: Callable[[], Any]) -> Iterator[Any]:
         """The records of a Twilio list, fetched lazily page by page (``next_page_url``):
         only the current page is held, and each page fetch is retried on its own."""
         page = self._call(what, first)
+        followed: set[str] = set()
         while page is not None:
-            yield from page
+            with self._calling():  # the SDK makes a page's instances as it is read
+                records = list(page)
+                link = page.next_page_url
+            yield from records
+            if not link:
+                return
+            self._check_link(link, followed)
             page = self._call(what, page.next_page)
+
+    def _check_link(self, link: Any, followed: set[str]) -> None:
+        """A next page's URL must be new (no endless listing) and on Twilio's host (the SDK sends
+        the credentials wherever it points)."""
+        here = urlsplit(self.base_url)
+        there = urlsplit(link) if isinstance(link, str) else None
+        if there is None or link in followed:
+            raise MalformedAnswer(f"answered a page whose next_page_url is {link!r:.80}: not a new page")
+        same_host = (there.scheme, there.hostname) == (here.scheme, here.hostname)
+        twilio_host = here.hostname is not None and here.hostname.endswith(".twilio.com")
+        if not same_host and not (
+            twilio_host and there.scheme == "https" and str(there.hostname).endswith(".twilio.com")
+        ):
+            raise MalformedAnswer(f"answered a page whose next page is on another host ({there.hostname!r})")
+        followed.add(link)
 
     def _lazily(self, make: Callable[[], Iterator[Any]]) -> Iterator[Any]:
         """The items of ``make()`` (a media download), its errors translated as they happen."""
@@ -264,6 +364,9 @@ class TwilioBackend(Backend):
         if spec.name is not None and _looks_like_sid(spec.name):
             raise InvalidRequest("name", "twilio reads a room name shaped like a room SID (RM…) as that SID")
         sdk = options.room_options(spec.provider_options, spec.max_participants)
+        if "status_callback" not in sdk and self.settings.status_callback is not None:
+            sdk["status_callback"] = self.settings.status_callback
+            sdk.setdefault("status_callback_method", self.settings.status_callback_method)
         if spec.name is not None:
             sdk["unique_name"] = spec.name
         try:
@@ -271,7 +374,8 @@ class TwilioBackend(Backend):
                 "create room",
                 lambda: translate.room(self._v1.rooms.create(**sdk)),
                 safety=Safety.UNSAFE,
-                reconcile=lambda: self._made_room(spec.name, sdk),
+                # a nameless room cannot be told from others: without a name it is not repeated
+                reconcile=None if spec.name is None else lambda: self._made_room(spec.name, sdk),
             )
         except Conflict:
             # Twilio 53113: an in-progress room has this name. A retry after a
@@ -479,7 +583,7 @@ class TwilioBackend(Backend):
         if is_window_id(recording_id):
             self._windows.delete(recording_id)
             return
-        self._call("delete track recording", lambda: self._v1.recordings(recording_id).delete())
+        self._call("delete track recording", lambda: self._v1.recordings(recording_id).delete(), gone_is_done=True)
 
     def download_recording(self, recording_id: str, file_name: str) -> Iterator[bytes]:
         sid = file_name.partition(".")[0]
@@ -526,18 +630,65 @@ class TwilioBackend(Backend):
             arguments["trim"] = extra["trim"]
         if "status_callback" in extra:
             arguments["status_callback"] = options.check_url(extra["status_callback"], "status_callback")
+        self.default_callback(arguments)
         room = self.get_room(room_id)
         if room.status is RoomStatus.OPEN:
             raise Conflict(
                 f"twilio: room {room_id!r} is in progress; Twilio composes a room after it ends "
                 "(end it first, or record it with mode='composed', or use a composition hook)"
             )
-        # Not retried after a lost answer: nothing tells the composition it made from another.
-        created = self._call(
-            "create composition", lambda: self._v1.compositions.create(**arguments), safety=Safety.UNSAFE
-        )
-        self._remember_layout(created.sid, spec.layout)
+        created = self.create_composition_once("create composition", arguments)
+        self._remember_layout(translate.sid(created), spec.layout)
         return translate.composition(created, spec.layout)
+
+    def default_callback(self, arguments: dict[str, Any]) -> None:
+        """Give the configured ``status_callback`` to a composition or hook whose arguments name none."""
+        if "status_callback" not in arguments and self.settings.status_callback is not None:
+            arguments["status_callback"] = self.settings.status_callback
+            arguments["status_callback_method"] = self.settings.status_callback_method
+
+    def create_composition_once(self, what: str, arguments: Mapping[str, Any]) -> Any:
+        """Ask Twilio for a composition, never twice.
+
+        Nothing in a composition tells one request's from another's, so after
+        an ambiguous failure (5xx, no answer) the create is not sent again:
+        the room's compositions are looked up instead, and one that was not
+        there before and matches these arguments is adopted; if none appears
+        while the policy's tries last, the failure is raised. A 429 (refused
+        before anything was done) is simply tried again."""
+        before: set[str] | None = None
+        if self._policy.attempts > 1:  # what the room had, to tell a new composition from an old one
+            before = {translate.sid(instance) for instance in self._room_compositions(arguments["room_sid"])}
+        lost: list[AnyVideoError] = []
+
+        def create() -> Any:
+            try:
+                with self._calling():
+                    return self._v1.compositions.create(**arguments)
+            except AnyVideoError as exc:
+                if is_transient(exc):
+                    lost.append(exc)
+                raise
+
+        def adopt() -> Any:
+            made = [
+                (translate.composition(instance), instance)
+                for instance in self._room_compositions(arguments["room_sid"])
+                if before is not None and translate.sid(instance) not in before and _made_by(instance, arguments)
+            ]
+            if made:  # the oldest: were two requests like this one lost at once, each adopts the first
+                return min(made, key=lambda pair: (pair[0].started_at or _EPOCH, pair[0].id))[1]
+            raise lost[-1]  # not found (yet): looked for again on the next try, never created again
+
+        return self._call(what, create, safety=Safety.UNSAFE, reconcile=adopt if before is not None else None)
+
+    def _room_compositions(self, room_sid: str) -> list[Any]:
+        return list(
+            self._pages(
+                "list the room's compositions",
+                partial(self._v1.compositions.page, room_sid=room_sid, page_size=self.page_size),
+            )
+        )
 
     def _composition_sources(self, spec: CompositionSpec) -> list[str]:
         """Source patterns from the spec: chosen tracks, chosen recordings (a window
@@ -561,7 +712,7 @@ class TwilioBackend(Backend):
 
     def get_composition(self, composition_id: str) -> Composition:
         instance = self._call("fetch composition", lambda: self._v1.compositions(composition_id).fetch())
-        return translate.composition(instance, self._layout_of(instance.sid))
+        return translate.composition(instance, self._layout_of(translate.sid(instance)))
 
     def list_compositions(
         self, *, room_id: str | None = None, status: CompositionStatus | None = None
@@ -576,10 +727,10 @@ class TwilioBackend(Backend):
             ),
         )
         for instance in stream:
-            yield translate.composition(instance, self._layout_of(instance.sid))
+            yield translate.composition(instance, self._layout_of(translate.sid(instance)))
 
     def delete_composition(self, composition_id: str) -> None:
-        self._call("delete composition", lambda: self._v1.compositions(composition_id).delete())
+        self._call("delete composition", lambda: self._v1.compositions(composition_id).delete(), gone_is_done=True)
 
     def download_composition(self, composition_id: str, file_name: str) -> Iterator[bytes]:
         if file_name.partition(".")[0] != composition_id:
@@ -600,7 +751,10 @@ class TwilioBackend(Backend):
         location = self._call("fetch media location", redirect)
         if not isinstance(location, str):
             raise ProviderError(f"the media answer for {path} has no redirect_to", provider=self.name)
-        return self._lazily(lambda: self._http.stream(location))
+        # Opening the download is retried like any read; once bytes flow, a failure is raised as it happens.
+        return self._lazily(
+            lambda: self._http.chunks(self._call("open media download", lambda: self._http.open(location)))
+        )
 
     # --- provider extensions: recording and subscribe rules -------------------
 
@@ -666,15 +820,26 @@ class TwilioBackend(Backend):
         arguments = translate.hook_arguments(
             name, layout, resolution, format, audio_sources, audio_sources_excluded, trim, enabled, status_callback
         )
+        self.default_callback(arguments)
         return self._call(
             "create composition hook",
             lambda: translate.hook(self._v1.composition_hooks.create(**arguments)),
             safety=Safety.UNSAFE,
             # hook names are unique in an account: a lost create is found by its name
-            reconcile=lambda: next(
-                (hook for hook in self.list_composition_hooks() if hook.name == arguments["friendly_name"]), None
-            ),
+            reconcile=lambda: self._hook_named(arguments["friendly_name"]),
         )
+
+    def _hook_named(self, name: str) -> CompositionHook | None:
+        """The account's hook called ``name`` (Twilio compares names without case), if any."""
+        for instance in self._pages(
+            "list composition hooks by name",
+            # the filter takes * as a wildcard: the exact name is checked here
+            partial(self._v1.composition_hooks.page, friendly_name=name, page_size=self.page_size),
+        ):
+            hook = translate.hook(instance)
+            if hook.name.lower() == name.lower():
+                return hook
+        return None
 
     def get_composition_hook(self, hook_id: str) -> CompositionHook:
         return self._call("fetch composition hook", lambda: translate.hook(self._v1.composition_hooks(hook_id).fetch()))
@@ -708,12 +873,14 @@ class TwilioBackend(Backend):
         arguments = translate.hook_arguments(
             name, layout, resolution, format, audio_sources, audio_sources_excluded, trim, enabled, status_callback
         )
+        self.default_callback(arguments)
+        # Twilio replaces the whole hook: sending the same replacement again is harmless.
         return self._call(
             "update composition hook", lambda: translate.hook(self._v1.composition_hooks(hook_id).update(**arguments))
         )
 
     def delete_composition_hook(self, hook_id: str) -> None:
-        self._call("delete composition hook", lambda: self._v1.composition_hooks(hook_id).delete())
+        self._call("delete composition hook", lambda: self._v1.composition_hooks(hook_id).delete(), gone_is_done=True)
 
     # --- provider extensions: recording and composition settings ------------
 
@@ -756,6 +923,24 @@ def _same_room(room: Room, sdk: Mapping[str, Any]) -> bool:
     if room.raw.get("type") != sdk.get("type", "group"):
         return False
     return "max_participants" not in sdk or room.max_participants == sdk["max_participants"]
+
+
+def _made_by(instance: Any, arguments: Mapping[str, Any]) -> bool:
+    """Whether a composition Twilio lists is what a create with ``arguments`` would have made."""
+    return (
+        instance.room_sid == arguments["room_sid"]
+        and instance.resolution == arguments["resolution"]
+        and instance.format == arguments["format"]
+        and sorted(instance.audio_sources or ()) == sorted(arguments.get("audio_sources", ()))
+        and sorted(instance.audio_sources_excluded or ()) == sorted(arguments.get("audio_sources_excluded", ()))
+        and bool(instance.video_layout) == bool(arguments.get("video_layout"))
+        and instance.trim == arguments.get("trim", True)
+    )
+
+
+def _refused_as_done(error: AnyVideoError) -> bool:
+    """Whether a refusal may mean "done already" (a name taken, a room completed, a 400 with no finer code)."""
+    return isinstance(error, Conflict | InvalidRequest) or (isinstance(error, ProviderError) and error.status == 400)
 
 
 def _ended(room: Room) -> Room | None:

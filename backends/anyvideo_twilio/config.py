@@ -20,7 +20,7 @@ import attrs
 
 from anyvideo.errors import ConfigurationError
 
-__all__ = ["ENVIRONMENT", "TwilioSettings"]
+__all__ = ["CALLBACK_METHODS", "ENVIRONMENT", "TwilioSettings"]
 
 #: Setting name -> the environment variable it falls back to (``None``: keyword only).
 ENVIRONMENT: Mapping[str, str | None] = {
@@ -32,7 +32,12 @@ ENVIRONMENT: Mapping[str, str | None] = {
     "region": None,
     "edge": None,
     "page_size": None,
+    "status_callback": "TWILIO_STATUS_CALLBACK",
+    "status_callback_method": None,
 }
+
+#: How Twilio may call a status callback.
+CALLBACK_METHODS = ("POST", "GET")
 
 _ACCOUNT = re.compile(r"AC[0-9a-fA-F]{32}")
 _API_KEY = re.compile(r"SK[0-9a-fA-F]{32}")
@@ -57,6 +62,11 @@ class TwilioSettings:
     edge: str | None = None
     #: Items per page when listing (Twilio's largest page of recordings and compositions is 100).
     page_size: int = 100
+    #: The application's callback URL, given to every room and composition (and hook) the backend
+    #: creates unless their own options name one; ``None``: no callbacks unless asked per object.
+    status_callback: str | None = None
+    #: How Twilio calls ``status_callback``.
+    status_callback_method: str = "POST"
 
     @property
     def auth_token(self) -> str | None:
@@ -73,7 +83,7 @@ class TwilioSettings:
         if unknown:
             raise ConfigurationError(
                 f"unknown settings for the twilio backend: {', '.join(sorted(unknown))}"
-                f" (known: {', '.join(ENVIRONMENT)}, registry, retries, timeout)"
+                f" (known: {', '.join(ENVIRONMENT)}, registry, retries, timeout, rate)"
             )
         values: dict[str, Any] = {}
         for name, variable in ENVIRONMENT.items():
@@ -116,6 +126,17 @@ class TwilioSettings:
             raise ConfigurationError("region must be a Twilio region such as ie1 or au1")
         if "edge" in values and not _EDGE.fullmatch(values["edge"]):
             raise ConfigurationError("edge must be a Twilio edge location such as dublin or sydney")
+        if "status_callback" in values:
+            split = urlsplit(values["status_callback"])
+            if split.scheme not in ("http", "https") or not split.netloc:
+                raise ConfigurationError("status_callback must be an http(s) URL, such as https://example.com/twilio")
+        if "status_callback_method" in values:
+            method = values["status_callback_method"].upper()
+            if method not in CALLBACK_METHODS:
+                raise ConfigurationError("status_callback_method must be POST or GET")
+            if "status_callback" not in values:
+                raise ConfigurationError("status_callback_method needs status_callback (or TWILIO_STATUS_CALLBACK)")
+            values["status_callback_method"] = method
         if "page_size" in values:
             size = values["page_size"]
             if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 100:

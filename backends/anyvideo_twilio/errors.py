@@ -26,10 +26,24 @@ from anyvideo.errors import (
     error_for_status,
 )
 
-__all__ = ["CODES", "translate", "translating", "translated"]
+__all__ = ["CODES", "MalformedAnswer", "translate", "translating", "translated"]
 
 PROVIDER = "twilio"
 T = TypeVar("T")
+
+
+class MalformedAnswer(ProviderError):
+    """Twilio answered, but not as its spec says (a body that is not JSON, a
+    field of the wrong type): a provider failure no retry would mend, so it
+    keeps the answer's HTTP status once :func:`translating` knows it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, provider=PROVIDER)
+
+
+#: What the SDK raises when an answer is not the JSON object it expects
+#: (``json.loads`` on text, ``payload.get`` on a list, ...).
+_PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError)
 
 #: Twilio error code -> how anyvideo reports it. Input errors name the field
 #: the caller can fix (InvalidRequest); these are the 400s Twilio catches that
@@ -76,16 +90,28 @@ def translate(exc: Exception, headers: dict[str, str] | None = None) -> AnyVideo
 
 
 @contextlib.contextmanager
-def translating(headers: Callable[[], dict[str, str]] = dict) -> Iterator[None]:
+def translating(
+    headers: Callable[[], dict[str, str]] = dict, status: Callable[[], int | None] = lambda: None
+) -> Iterator[None]:
     """Run a block of SDK calls; their exceptions come out as anyvideo errors, chained.
 
-    ``headers`` gives the last answer's headers (request id, Retry-After)."""
+    ``headers`` gives the last answer's headers (request id, Retry-After),
+    ``status`` its HTTP status: an answer anyvideo could not read keeps it,
+    so it is not taken for a lost answer (which would be tried again)."""
     try:
         yield
+    except MalformedAnswer as exc:
+        if exc.status is None:
+            exc.status = status()
+        raise
     except AnyVideoError:
         raise
     except (TwilioException, requests.RequestException) as exc:
         raise translate(exc, headers()) from exc
+    except _PARSE_ERRORS as exc:  # the SDK choked on the answer's body
+        error = MalformedAnswer(f"answered something that is not what its spec says ({type(exc).__name__})")
+        error.status = status()
+        raise error from exc
 
 
 def translated(make: Callable[[], Iterable[T]], headers: Callable[[], dict[str, str]] = dict) -> Iterator[T]:

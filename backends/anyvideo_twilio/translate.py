@@ -2,15 +2,23 @@
 
 Every model keeps the resource's fields in ``raw`` (JSON values: times as ISO
 8601 text), for what the common model does not cover.
+
+An answer that is not what the spec says (a field of the wrong type, a time
+the SDK could not parse and left as text, a missing SID) is a
+:class:`~anyvideo.errors.ProviderError` naming the resource and field, never
+a ``KeyError``/``TypeError`` from deep inside: every translator of an answer
+is wrapped by :func:`_answer`, and the fields read are checked by the
+``_text``/``_moment``/``_whole`` accessors.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-from anyvideo.errors import InvalidRequest
+from anyvideo.errors import InvalidRequest, ProviderError
 from anyvideo.models import (
     Composition,
     CompositionOutput,
@@ -24,6 +32,7 @@ from anyvideo.models import (
     Stream,
 )
 from anyvideo_twilio import layouts, options, statuses
+from anyvideo_twilio.errors import MalformedAnswer
 from anyvideo_twilio.extensions import UNNAMED_SETTINGS, CompositionHook, StorageSettings, TrackRule, TrackRules
 
 __all__ = [
@@ -37,6 +46,7 @@ __all__ = [
     "room",
     "rules",
     "settings_arguments",
+    "sid",
     "storage_settings",
     "stream",
     "track_file",
@@ -44,6 +54,86 @@ __all__ = [
 ]
 
 PROVIDER = "twilio"
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _answer(what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Translate an answer of Twilio about a ``what``; whatever in it anyvideo
+    cannot read becomes a ProviderError (chained), not a stray exception."""
+
+    def wrap(translator: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(translator)
+        def translated(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return translator(*args, **kwargs)
+            except ProviderError:
+                raise
+            except Exception as exc:  # the answer broke an assumption: say so, keep the cause
+                raise MalformedAnswer(f"answered a {what} anyvideo cannot read ({type(exc).__name__}: {exc})") from exc
+
+        return translated
+
+    return wrap
+
+
+def _malformed(instance: Any, name: str, expected: str) -> MalformedAnswer:
+    value = getattr(instance, name, None)
+    kind = type(instance).__name__.removesuffix("Instance") or "resource"
+    return MalformedAnswer(f"answered a {kind} whose {name} is {type(value).__name__} {value!r:.60}, not {expected}")
+
+
+def _text(instance: Any, name: str, *, required: bool = False) -> str | None:
+    value = getattr(instance, name, None)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or (required and not value):
+        raise _malformed(instance, name, "text")
+    return value
+
+
+def _sid(instance: Any, name: str = "sid") -> str:
+    value = _text(instance, name, required=True)
+    assert value is not None
+    return value
+
+
+def _moment(instance: Any, name: str) -> datetime | None:
+    # The SDK leaves a time it cannot parse as the text it got.
+    value = getattr(instance, name, None)
+    if value is not None and not isinstance(value, datetime):
+        raise _malformed(instance, name, "an ISO 8601 time")
+    return aware(value)
+
+
+def _whole(instance: Any, name: str) -> int | None:
+    value = getattr(instance, name, None)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise _malformed(instance, name, "a whole number")
+    return value
+
+
+def _seconds(instance: Any, name: str) -> float | None:
+    value = getattr(instance, name, None)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise _malformed(instance, name, "a number")
+    return None if value is None else float(value)
+
+
+def _texts(instance: Any, name: str) -> tuple[str, ...]:
+    value = getattr(instance, name, None) or ()
+    if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+        raise _malformed(instance, name, "a list of text")
+    return tuple(value)
+
+
+def _mapping(instance: Any, name: str) -> dict[str, Any]:
+    value = getattr(instance, name, None) or {}
+    if not isinstance(value, Mapping):
+        raise _malformed(instance, name, "an object")
+    return dict(value)
+
 
 #: Content types of Twilio media, by container (track recordings) or format (compositions).
 CONTENT_TYPES = {"mka": "audio/x-matroska", "mkv": "video/x-matroska", "mp4": "video/mp4", "webm": "video/webm"}
@@ -72,105 +162,125 @@ def aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
+@_answer("resource")
+def sid(instance: Any) -> str:
+    """The SID of an answer (checked), before anything is looked up by it."""
+    return _sid(instance)
+
+
+@_answer("room")
 def room(instance: Any) -> Room:
     return Room(
-        id=instance.sid,
+        id=_sid(instance),
         provider=PROVIDER,
-        name=instance.unique_name,
-        status=statuses.room_status(instance.status),
-        created_at=aware(instance.date_created),
-        ended_at=aware(instance.end_time),
-        max_participants=instance.max_participants,
+        name=_text(instance, "unique_name"),
+        status=statuses.room_status(_text(instance, "status")),
+        created_at=_moment(instance, "date_created"),
+        ended_at=_moment(instance, "end_time"),
+        max_participants=_whole(instance, "max_participants"),
         raw=raw(instance),
     )
 
 
+@_answer("participant")
 def participant(instance: Any) -> Participant:
     return Participant(
-        id=instance.sid,
+        id=_sid(instance),
         provider=PROVIDER,
-        room_id=instance.room_sid,
-        identity=instance.identity,
-        status=statuses.participant_status(instance.status),
+        room_id=_sid(instance, "room_sid"),
+        identity=_text(instance, "identity", required=True),
+        status=statuses.participant_status(_text(instance, "status")),
         role=None,  # Twilio tokens have no roles
-        joined_at=aware(instance.start_time),
-        left_at=aware(instance.end_time),
+        joined_at=_moment(instance, "start_time"),
+        left_at=_moment(instance, "end_time"),
         raw=raw(instance),
     )
 
 
+@_answer("published track")
 def stream(instance: Any, room_id: str, participant_id: str) -> Stream:
-    kind = statuses.stream_kind(instance.kind)
+    kind = statuses.stream_kind(_text(instance, "kind"))
     return Stream(
-        id=instance.sid,
+        id=_sid(instance),
         provider=PROVIDER,
         room_id=room_id,
         participant_id=participant_id,
         kind=kind,
-        name=instance.name,
+        name=_text(instance, "name"),
         # Twilio reports ``enabled`` for every track; only audio can be muted.
         audio_muted=kind.has_audio and instance.enabled is False,
-        published_at=aware(instance.date_created),
+        published_at=_moment(instance, "date_created"),
         raw=raw(instance),
     )
 
 
+@_answer("track recording")
 def track_file(instance: Any) -> MediaFile:
     """The file of one track recording: ``RT….mka`` (audio) or ``RT….mkv`` (video)."""
-    container = instance.container_format or "mkv"
+    container = _text(instance, "container_format") or "mkv"
     return MediaFile(
-        name=f"{instance.sid}.{container}",
+        name=f"{_sid(instance)}.{container}",
         content_type=CONTENT_TYPES.get(container, "application/octet-stream"),
-        size=instance.size or None,
+        size=_whole(instance, "size") or None,
     )
 
 
+@_answer("composition")
 def composition_file(instance: Any) -> MediaFile:
+    file_format = _text(instance, "format", required=True)
     return MediaFile(
-        name=f"{instance.sid}.{instance.format}",
-        content_type=CONTENT_TYPES.get(instance.format, "application/octet-stream"),
-        size=instance.size or None,
+        name=f"{_sid(instance)}.{file_format}",
+        content_type=CONTENT_TYPES.get(file_format or "", "application/octet-stream"),
+        size=_whole(instance, "size") or None,
     )
 
 
+@_answer("composition")
 def composition(instance: Any, layout: Layout | None = None) -> Composition:
-    status = statuses.composition_status(instance.status)
-    completed = instance.status == "completed"
+    raw_status = _text(instance, "status")
+    completed = raw_status == "completed"
+    resolution = _text(instance, "resolution")
+    duration = _seconds(instance, "duration")
     return Composition(
-        id=instance.sid,
+        id=_sid(instance),
         provider=PROVIDER,
-        room_id=instance.room_sid,
+        room_id=_sid(instance, "room_sid"),
         output=CompositionOutput.FILE,
-        status=status,
+        status=statuses.composition_status(raw_status),
         layout=layout,
-        resolution=Resolution.parse(instance.resolution) if instance.resolution else None,
-        format=instance.format,
-        started_at=aware(instance.date_created),
-        ended_at=aware(instance.date_completed),
-        duration=float(instance.duration) if completed and instance.duration is not None else None,
+        resolution=Resolution.parse(resolution) if resolution else None,
+        format=_text(instance, "format"),
+        started_at=_moment(instance, "date_created"),
+        ended_at=_moment(instance, "date_completed"),
+        duration=duration if completed else None,
         files=(composition_file(instance),) if completed else (),
         raw=raw(instance),
     )
 
 
+@_answer("track recording")
 def track_recording(instance: Any) -> Recording:
     """A track recording anyvideo did not make (recording rules set outside a
     window, ``record_participants_on_connect``): an individual recording of one track."""
-    status = statuses.recording_status(instance.status)
-    kind = statuses.stream_kind(instance.type)
-    grouping = instance.grouping_sids or {}
+    raw_status = _text(instance, "status")
+    kind = statuses.stream_kind(_text(instance, "type"))
+    grouping = _mapping(instance, "grouping_sids")
+    room_sid = grouping.get("room_sid") or getattr(instance, "room_sid", None) or ""
+    if not isinstance(room_sid, str):
+        raise _malformed(instance, "grouping_sids", "an object with a room_sid")
+    completed = raw_status == "completed"
     return Recording(
-        id=instance.sid,
+        id=_sid(instance),
         provider=PROVIDER,
-        room_id=grouping.get("room_sid") or getattr(instance, "room_sid", None) or "",
+        room_id=room_sid,
         mode=RecordingMode.INDIVIDUAL,
-        status=status,
-        name=instance.track_name,
+        status=statuses.recording_status(raw_status),
+        name=_text(instance, "track_name"),
         has_audio=kind.has_audio,
         has_video=kind.has_video,
-        started_at=aware(instance.date_created),
-        duration=float(instance.duration) if instance.status == "completed" else None,
-        files=(track_file(instance),) if instance.status == "completed" else (),
+        started_at=_moment(instance, "date_created"),
+        duration=_seconds(instance, "duration") if completed else None,
+        files=(track_file(instance),) if completed else (),
         raw=raw(instance),
     )
 
@@ -178,10 +288,15 @@ def track_recording(instance: Any) -> Recording:
 # --- provider extensions ------------------------------------------------------
 
 
+@_answer("set of rules")
 def rules(answer: Any) -> TrackRules:
     """Recording or subscribe rules as Twilio answered them."""
-    parsed = tuple(TrackRule.parse({k: v for k, v in rule.items() if v is not None}) for rule in answer.rules or [])
-    return TrackRules(parsed, aware(answer.date_updated), raw(answer))
+    given = answer.rules or []
+    if not isinstance(given, list) or not all(isinstance(rule, Mapping) for rule in given):
+        raise _malformed(answer, "rules", "a list of rules")
+    # TrackRule.parse checks rules a caller gives; here a rule it refuses is Twilio's answer, not the caller's.
+    parsed = tuple(TrackRule.parse({k: v for k, v in rule.items() if v is not None}) for rule in given)
+    return TrackRules(parsed, _moment(answer, "date_updated"), raw(answer))
 
 
 def hook_arguments(
@@ -222,21 +337,23 @@ def hook_arguments(
     return arguments
 
 
+@_answer("composition hook")
 def hook(instance: Any) -> CompositionHook:
     """A composition hook as Twilio answered it."""
+    resolution = _text(instance, "resolution")
     return CompositionHook(
-        id=instance.sid,
-        name=instance.friendly_name,
+        id=_sid(instance),
+        name=_text(instance, "friendly_name", required=True) or "",
         enabled=bool(instance.enabled),
-        video_layout=dict(instance.video_layout or {}),
-        audio_sources=tuple(instance.audio_sources or ()),
-        audio_sources_excluded=tuple(instance.audio_sources_excluded or ()),
-        resolution=Resolution.parse(instance.resolution) if instance.resolution else None,
-        format=instance.format,
+        video_layout=_mapping(instance, "video_layout"),
+        audio_sources=_texts(instance, "audio_sources"),
+        audio_sources_excluded=_texts(instance, "audio_sources_excluded"),
+        resolution=Resolution.parse(resolution) if resolution else None,
+        format=_text(instance, "format") or "",
         trim=bool(instance.trim),
-        status_callback=instance.status_callback,
-        created_at=aware(instance.date_created),
-        updated_at=aware(instance.date_updated),
+        status_callback=_text(instance, "status_callback"),
+        created_at=_moment(instance, "date_created"),
+        updated_at=_moment(instance, "date_updated"),
         raw=raw(instance),
     )
 
@@ -256,15 +373,16 @@ def settings_arguments(settings: StorageSettings) -> dict[str, Any]:
     return arguments
 
 
+@_answer("storage settings")
 def storage_settings(instance: Any) -> StorageSettings:
     """Recording or composition settings as Twilio answered them."""
     return StorageSettings(
         # An account that never set its settings has no name for them.
-        friendly_name=instance.friendly_name or UNNAMED_SETTINGS,
+        friendly_name=_text(instance, "friendly_name") or UNNAMED_SETTINGS,
         aws_storage_enabled=bool(instance.aws_storage_enabled),
-        aws_credentials_sid=instance.aws_credentials_sid,
-        aws_s3_url=instance.aws_s3_url,
+        aws_credentials_sid=_text(instance, "aws_credentials_sid"),
+        aws_s3_url=_text(instance, "aws_s3_url"),
         encryption_enabled=bool(instance.encryption_enabled),
-        encryption_key_sid=instance.encryption_key_sid,
+        encryption_key_sid=_text(instance, "encryption_key_sid"),
         raw=raw(instance),
     )

@@ -27,21 +27,19 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from anyvideo.errors import Conflict, InvalidRequest, NotFound, ProviderError
+from anyvideo.errors import Conflict, InvalidRequest, NotFound
 from anyvideo.models import (
     Layout,
-    LayoutKind,
     MediaFile,
     Recording,
     RecordingMode,
     RecordingStatus,
-    Region,
     Resolution,
     RoomStatus,
 )
-from anyvideo.retry import Safety
 from anyvideo.specs import RecordingSpec
 from anyvideo_twilio import layouts, options, statuses, translate
+from anyvideo_twilio.errors import MalformedAnswer
 from anyvideo_twilio.extensions import TrackRule, rule_set
 
 if TYPE_CHECKING:
@@ -133,21 +131,12 @@ class Window:
 
 def layout_entry(layout: Layout | None) -> dict[str, Any] | None:
     """A layout as JSON, for the registry."""
-    if layout is None:
-        return None
-    return {
-        "kind": layout.kind.value,
-        "screenshare": None if layout.screenshare is None else layout.screenshare.value,
-        "regions": [attrs.asdict(region) for region in layout.regions],
-    }
+    return None if layout is None else layout.to_json()
 
 
 def layout_from(entry: dict[str, Any] | None) -> Layout | None:
     """The layout :func:`layout_entry` stored."""
-    if entry is None:
-        return None
-    regions = tuple(Region(**region) for region in entry["regions"])
-    return Layout(LayoutKind(entry["kind"]), regions=regions, screenshare=entry["screenshare"])
+    return None if entry is None else Layout.from_json(entry)
 
 
 class RecordingWindows:
@@ -244,14 +233,14 @@ class RecordingWindows:
     def claimant(self, instance: Any) -> Window | None:
         """The window a listed track recording belongs to, if any (claiming it for
         an open window of its room that it started in)."""
-        claimed = self._registry.get("track", instance.sid)
+        claimed = self._registry.get("track", translate.sid(instance))
         if claimed is None:
             room_sid = (instance.grouping_sids or {}).get("room_sid")
             window = self.open_window(room_sid) if room_sid else None
             if window is None or _date(instance.date_created) < window.started_at:
                 return None
             self._claim_tracks(window)
-            claimed = self._registry.get("track", instance.sid)
+            claimed = self._registry.get("track", translate.sid(instance))
             if claimed is None:  # pragma: no cover - claiming takes every track since the start
                 return None
         return self.window(claimed["window"])
@@ -270,7 +259,7 @@ class RecordingWindows:
         window = self.window(recording_id)
         if window.open:
             raise Conflict(f"twilio: recording {recording_id!r} is still recording; stop it first")
-        found = {instance.sid: instance for instance in self._window_tracks(window)}
+        found = {translate.sid(instance): instance for instance in self._window_tracks(window)}
         if any(instance.status == "processing" for instance in found.values()):
             raise Conflict(f"twilio: recording {recording_id!r} is still processing; delete it once it is available")
         for sid in found:
@@ -328,15 +317,15 @@ class RecordingWindows:
                 date_created_after=since, page_size=self._backend.page_size
             ),
         ):
-            created = _date(instance.date_created)
-            if instance.sid in window.tracks or created < since:
+            created, sid = _date(instance.date_created), translate.sid(instance)
+            if sid in window.tracks or created < since:
                 continue
             if window.stopped_at is not None and created > window.stopped_at:
                 continue
-            if self._registry.get("track", instance.sid) is not None:
+            if self._registry.get("track", sid) is not None:
                 continue  # an earlier window's (Twilio dates in whole seconds)
-            self._registry.put("track", instance.sid, {"window": window.id, "room_sid": window.room_sid})
-            window.tracks.append(instance.sid)
+            self._registry.put("track", sid, {"window": window.id, "room_sid": window.room_sid})
+            window.tracks.append(sid)
         self._save(window)
 
     def _window_tracks(self, window: Window) -> list[Any]:
@@ -378,13 +367,11 @@ class RecordingWindows:
             window.composition = NOTHING_TO_COMPOSE
             self._save(window)
             return
-        # Not retried after a lost answer: nothing tells the composition it made from another.
-        created = self._backend._call(
-            "compose recording", lambda: self._v1.compositions.create(**arguments), safety=Safety.UNSAFE
-        )
-        window.composition = created.sid
+        self._backend.default_callback(arguments)
+        created = self._backend.create_composition_once("compose recording", arguments)
+        window.composition = translate.sid(created)
         self._save(window)
-        self._backend._remember_layout(created.sid, window.layout)
+        self._backend._remember_layout(window.composition, window.layout)
 
     def _recording(self, window: Window) -> Recording:
         found = [] if window.deleted else self._window_tracks(window)
@@ -456,7 +443,8 @@ class RecordingWindows:
 
 
 def _date(moment: datetime | None) -> datetime:
-    aware = translate.aware(moment)
+    # The SDK leaves a time it cannot parse as text.
+    aware = translate.aware(moment) if isinstance(moment, datetime) else None
     if aware is None:
-        raise ProviderError("a Twilio answer lacks a date", provider=PROVIDER)
+        raise MalformedAnswer(f"answered without a date where one was due (got {moment!r:.40})")
     return aware

@@ -3,6 +3,8 @@ the endpoint is anyvideo's to decide, never stray TWILIO_REGION/TWILIO_EDGE."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from twilio.rest import Client
 from twilio_backend_support import settings_of
@@ -63,6 +65,18 @@ def test_native_is_the_configured_sdk_client(video):
         ({"page_size": 101}, "page_size"),
         ({"auth_token": []}, "auth_token"),
         ({"auth_token": ["ok-token", 7]}, "auth_token"),
+        # SIDs of the wrong shape: AC / SK followed by 32 hex digits
+        ({"account_sid": "AC" + "g" * 32}, "account_sid"),
+        ({"account_sid": "AC" + "a" * 31}, "account_sid"),
+        ({"account_sid": "SK" + "a" * 32}, "account_sid"),
+        ({"api_key_sid": "AC" + "a" * 32}, "api_key_sid"),
+        ({"api_key_sid": "SK" + "a" * 33}, "api_key_sid"),
+        ({"api_key_sid": " SK" + "a" * 32}, "api_key_sid"),
+        ({"rate": 0}, "rate"),
+        ({"status_callback": "not a url"}, "status_callback"),
+        ({"status_callback": "ftp://example.com/x"}, "status_callback"),
+        ({"status_callback": "https://example.com/x", "status_callback_method": "PUT"}, "status_callback_method"),
+        ({"status_callback_method": "GET"}, "status_callback"),
     ],
 )
 def test_bad_settings_are_refused_by_name(twilio_emulator: Emulator, settings, named):
@@ -125,3 +139,75 @@ def test_recording_windows_survive_a_new_connection_through_a_registry_file(conn
     second = connect_twilio(registry=str(tmp_path / "registry.db"))
     assert second.recordings.get(recording.id).status == "recording"
     assert second.recordings.stop(recording.id).status == "processing"
+
+
+# --- status_callback: the application's callback URL, by configuration alone -----------------------
+
+
+class Heard:
+    """An ``anyvideo_event`` hook: what the application received."""
+
+    def __init__(self) -> None:
+        self.events: list[Any] = []
+
+    @anyvideo.hookimpl
+    def anyvideo_event(self, event: Any, video: Any) -> None:
+        self.events.append(event)
+
+
+def test_the_status_callback_setting_reaches_rooms_compositions_and_hooks(twilio_emulator: Emulator):
+    from anyvideo import StreamKind
+    from anyvideo.testing import WebhookServer
+
+    heard = Heard()
+    plugins = anyvideo.Plugins(["twilio"], extra=[heard], environ={})
+    # The URL is known once the receiver listens; a second connection carries it (as an app's config would).
+    with anyvideo.connect("twilio", environ={}, plugins=plugins, **settings_of(twilio_emulator)) as receiving:
+        with WebhookServer(receiving) as server:
+            environ = {"TWILIO_STATUS_CALLBACK": server.url}
+            with anyvideo.connect("twilio", environ=environ, **settings_of(twilio_emulator)) as video:
+                assert video.backend.settings.status_callback == server.url
+                room = video.rooms.create("called-back")
+                browser = video.backend.browser()
+                browser.join(video.tokens.create(room, "ann")).publish(StreamKind.AUDIO)
+                video.recordings.stop(video.recordings.start(room, mode="individual"))
+                video.rooms.end(room)
+                twilio_emulator.control.advance(3)
+                composition = video.compositions.start(room)
+                twilio_emulator.control.advance(10)
+                hook = video.backend.create_composition_hook("every-room")
+                twilio_emulator.callbacks.flush()
+            raw_room = twilio_emulator.world.get_room(room.id).options
+            assert (raw_room["status_callback"], raw_room["status_callback_method"]) == (server.url, "POST")
+            assert twilio_emulator.state.compositions[composition.id].params.status_callback == server.url
+            assert hook.status_callback == server.url
+    types = {event.type for event in heard.events}
+    assert {"room.started", "participant.joined", "room.ended"} <= types
+    assert any(event.type.startswith("composition.") for event in heard.events)
+    assert all(event.provider == "twilio" for event in heard.events)
+
+
+def test_options_given_per_object_win_over_the_setting(connect_twilio, emulator):
+    video = connect_twilio(status_callback="https://app.example.com/twilio", status_callback_method="get")
+    assert video.backend.settings.status_callback_method == "GET"
+    default = video.rooms.create("default")
+    own = video.rooms.create("own", provider_options={"status_callback": "https://other.example.com/cb"})
+    method_only = video.rooms.create("method-only", provider_options={"status_callback_method": "POST"})
+    options = {room.name: emulator.world.get_room(room.id).options for room in (default, own, method_only)}
+    assert (options["default"]["status_callback"], options["default"]["status_callback_method"]) == (
+        "https://app.example.com/twilio",
+        "GET",
+    )
+    assert (options["own"]["status_callback"], options["own"]["status_callback_method"]) == (
+        "https://other.example.com/cb",
+        "POST",
+    )
+    assert options["method-only"]["status_callback"] == "https://app.example.com/twilio"
+    assert options["method-only"]["status_callback_method"] == "POST"
+    hook = video.backend.create_composition_hook("own-hook", status_callback="https://other.example.com/hook")
+    assert hook.status_callback == "https://other.example.com/hook"
+
+
+def test_without_the_setting_nothing_is_called_back(video, emulator):
+    room = video.rooms.create("quiet")
+    assert emulator.world.get_room(room.id).options["status_callback"] is None
