@@ -7,24 +7,38 @@ with the account's auth token, of the URL and the parameters. The check is
 the SDK's own ``RequestValidator`` (with and without the port; a JSON body
 against its ``bodySHA256``). Verification fails closed: without an auth token
 configured, or with a wrong, missing or stale signature (the signed
-``Timestamp`` outside the replay window), the callback is refused.
+``Timestamp`` outside the replay window), the callback is refused. A JSON
+body must come with its ``bodySHA256`` in the URL: otherwise the signature
+would not cover it.
+
+Twilio's signature has no time and no id of its own: the replay window is
+judged by the ``Timestamp`` parameter, which is signed with the others; a
+callback without one cannot be told from a replay. Inside the window a
+replayed callback is the same callback (Twilio's retries are identical
+requests): it keeps its ``event_id``, which is how an application drops it.
 
 Track recordings are Twilio's; anyvideo's recordings are windows of them
 (:mod:`anyvideo_twilio.windows`). A track recording of a window reports as
-the window: ``recording.available`` once every track of a closed window is
-(``twilio.track_recording_*`` before), ``recording.failed`` when one fails.
-A track recording of no window is an individual recording of its own.
+the window: ``recording.started`` when one of its tracks starts (every
+track's callback says it, under one event id), ``recording.available``
+once every track of a closed window is (``twilio.track_recording_completed``
+before), ``recording.failed`` when one fails. A track recording of no
+window is an individual recording of its own.
 """
 
 from __future__ import annotations
 
+import math
+import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from twilio.request_validator import RequestValidator
 
-from anyvideo.errors import AnyVideoError, WebhookVerificationError
+from anyvideo.errors import AnyVideoError, NotFound, WebhookVerificationError
 from anyvideo.models import (
     Composition,
     CompositionOutput,
@@ -46,6 +60,7 @@ from anyvideo_twilio.windows import RecordingWindows, Window
 __all__ = ["COMPOSITION_EVENTS", "RECORDING_EVENTS", "ROOM_EVENTS", "CallbackParser"]
 
 PROVIDER = "twilio"
+_DIGITS = re.compile(r"[0-9]+")
 
 #: Room status callback events (``StatusCallbackEvent``) -> event type.
 ROOM_EVENTS: Mapping[str, str] = {
@@ -84,7 +99,8 @@ class CallbackParser:
 
     ``auth_tokens`` are the account's auth tokens that may sign (the current
     one, and the previous one while rotating); ``windows`` resolves track
-    recordings to anyvideo's recordings.
+    recordings to anyvideo's recordings; ``replay_window`` is how far the
+    signed ``Timestamp`` may lie from now.
     """
 
     def __init__(
@@ -98,7 +114,12 @@ class CallbackParser:
         self._validators = [RequestValidator(token) for token in auth_tokens]
         self._windows = windows
         self._now = now
-        self._replay_window = replay_window
+        if replay_window <= timedelta(0):
+            raise ValueError("the replay window must be positive")
+        #: How far the signed ``Timestamp`` may lie from now.
+        self.replay_window = replay_window
+        #: How long a track recording's callback waits for the window being opened in its room (seconds).
+        self.window_wait = 5.0
 
     def __repr__(self) -> str:
         return f"CallbackParser({len(self._validators)} auth tokens)"  # never the tokens
@@ -130,16 +151,23 @@ class CallbackParser:
             signed: Any = {}  # the parameters are in the URL, which is signed whole
             params = dict(request.form())
         elif request.headers.get("Content-Type", "").startswith("application/json"):
+            if "bodySHA256" not in parse_qs(urlsplit(request.url).query):
+                # the signature covers the URL only: without the body's hash in it, any body would pass
+                raise WebhookVerificationError("the JSON callback's URL carries no bodySHA256")
             signed = request.body.decode("utf-8", "replace")  # checked against the URL's bodySHA256
             body = request.json()
-            params = {key: str(value) for key, value in body.items()} if isinstance(body, dict) else {}
+            params = {str(key): str(value) for key, value in body.items()} if isinstance(body, dict) else {}
         else:
             signed = params = request.form()
-        if not any(validator.validate(request.url, signed, signature) for validator in self._validators):
+        try:
+            valid = any(validator.validate(request.url, signed, signature) for validator in self._validators)
+        except ValueError:  # a URL the validator cannot take apart (its port) was never signed by Twilio
+            valid = False
+        if not valid:
             raise WebhookVerificationError("the callback's X-Twilio-Signature does not match")
         sent_at = _moment(params.get("Timestamp"))
         if sent_at is not None:
-            check_fresh(sent_at, self._now(), self._replay_window)
+            check_fresh(sent_at, self._now(), self.replay_window)
         return params
 
     # --- rooms, participants, tracks ----------------------------------------
@@ -157,13 +185,13 @@ class CallbackParser:
             )
         elif name.startswith("participant-") and room_sid and params.get("ParticipantSid"):
             subject = _participant(params, room_sid)
-        elif name.startswith("track-") and room_sid and params.get("TrackSid"):
+        elif name.startswith("track-") and room_sid and params.get("TrackSid") and _track_kind(params):
             subject = Stream(
                 id=params["TrackSid"],
                 provider=PROVIDER,
                 room_id=room_sid,
                 participant_id=params.get("ParticipantSid", ""),
-                kind=statuses.stream_kind(params.get("TrackKind")),
+                kind=statuses.stream_kind(params["TrackKind"]),
                 name=params.get("TrackName"),
             )
         return _event(ROOM_EVENTS[name], params, occurred_at, subject, name, room_sid)
@@ -176,6 +204,11 @@ class CallbackParser:
         window = self._window_of(params.get("RecordingSid", ""), room_sid)
         if window is None:
             return _event(kind, params, occurred_at, _track_recording(params, status), name, room_sid)
+        if name == "recording-started":
+            # The window started recording with its first track; each of its tracks'
+            # callbacks says so again, under the window's one event id.
+            kind = EventType.RECORDING_STARTED
+            return _event(kind, params, occurred_at, _recording_now(window), kind, room_sid, resource=window.id)
         recording = self._windows.recording(window)
         arrived = {"recording-failed": RecordingStatus.FAILED, "recording-completed": RecordingStatus.AVAILABLE}
         if arrived.get(name) is recording.status:
@@ -192,7 +225,21 @@ class CallbackParser:
         if claimed is not None:
             return claimed
         # A track recording that starts while a window is open in its room is the window's.
-        return self._windows.open_window(room_sid) if room_sid else None
+        return self._open_window(room_sid) if room_sid else None
+
+    def _open_window(self, room_sid: str) -> Window | None:
+        """The room's open window. Twilio calls back while ``recordings.start`` is still setting the
+        rules: the room names its window before the window is filed, so wait (briefly) for it."""
+        deadline = time.monotonic() + self.window_wait
+        while True:
+            try:
+                return self._windows.open_window(room_sid)
+            except NotFound:
+                if time.monotonic() >= deadline:
+                    raise AnyVideoError(
+                        f"twilio: the recording of room {room_sid!r} is still being started; the callback is early"
+                    ) from None
+                time.sleep(0.02)
 
     # --- compositions -------------------------------------------------------
 
@@ -246,11 +293,35 @@ def _participant(params: dict[str, str], room_sid: str) -> Participant:
     )
 
 
+def _recording_now(window: Window) -> Recording:
+    """The window as a track's ``recording-started`` finds it, from what the registry holds.
+
+    Asking Twilio (:meth:`RecordingWindows.recording`) would claim the window's
+    tracks, while ``recordings.start`` in the application claims them too: the
+    callback arrives as the window opens, and reads only.
+    """
+    return Recording(
+        id=window.id,
+        provider=PROVIDER,
+        room_id=window.room_sid,
+        mode=window.mode,
+        status=RecordingStatus.RECORDING if window.open else RecordingStatus.PROCESSING,
+        name=window.name,
+        layout=window.layout,
+        resolution=window.resolution,
+        has_audio=window.has_audio,
+        has_video=window.has_video,
+        started_at=window.started_at,
+        stopped_at=window.stopped_at,
+        raw={"window": window.to_entry()},
+    )
+
+
 def _track_recording(params: dict[str, str], status: RecordingStatus) -> Recording | None:
     sid, room_sid = params.get("RecordingSid"), params.get("RoomSid")
     if not (sid and room_sid):
         return None
-    kind = statuses.stream_kind(params.get("Type")) if params.get("Type") in statuses.TRACK_KIND else None
+    kind = statuses.stream_kind(params["Type"]) if params.get("Type") in statuses.TRACK_KIND else None
     files: tuple[MediaFile, ...] = ()
     if status is RecordingStatus.AVAILABLE and params.get("Container"):
         container = params["Container"]
@@ -258,7 +329,7 @@ def _track_recording(params: dict[str, str], status: RecordingStatus) -> Recordi
             MediaFile(
                 f"{sid}.{container}",
                 translate.CONTENT_TYPES.get(container, "application/octet-stream"),
-                size=int(params["Size"]) if params.get("Size", "").isdigit() else None,
+                size=int(params["Size"]) if _DIGITS.fullmatch(params.get("Size", "")) else None,
             ),
         )
     return Recording(
@@ -287,6 +358,12 @@ def _moment(value: str | None) -> datetime | None:
 
 def _number(value: str | None) -> float | None:
     try:
-        return None if value is None else float(value)
+        number = None if value is None else float(value)
     except ValueError:
         return None
+    return number if number is not None and math.isfinite(number) and number >= 0 else None
+
+
+def _track_kind(params: Mapping[str, str]) -> bool:
+    """Whether the track is of a kind anyvideo models (a stream); another kind's event has no subject."""
+    return params.get("TrackKind") in statuses.TRACK_KIND

@@ -8,59 +8,90 @@ with the application's signature secret. anyvideo refuses any callback
 without a valid signature (fail closed): configure ``signature_secret``
 (``VONAGE_SIGNATURE_SECRET``; a list rotates secrets).
 
+What is checked, in order: the token verifies (HS256) with one of the
+secrets; it is not expired (``exp``); it carries ``iat`` and
+``payload_hash``; ``payload_hash`` is the SHA-256 of the body received (a
+captured token cannot carry another body); ``iat`` lies inside the replay
+window; and the token (its ``jti``, else the token itself) was not accepted
+before — a callback delivered twice is a replay. Vonage's token does not
+cover the URL: a callback delivered to another URL of the application is
+refused only because its token was already used.
+
 Session monitoring is also how anyvideo learns what the REST API does not
 say: the identity and data behind a connection (from its connection data)
 and who published a stream. Both are filed in the registry, so
 ``participants.list`` reports identities once their callbacks have arrived.
+
+Vonage sessions are never created or destroyed as far as the provider is
+concerned (see DESIGN.md): a room *starts* when its first client connects
+for the first time (the first ``sessionCreated``), and *ends* when the last
+connection of a room anyvideo has ended is gone (``sessionDestroyed`` after
+``rooms.end``). Other ``sessionCreated``/``sessionDestroyed`` are
+``vonage.session_created``/``vonage.session_destroyed``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
 
 from anyvideo.errors import AnyVideoError, WebhookVerificationError
-from anyvideo.models import Event, EventType, Participant, ParticipantStatus, Stream
+from anyvideo.models import Event, EventType, Participant, ParticipantStatus, RoomStatus
 from anyvideo.registry import Registry
 from anyvideo.webhooks import DEFAULT_REPLAY_WINDOW, WebhookRequest, check_fresh, stable_event_id
 from anyvideo_vonage import translate
 
-__all__ = ["ARCHIVE_EVENTS", "BROADCAST_EVENTS", "MONITORING_EVENTS", "CallbackParser"]
+__all__ = ["ARCHIVE_EVENTS", "BROADCAST_EVENTS", "MONITORING_EVENTS", "RENDER_STATUSES", "CallbackParser"]
 
 PROVIDER = "vonage"
 
-#: Session-monitoring ``event`` -> event type.
+#: Session-monitoring ``event`` -> event type. ``sessionCreated`` and
+#: ``sessionDestroyed`` are ``room.started``/``room.ended`` only as the module docstring says.
 MONITORING_EVENTS: Mapping[str, str] = {
     "connectionCreated": EventType.PARTICIPANT_JOINED,
     "connectionDestroyed": EventType.PARTICIPANT_LEFT,
     "streamCreated": EventType.STREAM_PUBLISHED,
     "streamDestroyed": EventType.STREAM_UNPUBLISHED,
-    "sessionCreated": "vonage.session_created",  # the first client connected
+    "sessionCreated": "vonage.session_created",  # a client connected to an empty session
     "sessionDestroyed": "vonage.session_destroyed",  # the last client left
 }
-#: Archive ``status`` -> event type (others: ``vonage.archive_<status>``).
+#: Archive ``status`` -> event type (the others: ``vonage.archive_<status>``).
 ARCHIVE_EVENTS: Mapping[str, str] = {
     "started": EventType.RECORDING_STARTED,
     "available": EventType.RECORDING_AVAILABLE,
     "uploaded": EventType.RECORDING_AVAILABLE,
     "failed": EventType.RECORDING_FAILED,
 }
-#: Broadcast ``status`` -> event type.
+#: Broadcast ``status`` -> event type (the others: ``vonage.broadcast_<status>``).
 BROADCAST_EVENTS: Mapping[str, str] = {
     "started": EventType.COMPOSITION_STARTED,
     "stopped": EventType.COMPOSITION_ENDED,
 }
+#: Experience Composer statuses (spec 0.3.2); each is ``vonage.render_<status>``: no core object renders a page.
+RENDER_STATUSES = ("starting", "started", "stopped", "failed")
+
+#: Claims a signed callback must carry: without them the body or its age would go unchecked.
+REQUIRED_CLAIMS = ("iat", "payload_hash")
 
 _WORD = re.compile(r"[^a-z0-9_]+")
+#: How many accepted tokens between two sweeps of the ones too old to be replayed anyway.
+_SWEEP_EVERY = 256
 
 
 class CallbackParser:
-    """Verifies and translates the callbacks of one application."""
+    """Verifies and translates the callbacks of one application.
+
+    ``secrets`` are the signature secrets that may sign (several while
+    rotating); ``layout_of(kind, id)`` is the layout anyvideo asked for;
+    ``replay_window`` is how far ``iat`` may lie from now.
+    """
 
     def __init__(
         self,
@@ -69,53 +100,92 @@ class CallbackParser:
         layout_of: Callable[[str, str], Any],
         *,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        replay_window: timedelta = DEFAULT_REPLAY_WINDOW,
     ) -> None:
+        if replay_window <= timedelta(0):
+            raise ValueError("the replay window must be positive")
         self._registry = registry
         self._secrets = tuple(secrets)
-        self._layout_of = layout_of  # (kind, id) -> the layout anyvideo asked for
+        self._layout_of = layout_of
         self._now = now
+        self.replay_window = replay_window
+        self._seen = threading.Lock()  # check-and-file a token as one step
+        self._accepted = 0
 
     def __repr__(self) -> str:
-        return f"CallbackParser(secrets={len(self._secrets)})"
+        return f"CallbackParser(secrets={len(self._secrets)})"  # never the secrets
 
     # --- verification -----------------------------------------------------------
 
     def verify(self, request: WebhookRequest) -> None:
+        """Check the signature, body hash, age and novelty of a callback (WebhookVerificationError if not)."""
         if not self._secrets:
             raise WebhookVerificationError(
                 "vonage callbacks are verified with the application's signature secret: set signature_secret "
                 "(VONAGE_SIGNATURE_SECRET) and turn on signed callbacks"
             )
         scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
             raise WebhookVerificationError("the vonage callback carries no signature (Authorization: Bearer)")
-        claims = None
+        claims = self._claims(token)
+        expected = claims["payload_hash"]
+        actual = hashlib.sha256(request.body).hexdigest()
+        if not isinstance(expected, str) or not hmac.compare_digest(expected.lower(), actual):
+            raise WebhookVerificationError("the vonage callback's body is not the one that was signed")
+        issued = claims["iat"]
+        if isinstance(issued, bool) or not isinstance(issued, int | float):
+            raise WebhookVerificationError("the vonage callback's signature has no usable issue time (iat)")
+        try:
+            sent_at = datetime.fromtimestamp(issued, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise WebhookVerificationError("the vonage callback's signature has no usable issue time (iat)") from None
+        check_fresh(sent_at, self._now(), self.replay_window)
+        jti = claims.get("jti")
+        self._first_use(jti if isinstance(jti, str) and jti else hashlib.sha256(token.encode()).hexdigest(), issued)
+
+    def _claims(self, token: str) -> dict[str, Any]:
         for secret in self._secrets:
             try:
-                claims = jwt.decode(token.strip(), secret, algorithms=["HS256"], options={"verify_iat": False})
-                break
+                # iat is judged by the replay window (both directions), not by PyJWT's "not in the future"
+                return jwt.decode(
+                    token,
+                    secret,
+                    algorithms=["HS256"],
+                    options={"verify_iat": False, "require": list(REQUIRED_CLAIMS)},
+                )
             except jwt.ExpiredSignatureError:
                 raise WebhookVerificationError("the vonage callback's signature has expired") from None
+            except jwt.MissingRequiredClaimError as exc:
+                raise WebhookVerificationError(f"the vonage callback's signature has no {exc.claim!r} claim") from None
             except jwt.InvalidTokenError:
                 continue
-        if claims is None:
-            raise WebhookVerificationError("the vonage callback's signature does not verify with any secret")
-        expected = claims.get("payload_hash")
-        if expected is not None and expected != hashlib.sha256(request.body).hexdigest():
-            raise WebhookVerificationError("the vonage callback's body is not the one that was signed")
-        if isinstance(claims.get("iat"), int | float):
-            check_fresh(datetime.fromtimestamp(claims["iat"], UTC), self._now(), DEFAULT_REPLAY_WINDOW)
+        raise WebhookVerificationError("the vonage callback's signature does not verify with any secret")
+
+    def _first_use(self, token_id: str, issued: float) -> None:
+        """Refuse a token accepted before (a replay), else file it until it is too old to matter."""
+        with self._seen:
+            if self._registry.get("callback_token", token_id) is not None:
+                raise WebhookVerificationError("the vonage callback was already received (a replayed signature)")
+            self._registry.put("callback_token", token_id, {"iat": issued})
+            self._accepted += 1
+            if self._accepted % _SWEEP_EVERY == 0:
+                oldest = (self._now() - 2 * self.replay_window).timestamp()
+                for key, entry in list(self._registry.find("callback_token")):
+                    if entry.get("iat", 0) < oldest:
+                        self._registry.delete("callback_token", key)
 
     # --- translation -----------------------------------------------------------
 
     def parse(self, request: WebhookRequest) -> list[Event]:
+        """Verify, then translate; a callback of an unknown kind is one ``unknown`` event."""
         self.verify(request)
         body = request.json()
         if not isinstance(body, dict):
             raise AnyVideoError("a vonage callback is a JSON object")
-        if body.get("event") in MONITORING_EVENTS:
-            return [self._monitoring(body)]
         kind = body.get("event")
+        if isinstance(kind, str) and kind in MONITORING_EVENTS:
+            return [self._monitoring(kind, body)]
         if kind == "archive" or (kind is None and "outputMode" in body):
             return [self._archive(body)]
         if kind == "broadcast" or (kind is None and "broadcastUrls" in body):
@@ -125,47 +195,69 @@ class CallbackParser:
             return [self._event(f"vonage.render_{status}", body, ("render", body.get("id"), status))]
         return [self._event(EventType.UNKNOWN, body, ("unknown", hashlib.sha256(request.body).hexdigest()))]
 
-    def _event(
-        self, kind: str, body: Mapping[str, Any], key: tuple[Any, ...], subject: Any = None, at: Any = None
-    ) -> Event:
-        occurred = translate.from_ms(at if at is not None else body.get("timestamp") or body.get("updatedAt"))
+    def _event(self, kind: str, body: Mapping[str, Any], key: tuple[Any, ...], subject: Any = None) -> Event:
+        occurred = translate.from_ms(body.get("timestamp")) or translate.from_ms(body.get("updatedAt"))
         return Event(
             type=kind,
             provider=PROVIDER,
             event_id=stable_event_id(PROVIDER, *key),
             occurred_at=occurred or self._now(),
-            room_id=body.get("sessionId"),
+            room_id=_text(body, "sessionId"),
             subject=subject,
             raw=dict(body),
         )
 
-    def _monitoring(self, body: dict[str, Any]) -> Event:
-        name, session_id = body["event"], str(body.get("sessionId") or "")
+    def _monitoring(self, name: str, body: dict[str, Any]) -> Event:
+        session_id = _required(body, "sessionId", name)
         key: tuple[Any, ...] = (name, session_id, body.get("timestamp"))
-        subject: Participant | Stream | None = None
-        if name.startswith("connection"):
-            connection = body.get("connection") or {}
+        kind = MONITORING_EVENTS[name]
+        subject: Any = None
+        if name.startswith("session"):
+            kind, subject = self._session(name, session_id, body.get("timestamp"))
+        elif name.startswith("connection"):
+            connection = _mapping(body, "connection", name)
             subject = self._participant(session_id, connection, left=name == "connectionDestroyed", at=body)
             key += (subject.id,)
-        elif name.startswith("stream"):
-            stream = body.get("stream") or {}
-            connection = stream.get("connection") or {}
-            if connection.get("id"):
+        else:
+            stream = _mapping(body, "stream", name)
+            connection = stream.get("connection")
+            connection = connection if isinstance(connection, Mapping) else {}
+            publisher = _text(connection, "id")
+            if publisher:
                 self._participant(session_id, connection, left=False, at=None)
-            stream_id = str(stream.get("id") or "")
+            stream_id = _required(stream, "id", name)
             if name == "streamCreated":
                 known = self._registry.get("stream", stream_id) or {}
-                self._registry.put("stream", stream_id, {**known, "participant_id": connection.get("id")})
-            subject = translate.stream(session_id, stream, connection.get("id"))
+                self._registry.put("stream", stream_id, {**known, "participant_id": publisher})
+            subject = translate.stream(session_id, stream, publisher)
             key += (stream_id,)
-        return self._event(MONITORING_EVENTS[name], body, key, subject)
+        return self._event(kind, body, key, subject)
+
+    def _session(self, name: str, session_id: str, timestamp: Any) -> tuple[str, Any]:
+        """``room.started``/``room.ended`` or the provider-only event, with the room as subject.
+
+        Which one is filed by the callback's own timestamp, so the provider
+        retrying the callback gets the same answer.
+        """
+        entry = self._registry.get("room", session_id)
+        mark = "room_started" if name == "sessionCreated" else "room_ended"
+        filed = self._registry.get(mark, session_id)
+        if filed is None and (name == "sessionCreated" or (entry or {}).get("status") == RoomStatus.ENDED.value):
+            self._registry.put(mark, session_id, {"timestamp": timestamp})
+            filed = {"timestamp": timestamp}
+        core = filed is not None and filed.get("timestamp") == timestamp
+        kind = MONITORING_EVENTS[name]
+        if core:
+            kind = EventType.ROOM_STARTED if name == "sessionCreated" else EventType.ROOM_ENDED
+        return kind, translate.room(session_id, entry)
 
     def _participant(
         self, session_id: str, connection: Mapping[str, Any], *, left: bool, at: Mapping[str, Any] | None
     ) -> Participant:
         """The connection as a participant, filing what its connection data says in the registry."""
-        connection_id = str(connection.get("id") or "")
-        identity, data = translate.read_connection_data(connection.get("data"))
+        connection_id = _required(connection, "id", "the connection")
+        raw_data = connection.get("data")
+        identity, data = translate.read_connection_data(raw_data if isinstance(raw_data, str) else None)
         known = self._registry.get("connection", connection_id) or {}
         entry = {
             **known,
@@ -173,7 +265,7 @@ class CallbackParser:
             "identity": identity or known.get("identity"),
             "data": data if identity else known.get("data", data),
         }
-        if left and at is not None:
+        if left and at is not None and translate.from_ms(at.get("timestamp")) is not None:
             entry["left_at"] = at.get("timestamp")
         self._registry.put("connection", connection_id, entry)
         return Participant(
@@ -191,26 +283,41 @@ class CallbackParser:
     def _archive(self, body: dict[str, Any]) -> Event:
         raw_status = body.get("status")
         status = _word(raw_status)
-        kind = ARCHIVE_EVENTS.get(raw_status, f"vonage.archive_{status}") if isinstance(raw_status, str) else None
+        kind = (ARCHIVE_EVENTS.get(raw_status) if isinstance(raw_status, str) else None) or f"vonage.archive_{status}"
         subject = translate.archive(body, self._layout_of("archive", str(body.get("id"))))
-        kind = kind or "vonage.archive_unknown"
-        return self._event(kind, body, ("archive", body.get("id"), status, body.get("updatedAt")), subject)
+        return self._event(kind, body, ("archive", subject.id, status, body.get("updatedAt")), subject)
 
     def _broadcast(self, body: dict[str, Any]) -> Event:
         raw_status = body.get("status")
         status = _word(raw_status)
-        kind = BROADCAST_EVENTS.get(raw_status, f"vonage.broadcast_{status}") if isinstance(raw_status, str) else None
-        subject = translate.broadcast(body, self._layout_of("broadcast", str(body.get("id"))))
-        return self._event(
-            kind or "vonage.broadcast_unknown",
-            body,
-            ("broadcast", body.get("id"), status, body.get("updatedAt")),
-            subject,
+        kind = (BROADCAST_EVENTS.get(raw_status) if isinstance(raw_status, str) else None) or (
+            f"vonage.broadcast_{status}"
         )
+        subject = translate.broadcast(body, self._layout_of("broadcast", str(body.get("id"))))
+        return self._event(kind, body, ("broadcast", subject.id, status, body.get("updatedAt")), subject)
+
+
+def _text(body: Mapping[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _required(body: Mapping[str, Any], key: str, what: str) -> str:
+    value = _text(body, key)
+    if value is None:
+        raise AnyVideoError(f"the vonage {what} callback has no usable {key!r}")
+    return value
+
+
+def _mapping(body: Mapping[str, Any], key: str, what: str) -> Mapping[str, Any]:
+    value = body.get(key)
+    if not isinstance(value, Mapping):
+        raise AnyVideoError(f"the vonage {what} callback has no {key!r} object")
+    return value
 
 
 def _word(value: Any) -> str:
     """A provider value as a safe part of an event type (``vonage.archive_<word>``)."""
-    if value is None:
+    if not isinstance(value, str):
         return "unknown"
-    return _WORD.sub("_", str(value).lower()).strip("_") or "unknown"
+    return _WORD.sub("_", value.lower()).strip("_") or "unknown"

@@ -223,6 +223,8 @@ def _asgi_url(scope: Mapping[str, Any], headers: list[tuple[str, str]]) -> str:
     if host is None:
         server = scope.get("server") or ("localhost", None)
         host = server[0] if server[1] is None else f"{server[0]}:{server[1]}"
-    path = scope.get("root_path", "") + scope["path"]
+    # By the ASGI spec (and servers since 2023) ``path`` already holds ``root_path``; older ones left it out.
+    root, path = scope.get("root_path", ""), scope["path"]
+    path = path if not root or path.startswith(root) else root + path
     query = scope.get("query_string", b"").decode("latin-1")
     return urlunsplit((scope.get("scheme", "http"), host, path, query, ""))

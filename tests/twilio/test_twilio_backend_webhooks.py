@@ -87,7 +87,9 @@ def test_track_recordings_of_a_window_report_as_the_window(video, watched, join,
     video.recordings.stop(recording)
     control.advance(3)
     events = [e for e in parse_all(video, control) if "recording" in e.type]
-    assert [e.type for e in events[:2]] == ["twilio.track_recording_started"] * 2
+    started = events[:2]
+    assert [e.type for e in started] == [EventType.RECORDING_STARTED] * 2  # one per track…
+    assert len({e.event_id for e in started}) == 1 and started[0].subject.id == recording.id  # …one event
     available = [e for e in events if e.type == EventType.RECORDING_AVAILABLE]
     assert available and {e.subject.id for e in available} == {recording.id}
     assert available[0].subject.status is RecordingStatus.AVAILABLE and len(available[0].subject.files) == 2

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import uuid
 
 import jwt
 import pytest
@@ -42,7 +43,8 @@ def _signed(body: dict, secret: str = SECRET, **claims) -> tuple[dict[str, str],
     raw = json.dumps(body).encode()
     now = int(time.time())
     token = jwt.encode(
-        {"iat": now, "exp": now + 300, "payload_hash": hashlib.sha256(raw).hexdigest(), **claims},
+        {"iat": now, "exp": now + 300, "jti": str(uuid.uuid4()), "payload_hash": hashlib.sha256(raw).hexdigest()}
+        | claims,
         secret,
         algorithm="HS256",
     )
@@ -60,12 +62,12 @@ def test_session_monitoring_names_the_participants(wired) -> None:
     ann.leave()
     kinds = [e.type for e in events]
     assert kinds == [
-        "vonage.session_created",
+        EventType.ROOM_STARTED,  # the first client ever connected
         EventType.PARTICIPANT_JOINED,
         EventType.STREAM_PUBLISHED,
         EventType.STREAM_UNPUBLISHED,
         EventType.PARTICIPANT_LEFT,
-        "vonage.session_destroyed",
+        "vonage.session_destroyed",  # the room is still open: ann may come back
     ]
     joined = events[1].subject
     assert (joined.identity, joined.status, joined.room_id) == ("ann", ParticipantStatus.CONNECTED, room.id)
@@ -105,10 +107,17 @@ def test_broadcast_callbacks_are_composition_events(wired, vonage_emulator) -> N
 
 
 def test_a_retried_callback_has_the_same_event_id(video_with_secret) -> None:
+    callback = {"sessionId": "1_MX5z", "event": "sessionCreated", "timestamp": 1_700_000_000_000}
+    first = video_with_secret.webhooks.parse("POST", URL, *_signed(callback))
+    again = video_with_secret.webhooks.parse("POST", URL, *_signed(callback))  # a retry is signed afresh
+    assert first[0].event_id == again[0].event_id and first[0].type == again[0].type == EventType.ROOM_STARTED
+
+
+def test_the_same_signature_twice_is_a_replay(video_with_secret) -> None:
     headers, body = _signed({"sessionId": "1_MX5z", "event": "sessionCreated", "timestamp": 1_700_000_000_000})
-    first = video_with_secret.webhooks.parse("POST", URL, headers, body)
-    again = video_with_secret.webhooks.parse("POST", URL, headers, body)
-    assert first[0].event_id == again[0].event_id
+    video_with_secret.webhooks.parse("POST", URL, headers, body)
+    with pytest.raises(WebhookVerificationError, match="already received"):
+        video_with_secret.webhooks.parse("POST", URL, headers, body)
 
 
 def test_an_unknown_callback_is_an_unknown_event(video_with_secret) -> None:

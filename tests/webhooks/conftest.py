@@ -1,0 +1,136 @@
+"""Fixtures of the webhook tests: anyvideo connected to each emulator as an application
+connects, verifying callbacks (Vonage: the signature secret; Twilio: the auth token).
+
+This folder is put on ``sys.path`` so the tests import ``webhooks_support`` by name.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from webhooks_support import (  # noqa: E402
+    TWILIO_ACCOUNT,
+    TWILIO_TOKEN,
+    UNREACHABLE,
+    VONAGE_SECRET,
+    Collector,
+    Wiring,
+    host_of,
+)
+
+import anyvideo  # noqa: E402
+from anyvideo import Video  # noqa: E402
+from anyvideo.testing import Emulator  # noqa: E402
+from anyvideo.testing.receiver import WebhookServer  # noqa: E402
+from anyvideo.testing.vonage.auth import ApplicationCredentials  # noqa: E402
+
+
+@pytest.fixture
+def connect_vonage(vonage_emulator: Emulator) -> Iterator[Callable[..., Video]]:
+    """``connect_vonage(**settings)``: a Video on the Vonage emulator that verifies with ``VONAGE_SECRET``."""
+    opened: list[Video] = []
+
+    def connect(**settings: Any) -> Video:
+        options = {
+            "application_id": vonage_emulator.credentials["application_id"],
+            "private_key": vonage_emulator.credentials["private_key"],
+            "video_host": host_of(vonage_emulator),
+            "signature_secret": VONAGE_SECRET,
+            **settings,
+        }
+        video = anyvideo.connect("vonage", environ={}, **options)
+        opened.append(video)
+        return video
+
+    yield connect
+    for video in opened:
+        video.close()
+
+
+@pytest.fixture
+def connect_twilio(twilio_emulator: Emulator) -> Iterator[Callable[..., Video]]:
+    """``connect_twilio(**settings)``: a Video on the Twilio emulator (its auth token verifies callbacks)."""
+    opened: list[Video] = []
+
+    def connect(**settings: Any) -> Video:
+        options = {**twilio_emulator.credentials, "base_url": twilio_emulator.base_url, **settings}
+        video = anyvideo.connect("twilio", environ={}, **options)
+        opened.append(video)
+        return video
+
+    yield connect
+    for video in opened:
+        video.close()
+
+
+@pytest.fixture
+def vonage_video(connect_vonage: Callable[..., Video]) -> Video:
+    return connect_vonage()
+
+
+@pytest.fixture
+def twilio_video(connect_twilio: Callable[..., Video]) -> Video:
+    return connect_twilio()
+
+
+@pytest.fixture
+def vonage_wired(vonage_video: Video, vonage_emulator: Emulator) -> Iterator[Wiring]:
+    """The application's webhook app on loopback, and the Vonage emulator configured (as the
+    dashboard would be) to send every kind of callback there, signed with the secret."""
+    collector = Collector()
+    vonage_video.plugins.manager.register(collector)
+    with WebhookServer(vonage_video, path="/vonage/callbacks") as server:
+        settings = {kind: server.url for kind in ("session", "archive", "broadcast", "render")}
+        vonage_emulator.control.call("PUT", "/vonage/callbacks", settings | {"signature_secret": VONAGE_SECRET})
+        yield Wiring(vonage_video, vonage_emulator.control, {}, collector)
+        vonage_emulator.control.callbacks()  # nothing still on its way when the server stops
+
+
+@pytest.fixture
+def twilio_wired(twilio_video: Video, twilio_emulator: Emulator) -> Iterator[Wiring]:
+    """The application's webhook app on loopback, named as each room's status callback."""
+    collector = Collector()
+    twilio_video.plugins.manager.register(collector)
+    with WebhookServer(twilio_video, path="/twilio/callbacks") as server:
+        yield Wiring(twilio_video, twilio_emulator.control, {"status_callback": server.url}, collector)
+        twilio_emulator.control.callbacks()
+
+
+@pytest.fixture(scope="session")
+def vonage_application() -> ApplicationCredentials:
+    """One application key for the run: making an RSA key takes a while."""
+    return ApplicationCredentials()
+
+
+@pytest.fixture
+def offline_vonage(vonage_application: ApplicationCredentials) -> Iterator[Video]:
+    """A Vonage connection that only parses callbacks (no emulator: nothing to ask the provider)."""
+    with anyvideo.connect(
+        "vonage",
+        environ={},
+        application_id=vonage_application.application_id,
+        private_key=vonage_application.private_key,
+        video_host=UNREACHABLE,
+        signature_secret=VONAGE_SECRET,
+    ) as video:
+        yield video
+
+
+@pytest.fixture
+def offline_twilio() -> Iterator[Video]:
+    """A Twilio connection that only parses callbacks signed with ``TWILIO_TOKEN``."""
+    with anyvideo.connect(
+        "twilio",
+        environ={},
+        account_sid=TWILIO_ACCOUNT,
+        auth_token=TWILIO_TOKEN,
+        base_url=f"http://{UNREACHABLE}",
+    ) as video:
+        yield video
