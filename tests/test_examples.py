@@ -63,3 +63,22 @@ def test_the_classroom_passes_on_the_vonage_emulator(vonage_emulator: Emulator) 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "5 passed" in result.stdout
 
+
+def test_the_classroom_passes_on_the_twilio_emulator(twilio_emulator: Emulator) -> None:
+    port = free_port()
+    settings = twilio_emulator.backend_settings
+    result = run_example(
+        "classroom",
+        {
+            "ANYVIDEO_BACKEND": "twilio",
+            "TWILIO_ACCOUNT_SID": settings["account_sid"],
+            "TWILIO_AUTH_TOKEN": settings["auth_token"],
+            "TWILIO_API_KEY_SID": settings["api_key_sid"],
+            "TWILIO_API_KEY_SECRET": settings["api_key_secret"],
+            "TWILIO_VIDEO_BASE_URL": settings["base_url"],
+            "TWILIO_STATUS_CALLBACK": f"http://127.0.0.1:{port}/callbacks",
+            "CLASSROOM_WEBHOOK_PORT": str(port),
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "5 passed" in result.stdout
