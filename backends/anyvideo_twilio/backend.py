@@ -40,7 +40,6 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from anyvideo import redaction
-from anyvideo.accounts import Setting, Step
 from anyvideo.backend import Backend, Feature
 from anyvideo.errors import AnyVideoError, ConfigurationError, Conflict, InvalidRequest, NotFound, ProviderError
 from anyvideo.models import (
@@ -144,6 +143,8 @@ class TwilioBackend(Backend):
         "get_composition_settings": "where new compositions are stored (external S3) and how encrypted",
         "set_composition_settings": "store new compositions in your S3 bucket, encrypted with your key",
     }
+    client_sdk = "Twilio's Video client SDKs (twilio-video for JavaScript, or the iOS/Android SDKs)"
+    account_settings = account_settings  # hooks, storage and callback URL for a settings migration (settings.py)
     not_covered = {
         "room transcriptions": "/Rooms/{sid}/Transcriptions and transcribe_participants_on_connect are not wrapped; "
         "use video.native.video.v1.rooms(sid).transcriptions",
@@ -257,18 +258,6 @@ class TwilioBackend(Backend):
         """Verify a Twilio status callback (``X-Twilio-Signature``, keyed with the
         ``auth_token``) and translate it into events; see :mod:`anyvideo_twilio.webhooks`."""
         return self._callbacks.parse(request)
-
-    # --- account settings, for a move between providers (anyvideo.migrate; see settings.py) ---
-
-    def read_settings(self) -> list[Setting]:
-        """Composition hooks, external storage and the status callback URL, as provider-neutral settings."""
-        return account_settings.read(self)
-
-    def plan_setting(self, setting: Setting) -> Step:
-        return account_settings.plan(self, setting)
-
-    def apply_setting(self, step: Step) -> bool:
-        return account_settings.apply(self, step)
 
     # --- plumbing -----------------------------------------------------------
 

@@ -53,7 +53,6 @@ from vonage_video.models import (
 )
 
 from anyvideo import redaction
-from anyvideo.accounts import Setting, Step
 from anyvideo.backend import Backend, Feature
 from anyvideo.errors import ConfigurationError, Conflict, InvalidRequest, NotFound, ProviderError
 from anyvideo.models import (
@@ -185,6 +184,7 @@ class VonageBackend(Backend):
         "stop_render": "stop an Experience Composer",
     }
     client_sdk = "the Vonage Video client SDK (@vonage/client-sdk-video, or the iOS/Android SDKs)"
+    account_settings = account_settings  # room defaults kept by anyvideo, for a settings migration (settings.py)
     not_covered = {
         "audio connector": "streaming a session's audio to a WebSocket is not wrapped; use video.native.video",
         "archive storage": "the account's upload target (S3, Azure) is set in the Vonage dashboard, not the API",
@@ -335,17 +335,6 @@ class VonageBackend(Backend):
         """A Vonage callback (session monitoring, archive, broadcast, Experience Composer),
         verified with the signature secret, as events; see :mod:`anyvideo_vonage.webhooks`."""
         return self._callbacks.parse(request)
-
-    def read_settings(self) -> list[Setting]:
-        """The room defaults anyvideo keeps for this application (Vonage has no account settings API)."""
-        return account_settings.read(self)
-
-    def plan_setting(self, setting: Setting) -> Step:
-        return account_settings.plan(self, setting)
-
-    def apply_setting(self, step: Step) -> bool:
-        """Record ``step`` in the room defaults every new session gets (idempotent)."""
-        return account_settings.apply(self, step)
 
     def _layout(self, kind: str, object_id: str) -> Layout | None:
         return layouts.from_json((self.registry.get(kind, object_id) or {}).get("layout"))

@@ -84,6 +84,16 @@ class Devices(Protocol):
     def join(self, token: str | AccessToken, room_id: str | None = None) -> Device: ...
 
 
+class AccountSettings(Protocol):
+    """A backend's side of a settings migration (see :mod:`anyvideo.migrate.plan`)."""
+
+    def read(self, backend: Any) -> list[Setting]: ...
+
+    def plan(self, backend: Any, setting: Setting) -> Step: ...
+
+    def apply(self, backend: Any, step: Step) -> bool: ...
+
+
 class Feature(StrEnum):
     """Something a backend may or may not be able to do."""
 
@@ -220,17 +230,26 @@ class Backend(abc.ABC):
 
     # --- account settings, for migrations (anyvideo.migrate.plan) -------------
 
+    #: The module (or object) with ``read(backend)``, ``plan(backend, setting)`` and
+    #: ``apply(backend, step)`` that carries this backend's side of a settings migration.
+    account_settings: ClassVar[AccountSettings | None] = None
+
     def read_settings(self) -> list[Setting]:
         """The account's settings that a move to another provider must carry."""
-        raise ConfigurationError(f"the {self.name} backend cannot read its account's settings")
+        return self._account_settings().read(self)
 
     def plan_setting(self, setting: Setting) -> Step:
         """How this backend would take another provider's ``setting``."""
-        raise ConfigurationError(f"the {self.name} backend cannot take other providers' settings")
+        return self._account_settings().plan(self, setting)
 
     def apply_setting(self, step: Step) -> bool:
         """Apply one planned step, idempotently; whether anything changed."""
-        raise ConfigurationError(f"the {self.name} backend cannot apply settings")
+        return self._account_settings().apply(self, step)
+
+    def _account_settings(self) -> AccountSettings:
+        if self.account_settings is None:
+            raise ConfigurationError(f"the {self.name} backend has no account settings to migrate")
+        return self.account_settings
 
     def _unsupported(self, feature: Feature) -> UnsupportedFeature:
         return UnsupportedFeature(feature, self.name, self.feature_hints.get(feature))
