@@ -301,3 +301,14 @@ def test_a_backend_pointed_at_a_real_platform_has_no_control_api(where):
 )
 def test_a_bare_host_means_https(where, url):
     assert EmulatorControl.for_backend(where, "mini").base_url == (url or f"https://{where}")
+
+
+def test_an_answer_the_client_stopped_waiting_for_is_lost_quietly(mini, api, capfd):
+    room_id = api.post(f"{mini.base_url}/rooms", json={}).json()["id"]
+    mini.faults.script(f"^/rooms/{room_id}$", [Fault(latency=0.3)] * 5)
+    for _ in range(5):
+        with pytest.raises(requests.exceptions.ReadTimeout):
+            api.get(f"{mini.base_url}/rooms/{room_id}", timeout=0.05)
+    time.sleep(0.6)  # the handlers write their answers to closed connections
+    assert "Traceback" not in capfd.readouterr().err
+    assert api.get(f"{mini.base_url}/rooms/{room_id}").status_code == 200
