@@ -51,6 +51,10 @@ class MiniEmulator(Emulator):
     def credentials(self) -> dict[str, str]:
         return {"key": KEY}
 
+    @property
+    def backend_settings(self) -> dict[str, str]:
+        return {}  # no anyvideo backend speaks this made-up API
+
     def on_event(self, event) -> None:
         if self.callback_url:
             self.callbacks.send(self.callback_url, event.type.encode(), {"Content-Type": "text/plain"})

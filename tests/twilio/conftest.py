@@ -3,13 +3,10 @@ connects, to a running Twilio emulator through the official ``twilio`` SDK."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 import pytest
-from twilio_backend_support import settings_of
 
-import anyvideo
 from anyvideo import Room, Video
 from anyvideo.testing import Emulator, EmulatorControl, RemoteClient
 from anyvideo.testing.twilio import TwilioEmulator
@@ -17,18 +14,9 @@ from anyvideo_twilio import TwilioBackend
 
 
 @pytest.fixture
-def connect_twilio(twilio_emulator: Emulator) -> Iterator[Callable[..., Video]]:
-    """``connect_twilio(**overrides)``: anyvideo connected to the emulator (closed after the test)."""
-    opened: list[Video] = []
-
-    def connect(**overrides: Any) -> Video:
-        video = anyvideo.connect("twilio", environ={}, **{**settings_of(twilio_emulator), **overrides})
-        opened.append(video)
-        return video
-
-    yield connect
-    for video in opened:
-        video.close()
+def connect_twilio(twilio_emulator: Emulator) -> Callable[..., Video]:
+    """``connect_twilio(**overrides)``: anyvideo connected to the emulator (closed with it)."""
+    return twilio_emulator.connect
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from twilio.rest import Client
-from twilio_backend_support import settings_of
 
 import anyvideo
 from anyvideo import StreamKind
@@ -17,7 +16,7 @@ from anyvideo_twilio import TwilioBackend
 
 
 def test_connects_from_keyword_settings(twilio_emulator: Emulator):
-    with anyvideo.connect("twilio", environ={}, **settings_of(twilio_emulator)) as video:
+    with anyvideo.connect("twilio", environ={}, **twilio_emulator.backend_settings) as video:
         assert isinstance(video.backend, TwilioBackend)
         assert video.rooms.create("from-keywords").name == "from-keywords"
 
@@ -80,7 +79,7 @@ def test_native_is_the_configured_sdk_client(video):
     ],
 )
 def test_bad_settings_are_refused_by_name(twilio_emulator: Emulator, settings, named):
-    merged = {**settings_of(twilio_emulator), **settings}
+    merged = {**twilio_emulator.backend_settings, **settings}
     with pytest.raises(ConfigurationError, match=named):
         anyvideo.connect("twilio", environ={}, **{k: v for k, v in merged.items() if v is not None})
 
@@ -94,7 +93,7 @@ def test_secrets_never_appear_in_reprs_or_errors(twilio_emulator: Emulator, vide
     creds = twilio_emulator.credentials
     shown = repr(video.backend) + repr(video.backend.settings) + repr(video)
     with pytest.raises(ConfigurationError) as caught:
-        anyvideo.connect("twilio", environ={}, **settings_of(twilio_emulator), colour="blue")
+        anyvideo.connect("twilio", environ={}, **twilio_emulator.backend_settings, colour="blue")
     shown += str(caught.value)
     for secret in (creds["api_key_secret"], creds["auth_token"]):
         assert secret not in shown
@@ -107,7 +106,7 @@ def test_stray_region_and_edge_in_the_process_environment_do_not_move_the_endpoi
     # and a region turns http://127.0.0.1:PORT into http://127.0.0.ie1.1:PORT.
     monkeypatch.setenv("TWILIO_REGION", "ie1")
     monkeypatch.setenv("TWILIO_EDGE", "dublin")
-    with anyvideo.connect("twilio", environ={}, **settings_of(twilio_emulator)) as video:
+    with anyvideo.connect("twilio", environ={}, **twilio_emulator.backend_settings) as video:
         room = video.rooms.create("still-here")
         assert video.rooms.get(room).name == "still-here"
         assert (video.native.region, video.native.edge) == (None, None)
@@ -116,7 +115,7 @@ def test_stray_region_and_edge_in_the_process_environment_do_not_move_the_endpoi
 def test_stray_region_does_not_move_the_endpoint_when_the_environment_is_the_process_one(
     twilio_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ):
-    for name, value in settings_of(twilio_emulator).items():
+    for name, value in twilio_emulator.backend_settings.items():
         variable = {"base_url": "TWILIO_VIDEO_BASE_URL"}.get(name, f"TWILIO_{name.upper()}")
         monkeypatch.setenv(variable, value)
     monkeypatch.setenv("TWILIO_REGION", "au1")
@@ -162,10 +161,10 @@ def test_the_status_callback_setting_reaches_rooms_compositions_and_hooks(twilio
     heard = Heard()
     plugins = anyvideo.Plugins(["twilio"], extra=[heard], environ={})
     # The URL is known once the receiver listens; a second connection carries it (as an app's config would).
-    with anyvideo.connect("twilio", environ={}, plugins=plugins, **settings_of(twilio_emulator)) as receiving:
+    with anyvideo.connect("twilio", environ={}, plugins=plugins, **twilio_emulator.backend_settings) as receiving:
         with WebhookServer(receiving) as server:
             environ = {"TWILIO_STATUS_CALLBACK": server.url}
-            with anyvideo.connect("twilio", environ=environ, **settings_of(twilio_emulator)) as video:
+            with anyvideo.connect("twilio", environ=environ, **twilio_emulator.backend_settings) as video:
                 assert video.backend.settings.status_callback == server.url
                 room = video.rooms.create("called-back")
                 browser = video.backend.browser()

@@ -180,12 +180,11 @@ def test_every_request_has_a_timeout(connect_twilio, emulator, room):
 
 
 def test_the_timeout_comes_from_the_environment(twilio_emulator):
-    from twilio_backend_support import settings_of
 
     import anyvideo
 
     environ = {"ANYVIDEO_TIMEOUT": "7", "ANYVIDEO_RETRIES": "2", "ANYVIDEO_RATE_LIMIT": "12.5"}
-    with anyvideo.connect("twilio", environ=environ, **settings_of(twilio_emulator)) as video:
+    with anyvideo.connect("twilio", environ=environ, **twilio_emulator.backend_settings) as video:
         assert video.backend.native.http_client.timeout == (7.0, 7.0)
         assert video.backend.policy.attempts == 3
         assert video.backend.limiter.rate == 12.5

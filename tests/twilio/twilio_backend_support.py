@@ -10,8 +10,6 @@ from typing import Any
 import pytest
 import yaml
 
-from anyvideo.testing import Emulator
-
 #: The providers' specifications (outside the repository); ANYVIDEO_SPECS points elsewhere.
 SPECS = Path(os.environ.get("ANYVIDEO_SPECS", Path(__file__).resolve().parents[3] / "shared" / "specs"))
 TWILIO_SPEC = SPECS / "twilio_video_v1.yaml"
@@ -34,8 +32,3 @@ def spec_enum(schema: str) -> list[str]:
     if not TWILIO_SPEC.exists():
         return []
     return list(_parsed()["components"]["schemas"][schema]["enum"])
-
-
-def settings_of(emulator: Emulator) -> dict[str, Any]:
-    """The keyword settings that point anyvideo at ``emulator``."""
-    return {**emulator.credentials, "base_url": emulator.base_url}

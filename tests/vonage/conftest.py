@@ -4,36 +4,18 @@ pointed at the ``vonage_emulator`` fixture (HTTPS, its CA trusted through
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 import pytest
-from vonage_support import host_of
 
-import anyvideo
 from anyvideo import Room, Video
 from anyvideo.testing import Emulator, EmulatorControl
 
 
 @pytest.fixture
-def connect_vonage(vonage_emulator: Emulator) -> Iterator[Callable[..., Video]]:
-    """``connect_vonage(**settings)``: a Video on the emulator (settings override the emulator's credentials)."""
-    opened: list[Video] = []
-
-    def connect(**settings: Any) -> Video:
-        options = {
-            "application_id": vonage_emulator.credentials["application_id"],
-            "private_key": vonage_emulator.credentials["private_key"],
-            "video_host": host_of(vonage_emulator),
-            **settings,
-        }
-        video = anyvideo.connect("vonage", environ={}, **options)
-        opened.append(video)
-        return video
-
-    yield connect
-    for video in opened:
-        video.close()
+def connect_vonage(vonage_emulator: Emulator) -> Callable[..., Video]:
+    """``connect_vonage(**settings)``: a Video on the emulator (settings override the emulator's)."""
+    return vonage_emulator.connect
 
 
 @pytest.fixture

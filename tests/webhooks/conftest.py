@@ -6,10 +6,10 @@ This folder is put on ``sys.path`` so the tests import ``webhooks_support`` by n
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -22,7 +22,6 @@ from webhooks_support import (  # noqa: E402
     VONAGE_SECRET,
     Collector,
     Wiring,
-    host_of,
 )
 
 import anyvideo  # noqa: E402
@@ -33,41 +32,15 @@ from anyvideo.testing.vonage.auth import ApplicationCredentials  # noqa: E402
 
 
 @pytest.fixture
-def connect_vonage(vonage_emulator: Emulator) -> Iterator[Callable[..., Video]]:
+def connect_vonage(vonage_emulator: Emulator) -> Callable[..., Video]:
     """``connect_vonage(**settings)``: a Video on the Vonage emulator that verifies with ``VONAGE_SECRET``."""
-    opened: list[Video] = []
-
-    def connect(**settings: Any) -> Video:
-        options = {
-            "application_id": vonage_emulator.credentials["application_id"],
-            "private_key": vonage_emulator.credentials["private_key"],
-            "video_host": host_of(vonage_emulator),
-            "signature_secret": VONAGE_SECRET,
-            **settings,
-        }
-        video = anyvideo.connect("vonage", environ={}, **options)
-        opened.append(video)
-        return video
-
-    yield connect
-    for video in opened:
-        video.close()
+    return functools.partial(vonage_emulator.connect, signature_secret=VONAGE_SECRET)
 
 
 @pytest.fixture
-def connect_twilio(twilio_emulator: Emulator) -> Iterator[Callable[..., Video]]:
+def connect_twilio(twilio_emulator: Emulator) -> Callable[..., Video]:
     """``connect_twilio(**settings)``: a Video on the Twilio emulator (its auth token verifies callbacks)."""
-    opened: list[Video] = []
-
-    def connect(**settings: Any) -> Video:
-        options = {**twilio_emulator.credentials, "base_url": twilio_emulator.base_url, **settings}
-        video = anyvideo.connect("twilio", environ={}, **options)
-        opened.append(video)
-        return video
-
-    yield connect
-    for video in opened:
-        video.close()
+    return twilio_emulator.connect
 
 
 @pytest.fixture

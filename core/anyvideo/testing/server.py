@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Mapping
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
@@ -33,6 +33,9 @@ from anyvideo.sim import Clock, Grant, OffsetClock, SimEvent, Store, World
 from anyvideo.testing.callbacks import Callbacks
 from anyvideo.testing.control import EmulatorControl
 from anyvideo.testing.faults import Faults
+
+if TYPE_CHECKING:
+    from anyvideo.client import Video
 
 __all__ = ["Emulator", "HttpError", "Request", "Response", "route"]
 
@@ -176,6 +179,7 @@ class Emulator(abc.ABC):
         self._thread: threading.Thread | None = None
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
         self._routes = self._collect_routes()
+        self._videos: list[Video] = []
 
     # --- what a provider face provides -------------------------------------
 
@@ -199,6 +203,20 @@ class Emulator(abc.ABC):
     @abc.abstractmethod
     def credentials(self) -> dict[str, str]:
         """The credentials this emulator accepts, for users to configure their clients with."""
+
+    @property
+    @abc.abstractmethod
+    def backend_settings(self) -> dict[str, str]:
+        """What ``anyvideo.connect(<name>, **settings)`` needs to reach this emulator."""
+
+    def connect(self, **settings: Any) -> Video:
+        """anyvideo connected to this emulator as an application connects (``settings`` add to
+        or override :attr:`backend_settings`); closed when the emulator stops."""
+        from anyvideo.client import connect
+
+        video = connect(self.name, environ={}, **{**self.backend_settings, **settings})
+        self._videos.append(video)
+        return video
 
     def on_event(self, event: SimEvent) -> None:
         """React to something that happened in the world (e.g. queue a callback). Default: nothing."""
@@ -236,6 +254,8 @@ class Emulator(abc.ABC):
     def stop(self) -> None:
         if self._server is None:
             return
+        while self._videos:
+            self._videos.pop().close()
         self._server.shutdown()
         self._server.server_close()
         assert self._thread is not None
