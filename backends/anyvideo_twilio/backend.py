@@ -137,6 +137,7 @@ class TwilioBackend(Backend):
         "get_composition_hook": "one composition hook",
         "list_composition_hooks": "the account's composition hooks, lazily",
         "update_composition_hook": "replace a composition hook (what is left out returns to its default)",
+        "find_composition_hook": "the composition hook with this name (compared without case), if any",
         "delete_composition_hook": "delete a composition hook",
         "get_recording_settings": "where new track recordings are stored (external S3) and how encrypted",
         "set_recording_settings": "store new track recordings in your S3 bucket, encrypted with your key",
@@ -815,10 +816,10 @@ class TwilioBackend(Backend):
             lambda: translate.hook(self._v1.composition_hooks.create(**arguments)),
             safety=Safety.UNSAFE,
             # hook names are unique in an account: a lost create is found by its name
-            reconcile=lambda: self._hook_named(arguments["friendly_name"]),
+            reconcile=lambda: self.find_composition_hook(arguments["friendly_name"]),
         )
 
-    def _hook_named(self, name: str) -> CompositionHook | None:
+    def find_composition_hook(self, name: str) -> CompositionHook | None:
         """The account's hook called ``name`` (Twilio compares names without case), if any."""
         for instance in self._pages(
             "list composition hooks by name",

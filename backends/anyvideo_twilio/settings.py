@@ -102,14 +102,14 @@ def apply(backend: TwilioBackend, step: Step) -> bool:
         raise ValueError(f"nothing to apply for {step.setting.kind} {step.setting.name!r}")
     layout, resolution = Layout.from_json(wanted["layout"]), Resolution.parse(wanted["resolution"])
     arguments = {"layout": layout, "resolution": resolution, "format": wanted["format"]}
-    for hook in backend.list_composition_hooks():
-        if hook.name == wanted["name"]:
-            same = (hook.enabled, hook.format, hook.resolution) == (True, wanted["format"], resolution)
-            if same and _regions(hook.video_layout) == _regions(to_video_layout(layout, resolution)):
-                return False
-            backend.update_composition_hook(hook.id, wanted["name"], **arguments)
-            return True
-    backend.create_composition_hook(wanted["name"], **arguments)
+    hook = backend.find_composition_hook(wanted["name"])
+    if hook is None:
+        backend.create_composition_hook(wanted["name"], **arguments)
+        return True
+    same = (hook.enabled, hook.format, hook.resolution) == (True, wanted["format"], resolution)
+    if same and _regions(hook.video_layout) == _regions(to_video_layout(layout, resolution)):
+        return False
+    backend.update_composition_hook(hook.id, wanted["name"], **arguments)
     return True
 
 
