@@ -68,7 +68,6 @@ from anyvideo_twilio import layouts as twilio_layouts
 from anyvideo_twilio import options, statuses, tokens, translate
 from anyvideo_twilio import settings as account_settings
 from anyvideo_twilio.config import TwilioSettings
-from anyvideo_twilio.devices import TwilioDevices
 from anyvideo_twilio.errors import MalformedAnswer, translated, translating
 from anyvideo_twilio.extensions import (
     CompositionHook,
@@ -206,6 +205,7 @@ class TwilioBackend(Backend):
         for secret in (*settings.auth_tokens, settings.api_key_secret):
             redaction.register_secret(secret)
         redaction.install(SDK_LOGGERS)
+        redaction.register_credential_field("X-Twilio-Signature")
 
     def __repr__(self) -> str:
         return f"TwilioBackend(account_sid={self.settings.account_sid!r}, base_url={self.base_url!r})"
@@ -240,15 +240,9 @@ class TwilioBackend(Backend):
         """The Video API's base URL this backend talks to."""
         return str(self._client.video.base_url)
 
-    def browser(self) -> TwilioDevices:
-        """The emulator's control API (an :class:`EmulatorControl`) whose browsers
-        publish audio and video as two tracks, as Twilio's client SDKs do."""
-        if self.settings.base_url is None:
-            raise ConfigurationError(
-                "the twilio backend talks to the real Twilio; participants join from Twilio's client SDKs "
-                "(set base_url to an anyvideo emulator to play them)"
-            )
-        return TwilioDevices.for_backend(self.settings.base_url, self.name)
+    @property
+    def api_url(self) -> str:
+        return self.base_url
 
     def close(self) -> None:
         if self._http.session is not None:

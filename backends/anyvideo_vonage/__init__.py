@@ -15,3 +15,9 @@ __all__ = ["Captions", "Render", "RenderSpec", "SipCall", "SipConnection", "Vona
 @hookimpl
 def anyvideo_register_backends(register: Callable[[str, type[Backend]], None]) -> None:
     register("vonage", VonageBackend)
+
+
+@hookimpl
+def anyvideo_register_emulators(register: Callable[[str, str], None]) -> None:
+    # By path: the backend must not import its emulator, which loads only when asked for.
+    register("vonage", "anyvideo_vonage.emulator:VonageEmulator")

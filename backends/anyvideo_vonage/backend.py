@@ -76,7 +76,6 @@ from anyvideo.ratelimit import RateLimiter, limiter_from_settings
 from anyvideo.registry import Registry
 from anyvideo.retry import RetryPolicy, Safety, policy_from_settings
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
-from anyvideo.testing.control import EmulatorControl
 from anyvideo.webhooks import WebhookRequest
 from anyvideo_vonage import layouts, translate
 from anyvideo_vonage import settings as account_settings
@@ -205,6 +204,7 @@ class VonageBackend(Backend):
         signature_secrets: Sequence[str] = (),
     ) -> None:
         redaction.install(SDK_LOGGERS)
+        redaction.register_credential_field("X-OPENTOK-AUTH")
         for secret in signature_secrets:
             redaction.register_secret(secret)
         self.application_id = application_id
@@ -324,8 +324,9 @@ class VonageBackend(Backend):
         status = answer.status_code if answer is not None else None
         return ProviderError(f"answered {what} with something the SDK could not read", provider="vonage", status=status)
 
-    def browser(self) -> EmulatorControl:
-        return EmulatorControl.for_backend(self.video_host, self.name)
+    @property
+    def api_url(self) -> str:
+        return self.video_host if "//" in self.video_host else f"https://{self.video_host}"
 
     def close(self) -> None:
         self.rest.close()

@@ -5,8 +5,8 @@ A backend reads its account's settings as :class:`Setting` objects, says how
 it would take another provider's (a :class:`Step`) and applies the steps it
 can. Kinds of setting (``Setting.kind``) and their ``value``:
 
-- ``auto_composition``: rooms composed automatically when they end (a Twilio
-  composition hook, Vonage sessions archived always): ``name``, ``enabled``,
+- ``auto_composition``: rooms composed automatically when they end (a
+  provider's composition hook, or sessions it always records): ``name``, ``enabled``,
   ``format``, ``resolution``, ``layout`` (a portable layout as JSON, or
   ``null``) and ``provider_layout`` (the provider's own, for reference);
 - ``external_storage``: media stored in the customer's bucket: ``media``

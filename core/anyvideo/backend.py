@@ -12,7 +12,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from enum import StrEnum
-from typing import Any, ClassVar, Protocol, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 from anyvideo.accounts import Setting, Step
 from anyvideo.errors import ConfigurationError, UnsupportedFeature
@@ -35,6 +35,9 @@ from anyvideo.models import (
 )
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
 from anyvideo.webhooks import WebhookRequest
+
+if TYPE_CHECKING:
+    from anyvideo.extensions import Extensions
 
 __all__ = ["Backend", "Device", "Devices", "EventSink", "Feature", "FEATURE_DESCRIPTIONS"]
 
@@ -166,11 +169,13 @@ class Backend(abc.ABC):
     layouts: ClassVar[frozenset[LayoutKind]] = frozenset(LayoutKind)
     #: Longest client-token lifetime, in seconds.
     max_token_ttl: ClassVar[float] = 30 * 24 * 3600.0
-    #: Whether the backend takes refs (``"vonage:…"``) where others take native ids:
+    #: Whether the backend takes refs (``"<backend>:<id>"``) where others take native ids:
     #: a backend that routes between providers needs to know which one holds an object.
     accepts_refs: ClassVar[bool] = False
     #: Provider-only operations the backend offers as methods: name → what it does.
     extensions: ClassVar[Mapping[str, str]] = {}
+    #: The backend's provider extensions (``video.ext``), if it offers any: see :mod:`anyvideo.extensions`.
+    extensions_class: ClassVar[type[Extensions] | None] = None
     #: Provider features anyvideo does not reach: name → why, and the way round (often ``native``).
     not_covered: ClassVar[Mapping[str, str]] = {}
     #: The client SDK browsers and apps load to join this backend's rooms, for people to read.
@@ -203,16 +208,23 @@ class Backend(abc.ABC):
         """The provider client this backend drives, for what anyvideo does not cover."""
         return None
 
+    @property
+    def api_url(self) -> str | None:
+        """The base URL of the provider API this backend sends requests to (``None``: in-process)."""
+        return None
+
     def browser(self) -> Devices:
         """A handle that plays client devices (join, publish, leave) against this backend.
 
-        Only a simulated platform can offer one (the local backend, or a
-        backend pointed at an emulator from :mod:`anyvideo.testing`); a real
-        provider is joined from its own client SDKs.
+        Only a simulated platform can offer one: the local backend plays its
+        own, and a backend pointed at an emulator gets the devices of the
+        emulator registered under its name (:func:`anyvideo.testing.devices_for`).
+        A real provider is joined from its own client SDKs
+        (:class:`~anyvideo.errors.ConfigurationError`).
         """
-        raise ConfigurationError(
-            f"the {self.name} backend talks to a real platform; participants join from its client SDKs"
-        )
+        from anyvideo.testing import devices_for  # the test kit loads only when devices are asked for
+
+        return devices_for(self)
 
     def close(self) -> None:
         """Release connections and files. The backend is unusable afterwards."""

@@ -12,7 +12,7 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from anyvideo.migrate.commands import export as export_command
 from anyvideo.migrate.commands import migrate as migrate_group
 from anyvideo.models import RecordingStatus, RoomStatus
 from anyvideo.plugins import Plugins
-from anyvideo.testing import EMULATORS, emulator_class
+from anyvideo.testing import emulator_class, emulator_names
 
 __all__ = ["cli", "main"]
 
@@ -188,8 +188,24 @@ def recordings_download(backend: str | None, recording: str, destination: Path, 
     click.echo(str(saved))
 
 
+class _InstalledEmulators(click.Choice):
+    """The names of the installed emulators, read when the command line is parsed
+    (not when this module is imported), so a plugin's emulator is there too."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+
+    @property  # type: ignore[override]
+    def choices(self) -> Sequence[str]:
+        return emulator_names()
+
+    @choices.setter
+    def choices(self, value: Sequence[str]) -> None:
+        pass  # click.Choice sets its list once; ours is always the installed one
+
+
 @cli.command("emulator")
-@click.argument("provider", type=click.Choice(sorted(EMULATORS)))
+@click.argument("provider", type=_InstalledEmulators())
 @click.option("--port", type=int, default=0, show_default=True, help="Port on 127.0.0.1 (0: any free one).")
 @click.option("--tls/--no-tls", default=None, help="Serve HTTPS (default: as the provider's SDK needs).")
 @click.option("--processing-delay", type=float, default=2.0, show_default=True, help="Seconds to process media.")

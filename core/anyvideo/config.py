@@ -2,7 +2,7 @@
 
 ``ANYVIDEO_BACKEND`` names the backend (default ``local``);
 ``ANYVIDEO_PLUGINS`` restricts which plugins load; each backend reads its own
-variables (``ANYVIDEO_LOCAL_DB``, ``VONAGE_…``, ``TWILIO_…``) in its
+variables (``ANYVIDEO_LOCAL_DB``, a provider's credentials) in its
 ``from_settings``.
 """
 

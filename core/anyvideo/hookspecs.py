@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from anyvideo.backend import Backend
     from anyvideo.client import Video
     from anyvideo.models import Event
+    from anyvideo.testing.server import Emulator
 
 __all__ = ["hookimpl", "hookspec"]
 
@@ -29,6 +30,17 @@ hookimpl = pluggy.HookimplMarker("anyvideo")
 @hookspec
 def anyvideo_register_backends(register: Callable[[str, type[Backend]], None]) -> None:
     """Call ``register(name, backend_class)`` once per backend this plugin provides."""
+
+
+@hookspec
+def anyvideo_register_emulators(register: Callable[[str, type[Emulator] | str], None]) -> None:
+    """Call ``register(name, emulator)`` once per provider emulator this plugin ships.
+
+    ``name`` is the backend the emulator stands in for; ``emulator`` is an
+    :class:`~anyvideo.testing.Emulator` subclass, or its ``"module:Class"`` path
+    so that the emulator (and what it imports) loads only when someone asks
+    for it — a backend package must not import its emulator to register it.
+    """
 
 
 @hookspec

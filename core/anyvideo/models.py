@@ -67,8 +67,8 @@ class ParticipantStatus(StrEnum):
 
 
 class StreamKind(StrEnum):
-    """What a stream carries. Vonage streams carry audio and video together;
-    Twilio publishes one track per kind."""
+    """What a stream carries. Some providers carry audio and video together in
+    one stream; others publish one track per kind."""
 
     AUDIO = "audio"
     VIDEO = "video"
@@ -400,7 +400,7 @@ class RtmpTarget:
 
 @attrs.frozen
 class Room(_Referenced):
-    """A place where participants meet (Vonage session, Twilio Room)."""
+    """A place where participants meet (a provider's session or room)."""
 
     id: str
     provider: str
@@ -414,7 +414,7 @@ class Room(_Referenced):
 
 @attrs.frozen
 class Participant(_Referenced):
-    """Someone connected to a room (Vonage connection, Twilio Participant)."""
+    """Someone connected to a room (a provider's connection or participant)."""
 
     id: str
     provider: str
@@ -430,7 +430,7 @@ class Participant(_Referenced):
 
 @attrs.frozen
 class Stream(_Referenced):
-    """Media a participant publishes (Vonage stream, Twilio published track)."""
+    """Media a participant publishes (a provider's stream or published track)."""
 
     id: str
     provider: str

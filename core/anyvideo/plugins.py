@@ -9,16 +9,20 @@ someone selects a backend that is then missing.
 from __future__ import annotations
 
 import functools
+import importlib
 import importlib.metadata
 import os
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from anyvideo import hookspecs
 from anyvideo.backend import Backend
 from anyvideo.errors import BackendNotFound, ConfigurationError
+
+if TYPE_CHECKING:
+    from anyvideo.testing.server import Emulator
 
 __all__ = ["ENTRY_POINT_GROUP", "Plugins"]
 
@@ -47,6 +51,7 @@ class Plugins:
         self._extra = list(extra)
         self._manager: pluggy.PluginManager | None = None
         self._providers: dict[str, dict[str, type[Backend]]] = {}
+        self._emulators: dict[str, dict[str, type[Emulator] | str]] = {}
         self.broken: dict[str, Exception] = {}
         """Entry points that failed to load, by name, with their error."""
 
@@ -79,14 +84,20 @@ class Plugins:
                 manager.check_pending()
             except (ValueError, pluggy.PluginValidationError) as exc:
                 raise ConfigurationError(f"{plugin!r} is not a valid anyvideo plugin: {exc}") from exc
-        for impl in manager.hook.anyvideo_register_backends.get_hookimpls():
+        self._call_registrations(manager.hook.anyvideo_register_backends, self._register, given_in_code)
+        self._call_registrations(manager.hook.anyvideo_register_emulators, self._register_emulator, given_in_code)
+        return manager
+
+    def _call_registrations(
+        self, hook: pluggy.HookCaller, register: Callable[..., None], given_in_code: set[str | None]
+    ) -> None:
+        for impl in hook.get_hookimpls():
             try:
-                impl.function(register=functools.partial(self._register, impl.plugin_name))
+                impl.function(register=functools.partial(register, impl.plugin_name))
             except Exception as exc:
                 if impl.plugin_name in given_in_code:  # the caller's own code: fail loudly
                     raise
                 self.broken[impl.plugin_name] = exc
-        return manager
 
     def _register(self, plugin: str, name: str, backend_class: type[Backend]) -> None:
         if not (isinstance(backend_class, type) and issubclass(backend_class, Backend)):
@@ -96,6 +107,44 @@ class Plugins:
                 f"backend {name!r} is registered with a class whose name is {getattr(backend_class, 'name', None)!r}"
             )
         self._providers.setdefault(name, {})[plugin] = backend_class
+
+    def _register_emulator(self, plugin: str, name: str, emulator: type[Emulator] | str) -> None:
+        if isinstance(emulator, str):
+            if ":" not in emulator:
+                raise ConfigurationError(f"emulator {name!r} must be registered as 'module:Class', got {emulator!r}")
+        elif not isinstance(emulator, type):
+            raise ConfigurationError(f"emulator {name!r} must be a class or a 'module:Class' path")
+        self._emulators.setdefault(name, {})[plugin] = emulator
+
+    def emulator_names(self) -> list[str]:
+        """The names of every registered emulator (one per backend it stands in for), sorted.
+
+        Nothing is imported: an emulator registered by path loads only in :meth:`emulator`.
+        """
+        self.manager  # noqa: B018 -- loading registers the emulators
+        return sorted(name for name, by in self._emulators.items() if len(by) == 1)
+
+    def emulator(self, name: str) -> type[Emulator]:
+        """The emulator class registered as ``name`` (imported on first use)."""
+        from anyvideo.testing.server import Emulator
+
+        self.manager  # noqa: B018 -- loading registers the emulators
+        by = self._emulators.get(name, {})
+        if len(by) != 1:
+            if by:
+                raise ConfigurationError(
+                    f"plugins {', '.join(map(repr, sorted(by)))} all register an emulator named {name!r};"
+                    " uninstall one, or choose with ANYVIDEO_PLUGINS"
+                )
+            known = ", ".join(self.emulator_names()) or "none"
+            raise ConfigurationError(f"no emulator named {name!r} is installed (there are: {known})")
+        registered = next(iter(by.values()))
+        if isinstance(registered, str):
+            module, _, attribute = registered.partition(":")
+            registered = getattr(importlib.import_module(module), attribute)
+        if not (isinstance(registered, type) and issubclass(registered, Emulator)):
+            raise ConfigurationError(f"emulator {name!r} is not a subclass of anyvideo.testing.Emulator")
+        return registered
 
     def backends(self) -> dict[str, type[Backend]]:
         """Every registered backend class, by name (names two plugins claim are left out)."""

@@ -7,7 +7,9 @@ and every secret a backend registers by value (auth tokens, API secrets,
 signature secrets), which no pattern could recognise.
 
 Backends call :func:`register_secret` for each secret they are configured
-with and :func:`install` on the loggers of their SDK; anyvideo's own modules
+with, :func:`register_credential_field` for each header or field name of
+their provider that carries a credential, and :func:`install` on the loggers
+of their SDK; anyvideo's own modules
 take their loggers from :func:`get_logger`. The filter rewrites a record's
 message and never drops a record, so an application's logging configuration
 keeps working and the SDK's debugging output stays useful.
@@ -20,7 +22,15 @@ import re
 import threading
 from collections.abc import Iterable
 
-__all__ = ["REDACTED", "RedactSecrets", "get_logger", "install", "redact", "register_secret"]
+__all__ = [
+    "REDACTED",
+    "RedactSecrets",
+    "get_logger",
+    "install",
+    "redact",
+    "register_credential_field",
+    "register_secret",
+]
 
 REDACTED = "<redacted>"
 
@@ -28,22 +38,37 @@ REDACTED = "<redacted>"
 #: shred log lines and protect nothing.
 MIN_SECRET = 8
 
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+_KEY_AND_TOKEN_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"-----BEGIN [A-Z0-9 ]+-----.*?-----END [A-Z0-9 ]+-----", re.S), "<redacted key>"),
     # a JWT: three base64url parts, the first a JSON object ('{"' encodes to "eyJ")
     (re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), REDACTED),
-    # the value of a credential-carrying header or field, quoted or not
-    (
-        re.compile(
-            r"(?i)(['\"]?(?:authorization|x-opentok-auth|x-twilio-signature|auth_token|api_secret|password)['\"]?"
-            r"\s*[:=]\s*b?['\"]?)(?:(?:bearer|basic)\s+)?[^'\",}\s]+"
-        ),
-        r"\1" + REDACTED,
-    ),
 )
+
+#: Names of headers and fields whose value is a credential, whatever the provider.
+_CREDENTIAL_FIELDS = {"authorization", "auth_token", "api_secret", "password"}
+
+
+def _field_pattern(names: Iterable[str]) -> re.Pattern[str]:
+    """The value of a credential-carrying header or field, quoted or not."""
+    alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    return re.compile(
+        rf"(?i)(['\"]?(?:{alternatives})['\"]?\s*[:=]\s*b?['\"]?)(?:(?:bearer|basic)\s+)?[^'\",}}\s]+"
+    )
+
 
 _lock = threading.Lock()
 _values: set[str] = set()
+_fields = _field_pattern(_CREDENTIAL_FIELDS)
+
+
+def register_credential_field(name: str) -> None:
+    """Hide the value of the header or field ``name`` (any case) wherever it is written,
+    e.g. a provider's own authentication header."""
+    global _fields
+    with _lock:
+        _CREDENTIAL_FIELDS.add(name.lower())
+        _fields = _field_pattern(_CREDENTIAL_FIELDS)
+
 
 
 def register_secret(value: str | None) -> None:
@@ -55,8 +80,9 @@ def register_secret(value: str | None) -> None:
 
 def redact(text: str, extra: Iterable[str] = ()) -> str:
     """``text`` with every credential replaced; ``extra`` are more secrets to hide."""
-    for pattern, replacement in _PATTERNS:
+    for pattern, replacement in _KEY_AND_TOKEN_PATTERNS:
         text = pattern.sub(replacement, text)
+    text = _fields.sub(r"\1" + REDACTED, text)
     with _lock:
         known = sorted({*_values, *(v for v in extra if v and len(v) >= MIN_SECRET)}, key=len, reverse=True)
     for value in known:

@@ -1,5 +1,6 @@
-"""What a provider does not store, kept by anyvideo: room names and status on
-Vonage, recording windows on Twilio, and the like.
+"""What a provider does not store, kept by anyvideo: room names and status where
+a provider keeps none, recording windows over a provider's per-track recordings,
+and the like.
 
 Entries are small JSON documents filed under a *kind* (``"room"``,
 ``"recording"``) and a key (the provider's id), inside a *namespace* that

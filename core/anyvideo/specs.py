@@ -36,7 +36,7 @@ __all__ = [
     "TokenSpec",
 ]
 
-#: Longest client-token lifetime any provider accepts (Vonage: 30 days);
+#: Longest client-token lifetime any provider accepts (30 days);
 #: a backend may declare a shorter one.
 MAX_TOKEN_TTL = timedelta(days=30)
 

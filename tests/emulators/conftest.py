@@ -30,8 +30,8 @@ from vonage_video.models import SessionOptions, TokenOptions
 
 from anyvideo.testing import RemoteClient
 from anyvideo.testing.server import Request, Response
-from anyvideo.testing.vonage import VonageEmulator
-from anyvideo.testing.vonage.auth import ApplicationCredentials
+from anyvideo_vonage.emulator import VonageEmulator
+from anyvideo_vonage.emulator.auth import ApplicationCredentials
 
 VONAGE_SPEC = SPECS / "vonage_video.yml"
 VONAGE_SAMPLES = SPECS / "samples" / "vonage"
@@ -53,7 +53,7 @@ class VonageSpec:
     - ``oneOf`` is read as ``anyOf``: the spec lists error bodies as ``oneOf``
       alternatives that any one body satisfies all of, which ``oneOf`` forbids;
     - the emulator's deliberate deviations (:data:`DEVIATIONS` and
-      :data:`UNDOCUMENTED_STATUSES`, listed in ``anyvideo.testing.vonage``)
+      :data:`UNDOCUMENTED_STATUSES`, listed in ``anyvideo_vonage.emulator``)
       are allowed, and nothing else.
     """
 

@@ -17,7 +17,7 @@ from twilio.jwt.access_token.grants import VideoGrant
 from anyvideo.errors import AuthenticationError, Conflict, Forbidden, NotFound
 from anyvideo.models import Role
 from anyvideo.testing import emulator
-from anyvideo.testing.twilio import TwilioEmulator
+from anyvideo_twilio.emulator import TwilioEmulator
 
 pytest_plugins = ["twilio_fixtures"]
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from anyvideo.models import StreamKind
-from anyvideo.testing.twilio.statuses import (
+from anyvideo_twilio.emulator.statuses import (
     COMPOSITION_STATUS,
     PARTICIPANT_STATUS,
     RECORDING_STATUS,
@@ -25,7 +25,7 @@ pytest_plugins = ["twilio_fixtures"]
 AUDIO, VIDEO = StreamKind.AUDIO, StreamKind.VIDEO
 PROCESSING = 30
 
-#: Spec operations the emulator does not emulate (listed in ``anyvideo.testing.twilio``).
+#: Spec operations the emulator does not emulate (listed in ``anyvideo_twilio.emulator``).
 NOT_EMULATED = {
     "GET /v1/Rooms/{RoomSid}/Transcriptions",
     "POST /v1/Rooms/{RoomSid}/Transcriptions",

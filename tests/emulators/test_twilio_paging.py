@@ -8,8 +8,8 @@ from typing import Any
 
 from anyvideo.models import RecordingMode, RecordingStatus, StreamKind
 from anyvideo.sim.records import RecordingRecord
-from anyvideo.testing.twilio import sids
-from anyvideo.testing.twilio.state import RecordingExtra
+from anyvideo_twilio.emulator import sids
+from anyvideo_twilio.emulator.state import RecordingExtra
 
 pytest_plugins = ["twilio_fixtures"]
 

@@ -16,8 +16,8 @@ from vonage_video.models import TokenOptions
 from anyvideo.errors import AuthenticationError, Forbidden
 from anyvideo.models import Role
 from anyvideo.testing import emulator
-from anyvideo.testing.vonage import VonageEmulator
-from anyvideo.testing.vonage.auth import ApplicationCredentials
+from anyvideo_vonage.emulator import VonageEmulator
+from anyvideo_vonage.emulator.auth import ApplicationCredentials
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from vonage_video.models import (
 )
 
 from anyvideo.errors import InvalidRequest
-from anyvideo.testing.vonage import VonageEmulator
+from anyvideo_vonage.emulator import VonageEmulator
 
 SECRET = "a-signature-secret-of-at-least-32-bytes"
 

@@ -8,7 +8,7 @@ from vonage_http_client.errors import HttpRequestError, NotFoundError
 from vonage_video.models import SessionOptions, SignalData, StreamLayout, StreamLayoutOptions
 
 from anyvideo.models import ParticipantStatus, StreamKind, VideoSource
-from anyvideo.testing.vonage.ids import RELAYED_FLAG, parse_session_id, session_id
+from anyvideo_vonage.emulator.ids import RELAYED_FLAG, parse_session_id, session_id
 
 
 def test_a_session_id_encodes_the_application_and_creation_time(vonage_server, vonage_video):

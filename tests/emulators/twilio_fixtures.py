@@ -34,7 +34,7 @@ from twilio.rest.video.v1 import V1
 from anyvideo.sim import ManualClock
 from anyvideo.testing import RemoteClient
 from anyvideo.testing.server import Request, Response
-from anyvideo.testing.twilio import TwilioEmulator
+from anyvideo_twilio.emulator import TwilioEmulator
 
 TWILIO_SPEC = SPECS / "twilio_video_v1.yaml"
 TWILIO_SAMPLES = SPECS / "samples" / "twilio"
@@ -55,7 +55,7 @@ def needs_specs() -> None:
 class TwilioSpec:
     """``twilio_video_v1.yaml``, loaded once, to check the emulator's answers with,
     with the emulator's deliberate deviations (:data:`DEVIATIONS`, listed in
-    ``anyvideo.testing.twilio``) allowed, and nothing else."""
+    ``anyvideo_twilio.emulator``) allowed, and nothing else."""
 
     #: Schema changes for what the provider really answers: (path in the spec, change, why).
     DEVIATIONS: list[tuple[tuple[str, ...], dict[str, Any], str]] = [

@@ -9,7 +9,7 @@ import pytest
 
 from anyvideo import Room, Video
 from anyvideo.testing import Emulator, EmulatorControl, RemoteClient
-from anyvideo.testing.twilio import TwilioEmulator
+from anyvideo_twilio.emulator import TwilioEmulator
 from anyvideo_twilio import TwilioBackend
 
 

@@ -12,8 +12,8 @@ from twilio.rest.video.v1.room.room_recording import RoomRecordingInstance
 
 from anyvideo import RecordingMode, RecordingStatus, StreamKind
 from anyvideo.sim.records import RecordingRecord
-from anyvideo.testing.twilio import sids
-from anyvideo.testing.twilio.state import RecordingExtra
+from anyvideo_twilio.emulator import sids
+from anyvideo_twilio.emulator.state import RecordingExtra
 
 COUNT = 20_000
 PAGE = 100  # Twilio's largest page of recordings

@@ -7,7 +7,7 @@ import time
 
 import jwt
 
-from anyvideo.testing.vonage.auth import ApplicationCredentials
+from anyvideo_vonage.emulator.auth import ApplicationCredentials
 from anyvideo_vonage.credentials import ApplicationJwt, load_private_key
 
 APPLICATION = ApplicationCredentials()

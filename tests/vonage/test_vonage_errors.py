@@ -10,7 +10,7 @@ from vonage_http_client.errors import HttpRequestError
 
 from anyvideo import AuthenticationError, NotFound, ProviderError, RateLimited
 from anyvideo.testing.faults import Fault
-from anyvideo.testing.vonage.auth import ApplicationCredentials
+from anyvideo_vonage.emulator.auth import ApplicationCredentials
 
 
 @pytest.fixture

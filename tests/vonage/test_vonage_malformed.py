@@ -24,7 +24,7 @@ from vonage_video import Video as SdkVideo
 
 import anyvideo
 from anyvideo import Composition, Layout, Participant, ProviderError, Recording, Room, Stream, Video
-from anyvideo.testing.vonage.auth import ApplicationCredentials
+from anyvideo_vonage.emulator.auth import ApplicationCredentials
 from anyvideo_vonage import Captions, Render, RenderSpec, SipCall, SipConnection, translate
 from anyvideo_vonage.rest import VonageRest
 

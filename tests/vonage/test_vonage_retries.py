@@ -30,7 +30,7 @@ from anyvideo import (
 )
 from anyvideo.retry import RetryEvent, RetryPolicy
 from anyvideo.testing.faults import Fault
-from anyvideo.testing.vonage.auth import ApplicationCredentials
+from anyvideo_vonage.emulator.auth import ApplicationCredentials
 
 SESSION_CREATE = r"/session/create$"
 STREAMS = r"/stream$"

@@ -19,7 +19,7 @@ import trustme
 
 import anyvideo
 from anyvideo import CompositionStatus, RecordingStatus
-from anyvideo.testing.vonage.auth import ApplicationCredentials
+from anyvideo_vonage.emulator.auth import ApplicationCredentials
 
 APPLICATION = ApplicationCredentials()
 

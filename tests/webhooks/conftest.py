@@ -28,7 +28,7 @@ import anyvideo  # noqa: E402
 from anyvideo import Video  # noqa: E402
 from anyvideo.testing import Emulator  # noqa: E402
 from anyvideo.testing.receiver import WebhookServer  # noqa: E402
-from anyvideo.testing.vonage.auth import ApplicationCredentials  # noqa: E402
+from anyvideo_vonage.emulator.auth import ApplicationCredentials  # noqa: E402
 
 
 @pytest.fixture

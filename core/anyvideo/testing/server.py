@@ -145,7 +145,7 @@ _STATUS_OF_ERROR: dict[type[AnyVideoError], int] = {
 class Emulator(abc.ABC):
     """A provider's REST API on ``127.0.0.1``, backed by a simulated platform.
 
-    Use it as a context manager (``with VonageEmulator() as emu: ...``) or
+    Use it as a context manager (``with ProviderEmulator() as emu: ...``) or
     call :meth:`start` and :meth:`stop`. ``port=0`` picks a free port.
     ``tls=True`` serves HTTPS with a throw-away certificate authority whose
     bundle is at :attr:`ca_bundle` (for clients that insist on https).
@@ -155,6 +155,9 @@ class Emulator(abc.ABC):
     name: ClassVar[str]
     #: Whether ``anyvideo emulator`` serves HTTPS unless told otherwise (for SDKs that only speak https).
     default_tls: ClassVar[bool] = False
+    #: The client devices that join this emulator's rooms as the provider's client SDKs do
+    #: (a face whose clients publish differently subclasses :class:`EmulatorControl`).
+    devices_class: ClassVar[type[EmulatorControl]] = EmulatorControl
 
     def __init__(
         self,
@@ -209,6 +212,13 @@ class Emulator(abc.ABC):
     def backend_settings(self) -> dict[str, str]:
         """What ``anyvideo.connect(<name>, **settings)`` needs to reach this emulator."""
 
+    @property
+    def client_environment(self) -> dict[str, str | None]:
+        """Environment variables a client of this emulator needs while it runs (``None``:
+        remove the variable); the pytest fixtures set them for the test. An HTTPS
+        emulator's clients trust its throw-away CA through ``REQUESTS_CA_BUNDLE``."""
+        return {"REQUESTS_CA_BUNDLE": str(self.ca_bundle)} if self.ca_bundle is not None else {}
+
     def connect(self, **settings: Any) -> Video:
         """anyvideo connected to this emulator as an application connects (``settings`` add to
         or override :attr:`backend_settings`); closed when the emulator stops."""
@@ -234,6 +244,11 @@ class Emulator(abc.ABC):
     def control(self) -> EmulatorControl:
         """A client of this emulator's control API (browsers, clock, faults, callbacks)."""
         return EmulatorControl(self.base_url, ca_bundle=self.ca_bundle)
+
+    @property
+    def devices(self) -> EmulatorControl:
+        """Client devices for this emulator's rooms, publishing as the provider's client SDKs do."""
+        return self.devices_class(self.base_url, ca_bundle=self.ca_bundle)
 
     def start(self) -> Emulator:
         if self._server is not None:

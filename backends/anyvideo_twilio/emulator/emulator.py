@@ -1,0 +1,43 @@
+"""The Twilio Video v1 emulator: every route family on one face."""
+
+from __future__ import annotations
+
+from anyvideo_twilio.emulator.devices import TwilioDevices
+from anyvideo_twilio.emulator.routes import (
+    CompositionRoutes,
+    ControlRoutes,
+    MediaRoutes,
+    ParticipantRoutes,
+    RecordingRoutes,
+    RoomRoutes,
+    SettingsRoutes,
+)
+
+__all__ = ["TwilioEmulator"]
+
+
+class TwilioEmulator(
+    RoomRoutes,
+    ParticipantRoutes,
+    RecordingRoutes,
+    CompositionRoutes,
+    SettingsRoutes,
+    MediaRoutes,
+    ControlRoutes,
+):
+    """Twilio Video's REST API (``https://video.twilio.com/v1``) on loopback.
+
+    Point the official SDK at it::
+
+        with TwilioEmulator() as twilio:
+            creds = twilio.credentials
+            client = Client(creds["api_key_sid"], creds["api_key_secret"], creds["account_sid"])
+            client.video.base_url = twilio.base_url
+            room = client.video.v1.rooms.create(unique_name="standup")
+
+    Credentials are random unless given (``account_sid``, ``auth_token``,
+    ``api_key_sid``, ``api_key_secret``); other keyword arguments go to
+    :class:`~anyvideo.testing.Emulator` (``clock``, ``processing_delay``, ...).
+    """
+
+    devices_class = TwilioDevices

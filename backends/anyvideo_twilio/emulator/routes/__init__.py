@@ -1,0 +1,19 @@
+"""The Twilio Video v1 REST routes, one mixin per family of resources."""
+
+from anyvideo_twilio.emulator.routes.compositions import CompositionRoutes
+from anyvideo_twilio.emulator.routes.control import ControlRoutes
+from anyvideo_twilio.emulator.routes.media import MediaRoutes
+from anyvideo_twilio.emulator.routes.participants import ParticipantRoutes
+from anyvideo_twilio.emulator.routes.recordings import RecordingRoutes
+from anyvideo_twilio.emulator.routes.rooms import RoomRoutes
+from anyvideo_twilio.emulator.routes.settings import SettingsRoutes
+
+__all__ = [
+    "CompositionRoutes",
+    "ControlRoutes",
+    "MediaRoutes",
+    "ParticipantRoutes",
+    "RecordingRoutes",
+    "RoomRoutes",
+    "SettingsRoutes",
+]

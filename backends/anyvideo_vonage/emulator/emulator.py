@@ -1,0 +1,250 @@
+"""The Vonage Video REST API face of the simulated platform."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import attrs
+
+from anyvideo.errors import NotFound
+from anyvideo.models import EventType, ParticipantStatus, RecordingStatus
+from anyvideo.sim import Grant, SimEvent
+from anyvideo.testing.server import CONTROL_PREFIX, Emulator, HttpError, Request, Response, route
+from anyvideo_vonage.emulator import errors, ids, translate
+from anyvideo_vonage.emulator.archives import ArchiveRoutes
+from anyvideo_vonage.emulator.auth import ApplicationCredentials
+from anyvideo_vonage.emulator.broadcasts import BroadcastRoutes
+from anyvideo_vonage.emulator.callbacks import CallbackSettings
+from anyvideo_vonage.emulator.captions import CaptionRoutes
+from anyvideo_vonage.emulator.media import Downloads
+from anyvideo_vonage.emulator.render import RenderRoutes
+from anyvideo_vonage.emulator.sessions import SessionRoutes
+from anyvideo_vonage.emulator.sip import SipRoutes
+from anyvideo_vonage.emulator.state import FaceState
+
+__all__ = ["VonageEmulator"]
+
+#: ``streamDestroyed`` reasons (the values client SDKs report; not confirmed for callbacks).
+_STREAM_GONE_WITH_CONNECTION = "clientDisconnected"
+_STREAM_FORCED_OUT = "forceDisconnected"
+_STREAM_UNPUBLISHED = "mediaStopped"
+
+
+class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, CaptionRoutes, RenderRoutes, Emulator):
+    """Vonage Video's REST API (``video.api.vonage.com``) on loopback.
+
+    Give it an application (``application_id``, ``private_key`` as a PEM) or
+    let it make one; ``api_key``/``api_secret`` are the legacy project
+    credentials of the ``X-OPENTOK-AUTH`` header. ``callback_urls`` maps
+    ``"session"``, ``"archive"``, ``"broadcast"`` and ``"render"`` to the URLs
+    callbacks go to, signed with ``signature_secret`` when one is given; both
+    can be changed later through ``PUT /_emulator/vonage/callbacks``. Other
+    options are the shared :class:`~anyvideo.testing.Emulator`'s.
+
+    The official SDK only speaks https: run it with ``tls=True`` and point the
+    SDK at it with ``HttpClientOptions(video_host="127.0.0.1:<port>")`` and
+    ``REQUESTS_CA_BUNDLE`` set to :attr:`ca_bundle`.
+    """
+
+    name = "vonage"
+    default_tls = True
+
+    def __init__(
+        self,
+        *,
+        application_id: str | None = None,
+        private_key: str | None = None,
+        api_key: str | None = None,
+        api_secret: str | None = None,
+        callback_urls: Mapping[str, str] | None = None,
+        signature_secret: str | None = None,
+        **options: Any,
+    ) -> None:
+        self.application = ApplicationCredentials(application_id, private_key, api_key, api_secret)
+        self.state = FaceState()
+        self.downloads = Downloads()
+        self.callback_settings = CallbackSettings(callback_urls, signature_secret)
+        self._minting = threading.local()
+        super().__init__(**options)
+        self.created_at = self.clock.now()
+
+    def __repr__(self) -> str:
+        return f"VonageEmulator(application_id={self.application.application_id!r})"
+
+    # --- the provider-specific part of the shared server ----------------------
+
+    def new_id(self, kind: str) -> str:
+        """Session ids in the platform's format (relayed when the session being
+        created on this thread asked for it); UUIDs for everything else."""
+        if kind == "room":
+            relayed = getattr(self._minting, "relayed", False)
+            return ids.session_id(self.application.application_id, self.clock.now(), relayed=relayed)
+        return ids.new_uuid()
+
+    def authenticate(self, request: Request) -> None:
+        project = self.application.authenticate(request)
+        claimed = request.params.get("application_id")
+        if claimed is not None and claimed != project:
+            raise errors.PROJECT_MISMATCH.error()
+
+    def error_response(self, status: int, message: str, code: int | str | None = None) -> Response:
+        return Response.json(errors.error_body(status, message, code), status)
+
+    def verify_client_token(self, token: str) -> Grant:
+        return self.application.verify_client_token(token).grant
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        """``application_id`` and ``private_key`` (PKCS#8 PEM) for the SDK's ``Auth``;
+        ``api_key`` and ``api_secret``, the legacy project credentials."""
+        return self.application.as_dict()
+
+    @property
+    def backend_settings(self) -> dict[str, str]:
+        """What ``anyvideo.connect("vonage", **settings)`` needs to reach this emulator (its CA is
+        trusted through ``REQUESTS_CA_BUNDLE``, as the ``vonage_emulator`` fixture sets)."""
+        credentials = self.credentials
+        return {
+            "application_id": credentials["application_id"],
+            "private_key": credentials["private_key"],
+            "video_host": urlsplit(self.base_url).netloc,
+        }
+
+    @property
+    def backend_environment(self) -> dict[str, str]:
+        """The same, as the environment variables the ``vonage`` backend reads (the key as PEM text)."""
+        settings = self.backend_settings
+        environment = {
+            "ANYVIDEO_BACKEND": "vonage",
+            "VONAGE_APPLICATION_ID": settings["application_id"],
+            "VONAGE_PRIVATE_KEY": settings["private_key"],
+            "VONAGE_VIDEO_HOST": settings["video_host"],
+        }
+        if self.ca_bundle is not None:
+            environment["REQUESTS_CA_BUNDLE"] = str(self.ca_bundle)
+        return environment
+
+    # --- control API ------------------------------------------------------------
+
+    @route("POST", CONTROL_PREFIX + "/join")
+    def _control_join(self, request: Request) -> Any:
+        """The shared join, remembering the token's initial layout classes for the
+        streams this connection will publish."""
+        body = request.json()
+        verified = self.application.verify_client_token(str(body.get("token", "")))
+        participant = self.world.join(body.get("room") or verified.grant.room_id, verified.grant)
+        with self.state.lock:
+            self.state.initial_classes[participant.id] = verified.layout_classes
+        return {"participant_id": participant.id, "room_id": participant.room_id, "identity": participant.identity}
+
+    @route("GET", CONTROL_PREFIX + "/vonage/callbacks")
+    def _control_callback_settings(self, request: Request) -> Any:
+        return self.callback_settings.describe()
+
+    @route("PUT", CONTROL_PREFIX + "/vonage/callbacks")
+    def _control_configure_callbacks(self, request: Request) -> Any:
+        """Set the callback URLs and signature secret: ``{"session": url, "archive": url,
+        "broadcast": url, "render": url, "signature_secret": secret}``."""
+        settings = request.json()
+        if not isinstance(settings, dict):
+            raise HttpError(400, "expected a JSON object")
+        try:
+            self.callback_settings.configure(settings)
+        except ValueError as exc:
+            raise HttpError(400, str(exc)) from None
+        return self.callback_settings.describe()
+
+    # --- callbacks ----------------------------------------------------------------
+
+    def on_event(self, event: SimEvent) -> None:
+        """Session monitoring, the automatic archives of ``archiveMode=always``
+        sessions, force-mute of new streams, and the status callbacks that follow
+        from timed transitions (archive available, broadcast stopped)."""
+        handler = {
+            EventType.PARTICIPANT_JOINED: self._connection_created,
+            EventType.PARTICIPANT_LEFT: self._connection_destroyed,
+            EventType.STREAM_PUBLISHED: self._stream_created,
+            EventType.STREAM_UNPUBLISHED: self._stream_destroyed,
+            EventType.RECORDING_AVAILABLE: self._archive_available,
+            EventType.COMPOSITION_ENDED: self._broadcast_stopped,
+        }.get(EventType(event.type))
+        if handler is not None:
+            handler(event)
+
+    def _monitoring(self, name: str, event: SimEvent, **fields: Any) -> None:
+        assert event.room_id is not None
+        self.notify(
+            "session",
+            translate.monitoring(name, event.room_id, self.application.application_id, event.occurred_at, **fields),
+        )
+
+    def _connection_created(self, event: SimEvent) -> None:
+        participant = event.subject
+        session = self.state.session(participant.room_id)
+        with self.state.lock:
+            first = not session.connected
+            session.connected.add(participant.id)
+        if first:
+            self._monitoring("sessionCreated", event)
+        self._monitoring("connectionCreated", event, connection=translate.connection_info(participant))
+        room = self.world.get_room(participant.room_id)
+        if room.options.get("archiveMode") == "always":
+            self.start_automatic_archive(room)
+
+    def _connection_destroyed(self, event: SimEvent) -> None:
+        participant = event.subject
+        session = self.state.session(participant.room_id)
+        with self.state.lock:
+            session.connected.discard(participant.id)
+            last = not session.connected
+            forced = participant.id in self.state.forced
+        reason = "forceDisconnected" if forced else "clientDisconnected"
+        self._monitoring("connectionDestroyed", event, connection=translate.connection_info(participant), reason=reason)
+        if last:
+            self._monitoring("sessionDestroyed", event)
+            self.stop_automatic_archives(participant.room_id)
+
+    def _stream_created(self, event: SimEvent) -> None:
+        stream = event.subject
+        session = self.state.session(stream.room_id)
+        with self.state.lock:
+            self.state.layout_classes[stream.id] = list(self.state.initial_classes.get(stream.participant_id, ()))
+            mute = session.force_mute and stream.id not in session.mute_excluded and stream.kind.has_audio
+        if mute:
+            try:
+                self.world.mute(stream.id)
+            except NotFound:  # unpublished meanwhile
+                pass
+        participant = self.world.get_participant(stream.participant_id)
+        self._monitoring("streamCreated", event, stream=translate.stream_info(stream, participant))
+
+    def _stream_destroyed(self, event: SimEvent) -> None:
+        stream = event.subject
+        participant = self.world.get_participant(stream.participant_id)
+        with self.state.lock:
+            self.state.layout_classes.pop(stream.id, None)
+            forced = participant.id in self.state.forced
+        if participant.status is ParticipantStatus.CONNECTED:
+            reason = _STREAM_UNPUBLISHED
+        else:
+            reason = _STREAM_FORCED_OUT if forced else _STREAM_GONE_WITH_CONNECTION
+        self._monitoring("streamDestroyed", event, stream=translate.stream_info(stream, participant), reason=reason)
+
+    def _archive_available(self, event: SimEvent) -> None:
+        record = event.subject
+        with self.state.lock:
+            state = self.state.archives.get(record.id)
+            if state is None:
+                return
+            stopped_unannounced = not state.stopped_sent
+            state.stopped_sent = True
+        if stopped_unannounced:  # it stopped by itself (maximum duration) while nobody looked
+            self.notify("archive", self.archive_json(attrs.evolve(record, status=RecordingStatus.PROCESSING)))
+        self.notify("archive", self.archive_json(record))
+
+    def _broadcast_stopped(self, event: SimEvent) -> None:
+        if event.subject.id in self.state.broadcasts:
+            self.notify("broadcast", self.broadcast_json(event.subject))
