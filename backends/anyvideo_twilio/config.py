@@ -17,10 +17,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
 
 from anyvideo.errors import ConfigurationError
 
-__all__ = ["CALLBACK_METHODS", "ENVIRONMENT", "TwilioSettings"]
+__all__ = ["CALLBACK_METHODS", "ENVIRONMENT", "TwilioSettings", "build_client"]
 
 #: Setting name -> the environment variable it falls back to (``None``: keyword only).
 ENVIRONMENT: Mapping[str, str | None] = {
@@ -75,6 +77,12 @@ class TwilioSettings:
     @property
     def can_mint_tokens(self) -> bool:
         return bool(self.api_key_sid and self.api_key_secret)
+
+    def default_callback(self, arguments: dict[str, Any]) -> None:
+        """Give the configured ``status_callback`` to a room, composition or hook whose arguments name none."""
+        if "status_callback" not in arguments and self.status_callback is not None:
+            arguments["status_callback"] = self.status_callback
+            arguments.setdefault("status_callback_method", self.status_callback_method)
 
     @classmethod
     def load(cls, settings: Mapping[str, Any], environ: Mapping[str, str]) -> TwilioSettings:
@@ -142,3 +150,28 @@ class TwilioSettings:
             if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 100:
                 raise ConfigurationError("page_size must be a whole number from 1 to 100")
         return cls(**values)
+
+
+def build_client(settings: TwilioSettings, http_client: TwilioHttpClient) -> Client:
+    """The SDK client for ``settings``, sending through ``http_client``: an API key
+    when there is one (it can also mint tokens), else the account's auth token."""
+    user, password = (
+        (settings.api_key_sid, settings.api_key_secret)
+        if settings.can_mint_tokens
+        else (settings.account_sid, settings.auth_token)
+    )
+    client = Client(
+        user,
+        password,
+        settings.account_sid,
+        region=settings.region,
+        edge=settings.edge,
+        http_client=http_client,
+        environment={"ANYVIDEO": "twilio"},  # non-empty: an empty one would fall back to os.environ
+    )
+    # The SDK also reads TWILIO_REGION/TWILIO_EDGE from os.environ; only our settings decide.
+    client.region = settings.region
+    client.edge = settings.edge
+    if settings.base_url is not None:
+        client.video.base_url = settings.base_url
+    return client

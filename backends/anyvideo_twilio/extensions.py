@@ -1,166 +1,216 @@
-"""Typed Twilio-only objects the backend's provider extensions take and return:
-track rules (recording and subscribe rules), composition hooks, and the
-account's recording/composition settings (external S3 storage, encryption).
+"""Twilio's provider extensions: recording and subscribe rules, composition
+hooks, and the account's recording and composition storage settings.
 
-Each validates on the way in, so a bad rule or setting fails before any request.
+Applications reach them as ``video.ext.<name>(...)`` (see
+:mod:`anyvideo.extensions`); the typed objects they take and return live in
+:mod:`anyvideo_twilio.models` and are importable from here too.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
-from datetime import datetime
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
-import attrs
+from twilio.base import values
 
-from anyvideo.errors import InvalidRequest
-from anyvideo.models import Resolution
+from anyvideo.backend import Feature
+from anyvideo.errors import Conflict
+from anyvideo.extensions import Extensions, extension
+from anyvideo.models import Layout, Resolution
+from anyvideo.retry import Safety
+from anyvideo_twilio import translate
+from anyvideo_twilio.models import CompositionHook, StorageSettings, TrackRule, TrackRules, rule_set
 
-__all__ = ["UNNAMED_SETTINGS", "CompositionHook", "StorageSettings", "TrackRule", "TrackRules", "rule_set"]
+if TYPE_CHECKING:
+    from anyvideo_twilio.backend import TwilioBackend
 
-#: The name StorageSettings gets when the account never named (or set) its settings.
-UNNAMED_SETTINGS = "(not set)"
-
-_RULE_TYPES = ("include", "exclude")
-_PRIORITIES = ("low", "standard", "high")
-_CREDENTIAL = re.compile(r"CR[0-9a-fA-F]{32}")
-#: Twilio allows at most this many rules in one set.
-MAX_RULES = 20
+__all__ = ["CompositionHook", "StorageSettings", "TrackRule", "TrackRules", "TwilioExtensions"]
 
 
-@attrs.frozen
-class TrackRule:
-    """One recording or subscribe rule. Filters combine with AND; ``all=True`` stands alone.
+class TwilioExtensions(Extensions):
+    """What Twilio offers beyond the core operations, through a :class:`TwilioBackend`'s transport."""
 
-    ``publisher`` is an identity or participant SID, ``track`` a track name or
-    SID, ``kind`` audio/video (and data, for subscribe rules); ``priority``
-    (low/standard/high) only for subscribe rules.
-    """
+    backend: TwilioBackend
 
-    type: str
-    all: bool | None = None
-    kind: str | None = None
-    publisher: str | None = None
-    track: str | None = None
-    priority: str | None = None
+    def __init__(self, backend: TwilioBackend) -> None:
+        super().__init__(backend)
+        self._transport = backend.transport
+        self._v1 = backend.transport.v1
 
-    def __attrs_post_init__(self) -> None:
-        if self.type not in _RULE_TYPES:
-            raise InvalidRequest("rules.type", f"{self.type!r} is not include or exclude")
-        filters = {"all": self.all, "kind": self.kind, "publisher": self.publisher, "track": self.track}
-        used = [name for name, value in filters.items() if value is not None]
-        if not used:
-            raise InvalidRequest("rules", "a rule needs a filter: all, kind, publisher or track")
-        if self.all is not None and (self.all is not True or len(used) > 1):
-            raise InvalidRequest("rules.all", "all must be true and stand alone")
-        if self.kind is not None and self.kind not in ("audio", "video", "data"):
-            raise InvalidRequest("rules.kind", f"{self.kind!r} is not audio, video or data")
-        for name in ("publisher", "track"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, str) or not value):
-                raise InvalidRequest(f"rules.{name}", "must be a non-empty string")
-        if self.priority is not None and self.priority not in _PRIORITIES:
-            raise InvalidRequest("rules.priority", f"{self.priority!r} is not one of {', '.join(_PRIORITIES)}")
+    # --- recording and subscribe rules --------------------------------------
 
-    @classmethod
-    def include_all(cls) -> TrackRule:
-        return cls("include", all=True)
+    @extension(refs=("room",), feature=Feature.RECORDING_RULES)
+    def get_recording_rules(self, room_id: str) -> TrackRules:
+        """The room's recording rules (which published tracks Twilio records)."""
+        return self._transport.call(
+            "fetch recording rules", lambda: translate.rules(self._v1.rooms(room_id).recording_rules.fetch())
+        )
 
-    @classmethod
-    def exclude_all(cls) -> TrackRule:
-        return cls("exclude", all=True)
+    @extension(refs=("room",), feature=Feature.RECORDING_RULES)
+    def set_recording_rules(self, room_id: str, rules: Sequence[TrackRule | Mapping[str, Any]]) -> TrackRules:
+        """Replace the room's recording rules (refused while an anyvideo recording is open).
 
-    @classmethod
-    def parse(cls, value: TrackRule | Mapping[str, Any]) -> TrackRule:
-        if isinstance(value, TrackRule):
-            return value
-        if not isinstance(value, Mapping):
-            raise InvalidRequest("rules", f"each rule must be a TrackRule or a mapping, got {type(value).__name__}")
-        unknown = set(value) - {"type", "all", "kind", "publisher", "track", "priority"}
-        if unknown:
-            raise InvalidRequest("rules", f"unknown rule fields: {', '.join(sorted(unknown))}")
-        return cls(**{key: item for key, item in value.items() if item is not None})
+        An open anyvideo recording window owns the rules until it stops: Conflict."""
+        chosen = rule_set(rules, subscribe=False)
+        if self.backend.windows.open_window(room_id) is not None:
+            raise Conflict(f"twilio: room {room_id!r} is being recorded by anyvideo; stop that recording first")
+        rules_json = [rule.as_dict() for rule in chosen]
+        return self._transport.call(
+            "update recording rules",
+            lambda: translate.rules(self._v1.rooms(room_id).recording_rules.update(rules=rules_json)),
+        )
 
-    def as_dict(self) -> dict[str, Any]:
-        """The rule as Twilio takes it (only the filters in use)."""
-        return {name: value for name, value in attrs.asdict(self).items() if value is not None}
+    @extension(refs=("room", "participant"), feature=Feature.SUBSCRIBE_RULES)
+    def get_subscribe_rules(self, room_id: str, participant_id: str) -> TrackRules:
+        """The tracks a participant receives (subscribe rules)."""
+        return self._transport.call(
+            "fetch subscribe rules",
+            lambda: translate.rules(self._v1.rooms(room_id).participants(participant_id).subscribe_rules.fetch()),
+        )
 
+    @extension(refs=("room", "participant"), feature=Feature.SUBSCRIBE_RULES)
+    def set_subscribe_rules(
+        self, room_id: str, participant_id: str, rules: Sequence[TrackRule | Mapping[str, Any]]
+    ) -> TrackRules:
+        """Replace a participant's subscribe rules, with priorities."""
+        chosen = rule_set(rules, subscribe=True)
+        rules_json = [rule.as_dict() for rule in chosen]
+        return self._transport.call(
+            "update subscribe rules",
+            lambda: translate.rules(
+                self._v1.rooms(room_id).participants(participant_id).subscribe_rules.update(rules=rules_json)
+            ),
+        )
 
-def rule_set(rules: Sequence[TrackRule | Mapping[str, Any]], *, subscribe: bool) -> tuple[TrackRule, ...]:
-    """Validated rules for Twilio: 1 to 20 of them; data tracks and priorities only in subscribe rules."""
-    if isinstance(rules, str | Mapping) or not isinstance(rules, Sequence):
-        raise InvalidRequest("rules", "must be a list of rules")
-    parsed = tuple(TrackRule.parse(rule) for rule in rules)
-    if not 1 <= len(parsed) <= MAX_RULES:
-        raise InvalidRequest("rules", f"give 1 to {MAX_RULES} rules, not {len(parsed)}")
-    if not subscribe:
-        for rule in parsed:
-            if rule.kind == "data":
-                raise InvalidRequest("rules.kind", "data tracks are not recorded")
-            if rule.priority is not None:
-                raise InvalidRequest("rules.priority", "only subscribe rules have a priority")
-    return parsed
+    # --- composition hooks ---------------------------------------------------
 
+    @extension(feature=Feature.COMPOSITION_HOOKS)
+    def create_composition_hook(
+        self,
+        name: str,
+        *,
+        layout: Layout | Mapping[str, Any] | None = None,
+        resolution: Resolution | str | None = None,
+        format: str = "mp4",
+        audio_sources: Sequence[str] = ("*",),
+        audio_sources_excluded: Sequence[str] = (),
+        trim: bool = True,
+        enabled: bool = True,
+        status_callback: str | None = None,
+    ) -> CompositionHook:
+        """Compose every room that ends with recordings, with a layout and format.
 
-@attrs.frozen
-class TrackRules:
-    """A room's recording rules, or a participant's subscribe rules, as Twilio has them."""
+        ``layout`` is a portable :class:`Layout` (grid by default) or Twilio
+        region JSON; ``audio_sources=()`` makes a video-only composition."""
+        arguments = translate.hook_arguments(
+            name, layout, resolution, format, audio_sources, audio_sources_excluded, trim, enabled, status_callback
+        )
+        self.backend.settings.default_callback(arguments)
+        return self._transport.call(
+            "create composition hook",
+            lambda: translate.hook(self._v1.composition_hooks.create(**arguments)),
+            safety=Safety.UNSAFE,
+            # hook names are unique in an account: a lost create is found by its name
+            reconcile=lambda: self.find_composition_hook(arguments["friendly_name"]),
+        )
 
-    rules: tuple[TrackRule, ...]
-    updated_at: datetime | None = None
-    raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+    @extension(feature=Feature.COMPOSITION_HOOKS)
+    def find_composition_hook(self, name: str) -> CompositionHook | None:
+        """The composition hook with this name (compared without case), if any."""
+        for instance in self._transport.pages(
+            "list composition hooks by name",
+            # the filter takes * as a wildcard: the exact name is checked here
+            partial(self._v1.composition_hooks.page, friendly_name=name, page_size=self._transport.page_size),
+        ):
+            hook = translate.hook(instance)
+            if hook.name.lower() == name.lower():
+                return hook
+        return None
 
+    @extension(feature=Feature.COMPOSITION_HOOKS)
+    def get_composition_hook(self, hook_id: str) -> CompositionHook:
+        """One composition hook."""
+        return self._transport.call(
+            "fetch composition hook", lambda: translate.hook(self._v1.composition_hooks(hook_id).fetch())
+        )
 
-@attrs.frozen
-class CompositionHook:
-    """A composition hook: Twilio composes every room that ends with recordings, this way.
+    @extension(feature=Feature.COMPOSITION_HOOKS)
+    def list_composition_hooks(self, *, enabled: bool | None = None) -> Iterator[CompositionHook]:
+        """The account's composition hooks, lazily."""
+        yield from (
+            translate.hook(instance)
+            for instance in self._transport.pages(
+                "list composition hooks",
+                lambda: self._v1.composition_hooks.page(
+                    enabled=values.unset if enabled is None else enabled, page_size=self._transport.page_size
+                ),
+            )
+        )
 
-    ``video_layout`` is Twilio's region JSON (what :func:`anyvideo_twilio.layouts.to_video_layout`
-    makes from a portable :class:`~anyvideo.models.Layout`).
-    """
+    @extension(feature=Feature.COMPOSITION_HOOKS)
+    def update_composition_hook(
+        self,
+        hook_id: str,
+        name: str,
+        *,
+        layout: Layout | Mapping[str, Any] | None = None,
+        resolution: Resolution | str | None = None,
+        format: str = "mp4",
+        audio_sources: Sequence[str] = ("*",),
+        audio_sources_excluded: Sequence[str] = (),
+        trim: bool = True,
+        enabled: bool = True,
+        status_callback: str | None = None,
+    ) -> CompositionHook:
+        """Replace a composition hook (what is left out returns to its default)."""
+        arguments = translate.hook_arguments(
+            name, layout, resolution, format, audio_sources, audio_sources_excluded, trim, enabled, status_callback
+        )
+        self.backend.settings.default_callback(arguments)
+        # Twilio replaces the whole hook: sending the same replacement again is harmless.
+        return self._transport.call(
+            "update composition hook", lambda: translate.hook(self._v1.composition_hooks(hook_id).update(**arguments))
+        )
 
-    id: str
-    name: str
-    enabled: bool
-    video_layout: Mapping[str, Any]
-    audio_sources: tuple[str, ...]
-    audio_sources_excluded: tuple[str, ...]
-    resolution: Resolution | None
-    format: str
-    trim: bool
-    status_callback: str | None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-    raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+    @extension(feature=Feature.COMPOSITION_HOOKS)
+    def delete_composition_hook(self, hook_id: str) -> None:
+        """Delete a composition hook."""
+        self._transport.call(
+            "delete composition hook", lambda: self._v1.composition_hooks(hook_id).delete(), gone_is_done=True
+        )
 
+    # --- recording and composition settings ---------------------------------
 
-@attrs.frozen
-class StorageSettings:
-    """Recording or composition settings: external S3 storage and encryption.
+    @extension(feature=Feature.EXTERNAL_STORAGE)
+    def get_recording_settings(self) -> StorageSettings:
+        """Where new track recordings are stored (external S3) and how encrypted."""
+        return self._transport.call(
+            "fetch recording settings", lambda: translate.storage_settings(self._v1.recording_settings().fetch())
+        )
 
-    ``aws_credentials_sid`` and ``encryption_key_sid`` are Twilio Credential SIDs
-    (``CR…``): the secrets stay in Twilio, never here.
-    """
+    @extension(feature=Feature.EXTERNAL_STORAGE)
+    def set_recording_settings(self, settings: StorageSettings) -> StorageSettings:
+        """Store new track recordings in your S3 bucket, encrypted with your key."""
+        arguments = translate.settings_arguments(settings)
+        return self._transport.call(
+            "set recording settings",
+            lambda: translate.storage_settings(self._v1.recording_settings().create(**arguments)),
+        )
 
-    friendly_name: str
-    aws_storage_enabled: bool = False
-    aws_credentials_sid: str | None = None
-    aws_s3_url: str | None = None
-    encryption_enabled: bool = False
-    encryption_key_sid: str | None = None
-    raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+    @extension(feature=Feature.EXTERNAL_STORAGE)
+    def get_composition_settings(self) -> StorageSettings:
+        """Where new compositions are stored (external S3) and how encrypted."""
+        return self._transport.call(
+            "fetch composition settings",
+            lambda: translate.storage_settings(self._v1.composition_settings().fetch()),
+        )
 
-    def __attrs_post_init__(self) -> None:
-        if not isinstance(self.friendly_name, str) or not self.friendly_name:
-            raise InvalidRequest("friendly_name", "must be a non-empty string")
-        for name in ("aws_credentials_sid", "encryption_key_sid"):
-            value = getattr(self, name)
-            if value is not None and not (isinstance(value, str) and _CREDENTIAL.fullmatch(value)):
-                raise InvalidRequest(name, "must be a Twilio Credential SID (CR followed by 32 hex digits)")
-        if self.aws_s3_url is not None and not re.fullmatch(r"https://\S+", str(self.aws_s3_url)):
-            raise InvalidRequest("aws_s3_url", "must be an https:// URL of the bucket (and folder)")
-        if self.aws_storage_enabled and not (self.aws_credentials_sid and self.aws_s3_url):
-            raise InvalidRequest("aws_storage_enabled", "external storage needs aws_credentials_sid and aws_s3_url")
-        if self.encryption_enabled and not self.encryption_key_sid:
-            raise InvalidRequest("encryption_enabled", "encryption needs encryption_key_sid")
+    @extension(feature=Feature.EXTERNAL_STORAGE)
+    def set_composition_settings(self, settings: StorageSettings) -> StorageSettings:
+        """Store new compositions in your S3 bucket, encrypted with your key."""
+        arguments = translate.settings_arguments(settings)
+        return self._transport.call(
+            "set composition settings",
+            lambda: translate.storage_settings(self._v1.composition_settings().create(**arguments)),
+        )

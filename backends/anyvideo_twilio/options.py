@@ -1,5 +1,5 @@
 """What Twilio accepts, checked before any request: room options, composition
-output, source patterns. Limits are the spec's and Twilio's documentation's."""
+arguments and output, source patterns. Limits are the spec's and Twilio's documentation's."""
 
 from __future__ import annotations
 
@@ -8,13 +8,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from anyvideo.errors import InvalidRequest
-from anyvideo.models import Resolution
-from anyvideo_twilio.extensions import rule_set
+from anyvideo.models import Layout, Resolution
+from anyvideo.specs import CompositionSpec
+from anyvideo_twilio.layouts import to_video_layout
+from anyvideo_twilio.models import rule_set
 
 __all__ = [
     "FORMATS",
     "MEDIA_REGIONS",
     "ROOM_TYPES",
+    "composition_arguments",
     "composition_resolution",
     "file_format",
     "room_options",
@@ -101,6 +104,45 @@ def room_options(options: Mapping[str, Any], max_participants: int | None) -> di
     if max_participants is not None:
         sdk["max_participants"] = max_participants
     return sdk
+
+
+#: provider_options of a composition.
+_COMPOSITION_OPTIONS = ("audio_sources", "audio_sources_excluded", "trim", "status_callback", "video_layout")
+
+
+def composition_arguments(room_id: str, spec: CompositionSpec, sources: list[str]) -> dict[str, Any]:
+    """The SDK keywords for a composition of the room's ``sources`` (patterns of what to compose)."""
+    resolution = composition_resolution(spec.resolution)
+    extra = dict(spec.provider_options)
+    unknown = set(extra) - set(_COMPOSITION_OPTIONS)
+    if unknown:
+        raise InvalidRequest(
+            "provider_options",
+            f"twilio compositions take no {', '.join(sorted(unknown))} (they take {', '.join(_COMPOSITION_OPTIONS)})",
+        )
+    arguments: dict[str, Any] = {
+        "room_sid": room_id,
+        "resolution": str(resolution),
+        "format": file_format(spec.format),
+        "audio_sources": source_patterns(extra.get("audio_sources", sources), "audio_sources"),
+    }
+    if "video_layout" in extra:
+        if spec.layout is not None:
+            raise InvalidRequest("provider_options.video_layout", "give a layout or video_layout, not both")
+        if not isinstance(extra["video_layout"], Mapping):
+            raise InvalidRequest("provider_options.video_layout", "must be Twilio's region JSON (a mapping)")
+        arguments["video_layout"] = dict(extra["video_layout"])
+    else:
+        arguments["video_layout"] = to_video_layout(spec.layout or Layout.grid(), resolution, sources)
+    if "audio_sources_excluded" in extra:
+        arguments["audio_sources_excluded"] = source_patterns(extra["audio_sources_excluded"], "audio_sources_excluded")
+    if "trim" in extra:
+        if not isinstance(extra["trim"], bool):
+            raise InvalidRequest("provider_options.trim", "must be true or false")
+        arguments["trim"] = extra["trim"]
+    if "status_callback" in extra:
+        arguments["status_callback"] = check_url(extra["status_callback"], "status_callback")
+    return arguments
 
 
 def composition_resolution(resolution: Resolution | None, default: str = "640x480") -> Resolution:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from anyvideo.accounts import Action, Setting, Step
 from anyvideo.models import Layout, Resolution
+from anyvideo_twilio.extensions import TwilioExtensions
 from anyvideo_twilio.layouts import to_video_layout
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ __all__ = ["apply", "plan", "read"]
 
 def read(backend: TwilioBackend) -> list[Setting]:
     """Hooks, storage settings and the callback URL, as provider-neutral settings."""
+    ext = TwilioExtensions(backend)
     found = [
         Setting(
             "auto_composition",
@@ -35,11 +37,11 @@ def read(backend: TwilioBackend) -> list[Setting]:
                 "provider_layout": dict(hook.video_layout),
             },
         )
-        for hook in backend.list_composition_hooks()
+        for hook in ext.list_composition_hooks()
     ]
     for media, storage in (
-        ("recordings", backend.get_recording_settings()),
-        ("compositions", backend.get_composition_settings()),
+        ("recordings", ext.get_recording_settings()),
+        ("compositions", ext.get_composition_settings()),
     ):
         if storage.aws_storage_enabled or storage.encryption_enabled:
             url = storage.aws_s3_url if storage.aws_storage_enabled else None
@@ -102,14 +104,15 @@ def apply(backend: TwilioBackend, step: Step) -> bool:
         raise ValueError(f"nothing to apply for {step.setting.kind} {step.setting.name!r}")
     layout, resolution = Layout.from_json(wanted["layout"]), Resolution.parse(wanted["resolution"])
     arguments = {"layout": layout, "resolution": resolution, "format": wanted["format"]}
-    hook = backend.find_composition_hook(wanted["name"])
+    ext = TwilioExtensions(backend)
+    hook = ext.find_composition_hook(wanted["name"])
     if hook is None:
-        backend.create_composition_hook(wanted["name"], **arguments)
+        ext.create_composition_hook(wanted["name"], **arguments)
         return True
     same = (hook.enabled, hook.format, hook.resolution) == (True, wanted["format"], resolution)
     if same and _regions(hook.video_layout) == _regions(to_video_layout(layout, resolution)):
         return False
-    backend.update_composition_hook(hook.id, wanted["name"], **arguments)
+    ext.update_composition_hook(hook.id, wanted["name"], **arguments)
     return True
 
 

@@ -33,7 +33,7 @@ from anyvideo.models import (
 )
 from anyvideo_twilio import layouts, options, statuses
 from anyvideo_twilio.errors import MalformedAnswer
-from anyvideo_twilio.extensions import UNNAMED_SETTINGS, CompositionHook, StorageSettings, TrackRule, TrackRules
+from anyvideo_twilio.models import UNNAMED_SETTINGS, CompositionHook, StorageSettings, TrackRule, TrackRules
 
 __all__ = [
     "aware",

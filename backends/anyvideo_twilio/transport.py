@@ -1,4 +1,6 @@
-"""The HTTP client the SDK sends through: ``twilio``'s own ``TwilioHttpClient``
+"""How anyvideo talks to Twilio: :class:`Transport`, through which every
+module of the backend sends its requests, and beneath it the HTTP client the
+SDK sends through, ``twilio``'s own ``TwilioHttpClient``
 (its documented extension point), remembering each thread's last answer so an
 error can carry Twilio's request id and ``Retry-After``, which the SDK's
 exceptions drop. It also downloads media from the signed URLs Twilio redirects
@@ -9,24 +11,37 @@ client-side rate limiter, and is tried exactly once: the SDK retries nothing
 itself, and this client mounts ``requests`` adapters with ``max_retries=0``
 for both schemes so urllib3 does not either (a hidden retry of a create would
 escape anyvideo's rules of what is safe to repeat). Retrying is the
-backend's :class:`~anyvideo.retry.RetryPolicy`'s job alone.
+:class:`~anyvideo.retry.RetryPolicy`'s job alone, in :meth:`Transport.call`.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 
+from anyvideo.errors import AnyVideoError, Conflict, InvalidRequest, NotFound, ProviderError
 from anyvideo.ratelimit import RateLimiter
+from anyvideo.redaction import get_logger
+from anyvideo.retry import RetryPolicy, Safety, is_transient
+from anyvideo_twilio.config import TwilioSettings, build_client
+from anyvideo_twilio.errors import MalformedAnswer, translated, translating
 
-__all__ = ["CHUNK", "RecordingHttpClient"]
+__all__ = ["CHUNK", "RecordingHttpClient", "Transport"]
+
+T = TypeVar("T")
+
+log = get_logger("anyvideo.twilio")
 
 CHUNK = 64 * 1024
 #: Connections kept per host, as the SDK sizes its pool.
@@ -92,3 +107,150 @@ class RecordingHttpClient(TwilioHttpClient):
         """The body of an :meth:`open` answer, in chunks; the connection is released at the end."""
         with answer:
             yield from answer.iter_content(CHUNK)
+
+
+class Transport:
+    """The configured SDK client and the rules every request to Twilio follows:
+    errors translated at this edge, the retry policy, lazy paging, media downloads."""
+
+    def __init__(self, settings: TwilioSettings, policy: RetryPolicy, limiter: RateLimiter | None = None) -> None:
+        #: How requests are retried and timed out.
+        self.policy = policy
+        #: Items asked for per page when listing.
+        self.page_size = settings.page_size
+        self._http = RecordingHttpClient(timeout=policy.timeout, limiter=limiter)
+        #: The ``twilio.rest.Client`` every request goes through.
+        self.client = build_client(settings, self._http)
+        #: The SDK's Video v1 domain (``client.video.v1``).
+        self.v1 = self.client.video.v1
+        #: Whether this thread is inside a call's tries (a lookup there is tried once: the call retries).
+        self._local = threading.local()
+
+    @property
+    def base_url(self) -> str:
+        """The Video API's base URL requests go to."""
+        return str(self.client.video.base_url)
+
+    @property
+    def sent(self) -> int:
+        """REST requests sent so far, every try counted (media downloads not)."""
+        return self._http.sent
+
+    def close(self) -> None:
+        if self._http.session is not None:
+            self._http.session.close()
+
+    def calling(self) -> AbstractContextManager[None]:
+        """SDK calls inside come out with anyvideo errors (chained), with Twilio's request id."""
+        return translating(lambda: self._http.last_headers, lambda: self._http.last_status)
+
+    def call(
+        self,
+        what: str,
+        operation: Callable[[], T],
+        *,
+        safety: Safety = Safety.SAFE,
+        reconcile: Callable[[], T | None] | None = None,
+        gone_is_done: bool = False,
+    ) -> T:
+        """``operation()`` (SDK calls), its errors translated, under the retry policy.
+
+        Reads, deletes and idempotent updates are ``SAFE`` to repeat; a create
+        is ``UNSAFE``: repeated after a lost answer only when ``reconcile`` can
+        find what the lost try made. A lost try may also land *after* the next
+        one was sent: when a try after a lost answer is refused as done already
+        (Conflict, InvalidRequest, a plain 400, or NotFound for a delete: ``gone_is_done``),
+        ``reconcile`` is asked once more, and a delete counts as done.
+
+        A call made while another is being tried (a lookup in ``reconcile``)
+        is tried once: the outer call's tries are the retries, so the policy's
+        bounds hold for the whole operation."""
+        ambiguous = False
+
+        def attempt() -> T:
+            nonlocal ambiguous
+            try:
+                with self.calling():
+                    return operation()
+            except AnyVideoError as exc:
+                if ambiguous and gone_is_done and isinstance(exc, NotFound):
+                    log.info("twilio: %s: done by the try whose answer was lost", what)
+                    return None  # type: ignore[return-value]  # deletes return nothing
+                if ambiguous and reconcile is not None and _refused_as_done(exc):
+                    found = reconcile()
+                    if found is not None:
+                        log.info("twilio: %s: adopting what the try whose answer was lost made", what)
+                        return found
+                ambiguous = ambiguous or is_transient(exc)
+                raise
+
+        if getattr(self._local, "trying", False):
+            return attempt()
+        self._local.trying = True
+        try:
+            return self.policy.run(attempt, what=f"twilio: {what}", safety=safety, reconcile=reconcile)
+        finally:
+            self._local.trying = False
+
+    def pages(self, what: str, first: Callable[[], Any]) -> Iterator[Any]:
+        """The records of a Twilio list, fetched lazily page by page (``next_page_url``):
+        only the current page is held, and each page fetch is retried on its own."""
+        page = self.call(what, first)
+        followed: set[str] = set()
+        while page is not None:
+            with self.calling():  # the SDK makes a page's instances as it is read
+                records = list(page)
+                link = page.next_page_url
+            yield from records
+            if not link:
+                return
+            self._check_link(link, followed)
+            page = self.call(what, page.next_page)
+
+    def _check_link(self, link: Any, followed: set[str]) -> None:
+        """A next page's URL must be new (no endless listing) and on Twilio's host (the SDK sends
+        the credentials wherever it points)."""
+        here = urlsplit(self.base_url)
+        there = urlsplit(link) if isinstance(link, str) else None
+        if there is None or link in followed:
+            raise MalformedAnswer(f"answered a page whose next_page_url is {link!r:.80}: not a new page")
+        same_host = (there.scheme, there.hostname) == (here.scheme, here.hostname)
+        twilio_host = here.hostname is not None and here.hostname.endswith(".twilio.com")
+        if not same_host and not (
+            twilio_host and there.scheme == "https" and str(there.hostname).endswith(".twilio.com")
+        ):
+            raise MalformedAnswer(f"answered a page whose next page is on another host ({there.hostname!r})")
+        followed.add(link)
+
+    def media(self, path: str) -> Iterator[bytes]:
+        """Twilio answers a media request with a redirect to a signed URL; follow it, in chunks."""
+        url = self.base_url + path
+
+        def redirect() -> Any:
+            answer = self.client.request("GET", url)
+            if answer.status_code >= 400:
+                body = _json_body(answer.text)
+                raise TwilioRestException(answer.status_code, url, body.get("message", answer.text), body.get("code"))
+            return _json_body(answer.text).get("redirect_to")
+
+        location = self.call("fetch media location", redirect)
+        if not isinstance(location, str):
+            raise ProviderError(f"the media answer for {path} has no redirect_to", provider="twilio")
+        # Opening the download is retried like any read; once bytes flow, a failure is raised as it happens.
+        return translated(
+            lambda: self._http.chunks(self.call("open media download", lambda: self._http.open(location))),
+            lambda: self._http.last_headers,
+        )
+
+
+def _refused_as_done(error: AnyVideoError) -> bool:
+    """Whether a refusal may mean "done already" (a name taken, a room completed, a 400 with no finer code)."""
+    return isinstance(error, Conflict | InvalidRequest) or (isinstance(error, ProviderError) and error.status == 400)
+
+
+def _json_body(text: str) -> dict[str, Any]:
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

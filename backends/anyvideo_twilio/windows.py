@@ -20,10 +20,10 @@ room has at most one open window (kind ``room``).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
@@ -35,15 +35,17 @@ from anyvideo.models import (
     RecordingMode,
     RecordingStatus,
     Resolution,
+    Room,
     RoomStatus,
 )
-from anyvideo.specs import RecordingSpec
+from anyvideo.registry import Registry
+from anyvideo.specs import CompositionSpec, RecordingSpec
 from anyvideo_twilio import layouts, options, statuses, translate
+from anyvideo_twilio.config import TwilioSettings
 from anyvideo_twilio.errors import MalformedAnswer
-from anyvideo_twilio.extensions import TrackRule, rule_set
-
-if TYPE_CHECKING:
-    from anyvideo_twilio.backend import TwilioBackend
+from anyvideo_twilio.models import TrackRule, rule_set
+from anyvideo_twilio.reconcile import create_composition_once
+from anyvideo_twilio.transport import Transport
 
 __all__ = ["RecordingWindows", "Window", "is_window_id", "layout_entry", "layout_from", "new_window_id"]
 
@@ -140,12 +142,18 @@ def layout_from(entry: dict[str, Any] | None) -> Layout | None:
 
 
 class RecordingWindows:
-    """The windows of one backend: kept in its registry, made and read through its SDK client."""
+    """The windows of one backend: kept in its registry, made and read through its transport.
 
-    def __init__(self, backend: TwilioBackend) -> None:
-        self._backend = backend
-        self._v1 = backend.native.video.v1
-        self._registry = backend.registry
+    ``room`` fetches a room (the backend's ``get_room``)."""
+
+    def __init__(
+        self, transport: Transport, registry: Registry, settings: TwilioSettings, room: Callable[[str], Room]
+    ) -> None:
+        self._transport = transport
+        self._v1 = transport.v1
+        self._registry = registry
+        self._settings = settings
+        self._room = room
 
     def start(self, room_id: str, spec: RecordingSpec) -> Recording:
         """Open a window: set the room's recording rules to record."""
@@ -159,7 +167,7 @@ class RecordingWindows:
             raise InvalidRequest(
                 "max_duration", "twilio recording rules have no time limit; stop the recording yourself"
             )
-        room = self._backend.get_room(room_id)
+        room = self._room(room_id)
         if room.status is not RoomStatus.OPEN:
             raise Conflict(f"twilio: room {room_id!r} has ended; it cannot be recorded")
         if room.raw.get("type") in options.UNRECORDABLE:
@@ -167,7 +175,7 @@ class RecordingWindows:
         window_id = new_window_id()
         self._claim_room(room.id, window_id)
         try:
-            current = self._backend._call(
+            current = self._transport.call(
                 "fetch recording rules", lambda: self._v1.rooms(room.id).recording_rules.fetch()
             )
             if any(rule.get("type") == _INCLUDE for rule in current.rules or []):
@@ -176,7 +184,7 @@ class RecordingWindows:
                     "or record_participants_on_connect); set them to exclude all first"
                 )
             rules_json = [rule.as_dict() for rule in chosen]
-            answer = self._backend._call(
+            answer = self._transport.call(
                 "start recording (recording rules)",
                 lambda: self._v1.rooms(room.id).recording_rules.update(rules=rules_json),
             )
@@ -203,7 +211,7 @@ class RecordingWindows:
         window = self.window(recording_id)
         if not window.open:
             raise Conflict(f"twilio: recording {recording_id!r} has already stopped")
-        answer = self._backend._call(
+        answer = self._transport.call(
             "stop recording (recording rules)",
             lambda: self._v1.rooms(window.room_sid).recording_rules.update(rules=[TrackRule.exclude_all().as_dict()]),
         )
@@ -213,24 +221,40 @@ class RecordingWindows:
             window.composition = NOTHING_TO_COMPOSE if not window.tracks else WAITING_FOR_ROOM
         self._save(window)
         self._registry.update("room", window.room_sid, lambda entry: {**entry, "open_window": None})
-        if (
-            window.composition == WAITING_FOR_ROOM
-            and self._backend.get_room(window.room_sid).status is not RoomStatus.OPEN
-        ):
+        if window.composition == WAITING_FOR_ROOM and self._room(window.room_sid).status is not RoomStatus.OPEN:
             self.compose(window)
         return self._recording(window)
 
     def get(self, recording_id: str) -> Recording:
         """The window as it stands (composing it first if its room has ended meanwhile)."""
         window = self.window(recording_id)
-        if (
-            window.composition == WAITING_FOR_ROOM
-            and self._backend.get_room(window.room_sid).status is not RoomStatus.OPEN
-        ):
+        if window.composition == WAITING_FOR_ROOM and self._room(window.room_sid).status is not RoomStatus.OPEN:
             self.compose(window)
         return self._recording(window)
 
-    def claimant(self, instance: Any) -> Window | None:
+    def listed(self, instances: Iterable[Any], room_id: str | None) -> Iterator[Recording]:
+        """The recordings a listing of track recordings stands for: the track recordings
+        of a window stand for their window (listed once), any other track recording is
+        an individual recording of its own; windows that captured nothing follow."""
+        # A window is listed at the first of its tracks that comes; then its other
+        # tracks are skipped. They are listed close together (they started while
+        # it was open), so only the windows met but not yet passed are remembered.
+        unseen: dict[str, int] = {}
+        for instance in instances:
+            window = self._claimant(instance)
+            if window is None:
+                yield translate.track_recording(instance)
+            elif window.id in unseen:
+                unseen[window.id] -= 1
+                if unseen[window.id] <= 0:
+                    del unseen[window.id]
+            else:
+                if len(window.tracks) > 1:
+                    unseen[window.id] = len(window.tracks) - 1
+                yield self._recording(window)
+        yield from self._empty(room_id)
+
+    def _claimant(self, instance: Any) -> Window | None:
         """The window a listed track recording belongs to, if any (claiming it for
         an open window of its room that it started in)."""
         claimed = self._registry.get("track", translate.sid(instance))
@@ -263,10 +287,10 @@ class RecordingWindows:
         if any(instance.status == "processing" for instance in found.values()):
             raise Conflict(f"twilio: recording {recording_id!r} is still processing; delete it once it is available")
         for sid in found:
-            self._backend._call("delete track recording", partial(self._v1.recordings(sid).delete))
+            self._transport.call("delete track recording", partial(self._v1.recordings(sid).delete))
         if window.composition and window.composition.startswith("CJ"):
             try:
-                self._backend._call("delete composition", self._v1.compositions(window.composition).delete)
+                self._transport.call("delete composition", self._v1.compositions(window.composition).delete)
             except NotFound:
                 pass  # deleted already
         window.deleted = True
@@ -311,10 +335,10 @@ class RecordingWindows:
         """Add to ``window`` the room's track recordings that started since it opened
         (and before it closed) and belong to no other window."""
         since = window.started_at.replace(microsecond=0)
-        for instance in self._backend._pages(
+        for instance in self._transport.pages(
             "list the room's track recordings",
             lambda: self._v1.rooms(window.room_sid).recordings.page(
-                date_created_after=since, page_size=self._backend.page_size
+                date_created_after=since, page_size=self._transport.page_size
             ),
         ):
             created, sid = _date(instance.date_created), translate.sid(instance)
@@ -338,10 +362,10 @@ class RecordingWindows:
         wanted = set(window.tracks)
         return [
             instance
-            for instance in self._backend._pages(
+            for instance in self._transport.pages(
                 "list the room's track recordings",
                 lambda: self._v1.rooms(window.room_sid).recordings.page(
-                    date_created_after=since, page_size=self._backend.page_size
+                    date_created_after=since, page_size=self._transport.page_size
                 ),
             )
             if instance.sid in wanted
@@ -367,11 +391,11 @@ class RecordingWindows:
             window.composition = NOTHING_TO_COMPOSE
             self._save(window)
             return
-        self._backend.default_callback(arguments)
-        created = self._backend.create_composition_once("compose recording", arguments)
+        self._settings.default_callback(arguments)
+        created = create_composition_once(self._transport, "compose recording", arguments)
         window.composition = translate.sid(created)
         self._save(window)
-        self._backend._remember_layout(window.composition, window.layout)
+        self.remember_layout(window.composition, window.layout)
 
     def _recording(self, window: Window) -> Recording:
         found = [] if window.deleted else self._window_tracks(window)
@@ -384,7 +408,7 @@ class RecordingWindows:
         if window.composition is not None:
             composition = {"sid": None, "status": window.composition}
             if window.composition.startswith("CJ") and not window.deleted:
-                instance = self._backend._call("fetch composition", self._v1.compositions(window.composition).fetch)
+                instance = self._transport.call("fetch composition", self._v1.compositions(window.composition).fetch)
                 composition = {"sid": instance.sid, "status": instance.status}
                 if instance.status == "completed":
                     files.append(translate.composition_file(instance))
@@ -425,11 +449,33 @@ class RecordingWindows:
             return (TrackRule.include_all(),)
         return (TrackRule(_INCLUDE, kind="audio" if spec.has_audio else "video"),)
 
-    def empty(self, room_id: str | None) -> Iterator[Recording]:
+    def _empty(self, room_id: str | None) -> Iterator[Recording]:
         """Closed windows that captured no track (no track recording stands for them)."""
         for window_id, entry in self._registry.find("window", **({"room_sid": room_id} if room_id else {})):
             if not entry["tracks"] and not entry["open"]:
                 yield self._recording(Window.from_entry(window_id, entry))
+
+    def sources(self, spec: CompositionSpec) -> list[str]:
+        """A composition's source patterns: chosen tracks, chosen recordings (a window
+        stands for its track recordings), else every track."""
+        if spec.stream_ids is None and spec.recording_ids is None:
+            return ["*"]
+        chosen = list(spec.stream_ids or ())
+        for recording_id in spec.recording_ids or ():
+            chosen += self.window(recording_id).tracks if is_window_id(recording_id) else [recording_id]
+        if not chosen:
+            raise InvalidRequest("recording_ids", "the chosen recordings captured no track")
+        return chosen
+
+    def remember_layout(self, composition_sid: str, layout: Layout | None) -> None:
+        """Keep the portable layout a composition was asked for (Twilio keeps only its regions)."""
+        if layout is not None:
+            self._registry.put("composition", composition_sid, {"layout": layout_entry(layout)})
+
+    def layout_of(self, composition_sid: str) -> Layout | None:
+        """The layout :meth:`remember_layout` kept for a composition, if any."""
+        entry = self._registry.get("composition", composition_sid)
+        return layout_from(entry["layout"]) if entry else None
 
     def has_file(self, window_id: str, sid: str) -> bool:
         """Whether ``sid`` (a track recording or composition) is one of the window's files."""

@@ -152,6 +152,6 @@ def test_list_compositions_walks_several_pages(video, recorded_room, connect_twi
     room, _, _ = recorded_room
     made = [video.compositions.start(room).id for _ in range(3)]
     paged = connect_twilio(page_size=2)
-    sent = paged.backend._http.sent
+    sent = paged.backend.requests_sent
     assert [c.id for c in paged.compositions.list(room=room)] == made
-    assert paged.backend._http.sent - sent == 2
+    assert paged.backend.requests_sent - sent == 2

@@ -49,25 +49,25 @@ def live(cls: type) -> int:
 def test_twenty_thousand_recordings_are_listed_page_by_page_holding_one_page(video, room, join, emulator):
     track = join(room, "ann").publish(StreamKind.AUDIO)
     seed(emulator, room.id, track, COUNT)
-    http = video.backend._http
-    sent, started = http.sent, time.perf_counter()
+    backend = video.backend
+    sent, started = backend.requests_sent, time.perf_counter()
 
     listed, most_fetched_ahead, most_held = 0, 0, 0
     for recording in video.recordings.list():
         listed += 1
         assert recording.mode is RecordingMode.INDIVIDUAL and recording.status is RecordingStatus.AVAILABLE
         # Pages are fetched as the iteration reaches them, never ahead of it.
-        pages = http.sent - sent
+        pages = backend.requests_sent - sent
         most_fetched_ahead = max(most_fetched_ahead, pages - (listed - 1) // PAGE)
         if listed % 5_000 == 2_500:  # mid-page: what the iterator holds now is one page of the SDK's records
             most_held = max(most_held, live(RecordingInstance), live(RoomRecordingInstance))
     elapsed = time.perf_counter() - started
 
     assert listed == COUNT
-    assert http.sent - sent == COUNT // PAGE
+    assert backend.requests_sent - sent == COUNT // PAGE
     assert most_fetched_ahead == 1
     assert 0 < most_held <= PAGE
-    print(f"listed {listed:,} recordings in {http.sent - sent} pages in {elapsed:.1f}s; at most {most_held} held")
+    print(f"listed {listed:,} recordings in {backend.requests_sent - sent} pages in {elapsed:.1f}s; at most {most_held} held")
 
 
 def test_a_slice_of_the_listing_keeps_memory_flat(video, room, join, emulator):

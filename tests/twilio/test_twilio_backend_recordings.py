@@ -180,9 +180,9 @@ def test_list_recordings_walks_several_pages(connect_twilio, room, ann):
     for _ in range(3):
         ann.publish(AUDIO)
         made.append(video.recordings.stop(video.recordings.start(room, mode="individual")).id)
-    sent = video.backend._http.sent
+    sent = video.backend.requests_sent
     assert [r.id for r in video.recordings.list()] == made
-    assert video.backend._http.sent - sent >= 2
+    assert video.backend.requests_sent - sent >= 2
 
 
 def test_a_window_is_listed_once_even_when_its_first_track_was_deleted_elsewhere(video, room, ann, join, control):

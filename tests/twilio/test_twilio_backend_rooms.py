@@ -64,18 +64,18 @@ def test_list_rooms_by_status_and_name(video):
 def test_list_rooms_walks_several_pages(video, connect_twilio):
     made = [video.rooms.create(f"room-{i}").id for i in range(5)]
     paged = connect_twilio(page_size=2)
-    sent = paged.backend._http.sent
+    sent = paged.backend.requests_sent
     assert [r.id for r in paged.rooms.list(status="open")] == made
-    assert paged.backend._http.sent - sent == 3  # pages of 2, 2 and 1
+    assert paged.backend.requests_sent - sent == 3  # pages of 2, 2 and 1
 
 
 def test_stopping_early_fetches_no_further_page(video, connect_twilio):
     for i in range(5):
         video.rooms.create(f"room-{i}")
     paged = connect_twilio(page_size=2)
-    sent = paged.backend._http.sent
+    sent = paged.backend.requests_sent
     assert len(list(itertools.islice(paged.rooms.list(status="open"), 3))) == 3
-    assert paged.backend._http.sent - sent == 2
+    assert paged.backend.requests_sent - sent == 2
 
 
 def test_end_a_room(video, join):
