@@ -274,3 +274,20 @@ def test_a_webhook_server_receives_callbacks_over_http(video, heard) -> None:
         forged = requests.post(server.url, data=body, headers={"X-Signature": "x"}, timeout=5)
     assert (answer.status_code, forged.status_code) == (204, 403)
     assert [e.type for e in heard.events] == ["room.ended"]
+
+
+def test_a_slow_client_does_not_hold_up_the_webhook_servers_other_callbacks(video, heard) -> None:
+    import socket
+
+    import requests
+
+    from anyvideo.testing import WebhookServer
+
+    with WebhookServer(video) as server:
+        port = int(server.url.split(":")[2].split("/")[0])
+        with socket.create_connection(("127.0.0.1", port)) as stalled:
+            stalled.sendall(b"POST /callbacks HTTP/1.1\r\nHost: x\r\n")  # and never the rest
+            body, signature = callback(server.url)
+            answer = requests.post(server.url, data=body, headers={"X-Signature": signature}, timeout=30)
+    assert answer.status_code == 204
+    assert [e.type for e in heard.events] == ["room.ended"]
