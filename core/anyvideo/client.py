@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from anyvideo.backend import COMPOSITION_FEATURES, Backend, Feature
 from anyvideo.config import select_backend
 from anyvideo.errors import Conflict, InvalidRequest, ProviderError, UnsupportedFeature
+from anyvideo.extensions import VideoExtensions
 from anyvideo.models import (
     AccessToken,
     Composition,
@@ -81,7 +82,8 @@ def connect(
 class Video:
     """One connection to one backend, with the operations grouped by object:
     ``rooms``, ``participants``, ``streams``, ``tokens``, ``recordings``,
-    ``compositions``, ``signals``, ``webhooks``.
+    ``compositions``, ``signals``, ``webhooks``; and ``ext``, the backend's
+    provider extensions (:class:`~anyvideo.extensions.VideoExtensions`).
     """
 
     def __init__(self, backend: Backend, plugins: Plugins | None = None) -> None:
@@ -96,6 +98,7 @@ class Video:
         self.compositions = Compositions(self)
         self.signals = Signals(self)
         self.webhooks = Webhooks(self)
+        self.ext = VideoExtensions(self)
 
     def __repr__(self) -> str:
         return f"Video(backend={self.backend_name!r})"

@@ -156,8 +156,8 @@ def wsgi_app(video: Video, *, public_url: str | None = None) -> Callable[[dict[s
     """
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        if length > MAX_BODY:
+        length = _content_length(environ.get("CONTENT_LENGTH"))
+        if length is None:
             start_response(_STATUS[400], [("Content-Length", "0")])
             return []
         body = environ["wsgi.input"].read(length) if length else b""
@@ -182,6 +182,19 @@ def _wsgi_url(environ: Mapping[str, Any]) -> str:
 
 ASGIReceive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 ASGISend = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+def _content_length(header: str | None) -> int | None:
+    """The body's length from a ``Content-Length`` header, or ``None`` when it is not
+    a plain count of at most :data:`MAX_BODY` bytes. A WSGI server may hand a negative
+    or garbled value through, and ``read(-1)`` would read to the end of the stream."""
+    if not header:
+        return 0
+    header = header.strip()
+    if not (header.isascii() and header.isdigit()):
+        return None
+    length = int(header)
+    return length if length <= MAX_BODY else None
 
 
 def asgi_app(
