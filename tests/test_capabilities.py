@@ -71,5 +71,7 @@ def test_every_provider_only_feature_is_an_extension_or_said_to_be_absent() -> N
     backends = anyvideo.Plugins(["vonage", "twilio"], environ={}).backends()
     for cls in backends.values():
         assert cls.extensions and cls.not_covered, cls.name
-        assert all(callable(getattr(cls, method)) for method in cls.extensions)
+        offered = cls.extensions_class.declared() if cls.extensions_class is not None else cls.extensions
+        assert all(callable(getattr(cls.extensions_class or cls, method)) for method in cls.extensions)
+        assert set(offered) == set(cls.extensions), cls.name
         assert all(feature in cls.feature_hints for feature in Feature if feature not in cls.features)

@@ -26,9 +26,9 @@ CREDENTIAL = "CR" + "a" * 32
 @pytest.fixture
 def twilio(twilio_emulator: Emulator) -> Iterator[Video]:
     with anyvideo.connect("twilio", environ={}, status_callback=CALLBACK, **twilio_emulator.backend_settings) as video:
-        video.backend.create_composition_hook("all-rooms", layout=Layout.pip(), format="webm", resolution="1280x720")
-        video.backend.create_composition_hook("old-hook", layout=Layout.grid(), enabled=False)
-        video.backend.set_recording_settings(
+        video.ext.create_composition_hook("all-rooms", layout=Layout.pip(), format="webm", resolution="1280x720")
+        video.ext.create_composition_hook("old-hook", layout=Layout.grid(), enabled=False)
+        video.ext.set_recording_settings(
             StorageSettings(
                 "media in our bucket",
                 aws_storage_enabled=True,
@@ -128,10 +128,10 @@ def test_the_way_back_makes_a_composition_hook_once(twilio: Video, vonage: Video
     apply_plan(make_plan(twilio.backend, vonage.backend), vonage.backend)
     back = make_plan(vonage.backend, twilio.backend)
     assert [(s.setting.kind, s.action.value) for s in back.steps] == [("auto_composition", "apply")]
-    hooks_before = {h.name for h in twilio.backend.list_composition_hooks()}
+    hooks_before = {h.name for h in twilio.ext.list_composition_hooks()}
     assert len(apply_plan(back, twilio.backend)) == 1
     assert apply_plan(back, twilio.backend) == []
-    assert {h.name for h in twilio.backend.list_composition_hooks()} == hooks_before | {"archive every session"}
+    assert {h.name for h in twilio.ext.list_composition_hooks()} == hooks_before | {"archive every session"}
 
 
 def test_the_command_prints_the_plan_as_json_and_applies_it(

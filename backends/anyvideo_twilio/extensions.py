@@ -42,14 +42,14 @@ class TwilioExtensions(Extensions):
 
     @extension(refs=("room",), feature=Feature.RECORDING_RULES)
     def get_recording_rules(self, room_id: str) -> TrackRules:
-        """The room's recording rules (which published tracks Twilio records)."""
+        """the room's recording rules (which published tracks Twilio records)"""
         return self._transport.call(
             "fetch recording rules", lambda: translate.rules(self._v1.rooms(room_id).recording_rules.fetch())
         )
 
     @extension(refs=("room",), feature=Feature.RECORDING_RULES)
     def set_recording_rules(self, room_id: str, rules: Sequence[TrackRule | Mapping[str, Any]]) -> TrackRules:
-        """Replace the room's recording rules (refused while an anyvideo recording is open).
+        """replace the room's recording rules (refused while an anyvideo recording is open)
 
         An open anyvideo recording window owns the rules until it stops: Conflict."""
         chosen = rule_set(rules, subscribe=False)
@@ -63,7 +63,7 @@ class TwilioExtensions(Extensions):
 
     @extension(refs=("room", "participant"), feature=Feature.SUBSCRIBE_RULES)
     def get_subscribe_rules(self, room_id: str, participant_id: str) -> TrackRules:
-        """The tracks a participant receives (subscribe rules)."""
+        """the tracks a participant receives (subscribe rules)"""
         return self._transport.call(
             "fetch subscribe rules",
             lambda: translate.rules(self._v1.rooms(room_id).participants(participant_id).subscribe_rules.fetch()),
@@ -73,7 +73,7 @@ class TwilioExtensions(Extensions):
     def set_subscribe_rules(
         self, room_id: str, participant_id: str, rules: Sequence[TrackRule | Mapping[str, Any]]
     ) -> TrackRules:
-        """Replace a participant's subscribe rules, with priorities."""
+        """replace a participant's subscribe rules, with priorities"""
         chosen = rule_set(rules, subscribe=True)
         rules_json = [rule.as_dict() for rule in chosen]
         return self._transport.call(
@@ -99,7 +99,7 @@ class TwilioExtensions(Extensions):
         enabled: bool = True,
         status_callback: str | None = None,
     ) -> CompositionHook:
-        """Compose every room that ends with recordings, with a layout and format.
+        """compose every room that ends with recordings, with a layout and format
 
         ``layout`` is a portable :class:`Layout` (grid by default) or Twilio
         region JSON; ``audio_sources=()`` makes a video-only composition."""
@@ -117,7 +117,7 @@ class TwilioExtensions(Extensions):
 
     @extension(feature=Feature.COMPOSITION_HOOKS)
     def find_composition_hook(self, name: str) -> CompositionHook | None:
-        """The composition hook with this name (compared without case), if any."""
+        """the composition hook with this name (compared without case), if any"""
         for instance in self._transport.pages(
             "list composition hooks by name",
             # the filter takes * as a wildcard: the exact name is checked here
@@ -130,14 +130,14 @@ class TwilioExtensions(Extensions):
 
     @extension(feature=Feature.COMPOSITION_HOOKS)
     def get_composition_hook(self, hook_id: str) -> CompositionHook:
-        """One composition hook."""
+        """one composition hook"""
         return self._transport.call(
             "fetch composition hook", lambda: translate.hook(self._v1.composition_hooks(hook_id).fetch())
         )
 
     @extension(feature=Feature.COMPOSITION_HOOKS)
     def list_composition_hooks(self, *, enabled: bool | None = None) -> Iterator[CompositionHook]:
-        """The account's composition hooks, lazily."""
+        """the account's composition hooks, lazily"""
         yield from (
             translate.hook(instance)
             for instance in self._transport.pages(
@@ -163,7 +163,7 @@ class TwilioExtensions(Extensions):
         enabled: bool = True,
         status_callback: str | None = None,
     ) -> CompositionHook:
-        """Replace a composition hook (what is left out returns to its default)."""
+        """replace a composition hook (what is left out returns to its default)"""
         arguments = translate.hook_arguments(
             name, layout, resolution, format, audio_sources, audio_sources_excluded, trim, enabled, status_callback
         )
@@ -175,7 +175,7 @@ class TwilioExtensions(Extensions):
 
     @extension(feature=Feature.COMPOSITION_HOOKS)
     def delete_composition_hook(self, hook_id: str) -> None:
-        """Delete a composition hook."""
+        """delete a composition hook"""
         self._transport.call(
             "delete composition hook", lambda: self._v1.composition_hooks(hook_id).delete(), gone_is_done=True
         )
@@ -184,14 +184,14 @@ class TwilioExtensions(Extensions):
 
     @extension(feature=Feature.EXTERNAL_STORAGE)
     def get_recording_settings(self) -> StorageSettings:
-        """Where new track recordings are stored (external S3) and how encrypted."""
+        """where new track recordings are stored (external S3) and how encrypted"""
         return self._transport.call(
             "fetch recording settings", lambda: translate.storage_settings(self._v1.recording_settings().fetch())
         )
 
     @extension(feature=Feature.EXTERNAL_STORAGE)
     def set_recording_settings(self, settings: StorageSettings) -> StorageSettings:
-        """Store new track recordings in your S3 bucket, encrypted with your key."""
+        """store new track recordings in your S3 bucket, encrypted with your key"""
         arguments = translate.settings_arguments(settings)
         return self._transport.call(
             "set recording settings",
@@ -200,7 +200,7 @@ class TwilioExtensions(Extensions):
 
     @extension(feature=Feature.EXTERNAL_STORAGE)
     def get_composition_settings(self) -> StorageSettings:
-        """Where new compositions are stored (external S3) and how encrypted."""
+        """where new compositions are stored (external S3) and how encrypted"""
         return self._transport.call(
             "fetch composition settings",
             lambda: translate.storage_settings(self._v1.composition_settings().fetch()),
@@ -208,7 +208,7 @@ class TwilioExtensions(Extensions):
 
     @extension(feature=Feature.EXTERNAL_STORAGE)
     def set_composition_settings(self, settings: StorageSettings) -> StorageSettings:
-        """Store new compositions in your S3 bucket, encrypted with your key."""
+        """store new compositions in your S3 bucket, encrypted with your key"""
         arguments = translate.settings_arguments(settings)
         return self._transport.call(
             "set composition settings",

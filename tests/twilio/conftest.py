@@ -8,9 +8,10 @@ from collections.abc import Callable
 import pytest
 
 from anyvideo import Room, Video
+from anyvideo.extensions import VideoExtensions
 from anyvideo.testing import Emulator, EmulatorControl, RemoteClient
-from anyvideo_twilio.emulator import TwilioEmulator
 from anyvideo_twilio import TwilioBackend
+from anyvideo_twilio.emulator import TwilioEmulator
 
 
 @pytest.fixture
@@ -28,6 +29,12 @@ def video(connect_twilio: Callable[..., Video]) -> Video:
 def backend(video: Video) -> TwilioBackend:
     assert isinstance(video.backend, TwilioBackend)
     return video.backend
+
+
+@pytest.fixture
+def ext(video: Video) -> VideoExtensions:
+    """Twilio's provider extensions, through the facade."""
+    return video.ext
 
 
 @pytest.fixture

@@ -174,7 +174,7 @@ def test_the_status_callback_setting_reaches_rooms_compositions_and_hooks(twilio
                 twilio_emulator.control.advance(3)
                 composition = video.compositions.start(room)
                 twilio_emulator.control.advance(10)
-                hook = video.backend.create_composition_hook("every-room")
+                hook = video.ext.create_composition_hook("every-room")
                 twilio_emulator.callbacks.flush()
             raw_room = twilio_emulator.world.get_room(room.id).options
             assert (raw_room["status_callback"], raw_room["status_callback_method"]) == (server.url, "POST")
@@ -203,7 +203,7 @@ def test_options_given_per_object_win_over_the_setting(connect_twilio, emulator)
     )
     assert options["method-only"]["status_callback"] == "https://app.example.com/twilio"
     assert options["method-only"]["status_callback_method"] == "POST"
-    hook = video.backend.create_composition_hook("own-hook", status_callback="https://other.example.com/hook")
+    hook = video.ext.create_composition_hook("own-hook", status_callback="https://other.example.com/hook")
     assert hook.status_callback == "https://other.example.com/hook"
 
 

@@ -105,7 +105,7 @@ def test_an_invalid_recording_rule_from_twilio_names_the_rules(video, room, emul
     # A rule anyvideo accepts but this room refuses (a peer-to-peer room cannot be recorded -> 53114).
     p2p = video.rooms.create("p2p", provider_options={"type": "peer-to-peer"})
     with pytest.raises(InvalidRequest) as caught:
-        video.backend.set_recording_rules(p2p.id, [{"type": "include", "all": True}])
+        video.ext.set_recording_rules(p2p.id, [{"type": "include", "all": True}])
     assert caught.value.field == "provider_options.type"
     assert isinstance(caught.value.__cause__, TwilioRestException)
 

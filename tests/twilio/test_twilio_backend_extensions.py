@@ -1,4 +1,4 @@
-"""Twilio's own features as typed provider extensions on the backend: recording
+"""Twilio's own features as typed provider extensions (``video.ext``): recording
 rules, subscribe rules, composition hooks, recording/composition settings."""
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ def test_every_extension_has_its_feature(video):
 # --- recording rules ----------------------------------------------------------------
 
 
-def test_recording_rules_choose_what_twilio_records(video, backend, room, join):
+def test_recording_rules_choose_what_twilio_records(video, ext, room, join):
     ann = join(room, "ann")
     mic, _ = ann.publish(AUDIO), ann.publish(VIDEO)
-    assert backend.get_recording_rules(room.id).rules == ()
-    chosen = backend.set_recording_rules(room.id, [TrackRule("include", kind="audio")])
+    assert ext.get_recording_rules(room).rules == ()
+    chosen = ext.set_recording_rules(room, [TrackRule("include", kind="audio")])
     assert chosen.rules == (TrackRule("include", kind="audio"),) and chosen.updated_at is not None
     recorded = video.native.video.v1.rooms(room.id).recordings.list()
     assert [r.source_sid for r in recorded] == [mic]
@@ -39,13 +39,13 @@ def test_recording_rules_choose_what_twilio_records(video, backend, room, join):
     assert [r.id for r in video.recordings.list(room=room)] == [recorded[0].sid]
 
 
-def test_recording_rules_belong_to_an_open_window(video, backend, room, join):
+def test_recording_rules_belong_to_an_open_window(video, ext, room, join):
     join(room, "ann").publish(AUDIO)
     recording = video.recordings.start(room)
     with pytest.raises(Conflict, match="stop that recording"):
-        backend.set_recording_rules(room.id, [TrackRule.exclude_all()])
+        ext.set_recording_rules(room, [TrackRule.exclude_all()])
     video.recordings.stop(recording)
-    backend.set_recording_rules(room.id, [{"type": "exclude", "all": True}])
+    ext.set_recording_rules(room, [{"type": "exclude", "all": True}])
 
 
 @pytest.mark.parametrize(
@@ -62,12 +62,12 @@ def test_recording_rules_belong_to_an_open_window(video, backend, room, join):
         ([TrackRule.include_all()] * 21, "rules"),
     ],
 )
-def test_bad_recording_rules_fail_before_any_request(backend, room, emulator, rules, field):
+def test_bad_recording_rules_fail_before_any_request(ext, room, emulator, rules, field):
     from anyvideo.testing.faults import Fault
 
     emulator.faults.add(Fault(status=500))
     with pytest.raises(InvalidRequest) as caught:
-        backend.set_recording_rules(room.id, rules)
+        ext.set_recording_rules(room, rules)
     assert caught.value.field == field
     assert emulator.faults.injected == []
 
@@ -75,46 +75,46 @@ def test_bad_recording_rules_fail_before_any_request(backend, room, emulator, ru
 # --- subscribe rules ----------------------------------------------------------------
 
 
-def test_subscribe_rules_choose_what_a_participant_receives(video, backend, room, join):
+def test_subscribe_rules_choose_what_a_participant_receives(video, ext, room, join):
     ann, bob = join(room, "ann"), join(room, "bob")
     bob.publish(AUDIO, name="mic")
     bob.publish(VIDEO, name="cam")
-    assert backend.get_subscribe_rules(room.id, ann.participant_id).rules == (TrackRule.include_all(),)
+    assert ext.get_subscribe_rules(room, ann.participant_id).rules == (TrackRule.include_all(),)
     rules = [TrackRule("include", kind="audio", priority="high"), {"type": "exclude", "publisher": "carol"}]
-    chosen = backend.set_subscribe_rules(room.id, ann.participant_id, rules)
+    chosen = ext.set_subscribe_rules(room, ann.participant_id, rules)
     assert chosen.rules == (
         TrackRule("include", kind="audio", priority="high"),
         TrackRule("exclude", publisher="carol"),
     )
     subscribed = video.native.video.v1.rooms(room.id).participants(ann.participant_id).subscribed_tracks.list()
     assert [t.kind for t in subscribed] == ["audio"]
-    assert backend.get_subscribe_rules(room.id, ann.participant_id).rules == chosen.rules
+    assert ext.get_subscribe_rules(room, ann.participant_id).rules == chosen.rules
 
 
-def test_subscribe_rules_may_name_data_tracks(backend, room, join):
+def test_subscribe_rules_may_name_data_tracks(ext, room, join):
     ann = join(room, "ann")
-    assert backend.set_subscribe_rules(room.id, ann.participant_id, [{"type": "include", "kind": "data"}]).rules
+    assert ext.set_subscribe_rules(room, ann.participant_id, [{"type": "include", "kind": "data"}]).rules
 
 
 # --- composition hooks --------------------------------------------------------------
 
 
-def test_composition_hooks_are_created_listed_updated_and_deleted(backend):
-    hook = backend.create_composition_hook("every-room", layout=Layout.pip(), resolution="1280x720", format="webm")
+def test_composition_hooks_are_created_listed_updated_and_deleted(ext):
+    hook = ext.create_composition_hook("every-room", layout=Layout.pip(), resolution="1280x720", format="webm")
     assert hook.id.startswith("HK") and hook.enabled and hook.format == "webm"
     assert set(hook.video_layout) == {"main", "pip"} and str(hook.resolution) == "1280x720"
     assert hook.audio_sources == ("*",)
-    assert backend.get_composition_hook(hook.id) == hook
-    assert [h.id for h in backend.list_composition_hooks()] == [hook.id]
-    updated = backend.update_composition_hook(hook.id, "audio-only", layout={}, enabled=False)
+    assert ext.get_composition_hook(hook.id) == hook
+    assert [h.id for h in ext.list_composition_hooks()] == [hook.id]
+    updated = ext.update_composition_hook(hook.id, "audio-only", layout={}, enabled=False)
     assert (updated.name, updated.enabled, updated.video_layout, updated.format) == ("audio-only", False, {}, "mp4")
-    assert list(backend.list_composition_hooks(enabled=True)) == []
-    backend.delete_composition_hook(hook.id)
-    assert list(backend.list_composition_hooks()) == []
+    assert list(ext.list_composition_hooks(enabled=True)) == []
+    ext.delete_composition_hook(hook.id)
+    assert list(ext.list_composition_hooks()) == []
 
 
-def test_a_composition_hook_fires_when_a_room_completes(video, backend, room, join, control):
-    hook = backend.create_composition_hook("on-end", layout=Layout.grid(), status_callback="http://127.0.0.1:9/c")
+def test_a_composition_hook_fires_when_a_room_completes(video, ext, room, join, control):
+    hook = ext.create_composition_hook("on-end", layout=Layout.grid(), status_callback="http://127.0.0.1:9/c")
     join(room, "ann").publish(AUDIO)
     recording = video.recordings.start(room, mode="individual")
     video.recordings.stop(recording)
@@ -128,23 +128,23 @@ def test_a_composition_hook_fires_when_a_room_completes(video, backend, room, jo
     assert hook.status_callback == "http://127.0.0.1:9/c"
 
 
-def test_bad_hooks_fail_before_any_request(backend, emulator):
+def test_bad_hooks_fail_before_any_request(ext, emulator):
     from anyvideo.testing.faults import Fault
 
     emulator.faults.add(Fault(status=500))
     with pytest.raises(InvalidRequest, match="resolution"):
-        backend.create_composition_hook("big", resolution="1920x1080")
+        ext.create_composition_hook("big", resolution="1920x1080")
     with pytest.raises(InvalidRequest, match="name"):
-        backend.create_composition_hook("")
+        ext.create_composition_hook("")
     with pytest.raises(InvalidRequest, match="status_callback"):
-        backend.create_composition_hook("cb", status_callback="nowhere")
+        ext.create_composition_hook("cb", status_callback="nowhere")
     assert emulator.faults.injected == []
 
 
-def test_a_hook_name_is_unique(backend):
-    backend.create_composition_hook("only-one")
+def test_a_hook_name_is_unique(ext):
+    ext.create_composition_hook("only-one")
     with pytest.raises(Exception) as caught:
-        backend.create_composition_hook("only-one")
+        ext.create_composition_hook("only-one")
     assert type(caught.value).__module__.startswith("anyvideo")
 
 
@@ -152,8 +152,8 @@ def test_a_hook_name_is_unique(backend):
 
 
 @pytest.mark.parametrize("kind", ["recording", "composition"])
-def test_settings_put_media_in_the_customers_bucket_encrypted(backend, kind):
-    get, put = getattr(backend, f"get_{kind}_settings"), getattr(backend, f"set_{kind}_settings")
+def test_settings_put_media_in_the_customers_bucket_encrypted(ext, kind):
+    get, put = getattr(ext, f"get_{kind}_settings"), getattr(ext, f"set_{kind}_settings")
     assert not get().aws_storage_enabled
     wanted = StorageSettings(
         "archive",
@@ -167,8 +167,8 @@ def test_settings_put_media_in_the_customers_bucket_encrypted(backend, kind):
     assert get() == wanted
 
 
-def test_external_storage_applies_to_new_track_recordings(video, backend, room, join, control):
-    backend.set_recording_settings(
+def test_external_storage_applies_to_new_track_recordings(video, ext, room, join, control):
+    ext.set_recording_settings(
         StorageSettings(
             "archive",
             aws_storage_enabled=True,

@@ -11,6 +11,7 @@ import pytest
 from anyvideo import Feature
 from anyvideo.plugins import Plugins
 from anyvideo_twilio import TwilioBackend
+from anyvideo_twilio.extensions import TwilioExtensions
 
 
 @pytest.mark.parametrize("feature", list(Feature))
@@ -43,11 +44,13 @@ def test_the_backend_is_registered_through_the_entry_point():
 
 def test_every_extension_is_a_documented_method_and_in_the_docs():
     docs = (Path(__file__).resolve().parents[2] / "docs" / "providers" / "twilio.md").read_text()
-    assert TwilioBackend.extensions
-    for name, what in TwilioBackend.extensions.items():
-        method = getattr(TwilioBackend, name)
-        assert callable(method) and what
+    declared = TwilioExtensions.declared()
+    assert TwilioBackend.extensions_class is TwilioExtensions and declared
+    for name, info in declared.items():
+        assert info.summary == TwilioBackend.extensions[name]
+        assert info.feature in TwilioBackend.features
         assert name in docs, f"{name} is not in docs/providers/twilio.md"
+    assert set(declared) == set(TwilioBackend.extensions)
 
 
 def test_what_is_not_covered_says_how_to_reach_it():

@@ -194,8 +194,8 @@ OPERATIONS: dict[str, Callable[[Any], Any]] = {
     "end room": lambda video: video.rooms.end(ROOM),
     "list participants": lambda video: list(video.participants.list(ROOM)),
     "get composition": lambda video: video.compositions.get("CJ" + "c" * 32),
-    "list hooks": lambda video: list(video.backend.list_composition_hooks()),
-    "recording rules": lambda video: video.backend.get_recording_rules(ROOM),
+    "list hooks": lambda video: list(video.ext.list_composition_hooks()),
+    "recording rules": lambda video: video.ext.get_recording_rules(ROOM),
 }
 
 BODIES = st.one_of(

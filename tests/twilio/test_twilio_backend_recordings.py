@@ -95,7 +95,7 @@ def test_audio_only_windows_record_only_audio(video, room, ann, control):
     ann.publish(VIDEO)
     recording = video.recordings.stop(video.recordings.start(room, mode="individual", has_video=False))
     assert track_sources(recording) == {mic}
-    assert video.backend.get_recording_rules(room.id).rules[0].type == "exclude"
+    assert video.ext.get_recording_rules(room.id).rules[0].type == "exclude"
 
 
 def test_chosen_tracks_through_recording_rules(video, room, ann, join):

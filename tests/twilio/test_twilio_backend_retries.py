@@ -205,14 +205,14 @@ def test_a_lost_room_create_that_lands_late_makes_no_second_room(connect_twilio,
 def test_a_lost_hook_create_is_adopted(connect_twilio, emulator):
     video = connect_twilio(timeout=(2, 0.3), retries=RetryPolicy(sleep=lambda seconds: time.sleep(0.5)))
     emulator.faults.script("/v1/CompositionHooks$", [Fault(latency=0.6)], method="POST")
-    hook = video.backend.create_composition_hook("nightly")
+    hook = video.ext.create_composition_hook("nightly")
     assert [h.sid for h in emulator.state.hooks.values()] == [hook.id]
 
 
 def test_a_lost_hook_create_that_lands_late_makes_no_second_hook(connect_twilio, emulator):
     video = connect_twilio(timeout=(2, 0.3), retries=RetryPolicy(sleep=lambda seconds: None))
     emulator.faults.script("/v1/CompositionHooks$", [Fault(latency=0.6)], method="POST")
-    hook = video.backend.create_composition_hook("nightly")
+    hook = video.ext.create_composition_hook("nightly")
     time.sleep(0.5)
     assert [h.sid for h in emulator.state.hooks.values()] == [hook.id]
 
@@ -223,7 +223,7 @@ def test_a_repeat_refused_because_the_lost_try_landed_first_adopts_it(connect_tw
     video = connect_twilio(timeout=(2, 0.5), retries=RetryPolicy(sleep=lambda seconds: None))
     emulator.faults.script("/v1/CompositionHooks$", [Fault(latency=0.8), Fault(latency=0.4)], method="POST")
     with caplog.at_level(logging.INFO, logger="anyvideo.twilio"):
-        hook = video.backend.create_composition_hook("raced")
+        hook = video.ext.create_composition_hook("raced")
     assert [h.sid for h in emulator.state.hooks.values()] == [hook.id]
     assert any("adopting" in record.getMessage() for record in caplog.records)
 
@@ -275,9 +275,9 @@ def test_a_lost_end_is_done_once(connect_twilio, emulator, waits):
 
 def test_a_lost_delete_is_done(connect_twilio, emulator):
     video = connect_twilio(timeout=(2, 0.3), retries=RetryPolicy(sleep=lambda seconds: time.sleep(0.5)))
-    hook = video.backend.create_composition_hook("short-lived")
+    hook = video.ext.create_composition_hook("short-lived")
     emulator.faults.script(f"/v1/CompositionHooks/{hook.id}$", [Fault(latency=0.6)], method="DELETE")
-    video.backend.delete_composition_hook(hook.id)  # the retry finds it gone: that is the lost try's doing
+    video.ext.delete_composition_hook(hook.id)  # the retry finds it gone: that is the lost try's doing
     assert emulator.state.hooks == {}
 
 

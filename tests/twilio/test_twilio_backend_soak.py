@@ -35,7 +35,7 @@ class Soak:
     """The operations, what each acknowledged, and what went wrong."""
 
     def __init__(self, video: Any, composable: list[Any], seed: int = 8) -> None:
-        self.video, self.backend = video, video.backend
+        self.video = video
         self.random = random.Random(seed)
         self.composable = composable
         self.rooms: dict[str, str] = {}  # acknowledged: name -> SID
@@ -131,37 +131,37 @@ class Soak:
 
     def get_rules(self) -> None:
         if self.open_rooms:
-            self.backend.get_recording_rules(self.pick(self.open_rooms))
+            self.video.ext.get_recording_rules(self.pick(self.open_rooms))
 
     def set_rules(self) -> None:
         if self.open_rooms:
-            self.backend.set_recording_rules(self.pick(self.open_rooms), [{"type": "exclude", "all": True}])
+            self.video.ext.set_recording_rules(self.pick(self.open_rooms), [{"type": "exclude", "all": True}])
 
     # --- hooks ---
 
     def create_hook(self) -> None:
         name = f"hook-{self.serial}"
         self.hooks_asked.add(name)
-        hook = self.backend.create_composition_hook(name, enabled=False, audio_sources=("*",), layout={})
+        hook = self.video.ext.create_composition_hook(name, enabled=False, audio_sources=("*",), layout={})
         self.hooks[hook.id] = name
 
     def get_hook(self) -> None:
         if self.hooks:
-            self.backend.get_composition_hook(self.pick(self.hooks))
+            self.video.ext.get_composition_hook(self.pick(self.hooks))
 
     def list_hooks(self) -> None:
-        list(self.backend.list_composition_hooks())
+        list(self.video.ext.list_composition_hooks())
 
     def update_hook(self) -> None:
         if self.hooks:
             sid = self.pick(self.hooks)
-            self.backend.update_composition_hook(sid, self.hooks[sid], enabled=False, layout={}, format="webm")
+            self.video.ext.update_composition_hook(sid, self.hooks[sid], enabled=False, layout={}, format="webm")
 
     def delete_hook(self) -> None:
         if self.hooks:
             sid = self.pick(self.hooks)
             self.hooks_deleted.add(sid)  # asked: whether it is gone or not, it no longer counts as lost
-            self.backend.delete_composition_hook(sid)
+            self.video.ext.delete_composition_hook(sid)
             del self.hooks[sid]
 
     # --- compositions ---
@@ -183,7 +183,7 @@ class Soak:
         list(self.video.compositions.list(room=self.pick(self.composable).id))
 
     def get_settings(self) -> None:
-        self.backend.get_composition_settings()
+        self.video.ext.get_composition_settings()
 
 
 def prepare(video: Any, control: Any) -> list[Any]:

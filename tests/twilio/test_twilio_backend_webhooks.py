@@ -110,8 +110,8 @@ def test_a_track_recording_of_no_window_is_a_recording_of_its_own(video, join, c
     assert done.files[0].name == f"{done.id}.mka" and done.files[0].size
 
 
-def test_composition_hook_callbacks_become_events(video, backend, watched, join, control):
-    backend.create_composition_hook("on-end", status_callback=HOOK + "/compositions")
+def test_composition_hook_callbacks_become_events(video, watched, join, control):
+    video.ext.create_composition_hook("on-end", status_callback=HOOK + "/compositions")
     join(watched, "ann").publish(StreamKind.AUDIO)
     video.recordings.stop(video.recordings.start(watched, mode="individual"))
     video.rooms.end(watched)
