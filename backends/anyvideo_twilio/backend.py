@@ -31,13 +31,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from twilio.base import values
 from twilio.rest import Client
 
 from anyvideo import redaction
-from anyvideo.backend import Backend, Feature
+from anyvideo.backend import AccountSettings, Backend, Feature
 from anyvideo.errors import ConfigurationError, Conflict, InvalidRequest, NotFound
 from anyvideo.models import (
     AccessToken,
@@ -128,7 +128,8 @@ class TwilioBackend(Backend):
     }
     extensions_class = TwilioExtensions
     client_sdk = "Twilio's Video client SDKs (twilio-video for JavaScript, or the iOS/Android SDKs)"
-    account_settings = account_settings  # hooks, storage and callback URL for a settings migration (settings.py)
+    #: Hooks, storage and callback URL for a settings migration (settings.py).
+    account_settings: ClassVar[AccountSettings | None] = account_settings
     not_covered = {
         "room transcriptions": "/Rooms/{sid}/Transcriptions and transcribe_participants_on_connect are not wrapped; "
         "use video.native.video.v1.rooms(sid).transcriptions",

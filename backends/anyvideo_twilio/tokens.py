@@ -24,11 +24,11 @@ __all__ = ["DistinctAccessToken", "MAX_TTL", "mint"]
 MAX_TTL = 24 * 3600
 
 
-class DistinctAccessToken(AccessToken):
+class DistinctAccessToken(AccessToken):  # type: ignore[misc]  # the SDK is untyped
     """An ``AccessToken`` whose ``jti`` is unique even within one second."""
 
     def _generate_payload(self) -> dict[str, Any]:
-        payload = super()._generate_payload()
+        payload: dict[str, Any] = super()._generate_payload()
         payload["jti"] = f"{payload['jti']}-{secrets.token_hex(8)}"
         return payload
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Literal, ParamSpec, TypeVar, overload
 
 from anyvideo.errors import InvalidRequest, ProviderError
 from anyvideo.models import (
@@ -84,6 +84,10 @@ def _malformed(instance: Any, name: str, expected: str) -> MalformedAnswer:
     return MalformedAnswer(f"answered a {kind} whose {name} is {type(value).__name__} {value!r:.60}, not {expected}")
 
 
+@overload
+def _text(instance: Any, name: str, *, required: Literal[True]) -> str: ...
+@overload
+def _text(instance: Any, name: str, *, required: bool = False) -> str | None: ...
 def _text(instance: Any, name: str, *, required: bool = False) -> str | None:
     value = getattr(instance, name, None)
     if value is None and not required:
@@ -94,9 +98,7 @@ def _text(instance: Any, name: str, *, required: bool = False) -> str | None:
 
 
 def _sid(instance: Any, name: str = "sid") -> str:
-    value = _text(instance, name, required=True)
-    assert value is not None
-    return value
+    return _text(instance, name, required=True)
 
 
 def _moment(instance: Any, name: str) -> datetime | None:
@@ -154,6 +156,10 @@ def _json(value: Any) -> Any:
     return value
 
 
+@overload
+def aware(moment: datetime) -> datetime: ...
+@overload
+def aware(moment: None) -> None: ...
 def aware(moment: datetime | None) -> datetime | None:
     """``moment`` with a time zone (UTC when the SDK gave none)."""
     # The SDK parses Twilio's "Z" times as aware; an offset-less one is UTC.

@@ -48,14 +48,14 @@ CHUNK = 64 * 1024
 _POOL = min(32, (os.cpu_count() or 1) + 4)
 
 
-class RecordingHttpClient(TwilioHttpClient):
+class RecordingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # the SDK is untyped
     """``TwilioHttpClient`` that keeps each thread's last response, never retries
     by itself, and honours the client-side rate limit."""
 
     def __init__(self, *, timeout: tuple[float, float], limiter: RateLimiter | None = None) -> None:
         super().__init__()
         # (connect, read) seconds; set after the base class, whose check takes one number only.
-        self.timeout = timeout  # type: ignore[assignment]
+        self.timeout = timeout
         assert self.session is not None  # made with pool_connections=True
         for scheme in ("https://", "http://"):
             self.session.mount(scheme, HTTPAdapter(pool_maxsize=_POOL, max_retries=0))
@@ -94,7 +94,7 @@ class RecordingHttpClient(TwilioHttpClient):
         assert self.session is not None
         if self._limiter is not None:
             self._limiter.acquire()
-        answer = self.session.get(url, stream=True, timeout=self._timeout)
+        answer: requests.Response = self.session.get(url, stream=True, timeout=self._timeout)
         try:
             answer.raise_for_status()
         except requests.HTTPError:

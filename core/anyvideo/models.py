@@ -396,6 +396,11 @@ class MediaFile:
     sha256: str | None = None
 
 
+def _files(files: Iterable[MediaFile]) -> tuple[MediaFile, ...]:
+    # A named converter: mypy's attrs plugin cannot infer the item type through ``converter=tuple``.
+    return tuple(files)
+
+
 @attrs.frozen
 class RtmpTarget:
     """An RTMP destination of a live composition; ``stream_name`` is the stream key."""
@@ -474,7 +479,7 @@ class Recording(_Referenced):
     started_at: datetime | None = attrs.field(default=None, validator=_aware)
     stopped_at: datetime | None = attrs.field(default=None, validator=_aware)
     duration: float | None = None
-    files: tuple[MediaFile, ...] = attrs.field(default=(), converter=tuple)
+    files: tuple[MediaFile, ...] = attrs.field(default=(), converter=_files)
     raw: Mapping[str, Any] = _raw()
 
     @property
@@ -502,7 +507,7 @@ class Composition(_Referenced):
     started_at: datetime | None = attrs.field(default=None, validator=_aware)
     ended_at: datetime | None = attrs.field(default=None, validator=_aware)
     duration: float | None = None
-    files: tuple[MediaFile, ...] = attrs.field(default=(), converter=tuple)
+    files: tuple[MediaFile, ...] = attrs.field(default=(), converter=_files)
     raw: Mapping[str, Any] = _raw()
 
 
