@@ -27,7 +27,6 @@ from anyvideo.registry import Registry
 from anyvideo.testing import Emulator
 from anyvideo.webhooks import WebhookRequest
 from anyvideo_twilio.webhooks import CallbackParser as TwilioParser
-from anyvideo_twilio.windows import RecordingWindows
 from anyvideo_vonage.webhooks import CallbackParser as VonageParser
 
 Delivery = dict[str, Any]
@@ -207,7 +206,7 @@ def test_the_replay_window_is_configurable(offline_twilio: Video) -> None:
         WebhookRequest("POST", NOWHERE, headers, body)
     )
 
-    windows = RecordingWindows(offline_twilio.backend)
+    windows = offline_twilio.backend.windows
     params = {
         "AccountSid": "AC1",
         "StatusCallbackEvent": "room-created",
