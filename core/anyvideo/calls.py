@@ -1,0 +1,214 @@
+"""The one call layer every backend sends its provider requests through.
+
+:class:`Caller` runs each request under core's
+:class:`~anyvideo.retry.RetryPolicy` (what is retried, how often, how long:
+``docs/reliability.md``), translating the provider's exceptions at the
+backend's edge and waiting its turn under an optional rate limit. It knows
+what a lost answer (a 5xx, a dropped connection, a timeout) means for the
+tries after it:
+
+- a create is repeated only when ``reconcile`` can find what the lost try made
+  (it is asked before each new try, and what it finds is adopted);
+- **refused means already done**: a repeat refused as a duplicate (by default a
+  :class:`~anyvideo.errors.Conflict`) asks ``reconcile`` once more, since the
+  lost try may have landed after the repeat was sent;
+- **gone means done**: a repeat of a removal (a delete, a stop) answered
+  :class:`~anyvideo.errors.NotFound` was done by the lost try, and ``gone()``
+  is its result.
+
+A request made while another is being tried (the lookup inside a
+``reconcile``, say) is tried once: the outer request's tries are the retries,
+so the policy's bounds hold for the whole operation. One context variable
+says whether a try is under way, so this holds across threads and tasks.
+
+Around it, what every backend checks the same way before a request:
+:func:`retry_after` reads a ``Retry-After`` header, :func:`allowed_options`
+checks ``provider_options`` against what an operation accepts, and
+:class:`BackendSettings` loads a backend's settings from keywords and the
+environment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import AbstractContextManager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+
+import attrs
+
+from anyvideo.errors import AnyVideoError, ConfigurationError, Conflict, InvalidRequest, NotFound
+from anyvideo.ratelimit import RateLimiter
+from anyvideo.redaction import get_logger
+from anyvideo.retry import RetryPolicy, Safety, is_transient
+
+__all__ = [
+    "BackendSettings",
+    "Caller",
+    "allowed_options",
+    "inside_a_try",
+    "is_conflict",
+    "retry_after",
+]
+
+T = TypeVar("T")
+
+log = get_logger("anyvideo.retry")  # next to the policy's lines about each retry
+
+#: Whether a request's try is under way in this context (thread or task).
+_trying: ContextVar[bool] = ContextVar("anyvideo_calls_trying", default=False)
+
+
+def inside_a_try() -> bool:
+    """Whether this code runs inside a :class:`Caller` request's try (so a request made here is tried once)."""
+    return _trying.get()
+
+
+@contextlib.contextmanager
+def _one_try_under_way() -> Iterator[None]:
+    token = _trying.set(True)
+    try:
+        yield
+    finally:
+        _trying.reset(token)
+
+
+def is_conflict(error: AnyVideoError) -> bool:
+    """The default sign of a repeat refused because the work is done already: a :class:`Conflict` (409)."""
+    return isinstance(error, Conflict)
+
+
+@attrs.frozen
+class Caller:
+    """How one backend sends its requests: under ``policy``, each try after its turn
+    under ``limiter``, its exceptions translated by ``edge`` (a context manager
+    that turns the SDK's exceptions into anyvideo errors, chained).
+
+    ``provider`` prefixes what is logged; ``refused_as_done`` says which refusal
+    of a repeat after a lost answer may mean the lost try did the work.
+    """
+
+    policy: RetryPolicy
+    provider: str
+    edge: Callable[[], AbstractContextManager[object]] = attrs.field(default=contextlib.nullcontext, repr=False)
+    limiter: RateLimiter | None = None
+    refused_as_done: Callable[[AnyVideoError], bool] = attrs.field(default=is_conflict, repr=False)
+
+    def call(
+        self,
+        what: str,
+        operation: Callable[[], T],
+        *,
+        safety: Safety = Safety.SAFE,
+        reconcile: Callable[[], T | None] | None = None,
+        gone: Callable[[], T] | None = None,
+    ) -> T:
+        """``operation()``, tried again under the policy as ``safety`` allows; ``what`` names it in logs.
+
+        ``reconcile`` finds what a try whose answer was lost made (for creates:
+        ``None`` when it made nothing); ``gone`` is the result when a repeat
+        finds the object gone (for removals and stops). Inside another
+        request's try, ``operation`` is tried once.
+        """
+        lost = False  # some try may have taken effect though its answer never came
+
+        def attempt() -> T:
+            nonlocal lost
+            if self.limiter is not None:
+                self.limiter.acquire()
+            try:
+                with self.edge():
+                    return operation()
+            except AnyVideoError as exc:
+                if lost and gone is not None and isinstance(exc, NotFound):
+                    log.info("%s: %s: a repeat found it gone; the lost try did it", self.provider, what)
+                    return gone()
+                if lost and reconcile is not None and self.refused_as_done(exc):
+                    found = reconcile()
+                    if found is not None:
+                        log.info("%s: %s: a repeat was refused; adopting what the lost try made", self.provider, what)
+                        return found
+                lost = lost or is_transient(exc)
+                raise
+
+        if _trying.get():
+            return attempt()
+        with _one_try_under_way():
+            return self.policy.run(attempt, what=f"{self.provider}: {what}", safety=safety, reconcile=reconcile)
+
+
+def retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: a number of seconds or an HTTP date
+    (counted from ``now``, default the current time), never below 0; ``None`` when
+    there is none or it is neither."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:  # HTTP dates are GMT; an obsolete form may parse without a zone
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def allowed_options(
+    options: Mapping[str, Any], allowed: Collection[str], *, provider: str, where: str = "here"
+) -> Mapping[str, Any]:
+    """``options`` (an operation's ``provider_options``) when every key is in ``allowed``;
+    else :class:`InvalidRequest` naming the unknown keys, before any request is sent."""
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise InvalidRequest(
+            "provider_options",
+            f"{provider} does not know {', '.join(unknown)} {where} (known: {', '.join(sorted(allowed))})",
+        )
+    return options
+
+
+@attrs.frozen
+class BackendSettings:
+    """A backend's settings: each name and the environment variable it falls back
+    to (``None``: keyword only)."""
+
+    backend: str
+    variables: Mapping[str, str | None]
+
+    def load(self, settings: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+        """Each setting's value: the keyword's, else (when the keyword is absent, ``None``
+        or empty) its environment variable's when that is not empty. Settings with
+        no value are left out; an unknown keyword is a :class:`ConfigurationError`
+        naming it."""
+        unknown = sorted(set(settings) - set(self.variables))
+        if unknown:
+            raise ConfigurationError(
+                f"unknown settings for the {self.backend} backend: {', '.join(unknown)}"
+                f" (known: {', '.join(self.variables)})"
+            )
+        values: dict[str, Any] = {}
+        for name, variable in self.variables.items():
+            value = settings.get(name)
+            if (value is None or value == "") and variable is not None:
+                value = environ.get(variable) or None
+            if value is not None:
+                values[name] = value
+        return values
+
+    def require(self, values: Mapping[str, Any], *names: str) -> None:
+        """A :class:`ConfigurationError` naming each of ``names`` (and its variable) ``values`` lacks."""
+        missing = [self._described(name) for name in names if not values.get(name)]
+        if missing:
+            raise ConfigurationError(f"the {self.backend} backend needs {' and '.join(missing)}")
+
+    def _described(self, name: str) -> str:
+        variable = self.variables[name]
+        return name if variable is None else f"{name} ({variable})"
