@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from anyvideo.calls import BackendSettings, Caller, allowed_options, inside_a_try, is_conflict, retry_after
+from anyvideo.calls import BackendSettings, Caller, allowed_options, done, inside_a_try, is_conflict, retry_after
 from anyvideo.errors import (
     AnyVideoError,
     ConfigurationError,
@@ -61,6 +61,10 @@ def test_a_removal_repeated_after_a_lost_answer_and_found_gone_was_done() -> Non
     assert script.calls == 2
 
 
+def test_a_stop_found_gone_after_a_lost_answer_returns_nothing() -> None:
+    assert caller().call("stop captions", Script(dropped(), NotFound("no captions")), gone=done) is None
+
+
 @pytest.mark.parametrize(
     "failures, gone",
     [((NotFound("never there"),), True), ((dropped(), NotFound("gone")), False)],
@@ -68,7 +72,7 @@ def test_a_removal_repeated_after_a_lost_answer_and_found_gone_was_done() -> Non
 )
 def test_not_found_is_raised_unless_a_lost_try_removed_it(failures: tuple[Exception, ...], gone: bool) -> None:
     with pytest.raises(NotFound):
-        caller().call("delete archive", Script(*failures), gone=(lambda: None) if gone else None)
+        caller().call("delete archive", Script(*failures), gone=done if gone else None)
 
 
 def test_a_create_refused_after_a_lost_answer_adopts_what_the_lost_try_made() -> None:

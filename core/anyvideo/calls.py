@@ -50,6 +50,7 @@ __all__ = [
     "BackendSettings",
     "Caller",
     "allowed_options",
+    "done",
     "inside_a_try",
     "is_conflict",
     "retry_after",
@@ -75,6 +76,12 @@ def _one_try_under_way() -> Iterator[None]:
         yield
     finally:
         _trying.reset(token)
+
+
+def done() -> None:
+    """The result of a removal or stop that a try whose answer was lost already made
+    (a ``gone`` for :meth:`Caller.call` whose operation returns nothing)."""
+    return None
 
 
 def is_conflict(error: AnyVideoError) -> bool:
