@@ -11,8 +11,9 @@ the request (which carries tokens).
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import requests
@@ -21,9 +22,10 @@ from pydantic import ValidationError
 from vonage_http_client.errors import HttpRequestError
 from vonage_utils.errors import VonageError
 
+from anyvideo.calls import retry_after
 from anyvideo.errors import AnyVideoError, Conflict, ProviderError, error_for_status
 
-__all__ = ["PROVIDER", "from_answer", "from_sdk"]
+__all__ = ["PROVIDER", "SDK_ERRORS", "from_answer", "from_sdk", "translating"]
 
 PROVIDER = "vonage"
 
@@ -52,7 +54,7 @@ def from_answer(status: int, body: bytes | str | None, headers: Mapping[str, str
         provider=PROVIDER,
         code=None if code is None else str(code),
         request_id=request_id,
-        retry_after=_retry_after(headers.get("Retry-After")),
+        retry_after=retry_after(headers.get("Retry-After")),
     )
 
 
@@ -108,14 +110,14 @@ def _reason(body: bytes | str | None) -> tuple[str, Any]:
     return str(message), data.get("code")
 
 
-def _retry_after(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None  # an HTTP date: rare enough not to parse
-
-
 #: Every exception the SDK (or the HTTP stack under it) may raise.
 SDK_ERRORS: tuple[type[BaseException], ...] = (VonageError, requests.RequestException, ValidationError)
+
+
+@contextlib.contextmanager
+def translating() -> Iterator[None]:
+    """SDK calls inside come out with anyvideo errors, the SDK's exception chained."""
+    try:
+        yield
+    except SDK_ERRORS as exc:
+        raise from_sdk(exc) from exc

@@ -5,11 +5,15 @@ retrying is ``test_vonage_retries.py``'s subject."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
 import pytest
 from vonage_http_client.errors import HttpRequestError
 
 from anyvideo import AuthenticationError, NotFound, ProviderError, RateLimited
 from anyvideo.testing.faults import Fault
+from anyvideo_vonage import errors
 from anyvideo_vonage.emulator.auth import ApplicationCredentials
 
 
@@ -30,6 +34,12 @@ def test_429_is_rate_limited_with_retry_after(video, room, vonage_emulator) -> N
         list(video.streams.list(room))
     assert caught.value.retry_after == 7
     assert list(video.streams.list(room)) == []  # the next one goes through
+
+
+def test_a_retry_after_given_as_an_http_date_is_waited_for() -> None:
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=40), usegmt=True)
+    error = errors.from_answer(429, b'{"message": "slow down"}', {"Retry-After": later})
+    assert isinstance(error, RateLimited) and error.retry_after is not None and 30 < error.retry_after <= 40
 
 
 def test_429_through_the_rest_helper(video, room, vonage_emulator) -> None:
