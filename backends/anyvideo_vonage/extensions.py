@@ -1,149 +1,286 @@
-"""Typed inputs and results of the Vonage-only operations (SIP dial, DTMF,
-live captions, Experience Composer), validated before any request."""
+"""Vonage-only operations, reached as ``video.ext.<name>(...)``: stream layout classes,
+changes to a running archive or broadcast, session migration, SIP dial and DTMF,
+live captions and Experience Composer.
+
+They work through the backend's :class:`~anyvideo_vonage.transport.Transport`
+and its public operations (a SIP call or a render joins with a token the
+backend mints), like any other module of the package.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from datetime import datetime
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
-import attrs
+from vonage_video.models import (
+    AddStreamRequest,
+    CaptionsData,
+    CaptionsOptions,
+    ExperienceComposerOptions,
+    ExperienceComposerProperties,
+    InitiateSipRequest,
+    SipAuth,
+    SipOptions,
+    StreamLayout,
+    StreamLayoutOptions,
+)
 
+from anyvideo.backend import Feature
+from anyvideo.calls import done
 from anyvideo.errors import InvalidRequest
+from anyvideo.extensions import Extensions, extension
+from anyvideo.models import Composition, Layout, Recording, Role, Stream
+from anyvideo.retry import Safety
+from anyvideo.specs import TokenSpec
+from anyvideo_vonage import layouts, translate
+from anyvideo_vonage.models import (
+    CAPTION_LANGUAGES,
+    Captions,
+    Render,
+    RenderSpec,
+    SipCall,
+    SipConnection,
+    validate_digits,
+)
+from anyvideo_vonage.options import composed_layout, json_body, required_id, sdk_model
 
-__all__ = ["CAPTION_LANGUAGES", "Captions", "Render", "RenderSpec", "SipCall", "SipConnection", "validate_digits"]
+if TYPE_CHECKING:
+    from anyvideo_vonage.backend import VonageBackend
 
-_DIGITS = re.compile(r"[0-9*#p]+")
-_SIP_URI = re.compile(r"sips?:[^\s@]+@[^\s@;]+(;[^\s]*)?|sips?:[^\s@;]+(;[^\s]*)?", re.IGNORECASE)
-#: SIP header names: a token (RFC 3261); custom headers must start with X-.
-_HEADER = re.compile(r"X-[A-Za-z0-9!%*_+`'~.-]+", re.IGNORECASE)
+__all__ = ["Captions", "Render", "RenderSpec", "SipCall", "SipConnection", "VonageExtensions"]
 
-#: Live captions languages (``Start-Live-Captions.languageCode`` in the spec).
-CAPTION_LANGUAGES = frozenset(
-    {
-        "af-ZA", "ar-AE", "ar-SA", "eu-ES", "ca-ES", "zh-HK", "zh-CN", "zh-TW", "hr-HR", "cs-CZ", "da-DK", "nl-NL",
-        "en-AU", "en-GB", "en-IN", "en-IE", "en-NZ", "en-AB", "en-ZA", "en-US", "en-WL", "fa-IR", "fi-FI", "fr-FR",
-        "fr-CA", "gl-ES", "de-DE", "de-CH", "el-GR", "he-IL", "hi-IN", "id-ID", "it-IT", "ja-JP", "ko-KR", "lv-LV",
-        "ms-MY", "no-NO", "pl-PL", "pt-PT", "pt-BR", "ro-RO", "ru-RU", "sr-RS", "sk-SK", "so-SO", "es-ES", "es-US",
-        "sv-SE", "tl-PH", "th-TH", "uk-UA", "vi-VN", "zu-ZA",
-    }
-)  # fmt: skip
-
-
-def validate_digits(digits: object) -> str:
-    """DTMF digits: ``0-9``, ``*``, ``#`` and ``p`` (a 500 ms pause)."""
-    if not isinstance(digits, str) or not _DIGITS.fullmatch(digits):
-        raise InvalidRequest("digits", "DTMF digits are 0-9, *, # and p (a pause), at least one")
-    return digits
+#: How long the token of a SIP call, captions or a render stays valid to join with.
+JOIN_TTL = 3600
 
 
-def _sip_uri(instance: object, attribute: attrs.Attribute, value: object) -> None:
-    if not isinstance(value, str) or not _SIP_URI.fullmatch(value) or len(value) > 2048:
-        raise InvalidRequest("sip.uri", "must be a SIP URI such as 'sip:user@sip.example.com;transport=tls'")
+class VonageExtensions(Extensions):
+    """The Vonage backend's provider extensions."""
 
+    backend: VonageBackend
 
-def _from(instance: object, attribute: attrs.Attribute, value: object) -> None:
-    if value is not None and (not isinstance(value, str) or not re.fullmatch(r"[^\s@]+@[^\s@]+", value)):
-        raise InvalidRequest("sip.from_", "must look like 'from@example.com' (a number or name, then a host)")
+    def __init__(self, backend: VonageBackend) -> None:
+        super().__init__(backend)
+        self.transport = backend.transport
 
+    # --- streams and sessions ---------------------------------------------------
 
-def _headers(instance: object, attribute: attrs.Attribute, value: Mapping[str, str]) -> None:
-    for name, header in value.items():
-        if not isinstance(name, str) or not _HEADER.fullmatch(name):
-            raise InvalidRequest("sip.headers", f"{name!r} is not a custom SIP header name (X-…)")
-        if not isinstance(header, str) or "\n" in header or "\r" in header:
-            raise InvalidRequest("sip.headers", f"the value of {name} must be a one-line string")
+    @extension(refs=("room",))
+    def set_layout_classes(self, room_id: str, classes: Mapping[str, list[str]]) -> list[Stream]:
+        """give streams the layout classes custom layouts place them by
 
-
-def _optional_text(field: str):
-    def validate(instance: object, attribute: attrs.Attribute, value: object) -> None:
-        if value is not None and (not isinstance(value, str) or not value):
-            raise InvalidRequest(field, "must be a non-empty string")
-
-    return validate
-
-
-@attrs.frozen
-class SipCall:
-    """A SIP endpoint to dial into a room. ``password`` (digest authentication) never appears in a repr.
-
-    The call joins as a connection with a publisher token minted for
-    ``identity`` (and ``data``), like any participant.
-    """
-
-    uri: str = attrs.field(validator=_sip_uri)
-    identity: str = attrs.field(default="sip", validator=_optional_text("sip.identity"))
-    data: str | None = None
-    from_: str | None = attrs.field(default=None, validator=_from)
-    headers: Mapping[str, str] = attrs.field(factory=dict, converter=dict, validator=_headers)
-    username: str | None = attrs.field(default=None, validator=_optional_text("sip.username"))
-    password: str | None = attrs.field(default=None, repr=False, validator=_optional_text("sip.password"))
-    secure: bool = False
-    video: bool = False
-    observe_force_mute: bool = False
-
-    def __attrs_post_init__(self) -> None:
-        if (self.username is None) != (self.password is None):
-            raise InvalidRequest("sip.password", "digest authentication needs both username and password")
-
-
-@attrs.frozen
-class SipConnection:
-    """A dialled SIP call: the connection and stream it appears as in the room."""
-
-    id: str
-    room_id: str
-    connection_id: str
-    stream_id: str
-    created_at: datetime | None = None
-    raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
-
-
-@attrs.frozen
-class Captions:
-    """Live captions running in a room."""
-
-    id: str
-    room_id: str
-
-
-@attrs.frozen
-class RenderSpec:
-    """An Experience Composer: ``url`` rendered by a browser and published into the room as a stream."""
-
-    url: str
-    name: str | None = None
-    resolution: str | None = None
-    max_duration: int | None = None
-    identity: str = "render"
-
-    def __attrs_post_init__(self) -> None:
-        if not isinstance(self.url, str) or not self.url.startswith(("http://", "https://")):
-            raise InvalidRequest("url", "must be an http:// or https:// URL")
-        if not 15 <= len(self.url) <= 2048:
-            raise InvalidRequest("url", "must be 15 to 2048 characters long")
-        if self.name is not None and (not isinstance(self.name, str) or not 1 <= len(self.name) <= 200):
-            raise InvalidRequest("name", "must be 1 to 200 characters long")
-        if self.max_duration is not None and (
-            isinstance(self.max_duration, bool)
-            or not isinstance(self.max_duration, int)
-            or not 60 <= self.max_duration <= 36_000
+        ``classes`` maps each stream id to its class names.
+        """
+        if not classes or not all(
+            isinstance(c, list) and all(isinstance(x, str) and x for x in c) for c in classes.values()
         ):
-            raise InvalidRequest("max_duration", "must be a whole number of seconds from 60 to 36000")
+            raise InvalidRequest("classes", "map each stream id to a list of class names")
+        items = [StreamLayout(id=stream_id, layout_class_list=list(c)) for stream_id, c in classes.items()]
+        changed = self.transport.call(
+            self.transport.video.change_stream_layout, room_id, StreamLayoutOptions(items=items)
+        )
+        registry = self.backend.registry
+        return [translate.sdk_stream(room_id, info, registry.get("stream", str(info.id)) or {}) for info in changed]
+
+    @extension(refs=("room",))
+    def migrate_room(self, room_id: str) -> None:
+        """move a session's connections to another media server
+
+        The SDK has no such call: it goes through the REST helper.
+        """
+        rest = self.transport.rest
+        rest.call("POST", rest.project_path("session", room_id, "migrate"))
+
+    # --- running archives and broadcasts ---------------------------------------------
+
+    @extension(refs=("recording",))
+    def change_recording_layout(self, recording_id: str, layout: Layout) -> Recording:
+        """change a composed archive's layout while it records"""
+        archive = self.transport.call(self.transport.video.change_archive_layout, recording_id, composed_layout(layout))
+        self.backend.registry.put("archive", recording_id, {"layout": layouts.to_json(layout)})
+        return translate.archive(translate.sdk_json(archive), layout)
+
+    @extension(refs=("recording", "stream"))
+    def add_recording_stream(
+        self, recording_id: str, stream_id: str, *, has_audio: bool = True, has_video: bool = True
+    ) -> None:
+        """add a stream to an archive recording chosen streams (stream_mode='manual')"""
+        request = _added_stream(stream_id, has_audio, has_video)
+        self.transport.call(self.transport.video.add_stream_to_archive, recording_id, request)
+
+    @extension(refs=("recording", "stream"))
+    def remove_recording_stream(self, recording_id: str, stream_id: str) -> None:
+        """remove a stream from such an archive"""
+        video = self.transport.video
+        self.transport.call(
+            video.remove_stream_from_archive, recording_id, required_id(stream_id, "stream_id"), gone=done
+        )
+
+    @extension(refs=("composition",))
+    def change_composition_layout(self, composition_id: str, layout: Layout) -> Composition:
+        """change a live broadcast's layout"""
+        video = self.transport.video
+        broadcast = self.transport.call(video.change_broadcast_layout, composition_id, composed_layout(layout))
+        self.backend.registry.put("broadcast", composition_id, {"layout": layouts.to_json(layout)})
+        return translate.broadcast(translate.sdk_json(broadcast), layout)
+
+    @extension(refs=("composition", "stream"))
+    def add_composition_stream(
+        self, composition_id: str, stream_id: str, *, has_audio: bool = True, has_video: bool = True
+    ) -> None:
+        """add a stream to a broadcast of chosen streams"""
+        request = _added_stream(stream_id, has_audio, has_video)
+        self.transport.call(self.transport.video.add_stream_to_broadcast, composition_id, request)
+
+    @extension(refs=("composition", "stream"))
+    def remove_composition_stream(self, composition_id: str, stream_id: str) -> None:
+        """remove a stream from such a broadcast"""
+        video = self.transport.video
+        self.transport.call(
+            video.remove_stream_from_broadcast, composition_id, required_id(stream_id, "stream_id"), gone=done
+        )
+
+    # --- SIP -----------------------------------------------------------------------
+
+    @extension(refs=("room",), feature=Feature.SIP_DIAL)
+    def dial_sip(self, room_id: str, call: SipCall) -> SipConnection:
+        """dial a SIP endpoint into a room (Feature.SIP_DIAL)
+
+        The call joins as a publisher connection.
+        """
+        if not isinstance(call, SipCall):
+            raise InvalidRequest("call", "give a SipCall")
+        token = self.backend.create_token(room_id, TokenSpec(call.identity, Role.PUBLISHER, JOIN_TTL, call.data))
+        sip = SipOptions(
+            uri=call.uri,
+            from_=call.from_,
+            headers=dict(call.headers) or None,
+            auth=SipAuth(username=call.username, password=call.password) if call.username else None,
+            secure=call.secure or None,
+            video=call.video or None,
+            observe_force_mute=call.observe_force_mute or None,
+        )
+        # A repeat would dial a second call: tried again only after a 429.
+        result = self.transport.call(
+            self.transport.video.initiate_sip_call,
+            InitiateSipRequest(session_id=room_id, token=token.token, sip=sip),
+            safety=Safety.UNSAFE,
+        )
+        raw = translate.sdk_json(result)
+        return SipConnection(
+            id=translate.identifier(raw, "id", "a SIP call"),
+            room_id=room_id,
+            connection_id=translate.identifier(raw, "connectionId", "a SIP call"),
+            stream_id=translate.identifier(raw, "streamId", "a SIP call"),
+            created_at=translate.from_ms(result.created_at),
+            raw=raw,
+        )
+
+    @extension(refs=("room",), feature=Feature.DTMF)
+    def play_dtmf(self, room_id: str, digits: str, *, participant_id: str | None = None) -> None:
+        """play DTMF digits into a room's SIP connections (Feature.DTMF)
+
+        ``digits`` are ``0-9*#p``; ``participant_id`` plays them into one connection only.
+        """
+        digits = validate_digits(digits)
+        target = () if participant_id is None else (required_id(participant_id, "participant_id"),)
+        # A repeat would play the tones twice: tried again only after a 429.
+        self.transport.call(self.transport.video.play_dtmf, room_id, digits, *target, safety=Safety.UNSAFE)
+
+    # --- live captions -------------------------------------------------------------------
+
+    @extension(refs=("room",), feature=Feature.CAPTIONS)
+    def start_captions(
+        self,
+        room_id: str,
+        *,
+        language: str = "en-US",
+        max_duration: int | None = None,
+        partial: bool = True,
+        status_callback_url: str | None = None,
+    ) -> Captions:
+        """start live captions (Feature.CAPTIONS)
+
+        One per session, with a moderator token anyvideo mints.
+        """
+        if language not in CAPTION_LANGUAGES:
+            raise InvalidRequest("language", f"{language!r} is not a language Vonage captions")
+        if max_duration is not None and (
+            isinstance(max_duration, bool) or not isinstance(max_duration, int) or not 300 <= max_duration <= 14_400
+        ):
+            raise InvalidRequest("max_duration", "captions run from 300 to 14400 seconds")
+        if status_callback_url is not None and not (
+            isinstance(status_callback_url, str) and 15 <= len(status_callback_url) <= 2048
+        ):
+            raise InvalidRequest("status_callback_url", "must be a URL of 15 to 2048 characters")
+        token = self.backend.create_token(room_id, TokenSpec("captions", Role.MODERATOR, JOIN_TTL))
+        options = sdk_model(
+            CaptionsOptions,
+            session_id=room_id,
+            token=token.token,
+            language_code=language,
+            max_duration=max_duration,
+            partial_captions=partial,
+            status_callback_url=status_callback_url,
+        )
+        # Captions cannot be listed, and a repeat after a lost answer is refused (60003, already on)
+        # without their id: tried again only after a 429.
+        started = self.transport.call(self.transport.video.start_captions, options, safety=Safety.UNSAFE)
+        return Captions(id=translate.identifier({"id": started.captions_id}, "id", "captions"), room_id=room_id)
+
+    @extension(feature=Feature.CAPTIONS)
+    def stop_captions(self, captions: Captions | str) -> None:
+        """stop live captions"""
+        captions_id = captions.id if isinstance(captions, Captions) else required_id(captions, "captions")
+        self.transport.call(self.transport.video.stop_captions, CaptionsData(captions_id=captions_id), gone=done)
+
+    # --- Experience Composer ----------------------------------------------------------------
+
+    @extension(refs=("room",), feature=Feature.RENDER)
+    def start_render(self, room_id: str, spec: RenderSpec) -> Render:
+        """render a web page into a room with Experience Composer (Feature.RENDER)
+
+        ``spec.url`` is rendered by a browser and published into the room.
+        """
+        if not isinstance(spec, RenderSpec):
+            raise InvalidRequest("spec", "give a RenderSpec")
+        resolutions = self.backend.resolutions
+        if spec.resolution is not None and spec.resolution not in resolutions:
+            raise InvalidRequest("resolution", f"vonage renders at {', '.join(sorted(resolutions))}")
+        token = self.backend.create_token(room_id, TokenSpec(spec.identity, Role.PUBLISHER, JOIN_TTL))
+        options = sdk_model(
+            ExperienceComposerOptions,
+            session_id=room_id,
+            token=token.token,
+            url=spec.url,
+            max_duration=spec.max_duration,
+            resolution=spec.resolution,
+            properties=ExperienceComposerProperties(name=spec.name) if spec.name else None,
+        )
+        # A repeat could start a second Experience Composer: tried again only after a 429.
+        rest = self.transport.rest
+        return translate.render(
+            rest.call("POST", rest.project_path("render"), body=json_body(options), safety=Safety.UNSAFE)
+        )
+
+    @extension(feature=Feature.RENDER)
+    def get_render(self, render_id: str) -> Render:
+        """one Experience Composer"""
+        rest = self.transport.rest
+        return translate.render(rest.call("GET", rest.project_path("render", required_id(render_id, "render_id"))))
+
+    @extension(feature=Feature.RENDER)
+    def list_renders(self) -> Iterator[Render]:
+        """the application's Experience Composers, lazily"""
+        rest = self.transport.rest
+        pages = rest.oldest_first(rest.project_path("render"), {}, page_size=self.transport.page_size)
+        return (translate.render(body) for body in pages)
+
+    @extension(feature=Feature.RENDER)
+    def stop_render(self, render_id: str) -> None:
+        """stop an Experience Composer"""
+        video = self.transport.video
+        self.transport.call(video.stop_experience_composer, required_id(render_id, "render_id"), gone=done)
 
 
-@attrs.frozen
-class Render:
-    """An Experience Composer as the provider reports it; ``status`` is the provider's own word."""
-
-    id: str
-    room_id: str
-    status: str
-    url: str | None = None
-    stream_id: str | None = None
-    name: str | None = None
-    resolution: str | None = None
-    reason: str | None = None
-    created_at: datetime | None = None
-    raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+def _added_stream(stream_id: str, has_audio: bool, has_video: bool) -> AddStreamRequest:
+    return AddStreamRequest(stream_id=required_id(stream_id, "stream_id"), has_audio=has_audio, has_video=has_video)

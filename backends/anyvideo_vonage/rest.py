@@ -12,9 +12,9 @@ once and reused; see :mod:`.credentials`). Used for:
   the application's credentials.
 
 One ``requests.Session`` per thread: sessions are not documented as thread-safe.
-Every request goes through the backend's :class:`~anyvideo_vonage.resilience.RequestRunner`
-(retry policy, rate limit) with the policy's ``(connect, read)`` timeout; ``requests``
-itself retries nothing (its default).
+Every request goes through the backend's :class:`~anyvideo.calls.Caller` (retry policy,
+rate limit) with the policy's ``(connect, read)`` timeout; ``requests`` itself retries
+nothing (its default).
 """
 
 from __future__ import annotations
@@ -26,12 +26,12 @@ from urllib.parse import quote
 
 import requests
 
+from anyvideo.calls import Caller
 from anyvideo.errors import ProviderError
-from anyvideo.retry import RetryPolicy, Safety
+from anyvideo.retry import Safety
 from anyvideo_vonage import errors
 from anyvideo_vonage.credentials import ApplicationJwt
 from anyvideo_vonage.errors import PROVIDER
-from anyvideo_vonage.resilience import RequestRunner
 
 __all__ = ["VonageRest", "items_of"]
 
@@ -43,14 +43,13 @@ _CHUNK = 64 * 1024
 class VonageRest:
     """Authenticated JSON requests to ``https://<video_host>/v2/project/<application id>/…``."""
 
-    def __init__(
-        self, video_host: str, application_id: str, jwt: ApplicationJwt, *, runner: RequestRunner | None = None
-    ) -> None:
+    def __init__(self, video_host: str, application_id: str, jwt: ApplicationJwt, *, calls: Caller) -> None:
         self.base_url = f"https://{video_host}"
         self.application_id = application_id
         self._jwt = jwt
-        self.runner = runner or RequestRunner(RetryPolicy())
-        self._timeout = self.runner.policy.timeout
+        #: Every request goes through it: retry policy, timeouts, rate limit.
+        self.calls = calls
+        self._timeout = calls.policy.timeout
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._sessions_lock = threading.Lock()
@@ -85,14 +84,11 @@ class VonageRest:
         params: dict[str, Any] | None = None,
         body: Any = None,
         safety: Safety = Safety.SAFE,
-        retry: bool = True,
     ) -> Any:
         """The decoded JSON answer (``None`` when empty); an anyvideo error for a 4xx/5xx.
-        Retried under the backend's policy as ``safety`` allows; ``retry=False`` for a request
-        made inside another request's try (see :meth:`RequestRunner.once`)."""
-        if not retry:
-            return self.runner.once(lambda: self._once(method, path, params, body))
-        return self.runner.run(lambda: self._once(method, path, params, body), what=f"{method} {path}", safety=safety)
+        Retried under the backend's policy as ``safety`` allows (tried once inside another
+        request's try: see :class:`~anyvideo.calls.Caller`)."""
+        return self.calls.call(f"{method} {path}", lambda: self._once(method, path, params, body), safety=safety)
 
     def _once(self, method: str, path: str, params: dict[str, Any] | None, body: Any) -> Any:
         headers = {"Authorization": "Bearer " + self._jwt.token().decode(), "Accept": "application/json"}
@@ -149,7 +145,7 @@ class VonageRest:
     def download(self, url: str) -> Iterator[bytes]:
         """The bytes at a pre-signed URL, in chunks, sent without any credential. Getting the answer is
         retried; a transfer that breaks once the bytes flow is raised (the caller has some of them)."""
-        return _stream(self.runner.run(lambda: self._open(url), what="GET archive download"))
+        return _stream(self.calls.call("GET archive download", lambda: self._open(url)))
 
     def _open(self, url: str) -> requests.Response:
         try:

@@ -18,6 +18,8 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any, TypeVar
 
+import attrs
+
 from anyvideo.errors import InvalidRequest, ProviderError
 from anyvideo.models import (
     Composition,
@@ -39,7 +41,7 @@ from anyvideo.models import (
     VideoSource,
 )
 from anyvideo_vonage import statuses
-from anyvideo_vonage.extensions import Render
+from anyvideo_vonage.models import Render
 
 __all__ = [
     "archive",
@@ -53,6 +55,7 @@ __all__ = [
     "render",
     "room",
     "sdk_json",
+    "sdk_stream",
     "stream",
 ]
 
@@ -224,6 +227,19 @@ def stream(session_id: str, body: Mapping[str, Any], participant_id: str | None)
         video_source=VIDEO_SOURCE.get(video_type) if isinstance(video_type, str) else None,
         raw=dict(body),
     )
+
+
+def sdk_stream(session_id: str, info: Any, known: Mapping[str, Any]) -> Stream:
+    """A stream as the SDK read it (its ``StreamInfo``), with what anyvideo remembers of it
+    (``known``: the publisher, whether anyvideo muted it), which the REST API does not say."""
+    body = {
+        "id": info.id,
+        "videoType": info.video_type,
+        "name": info.name,
+        "layoutClassList": list(info.layout_class_list or ()),
+    }
+    read = stream(session_id, body, known.get("participant_id"))
+    return attrs.evolve(read, audio_muted=True) if known.get("muted") else read
 
 
 _NOT_STOPPED = (RecordingStatus.RECORDING, RecordingStatus.PAUSED, RecordingStatus.UNKNOWN)

@@ -78,13 +78,13 @@ def test_stream_selection(video, live_room, vonage_emulator) -> None:
     stream_id = next(iter(video.streams.list(live_room))).id
     live = video.compositions.start(live_room, output="live", hls=True, streams=[stream_id])
     assert live.stream_ids == (stream_id,)
-    video.backend.remove_composition_stream(live.id, stream_id)
+    video.ext.remove_composition_stream(live.id, stream_id)
     assert vonage_emulator.state.broadcasts[live.id].streams == {}
 
 
 def test_layout_change(video, live_room, vonage_emulator) -> None:
     live = video.compositions.start(live_room, output="live", hls=True)
-    changed = video.backend.change_composition_layout(live.id, Layout(kind="grid", screenshare="pip"))
+    changed = video.ext.change_composition_layout(live.id, Layout(kind="grid", screenshare="pip"))
     assert changed.layout.screenshare is not None
     assert vonage_emulator.state.broadcasts[live.id].layout == {"type": "bestFit", "screenshareType": "pip"}
 

@@ -41,7 +41,7 @@ def test_keyword_settings_win_over_the_environment(vonage_emulator: Emulator) ->
         private_key=vonage_emulator.credentials["private_key"],
         video_host=host_of(vonage_emulator),
     ) as video:
-        assert video.backend.video_host == host_of(vonage_emulator)
+        assert video.backend.transport.video_host == host_of(vonage_emulator)
         video.rooms.create()
 
 
@@ -122,7 +122,8 @@ def test_a_non_rsa_key_is_refused() -> None:
 def test_no_secret_in_reprs(video, vonage_emulator: Emulator) -> None:
     key = vonage_emulator.credentials["private_key"]
     body = key.splitlines()[1]
-    for thing in (video, video.backend, video.backend.auth, video.backend.jwt, video.backend.rest):
+    transport = video.backend.transport
+    for thing in (video, video.backend, transport, transport.auth, transport.jwt, transport.rest, transport.calls):
         assert body not in repr(thing)
     token = video.tokens.create(video.rooms.create(), "ann")
     assert token.token not in repr(token)

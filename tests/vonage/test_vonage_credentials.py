@@ -17,7 +17,7 @@ def test_one_application_jwt_serves_many_requests(video, room) -> None:
     for _ in range(20):
         list(video.streams.list(room))
     video.rooms.create()
-    assert video.backend.jwt.signed == 1
+    assert video.backend.transport.jwt.signed == 1
 
 
 def test_the_jwt_is_replaced_shortly_before_it_expires() -> None:

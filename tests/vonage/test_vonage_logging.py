@@ -23,12 +23,12 @@ def test_nothing_secret_is_logged(video, browser, room, vonage_emulator, caplog)
     list(video.streams.list(room))  # the SDK logs its headers dict: the previous request's Authorization
     list(video.streams.list(room))
     video.signals.send(room, "chat", "hello")
-    video.backend.dial_sip(room.id, SipCall("sip:conf@sip.example.com"))  # a client token in the body
-    video.backend.start_captions(room.id)  # and a moderator one
-    video.backend.start_render(room.id, RenderSpec("https://app.example.com/board"))
+    video.ext.dial_sip(room.id, SipCall("sip:conf@sip.example.com"))  # a client token in the body
+    video.ext.start_captions(room.id)  # and a moderator one
+    video.ext.start_render(room.id, RenderSpec("https://app.example.com/board"))
     with pytest.raises(NotFound):  # the SDK logs error answers at WARNING
         video.streams.get(room, "00000000-0000-0000-0000-000000000000")
-    application_jwt = video.backend.jwt.token().decode()
+    application_jwt = video.backend.transport.jwt.token().decode()
 
     messages = [record.getMessage() for record in caplog.records]
     assert any("headers" in m and "<redacted>" in m for m in messages), "the SDK's header line was not seen"

@@ -156,11 +156,12 @@ def answering() -> Any:
         Auth(application_id=credentials.application_id, private_key=credentials.private_key),
         HttpClientOptions(video_host="127.0.0.1:9"),
     )
-    rest = AnsweringRest("127.0.0.1:9", credentials.application_id, backend.jwt, runner=backend.requests)
-    backend.rest = rest
+    transport = backend.transport
+    rest = AnsweringRest("127.0.0.1:9", credentials.application_id, transport.jwt, calls=transport.calls)
+    transport.rest = rest
     owner = threading.get_ident()
     # this thread's SDK client: the backend keeps one per thread, built on first use
-    backend._local.client = SimpleNamespace(video=SdkVideo(http), http_client=http)
+    transport._local.client = SimpleNamespace(video=SdkVideo(http), http_client=http)
 
     def answer(body: Any) -> Video:
         assert threading.get_ident() == owner
@@ -175,23 +176,23 @@ OPERATIONS: dict[str, Callable[[Video], Any]] = {
     "create session": lambda v: v.rooms.create(),
     "start archive": lambda v: v.recordings.start(ROOM),
     "stop archive": lambda v: v.recordings.stop("a1"),
-    "archive layout": lambda v: v.backend.change_recording_layout("a1", Layout.pip()),
+    "archive layout": lambda v: v.ext.change_recording_layout("a1", Layout.pip()),
     "get archive": lambda v: v.recordings.get("a1"),
     "list archives": lambda v: list(v.recordings.list(room=ROOM)),
     "start broadcast": lambda v: v.compositions.start(ROOM, output="live", hls=True),
     "stop broadcast": lambda v: v.compositions.stop("b1"),
-    "broadcast layout": lambda v: v.backend.change_composition_layout("b1", Layout.pip()),
+    "broadcast layout": lambda v: v.ext.change_composition_layout("b1", Layout.pip()),
     "get broadcast": lambda v: v.compositions.get("b1"),
     "list broadcasts": lambda v: list(v.compositions.list()),
     "list streams": lambda v: list(v.streams.list(ROOM)),
     "get stream": lambda v: v.streams.get(ROOM, "s1"),
-    "layout classes": lambda v: v.backend.set_layout_classes(ROOM, {"s1": ["host"]}),
+    "layout classes": lambda v: v.ext.set_layout_classes(ROOM, {"s1": ["host"]}),
     "list connections": lambda v: list(v.participants.list(ROOM)),
-    "dial sip": lambda v: v.backend.dial_sip(ROOM, SipCall("sip:desk@example.com")),
-    "start captions": lambda v: v.backend.start_captions(ROOM),
-    "start render": lambda v: v.backend.start_render(ROOM, RenderSpec("https://app.example.com/board")),
-    "get render": lambda v: v.backend.get_render("r1"),
-    "list renders": lambda v: list(v.backend.list_renders()),
+    "dial sip": lambda v: v.ext.dial_sip(ROOM, SipCall("sip:desk@example.com")),
+    "start captions": lambda v: v.ext.start_captions(ROOM),
+    "start render": lambda v: v.ext.start_render(ROOM, RenderSpec("https://app.example.com/board")),
+    "get render": lambda v: v.ext.get_render("r1"),
+    "list renders": lambda v: list(v.ext.list_renders()),
 }
 
 #: What a successful read must look like: the id fields non-empty strings.

@@ -73,5 +73,5 @@ def test_layout_classes(video, browser, room) -> None:
     ann = browser.join(video.tokens.create(room, "ann", provider_options={"layout_classes": ["focus"]}))
     stream_id = ann.publish()
     assert video.streams.get(room, stream_id).raw["layoutClassList"] == ["focus"]
-    changed = video.backend.set_layout_classes(room.id, {stream_id: ["full", "host"]})
+    changed = video.ext.set_layout_classes(room.id, {stream_id: ["full", "host"]})
     assert changed[0].raw["layoutClassList"] == ["full", "host"]

@@ -115,7 +115,7 @@ def test_custom_and_focus_layouts_become_css(video, live_room, vonage_emulator) 
     sent = vonage_emulator.state.archives[recording.id].layout
     assert sent["type"] == "custom" and "stream.host" in sent["stylesheet"]
     assert video.recordings.get(recording).layout.kind is LayoutKind.CUSTOM
-    changed = video.backend.change_recording_layout(recording.id, Layout.focus())
+    changed = video.ext.change_recording_layout(recording.id, Layout.focus())
     assert changed.layout == Layout.focus()
     assert "stream.focus" in vonage_emulator.state.archives[recording.id].layout["stylesheet"]
 
@@ -123,9 +123,9 @@ def test_custom_and_focus_layouts_become_css(video, live_room, vonage_emulator) 
 def test_manual_stream_selection(video, browser, live_room, vonage_emulator) -> None:
     stream_id = next(iter(video.streams.list(live_room))).id
     recording = video.recordings.start(live_room, provider_options={"stream_mode": "manual"})
-    video.backend.add_recording_stream(recording.id, stream_id, has_video=False)
+    video.ext.add_recording_stream(recording.id, stream_id, has_video=False)
     assert vonage_emulator.state.archives[recording.id].streams == {stream_id: (True, False)}
-    video.backend.remove_recording_stream(recording.id, stream_id)
+    video.ext.remove_recording_stream(recording.id, stream_id)
     assert vonage_emulator.state.archives[recording.id].streams == {}
 
 

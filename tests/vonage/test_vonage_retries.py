@@ -310,7 +310,7 @@ def test_every_request_has_a_read_timeout(connect_vonage, vonage_emulator, path,
 
 def test_timeouts_have_a_sane_default_and_reach_the_sdk(connect_vonage) -> None:
     video = connect_vonage()
-    assert video.backend.requests.policy.timeout == (5.0, 30.0)
+    assert video.backend.transport.calls.policy.timeout == (5.0, 30.0)
     assert video.native.http_client.http_client_options.timeout == (5.0, 30.0)
     assert connect_vonage(timeout=2.5).native.http_client.http_client_options.timeout == (2.5, 2.5)
 
@@ -328,12 +328,12 @@ def test_retries_timeout_and_rate_come_from_the_environment(vonage_emulator) -> 
         "ANYVIDEO_RATE_LIMIT": "12.5",
     }
     with anyvideo.connect("vonage", environ=environ) as video:
-        requests = video.backend.requests
-        assert requests.policy.attempts == 1 and requests.policy.timeout == (7.0, 7.0)
-        assert requests.limiter is not None and requests.limiter.rate == 12.5
+        calls = video.backend.transport.calls
+        assert calls.policy.attempts == 1 and calls.policy.timeout == (7.0, 7.0)
+        assert calls.limiter is not None and calls.limiter.rate == 12.5
     with anyvideo.connect("vonage", environ=environ, retries=2, timeout=(1, 9), rate=3) as video:
-        requests = video.backend.requests
-        assert requests.policy.attempts == 3 and requests.policy.timeout == (1.0, 9.0) and requests.limiter.rate == 3
+        calls = video.backend.transport.calls
+        assert calls.policy.attempts == 3 and calls.policy.timeout == (1.0, 9.0) and calls.limiter.rate == 3
 
 
 @pytest.mark.parametrize(

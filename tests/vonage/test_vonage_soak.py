@@ -225,7 +225,7 @@ class Worker:
         room = next((r for r in self.rooms if r.archive), None)
         if room is None:
             return False
-        self.video.backend.change_recording_layout(room.archive, Layout.pip())
+        self.video.ext.change_recording_layout(room.archive, Layout.pip())
         return True
 
     def start_composition(self) -> bool:
@@ -385,7 +385,7 @@ def test_soak(connect_vonage, vonage_emulator, caplog) -> None:
     _assert_nothing_secret(
         [r.getMessage() for r in caplog.records] + tally.messages,
         key=vonage_emulator.credentials["private_key"],
-        tokens=tally.tokens + [video.backend.jwt.token().decode()],
+        tokens=tally.tokens + [video.backend.transport.jwt.token().decode()],
     )
 
 

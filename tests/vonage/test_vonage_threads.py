@@ -57,7 +57,7 @@ def test_16_threads_of_50_mixed_operations(video, vonage_emulator) -> None:
         results = list(pool.map(work, range(THREADS)))
     assert results == [OPERATIONS] * THREADS
     assert len(clients) == THREADS  # each thread drove its own SDK client
-    assert video.backend.jwt.signed == 1  # and all of them shared one application JWT
+    assert video.backend.transport.jwt.signed == 1  # and all of them shared one application JWT
 
 
 def test_two_applications_in_threads_never_mix_credentials(connect_vonage, vonage_emulator, monkeypatch, tmp_path):
