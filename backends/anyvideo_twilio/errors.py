@@ -15,6 +15,7 @@ from typing import TypeVar
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
+from anyvideo.calls import retry_after
 from anyvideo.errors import (
     AnyVideoError,
     AuthenticationError,
@@ -72,7 +73,7 @@ def translate(exc: Exception, headers: dict[str, str] | None = None) -> AnyVideo
     if isinstance(exc, TwilioRestException):
         message = exc.msg if isinstance(exc.msg, str) else str(exc.msg)
         if exc.status == 429 or exc.code == 20429:
-            return RateLimited(f"{PROVIDER}: {message}", retry_after=_seconds(headers.get("retry-after")))
+            return RateLimited(f"{PROVIDER}: {message}", retry_after=retry_after(headers.get("retry-after")))
         make = CODES.get(exc.code) if isinstance(exc.code, int) else None
         if make is not None:
             return make(message)
@@ -142,10 +143,3 @@ def _failed_page(exc: Exception) -> TwilioRestException | None:
     return TwilioRestException(
         response.status_code, "", body.get("message", "unable to fetch a page"), body.get("code")
     )
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return None if value is None else float(value)
-    except ValueError:
-        return None

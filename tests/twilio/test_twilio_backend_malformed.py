@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -28,7 +30,7 @@ from twilio.rest.video.v1.room.recording_rules import RecordingRulesInstance
 from twilio_backend_support import SPECS
 
 import anyvideo
-from anyvideo.errors import AnyVideoError, ProviderError
+from anyvideo.errors import AnyVideoError, ProviderError, RateLimited
 from anyvideo_twilio import translate
 
 SAMPLES = SPECS / "samples" / "twilio"
@@ -235,3 +237,24 @@ def test_a_next_page_elsewhere_or_again_is_not_followed(server, misled, link):
         list(misled.rooms.list(status="open"))
     # credentials never go to another host; a page that links to itself is fetched once more at most
     assert answers.received - received <= 2
+
+
+def rate_limited(server: tuple[str, Answers], misled: Any, retry_after: str) -> RateLimited:
+    """What a 429 answered with ``Retry-After: <retry_after>`` is raised as (``misled`` never retries)."""
+    _, answers = server
+    answers.status, answers.headers = 429, {"Content-Type": "application/json", "Retry-After": retry_after}
+    answers.body = json.dumps({"code": 20429, "message": "Too Many Requests", "status": 429}).encode()
+    with pytest.raises(RateLimited) as caught:
+        misled.rooms.get(ROOM)
+    return caught.value
+
+
+@pytest.mark.parametrize(("header", "seconds"), [("7", 7.0), ("0.5", 0.5), ("-5", 0.0), ("nan", None), ("soon", None)])
+def test_retry_after_is_seconds_to_wait_never_below_zero(server, misled, header, seconds):
+    assert rate_limited(server, misled, header).retry_after == seconds
+
+
+def test_retry_after_may_be_an_http_date(server, misled):
+    later = format_datetime(datetime.now(UTC) + timedelta(minutes=10), usegmt=True)
+    waited = rate_limited(server, misled, later).retry_after
+    assert waited is not None and 590 <= waited <= 600
