@@ -38,6 +38,7 @@ from twilio.rest import Client
 
 from anyvideo import redaction
 from anyvideo.backend import AccountSettings, Backend, Feature
+from anyvideo.calls import done
 from anyvideo.errors import ConfigurationError, Conflict, InvalidRequest, NotFound
 from anyvideo.models import (
     AccessToken,
@@ -174,12 +175,11 @@ class TwilioBackend(Backend):
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], environ: Mapping[str, str]) -> Self:
+        loaded = TwilioSettings.load(settings, environ)
         settings = dict(settings)
-        registry_setting = settings.pop("registry", None)
         policy = policy_from_settings(settings, environ)  # retries, timeout: read as every backend reads them
         limiter = limiter_from_settings(settings, environ)
-        loaded = TwilioSettings.load(settings, environ)
-        registry = Registry.from_settings(registry_setting, environ, namespace=f"twilio:{loaded.account_sid}")
+        registry = Registry.from_settings(settings.get("registry"), environ, namespace=f"twilio:{loaded.account_sid}")
         return cls(loaded, registry, policy, limiter)
 
     @property
@@ -414,9 +414,7 @@ class TwilioBackend(Backend):
         if is_window_id(recording_id):
             self.windows.delete(recording_id)
             return
-        self.transport.call(
-            "delete track recording", lambda: self._v1.recordings(recording_id).delete(), gone_is_done=True
-        )
+        self.transport.call("delete track recording", lambda: self._v1.recordings(recording_id).delete(), gone=done)
 
     def download_recording(self, recording_id: str, file_name: str) -> Iterator[bytes]:
         sid = file_name.partition(".")[0]
@@ -461,9 +459,7 @@ class TwilioBackend(Backend):
             yield translate.composition(instance, self.windows.layout_of(translate.sid(instance)))
 
     def delete_composition(self, composition_id: str) -> None:
-        self.transport.call(
-            "delete composition", lambda: self._v1.compositions(composition_id).delete(), gone_is_done=True
-        )
+        self.transport.call("delete composition", lambda: self._v1.compositions(composition_id).delete(), gone=done)
 
     def download_composition(self, composition_id: str, file_name: str) -> Iterator[bytes]:
         if file_name.partition(".")[0] != composition_id:

@@ -20,23 +20,33 @@ import attrs
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from anyvideo.calls import BackendSettings
 from anyvideo.errors import ConfigurationError
 
-__all__ = ["CALLBACK_METHODS", "ENVIRONMENT", "TwilioSettings", "build_client"]
+__all__ = ["CALLBACK_METHODS", "SETTINGS", "TwilioSettings", "build_client"]
 
-#: Setting name -> the environment variable it falls back to (``None``: keyword only).
-ENVIRONMENT: Mapping[str, str | None] = {
-    "account_sid": "TWILIO_ACCOUNT_SID",
-    "auth_token": "TWILIO_AUTH_TOKEN",
-    "api_key_sid": "TWILIO_API_KEY_SID",
-    "api_key_secret": "TWILIO_API_KEY_SECRET",
-    "base_url": "TWILIO_VIDEO_BASE_URL",
-    "region": None,
-    "edge": None,
-    "page_size": None,
-    "status_callback": "TWILIO_STATUS_CALLBACK",
-    "status_callback_method": None,
-}
+#: Keyword settings and the environment variables they default to (``None``: keyword only).
+SETTINGS = BackendSettings(
+    "twilio",
+    {
+        "account_sid": "TWILIO_ACCOUNT_SID",
+        "auth_token": "TWILIO_AUTH_TOKEN",
+        "api_key_sid": "TWILIO_API_KEY_SID",
+        "api_key_secret": "TWILIO_API_KEY_SECRET",
+        "base_url": "TWILIO_VIDEO_BASE_URL",
+        "region": None,
+        "edge": None,
+        "page_size": None,
+        "status_callback": "TWILIO_STATUS_CALLBACK",
+        "status_callback_method": None,
+        # read by core, as for every backend (Registry.from_settings, policy_from_settings, limiter_from_settings)
+        "registry": "ANYVIDEO_REGISTRY",
+        "retries": "ANYVIDEO_RETRIES",
+        "timeout": "ANYVIDEO_TIMEOUT",
+        "rate": "ANYVIDEO_RATE_LIMIT",
+    },
+)
+_READ_BY_CORE = ("registry", "retries", "timeout", "rate")
 
 #: How Twilio may call a status callback.
 CALLBACK_METHODS = ("POST", "GET")
@@ -87,19 +97,8 @@ class TwilioSettings:
     @classmethod
     def load(cls, settings: Mapping[str, Any], environ: Mapping[str, str]) -> TwilioSettings:
         """Settings from keywords, then ``environ``; :class:`ConfigurationError` names what is wrong."""
-        unknown = set(settings) - set(ENVIRONMENT)
-        if unknown:
-            raise ConfigurationError(
-                f"unknown settings for the twilio backend: {', '.join(sorted(unknown))}"
-                f" (known: {', '.join(ENVIRONMENT)}, registry, retries, timeout, rate)"
-            )
-        values: dict[str, Any] = {}
-        for name, variable in ENVIRONMENT.items():
-            value = settings.get(name)
-            if value is None and variable is not None:
-                value = environ.get(variable) or None
-            if value is not None:
-                values[name] = value
+        values = {name: value for name, value in SETTINGS.load(settings, environ).items() if name not in _READ_BY_CORE}
+        SETTINGS.require(values, "account_sid")
         tokens = values.pop("auth_token", None)
         if tokens is not None:
             tokens = (tokens,) if isinstance(tokens, str) else tokens
@@ -109,8 +108,6 @@ class TwilioSettings:
         for name, value in values.items():
             if name not in ("page_size", "auth_tokens") and not isinstance(value, str):
                 raise ConfigurationError(f"the twilio setting {name} must be a string")
-        if "account_sid" not in values:
-            raise ConfigurationError("the twilio backend needs account_sid (or TWILIO_ACCOUNT_SID)")
         if not _ACCOUNT.fullmatch(values["account_sid"]):
             raise ConfigurationError("account_sid must be a Twilio account SID (AC followed by 32 hex digits)")
         has_key = "api_key_sid" in values or "api_key_secret" in values

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from twilio.base import values
 
 from anyvideo.backend import Feature
+from anyvideo.calls import done
 from anyvideo.errors import Conflict
 from anyvideo.extensions import Extensions, extension
 from anyvideo.models import Layout, Resolution
@@ -176,9 +177,7 @@ class TwilioExtensions(Extensions):
     @extension(feature=Feature.COMPOSITION_HOOKS)
     def delete_composition_hook(self, hook_id: str) -> None:
         """delete a composition hook"""
-        self._transport.call(
-            "delete composition hook", lambda: self._v1.composition_hooks(hook_id).delete(), gone_is_done=True
-        )
+        self._transport.call("delete composition hook", lambda: self._v1.composition_hooks(hook_id).delete(), gone=done)
 
     # --- recording and composition settings ---------------------------------
 

@@ -7,15 +7,20 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from anyvideo.calls import allowed_options
 from anyvideo.errors import InvalidRequest
 from anyvideo.models import Layout, Resolution
 from anyvideo.specs import CompositionSpec
+from anyvideo_twilio.errors import PROVIDER
 from anyvideo_twilio.layouts import to_video_layout
 from anyvideo_twilio.models import rule_set
 
 __all__ = [
+    "COMPOSITION_OPTIONS",
     "FORMATS",
     "MEDIA_REGIONS",
+    "RECORDING_OPTIONS",
+    "ROOM_OPTIONS",
     "ROOM_TYPES",
     "composition_arguments",
     "composition_resolution",
@@ -36,8 +41,8 @@ MIN_SIDE, MAX_SIDE, MAX_AREA = 16, 1280, 921_600
 _SID = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")
 _URL = re.compile(r"https?://\S+")
 
-#: provider_options of a room -> (SDK keyword, checker).
-_ROOM_OPTIONS = (
+#: What a room's provider_options may name.
+ROOM_OPTIONS = (
     "type",
     "media_region",
     "max_participant_duration",
@@ -54,12 +59,7 @@ _ROOM_OPTIONS = (
 
 def room_options(options: Mapping[str, Any], max_participants: int | None) -> dict[str, Any]:
     """The SDK keywords for a room's ``provider_options`` (InvalidRequest for anything Twilio refuses)."""
-    unknown = set(options) - set(_ROOM_OPTIONS)
-    if unknown:
-        raise InvalidRequest(
-            "provider_options",
-            f"twilio rooms take no {', '.join(sorted(unknown))} (they take: {', '.join(_ROOM_OPTIONS)})",
-        )
+    allowed_options(options, ROOM_OPTIONS, provider=PROVIDER, where="for a room")
     kind = options.get("type", "group")
     if kind not in ROOM_TYPES:
         raise InvalidRequest("provider_options.type", f"{kind!r} is not one of: {', '.join(ROOM_TYPES)}")
@@ -106,20 +106,16 @@ def room_options(options: Mapping[str, Any], max_participants: int | None) -> di
     return sdk
 
 
-#: provider_options of a composition.
-_COMPOSITION_OPTIONS = ("audio_sources", "audio_sources_excluded", "trim", "status_callback", "video_layout")
+#: What a recording's provider_options may name: recording rules instead of every track, a file format.
+RECORDING_OPTIONS = ("rules", "format")
+#: What a composition's provider_options may name.
+COMPOSITION_OPTIONS = ("audio_sources", "audio_sources_excluded", "trim", "status_callback", "video_layout")
 
 
 def composition_arguments(room_id: str, spec: CompositionSpec, sources: list[str]) -> dict[str, Any]:
     """The SDK keywords for a composition of the room's ``sources`` (patterns of what to compose)."""
     resolution = composition_resolution(spec.resolution)
-    extra = dict(spec.provider_options)
-    unknown = set(extra) - set(_COMPOSITION_OPTIONS)
-    if unknown:
-        raise InvalidRequest(
-            "provider_options",
-            f"twilio compositions take no {', '.join(sorted(unknown))} (they take {', '.join(_COMPOSITION_OPTIONS)})",
-        )
+    extra = allowed_options(spec.provider_options, COMPOSITION_OPTIONS, provider=PROVIDER, where="for a composition")
     arguments: dict[str, Any] = {
         "room_sid": room_id,
         "resolution": str(resolution),

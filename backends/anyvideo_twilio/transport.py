@@ -6,12 +6,12 @@ error can carry Twilio's request id and ``Retry-After``, which the SDK's
 exceptions drop. It also downloads media from the signed URLs Twilio redirects
 to, in chunks, without credentials (they are not Twilio's hosts).
 
-Every request has a (connect, read) timeout, waits for the optional
-client-side rate limiter, and is tried exactly once: the SDK retries nothing
-itself, and this client mounts ``requests`` adapters with ``max_retries=0``
-for both schemes so urllib3 does not either (a hidden retry of a create would
-escape anyvideo's rules of what is safe to repeat). Retrying is the
-:class:`~anyvideo.retry.RetryPolicy`'s job alone, in :meth:`Transport.call`.
+Every request has a (connect, read) timeout and is tried exactly once by
+the HTTP client: the SDK retries nothing itself, and this client mounts
+``requests`` adapters with ``max_retries=0`` for both schemes so urllib3 does
+not either (a hidden retry of a create would escape anyvideo's rules of what
+is safe to repeat). Retrying, and the client-side rate limit, are core's
+:class:`~anyvideo.calls.Caller`'s job alone (:attr:`Transport.call`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -30,18 +30,14 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 
-from anyvideo.errors import AnyVideoError, Conflict, InvalidRequest, NotFound, ProviderError
+from anyvideo.calls import Caller
+from anyvideo.errors import AnyVideoError, Conflict, InvalidRequest, ProviderError
 from anyvideo.ratelimit import RateLimiter
-from anyvideo.redaction import get_logger
-from anyvideo.retry import RetryPolicy, Safety, is_transient
+from anyvideo.retry import RetryPolicy
 from anyvideo_twilio.config import TwilioSettings, build_client
-from anyvideo_twilio.errors import MalformedAnswer, translated, translating
+from anyvideo_twilio.errors import PROVIDER, MalformedAnswer, translated, translating
 
 __all__ = ["CHUNK", "RecordingHttpClient", "Transport"]
-
-T = TypeVar("T")
-
-log = get_logger("anyvideo.twilio")
 
 CHUNK = 64 * 1024
 #: Connections kept per host, as the SDK sizes its pool.
@@ -49,10 +45,9 @@ _POOL = min(32, (os.cpu_count() or 1) + 4)
 
 
 class RecordingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # the SDK is untyped
-    """``TwilioHttpClient`` that keeps each thread's last response, never retries
-    by itself, and honours the client-side rate limit."""
+    """``TwilioHttpClient`` that keeps each thread's last response and never retries by itself."""
 
-    def __init__(self, *, timeout: tuple[float, float], limiter: RateLimiter | None = None) -> None:
+    def __init__(self, *, timeout: tuple[float, float]) -> None:
         super().__init__()
         # (connect, read) seconds; set after the base class, whose check takes one number only.
         self.timeout = timeout
@@ -61,15 +56,12 @@ class RecordingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # the SDK is
             self.session.mount(scheme, HTTPAdapter(pool_maxsize=_POOL, max_retries=0))
         self._local = threading.local()
         self._timeout = timeout
-        self._limiter = limiter
         self._count = threading.Lock()
         #: REST requests sent so far (media downloads not counted).
         self.sent = 0
 
     def request(self, *args: Any, **kwargs: Any) -> Response:
         self._local.last = None
-        if self._limiter is not None:
-            self._limiter.acquire()
         with self._count:
             self.sent += 1
         response = super().request(*args, **kwargs)
@@ -92,8 +84,6 @@ class RecordingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # the SDK is
         """Start downloading a signed media URL (no Twilio credentials are sent):
         the answer, its status checked, its body not yet read."""
         assert self.session is not None
-        if self._limiter is not None:
-            self._limiter.acquire()
         answer: requests.Response = self.session.get(url, stream=True, timeout=self._timeout)
         try:
             answer.raise_for_status()
@@ -111,20 +101,23 @@ class RecordingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # the SDK is
 
 class Transport:
     """The configured SDK client and the rules every request to Twilio follows:
-    errors translated at this edge, the retry policy, lazy paging, media downloads."""
+    errors translated at this edge, core's call layer, lazy paging, media downloads."""
 
     def __init__(self, settings: TwilioSettings, policy: RetryPolicy, limiter: RateLimiter | None = None) -> None:
         #: How requests are retried and timed out.
         self.policy = policy
         #: Items asked for per page when listing.
         self.page_size = settings.page_size
-        self._http = RecordingHttpClient(timeout=policy.timeout, limiter=limiter)
+        self._http = RecordingHttpClient(timeout=policy.timeout)
         #: The ``twilio.rest.Client`` every request goes through.
         self.client = build_client(settings, self._http)
         #: The SDK's Video v1 domain (``client.video.v1``).
         self.v1 = self.client.video.v1
-        #: Whether this thread is inside a call's tries (a lookup there is tried once: the call retries).
-        self._local = threading.local()
+        caller = Caller(policy, PROVIDER, edge=self.calling, limiter=limiter, refused_as_done=_refused_as_done)
+        #: ``call(what, operation, *, safety, reconcile, gone)``: SDK calls, their errors translated, under
+        #: the retry policy and the rate limit (:meth:`anyvideo.calls.Caller.call`); the table of which
+        #: operation is repeated after which failure is in ``docs/providers/twilio.md`` ("Retries").
+        self.call = caller.call
 
     @property
     def base_url(self) -> str:
@@ -143,54 +136,6 @@ class Transport:
     def calling(self) -> AbstractContextManager[None]:
         """SDK calls inside come out with anyvideo errors (chained), with Twilio's request id."""
         return translating(lambda: self._http.last_headers, lambda: self._http.last_status)
-
-    def call(
-        self,
-        what: str,
-        operation: Callable[[], T],
-        *,
-        safety: Safety = Safety.SAFE,
-        reconcile: Callable[[], T | None] | None = None,
-        gone_is_done: bool = False,
-    ) -> T:
-        """``operation()`` (SDK calls), its errors translated, under the retry policy.
-
-        Reads, deletes and idempotent updates are ``SAFE`` to repeat; a create
-        is ``UNSAFE``: repeated after a lost answer only when ``reconcile`` can
-        find what the lost try made. A lost try may also land *after* the next
-        one was sent: when a try after a lost answer is refused as done already
-        (Conflict, InvalidRequest, a plain 400, or NotFound for a delete: ``gone_is_done``),
-        ``reconcile`` is asked once more, and a delete counts as done.
-
-        A call made while another is being tried (a lookup in ``reconcile``)
-        is tried once: the outer call's tries are the retries, so the policy's
-        bounds hold for the whole operation."""
-        ambiguous = False
-
-        def attempt() -> T:
-            nonlocal ambiguous
-            try:
-                with self.calling():
-                    return operation()
-            except AnyVideoError as exc:
-                if ambiguous and gone_is_done and isinstance(exc, NotFound):
-                    log.info("twilio: %s: done by the try whose answer was lost", what)
-                    return None  # type: ignore[return-value]  # deletes return nothing
-                if ambiguous and reconcile is not None and _refused_as_done(exc):
-                    found = reconcile()
-                    if found is not None:
-                        log.info("twilio: %s: adopting what the try whose answer was lost made", what)
-                        return found
-                ambiguous = ambiguous or is_transient(exc)
-                raise
-
-        if getattr(self._local, "trying", False):
-            return attempt()
-        self._local.trying = True
-        try:
-            return self.policy.run(attempt, what=f"twilio: {what}", safety=safety, reconcile=reconcile)
-        finally:
-            self._local.trying = False
 
     def pages(self, what: str, first: Callable[[], Any]) -> Iterator[Any]:
         """The records of a Twilio list, fetched lazily page by page (``next_page_url``):
@@ -235,7 +180,7 @@ class Transport:
 
         location = self.call("fetch media location", redirect)
         if not isinstance(location, str):
-            raise ProviderError(f"the media answer for {path} has no redirect_to", provider="twilio")
+            raise ProviderError(f"the media answer for {path} has no redirect_to", provider=PROVIDER)
         # Opening the download is retried like any read; once bytes flow, a failure is raised as it happens.
         return translated(
             lambda: self._http.chunks(self.call("open media download", lambda: self._http.open(location))),
@@ -244,7 +189,8 @@ class Transport:
 
 
 def _refused_as_done(error: AnyVideoError) -> bool:
-    """Whether a refusal may mean "done already" (a name taken, a room completed, a 400 with no finer code)."""
+    """Whether Twilio's refusal of a repeat may mean the lost try did it (a name taken,
+    a room completed, a 400 with no finer code)."""
     return isinstance(error, Conflict | InvalidRequest) or (isinstance(error, ProviderError) and error.status == 400)
 
 

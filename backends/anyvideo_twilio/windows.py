@@ -27,6 +27,7 @@ from typing import Any
 
 import attrs
 
+from anyvideo.calls import allowed_options
 from anyvideo.errors import Conflict, InvalidRequest, NotFound
 from anyvideo.models import (
     Layout,
@@ -437,12 +438,8 @@ class RecordingWindows:
 
     def _window_rules(self, spec: RecordingSpec) -> tuple[TrackRule, ...]:
         """The recording rules a window sets: every track of the kinds asked for, or the given rules."""
+        allowed_options(spec.provider_options, options.RECORDING_OPTIONS, provider=PROVIDER, where="for a recording")
         given = spec.provider_options.get("rules")
-        unknown = set(spec.provider_options) - {"rules", "format"}
-        if unknown:
-            raise InvalidRequest(
-                "provider_options", f"twilio recordings take no {', '.join(sorted(unknown))} (they take rules, format)"
-            )
         if given is not None:
             return rule_set(given, subscribe=False)
         if spec.has_audio and spec.has_video:

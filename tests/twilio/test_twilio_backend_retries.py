@@ -222,7 +222,7 @@ def test_a_repeat_refused_because_the_lost_try_landed_first_adopts_it(connect_tw
     # 0.4 s at the emulator, so Twilio refuses it (name taken) after the first landed: the lookup adopts it.
     video = connect_twilio(timeout=(2, 0.5), retries=RetryPolicy(sleep=lambda seconds: None))
     emulator.faults.script("/v1/CompositionHooks$", [Fault(latency=0.8), Fault(latency=0.4)], method="POST")
-    with caplog.at_level(logging.INFO, logger="anyvideo.twilio"):
+    with caplog.at_level(logging.INFO, logger="anyvideo.retry"):
         hook = video.ext.create_composition_hook("raced")
     assert [h.sid for h in emulator.state.hooks.values()] == [hook.id]
     assert any("adopting" in record.getMessage() for record in caplog.records)
