@@ -39,7 +39,7 @@ from twilio.rest import Client
 from anyvideo import redaction
 from anyvideo.backend import AccountSettings, Backend, Feature
 from anyvideo.calls import done
-from anyvideo.errors import ConfigurationError, Conflict, InvalidRequest, NotFound
+from anyvideo.errors import Conflict, InvalidRequest, NotFound
 from anyvideo.models import (
     AccessToken,
     Composition,
@@ -352,31 +352,11 @@ class TwilioBackend(Backend):
             raise self._unsupported(Feature.TOKEN_DATA)
         if spec.provider_options:
             raise InvalidRequest("provider_options", "twilio access tokens take no provider options")
-        if not self.settings.can_mint_tokens:
-            raise ConfigurationError(
-                "minting twilio access tokens needs an API key: set api_key_sid and api_key_secret "
-                "(TWILIO_API_KEY_SID, TWILIO_API_KEY_SECRET)"
-            )
+        key = tokens.api_key(self.settings)
         room = self.get_room(room_id)
         if room.status is not RoomStatus.OPEN:
             raise Conflict(f"twilio: room {room_id!r} has ended; it accepts no new participants")
-        assert self.settings.api_key_sid and self.settings.api_key_secret
-        token, expires_at = tokens.mint(
-            account_sid=self.settings.account_sid,
-            api_key_sid=self.settings.api_key_sid,
-            api_key_secret=self.settings.api_key_secret,
-            room=room.id,
-            identity=spec.identity,
-            ttl=spec.ttl,
-        )
-        return AccessToken(
-            token=token,
-            provider=self.name,
-            room_id=room.id,
-            identity=spec.identity,
-            role=Role.PUBLISHER,
-            expires_at=expires_at,
-        )
+        return tokens.mint(self.settings.account_sid, key, room=room.id, identity=spec.identity, ttl=spec.ttl)
 
     # --- recordings: windows of the room's recording rules (see windows.py) ---
 

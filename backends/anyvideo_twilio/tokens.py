@@ -18,7 +18,11 @@ from typing import Any
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VideoGrant
 
-__all__ = ["DistinctAccessToken", "MAX_TTL", "mint"]
+from anyvideo import models
+from anyvideo.errors import ConfigurationError
+from anyvideo_twilio.config import TwilioSettings
+
+__all__ = ["DistinctAccessToken", "MAX_TTL", "api_key", "mint"]
 
 #: Twilio access tokens live at most 24 hours.
 MAX_TTL = 24 * 3600
@@ -33,10 +37,19 @@ class DistinctAccessToken(AccessToken):  # type: ignore[misc]  # the SDK is unty
         return payload
 
 
-def mint(
-    *, account_sid: str, api_key_sid: str, api_key_secret: str, room: str, identity: str, ttl: float
-) -> tuple[str, datetime]:
-    """A signed token for ``identity`` to join ``room``, and when it expires."""
+def api_key(settings: TwilioSettings) -> tuple[str, str]:
+    """The API key (SID, secret) tokens are signed with; ConfigurationError when the settings have none."""
+    if not (settings.api_key_sid and settings.api_key_secret):
+        raise ConfigurationError(
+            "minting twilio access tokens needs an API key: set api_key_sid and api_key_secret "
+            "(TWILIO_API_KEY_SID, TWILIO_API_KEY_SECRET)"
+        )
+    return settings.api_key_sid, settings.api_key_secret
+
+
+def mint(account_sid: str, key: tuple[str, str], *, room: str, identity: str, ttl: float) -> models.AccessToken:
+    """A token signed with ``key`` for ``identity`` to join ``room`` (with no role: Twilio has none)."""
+    api_key_sid, api_key_secret = key
     now = int(time.time())
     expires = now + max(1, int(ttl))
     token = DistinctAccessToken(
@@ -48,4 +61,11 @@ def mint(
         nbf=now,
         valid_until=expires,
     )
-    return token.to_jwt(), datetime.fromtimestamp(expires, UTC)
+    return models.AccessToken(
+        token=token.to_jwt(),
+        provider="twilio",
+        room_id=room,
+        identity=identity,
+        role=models.Role.PUBLISHER,
+        expires_at=datetime.fromtimestamp(expires, UTC),
+    )
