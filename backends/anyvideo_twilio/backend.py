@@ -407,7 +407,7 @@ class TwilioBackend(Backend):
     # --- compositions -------------------------------------------------------
 
     def start_composition(self, room_id: str, spec: CompositionSpec) -> Composition:
-        arguments = options.composition_arguments(room_id, spec, self.windows.sources(spec))
+        arguments = options.composition_arguments(room_id, spec, self.windows.sources)
         self.settings.default_callback(arguments)
         room = self.get_room(room_id)
         if room.status is RoomStatus.OPEN:

@@ -4,7 +4,7 @@ arguments and output, source patterns. Limits are the spec's and Twilio's docume
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from anyvideo.calls import allowed_options
@@ -112,10 +112,14 @@ RECORDING_OPTIONS = ("rules", "format")
 COMPOSITION_OPTIONS = ("audio_sources", "audio_sources_excluded", "trim", "status_callback", "video_layout")
 
 
-def composition_arguments(room_id: str, spec: CompositionSpec, sources: list[str]) -> dict[str, Any]:
-    """The SDK keywords for a composition of the room's ``sources`` (patterns of what to compose)."""
+def composition_arguments(
+    room_id: str, spec: CompositionSpec, sources_of: Callable[[CompositionSpec], list[str]]
+) -> dict[str, Any]:
+    """The SDK keywords for a composition of the room; ``sources_of`` reads the spec's
+    sources (patterns of what to compose) once its output and options are checked."""
     resolution = composition_resolution(spec.resolution)
     extra = allowed_options(spec.provider_options, COMPOSITION_OPTIONS, provider=PROVIDER, where="for a composition")
+    sources = sources_of(spec)
     arguments: dict[str, Any] = {
         "room_sid": room_id,
         "resolution": str(resolution),

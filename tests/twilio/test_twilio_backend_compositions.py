@@ -115,6 +115,9 @@ def test_live_compositions_are_absent_and_say_where_to_go(video, room):
         video.compositions.stop("CJ" + "0" * 32)
 
 
+UNKNOWN_WINDOW = "win_" + "0" * 24
+
+
 @pytest.mark.parametrize(
     ("options", "field"),
     [
@@ -126,6 +129,9 @@ def test_live_compositions_are_absent_and_say_where_to_go(video, room):
         ({"provider_options": {"audio_sources": "ann"}}, "audio_sources"),
         ({"provider_options": {"colour": "blue"}}, "provider_options"),
         ({"provider_options": {"video_layout": {}}, "layout": Layout.grid()}, "provider_options.video_layout"),
+        # the output and options are checked before the chosen recordings are looked up
+        ({"resolution": "1920x1080", "recordings": [UNKNOWN_WINDOW]}, "resolution"),
+        ({"provider_options": {"colour": "blue"}, "recordings": [UNKNOWN_WINDOW]}, "provider_options"),
     ],
 )
 def test_bad_compositions_fail_before_any_request(video, room, emulator, options, field):
