@@ -18,14 +18,14 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal, Self
+from typing import Any, ClassVar, Literal, Self
 
 from pydantic import ValidationError
 from vonage import Vonage
 from vonage_video.models import AddStreamRequest, SignalData
 
 from anyvideo import redaction
-from anyvideo.backend import Backend, Feature
+from anyvideo.backend import AccountSettings, Backend, Feature
 from anyvideo.calls import done
 from anyvideo.errors import Conflict, NotFound, ProviderError
 from anyvideo.models import (
@@ -125,7 +125,9 @@ class VonageBackend(Backend):
         "stop_render": "stop an Experience Composer",
     }
     client_sdk = "the Vonage Video client SDK (@vonage/client-sdk-video, or the iOS/Android SDKs)"
-    account_settings = account_settings  # room defaults kept by anyvideo, for a settings migration (settings.py)
+    account_settings: ClassVar[AccountSettings | None] = (
+        account_settings  # room defaults kept by anyvideo, for a settings migration (settings.py)
+    )
     not_covered = {
         "audio connector": "streaming a session's audio to a WebSocket is not wrapped; use video.native.video",
         "archive storage": "the account's upload target (S3, Azure) is set in the Vonage dashboard, not the API",

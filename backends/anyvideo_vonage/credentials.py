@@ -188,7 +188,7 @@ class ClientTokens:
         return self._signer.sign(claims).decode()
 
 
-class CachedAuth(Auth):
+class CachedAuth(Auth):  # type: ignore[misc]  # the SDK is untyped
     """The SDK's ``Auth`` (its documented extension point) with the application JWT
     cached and every signature made from the key loaded once."""
 
@@ -202,7 +202,7 @@ class CachedAuth(Auth):
     def create_jwt_auth_string(self) -> bytes:
         return b"Bearer " + self._anyvideo_jwt.token()
 
-    def generate_application_jwt(self, claims: dict | None = None) -> bytes:
+    def generate_application_jwt(self, claims: dict[str, Any] | None = None) -> bytes:
         # Called with claims by the SDK's ``generate_client_token`` (through ``native``):
         # sign those; without claims, it is the application JWT, which is reused.
         if not claims:

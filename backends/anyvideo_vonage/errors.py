@@ -46,7 +46,7 @@ def from_answer(status: int, body: bytes | str | None, headers: Mapping[str, str
     message, code = _reason(body)
     request_id = next((headers[h] for h in _REQUEST_ID_HEADERS if headers.get(h)), None)
     numeric = code if isinstance(code, int) else None
-    if numeric in CODE_ERRORS and status != 429:
+    if numeric is not None and numeric in CODE_ERRORS and status != 429:
         return CODE_ERRORS[numeric](f"{PROVIDER}: {message} (code {numeric})")
     return error_for_status(
         status,
@@ -90,7 +90,8 @@ def _response_of(exc: BaseException | None) -> requests.Response | None:
     seen = 0
     while exc is not None and seen < 3:
         if isinstance(exc, HttpRequestError):
-            return exc.response
+            response: requests.Response = exc.response
+            return response
         exc = exc.__cause__ or exc.__context__
         seen += 1
     return None

@@ -4,7 +4,7 @@ SIP dial, DTMF, live captions, Experience Composer), validated before any reques
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -38,17 +38,17 @@ def validate_digits(digits: object) -> str:
     return digits
 
 
-def _sip_uri(instance: object, attribute: attrs.Attribute, value: object) -> None:
+def _sip_uri(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or not _SIP_URI.fullmatch(value) or len(value) > 2048:
         raise InvalidRequest("sip.uri", "must be a SIP URI such as 'sip:user@sip.example.com;transport=tls'")
 
 
-def _from(instance: object, attribute: attrs.Attribute, value: object) -> None:
+def _from(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None and (not isinstance(value, str) or not re.fullmatch(r"[^\s@]+@[^\s@]+", value)):
         raise InvalidRequest("sip.from_", "must look like 'from@example.com' (a number or name, then a host)")
 
 
-def _headers(instance: object, attribute: attrs.Attribute, value: Mapping[str, str]) -> None:
+def _headers(instance: object, attribute: attrs.Attribute[Any], value: Mapping[str, str]) -> None:
     for name, header in value.items():
         if not isinstance(name, str) or not _HEADER.fullmatch(name):
             raise InvalidRequest("sip.headers", f"{name!r} is not a custom SIP header name (X-…)")
@@ -56,8 +56,8 @@ def _headers(instance: object, attribute: attrs.Attribute, value: Mapping[str, s
             raise InvalidRequest("sip.headers", f"the value of {name} must be a one-line string")
 
 
-def _optional_text(field: str):
-    def validate(instance: object, attribute: attrs.Attribute, value: object) -> None:
+def _optional_text(field: str) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    def validate(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if value is not None and (not isinstance(value, str) or not value):
             raise InvalidRequest(field, "must be a non-empty string")
 

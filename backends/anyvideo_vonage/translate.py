@@ -204,7 +204,7 @@ def connection(session_id: str, item: Mapping[str, Any], known: Mapping[str, Any
         # Without a callback naming it, a connection's identity is unknown to the REST API.
         identity=known.get("identity") or connection_id,
         status=statuses.participant_status(item.get("connectionState")),
-        role=Role(role) if role in Role.__members__.values() else None,
+        role=Role(role) if isinstance(role, str) and role in Role.__members__.values() else None,
         data=known.get("data"),
         joined_at=from_ms(item.get("createdAt")),
         raw=dict(item),

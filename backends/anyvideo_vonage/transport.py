@@ -42,14 +42,14 @@ __all__ = ["TimedOptions", "Transport", "sdk_options"]
 T = TypeVar("T")
 
 
-class TimedOptions(HttpClientOptions):
+class TimedOptions(HttpClientOptions):  # type: ignore[misc]  # the SDK is untyped
     """The SDK's ``HttpClientOptions`` with ``timeout`` as a ``(connect, read)`` pair.
 
     The SDK hands ``timeout`` to ``requests`` unchanged, which takes a pair,
     but its own field only takes whole seconds for both limits at once.
     """
 
-    timeout: tuple[float, float] | None = None  # type: ignore[assignment]
+    timeout: tuple[float, float] | None = None
 
 
 def sdk_options(video_host: str, timeout: tuple[float, float]) -> TimedOptions:
@@ -95,7 +95,7 @@ class Transport:
         if client is None:
             # No retries inside the SDK (see sdk_options): the policy alone decides.
             client = self._local.client = Vonage(self.auth, sdk_options(self.video_host, self.policy.timeout))
-        return client  # type: ignore[no-any-return]  # threading.local is untyped
+        return client
 
     @property
     def video(self) -> Video:

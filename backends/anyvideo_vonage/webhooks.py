@@ -220,8 +220,8 @@ class CallbackParser:
             key += (subject.id,)
         else:
             stream = _mapping(body, "stream", name)
-            connection = stream.get("connection")
-            connection = connection if isinstance(connection, Mapping) else {}
+            owner = stream.get("connection")
+            connection = owner if isinstance(owner, Mapping) else {}
             publisher = _text(connection, "id")
             if publisher:
                 self._participant(session_id, connection, left=False, at=None)

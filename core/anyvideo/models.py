@@ -401,6 +401,11 @@ def _files(files: Iterable[MediaFile]) -> tuple[MediaFile, ...]:
     return tuple(files)
 
 
+def _targets(targets: Iterable[RtmpTarget]) -> tuple[RtmpTarget, ...]:
+    # A named converter, as for media files: mypy's attrs plugin cannot see through ``converter=tuple``.
+    return tuple(targets)
+
+
 @attrs.frozen
 class RtmpTarget:
     """An RTMP destination of a live composition; ``stream_name`` is the stream key."""
@@ -503,7 +508,7 @@ class Composition(_Referenced):
     format: str | None = None
     stream_ids: tuple[str, ...] | None = None
     hls_url: str | None = None
-    rtmp: tuple[RtmpTarget, ...] = attrs.field(default=(), converter=tuple)
+    rtmp: tuple[RtmpTarget, ...] = attrs.field(default=(), converter=_targets)
     started_at: datetime | None = attrs.field(default=None, validator=_aware)
     ended_at: datetime | None = attrs.field(default=None, validator=_aware)
     duration: float | None = None

@@ -144,8 +144,8 @@ def test_features_are_declared(video) -> None:
 
 
 def test_browser_refuses_a_real_platform() -> None:
-    from anyvideo_vonage.emulator.auth import ApplicationCredentials
     from anyvideo_vonage.credentials import load_private_key
+    from anyvideo_vonage.emulator.auth import ApplicationCredentials
 
     backend = VonageBackend("app", load_private_key(ApplicationCredentials().private_key))
     with pytest.raises(ConfigurationError, match="real platform"):

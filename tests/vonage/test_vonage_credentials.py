@@ -7,8 +7,8 @@ import time
 
 import jwt
 
-from anyvideo_vonage.emulator.auth import ApplicationCredentials
 from anyvideo_vonage.credentials import ApplicationJwt, load_private_key
+from anyvideo_vonage.emulator.auth import ApplicationCredentials
 
 APPLICATION = ApplicationCredentials()
 

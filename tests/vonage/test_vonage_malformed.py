@@ -24,8 +24,8 @@ from vonage_video import Video as SdkVideo
 
 import anyvideo
 from anyvideo import Composition, Layout, Participant, ProviderError, Recording, Room, Stream, Video
-from anyvideo_vonage.emulator.auth import ApplicationCredentials
 from anyvideo_vonage import Captions, Render, RenderSpec, SipCall, SipConnection, translate
+from anyvideo_vonage.emulator.auth import ApplicationCredentials
 from anyvideo_vonage.rest import VonageRest
 
 ROOM = "1_MX4xMjM0NTY3OH4xMjcuMC4wLjF-fjE3MDAwMDAwMDAwMDB-fn4-"
