@@ -131,6 +131,66 @@ def test_handle_dispatches_verified_events_to_the_hooks(video, heard) -> None:
     assert heard.events == events
 
 
+class FailsFirst:
+    """An application hook that fails on its first event, as a database that is down would."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    @anyvideo.hookimpl
+    def anyvideo_event(self, event: Event, video) -> None:
+        self.calls += 1
+        if self.calls == 1:
+            raise RuntimeError("the database is down")
+
+
+def test_a_callback_delivered_again_is_handled_once(video, heard) -> None:
+    body, signature = callback("https://x/hook")
+    for _ in range(3):
+        events = video.webhooks.handle("POST", "https://x/hook", {"X-Signature": signature}, body)
+    assert [e.type for e in events] == ["room.ended"]
+    assert [e.event_id for e in heard.events] == [events[0].event_id]
+
+
+def test_a_callback_whose_hook_failed_is_handled_when_delivered_again(heard) -> None:
+    failing = FailsFirst()
+    # pluggy calls the hook registered last first: the failing one, before ``heard``
+    plugins = Plugins(["local"], extra=[RegistersSigned(), heard, failing], environ={})
+    with anyvideo.connect("signed", plugins=plugins, environ={}) as video:
+        body, signature = callback("https://x/hook")
+        with pytest.raises(RuntimeError, match="database is down"):
+            video.webhooks.handle("POST", "https://x/hook", {"X-Signature": signature}, body)
+        video.webhooks.handle("POST", "https://x/hook", {"X-Signature": signature}, body)
+        video.webhooks.handle("POST", "https://x/hook", {"X-Signature": signature}, body)
+    assert failing.calls == 2  # the failed try, then the redelivery; not the third delivery
+    assert [e.type for e in heard.events] == ["room.ended"]
+
+
+def test_handled_ids_are_kept_in_the_backends_registry_so_other_processes_see_them(heard, tmp_path) -> None:
+    from anyvideo.registry import Registry
+
+    body, signature = callback("https://x/hook")
+    for _ in range(2):  # two application processes sharing one registry file
+        plugins = Plugins(["local"], extra=[RegistersSigned(), heard], environ={})
+        with anyvideo.connect("signed", plugins=plugins, environ={}) as video:
+            video.backend.registry = Registry(tmp_path / "registry.db", namespace="signed")
+            video.webhooks.handle("POST", "https://x/hook", {"X-Signature": signature}, body)
+            video.backend.registry.close()
+    assert len(heard.events) == 1
+
+
+def test_handled_ids_are_swept_once_they_are_old(tmp_path) -> None:
+    from anyvideo.registry import Registry
+    from anyvideo.webhooks import HandledEvents
+
+    registry = Registry(None, namespace="signed")
+    handled = HandledEvents(registry, keep=timedelta(0))
+    events = [Event("room.ended", "signed", f"signed:{n}", datetime.now(UTC)) for n in range(HandledEvents.SWEEP_EVERY)]
+    assert all(handled.claim(event) for event in events)
+    assert list(registry.find(HandledEvents.KIND)) == []  # the last claim swept them all
+    assert handled.claim(events[0])
+
+
 def test_parse_does_not_dispatch(video, heard) -> None:
     body, signature = callback("https://x/hook")
     assert video.webhooks.parse("POST", "https://x/hook", {"X-Signature": signature}, body)
