@@ -136,6 +136,8 @@ class VonageBackend(Backend):
     }
 
     extensions_class = VonageExtensions
+    #: Always one: Vonage stores no room names, statuses or layouts.
+    registry: Registry
 
     def __init__(
         self,
