@@ -128,6 +128,8 @@ class TwilioBackend(Backend):
         "set_composition_settings": "store new compositions in your S3 bucket, encrypted with your key",
     }
     extensions_class = TwilioExtensions
+    #: Always one: Twilio keeps no recording windows nor the portable layouts of compositions.
+    registry: Registry
     client_sdk = "Twilio's Video client SDKs (twilio-video for JavaScript, or the iOS/Android SDKs)"
     #: Hooks, storage and callback URL for a settings migration (settings.py).
     account_settings: ClassVar[AccountSettings | None] = account_settings
