@@ -111,22 +111,6 @@ class TwilioBackend(Backend):
         Feature.RENDER: "Twilio Video cannot render a web page into a room",
         Feature.E2EE: "Twilio group rooms route media through Twilio's servers (encrypted in transit only)",
     }
-    extensions = {
-        "get_recording_rules": "the room's recording rules (which published tracks Twilio records)",
-        "set_recording_rules": "replace the room's recording rules (refused while an anyvideo recording is open)",
-        "get_subscribe_rules": "the tracks a participant receives (subscribe rules)",
-        "set_subscribe_rules": "replace a participant's subscribe rules, with priorities",
-        "create_composition_hook": "compose every room that ends with recordings, with a layout and format",
-        "get_composition_hook": "one composition hook",
-        "list_composition_hooks": "the account's composition hooks, lazily",
-        "update_composition_hook": "replace a composition hook (what is left out returns to its default)",
-        "find_composition_hook": "the composition hook with this name (compared without case), if any",
-        "delete_composition_hook": "delete a composition hook",
-        "get_recording_settings": "where new track recordings are stored (external S3) and how encrypted",
-        "set_recording_settings": "store new track recordings in your S3 bucket, encrypted with your key",
-        "get_composition_settings": "where new compositions are stored (external S3) and how encrypted",
-        "set_composition_settings": "store new compositions in your S3 bucket, encrypted with your key",
-    }
     extensions_class = TwilioExtensions
     #: Always one: Twilio keeps no recording windows nor the portable layouts of compositions.
     registry: Registry

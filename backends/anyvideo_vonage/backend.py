@@ -106,24 +106,6 @@ class VonageBackend(Backend):
     }
     resolutions = frozenset({"640x480", "480x640", "1280x720", "720x1280", "1920x1080", "1080x1920"})
     max_token_ttl = 30 * 24 * 3600.0
-    extensions = {
-        "set_layout_classes": "give streams the layout classes custom layouts place them by",
-        "change_recording_layout": "change a composed archive's layout while it records",
-        "add_recording_stream": "add a stream to an archive recording chosen streams (stream_mode='manual')",
-        "remove_recording_stream": "remove a stream from such an archive",
-        "change_composition_layout": "change a live broadcast's layout",
-        "add_composition_stream": "add a stream to a broadcast of chosen streams",
-        "remove_composition_stream": "remove a stream from such a broadcast",
-        "migrate_room": "move a session's connections to another media server",
-        "dial_sip": "dial a SIP endpoint into a room (Feature.SIP_DIAL)",
-        "play_dtmf": "play DTMF digits into a room's SIP connections (Feature.DTMF)",
-        "start_captions": "start live captions (Feature.CAPTIONS)",
-        "stop_captions": "stop live captions",
-        "start_render": "render a web page into a room with Experience Composer (Feature.RENDER)",
-        "get_render": "one Experience Composer",
-        "list_renders": "the application's Experience Composers, lazily",
-        "stop_render": "stop an Experience Composer",
-    }
     client_sdk = "the Vonage Video client SDK (@vonage/client-sdk-video, or the iOS/Android SDKs)"
     account_settings: ClassVar[AccountSettings | None] = (
         account_settings  # room defaults kept by anyvideo, for a settings migration (settings.py)

@@ -173,8 +173,6 @@ class Backend(abc.ABC):
     #: Whether the backend takes refs (``"<backend>:<id>"``) where others take native ids:
     #: a backend that routes between providers needs to know which one holds an object.
     accepts_refs: ClassVar[bool] = False
-    #: Provider-only operations the backend offers as methods: name → what it does.
-    extensions: ClassVar[Mapping[str, str]] = {}
     #: The backend's provider extensions (``video.ext``), if it offers any: see :mod:`anyvideo.extensions`.
     extensions_class: ClassVar[type[Extensions] | None] = None
     #: Provider features anyvideo does not reach: name → why, and the way round (often ``native``).

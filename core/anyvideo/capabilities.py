@@ -2,7 +2,7 @@
 rendered for a terminal or as the Markdown of ``docs/capabilities.md``.
 
 Generated from the backends' declarations (``features``, ``feature_hints``,
-``layouts``, ``resolutions``, ``max_token_ttl``, ``extensions``,
+``layouts``, ``resolutions``, ``max_token_ttl``, the marked methods of ``extensions_class``,
 ``not_covered``), never written by hand.
 """
 
@@ -73,9 +73,9 @@ def markdown(backends: Mapping[str, type[Backend]]) -> str:
 
 
 def _extensions(cls: type[Backend]) -> dict[str, str]:
-    if cls.extensions_class is not None:
-        return {name: info.summary for name, info in cls.extensions_class.declared().items()}
-    return dict(cls.extensions)
+    if cls.extensions_class is None:
+        return {}
+    return {name: info.summary for name, info in cls.extensions_class.declared().items()}
 
 
 def _row(cells: list[str]) -> str:

@@ -47,10 +47,8 @@ def test_every_extension_is_a_documented_method_and_in_the_docs():
     declared = TwilioExtensions.declared()
     assert TwilioBackend.extensions_class is TwilioExtensions and declared
     for name, info in declared.items():
-        assert info.summary == TwilioBackend.extensions[name]
-        assert info.feature in TwilioBackend.features
+        assert info.summary and info.feature in TwilioBackend.features
         assert name in docs, f"{name} is not in docs/providers/twilio.md"
-    assert set(declared) == set(TwilioBackend.extensions)
 
 
 def test_what_is_not_covered_says_how_to_reach_it():
