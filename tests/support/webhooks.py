@@ -11,7 +11,8 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,7 +22,7 @@ from twilio.request_validator import RequestValidator
 
 from anyvideo import Event, EventType, Participant, Recording, Room, StreamKind, Video
 from anyvideo.hookspecs import hookimpl
-from anyvideo.testing import EmulatorControl, RemoteClient
+from anyvideo.testing import Emulator, EmulatorControl, RemoteClient, WebhookServer
 
 #: The signature secret the Vonage emulator signs with in these tests.
 VONAGE_SECRET = "webhook-tests-signature-secret-of-32-bytes"
@@ -34,6 +35,17 @@ TWILIO_ACCOUNT = "AC" + "0" * 32
 NOWHERE = "http://127.0.0.1:9/hooks"
 
 CORE_TYPES = frozenset(EventType) - {EventType.UNKNOWN}
+
+
+@contextmanager
+def vonage_callbacks(video: Video, emulator: Emulator, secret: str = VONAGE_SECRET) -> Iterator[WebhookServer]:
+    """``video``'s webhook app on loopback, and the Vonage emulator configured (as the
+    dashboard would be) to send every kind of callback there, signed with ``secret``."""
+    with WebhookServer(video, path="/vonage/callbacks") as server:
+        settings = {kind: server.url for kind in ("session", "archive", "broadcast", "render")}
+        emulator.control.call("PUT", "/vonage/callbacks", settings | {"signature_secret": secret})
+        yield server
+        emulator.control.callbacks()  # nothing still on its way when the server stops
 
 
 class Collector:

@@ -8,7 +8,7 @@ import functools
 from collections.abc import Callable, Iterator
 
 import pytest
-from support.webhooks import VONAGE_SECRET, Collector, Wiring
+from support.webhooks import VONAGE_SECRET, Collector, Wiring, vonage_callbacks
 
 from anyvideo import Video
 from anyvideo.testing import Emulator, WebhookServer
@@ -42,11 +42,8 @@ def vonage_wired(vonage_video: Video, vonage_emulator: Emulator) -> Iterator[Wir
     dashboard would be) to send every kind of callback there, signed with the secret."""
     collector = Collector()
     vonage_video.plugins.manager.register(collector)
-    with WebhookServer(vonage_video, path="/vonage/callbacks") as server:
-        settings = {kind: server.url for kind in ("session", "archive", "broadcast", "render")}
-        vonage_emulator.control.call("PUT", "/vonage/callbacks", settings | {"signature_secret": VONAGE_SECRET})
+    with vonage_callbacks(vonage_video, vonage_emulator):
         yield Wiring(vonage_video, vonage_emulator.control, {}, collector)
-        vonage_emulator.control.callbacks()  # nothing still on its way when the server stops
 
 
 @pytest.fixture

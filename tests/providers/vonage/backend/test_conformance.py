@@ -7,15 +7,15 @@ does to know who is connected), so participants have identities.
 from __future__ import annotations
 
 import pytest
-from support.vonage import CallbackReceiver, SettledDevices
+from support.webhooks import VONAGE_SECRET, vonage_callbacks
 
+from anyvideo.testing import SettledDevices
 from anyvideo.testing.conformance import ConformanceSuite, Platform
 
 
 class TestVonageConformance(ConformanceSuite):
     @pytest.fixture
     def anyvideo_platform(self, connect_vonage, vonage_emulator):
-        video = connect_vonage(signature_secret=CallbackReceiver.SECRET)
-        receiver = CallbackReceiver(video, vonage_emulator)
-        yield Platform(video, SettledDevices(vonage_emulator.control), advance=vonage_emulator.control.advance)
-        receiver.close()
+        video = connect_vonage(signature_secret=VONAGE_SECRET)
+        with vonage_callbacks(video, vonage_emulator):
+            yield Platform(video, SettledDevices(vonage_emulator.control), advance=vonage_emulator.control.advance)

@@ -3,52 +3,26 @@ the identities the REST API does not give."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
-import uuid
 
-import jwt
 import pytest
-from support.vonage import CallbackReceiver, SettledDevices
+from support.webhooks import VONAGE_SECRET as SECRET
+from support.webhooks import Collector, vonage_callbacks, vonage_signed
 
 from anyvideo import EventType, ParticipantStatus, WebhookVerificationError
-from anyvideo.hookspecs import hookimpl
+from anyvideo.testing import SettledDevices
 
-SECRET = CallbackReceiver.SECRET
 URL = "https://app.example.com/vonage/callbacks"
-
-
-class _Collector:
-    def __init__(self) -> None:
-        self.events = []
-
-    @hookimpl
-    def anyvideo_event(self, event, video) -> None:
-        self.events.append(event)
 
 
 @pytest.fixture
 def wired(connect_vonage, vonage_emulator):
     """A Video receiving the emulator's signed callbacks, its events collected."""
     video = connect_vonage(signature_secret=["an-older-secret-of-32-bytes-or-more!", SECRET])
-    collector = _Collector()
+    collector = Collector()
     video.plugins.manager.register(collector)
-    receiver = CallbackReceiver(video, vonage_emulator)
-    yield video, SettledDevices(vonage_emulator.control), collector.events
-    receiver.close()
-
-
-def _signed(body: dict, secret: str = SECRET, **claims) -> tuple[dict[str, str], bytes]:
-    raw = json.dumps(body).encode()
-    now = int(time.time())
-    token = jwt.encode(
-        {"iat": now, "exp": now + 300, "jti": str(uuid.uuid4()), "payload_hash": hashlib.sha256(raw).hexdigest()}
-        | claims,
-        secret,
-        algorithm="HS256",
-    )
-    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}, raw
+    with vonage_callbacks(video, vonage_emulator):
+        yield video, SettledDevices(vonage_emulator.control), collector.events
 
 
 def test_session_monitoring_names_the_participants(wired) -> None:
@@ -108,20 +82,20 @@ def test_broadcast_callbacks_are_composition_events(wired, vonage_emulator) -> N
 
 def test_a_retried_callback_has_the_same_event_id(video_with_secret) -> None:
     callback = {"sessionId": "1_MX5z", "event": "sessionCreated", "timestamp": 1_700_000_000_000}
-    first = video_with_secret.webhooks.parse("POST", URL, *_signed(callback))
-    again = video_with_secret.webhooks.parse("POST", URL, *_signed(callback))  # a retry is signed afresh
+    first = video_with_secret.webhooks.parse("POST", URL, *vonage_signed(callback))
+    again = video_with_secret.webhooks.parse("POST", URL, *vonage_signed(callback))  # a retry is signed afresh
     assert first[0].event_id == again[0].event_id and first[0].type == again[0].type == EventType.ROOM_STARTED
 
 
 def test_the_same_signature_twice_is_a_replay(video_with_secret) -> None:
-    headers, body = _signed({"sessionId": "1_MX5z", "event": "sessionCreated", "timestamp": 1_700_000_000_000})
+    headers, body = vonage_signed({"sessionId": "1_MX5z", "event": "sessionCreated", "timestamp": 1_700_000_000_000})
     video_with_secret.webhooks.parse("POST", URL, headers, body)
     with pytest.raises(WebhookVerificationError, match="already received"):
         video_with_secret.webhooks.parse("POST", URL, headers, body)
 
 
 def test_an_unknown_callback_is_an_unknown_event(video_with_secret) -> None:
-    headers, body = _signed({"something": "new"})
+    headers, body = vonage_signed({"something": "new"})
     [event] = video_with_secret.webhooks.parse("POST", URL, headers, body)
     assert event.type == EventType.UNKNOWN and event.raw == {"something": "new"}
 
@@ -137,24 +111,24 @@ def test_an_unsigned_callback_is_refused(video_with_secret) -> None:
 
 
 def test_a_callback_signed_with_another_secret_is_refused(video_with_secret) -> None:
-    headers, body = _signed({"event": "sessionCreated"}, secret="somebody-elses-secret-of-32-bytes-!")
+    headers, body = vonage_signed({"event": "sessionCreated"}, secret="somebody-elses-secret-of-32-bytes-!")
     with pytest.raises(WebhookVerificationError, match="does not verify"):
         video_with_secret.webhooks.parse("POST", URL, headers, body)
 
 
 def test_a_forged_body_under_a_captured_signature_is_refused(video_with_secret) -> None:
-    headers, _ = _signed({"event": "sessionCreated", "sessionId": "a"})
+    headers, _ = vonage_signed({"event": "sessionCreated", "sessionId": "a"})
     with pytest.raises(WebhookVerificationError, match="not the one that was signed"):
         video_with_secret.webhooks.parse("POST", URL, headers, b'{"event": "sessionCreated", "sessionId": "b"}')
 
 
 def test_a_stale_callback_is_refused(video_with_secret) -> None:
-    headers, body = _signed({"event": "sessionCreated"}, iat=int(time.time()) - 3600, exp=int(time.time()) + 60)
+    headers, body = vonage_signed({"event": "sessionCreated"}, iat=int(time.time()) - 3600, exp=int(time.time()) + 60)
     with pytest.raises(WebhookVerificationError, match="replay window"):
         video_with_secret.webhooks.parse("POST", URL, headers, body)
 
 
 def test_without_a_secret_every_callback_is_refused(video) -> None:
-    headers, body = _signed({"event": "sessionCreated"})
+    headers, body = vonage_signed({"event": "sessionCreated"})
     with pytest.raises(WebhookVerificationError, match="signature_secret"):
         video.webhooks.parse("POST", URL, headers, body)
