@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.specs import TWILIO_SAMPLES as SAMPLES
 from twilio.rest import Client
 from twilio.rest.video.v1.composition import CompositionInstance
 from twilio.rest.video.v1.composition_hook import CompositionHookInstance
@@ -25,7 +26,6 @@ from twilio.rest.video.v1.room.participant import ParticipantInstance
 from twilio.rest.video.v1.room.participant.published_track import PublishedTrackInstance
 from twilio.rest.video.v1.room.participant.subscribe_rules import SubscribeRulesInstance
 from twilio.rest.video.v1.room.recording_rules import RecordingRulesInstance
-from support.specs import TWILIO_SAMPLES as SAMPLES
 
 import anyvideo
 from anyvideo.errors import AnyVideoError, ProviderError

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from vonage_http_client import Auth, HttpClient, HttpClientOptions
 from support.specs import VONAGE_SAMPLES
+from vonage_http_client import Auth, HttpClient, HttpClientOptions
 from vonage_video import Video as SdkVideo
 
 import anyvideo

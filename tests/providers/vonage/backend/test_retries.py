@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable
 
 import pytest
-from vonage import Auth, HttpClientOptions, Vonage
 from support import host_of
+from vonage import Auth, HttpClientOptions, Vonage
 from vonage_video.models import CreateArchiveRequest
 
 import anyvideo
