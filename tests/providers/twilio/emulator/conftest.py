@@ -12,11 +12,8 @@ removed for the test so the SDK keeps that URL.
 from __future__ import annotations
 
 import json
-import threading
-import urllib.parse
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +22,7 @@ import requests
 import schemathesis
 import yaml
 from schemathesis import Response as CheckedResponse
+from support.receiver import Receiver
 from support.specs import TWILIO_SAMPLES, TWILIO_SPEC, RecordsExchanges, needs_spec
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VideoGrant
@@ -236,61 +234,7 @@ def twilio_join(twilio_server: CheckedTwilioEmulator, twilio_token: Callable[...
 # --- callbacks ------------------------------------------------------------------------
 
 
-class FormReceiver:
-    """An application's status-callback endpoint on loopback: keeps what it receives."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _keep(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                query = urllib.parse.urlsplit(self.path).query
-                host = self.headers["Host"]
-                with outer._lock:
-                    outer.received.append(
-                        {
-                            "method": self.command,
-                            "url": f"http://{host}{self.path}",
-                            "path": urllib.parse.urlsplit(self.path).path,
-                            "headers": dict(self.headers),
-                            "params": dict(urllib.parse.parse_qsl(body or query, keep_blank_values=True)),
-                        }
-                    )
-                self.send_response(204)
-                self.end_headers()
-
-            do_POST = do_GET = _keep  # noqa: N815 - the http.server API
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}{path}"
-
-    def at(self, path: str) -> list[dict[str, Any]]:
-        with self._lock:
-            return [item for item in self.received if item["path"] == path]
-
-    def events(self, path: str) -> list[str]:
-        return [item["params"]["StatusCallbackEvent"] for item in self.at(path)]
-
-    def __enter__(self) -> FormReceiver:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-
-
 @pytest.fixture
-def twilio_receiver(twilio_server: CheckedTwilioEmulator) -> Iterator[FormReceiver]:
-    with FormReceiver() as receiver:
+def twilio_receiver(twilio_server: CheckedTwilioEmulator) -> Iterator[Receiver]:
+    with Receiver() as receiver:
         yield receiver

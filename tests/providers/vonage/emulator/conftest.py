@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
 import pytest
 import yaml
+from support.receiver import Receiver
 from support.specs import VONAGE_SAMPLES, VONAGE_SPEC, RecordsExchanges, needs_spec
 from vonage import Auth, HttpClientOptions, Vonage
 from vonage_video import Video
@@ -265,45 +264,6 @@ def vonage_join(vonage_server: VonageEmulator, vonage_video: Video) -> Callable[
 
 
 # --- callbacks ------------------------------------------------------------------------
-
-
-class Receiver:
-    """An application's callback endpoint on loopback: keeps what it receives."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the http.server API
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with outer._lock:
-                    outer.received.append({"path": self.path, "headers": dict(self.headers), "body": json.loads(body)})
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}{path}"
-
-    def bodies(self, path: str) -> list[dict[str, Any]]:
-        with self._lock:
-            return [item["body"] for item in self.received if item["path"] == path]
-
-    def __enter__(self) -> Receiver:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
 
 
 @pytest.fixture
