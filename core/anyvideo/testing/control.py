@@ -141,9 +141,9 @@ class SettledDevices:
     it caused were delivered (and answered).
 
     An application that learns what happens in its rooms from the provider's
-    callbacks (a Vonage application learns who joined, with which identity,
-    from session monitoring) knows it only after delivery; with these devices
-    a test can ask the application right after the action, with no polling.
+    callbacks (some providers tell who joined, with which identity, only
+    there) knows it only after delivery; with these devices a test can ask
+    the application right after the action, with no polling.
     A drop-in for :class:`EmulatorControl` where a conformance ``Platform``
     wants ``devices``.
     """
