@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 from support import REPO
 
 pytest_plugins = ["pytester"]
@@ -35,12 +36,16 @@ def code_block(first_line: str, language: str = "python") -> str:
     raise AssertionError(f"docs/plugins.md has no {language} block starting {first_line!r}")
 
 
-def with_third_party(*command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``command`` with this interpreter and this run's imports, and the toy distribution installed."""
+def third_party_env() -> dict[str, str]:
+    """This run's environment and imports, with the toy distribution installed."""
     path = os.pathsep.join([str(THIRD_PARTY), *(entry for entry in sys.path if entry)])
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANYVIDEO_")} | {"PYTHONPATH": path}
+    return {k: v for k, v in os.environ.items() if not k.startswith("ANYVIDEO_")} | {"PYTHONPATH": path}
+
+
+def with_third_party(*command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` with this interpreter, the toy distribution installed."""
     return subprocess.run(
-        [sys.executable, *command], cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, *command], cwd=cwd, env=third_party_env(), capture_output=True, text=True, timeout=300
     )
 
 
@@ -80,6 +85,24 @@ def test_the_command_line_lists_the_plugins_emulator(tmp_path: Path) -> None:
     # The program's name is how it was started; the rest of the usage line is the page's.
     assert shown.removeprefix("Usage: anyvideo") in result.stdout.splitlines()[0]
     assert "acme" in shown
+
+
+def test_the_command_line_serves_the_plugins_emulator(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "anyvideo.cli", "emulator", "acme"]
+    with subprocess.Popen(command, cwd=tmp_path, env=third_party_env(), stdout=subprocess.PIPE, text=True) as serving:
+        try:
+            assert serving.stdout is not None
+            lines = [serving.stdout.readline() for _ in range(4)]
+            exports = dict(line.split()[1].split("=", 1) for line in lines if line.startswith("  export "))
+            rooms = requests.get(
+                f"{exports['ACME_URL']}/v1/rooms",
+                headers={"Authorization": f"Bearer {exports['ACME_API_KEY']}"},
+                timeout=30,
+            )
+            assert lines[0].startswith("acme emulator listening at http://127.0.0.1:")
+            assert (rooms.status_code, rooms.json()) == (200, [])
+        finally:
+            serving.terminate()
 
 
 def test_the_plugins_emulator_fixtures_work_in_a_users_test_suite(tmp_path: Path) -> None:
