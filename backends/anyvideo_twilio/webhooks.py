@@ -165,8 +165,10 @@ class CallbackParser:
             valid = False
         if not valid:
             raise WebhookVerificationError("the callback's X-Twilio-Signature does not match")
-        sent_at = _moment(params.get("Timestamp"))
-        if sent_at is not None:
+        if params.get("Timestamp"):
+            sent_at = _moment(params["Timestamp"])
+            if sent_at is None:  # signed, yet no time: its age cannot be judged, so it is not taken
+                raise WebhookVerificationError("the callback's signed Timestamp is not a time")
             check_fresh(sent_at, self._now(), self.replay_window)
         return params
 

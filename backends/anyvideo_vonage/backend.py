@@ -337,6 +337,9 @@ class VonageBackend(Backend):
         verified with the signature secret, as events; see :mod:`anyvideo_vonage.webhooks`."""
         return self._callbacks.parse(request)
 
+    def release_webhook(self, request: WebhookRequest) -> None:
+        self._callbacks.release(request)
+
     def _layout(self, kind: str, object_id: str) -> Layout | None:
         return layouts.from_json((self.registry.get(kind, object_id) or {}).get("layout"))
 

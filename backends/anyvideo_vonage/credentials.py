@@ -11,6 +11,7 @@ SDK's ``generate_client_token``.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import uuid
@@ -26,6 +27,10 @@ from vonage_http_client import Auth
 from anyvideo.errors import ConfigurationError
 
 __all__ = ["ApplicationJwt", "CachedAuth", "ClientTokens", "PrivateKey", "load_private_key"]
+
+#: Base64 text long enough to be a key's body (a 2048-bit RSA key is about 1,600 characters).
+_BARE_KEY = re.compile(r"[A-Za-z0-9+/=\s]{200,}")
+_LONGEST_PATH_SHOWN = 160
 
 #: How long the SDK's application JWTs live (its ``JwtClient`` default), which the cache keeps.
 APPLICATION_JWT_LIFETIME = 15 * 60
@@ -61,6 +66,11 @@ def load_private_key(value: str | bytes | Path, *, setting: str = "private_key")
         pem = value
     elif isinstance(value, str) and "-----BEGIN" in value:
         pem = value.encode()
+    elif isinstance(value, str) and _BARE_KEY.fullmatch(value.strip()):
+        raise ConfigurationError(
+            f"{setting} looks like a key without its PEM armour: give the whole PEM text, "
+            "its '-----BEGIN …-----' and '-----END …-----' lines included"
+        )
     elif isinstance(value, str) and value.strip():
         pem = _read(Path(value.strip()).expanduser(), setting)
     else:
@@ -83,7 +93,9 @@ def _read(path: Path, setting: str) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise ConfigurationError(f"{setting}: cannot read the key file {str(path)!r} ({exc.strerror})") from None
+        # A value that was meant as key text must not come back in the message as a "path".
+        shown = repr(str(path)) if len(str(path)) <= _LONGEST_PATH_SHOWN else f"of {len(str(path))} characters"
+        raise ConfigurationError(f"{setting}: cannot read the key file {shown} ({exc.strerror})") from None
 
 
 class ApplicationJwt:

@@ -39,7 +39,9 @@ BROADCAST_STATUS: Mapping[str, CompositionStatus] = {
     "stopped": CompositionStatus.STOPPED,
 }
 
-#: ``connectionState`` of ``GET …/connection``: a connecting client is not in the room yet.
+#: ``connectionState`` of ``GET …/connection``. A connecting client already holds a connection
+#: of the session (it can be force-disconnected, and counts toward its size), so it is
+#: a connected participant, as a Twilio participant that is reconnecting is.
 CONNECTION_STATE: Mapping[str, ParticipantStatus] = {
     "Connected": ParticipantStatus.CONNECTED,
     "Connecting": ParticipantStatus.CONNECTED,

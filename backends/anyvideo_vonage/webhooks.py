@@ -15,7 +15,9 @@ captured token cannot carry another body); ``iat`` lies inside the replay
 window; and the token (its ``jti``, else the token itself) was not accepted
 before — a callback delivered twice is a replay. Vonage's token does not
 cover the URL: a callback delivered to another URL of the application is
-refused only because its token was already used.
+refused only because its token was already used. When an application's hook
+fails on a callback, the facade releases its token (:meth:`CallbackParser.release`),
+so the provider's retry of the same signed request is accepted and handled.
 
 Session monitoring is also how anyvideo learns what the REST API does not
 say: the identity and data behind a connection (from its connection data)
@@ -141,8 +143,19 @@ class CallbackParser:
         except (OverflowError, OSError, ValueError):
             raise WebhookVerificationError("the vonage callback's signature has no usable issue time (iat)") from None
         check_fresh(sent_at, self._now(), self.replay_window)
-        jti = claims.get("jti")
-        self._first_use(jti if isinstance(jti, str) and jti else hashlib.sha256(token.encode()).hexdigest(), issued)
+        self._first_use(_token_id(token, claims), issued)
+
+    def release(self, request: WebhookRequest) -> None:
+        """Forget a verified callback's token: handling it failed, and the provider's next
+        delivery of the same signed request must not be refused as a replay."""
+        token = (request.headers.get("Authorization") or "").partition(" ")[2].strip()
+        if not token:
+            return
+        try:
+            claims = jwt.decode(token, options={"verify_signature": False})
+        except jwt.InvalidTokenError:
+            return  # not a token this parser ever accepted
+        self._registry.delete("callback_token", _token_id(token, claims))
 
     def _claims(self, token: str) -> dict[str, Any]:
         for secret in self._secrets:
@@ -295,6 +308,12 @@ class CallbackParser:
         )
         subject = translate.broadcast(body, self._layout_of("broadcast", str(body.get("id"))))
         return self._event(kind, body, ("broadcast", subject.id, status, body.get("updatedAt")), subject)
+
+
+def _token_id(token: str, claims: Mapping[str, Any]) -> str:
+    """What identifies a callback's token for replay checks: its ``jti``, else the token."""
+    jti = claims.get("jti")
+    return jti if isinstance(jti, str) and jti else hashlib.sha256(token.encode()).hexdigest()
 
 
 def _text(body: Mapping[str, Any], key: str) -> str | None:

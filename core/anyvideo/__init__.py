@@ -22,6 +22,7 @@ from anyvideo.errors import (
     UnsupportedFeature,
     WebhookVerificationError,
 )
+from anyvideo.extensions import UnsupportedExtension
 from anyvideo.hookspecs import hookimpl
 from anyvideo.models import (
     AccessToken,
@@ -88,6 +89,7 @@ __all__ = [
     "RtmpTarget",
     "Stream",
     "StreamKind",
+    "UnsupportedExtension",
     "UnsupportedFeature",
     "Video",
     "VideoSource",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 from anyvideo.accounts import Setting, Step
 from anyvideo.errors import ConfigurationError, UnsupportedFeature
+from anyvideo.registry import Registry
 from anyvideo.models import (
     AccessToken,
     Composition,
@@ -182,6 +183,9 @@ class Backend(abc.ABC):
     client_sdk: ClassVar[str] = "the provider's client SDK"
 
     _sink: EventSink | None = None
+    #: Where the backend keeps what its provider does not store (``None``: nothing); the
+    #: facade also files there the ids of the webhook events it has handled.
+    registry: Registry | None = None
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], environ: Mapping[str, str]) -> Self:
@@ -239,6 +243,12 @@ class Backend(abc.ABC):
         becomes an ``unknown`` event, never an error.
         """
         raise ConfigurationError(f"the {self.name} backend receives no provider callbacks")
+
+    def release_webhook(self, request: WebhookRequest) -> None:
+        """Forget that ``request`` was received: handling its events failed, and the
+        provider will deliver it again. A backend that refuses a callback it has seen
+        before (a replayed signature) must accept that delivery; the default remembers
+        nothing, so there is nothing to forget."""
 
     # --- account settings, for migrations (anyvideo.migrate.plan) -------------
 

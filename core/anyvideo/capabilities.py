@@ -56,19 +56,26 @@ def markdown(backends: Mapping[str, type[Backend]]) -> str:
     out.append(_row(["longest token", *(_duration(cls.max_token_ttl) for cls in backends.values())]))
     for name, cls in backends.items():
         missing = [f for f in Feature if f not in cls.features]
-        if not (missing or cls.extensions or cls.not_covered):
+        extensions = _extensions(cls)
+        if not (missing or extensions or cls.not_covered):
             continue
         out += ["", f"## {name}"]
         if missing:
             out += ["", "What it lacks, and why:", ""]
             out += [f"- `{f.value}`: {cls.feature_hints.get(f, 'not offered')}" for f in missing]
-        if cls.extensions:
-            out += ["", "Provider extensions (methods of `video.backend`):", ""]
-            out += [f"- `{method}`: {what}" for method, what in sorted(cls.extensions.items())]
+        if extensions:
+            out += ["", "Provider extensions (`video.ext.<name>(...)`):", ""]
+            out += [f"- `{name}`: {what}" for name, what in sorted(extensions.items())]
         if cls.not_covered:
             out += ["", "Provider features anyvideo does not cover:", ""]
             out += [f"- {feature}: {why}" for feature, why in sorted(cls.not_covered.items())]
     return "\n".join(out) + "\n"
+
+
+def _extensions(cls: type[Backend]) -> dict[str, str]:
+    if cls.extensions_class is not None:
+        return {name: info.summary for name, info in cls.extensions_class.declared().items()}
+    return dict(cls.extensions)
 
 
 def _row(cells: list[str]) -> str:

@@ -7,6 +7,7 @@ nothing sent to a provider.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tempfile
@@ -18,6 +19,7 @@ from typing import Any, Protocol
 from anyvideo.backend import COMPOSITION_FEATURES, Backend, Feature
 from anyvideo.config import select_backend
 from anyvideo.errors import Conflict, InvalidRequest, ProviderError, UnsupportedFeature
+from anyvideo.extensions import VideoExtensions
 from anyvideo.models import (
     AccessToken,
     Composition,
@@ -42,7 +44,8 @@ from anyvideo.models import (
 )
 from anyvideo.plugins import Plugins
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
-from anyvideo.webhooks import WebhookRequest
+from anyvideo.registry import Registry
+from anyvideo.webhooks import HandledEvents, WebhookRequest
 
 __all__ = ["Video", "connect"]
 
@@ -81,7 +84,8 @@ def connect(
 class Video:
     """One connection to one backend, with the operations grouped by object:
     ``rooms``, ``participants``, ``streams``, ``tokens``, ``recordings``,
-    ``compositions``, ``signals``, ``webhooks``.
+    ``compositions``, ``signals``, ``webhooks``; and ``ext``, the backend's
+    provider extensions (:class:`~anyvideo.extensions.VideoExtensions`).
     """
 
     def __init__(self, backend: Backend, plugins: Plugins | None = None) -> None:
@@ -96,6 +100,7 @@ class Video:
         self.compositions = Compositions(self)
         self.signals = Signals(self)
         self.webhooks = Webhooks(self)
+        self.ext = VideoExtensions(self)
 
     def __repr__(self) -> str:
         return f"Video(backend={self.backend_name!r})"
@@ -510,11 +515,33 @@ class Webhooks(_Resource):
         headers: Mapping[str, str] | Iterable[tuple[str, str]],
         body: bytes | str,
     ) -> list[Event]:
-        """:meth:`parse` the callback, then hand each event to the ``anyvideo_event`` hooks."""
-        events = self.parse(method, url, headers, body)
+        """:meth:`parse` the callback, then hand each event to the ``anyvideo_event`` hooks
+        once: an event whose id was handled before (the provider delivered the callback
+        again) is not dispatched again.
+
+        When a hook raises, the error propagates (an adapter answers 500) and the
+        callback is left unhandled, so the provider's next delivery of it is accepted
+        and handled — by every hook again, so a hook that ran before the failing one
+        sees the event twice and should drop an ``event_id`` it has stored. Returns
+        every event of the callback.
+        """
+        request = WebhookRequest(method, url, headers, body)
+        events = self._backend.parse_webhook(request)
         for event in events:
-            self._video.dispatch(event)
+            if not self._handled.claim(event):
+                continue
+            try:
+                self._video.dispatch(event)
+            except BaseException:
+                self._handled.release(event)
+                self._backend.release_webhook(request)
+                raise
         return events
+
+    @functools.cached_property
+    def _handled(self) -> HandledEvents:
+        registry = self._backend.registry or Registry(None, namespace=f"{self._backend.name}:webhooks")
+        return HandledEvents(registry)
 
 
 class Signals(_Resource):

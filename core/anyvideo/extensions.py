@@ -8,7 +8,7 @@ leading object arguments the mark names (a model, a ref or a native id, like
 every core call), checks the feature the mark names, and only then calls the
 method with native ids.
 
-    class AcmeExtensions(Extensions):
+    class ProviderExtensions(Extensions):
         @extension(refs=("room",), feature=Feature.SIP_DIAL)
         def dial_sip(self, room_id: str, call: SipCall) -> SipConnection:
             ...  # its docstring's first line is its summary in the capability matrix
@@ -16,18 +16,21 @@ method with native ids.
 
 from __future__ import annotations
 
+import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import attrs
 
 from anyvideo.backend import Feature
+from anyvideo.errors import AnyVideoError
 
 if TYPE_CHECKING:
     from anyvideo.backend import Backend
+    from anyvideo.client import Video
 
-__all__ = ["ExtensionInfo", "Extensions", "ObjectKind", "extension"]
+__all__ = ["ExtensionInfo", "Extensions", "ObjectKind", "UnsupportedExtension", "VideoExtensions", "extension"]
 
 #: The kinds of core object an extension can take by model, ref or id.
 ObjectKind = Literal["room", "participant", "stream", "recording", "composition"]
@@ -83,3 +86,80 @@ class Extensions:
             summary = (inspect.getdoc(member) or "").strip().splitlines()
             found[name] = ExtensionInfo(name, summary[0] if summary else "", refs, feature)
         return found
+
+
+class UnsupportedExtension(AnyVideoError, AttributeError):
+    """The connected backend offers no provider extension of that name; nothing was sent.
+
+    It is an :class:`AttributeError` too, so ``hasattr(video.ext, name)`` answers
+    whether the backend offers it.
+    """
+
+    def __init__(self, name: str, backend: str, offered: list[str], elsewhere: list[str]) -> None:
+        self.name = name
+        self.backend = backend
+        message = f"the {backend} backend has no extension {name!r}"
+        message += f"; it offers: {', '.join(offered)}" if offered else "; it offers none"
+        if elsewhere:
+            message += f"; backends installed here that offer it: {', '.join(elsewhere)}"
+        super().__init__(message)
+
+
+class VideoExtensions:
+    """``video.ext``: the connected backend's provider extensions, behind the same door
+    as every core call.
+
+    ``video.ext.dial_sip(room, call)`` takes the room as a model, a ref or an
+    id, checks that the backend declares the extension's feature, and calls
+    the backend's extension with the native id. ``"dial_sip" in video.ext``
+    (or ``hasattr``) asks first; an extension the backend does not offer
+    raises :class:`UnsupportedExtension` naming the backends that do.
+    """
+
+    def __init__(self, video: Video) -> None:
+        self._video = video
+        cls = video.backend.extensions_class
+        self._declared = cls.declared() if cls is not None else {}
+        self._implementation = cls(video.backend) if cls is not None else None
+
+    def __repr__(self) -> str:
+        return f"VideoExtensions(backend={self._video.backend_name!r}, names={sorted(self._declared)!r})"
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._declared
+
+    def __iter__(self) -> Iterator[ExtensionInfo]:
+        return iter(sorted(self._declared.values(), key=lambda info: info.name))
+
+    def __dir__(self) -> list[str]:
+        return [*super().__dir__(), *self._declared]
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        info = self._declared.get(name)
+        if info is None or self._implementation is None:
+            elsewhere = [
+                backend
+                for backend, cls in self._video.plugins.backends().items()
+                if cls.extensions_class is not None and name in cls.extensions_class.declared()
+            ]
+            raise UnsupportedExtension(name, self._video.backend_name, sorted(self._declared), elsewhere)
+        method = getattr(self._implementation, name)
+        signature = inspect.signature(method)
+        leading = list(signature.parameters)[: len(info.refs)]
+
+        @functools.wraps(method)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if info.feature is not None:
+                self._video.require(info.feature)
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError as exc:
+                raise TypeError(f"ext.{name}: {exc}") from None
+            for parameter in leading:
+                if parameter in bound.arguments:
+                    bound.arguments[parameter] = self._video._id(bound.arguments[parameter], parameter)
+            return method(*bound.args, **bound.kwargs)
+
+        return call

@@ -10,7 +10,7 @@ whatever the common model does not cover; it takes no part in equality.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
@@ -271,6 +271,16 @@ class Resolution:
         return f"{self.width}x{self.height}"
 
 
+def _sequence(value: Any, field: str) -> tuple[Any, ...]:
+    """A tuple of ``value``'s items (a lone string is one item); anything that is not a
+    collection of them (``None``, a number, bytes, a mapping) is refused naming ``field``."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, Iterable) and not isinstance(value, bytes | bytearray | Mapping):
+        return tuple(value)
+    raise InvalidRequest(field, f"expected a list, got {type(value).__name__}")
+
+
 def _region_name(instance: object, attribute: attrs.Attribute, value: str) -> None:
     if not isinstance(value, str) or not value:
         raise InvalidRequest("layout.regions.name", "must be a non-empty string")
@@ -295,7 +305,7 @@ class Region:
     width: float = attrs.field(validator=_unit)
     height: float = attrs.field(validator=_unit)
     z: int = 0
-    sources: tuple[str, ...] = attrs.field(default=("*",), converter=lambda v: (v,) if isinstance(v, str) else tuple(v))
+    sources: tuple[str, ...] = attrs.field(default=("*",), converter=lambda v: _sequence(v, "layout.regions.sources"))
 
     def __attrs_post_init__(self) -> None:
         if self.width == 0 or self.height == 0:
@@ -318,7 +328,7 @@ class Layout:
     """
 
     kind: LayoutKind = attrs.field(converter=enum_converter(LayoutKind, "layout"))
-    regions: tuple[Region, ...] = attrs.field(default=(), converter=tuple)
+    regions: tuple[Region, ...] = attrs.field(default=(), converter=lambda v: _sequence(v, "layout.regions"))
     screenshare: LayoutKind | None = attrs.field(
         default=None, converter=lambda v: None if v is None else enum_converter(LayoutKind, "layout.screenshare")(v)
     )
@@ -355,8 +365,8 @@ class Layout:
         return cls(kind)
 
     @classmethod
-    def custom(cls, regions: list[Region] | tuple[Region, ...]) -> Layout:
-        return cls(LayoutKind.CUSTOM, regions=tuple(regions))
+    def custom(cls, regions: Iterable[Region]) -> Layout:
+        return cls(LayoutKind.CUSTOM, regions=regions)
 
     def to_json(self) -> dict[str, Any]:
         """The layout as plain JSON (for a registry, a manifest, a plan); :meth:`from_json` reads it back."""

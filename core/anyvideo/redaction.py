@@ -3,6 +3,7 @@
 
 What is hidden: PEM blocks (private keys), JWTs (application and client
 tokens), the value of ``Authorization``-like headers whatever their scheme,
+the signature of a pre-signed media URL (whoever holds it can download),
 and every secret a backend registers by value (auth tokens, API secrets,
 signature secrets), which no pattern could recognise.
 
@@ -20,7 +21,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 __all__ = [
     "REDACTED",
@@ -30,6 +32,7 @@ __all__ = [
     "redact",
     "register_credential_field",
     "register_secret",
+    "unsign_urls",
 ]
 
 REDACTED = "<redacted>"
@@ -43,6 +46,28 @@ _KEY_AND_TOKEN_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # a JWT: three base64url parts, the first a JSON object ('{"' encodes to "eyJ")
     (re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), REDACTED),
 )
+
+#: Query parameters that make a URL a credential: object stores' pre-signed URLs
+#: (S3 SigV2/SigV4, CloudFront, Google Cloud Storage, Azure SAS).
+URL_SIGNATURE_PARAMETERS = frozenset(
+    {
+        "signature",
+        "sig",
+        "x-amz-signature",
+        "x-amz-credential",
+        "x-amz-security-token",
+        "x-goog-signature",
+        "x-goog-credential",
+        "key-pair-id",
+        "policy",
+    }
+)
+_URL_SIGNATURE = re.compile(
+    r"(?i)([?&](?:" + "|".join(re.escape(p) for p in sorted(URL_SIGNATURE_PARAMETERS)) + r")=)[^&#\s'\"]+"
+)
+_SIGNED_URL = re.compile(r"(?i)^https?://[^?#\s]+\?[^#\s]*\b(?:" + "|".join(
+    re.escape(p) for p in sorted(URL_SIGNATURE_PARAMETERS)
+) + r")=")
 
 #: Names of headers and fields whose value is a credential, whatever the provider.
 _CREDENTIAL_FIELDS = {"authorization", "auth_token", "api_secret", "password"}
@@ -83,12 +108,26 @@ def redact(text: str, extra: Iterable[str] = ()) -> str:
     for pattern, replacement in _KEY_AND_TOKEN_PATTERNS:
         text = pattern.sub(replacement, text)
     text = _fields.sub(r"\1" + REDACTED, text)
+    text = _URL_SIGNATURE.sub(r"\1" + REDACTED, text)
     with _lock:
         known = sorted({*_values, *(v for v in extra if v and len(v) >= MIN_SECRET)}, key=len, reverse=True)
     for value in known:
         if value in text:
             text = text.replace(value, REDACTED)
     return text
+
+
+def unsign_urls(value: Any) -> Any:
+    """``value`` (JSON-like: dicts, lists, strings) with every pre-signed URL cut back to
+    the URL without its query, which names the object but grants nothing. For what is
+    stored, such as an export's copy of a provider's payload."""
+    if isinstance(value, str):
+        return value.split("?", 1)[0] if _SIGNED_URL.match(value) else value
+    if isinstance(value, Mapping):
+        return {key: unsign_urls(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [unsign_urls(item) for item in value]
+    return value
 
 
 class RedactSecrets(logging.Filter):

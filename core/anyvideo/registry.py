@@ -126,6 +126,21 @@ class Registry:
                 (self.namespace, kind, key, self.namespace, kind, body),
             )
 
+    def add(self, kind: str, key: str, entry: Mapping[str, Any]) -> bool:
+        """File ``entry`` under ``kind``/``key`` unless an entry is there; whether it was filed.
+
+        One statement, so of two processes adding the same key at once exactly one wins.
+        """
+        body = json.dumps(entry, separators=(",", ":"), sort_keys=True)
+        with self._lock, self._transaction():
+            cursor = self._db.execute(
+                "INSERT INTO entries (namespace, kind, key, seq, body) VALUES (?, ?, ?, "
+                "(SELECT COALESCE(MAX(seq), 0) + 1 FROM entries WHERE namespace = ? AND kind = ?), ?) "
+                "ON CONFLICT (namespace, kind, key) DO NOTHING",
+                (self.namespace, kind, key, self.namespace, kind, body),
+            )
+        return cursor.rowcount == 1
+
     def update(self, kind: str, key: str, change: Callable[[dict[str, Any]], dict[str, Any] | None]) -> dict[str, Any]:
         """Replace the entry with ``change(entry)`` in one transaction; returns the new entry.
 

@@ -64,6 +64,16 @@ def _resolution(value: Any) -> Resolution | None:
     return None if value is None else Resolution.parse(value)
 
 
+def _flag(field: str) -> Callable[[object, attrs.Attribute[bool], object], None]:
+    """Only ``True`` or ``False``: a string such as ``"no"`` is truthy, and would be taken as yes."""
+
+    def validate(instance: object, attribute: attrs.Attribute[bool], value: object) -> None:
+        if not isinstance(value, bool):
+            raise InvalidRequest(field, f"must be True or False, got {type(value).__name__}")
+
+    return validate
+
+
 def _seconds(field: str, *, low: float, high: float, optional: bool = True) -> Callable[[Any], float | None]:
     def convert(value: Any) -> float | None:
         if value is None and optional:
@@ -171,8 +181,8 @@ class RecordingSpec:
     layout: Layout | None = attrs.field(default=None, converter=_layout("layout"))
     resolution: Resolution | None = attrs.field(default=None, converter=_resolution)
     name: str | None = attrs.field(default=None, validator=_text("name", max_len=256))
-    has_audio: bool = True
-    has_video: bool = True
+    has_audio: bool = attrs.field(default=True, validator=_flag("has_audio"))
+    has_video: bool = attrs.field(default=True, validator=_flag("has_video"))
     max_duration: float | None = attrs.field(default=None, converter=_seconds("max_duration", low=60, high=36 * 3600))
     provider_options: Mapping[str, Any] = _options_field()
 
@@ -202,7 +212,7 @@ class CompositionSpec:
     format: str | None = attrs.field(default=None)
     stream_ids: tuple[str, ...] | None = attrs.field(default=None, converter=_ids("stream_ids"))
     recording_ids: tuple[str, ...] | None = attrs.field(default=None, converter=_ids("recording_ids"))
-    hls: bool = False
+    hls: bool = attrs.field(default=False, validator=_flag("hls"))
     rtmp: tuple[RtmpTarget, ...] = attrs.field(default=(), converter=tuple)
     max_duration: float | None = attrs.field(default=None, converter=_seconds("max_duration", low=60, high=36 * 3600))
     provider_options: Mapping[str, Any] = _options_field()

@@ -11,9 +11,13 @@ adapters that hand each verified event to the ``anyvideo_event`` hooks.
     video = anyvideo.connect()               # configured for the provider
     app = anyvideo.webhooks.wsgi_app(video)  # mount at the callback URL
 
-Every event has an ``event_id`` derived from what the provider sent, so a
-callback the provider retries yields the same id: store the ids you have
-handled and drop the ones you see again.
+Delivery is at least once, handling exactly once: every event has an
+``event_id`` derived from what the provider sent, so a callback the provider
+retries yields the same id. :meth:`Video.webhooks.handle
+<anyvideo.client.Webhooks.handle>` (and the adapters) dispatch each id once
+(:class:`HandledEvents`, kept in the backend's registry, so in its file or
+database when it has one), and when a hook fails the callback is answered
+with an error and left unhandled, so the provider's next delivery is handled.
 """
 
 from __future__ import annotations
@@ -28,12 +32,15 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import attrs
 
 from anyvideo.errors import AnyVideoError, WebhookVerificationError
+from anyvideo.registry import Registry
 
 if TYPE_CHECKING:
     from anyvideo.client import Video
+    from anyvideo.models import Event
 
 __all__ = [
     "DEFAULT_REPLAY_WINDOW",
+    "HandledEvents",
     "WebhookRequest",
     "asgi_app",
     "check_fresh",
@@ -120,6 +127,44 @@ def check_fresh(sent_at: datetime, now: datetime, window: timedelta, *, what: st
         )
 
 
+class HandledEvents:
+    """The event ids whose dispatch finished, in a registry, for a while: what makes a
+    redelivered callback harmless.
+
+    :meth:`claim` files an id before its dispatch (a second delivery arriving
+    meanwhile is then skipped, not handled twice), :meth:`release` forgets it
+    when the dispatch failed (so the provider's retry is handled). Ids are kept
+    for ``keep``, well past the replay window beyond which no delivery of the
+    same callback is accepted anyway, and swept from time to time.
+    """
+
+    KIND = "handled_event"
+    SWEEP_EVERY = 256
+
+    def __init__(self, registry: Registry, *, keep: timedelta = 4 * DEFAULT_REPLAY_WINDOW) -> None:
+        self._registry = registry
+        self._keep = keep
+        self._claims = 0
+
+    def claim(self, event: Event) -> bool:
+        """File ``event``'s id; whether it was new (``False``: handled, or being handled, already)."""
+        fresh = self._registry.add(self.KIND, event.event_id, {"at": datetime.now().timestamp()})
+        self._claims += 1
+        if self._claims % self.SWEEP_EVERY == 0:
+            self._sweep()
+        return fresh
+
+    def release(self, event: Event) -> None:
+        """Forget ``event``'s id: its dispatch failed, and a redelivery must be handled."""
+        self._registry.delete(self.KIND, event.event_id)
+
+    def _sweep(self) -> None:
+        oldest = (datetime.now() - self._keep).timestamp()
+        for key, entry in list(self._registry.find(self.KIND)):
+            if entry.get("at", 0) < oldest:
+                self._registry.delete(self.KIND, key)
+
+
 def stable_event_id(provider: str, *parts: object) -> str:
     """An id for an event that is the same each time the provider retries its callback."""
     digest = hashlib.sha256(json.dumps([provider, *map(str, parts)]).encode()).hexdigest()
@@ -156,8 +201,8 @@ def wsgi_app(video: Video, *, public_url: str | None = None) -> Callable[[dict[s
     """
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        if length > MAX_BODY:
+        length = _content_length(environ.get("CONTENT_LENGTH"))
+        if length is None:
             start_response(_STATUS[400], [("Content-Length", "0")])
             return []
         body = environ["wsgi.input"].read(length) if length else b""
@@ -182,6 +227,19 @@ def _wsgi_url(environ: Mapping[str, Any]) -> str:
 
 ASGIReceive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 ASGISend = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+def _content_length(header: str | None) -> int | None:
+    """The body's length from a ``Content-Length`` header, or ``None`` when it is not
+    a plain count of at most :data:`MAX_BODY` bytes. A WSGI server may hand a negative
+    or garbled value through, and ``read(-1)`` would read to the end of the stream."""
+    if not header:
+        return 0
+    header = header.strip()
+    if not (header.isascii() and header.isdigit()):
+        return None
+    length = int(header)
+    return length if length <= MAX_BODY else None
 
 
 def asgi_app(

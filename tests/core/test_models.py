@@ -630,3 +630,20 @@ def test_a_layout_survives_json(layout: Layout) -> None:
 def test_json_that_is_not_a_layout_is_invalid(data) -> None:
     with pytest.raises(InvalidRequest):
         Layout.from_json(data)
+
+
+@pytest.mark.parametrize("regions", [None, 5, b"ab", {"a": 1}])
+def test_a_custom_layout_of_something_that_is_not_a_list_is_refused(regions) -> None:
+    with pytest.raises(InvalidRequest, match="^layout.regions: expected a list"):
+        Layout.custom(regions)
+
+
+@pytest.mark.parametrize("sources", [None, 5, b"cam", {"cam": 1}])
+def test_region_sources_that_are_not_a_list_are_refused(sources) -> None:
+    with pytest.raises(InvalidRequest, match="^layout.regions.sources: expected a list"):
+        Region("main", 0, 0, 1, 1, sources=sources)
+
+
+def test_a_custom_layout_takes_its_regions_from_any_iterable() -> None:
+    regions = (Region(name, 0, 0, 0.5, 0.5) for name in ("a", "b"))
+    assert [r.name for r in Layout.custom(regions).regions] == ["a", "b"]

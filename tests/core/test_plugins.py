@@ -112,6 +112,17 @@ def test_no_anyvideo_file_names_the_third_party_backend():
     assert [f for f in files if "acme" in f.read_text(encoding="utf-8").lower()] == []
 
 
+def test_core_names_no_provider_that_a_plugin_brings():
+    # Core holds no provider knowledge: each provider's name appears only in its own package.
+    providers = {name for name in Plugins(environ={}).backends() if name not in ("local", "router")}
+    assert {"vonage", "twilio"} <= providers
+    named = {
+        str(f.relative_to(PACKAGE)): sorted(p for p in providers if p in f.read_text(encoding="utf-8").lower())
+        for f in PACKAGE.rglob("*.py")
+    }
+    assert {file: found for file, found in named.items() if found} == {}
+
+
 def test_backend_from_another_distribution_is_selected_by_anyvideo_backend(acme_installed):
     environ = {"ANYVIDEO_BACKEND": "acme", "ACME_URL": ACME_SETTINGS["base_url"], "ACME_API_KEY": "ak_unused"}
     with anyvideo.connect(environ=environ) as video:

@@ -11,7 +11,15 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from anyvideo.redaction import REDACTED, get_logger, install, redact, register_credential_field, register_secret
+from anyvideo.redaction import (
+    REDACTED,
+    get_logger,
+    install,
+    redact,
+    register_credential_field,
+    register_secret,
+    unsign_urls,
+)
 
 
 @pytest.fixture(scope="module")
@@ -86,3 +94,32 @@ def test_a_traceback_is_cleaned_too(caplog: pytest.LogCaptureFixture) -> None:
 def test_redacting_never_fails_and_is_stable(text: str) -> None:
     once = redact(text)
     assert redact(once) == once
+
+
+SIGNED = [
+    "https://bucket.s3.amazonaws.com/a/b.mp4?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE"
+    "&X-Amz-Date=20261206T000000Z&X-Amz-Expires=600&X-Amz-SignedHeaders=host&X-Amz-Signature=0123abcd",
+    "https://d111.cloudfront.net/x.mp4?Expires=1700000000&Signature=Zm9v~YmFy__&Key-Pair-Id=APKAEXAMPLE",
+    "https://127.0.0.1:8443/v2/project/app/archive/a1/archive.mp4?expires=1700000000&signature=deadbeef",
+    "https://storage.googleapis.com/b/o.webm?X-Goog-Algorithm=GOOG4&X-Goog-Credential=sa%40p&X-Goog-Signature=c0ffee",
+]
+
+
+@pytest.mark.parametrize("url", SIGNED)
+def test_a_pre_signed_urls_signature_is_hidden_in_what_is_logged(url: str) -> None:
+    cleaned = redact(f"GET {url} -> 302")
+    assert url.split("?")[0] in cleaned and REDACTED in cleaned
+    assert not any(secret in cleaned for secret in ("0123abcd", "Zm9v~YmFy__", "deadbeef", "c0ffee", "AKIAEXAMPLE"))
+
+
+@pytest.mark.parametrize("url", SIGNED)
+def test_a_pre_signed_url_is_stored_without_its_query(url: str) -> None:
+    stored = unsign_urls({"files": [{"url": url, "size": 3}], "status": "available"})
+    assert stored == {"files": [{"url": url.split("?")[0], "size": 3}], "status": "available"}
+
+
+@pytest.mark.parametrize(
+    "value", ["https://example.com/recordings?page=2&status=completed", "signature=abc is not a URL", 7, None]
+)
+def test_what_is_not_a_pre_signed_url_is_stored_as_it_is(value: object) -> None:
+    assert unsign_urls([value]) == [value]

@@ -108,3 +108,22 @@ def test_the_setting_wins_over_the_environment(tmp_path: Path) -> None:
 def test_a_field_name_that_is_not_one_is_refused(registry: Registry) -> None:
     with pytest.raises(ValueError, match="not a field name"):
         list(registry.find("room", **{"a') OR 1=1 --": 1}))
+
+
+def test_add_files_an_entry_only_where_there_is_none(tmp_path) -> None:
+    first, second = (Registry(tmp_path / "shared.db", namespace="ns") for _ in range(2))
+    assert first.add("seen", "k", {"n": 1}) is True
+    assert second.add("seen", "k", {"n": 2}) is False  # another process got there first
+    assert first.get("seen", "k") == second.get("seen", "k") == {"n": 1}
+    first.close()
+    second.close()
+
+
+def test_of_many_threads_adding_one_key_exactly_one_wins(tmp_path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    registry = Registry(tmp_path / "shared.db", namespace="ns")
+    with ThreadPoolExecutor(8) as pool:
+        won = list(pool.map(lambda n: registry.add("seen", "k", {"n": n}), range(64)))
+    assert won.count(True) == 1
+    registry.close()

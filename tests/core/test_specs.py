@@ -332,3 +332,34 @@ def test_facade_rejects_a_file_composition_in_an_unknown_format(video, room):
 
 def test_facade_rejects_an_oversized_signal(video, room):
     assert field_of(video.signals.send, room, "chat", "x" * 8193) == "data"
+
+
+# --- switches are booleans, not whatever is truthy -----------------------------------
+
+NOT_A_BOOL = st.one_of(
+    st.none(), st.integers(), st.floats(allow_nan=False), st.text(), st.binary(), st.lists(st.booleans(), max_size=2)
+)
+
+
+@given(NOT_A_BOOL, st.sampled_from(["has_audio", "has_video"]))
+def test_a_recording_switch_that_is_not_a_bool_is_refused_naming_it(value, field) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        RecordingSpec(**{field: value})
+    assert caught.value.field == field
+
+
+def test_the_string_no_is_not_taken_as_yes() -> None:
+    with pytest.raises(InvalidRequest, match="has_audio: must be True or False, got str"):
+        RecordingSpec(has_audio="no")
+
+
+@given(NOT_A_BOOL)
+def test_a_composition_hls_switch_that_is_not_a_bool_is_refused(value) -> None:
+    with pytest.raises(InvalidRequest, match="^hls: "):
+        CompositionSpec("live", hls=value)
+
+
+def test_a_recording_started_with_a_bytes_switch_fails_before_any_request(video) -> None:
+    room = video.rooms.create("bytes-switch")
+    with pytest.raises(InvalidRequest, match="has_audio"):
+        video.recordings.start(room, has_audio=b"0")

@@ -17,7 +17,7 @@ import anyvideo
 from anyvideo import ConfigurationError, Event, Plugins, WebhookVerificationError
 from anyvideo.errors import AnyVideoError
 from anyvideo.local import LocalBackend
-from anyvideo.webhooks import WebhookRequest, asgi_app, check_fresh, stable_event_id, wsgi_app
+from anyvideo.webhooks import MAX_BODY, WebhookRequest, asgi_app, check_fresh, stable_event_id, wsgi_app
 
 SECRET = b"shh"
 
@@ -131,6 +131,66 @@ def test_handle_dispatches_verified_events_to_the_hooks(video, heard) -> None:
     assert heard.events == events
 
 
+class FailsFirst:
+    """An application hook that fails on its first event, as a database that is down would."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    @anyvideo.hookimpl
+    def anyvideo_event(self, event: Event, video) -> None:
+        self.calls += 1
+        if self.calls == 1:
+            raise RuntimeError("the database is down")
+
+
+def test_a_callback_delivered_again_is_handled_once(video, heard) -> None:
+    body, signature = callback("https://x/hook")
+    for _ in range(3):
+        events = video.webhooks.handle("POST", "https://x/hook", {"X-Signature": signature}, body)
+    assert [e.type for e in events] == ["room.ended"]
+    assert [e.event_id for e in heard.events] == [events[0].event_id]
+
+
+def test_a_callback_whose_hook_failed_is_handled_when_delivered_again(heard) -> None:
+    failing = FailsFirst()
+    # pluggy calls the hook registered last first: the failing one, before ``heard``
+    plugins = Plugins(["local"], extra=[RegistersSigned(), heard, failing], environ={})
+    with anyvideo.connect("signed", plugins=plugins, environ={}) as video:
+        body, signature = callback("https://x/hook")
+        with pytest.raises(RuntimeError, match="database is down"):
+            video.webhooks.handle("POST", "https://x/hook", {"X-Signature": signature}, body)
+        video.webhooks.handle("POST", "https://x/hook", {"X-Signature": signature}, body)
+        video.webhooks.handle("POST", "https://x/hook", {"X-Signature": signature}, body)
+    assert failing.calls == 2  # the failed try, then the redelivery; not the third delivery
+    assert [e.type for e in heard.events] == ["room.ended"]
+
+
+def test_handled_ids_are_kept_in_the_backends_registry_so_other_processes_see_them(heard, tmp_path) -> None:
+    from anyvideo.registry import Registry
+
+    body, signature = callback("https://x/hook")
+    for _ in range(2):  # two application processes sharing one registry file
+        plugins = Plugins(["local"], extra=[RegistersSigned(), heard], environ={})
+        with anyvideo.connect("signed", plugins=plugins, environ={}) as video:
+            video.backend.registry = Registry(tmp_path / "registry.db", namespace="signed")
+            video.webhooks.handle("POST", "https://x/hook", {"X-Signature": signature}, body)
+            video.backend.registry.close()
+    assert len(heard.events) == 1
+
+
+def test_handled_ids_are_swept_once_they_are_old(tmp_path) -> None:
+    from anyvideo.registry import Registry
+    from anyvideo.webhooks import HandledEvents
+
+    registry = Registry(None, namespace="signed")
+    handled = HandledEvents(registry, keep=timedelta(0))
+    events = [Event("room.ended", "signed", f"signed:{n}", datetime.now(UTC)) for n in range(HandledEvents.SWEEP_EVERY)]
+    assert all(handled.claim(event) for event in events)
+    assert list(registry.find(HandledEvents.KIND)) == []  # the last claim swept them all
+    assert handled.claim(events[0])
+
+
 def test_parse_does_not_dispatch(video, heard) -> None:
     body, signature = callback("https://x/hook")
     assert video.webhooks.parse("POST", "https://x/hook", {"X-Signature": signature}, body)
@@ -153,11 +213,13 @@ def test_the_local_backend_receives_no_callbacks() -> None:
 # --- WSGI ------------------------------------------------------------------------
 
 
-def call_wsgi(app, *, body: bytes, headers: dict[str, str], path: str = "/hook", method: str = "POST"):
+def call_wsgi(
+    app, *, body: bytes, headers: dict[str, str], path: str = "/hook", method: str = "POST", length: str | None = None
+):
     environ: dict = {"REQUEST_METHOD": method, "PATH_INFO": path, "HTTP_HOST": "app.internal:8000"}
     setup_testing_defaults(environ)
     environ.update({f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()})
-    environ["CONTENT_LENGTH"] = str(len(body))
+    environ["CONTENT_LENGTH"] = str(len(body)) if length is None else length
     environ["wsgi.input"] = io.BytesIO(body)
     statuses = []
     app(environ, lambda status, headers: statuses.append(status))
@@ -188,6 +250,35 @@ def test_the_wsgi_app_answers_400_to_what_it_cannot_parse(video) -> None:
     body = b"not json"
     signature = hmac.new(SECRET, url.encode() + body, hashlib.sha256).hexdigest()
     assert call_wsgi(wsgi_app(video), body=body, headers={"X-Signature": signature}) == "400 Bad Request"
+
+
+class CountingInput(io.BytesIO):
+    """A request body that remembers how much of it the application read."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        self.taken = getattr(self, "taken", 0) + len(data)
+        return data
+
+
+@pytest.mark.parametrize("length", ["-1", "abc", "1e3", "+5", " ", "١٢"])
+def test_the_wsgi_app_refuses_a_content_length_that_is_not_a_count_without_reading(video, heard, length) -> None:
+    body, signature = callback("http://app.internal:8000/hook")
+    environ: dict = {"REQUEST_METHOD": "POST", "PATH_INFO": "/hook", "HTTP_HOST": "app.internal:8000"}
+    setup_testing_defaults(environ)
+    environ.update({"HTTP_X_SIGNATURE": signature, "CONTENT_LENGTH": length, "wsgi.input": CountingInput(body * 100)})
+    statuses: list[str] = []
+    wsgi_app(video)(environ, lambda status, headers: statuses.append(status))
+    assert statuses == ["400 Bad Request"]
+    assert getattr(environ["wsgi.input"], "taken", 0) == 0
+    assert heard.events == []
+
+
+def test_the_wsgi_app_refuses_a_body_over_the_limit_without_reading_it(video, heard) -> None:
+    body, signature = callback("http://app.internal:8000/hook")
+    status = call_wsgi(wsgi_app(video), body=body, headers={"X-Signature": signature}, length=str(MAX_BODY + 1))
+    assert status == "400 Bad Request"
+    assert heard.events == []
 
 
 def test_the_wsgi_app_refuses_other_methods(video) -> None:
@@ -242,4 +333,21 @@ def test_a_webhook_server_receives_callbacks_over_http(video, heard) -> None:
         answer = requests.post(server.url, data=body, headers={"X-Signature": signature}, timeout=5)
         forged = requests.post(server.url, data=body, headers={"X-Signature": "x"}, timeout=5)
     assert (answer.status_code, forged.status_code) == (204, 403)
+    assert [e.type for e in heard.events] == ["room.ended"]
+
+
+def test_a_slow_client_does_not_hold_up_the_webhook_servers_other_callbacks(video, heard) -> None:
+    import socket
+
+    import requests
+
+    from anyvideo.testing import WebhookServer
+
+    with WebhookServer(video) as server:
+        port = int(server.url.split(":")[2].split("/")[0])
+        with socket.create_connection(("127.0.0.1", port)) as stalled:
+            stalled.sendall(b"POST /callbacks HTTP/1.1\r\nHost: x\r\n")  # and never the rest
+            body, signature = callback(server.url)
+            answer = requests.post(server.url, data=body, headers={"X-Signature": signature}, timeout=30)
+    assert answer.status_code == 204
     assert [e.type for e in heard.events] == ["room.ended"]

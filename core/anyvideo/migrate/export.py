@@ -62,6 +62,7 @@ from anyvideo.models import (
     RecordingStatus,
 )
 from anyvideo.ratelimit import RateLimiter
+from anyvideo.redaction import unsign_urls
 from anyvideo.retry import RetryPolicy
 
 __all__ = [
@@ -444,7 +445,9 @@ class _Copier:
             line = {"name": media.name, "size": result.size, "sha256": result.sha256}
             self.journal.append("file", **key, **line)
             files.append(line)
-        raw = _json_bytes(to_jsonable(asset.raw))
+        # A pre-signed media URL in the payload would let whoever reads the export download
+        # the media while it lasts: stored without its signature.
+        raw = _json_bytes(unsign_urls(to_jsonable(asset.raw)))
         document = _json_bytes(_asset_document(kind, asset, files))
         for name, data in (("raw.json", raw), ("asset.json", document)):  # asset.json last: it marks the asset whole
             self._attempt(self.destination.write, folder + name, [data], content_type="application/json")
@@ -509,7 +512,7 @@ def _asset_document(kind: str, asset: Asset, files: list[dict[str, Any]]) -> dic
         "ref": asset.ref,
         "provider": asset.provider,
         "id": asset.id,
-        "metadata": to_jsonable(asset, exclude=("raw",)),
+        "metadata": unsign_urls(to_jsonable(asset, exclude=("raw",))),
         "files": [
             {
                 "name": line["name"],

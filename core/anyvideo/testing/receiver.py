@@ -4,6 +4,7 @@ emulator can deliver its callbacks over real HTTP."""
 
 from __future__ import annotations
 
+import socketserver
 import threading
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -19,7 +20,9 @@ class _Quiet(WSGIRequestHandler):
         """Tests read events, not access logs."""
 
 
-class _ThreadedServer(WSGIServer):
+class _ThreadedServer(socketserver.ThreadingMixIn, WSGIServer):
+    """One thread per request, so a slow client cannot hold up the other callbacks."""
+
     daemon_threads = True
 
 

@@ -30,6 +30,7 @@ class Classroom:
         self.media = media
         self.links: dict[str, Path] = {}
         self.present: dict[str, set[str]] = defaultdict(set)
+        self.ended: set[str] = set()
         self._courses: dict[str, str] = {}  # room id → course
         self._changed = threading.Condition()
         video.plugins.manager.register(self)
@@ -62,6 +63,15 @@ class Classroom:
     def end_class(self, course: str) -> Room:
         return self.video.rooms.end(name=f"class-{course}")
 
+    def wait_until_ended(self, course: str, timeout: float) -> bool:
+        """Whether the event that ``course``'s room ended came within ``timeout`` seconds.
+
+        A provider reports what happened in a room in order, so once this event
+        is in, so is every arrival before it (the attendance is complete).
+        """
+        with self._changed:
+            return self._changed.wait_for(lambda: course in self.ended, timeout)
+
     def wait_for_link(self, course: str, recording: Recording, timeout: float) -> Path | None:
         """The published recording of ``course``, once the event that it is available has come.
 
@@ -92,6 +102,10 @@ class Classroom:
             return
         if event.type == EventType.PARTICIPANT_JOINED and event.subject is not None:
             self.present[course].add(event.subject.identity)  # type: ignore[union-attr]
+        elif event.type == EventType.ROOM_ENDED:
+            with self._changed:
+                self.ended.add(course)
+                self._changed.notify_all()
         elif event.type == EventType.RECORDING_AVAILABLE and event.subject is not None:
             self._publish(course, video.recordings.get(event.subject))  # type: ignore[arg-type]
 

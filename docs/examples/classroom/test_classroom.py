@@ -62,4 +62,5 @@ def test_attendance_comes_from_the_events(school: Classroom) -> None:
     devices = school.video.backend.browser()
     devices.join(school.admit("maths", "ann")["token"])
     school.end_class("maths")
+    assert school.wait_until_ended("maths", timeout=60)  # a provider's events come by webhook, in their time
     assert "ann" in school.present["maths"]

@@ -5,9 +5,10 @@ HTTP to the application's webhook app (:class:`~anyvideo.testing.receiver.Webhoo
 from __future__ import annotations
 
 import pytest
+import requests
 from support.webhooks import VONAGE_SECRET, Collector, Wiring, meeting, no_refusals, projection, types
 
-from anyvideo import EventType
+from anyvideo import EventType, StreamKind, hookimpl
 from anyvideo.testing.receiver import WebhookServer
 
 #: What the meeting must look like, on every provider, through :func:`projection`.
@@ -94,3 +95,36 @@ def test_a_separate_receiver_sharing_the_registry_hears_the_same(deployed: Wirin
     meeting(deployed)
     assert no_refusals(deployed.control) == []
     assert projection(deployed.collector.events) == EXPECTED
+
+
+class FailsOnce:
+    """An application hook that fails on the first event it is handed (its database was down)."""
+
+    def __init__(self) -> None:
+        self.failed: list[str] = []
+
+    @hookimpl
+    def anyvideo_event(self, event, video) -> None:
+        if not self.failed:
+            self.failed.append(event.event_id)
+            raise RuntimeError("the database is down")
+
+
+def test_a_callback_whose_hook_failed_is_handled_when_the_provider_delivers_it_again(wired: Wiring) -> None:
+    failing = FailsOnce()
+    wired.video.plugins.manager.register(failing)  # registered last, so called before the collector
+    room = wired.video.rooms.create("flaky-hook", provider_options=wired.room_options)
+    ann = wired.control.join(wired.video.tokens.create(room, "ann"))
+    ann.publish(StreamKind.AUDIO)
+    deliveries = [d for d in wired.control.callbacks() if d["url"].endswith("/callbacks")]
+    refused = [d for d in deliveries if d["status"] == 500]
+    assert len(refused) == 1 and all(d["status"] == 204 for d in deliveries if d is not refused[0])
+    # The provider delivers the refused callback again, exactly as it first sent it.
+    again = requests.post(refused[0]["url"], data=refused[0]["body"], headers=refused[0]["headers"], timeout=30)
+    assert again.status_code == 204
+    handled = [e.event_id for e in wired.collector.events]
+    assert failing.failed[0] in handled
+    assert len(handled) == len(set(handled))  # and nothing twice
+    # A third delivery of it changes nothing.
+    requests.post(refused[0]["url"], data=refused[0]["body"], headers=refused[0]["headers"], timeout=30)
+    assert [e.event_id for e in wired.collector.events] == handled

@@ -180,6 +180,16 @@ def test_a_stale_callback_is_refused(vonage_video, twilio_video, twilio_emulator
     assert heard.events == []
 
 
+@pytest.mark.parametrize("timestamp", ["yesterday", "2026-13-45T00:00:00Z", "1700000000"])
+def test_a_twilio_callback_whose_signed_timestamp_is_not_a_time_is_refused(
+    offline_twilio: Video, heard, timestamp: str
+) -> None:
+    params = {"AccountSid": "AC1", "StatusCallbackEvent": "room-created", "RoomSid": "RM1", "Timestamp": timestamp}
+    with pytest.raises(WebhookVerificationError, match="signed Timestamp is not a time"):
+        offline_twilio.webhooks.handle("POST", NOWHERE, *twilio_signed(TWILIO_TOKEN, NOWHERE, params))
+    assert heard.events == []
+
+
 def test_an_expired_vonage_signature_is_refused(offline_vonage: Video) -> None:
     body = {"sessionId": "1_S", "event": "sessionCreated", "timestamp": 1}
     with pytest.raises(WebhookVerificationError, match="expired"):

@@ -83,6 +83,30 @@ def test_an_unusable_key_is_refused_clearly_without_quoting_it(value: str, messa
     assert caught.value.__cause__ is None
 
 
+def _bare_key() -> str:
+    """A genuine key's text without its PEM armour, on one line or as the PEM wrapped it."""
+    from anyvideo_vonage.emulator.auth import ApplicationCredentials
+
+    pem = ApplicationCredentials().private_key
+    return "\n".join(line for line in pem.strip().splitlines() if not line.startswith("-----"))
+
+
+@pytest.mark.parametrize("join", ["", "\n"])
+def test_a_key_without_its_pem_armour_is_refused_without_quoting_it(join: str) -> None:
+    bare = join.join(_bare_key().splitlines())
+    with pytest.raises(ConfigurationError, match="without its PEM armour") as caught:
+        anyvideo.connect("vonage", environ={}, application_id="app", private_key=bare)
+    assert not any(line in str(caught.value) for line in bare.splitlines())
+    assert bare[:40] not in str(caught.value)
+
+
+def test_a_long_path_that_cannot_be_read_is_not_quoted() -> None:
+    value = "keys/" + "k" * 300 + ".pem"
+    with pytest.raises(ConfigurationError, match="cannot read the key file of 309 characters") as caught:
+        anyvideo.connect("vonage", environ={}, application_id="app", private_key=value)
+    assert "kkkk" not in str(caught.value)
+
+
 def test_a_non_rsa_key_is_refused() -> None:
     from cryptography.hazmat.primitives.asymmetric import ec
 

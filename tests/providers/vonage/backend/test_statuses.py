@@ -35,6 +35,13 @@ def test_every_archive_status_is_mapped(raw) -> None:
     assert statuses.recording_status(raw) is not RecordingStatus.UNKNOWN
 
 
+def test_a_connection_the_session_lists_is_a_connected_participant_even_while_connecting() -> None:
+    assert statuses.CONNECTION_STATE == {
+        "Connected": ParticipantStatus.CONNECTED,
+        "Connecting": ParticipantStatus.CONNECTED,
+    }
+
+
 def test_the_archive_map_is_the_designs() -> None:
     assert statuses.ARCHIVE_STATUS == {
         "started": RecordingStatus.RECORDING,
