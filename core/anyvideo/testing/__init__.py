@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from anyvideo.errors import ConfigurationError
 from anyvideo.plugins import Plugins
-from anyvideo.testing.control import EmulatorControl, RemoteClient
+from anyvideo.testing.control import EmulatorControl, RemoteClient, SettledClient, SettledDevices
 from anyvideo.testing.receiver import WebhookServer
 from anyvideo.testing.server import Emulator
 
@@ -27,6 +27,8 @@ __all__ = [
     "Emulator",
     "EmulatorControl",
     "RemoteClient",
+    "SettledClient",
+    "SettledDevices",
     "WebhookServer",
     "devices_for",
     "emulator",

@@ -24,7 +24,7 @@ from anyvideo.errors import (
 )
 from anyvideo.models import AccessToken, StreamKind, VideoSource
 
-__all__ = ["EmulatorControl", "ReceivedSignal", "RemoteClient"]
+__all__ = ["EmulatorControl", "ReceivedSignal", "RemoteClient", "SettledClient", "SettledDevices"]
 
 _ERRORS: dict[int, type[AnyVideoError]] = {401: AuthenticationError, 403: Forbidden, 404: NotFound, 409: Conflict}
 
@@ -134,6 +134,53 @@ class RemoteClient:
 
     def leave(self) -> None:
         self._control.call("POST", f"/participants/{self.participant_id}/leave")
+
+
+class SettledDevices:
+    """Client devices on an emulator whose every action returns only once the callbacks
+    it caused were delivered (and answered).
+
+    An application that learns what happens in its rooms from the provider's
+    callbacks (some providers tell who joined, with which identity, only
+    there) knows it only after delivery; with these devices a test can ask
+    the application right after the action, with no polling.
+    A drop-in for :class:`EmulatorControl` where a conformance ``Platform``
+    wants ``devices``.
+    """
+
+    def __init__(self, control: EmulatorControl) -> None:
+        self.control = control
+
+    def __repr__(self) -> str:
+        return f"SettledDevices({self.control.base_url!r})"
+
+    def join(self, token: str | AccessToken, room_id: str | None = None) -> SettledClient:
+        client = self.control.join(token, room_id)
+        self.control.callbacks()
+        return SettledClient(self.control, client.participant_id, client.room_id, client.identity)
+
+
+class SettledClient(RemoteClient):
+    """A browser joined through :class:`SettledDevices`: each action waits for its callbacks."""
+
+    def publish(
+        self,
+        kind: StreamKind = StreamKind.AUDIO_VIDEO,
+        *,
+        name: str | None = None,
+        video_source: VideoSource | None = None,
+    ) -> str:
+        stream_id = super().publish(kind, name=name, video_source=video_source)
+        self._control.callbacks()
+        return stream_id
+
+    def unpublish(self, stream_id: str) -> None:
+        super().unpublish(stream_id)
+        self._control.callbacks()
+
+    def leave(self) -> None:
+        super().leave()
+        self._control.callbacks()
 
 
 def _is_loopback(host: str | None) -> bool:

@@ -1,0 +1,251 @@
+"""The call layer: lost answers reconciled, gone and refused read as done, one try inside a try,
+Retry-After, provider_options allow-lists, backend settings."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from support.scripted import Script
+
+from anyvideo.calls import BackendSettings, Caller, allowed_options, done, inside_a_try, is_conflict, retry_after
+from anyvideo.errors import (
+    AnyVideoError,
+    ConfigurationError,
+    Conflict,
+    InvalidRequest,
+    NotFound,
+    ProviderError,
+    RateLimited,
+)
+from anyvideo.retry import RetryPolicy, Safety
+
+
+def caller(**options: object) -> Caller:
+    return Caller(RetryPolicy(sleep=lambda seconds: None), "p", **options)  # type: ignore[arg-type]
+
+
+def dropped() -> ProviderError:
+    return ProviderError("connection dropped", provider="p")
+
+
+def test_a_transient_failure_of_a_safe_request_is_retried() -> None:
+    script = Script(dropped(), ProviderError("unavailable", provider="p", status=503))
+    assert caller().call("get room", script) == "done"
+    assert script.calls == 3
+
+
+def test_a_removal_repeated_after_a_lost_answer_and_found_gone_was_done() -> None:
+    script = Script(dropped(), NotFound("no such archive"))
+    assert caller().call("delete archive", script, gone=lambda: "deleted") == "deleted"
+    assert script.calls == 2
+
+
+def test_a_stop_found_gone_after_a_lost_answer_returns_nothing() -> None:
+    assert caller().call("stop captions", Script(dropped(), NotFound("no captions")), gone=done) is None
+
+
+@pytest.mark.parametrize(
+    "failures, gone",
+    [((NotFound("never there"),), True), ((dropped(), NotFound("gone")), False)],
+    ids=["no lost answer", "no gone result"],
+)
+def test_not_found_is_raised_unless_a_lost_try_removed_it(failures: tuple[Exception, ...], gone: bool) -> None:
+    with pytest.raises(NotFound):
+        caller().call("delete archive", Script(*failures), gone=done if gone else None)
+
+
+def test_a_create_refused_after_a_lost_answer_adopts_what_the_lost_try_made() -> None:
+    # the lost try lands after the first lookup: the repeat is refused as a duplicate
+    lookups = iter([None, "archive-1"])
+    script = Script(dropped(), Conflict("already archiving"))
+    result = caller().call("start archive", script, safety=Safety.UNSAFE, reconcile=lookups.__next__)
+    assert (result, script.calls) == ("archive-1", 2)
+
+
+def test_a_refusal_reconcile_cannot_explain_is_raised() -> None:
+    script = Script(dropped(), Conflict("already archiving"))
+    with pytest.raises(Conflict):
+        caller().call("start archive", script, safety=Safety.UNSAFE, reconcile=lambda: None)
+
+
+def test_a_refusal_without_a_lost_answer_is_raised_without_reconciling() -> None:
+    asked: list[int] = []
+    with pytest.raises(Conflict):
+        caller().call("start archive", Script(Conflict("busy")), reconcile=lambda: asked.append(1))
+    assert asked == []
+
+
+def test_which_refusals_mean_done_is_the_backends_choice() -> None:
+    def bad_request(error: AnyVideoError) -> bool:
+        return is_conflict(error) or isinstance(error, InvalidRequest)
+
+    script = Script(dropped(), InvalidRequest("name", "taken"))
+    result = caller(refused_as_done=bad_request).call(
+        "create room", script, safety=Safety.UNSAFE, reconcile=iter([None, "room-1"]).__next__
+    )
+    assert result == "room-1"
+
+
+def test_a_request_inside_a_try_is_tried_once() -> None:
+    outer_calls = 0
+    inner = Script(*(dropped() for _ in range(6)))
+    calls = caller()
+
+    def outer() -> object:
+        nonlocal outer_calls
+        outer_calls += 1
+        assert inside_a_try()
+        return calls.call("lookup", inner)
+
+    with pytest.raises(ProviderError):
+        calls.call("start", outer)
+    # every outer try made exactly one inner request: retries are not multiplied by retries
+    assert outer_calls == inner.calls == 4 and not inside_a_try()
+
+
+def test_a_try_under_way_in_one_thread_does_not_make_another_threads_requests_single_tries() -> None:
+    seen: list[bool] = []
+    release = threading.Event()
+
+    def other_thread() -> None:
+        seen.append(inside_a_try())
+        release.set()
+
+    def operation() -> str:
+        thread = threading.Thread(target=other_thread)
+        thread.start()
+        release.wait(5)
+        thread.join()
+        return "done"
+
+    caller().call("start", operation)
+    assert seen == [False]
+
+
+def test_each_try_waits_its_turn_and_errors_are_translated_at_the_edge() -> None:
+    turns: list[int] = []
+
+    class Limiter:
+        def acquire(self, requests: float = 1.0) -> float:
+            turns.append(1)
+            return 0.0
+
+    @contextmanager
+    def edge() -> Iterator[None]:
+        try:
+            yield
+        except OSError as exc:
+            raise ProviderError("dropped", provider="p") from exc
+
+    script = Script(OSError("reset"))
+    assert caller(limiter=Limiter(), edge=edge).call("get room", script) == "done"
+    assert len(turns) == 2
+
+
+def test_a_rate_limited_create_is_retried_after_retry_after() -> None:
+    waits: list[float] = []
+    calls = Caller(RetryPolicy(sleep=waits.append), "p")
+    script = Script(RateLimited("slow", retry_after=1.5))
+    assert calls.call("start archive", script, safety=Safety.UNSAFE) == "done"
+    assert waits == [1.5]
+
+
+# --- Retry-After ------------------------------------------------------------------------
+
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "header, seconds",
+    [
+        (None, None),
+        ("", None),
+        ("soon", None),
+        ("0", 0.0),
+        ("3", 3.0),
+        (" 2.5 ", 2.5),
+        ("-4", 0.0),
+        ("nan", None),
+        ("inf", None),
+        ("Fri, 02 Jan 2026 03:04:35 GMT", 30.0),
+        ("Friday, 02-Jan-26 03:04:15 GMT", 10.0),
+        ("Fri Jan  2 03:04:25 2026", 20.0),
+        ("Fri, 02 Jan 2026 03:00:00 GMT", 0.0),
+        ("Fri, 99 Jan 2026 03:00:00 GMT", None),
+    ],
+)
+def test_retry_after_is_seconds_or_an_http_date(header: str | None, seconds: float | None) -> None:
+    assert retry_after(header, now=NOW) == seconds
+
+
+@given(st.integers(min_value=0, max_value=10**9))
+def test_retry_after_in_seconds_is_read_as_given(seconds: int) -> None:
+    assert retry_after(str(seconds)) == seconds
+
+
+@given(st.integers(min_value=-(10**6), max_value=10**6))
+def test_retry_after_as_a_date_is_the_time_until_it(offset: int) -> None:
+    header = format_datetime(NOW + timedelta(seconds=offset), usegmt=True)
+    assert retry_after(header, now=NOW) == max(0, offset)
+
+
+@given(st.text(max_size=40))
+def test_any_retry_after_is_a_wait_of_zero_or_more_or_nothing(header: str) -> None:
+    seconds = retry_after(header, now=NOW)
+    assert seconds is None or 0 <= seconds < float("inf")
+
+
+# --- provider_options -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("options", [{}, {"dvr": True}, {"dvr": True, "stream_mode": "manual"}])
+def test_options_within_the_allowed_set_pass(options: dict[str, object]) -> None:
+    assert allowed_options(options, {"dvr", "stream_mode"}, provider="p") is options
+
+
+def test_unknown_options_are_named_before_any_request() -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        allowed_options({"dvr": 1, "colour": 2, "accent": 3}, frozenset({"dvr", "tag"}), provider="p")
+    assert caught.value.field == "provider_options"
+    assert "p does not know accent, colour here (known: dvr, tag)" in str(caught.value)
+
+
+# --- settings ---------------------------------------------------------------------------
+
+SETTINGS = BackendSettings("p", {"key": "P_KEY", "host": "P_HOST", "page_size": None})
+
+
+@pytest.mark.parametrize(
+    "keywords, environ, loaded",
+    [
+        ({}, {}, {}),
+        ({"key": "k"}, {"P_KEY": "env"}, {"key": "k"}),
+        ({}, {"P_KEY": "env", "P_HOST": ""}, {"key": "env"}),
+        ({"key": "", "host": None}, {"P_KEY": "env", "P_HOST": "h"}, {"key": "env", "host": "h"}),
+        ({"key": ""}, {}, {}),
+        ({"page_size": 10}, {}, {"page_size": 10}),
+        ({"page_size": ""}, {}, {"page_size": ""}),
+    ],
+)
+def test_keywords_come_first_then_the_environment(
+    keywords: dict[str, object], environ: dict[str, str], loaded: dict[str, object]
+) -> None:
+    assert SETTINGS.load(keywords, environ) == loaded
+
+
+def test_unknown_settings_are_refused_by_name() -> None:
+    with pytest.raises(ConfigurationError, match=r"unknown settings for the p backend: colour, size \(known: key,"):
+        SETTINGS.load({"size": 1, "colour": 2, "key": "k"}, {})
+
+
+def test_missing_settings_are_named_with_their_variables() -> None:
+    with pytest.raises(ConfigurationError, match=r"the p backend needs key \(P_KEY\) and page_size$"):
+        SETTINGS.require({"host": "h"}, "key", "host", "page_size")
+    SETTINGS.require({"key": "k"}, "key")

@@ -1,0 +1,39 @@
+"""docs/emulators.md, run as written: every Python block of the page is a test module
+of a user's suite, and passes with only anyvideo's pytest plugin to serve the emulators."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from support import REPO
+
+PAGE = REPO / "docs" / "emulators.md"
+BLOCKS = re.findall(r"```python\n(.*?)```", PAGE.read_text(encoding="utf-8"), re.DOTALL)
+
+
+def test_every_python_block_of_the_page_is_a_test_module() -> None:
+    assert BLOCKS and all("\ndef test_" in f"\n{block}" for block in BLOCKS)
+
+
+def test_every_python_block_of_the_page_passes(tmp_path: Path) -> None:
+    for number, block in enumerate(BLOCKS):
+        (tmp_path / f"test_block_{number}.py").write_text(block, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANYVIDEO_", "VONAGE_", "TWILIO_"))}
+    env["PYTHONPATH"] = os.pathsep.join(entry for entry in sys.path if entry)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error", str(tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    tests = sum(len(re.findall(r"^def test_", block, re.MULTILINE)) for block in BLOCKS)
+    passed = re.search(r"(\d+) passed", result.stdout)
+    assert passed and int(passed[1]) >= tests and "skipped" not in result.stdout, result.stdout

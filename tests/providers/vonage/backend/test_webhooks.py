@@ -1,0 +1,134 @@
+"""Vonage's signed callbacks: verified (fail closed), normalised into events, and the source of
+the identities the REST API does not give."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from support.webhooks import VONAGE_SECRET as SECRET
+from support.webhooks import Collector, vonage_callbacks, vonage_signed
+
+from anyvideo import EventType, ParticipantStatus, WebhookVerificationError
+from anyvideo.testing import SettledDevices
+
+URL = "https://app.example.com/vonage/callbacks"
+
+
+@pytest.fixture
+def wired(connect_vonage, vonage_emulator):
+    """A Video receiving the emulator's signed callbacks, its events collected."""
+    video = connect_vonage(signature_secret=["an-older-secret-of-32-bytes-or-more!", SECRET])
+    collector = Collector()
+    video.plugins.manager.register(collector)
+    with vonage_callbacks(video, vonage_emulator):
+        yield video, SettledDevices(vonage_emulator.control), collector.events
+
+
+def test_session_monitoring_names_the_participants(wired) -> None:
+    video, devices, events = wired
+    room = video.rooms.create("standup")
+    ann = devices.join(video.tokens.create(room, "ann", data="seat 4"))
+    stream_id = ann.publish(name="ann-camera")
+    [participant] = video.participants.list(room)
+    assert (participant.identity, participant.data) == ("ann", "seat 4")
+    assert video.streams.get(room, stream_id).participant_id == ann.participant_id
+    ann.leave()
+    kinds = [e.type for e in events]
+    assert kinds == [
+        EventType.ROOM_STARTED,  # the first client ever connected
+        EventType.PARTICIPANT_JOINED,
+        EventType.STREAM_PUBLISHED,
+        EventType.STREAM_UNPUBLISHED,
+        EventType.PARTICIPANT_LEFT,
+        "vonage.session_destroyed",  # the room is still open: ann may come back
+    ]
+    joined = events[1].subject
+    assert (joined.identity, joined.status, joined.room_id) == ("ann", ParticipantStatus.CONNECTED, room.id)
+    assert events[4].subject.status is ParticipantStatus.DISCONNECTED
+    assert len({e.event_id for e in events}) == len(events)
+
+
+def test_archive_callbacks_are_recording_events(wired, vonage_emulator) -> None:
+    video, devices, events = wired
+    room = video.rooms.create("rec")
+    devices.join(video.tokens.create(room, "ann")).publish()
+    recording = video.recordings.start(room)
+    video.recordings.stop(recording)
+    vonage_emulator.control.advance(5)
+    video.recordings.get(recording)
+    vonage_emulator.control.callbacks()
+    recording_events = [e for e in events if e.subject is not None and getattr(e.subject, "id", None) == recording.id]
+    assert [e.type for e in recording_events] == [
+        EventType.RECORDING_STARTED,
+        "vonage.archive_stopped",
+        EventType.RECORDING_AVAILABLE,
+    ]
+    assert recording_events[-1].subject.files
+
+
+def test_broadcast_callbacks_are_composition_events(wired, vonage_emulator) -> None:
+    video, devices, events = wired
+    room = video.rooms.create("live")
+    devices.join(video.tokens.create(room, "ann")).publish()
+    live = video.compositions.start(room, output="live", hls=True)
+    video.compositions.stop(live)
+    vonage_emulator.control.callbacks()
+    assert [e.type for e in events if getattr(e.subject, "id", None) == live.id] == [
+        EventType.COMPOSITION_STARTED,
+        EventType.COMPOSITION_ENDED,
+    ]
+
+
+def test_a_retried_callback_has_the_same_event_id(video_with_secret) -> None:
+    callback = {"sessionId": "1_MX5z", "event": "sessionCreated", "timestamp": 1_700_000_000_000}
+    first = video_with_secret.webhooks.parse("POST", URL, *vonage_signed(callback))
+    again = video_with_secret.webhooks.parse("POST", URL, *vonage_signed(callback))  # a retry is signed afresh
+    assert first[0].event_id == again[0].event_id and first[0].type == again[0].type == EventType.ROOM_STARTED
+
+
+def test_the_same_signature_twice_is_a_replay(video_with_secret) -> None:
+    headers, body = vonage_signed({"sessionId": "1_MX5z", "event": "sessionCreated", "timestamp": 1_700_000_000_000})
+    video_with_secret.webhooks.parse("POST", URL, headers, body)
+    with pytest.raises(WebhookVerificationError, match="already received"):
+        video_with_secret.webhooks.parse("POST", URL, headers, body)
+
+
+def test_an_unknown_callback_is_an_unknown_event(video_with_secret) -> None:
+    headers, body = vonage_signed({"something": "new"})
+    [event] = video_with_secret.webhooks.parse("POST", URL, headers, body)
+    assert event.type == EventType.UNKNOWN and event.raw == {"something": "new"}
+
+
+@pytest.fixture
+def video_with_secret(connect_vonage):
+    return connect_vonage(signature_secret=SECRET)
+
+
+def test_an_unsigned_callback_is_refused(video_with_secret) -> None:
+    with pytest.raises(WebhookVerificationError, match="no signature"):
+        video_with_secret.webhooks.parse("POST", URL, {}, b'{"event": "sessionCreated"}')
+
+
+def test_a_callback_signed_with_another_secret_is_refused(video_with_secret) -> None:
+    headers, body = vonage_signed({"event": "sessionCreated"}, secret="somebody-elses-secret-of-32-bytes-!")
+    with pytest.raises(WebhookVerificationError, match="does not verify"):
+        video_with_secret.webhooks.parse("POST", URL, headers, body)
+
+
+def test_a_forged_body_under_a_captured_signature_is_refused(video_with_secret) -> None:
+    headers, _ = vonage_signed({"event": "sessionCreated", "sessionId": "a"})
+    with pytest.raises(WebhookVerificationError, match="not the one that was signed"):
+        video_with_secret.webhooks.parse("POST", URL, headers, b'{"event": "sessionCreated", "sessionId": "b"}')
+
+
+def test_a_stale_callback_is_refused(video_with_secret) -> None:
+    headers, body = vonage_signed({"event": "sessionCreated"}, iat=int(time.time()) - 3600, exp=int(time.time()) + 60)
+    with pytest.raises(WebhookVerificationError, match="replay window"):
+        video_with_secret.webhooks.parse("POST", URL, headers, body)
+
+
+def test_without_a_secret_every_callback_is_refused(video) -> None:
+    headers, body = vonage_signed({"event": "sessionCreated"})
+    with pytest.raises(WebhookVerificationError, match="signature_secret"):
+        video.webhooks.parse("POST", URL, headers, body)
