@@ -10,7 +10,7 @@ whatever the common model does not cover; it takes no part in equality.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
@@ -185,7 +185,7 @@ def enum_converter(cls: type[E], field: str) -> Callable[[Any], E]:
     return convert
 
 
-def _aware(instance: object, attribute: attrs.Attribute, value: datetime | None) -> None:
+def _aware(instance: object, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
     if value is None and attribute.default is attrs.NOTHING:
         raise InvalidRequest(attribute.name, "is required")
     if value is not None and (not isinstance(value, datetime) or value.utcoffset() is None):
@@ -196,7 +196,7 @@ def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(value or {}))
 
 
-def _non_empty(instance: object, attribute: attrs.Attribute, value: str) -> None:
+def _non_empty(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
     if not isinstance(value, str) or not value:
         raise InvalidRequest(attribute.name, "must be a non-empty string")
 
@@ -271,14 +271,18 @@ class Resolution:
         return f"{self.width}x{self.height}"
 
 
-def _region_name(instance: object, attribute: attrs.Attribute, value: str) -> None:
+def _region_name(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
     if not isinstance(value, str) or not value:
         raise InvalidRequest("layout.regions.name", "must be a non-empty string")
 
 
-def _unit(instance: object, attribute: attrs.Attribute, value: float) -> None:
+def _unit(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
         raise InvalidRequest(f"layout.regions.{attribute.name}", "must be a number from 0 to 1")
+
+
+def _sources(value: str | Iterable[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 @attrs.frozen
@@ -295,7 +299,7 @@ class Region:
     width: float = attrs.field(validator=_unit)
     height: float = attrs.field(validator=_unit)
     z: int = 0
-    sources: tuple[str, ...] = attrs.field(default=("*",), converter=lambda v: (v,) if isinstance(v, str) else tuple(v))
+    sources: tuple[str, ...] = attrs.field(default=("*",), converter=_sources)
 
     def __attrs_post_init__(self) -> None:
         if self.width == 0 or self.height == 0:
@@ -308,6 +312,18 @@ class Region:
             raise InvalidRequest("layout.regions", f"region {self.name!r} needs at least one source")
 
 
+def _layout_kind(value: LayoutKind | str) -> LayoutKind:
+    return enum_converter(LayoutKind, "layout")(value)
+
+
+def _regions(value: Iterable[Region]) -> tuple[Region, ...]:
+    return tuple(value)
+
+
+def _screenshare(value: LayoutKind | str | None) -> LayoutKind | None:
+    return None if value is None else enum_converter(LayoutKind, "layout.screenshare")(value)
+
+
 @attrs.frozen
 class Layout:
     """A portable layout. Build one with the class methods:
@@ -317,11 +333,9 @@ class Layout:
     ``screenshare`` is the layout to switch to while someone shares a screen.
     """
 
-    kind: LayoutKind = attrs.field(converter=enum_converter(LayoutKind, "layout"))
-    regions: tuple[Region, ...] = attrs.field(default=(), converter=tuple)
-    screenshare: LayoutKind | None = attrs.field(
-        default=None, converter=lambda v: None if v is None else enum_converter(LayoutKind, "layout.screenshare")(v)
-    )
+    kind: LayoutKind = attrs.field(converter=_layout_kind)
+    regions: tuple[Region, ...] = attrs.field(default=(), converter=_regions)
+    screenshare: LayoutKind | None = attrs.field(default=None, converter=_screenshare)
 
     def __attrs_post_init__(self) -> None:
         if not all(isinstance(region, Region) for region in self.regions):
@@ -444,6 +458,14 @@ class Stream(_Referenced):
     raw: Mapping[str, Any] = _raw()
 
 
+def _files(value: Iterable[MediaFile]) -> tuple[MediaFile, ...]:
+    return tuple(value)
+
+
+def _rtmp_targets(value: Iterable[RtmpTarget]) -> tuple[RtmpTarget, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class Recording(_Referenced):
     """A recording of a room over one start/stop window.
@@ -464,14 +486,14 @@ class Recording(_Referenced):
     started_at: datetime | None = attrs.field(default=None, validator=_aware)
     stopped_at: datetime | None = attrs.field(default=None, validator=_aware)
     duration: float | None = None
-    files: tuple[MediaFile, ...] = attrs.field(default=(), converter=tuple)
+    files: tuple[MediaFile, ...] = attrs.field(default=(), converter=_files)
     raw: Mapping[str, Any] = _raw()
 
     @property
     def size(self) -> int | None:
         """Total bytes of all files, once the provider knows them."""
-        sizes = [f.size for f in self.files]
-        return sum(sizes) if sizes and None not in sizes else None  # type: ignore[arg-type]
+        sizes = [f.size for f in self.files if f.size is not None]
+        return sum(sizes) if sizes and len(sizes) == len(self.files) else None
 
 
 @attrs.frozen
@@ -488,11 +510,11 @@ class Composition(_Referenced):
     format: str | None = None
     stream_ids: tuple[str, ...] | None = None
     hls_url: str | None = None
-    rtmp: tuple[RtmpTarget, ...] = attrs.field(default=(), converter=tuple)
+    rtmp: tuple[RtmpTarget, ...] = attrs.field(default=(), converter=_rtmp_targets)
     started_at: datetime | None = attrs.field(default=None, validator=_aware)
     ended_at: datetime | None = attrs.field(default=None, validator=_aware)
     duration: float | None = None
-    files: tuple[MediaFile, ...] = attrs.field(default=(), converter=tuple)
+    files: tuple[MediaFile, ...] = attrs.field(default=(), converter=_files)
     raw: Mapping[str, Any] = _raw()
 
 
@@ -513,7 +535,7 @@ class AccessToken:
         return make_ref(self.provider, self.room_id)
 
 
-def _event_type(instance: Event, attribute: attrs.Attribute, value: str) -> None:
+def _event_type(instance: Event, attribute: attrs.Attribute[Any], value: str) -> None:
     if not isinstance(value, str):
         raise InvalidRequest("type", f"must be a string, got {type(value).__name__}")
     if value in EventType.__members__.values():
