@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from anyvideo.client import connect
+from anyvideo.client import Video, connect
 from anyvideo.errors import AnyVideoError, NotFound
 from anyvideo.migrate.destinations import destination_from_url
 from anyvideo.migrate.export import KINDS, ExportProgress, ExportReport, export_assets, verify_export
@@ -38,7 +38,7 @@ class _ExportIncomplete(click.ClickException):
         self.exit_code = exit_code
 
 
-class _Moment(click.ParamType):
+class _Moment(click.ParamType):  # type: ignore[type-arg]  # generic only from click 8.4; older ones are supported
     """An ISO 8601 date or date-time; one without a zone is taken as UTC."""
 
     name = "datetime"
@@ -160,7 +160,7 @@ def export(
     _report(report)
 
 
-def _room_id(video: Any, room: str | None) -> str | None:
+def _room_id(video: Video, room: str | None) -> str | None:
     if room is None:
         return None
     try:
