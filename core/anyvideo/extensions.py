@@ -8,7 +8,7 @@ leading object arguments the mark names (a model, a ref or a native id, like
 every core call), checks the feature the mark names, and only then calls the
 method with native ids.
 
-    class AcmeExtensions(Extensions):
+    class ProviderExtensions(Extensions):
         @extension(refs=("room",), feature=Feature.SIP_DIAL)
         def dial_sip(self, room_id: str, call: SipCall) -> SipConnection:
             ...  # its docstring's first line is its summary in the capability matrix

@@ -1,8 +1,8 @@
 """The ``router`` backend: a mixed fleet of two backends during a migration.
 
 Rooms that exist keep living on the backend that holds them: every
-operation on an object goes to the backend its ref names (``"acme:RM…"``
-→ acme), and a bare id is looked for on each. New rooms open where the
+operation on an object goes to the backend its ref names (``"<backend>:<id>"``
+→ that backend), and a bare id is looked for on each. New rooms open where the
 placement policy says. Listings span both backends. The router offers the
 features both backends share, so code that runs on the fleet runs on either.
 """
