@@ -195,7 +195,7 @@ class _InstalledEmulators(click.Choice[str]):
     def __init__(self) -> None:
         super().__init__([])
 
-    @property
+    @property  # type: ignore[override, unused-ignore]  # a plain attribute from click 8.5
     def choices(self) -> Sequence[str]:
         return emulator_names()
 
