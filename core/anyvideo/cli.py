@@ -188,14 +188,14 @@ def recordings_download(backend: str | None, recording: str, destination: Path, 
     click.echo(str(saved))
 
 
-class _InstalledEmulators(click.Choice):
+class _InstalledEmulators(click.Choice[str]):
     """The names of the installed emulators, read when the command line is parsed
     (not when this module is imported), so a plugin's emulator is there too."""
 
     def __init__(self) -> None:
         super().__init__([])
 
-    @property  # type: ignore[override]
+    @property  # type: ignore[override, unused-ignore]  # a plain attribute from click 8.5
     def choices(self) -> Sequence[str]:
         return emulator_names()
 

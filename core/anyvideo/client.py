@@ -13,8 +13,9 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import timedelta
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from anyvideo.backend import COMPOSITION_FEATURES, Backend, Feature
 from anyvideo.config import select_backend
@@ -554,7 +555,10 @@ class Signals(_Resource):
         self._backend.send_signal(self._video._id(room, "room"), spec)
 
 
-def _optional_enum(cls: Any, value: Any, field: str) -> Any:
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def _optional_enum(cls: type[_E], value: _E | str | None, field: str) -> _E | None:
     if value is None:
         return None
     try:

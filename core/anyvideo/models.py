@@ -185,7 +185,7 @@ def enum_converter(cls: type[E], field: str) -> Callable[[Any], E]:
     return convert
 
 
-def _aware(instance: object, attribute: attrs.Attribute, value: datetime | None) -> None:
+def _aware(instance: object, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
     if value is None and attribute.default is attrs.NOTHING:
         raise InvalidRequest(attribute.name, "is required")
     if value is not None and (not isinstance(value, datetime) or value.utcoffset() is None):
@@ -196,7 +196,7 @@ def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(value or {}))
 
 
-def _non_empty(instance: object, attribute: attrs.Attribute, value: str) -> None:
+def _non_empty(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
     if not isinstance(value, str) or not value:
         raise InvalidRequest(attribute.name, "must be a non-empty string")
 
@@ -271,7 +271,7 @@ class Resolution:
         return f"{self.width}x{self.height}"
 
 
-def _sequence(value: Any, field: str) -> tuple[Any, ...]:
+def _sequence(value: object, field: str) -> tuple[Any, ...]:
     """A tuple of ``value``'s items (a lone string is one item); anything that is not a
     collection of them (``None``, a number, bytes, a mapping) is refused naming ``field``."""
     if isinstance(value, str):
@@ -281,14 +281,18 @@ def _sequence(value: Any, field: str) -> tuple[Any, ...]:
     raise InvalidRequest(field, f"expected a list, got {type(value).__name__}")
 
 
-def _region_name(instance: object, attribute: attrs.Attribute, value: str) -> None:
+def _region_name(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
     if not isinstance(value, str) or not value:
         raise InvalidRequest("layout.regions.name", "must be a non-empty string")
 
 
-def _unit(instance: object, attribute: attrs.Attribute, value: float) -> None:
+def _unit(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
         raise InvalidRequest(f"layout.regions.{attribute.name}", "must be a number from 0 to 1")
+
+
+def _sources(value: str | Iterable[str]) -> tuple[str, ...]:
+    return _sequence(value, "layout.regions.sources")
 
 
 @attrs.frozen
@@ -305,7 +309,7 @@ class Region:
     width: float = attrs.field(validator=_unit)
     height: float = attrs.field(validator=_unit)
     z: int = 0
-    sources: tuple[str, ...] = attrs.field(default=("*",), converter=lambda v: _sequence(v, "layout.regions.sources"))
+    sources: tuple[str, ...] = attrs.field(default=("*",), converter=_sources)
 
     def __attrs_post_init__(self) -> None:
         if self.width == 0 or self.height == 0:
@@ -318,6 +322,18 @@ class Region:
             raise InvalidRequest("layout.regions", f"region {self.name!r} needs at least one source")
 
 
+def _layout_kind(value: LayoutKind | str) -> LayoutKind:
+    return enum_converter(LayoutKind, "layout")(value)
+
+
+def _regions(value: Iterable[Region]) -> tuple[Region, ...]:
+    return _sequence(value, "layout.regions")
+
+
+def _screenshare(value: LayoutKind | str | None) -> LayoutKind | None:
+    return None if value is None else enum_converter(LayoutKind, "layout.screenshare")(value)
+
+
 @attrs.frozen
 class Layout:
     """A portable layout. Build one with the class methods:
@@ -327,11 +343,9 @@ class Layout:
     ``screenshare`` is the layout to switch to while someone shares a screen.
     """
 
-    kind: LayoutKind = attrs.field(converter=enum_converter(LayoutKind, "layout"))
-    regions: tuple[Region, ...] = attrs.field(default=(), converter=lambda v: _sequence(v, "layout.regions"))
-    screenshare: LayoutKind | None = attrs.field(
-        default=None, converter=lambda v: None if v is None else enum_converter(LayoutKind, "layout.screenshare")(v)
-    )
+    kind: LayoutKind = attrs.field(converter=_layout_kind)
+    regions: tuple[Region, ...] = attrs.field(default=(), converter=_regions)
+    screenshare: LayoutKind | None = attrs.field(default=None, converter=_screenshare)
 
     def __attrs_post_init__(self) -> None:
         if not all(isinstance(region, Region) for region in self.regions):
@@ -396,16 +410,6 @@ class MediaFile:
     sha256: str | None = None
 
 
-def _files(files: Iterable[MediaFile]) -> tuple[MediaFile, ...]:
-    # A named converter: mypy's attrs plugin cannot infer the item type through ``converter=tuple``.
-    return tuple(files)
-
-
-def _targets(targets: Iterable[RtmpTarget]) -> tuple[RtmpTarget, ...]:
-    # A named converter, as for media files: mypy's attrs plugin cannot see through ``converter=tuple``.
-    return tuple(targets)
-
-
 @attrs.frozen
 class RtmpTarget:
     """An RTMP destination of a live composition; ``stream_name`` is the stream key."""
@@ -464,6 +468,14 @@ class Stream(_Referenced):
     raw: Mapping[str, Any] = _raw()
 
 
+def _files(value: Iterable[MediaFile]) -> tuple[MediaFile, ...]:
+    return tuple(value)
+
+
+def _rtmp_targets(value: Iterable[RtmpTarget]) -> tuple[RtmpTarget, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class Recording(_Referenced):
     """A recording of a room over one start/stop window.
@@ -490,8 +502,8 @@ class Recording(_Referenced):
     @property
     def size(self) -> int | None:
         """Total bytes of all files, once the provider knows them."""
-        sizes = [f.size for f in self.files]
-        return sum(sizes) if sizes and None not in sizes else None  # type: ignore[arg-type]
+        sizes = [f.size for f in self.files if f.size is not None]
+        return sum(sizes) if sizes and len(sizes) == len(self.files) else None
 
 
 @attrs.frozen
@@ -508,7 +520,7 @@ class Composition(_Referenced):
     format: str | None = None
     stream_ids: tuple[str, ...] | None = None
     hls_url: str | None = None
-    rtmp: tuple[RtmpTarget, ...] = attrs.field(default=(), converter=_targets)
+    rtmp: tuple[RtmpTarget, ...] = attrs.field(default=(), converter=_rtmp_targets)
     started_at: datetime | None = attrs.field(default=None, validator=_aware)
     ended_at: datetime | None = attrs.field(default=None, validator=_aware)
     duration: float | None = None
@@ -533,7 +545,7 @@ class AccessToken:
         return make_ref(self.provider, self.room_id)
 
 
-def _event_type(instance: Event, attribute: attrs.Attribute, value: str) -> None:
+def _event_type(instance: Event, attribute: attrs.Attribute[Any], value: str) -> None:
     if not isinstance(value, str):
         raise InvalidRequest("type", f"must be a string, got {type(value).__name__}")
     if value in EventType.__members__.values():

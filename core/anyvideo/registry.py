@@ -51,7 +51,7 @@ class Registry:
         if not namespace:
             raise ValueError("a registry needs a namespace")
         self.namespace = namespace
-        self.path = None if path in (None, "", ":memory:") else Path(path)  # type: ignore[arg-type]
+        self.path = None if path in (None, "", ":memory:") else Path(path)
         try:
             self._db = sqlite3.connect(
                 self.path or ":memory:", check_same_thread=False, isolation_level=None, timeout=30

@@ -62,8 +62,11 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(error, ProviderError) and (error.status is None or error.status >= 500)
 
 
-def _positive(name: str) -> Callable[[object, attrs.Attribute, float], None]:
-    def check(instance: object, attribute: attrs.Attribute, value: float) -> None:
+_N = TypeVar("_N", int, float)
+
+
+def _positive(name: str) -> Callable[[object, attrs.Attribute[_N], _N], None]:
+    def check(instance: object, attribute: attrs.Attribute[_N], value: _N) -> None:
         if not value > 0:
             raise ConfigurationError(f"{name} must be more than 0, got {value!r}")
 

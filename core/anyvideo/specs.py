@@ -8,7 +8,7 @@ the field, and never reaches a provider.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
@@ -45,52 +45,68 @@ _SIGNAL_TYPE = re.compile(r"[A-Za-z0-9_.:-]{0,128}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-_enum = enum_converter
+# attrs converters are named functions, one per field, so that type checkers
+# see what each constructor argument accepts.
 
 
-def _layout(field: str) -> Callable[[Any], Layout | None]:
-    def convert(value: Any) -> Layout | None:
-        if value is None or isinstance(value, Layout):
-            return value
-        kind = _enum(LayoutKind, field)(value)
-        if kind is LayoutKind.CUSTOM:
-            raise InvalidRequest(field, "a custom layout needs regions: use Layout.custom([...])")
-        return Layout(kind)
-
-    return convert
+def _role(value: Role | str) -> Role:
+    return enum_converter(Role, "role")(value)
 
 
-def _resolution(value: Any) -> Resolution | None:
+def _mode(value: RecordingMode | str) -> RecordingMode:
+    return enum_converter(RecordingMode, "mode")(value)
+
+
+def _output(value: CompositionOutput | str) -> CompositionOutput:
+    return enum_converter(CompositionOutput, "output")(value)
+
+
+def _layout(value: Layout | LayoutKind | str | None) -> Layout | None:
+    if value is None or isinstance(value, Layout):
+        return value
+    kind = enum_converter(LayoutKind, "layout")(value)
+    if kind is LayoutKind.CUSTOM:
+        raise InvalidRequest("layout", "a custom layout needs regions: use Layout.custom([...])")
+    return Layout(kind)
+
+
+def _resolution(value: Resolution | str | None) -> Resolution | None:
     return None if value is None else Resolution.parse(value)
 
 
-def _flag(field: str) -> Callable[[object, attrs.Attribute[bool], object], None]:
+def _seconds(field: str, value: object, *, low: float, high: float) -> float:
+    if isinstance(value, timedelta):
+        value = value.total_seconds()
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidRequest(field, f"expected seconds or a timedelta, got {value!r}")
+    if not low <= value <= high:
+        raise InvalidRequest(field, f"must be between {low:g} and {high:g} seconds, got {value:g}")
+    return float(value)
+
+
+def _ttl(value: float | timedelta) -> float:
+    return _seconds("ttl", value, low=1, high=MAX_TOKEN_TTL.total_seconds())
+
+
+def _max_duration(value: float | timedelta | None) -> float | None:
+    return None if value is None else _seconds("max_duration", value, low=60, high=36 * 3600)
+
+
+_Validator = Callable[[object, "attrs.Attribute[Any]", object], None]
+
+
+def _flag(field: str) -> _Validator:
     """Only ``True`` or ``False``: a string such as ``"no"`` is truthy, and would be taken as yes."""
 
-    def validate(instance: object, attribute: attrs.Attribute[bool], value: object) -> None:
+    def validate(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if not isinstance(value, bool):
             raise InvalidRequest(field, f"must be True or False, got {type(value).__name__}")
 
     return validate
 
 
-def _seconds(field: str, *, low: float, high: float, optional: bool = True) -> Callable[[Any], float | None]:
-    def convert(value: Any) -> float | None:
-        if value is None and optional:
-            return None
-        if isinstance(value, timedelta):
-            value = value.total_seconds()
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InvalidRequest(field, f"expected seconds or a timedelta, got {value!r}")
-        if not low <= value <= high:
-            raise InvalidRequest(field, f"must be between {low:g} and {high:g} seconds, got {value:g}")
-        return float(value)
-
-    return convert
-
-
-def _text(field: str, *, max_len: int, pattern: re.Pattern[str] | None = None, what: str = ""):
-    def validate(instance: object, attribute: attrs.Attribute, value: Any) -> None:
+def _text(field: str, *, max_len: int, pattern: re.Pattern[str] | None = None, what: str = "") -> _Validator:
+    def validate(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if value is None:
             return
         if not isinstance(value, str):
@@ -111,8 +127,8 @@ def _options(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(value or {}))
 
 
-def _positive_int(field: str, high: int):
-    def validate(instance: object, attribute: attrs.Attribute, value: Any) -> None:
+def _positive_int(field: str, high: int) -> _Validator:
+    def validate(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if value is None:
             return
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
@@ -121,21 +137,27 @@ def _positive_int(field: str, high: int):
     return validate
 
 
-def _ids(field: str) -> Callable[[Any], tuple[str, ...] | None]:
-    def convert(value: Any) -> tuple[str, ...] | None:
-        if value is None:
-            return None
-        items = (value,) if isinstance(value, str) else tuple(value)
-        ids = tuple(getattr(item, "id", item) for item in items)
-        if not ids or not all(isinstance(i, str) and i for i in ids):
-            raise InvalidRequest(field, "must list at least one id")
-        return ids
-
-    return convert
+def _ids(field: str, value: str | Iterable[object] | None) -> tuple[str, ...] | None:
+    """Ids, from ids or from objects that have one (a stream, a recording)."""
+    if value is None:
+        return None
+    items = (value,) if isinstance(value, str) else tuple(value)
+    ids = tuple(ref for item in items if isinstance(ref := getattr(item, "id", item), str) and ref)
+    if not ids or len(ids) != len(items):
+        raise InvalidRequest(field, "must list at least one id")
+    return ids
 
 
-def _options_field() -> Any:
-    return attrs.field(factory=dict, converter=_options, kw_only=True)
+def _stream_ids(value: str | Iterable[object] | None) -> tuple[str, ...] | None:
+    return _ids("stream_ids", value)
+
+
+def _recording_ids(value: str | Iterable[object] | None) -> tuple[str, ...] | None:
+    return _ids("recording_ids", value)
+
+
+def _rtmp(value: Iterable[RtmpTarget]) -> tuple[RtmpTarget, ...]:
+    return tuple(value)
 
 
 @attrs.frozen
@@ -152,7 +174,7 @@ class RoomSpec:
         ),
     )
     max_participants: int | None = attrs.field(default=None, validator=_positive_int("max_participants", 10_000))
-    provider_options: Mapping[str, Any] = _options_field()
+    provider_options: Mapping[str, Any] = attrs.field(factory=dict, converter=_options, kw_only=True)
 
 
 @attrs.frozen
@@ -160,13 +182,10 @@ class TokenSpec:
     """A client token to mint. ``ttl`` is seconds or a :class:`~datetime.timedelta`."""
 
     identity: str = attrs.field(validator=_text("identity", max_len=128))
-    role: Role = attrs.field(default=Role.PUBLISHER, converter=_enum(Role, "role"))
-    ttl: float = attrs.field(
-        default=3600.0,
-        converter=_seconds("ttl", low=1, high=MAX_TOKEN_TTL.total_seconds(), optional=False),
-    )
+    role: Role = attrs.field(default=Role.PUBLISHER, converter=_role)
+    ttl: float = attrs.field(default=3600.0, converter=_ttl)
     data: str | None = attrs.field(default=None, validator=_text("data", max_len=1000))
-    provider_options: Mapping[str, Any] = _options_field()
+    provider_options: Mapping[str, Any] = attrs.field(factory=dict, converter=_options, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         if not self.identity:
@@ -177,14 +196,14 @@ class TokenSpec:
 class RecordingSpec:
     """A recording to start."""
 
-    mode: RecordingMode = attrs.field(default=RecordingMode.COMPOSED, converter=_enum(RecordingMode, "mode"))
-    layout: Layout | None = attrs.field(default=None, converter=_layout("layout"))
+    mode: RecordingMode = attrs.field(default=RecordingMode.COMPOSED, converter=_mode)
+    layout: Layout | None = attrs.field(default=None, converter=_layout)
     resolution: Resolution | None = attrs.field(default=None, converter=_resolution)
     name: str | None = attrs.field(default=None, validator=_text("name", max_len=256))
     has_audio: bool = attrs.field(default=True, validator=_flag("has_audio"))
     has_video: bool = attrs.field(default=True, validator=_flag("has_video"))
-    max_duration: float | None = attrs.field(default=None, converter=_seconds("max_duration", low=60, high=36 * 3600))
-    provider_options: Mapping[str, Any] = _options_field()
+    max_duration: float | None = attrs.field(default=None, converter=_max_duration)
+    provider_options: Mapping[str, Any] = attrs.field(factory=dict, converter=_options, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         if not (self.has_audio or self.has_video):
@@ -206,16 +225,16 @@ class CompositionSpec:
     ``recording_ids`` selects which recordings a file composition is made from.
     """
 
-    output: CompositionOutput = attrs.field(converter=_enum(CompositionOutput, "output"))
-    layout: Layout | None = attrs.field(default=None, converter=_layout("layout"))
+    output: CompositionOutput = attrs.field(converter=_output)
+    layout: Layout | None = attrs.field(default=None, converter=_layout)
     resolution: Resolution | None = attrs.field(default=None, converter=_resolution)
     format: str | None = attrs.field(default=None)
-    stream_ids: tuple[str, ...] | None = attrs.field(default=None, converter=_ids("stream_ids"))
-    recording_ids: tuple[str, ...] | None = attrs.field(default=None, converter=_ids("recording_ids"))
+    stream_ids: tuple[str, ...] | None = attrs.field(default=None, converter=_stream_ids)
+    recording_ids: tuple[str, ...] | None = attrs.field(default=None, converter=_recording_ids)
     hls: bool = attrs.field(default=False, validator=_flag("hls"))
-    rtmp: tuple[RtmpTarget, ...] = attrs.field(default=(), converter=tuple)
-    max_duration: float | None = attrs.field(default=None, converter=_seconds("max_duration", low=60, high=36 * 3600))
-    provider_options: Mapping[str, Any] = _options_field()
+    rtmp: tuple[RtmpTarget, ...] = attrs.field(default=(), converter=_rtmp)
+    max_duration: float | None = attrs.field(default=None, converter=_max_duration)
+    provider_options: Mapping[str, Any] = attrs.field(factory=dict, converter=_options, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         if self.output is CompositionOutput.FILE:

@@ -84,12 +84,16 @@ def _body(value: bytes | str) -> bytes:
     return value.encode() if isinstance(value, str) else bytes(value)
 
 
+def _method(value: str) -> str:
+    return value.upper()
+
+
 @attrs.frozen
 class WebhookRequest:
     """A callback as it reached the application: method, the full URL the
     provider called (scheme, host, path and query), headers and raw body."""
 
-    method: str = attrs.field(converter=str.upper)
+    method: str = attrs.field(converter=_method)
     url: str
     headers: Mapping[str, str] = attrs.field(converter=_headers)
     body: bytes = attrs.field(converter=_body, repr=lambda b: f"<{len(b)} bytes>")
@@ -218,10 +222,10 @@ def wsgi_app(video: Video, *, public_url: str | None = None) -> Callable[[dict[s
 
 
 def _wsgi_url(environ: Mapping[str, Any]) -> str:
-    scheme = environ.get("wsgi.url_scheme", "http")
-    host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
-    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-    query = environ.get("QUERY_STRING", "")
+    scheme: str = environ.get("wsgi.url_scheme", "http")
+    host: str = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
+    path: str = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    query: str = environ.get("QUERY_STRING", "")
     return urlunsplit((scheme, host, path, query, ""))
 
 
@@ -279,10 +283,12 @@ async def _asgi_status(send: ASGISend, status: int) -> None:
 def _asgi_url(scope: Mapping[str, Any], headers: list[tuple[str, str]]) -> str:
     host = next((value for name, value in headers if name.lower() == "host"), None)
     if host is None:
-        server = scope.get("server") or ("localhost", None)
+        server: tuple[str, int | None] = scope.get("server") or ("localhost", None)
         host = server[0] if server[1] is None else f"{server[0]}:{server[1]}"
     # By the ASGI spec (and servers since 2023) ``path`` already holds ``root_path``; older ones left it out.
-    root, path = scope.get("root_path", ""), scope["path"]
+    root: str = scope.get("root_path", "")
+    path: str = scope["path"]
     path = path if not root or path.startswith(root) else root + path
-    query = scope.get("query_string", b"").decode("latin-1")
-    return urlunsplit((scope.get("scheme", "http"), host, path, query, ""))
+    query: str = scope.get("query_string", b"").decode("latin-1")
+    scheme: str = scope.get("scheme", "http")
+    return urlunsplit((scheme, host, path, query, ""))

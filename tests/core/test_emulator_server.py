@@ -55,6 +55,10 @@ class MiniEmulator(Emulator):
     def backend_settings(self) -> dict[str, str]:
         return {}  # no anyvideo backend speaks this made-up API
 
+    @property
+    def backend_environment(self) -> dict[str, str]:
+        return {}
+
     def on_event(self, event) -> None:
         if self.callback_url:
             self.callbacks.send(self.callback_url, event.type.encode(), {"Content-Type": "text/plain"})

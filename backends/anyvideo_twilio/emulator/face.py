@@ -88,7 +88,7 @@ class Face(Emulator):
         return {**super().client_environment, "TWILIO_REGION": None, "TWILIO_EDGE": None}
 
     def new_id(self, kind: str) -> str:
-        reserved = getattr(self._reserved, "ids", None)
+        reserved: dict[str, str] | None = getattr(self._reserved, "ids", None)
         if reserved and kind in reserved:
             return reserved.pop(kind)
         return sids.new_sid(sids.PREFIXES[kind])

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, overload
 
 from anyvideo.testing.server import HttpError
 from anyvideo_twilio.emulator import errors
@@ -43,7 +43,17 @@ class Params:
         values = self._values.get(name)
         return None if values is None else list(values)
 
-    def choice(self, name: str, choices: Sequence[str], default: str | None = None, *, error: HttpError | None = None):
+    @overload
+    def choice(self, name: str, choices: Sequence[str], default: str, *, error: HttpError | None = None) -> str: ...
+
+    @overload
+    def choice(
+        self, name: str, choices: Sequence[str], default: None = None, *, error: HttpError | None = None
+    ) -> str | None: ...
+
+    def choice(
+        self, name: str, choices: Sequence[str], default: str | None = None, *, error: HttpError | None = None
+    ) -> str | None:
         value = self.text(name, default)
         if value is not None and value not in choices:
             raise error or errors.invalid(f"{name} must be one of: {', '.join(choices)}")
@@ -57,7 +67,17 @@ class Params:
             raise errors.invalid(f"{name} must be true or false, not {value!r}")
         return value.lower() == "true"
 
-    def integer(self, name: str, default: int | None = None, *, low: int, high: int, error: HttpError | None = None):
+    @overload
+    def integer(self, name: str, default: int, *, low: int, high: int, error: HttpError | None = None) -> int: ...
+
+    @overload
+    def integer(
+        self, name: str, default: None = None, *, low: int, high: int, error: HttpError | None = None
+    ) -> int | None: ...
+
+    def integer(
+        self, name: str, default: int | None = None, *, low: int, high: int, error: HttpError | None = None
+    ) -> int | None:
         value = self.text(name)
         if value is None:
             return default

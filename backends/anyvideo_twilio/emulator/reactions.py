@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 
@@ -46,8 +46,6 @@ from anyvideo_twilio.emulator.translate import (
 )
 
 __all__ = ["Reactions"]
-
-R = TypeVar("R")
 
 _CAPTURING = (RecordingStatus.RECORDING, RecordingStatus.PROCESSING)
 
@@ -96,7 +94,7 @@ class Reactions(Face):
                 react(self, event)
 
     def _note_room_started(self, event: SimEvent) -> None:
-        room = _subject(event, RoomRecord)
+        room = event.subject_as(RoomRecord)
         options = room.options
         initial = options.get("recording_rules")
         chosen: tuple[Rule, ...] = INCLUDE_ALL if options["record_participants_on_connect"] else ()
@@ -105,7 +103,7 @@ class Reactions(Face):
         self.state.rooms[room.id] = RoomState(chosen, room.created_at, room.created_at)
 
     def _note_recording_started(self, event: SimEvent) -> None:
-        recording = _subject(event, RecordingRecord)
+        recording = event.subject_as(RecordingRecord)
         options = self.world.get_room(recording.room_id).options
         self.state.recordings[recording.id] = RecordingExtra(
             settings=self.state.settings["recording"],
@@ -122,11 +120,11 @@ class Reactions(Face):
             entry.completed_at = event.occurred_at
 
     def _react_room_started(self, event: SimEvent) -> None:
-        room = _subject(event, RoomRecord)
+        room = event.subject_as(RoomRecord)
         self.state.timers[("room", room.id)] = room.created_at + _minutes(room.options["unused_room_timeout"])
 
     def _react_room_ended(self, event: SimEvent) -> None:
-        room = _subject(event, RoomRecord)
+        room = event.subject_as(RoomRecord)
         self.state.timers.pop(("room", room.id), None)
         self.state.rooms[room.id].capturing.clear()  # the world stopped them with the room
         if not self.track_recordings(room_id=room.id):
@@ -137,7 +135,7 @@ class Reactions(Face):
         self.start_ready_compositions(room.id)
 
     def _react_participant_joined(self, event: SimEvent) -> None:
-        joined = _subject(event, ParticipantRecord)
+        joined = event.subject_as(ParticipantRecord)
         room = self.world.get_room(joined.room_id)
         self.state.timers.pop(("room", room.id), None)
         # A second connection with the same identity replaces the first.
@@ -148,7 +146,7 @@ class Reactions(Face):
         self.state.timers[("participant", joined.id)] = joined.joined_at + limit
 
     def _react_participant_left(self, event: SimEvent) -> None:
-        left = _subject(event, ParticipantRecord)
+        left = event.subject_as(ParticipantRecord)
         self.state.timers.pop(("participant", left.id), None)
         room = self.world.get_room(left.room_id)
         connected = self.world.participants(room.id, status=ParticipantStatus.CONNECTED)
@@ -157,10 +155,10 @@ class Reactions(Face):
             self.state.timers[("room", room.id)] = left.left_at + _minutes(room.options["empty_room_timeout"])
 
     def _react_tracks_changed(self, event: SimEvent) -> None:
-        self.enforce_recording_rules(_subject(event, StreamRecord).room_id)
+        self.enforce_recording_rules(event.subject_as(StreamRecord).room_id)
 
     def _react_recording_available(self, event: SimEvent) -> None:
-        self.start_ready_compositions(_subject(event, RecordingRecord).room_id)
+        self.start_ready_compositions(event.subject_as(RecordingRecord).room_id)
 
     # --- recording rules ----------------------------------------------------
 
@@ -270,7 +268,7 @@ class Reactions(Face):
         elif kind in COMPOSITION_EVENTS and (entry := self.state.compositions.get(event.subject.id)):
             extra = {}
             if kind is EventType.COMPOSITION_AVAILABLE:
-                extra = self._composition_media_params(entry, _subject(event, CompositionRecord))
+                extra = self._composition_media_params(entry, event.subject_as(CompositionRecord))
             self._tell_composition(entry, COMPOSITION_EVENTS[kind], event.occurred_at, extra)
 
     def _tell_room(self, name: str, event: SimEvent) -> None:
@@ -373,11 +371,6 @@ class Reactions(Face):
             **extra,
         }
         webhooks.send(self.callbacks, url, entry.params.status_callback_method, params, self.creds.auth_token)
-
-
-def _subject(event: SimEvent, cls: type[R]) -> R:
-    assert isinstance(event.subject, cls)
-    return event.subject
 
 
 def _minutes(value: int) -> timedelta:

@@ -16,7 +16,7 @@ from typing import Any
 from anyvideo.errors import Conflict, NotFound
 from anyvideo.models import RecordingMode, RecordingStatus, Resolution
 from anyvideo.sim.records import RecordingRecord, RoomRecord
-from anyvideo.testing.server import Response, route
+from anyvideo.testing.server import Request, Response, route
 from anyvideo_vonage.emulator import errors, translate
 from anyvideo_vonage.emulator.base import VonageFace, choice, flag, layout, number, text
 from anyvideo_vonage.emulator.errors import Problem
@@ -106,11 +106,11 @@ class ArchiveRoutes(VonageFace):
         return known
 
     @route("GET", ARCHIVE + "/{archive_id}")
-    def get_archive(self, request) -> Any:
+    def get_archive(self, request: Request) -> Any:
         return self.archive_json(self._archive(request.params["archive_id"]))
 
     @route("GET", ARCHIVE)
-    def list_archives(self, request) -> Any:
+    def list_archives(self, request: Request) -> Any:
         """Newest first, deleted archives left out (spec: ``offset``)."""
         records = [
             r
@@ -122,7 +122,7 @@ class ArchiveRoutes(VonageFace):
     # --- starting -------------------------------------------------------------
 
     @route("POST", ARCHIVE)
-    def start_archive(self, request) -> Any:
+    def start_archive(self, request: Request) -> Any:
         body = self._body(request)
         room = self._session(text(body, "sessionId", errors.INVALID_SESSION, required=True), errors.ARCHIVE_NO_CLIENTS)
         options, state = _archive_options(body)
@@ -174,7 +174,7 @@ class ArchiveRoutes(VonageFace):
     # --- changing -------------------------------------------------------------
 
     @route("POST", ARCHIVE + "/{archive_id}/stop")
-    def stop_archive(self, request) -> Any:
+    def stop_archive(self, request: Request) -> Any:
         """Stopping a stopped archive answers it as it is (the provider accepts
         "started OR paused OR stopped"); stopping an automatic archive has no effect."""
         with self.state.lock:
@@ -197,7 +197,7 @@ class ArchiveRoutes(VonageFace):
         return stopped
 
     @route("DELETE", ARCHIVE + "/{archive_id}")
-    def delete_archive(self, request) -> None:
+    def delete_archive(self, request: Request) -> None:
         with self.state.lock:
             record = self._archive(request.params["archive_id"])
             if record.status is RecordingStatus.DELETED:
@@ -209,7 +209,7 @@ class ArchiveRoutes(VonageFace):
             self.state.downloads.pop(record.id, None)
 
     @route("PUT", ARCHIVE + "/{archive_id}/layout")
-    def set_archive_layout(self, request) -> Any:
+    def set_archive_layout(self, request: Request) -> Any:
         """Answered with the archive (the SDK reads one; the spec promises no body)."""
         new_layout = layout(self._body(request), _BAD_LAYOUT)
         with self.state.lock:
@@ -222,7 +222,7 @@ class ArchiveRoutes(VonageFace):
         return self.archive_json(record)
 
     @route("PATCH", ARCHIVE + "/{archive_id}/streams")
-    def select_archive_streams(self, request) -> None:
+    def select_archive_streams(self, request: Request) -> None:
         body = self._body(request)
         with self.state.lock:
             record = self._archive(request.params["archive_id"])
@@ -237,7 +237,7 @@ class ArchiveRoutes(VonageFace):
     # --- downloads ------------------------------------------------------------
 
     @route("GET", Downloads.PATH)
-    def download_archive(self, request) -> Response:
+    def download_archive(self, request: Request) -> Response:
         """The archive's file at its signed, expiring URL (no API credentials, as on S3)."""
         archive_id, file_name = request.params["archive_id"], request.params["file_name"]
         if not self.downloads.valid(

@@ -22,6 +22,7 @@ import json
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import jwt
@@ -34,6 +35,9 @@ from anyvideo.sim import Grant
 from anyvideo.testing.server import Request
 from anyvideo_vonage.emulator import errors
 from anyvideo_vonage.emulator.ids import new_uuid
+
+if TYPE_CHECKING:
+    from jwt.algorithms import AllowedPublicKeys
 
 __all__ = ["ApplicationCredentials", "ClientToken", "identity_of"]
 
@@ -68,8 +72,9 @@ def identity_of(connection_data: str | None, fallback: str) -> str:
         parsed = json.loads(connection_data)
     except ValueError:
         return connection_data
-    if isinstance(parsed, dict) and isinstance(parsed.get("identity"), str) and parsed["identity"]:
-        return parsed["identity"]
+    identity = parsed.get("identity") if isinstance(parsed, dict) else None
+    if isinstance(identity, str) and identity:
+        return identity
     return connection_data
 
 
@@ -128,9 +133,9 @@ class ApplicationCredentials:
         raise errors.INVALID_TOKEN.error()
 
     @staticmethod
-    def _decode(token: str, key: object, algorithm: str, required: Sequence[str]) -> dict:
+    def _decode(token: str, key: AllowedPublicKeys | str, algorithm: str, required: Sequence[str]) -> dict[str, Any]:
         try:
-            return jwt.decode(token, key, algorithms=[algorithm], options={"require": list(required)})  # type: ignore[arg-type]
+            return jwt.decode(token, key, algorithms=[algorithm], options={"require": list(required)})
         except jwt.ExpiredSignatureError:
             raise errors.EXPIRED.error() from None
         except jwt.InvalidSignatureError:
@@ -147,7 +152,7 @@ class ApplicationCredentials:
         try:
             claims = jwt.decode(
                 token,
-                self.public_key,  # type: ignore[arg-type]
+                self.public_key,
                 algorithms=["RS256"],
                 options={
                     "require": ["application_id", "session_id", "scope", "exp"],

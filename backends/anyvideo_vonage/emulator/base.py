@@ -68,7 +68,7 @@ def choice(body: dict[str, Any], name: str, allowed: Sequence[str], default: T, 
     value = body.get(name)
     if value is None:
         return default
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         raise problem.error(f"{problem.message} ({name} must be one of: {', '.join(allowed)})")
     return value
 

@@ -14,7 +14,7 @@ from typing import Any
 from anyvideo.errors import Conflict, NotFound
 from anyvideo.models import CompositionOutput, CompositionStatus, Resolution, RtmpTarget
 from anyvideo.sim.records import CompositionRecord
-from anyvideo.testing.server import Response, route
+from anyvideo.testing.server import Request, Response, route
 from anyvideo_vonage.emulator import errors, translate
 from anyvideo_vonage.emulator.base import VonageFace, choice, flag, layout, number, text
 from anyvideo_vonage.emulator.errors import Problem, message_only
@@ -75,11 +75,11 @@ class BroadcastRoutes(VonageFace):
         )
 
     @route("GET", BROADCAST + "/{broadcast_id}")
-    def get_broadcast(self, request) -> Any:
+    def get_broadcast(self, request: Request) -> Any:
         return self.broadcast_json(self._broadcast(request.params["broadcast_id"]))
 
     @route("GET", BROADCAST)
-    def list_broadcasts(self, request) -> Any:
+    def list_broadcasts(self, request: Request) -> Any:
         records = [
             r
             for r in self.world.compositions(room_id=request.arg("sessionId") or None)
@@ -88,7 +88,7 @@ class BroadcastRoutes(VonageFace):
         return self._page(request, records[::-1], self.broadcast_json)
 
     @route("POST", BROADCAST)
-    def start_broadcast(self, request) -> Any:
+    def start_broadcast(self, request: Request) -> Any:
         body = self._body(request)
         session_id = text(body, "sessionId", errors.INVALID_SESSION, required=True)
         room = self._session(session_id, Problem(400, "Invalid request. The session does not exist."))
@@ -127,7 +127,7 @@ class BroadcastRoutes(VonageFace):
         return self.broadcast_json(record, just_started=True)
 
     @route("POST", BROADCAST + "/{broadcast_id}/stop")
-    def stop_broadcast(self, request) -> Any:
+    def stop_broadcast(self, request: Request) -> Any:
         record = self._broadcast(request.params["broadcast_id"], live=True)
         try:
             record = self.world.stop_composition(record.id)
@@ -136,7 +136,7 @@ class BroadcastRoutes(VonageFace):
         return self.broadcast_json(record)
 
     @route("PUT", BROADCAST + "/{broadcast_id}/layout")
-    def set_broadcast_layout(self, request) -> Any:
+    def set_broadcast_layout(self, request: Request) -> Any:
         """Answered with the broadcast (the SDK reads one; the spec promises no body)."""
         new_layout = layout(self._body(request), _BAD_BROADCAST)
         with self.state.lock:
@@ -147,7 +147,7 @@ class BroadcastRoutes(VonageFace):
         return self.broadcast_json(record)
 
     @route("PATCH", BROADCAST + "/{broadcast_id}/streams")
-    def select_broadcast_streams(self, request) -> None:
+    def select_broadcast_streams(self, request: Request) -> None:
         body = self._body(request)
         with self.state.lock:
             record = self._broadcast(request.params["broadcast_id"], live=True)
@@ -159,7 +159,7 @@ class BroadcastRoutes(VonageFace):
             state.changed_at = self.clock.now()
 
     @route("GET", PLAYLIST)
-    def hls_playlist(self, request) -> Response:
+    def hls_playlist(self, request: Request) -> Response:
         try:
             record = self.world.get_composition(request.params["broadcast_id"])
         except NotFound:

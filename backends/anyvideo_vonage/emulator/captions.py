@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from anyvideo.models import Role
-from anyvideo.testing.server import Response, route
+from anyvideo.testing.server import Request, Response, route
 from anyvideo_vonage.emulator import errors
 from anyvideo_vonage.emulator.base import VonageFace, choice, flag, number, text
 from anyvideo_vonage.emulator.errors import Problem
@@ -35,7 +35,7 @@ class CaptionRoutes(VonageFace):
         return not captions.stopped and captions.ends_at > self.clock.now()
 
     @route("POST", CAPTIONS)
-    def start_captions(self, request) -> Response:
+    def start_captions(self, request: Request) -> Response:
         body = self._body(request)
         session_id = text(body, "sessionId", _BAD_CAPTIONS, required=True)
         token = text(body, "token", _BAD_CAPTIONS, required=True)
@@ -57,7 +57,7 @@ class CaptionRoutes(VonageFace):
         return Response.json({"captionsId": captions.id}, 202)
 
     @route("POST", CAPTIONS + "/{captions_id}/stop")
-    def stop_captions(self, request) -> Any:
+    def stop_captions(self, request: Request) -> Any:
         with self.state.lock:
             captions = self.state.captions.get(request.params["captions_id"])
             if captions is None or not self._active(captions):

@@ -12,6 +12,7 @@ import attrs
 from anyvideo.errors import NotFound
 from anyvideo.models import EventType, ParticipantStatus, RecordingStatus
 from anyvideo.sim import Grant, SimEvent
+from anyvideo.sim.records import CompositionRecord, ParticipantRecord, RecordingRecord, StreamRecord
 from anyvideo.testing.server import CONTROL_PREFIX, Emulator, HttpError, Request, Response, route
 from anyvideo_vonage.emulator import errors, ids, translate
 from anyvideo_vonage.emulator.archives import ArchiveRoutes
@@ -182,7 +183,7 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
         )
 
     def _connection_created(self, event: SimEvent) -> None:
-        participant = event.subject
+        participant = event.subject_as(ParticipantRecord)
         session = self.state.session(participant.room_id)
         with self.state.lock:
             first = not session.connected
@@ -195,7 +196,7 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
             self.start_automatic_archive(room)
 
     def _connection_destroyed(self, event: SimEvent) -> None:
-        participant = event.subject
+        participant = event.subject_as(ParticipantRecord)
         session = self.state.session(participant.room_id)
         with self.state.lock:
             session.connected.discard(participant.id)
@@ -208,7 +209,7 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
             self.stop_automatic_archives(participant.room_id)
 
     def _stream_created(self, event: SimEvent) -> None:
-        stream = event.subject
+        stream = event.subject_as(StreamRecord)
         session = self.state.session(stream.room_id)
         with self.state.lock:
             self.state.layout_classes[stream.id] = list(self.state.initial_classes.get(stream.participant_id, ()))
@@ -222,7 +223,7 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
         self._monitoring("streamCreated", event, stream=translate.stream_info(stream, participant))
 
     def _stream_destroyed(self, event: SimEvent) -> None:
-        stream = event.subject
+        stream = event.subject_as(StreamRecord)
         participant = self.world.get_participant(stream.participant_id)
         with self.state.lock:
             self.state.layout_classes.pop(stream.id, None)
@@ -234,7 +235,7 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
         self._monitoring("streamDestroyed", event, stream=translate.stream_info(stream, participant), reason=reason)
 
     def _archive_available(self, event: SimEvent) -> None:
-        record = event.subject
+        record = event.subject_as(RecordingRecord)
         with self.state.lock:
             state = self.state.archives.get(record.id)
             if state is None:
@@ -246,5 +247,6 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
         self.notify("archive", self.archive_json(record))
 
     def _broadcast_stopped(self, event: SimEvent) -> None:
-        if event.subject.id in self.state.broadcasts:
-            self.notify("broadcast", self.broadcast_json(event.subject))
+        record = event.subject_as(CompositionRecord)
+        if record.id in self.state.broadcasts:
+            self.notify("broadcast", self.broadcast_json(record))

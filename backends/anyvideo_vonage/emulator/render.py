@@ -10,12 +10,12 @@ callback URL.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from anyvideo.errors import Conflict, Forbidden
 from anyvideo.models import StreamKind, VideoSource
-from anyvideo.testing.server import Response, route
+from anyvideo.testing.server import Request, Response, route
 from anyvideo_vonage.emulator import errors, translate
 from anyvideo_vonage.emulator.base import VonageFace, choice, number, text
 from anyvideo_vonage.emulator.ids import new_uuid
@@ -58,7 +58,7 @@ class RenderRoutes(VonageFace):
                 if render.status == "started" and render.ends_at <= now:
                     self._stop_render(render, MAX_DURATION, at=render.ends_at)
 
-    def _stop_render(self, render: Render, reason: str, *, at) -> None:
+    def _stop_render(self, render: Render, reason: str, *, at: datetime) -> None:
         render.status, render.reason, render.updated_at = "stopped", reason, at
         try:
             self.world.leave(render.connection_id)
@@ -75,7 +75,7 @@ class RenderRoutes(VonageFace):
         return render
 
     @route("POST", RENDER)
-    def start_render(self, request) -> Response:
+    def start_render(self, request: Request) -> Response:
         body = self._body(request)
         session_id = text(body, "sessionId", errors.RENDER_BAD_SESSION, required=True)
         token = text(body, "token", errors.INVALID_TOKEN)
@@ -119,18 +119,18 @@ class RenderRoutes(VonageFace):
         return Response.json(self.render_json(render, just_started=True), 202)
 
     @route("GET", RENDER + "/{render_id}")
-    def get_render(self, request) -> Any:
+    def get_render(self, request: Request) -> Any:
         return self.render_json(self._render(request.params["render_id"], errors.RENDER_NOT_FOUND))
 
     @route("GET", RENDER)
-    def list_renders(self, request) -> Any:
+    def list_renders(self, request: Request) -> Any:
         self._settle_renders()
         with self.state.lock:
             renders = list(self.state.renders.values())
         return self._page(request, renders[::-1], self.render_json)
 
     @route("DELETE", RENDER + "/{render_id}")
-    def stop_render(self, request) -> None:
+    def stop_render(self, request: Request) -> None:
         render = self._render(request.params["render_id"], errors.RENDER_STOPPED)
         with self.state.lock:
             if render.status != "started":

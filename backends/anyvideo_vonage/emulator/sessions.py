@@ -6,7 +6,8 @@ import ipaddress
 from typing import Any
 
 from anyvideo.errors import NotFound
-from anyvideo.testing.server import Response, route
+from anyvideo.sim.records import StreamRecord
+from anyvideo.testing.server import Request, Response, route
 from anyvideo_vonage.emulator import errors, translate
 from anyvideo_vonage.emulator.base import VonageFace
 from anyvideo_vonage.emulator.errors import Problem, message_only
@@ -25,7 +26,7 @@ class SessionRoutes(VonageFace):
     """``/session/create`` and ``/v2/project/{application_id}/session/{session_id}/…``."""
 
     @route("POST", "/session/create")
-    def create_session(self, request) -> Any:
+    def create_session(self, request: Request) -> Any:
         """Form-encoded, whatever the Content-Type says (the SDK keeps the JSON one of
         its previous request); answered with a one-item array."""
         form = {key: values[0] for key, values in request.form().items() if values}
@@ -59,7 +60,7 @@ class SessionRoutes(VonageFace):
     # --- connections ------------------------------------------------------------
 
     @route("GET", SESSION + "/connection")
-    def list_connections(self, request) -> Any:
+    def list_connections(self, request: Request) -> Any:
         session_id = self._session(request.params["session_id"]).id
         connected = self._connected(session_id)
         return {
@@ -70,7 +71,7 @@ class SessionRoutes(VonageFace):
         }
 
     @route("DELETE", SESSION + "/connection/{connection_id}")
-    def disconnect(self, request) -> None:
+    def disconnect(self, request: Request) -> None:
         session_id = self._session(request.params["session_id"]).id
         participant = self._connection(session_id, request.params["connection_id"])
         with self.state.lock:
@@ -79,24 +80,24 @@ class SessionRoutes(VonageFace):
 
     # --- streams ------------------------------------------------------------
 
-    def _stream_json(self, stream) -> dict[str, Any]:
+    def _stream_json(self, stream: StreamRecord) -> dict[str, Any]:
         with self.state.lock:
             classes = list(self.state.layout_classes.get(stream.id, ()))
         return translate.stream(stream, classes)
 
     @route("GET", SESSION + "/stream")
-    def list_streams(self, request) -> Any:
+    def list_streams(self, request: Request) -> Any:
         session_id = self._session(request.params["session_id"]).id
         streams = [self._stream_json(s) for s in self.world.streams(session_id)]
         return {"count": len(streams), "items": streams}
 
     @route("GET", SESSION + "/stream/{stream_id}")
-    def get_stream(self, request) -> Any:
+    def get_stream(self, request: Request) -> Any:
         session_id = self._session(request.params["session_id"]).id
         return self._stream_json(self._stream(session_id, request.params["stream_id"]))
 
     @route("PUT", SESSION + "/stream")
-    def set_layout_classes(self, request) -> Any:
+    def set_layout_classes(self, request: Request) -> Any:
         """Answered with the changed streams, as the provider does (``change_stream_layout.json``)."""
         session_id = self._session(request.params["session_id"]).id
         items = self._body(request).get("items")
@@ -117,7 +118,7 @@ class SessionRoutes(VonageFace):
     # --- moderation -------------------------------------------------------------
 
     @route("POST", SESSION + "/stream/{stream_id}/mute")
-    def mute_stream(self, request) -> Response:
+    def mute_stream(self, request: Request) -> Response:
         session_id = self._session(request.params["session_id"]).id
         stream = self._stream(session_id, request.params["stream_id"])
         if stream.kind.has_audio:
@@ -125,7 +126,7 @@ class SessionRoutes(VonageFace):
         return Response(200)
 
     @route("POST", SESSION + "/mute")
-    def mute_session(self, request) -> Any:
+    def mute_session(self, request: Request) -> Any:
         """Force-mute every stream but the excluded ones, now and (while active) as
         they are published; ``active: false`` ends the force-mute state."""
         session_id = self._session(request.params["session_id"]).id
@@ -150,7 +151,7 @@ class SessionRoutes(VonageFace):
 
     # --- signals ------------------------------------------------------------
 
-    def _signal(self, request, connection_id: str | None) -> None:
+    def _signal(self, request: Request, connection_id: str | None) -> None:
         session_id = self._session(request.params["session_id"]).id
         body = self._body(request)
         kind, data = body.get("type"), body.get("data")
@@ -166,17 +167,17 @@ class SessionRoutes(VonageFace):
             raise errors.CONNECTION_NOT_FOUND.error() from None
 
     @route("POST", SESSION + "/signal")
-    def signal_all(self, request) -> None:
+    def signal_all(self, request: Request) -> None:
         self._signal(request, None)
 
     @route("POST", SESSION + "/connection/{connection_id}/signal")
-    def signal_one(self, request) -> None:
+    def signal_one(self, request: Request) -> None:
         self._signal(request, request.params["connection_id"])
 
     # --- migration ------------------------------------------------------------
 
     @route("POST", SESSION + "/migrate")
-    def migrate(self, request) -> Response:
+    def migrate(self, request: Request) -> Response:
         """Moving the session's connections to another media server is instant here."""
         session_id = self._session(request.params["session_id"], errors.MIGRATE_NOT_FOUND).id
         if not self._connected(session_id):

@@ -8,7 +8,7 @@ from typing import Any
 
 from anyvideo.errors import Forbidden
 from anyvideo.models import StreamKind
-from anyvideo.testing.server import Response, route
+from anyvideo.testing.server import Request, Response, route
 from anyvideo_vonage.emulator import errors, translate
 from anyvideo_vonage.emulator.base import VonageFace, flag, text
 from anyvideo_vonage.emulator.errors import Problem
@@ -31,7 +31,7 @@ class SipRoutes(VonageFace):
     """``…/dial``, ``…/play-dtmf`` and ``…/connect``."""
 
     @route("POST", PROJECT + "/dial")
-    def dial(self, request) -> Any:
+    def dial(self, request: Request) -> Any:
         """The SIP endpoint joins with the token and publishes its audio (and video,
         with ``sip.video``) as one stream."""
         body = self._body(request)
@@ -57,7 +57,7 @@ class SipRoutes(VonageFace):
             self.state.sip_calls[call.id] = call
         return translate.sip_call(call, self.application.application_id)
 
-    def _dtmf(self, request, connection_id: str | None) -> Response:
+    def _dtmf(self, request: Request, connection_id: str | None) -> Response:
         body = self._body(request)
         digits = body.get("digits")
         if not isinstance(digits, str) or not _DIGITS.fullmatch(digits):
@@ -69,17 +69,17 @@ class SipRoutes(VonageFace):
 
     @route("POST", PROJECT + "/session/{session_id}/play-dtmf")
     @route("POST", PROJECTS + "/session/{session_id}/play-dtmf")
-    def play_dtmf(self, request) -> Response:
+    def play_dtmf(self, request: Request) -> Response:
         """Tones to every connection (the emulator has no media to play them into)."""
         return self._dtmf(request, None)
 
     @route("POST", PROJECT + "/session/{session_id}/connection/{connection_id}/play-dtmf")
     @route("POST", PROJECTS + "/session/{session_id}/connection/{connection_id}/play-dtmf")
-    def play_dtmf_to(self, request) -> Response:
+    def play_dtmf_to(self, request: Request) -> Response:
         return self._dtmf(request, request.params["connection_id"])
 
     @route("POST", PROJECT + "/connect")
-    def connect_audio(self, request) -> Any:
+    def connect_audio(self, request: Request) -> Any:
         """The audio connector joins with the token and streams the session's audio to
         a WebSocket (here, nowhere)."""
         body = self._body(request)

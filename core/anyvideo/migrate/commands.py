@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from anyvideo.client import connect
+from anyvideo.client import Video, connect
 from anyvideo.errors import AnyVideoError, NotFound
 from anyvideo.migrate.destinations import destination_from_url
 from anyvideo.migrate.export import KINDS, ExportProgress, ExportReport, export_assets, verify_export
@@ -30,15 +30,19 @@ EXIT_FAILED = 1
 EXIT_SKIPPED = 3
 
 
-class _ExportIncomplete(click.ClickException):
-    """Ends the command with a status of its own (through ``anyvideo.cli.main`` too)."""
-
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+# Each ends the command with its own status (through ``anyvideo.cli.main`` too);
+# click declares the status per class.
 
 
-class _Moment(click.ParamType):
+class _ExportFailed(click.ClickException):
+    exit_code = EXIT_FAILED
+
+
+class _ExportSkipped(click.ClickException):
+    exit_code = EXIT_SKIPPED
+
+
+class _Moment(click.ParamType):  # type: ignore[type-arg]  # generic only from click 8.4; older ones are supported
     """An ISO 8601 date or date-time; one without a zone is taken as UTC."""
 
     name = "datetime"
@@ -160,7 +164,7 @@ def export(
     _report(report)
 
 
-def _room_id(video: Any, room: str | None) -> str | None:
+def _room_id(video: Video, room: str | None) -> str | None:
     if room is None:
         return None
     try:
@@ -180,18 +184,16 @@ def _report(report: ExportReport) -> None:
         click.echo(f"{len(report.not_listed)} assets exported earlier were not listed this time; they stay in place")
     click.echo(report.summary())
     if report.failed:
-        raise _ExportIncomplete(f"{len(report.failed)} assets failed (listed above); rerun to retry", EXIT_FAILED)
+        raise _ExportFailed(f"{len(report.failed)} assets failed (listed above); rerun to retry")
     if report.skipped:
-        raise _ExportIncomplete(
-            f"{len(report.skipped)} assets could not be copied (listed above with the reason)", EXIT_SKIPPED
-        )
+        raise _ExportSkipped(f"{len(report.skipped)} assets could not be copied (listed above with the reason)")
 
 
 def _verify(url: str, differences: list[Any]) -> None:
     for difference in differences:
         click.echo(str(difference))
     if differences:
-        raise _ExportIncomplete(f"{len(differences)} differences in the export at {url}", EXIT_FAILED)
+        raise _ExportFailed(f"{len(differences)} differences in the export at {url}")
     click.echo(f"the export at {url} verifies: every file matches its checksum and size")
 
 

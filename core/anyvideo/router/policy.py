@@ -43,7 +43,7 @@ class Percentage:
     percent: float = attrs.field()
 
     @percent.validator
-    def _between(self, attribute: attrs.Attribute, value: float) -> None:
+    def _between(self, attribute: attrs.Attribute[float], value: float) -> None:
         if not 0 <= value <= 100:
             raise ConfigurationError(f"the router's percentage must be between 0 and 100, got {value:g}")
 

@@ -7,9 +7,10 @@ emulators) translate these into their own shapes.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import attrs
 
@@ -164,6 +165,8 @@ class SignalRecord:
 
 Record = RoomRecord | ParticipantRecord | StreamRecord | RecordingRecord | CompositionRecord | SignalRecord
 
+_R = TypeVar("_R", bound=Record)
+
 RECORD_TYPES: Mapping[str, type[Record]] = {
     cls.KIND: cls
     for cls in (RoomRecord, ParticipantRecord, StreamRecord, RecordingRecord, CompositionRecord, SignalRecord)
@@ -180,3 +183,9 @@ class SimEvent:
     occurred_at: datetime
     room_id: str | None
     subject: Record
+
+    def subject_as(self, cls: builtins.type[_R]) -> _R:
+        """The subject, as the record type this event's type implies (a ``room.*`` event's is a room, ...)."""
+        if not isinstance(self.subject, cls):
+            raise TypeError(f"a {self.type} event is about a {self.subject.KIND}, not a {cls.KIND}")
+        return self.subject

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import cattrs
 
-from anyvideo.sim.records import RECORD_TYPES, Record, SimEvent
+from anyvideo.sim.records import RECORD_TYPES, Record, RoomRecord, SimEvent
 
 __all__ = ["Store"]
 
@@ -112,7 +112,7 @@ class Store:
 
     def put(self, record: Record) -> None:
         """Insert or replace ``record``; a replaced record keeps its place in listings."""
-        room_id = record.id if record.KIND == "room" else record.room_id
+        room_id = record.id if isinstance(record, RoomRecord) else record.room_id
         with self.transaction():
             self._db.execute(
                 "INSERT INTO records (kind, id, seq, room_id, name, status, due_at, body)"

@@ -19,7 +19,8 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
-from typing import TypeVar
+from types import TracebackType
+from typing import Any, TypeVar
 
 import attrs
 
@@ -29,6 +30,7 @@ from anyvideo.models import (
     CompositionStatus,
     EventType,
     Layout,
+    MediaFile,
     ParticipantStatus,
     RecordingMode,
     RecordingStatus,
@@ -134,12 +136,14 @@ class World:
             raise NotFound(f"no {cls.KIND} {record_id!r}")
         return record
 
-    def _iterate(self, cls: type[R], **filters: str | None) -> Iterator[R]:
+    def _iterate(
+        self, cls: type[R], *, room_id: str | None = None, name: str | None = None, status: str | None = None
+    ) -> Iterator[R]:
         """Lazily, page by page, so a long listing never holds the store."""
         after = 0
         while True:
             with self._change():
-                page = self.store.select(cls, after_seq=after, limit=_PAGE, **filters)
+                page = self.store.select(cls, room_id=room_id, name=name, status=status, after_seq=after, limit=_PAGE)
             for seq, record in page:
                 after = seq
                 yield record
@@ -175,14 +179,14 @@ class World:
             self._emit(EventType.COMPOSITION_AVAILABLE, self._save(ready), at=record.due_at)
 
     @staticmethod
-    def _render(object_id: str, name: str, sources: Sequence[tuple[str, float]]):
+    def _render(object_id: str, name: str, sources: Sequence[tuple[str, float]]) -> MediaFile:
         seconds = max((s for _, s in sources), default=0.0)
         return media.describe(name, media.render(f"{object_id}/{name}", [sid for sid, _ in sources], seconds))
 
     # --- rooms --------------------------------------------------------------
 
     def create_room(
-        self, name: str | None = None, *, max_participants: int | None = None, options: dict | None = None
+        self, name: str | None = None, *, max_participants: int | None = None, options: dict[str, Any] | None = None
     ) -> RoomRecord:
         with self._change():
             if name is not None and self.store.select(RoomRecord, name=name, status=RoomStatus.OPEN.value):
@@ -381,7 +385,7 @@ class World:
         has_video: bool = True,
         max_duration: float | None = None,
         max_streams: int | None = None,
-        options: dict | None = None,
+        options: dict[str, Any] | None = None,
         stream_ids: Sequence[str] | None = None,
     ) -> RecordingRecord:
         """Start capturing the room's streams; ``max_streams`` caps how many are
@@ -483,7 +487,7 @@ class World:
         hls: bool = False,
         rtmp: Sequence[RtmpTarget] = (),
         max_duration: float | None = None,
-        options: dict | None = None,
+        options: dict[str, Any] | None = None,
     ) -> CompositionRecord:
         """A file composition renders from the room's available recordings (or
         the ones named); a live one mixes the open room's streams until stopped."""
@@ -491,7 +495,8 @@ class World:
             now = self.clock.now()
             if output is CompositionOutput.LIVE:
                 self._open_room(room_id)
-                status, sources, due = CompositionStatus.LIVE, (), None
+                status, due = CompositionStatus.LIVE, None
+                sources: tuple[tuple[str, float], ...] = ()
                 if max_duration is not None:
                     due = now + timedelta(seconds=max_duration)
                 recordings: tuple[str, ...] = ()
@@ -668,10 +673,12 @@ class _Change:
             world._lock.release()
             raise
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc_value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         world = self.world
         try:
-            self._transaction.__exit__(*exc_info)
+            self._transaction.__exit__(exc_type, exc_value, traceback)
         finally:
             world._busy -= 1
             outermost = world._busy == 0
@@ -679,7 +686,7 @@ class _Change:
             if outermost:
                 world._pending = []
             world._lock.release()
-        if exc_info[0] is not None:
+        if exc_type is not None:
             return
         # Every listener hears every event even if one of them fails; the
         # failures are raised afterwards, so none goes unnoticed.

@@ -100,7 +100,8 @@ class Callbacks:
         record = Delivery(url, method, headers, body, sent)
         if not _is_loopback(url):
             return attrs.evolve(record, error="not delivered: emulators only call loopback addresses")
-        target, data = url, body
+        target = url
+        data: bytes | None = body
         if method == "GET":  # a GET callback carries its parameters in the query string
             target = f"{url}{'&' if '?' in url else '?'}{body.decode()}"
             data = None

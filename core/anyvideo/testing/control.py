@@ -82,11 +82,13 @@ class EmulatorControl:
 
     def callbacks(self) -> list[dict[str, Any]]:
         """Every callback delivered so far (after waiting for queued ones)."""
-        return self.call("GET", "/callbacks")
+        delivered: list[dict[str, Any]] = self.call("GET", "/callbacks")
+        return delivered
 
     def set_faults(self, spec: dict[str, Any]) -> dict[str, Any]:
         """Replace the fault rules (see :meth:`anyvideo.testing.faults.Faults.configure`)."""
-        return self.call("PUT", "/faults", spec)
+        configured: dict[str, Any] = self.call("PUT", "/faults", spec)
+        return configured
 
     def clear_faults(self) -> None:
         self.call("DELETE", "/faults")
@@ -122,7 +124,8 @@ class RemoteClient:
     ) -> str:
         """Publish a stream (or track); returns its id."""
         body = {"kind": kind.value, "name": name, "video_source": video_source and video_source.value}
-        return self._control.call("POST", f"/participants/{self.participant_id}/publish", body)["stream_id"]
+        stream_id: str = self._control.call("POST", f"/participants/{self.participant_id}/publish", body)["stream_id"]
+        return stream_id
 
     def unpublish(self, stream_id: str) -> None:
         self._control.call("POST", f"/streams/{stream_id}/unpublish")

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator, Mapping
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from socketserver import BaseServer
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
@@ -213,6 +214,11 @@ class Emulator(abc.ABC):
         """What ``anyvideo.connect(<name>, **settings)`` needs to reach this emulator."""
 
     @property
+    @abc.abstractmethod
+    def backend_environment(self) -> dict[str, str]:
+        """The same, as the environment variables the backend reads (``anyvideo emulator`` prints them)."""
+
+    @property
     def client_environment(self) -> dict[str, str | None]:
         """Environment variables a client of this emulator needs while it runs (``None``:
         remove the variable); the pytest fixtures set them for the test. An HTTPS
@@ -237,7 +243,7 @@ class Emulator(abc.ABC):
     def base_url(self) -> str:
         if self._server is None:
             raise RuntimeError("the emulator is not running; use it as a context manager or call start()")
-        host, port = self._server.server_address[:2]
+        host, port = _address(self._server)
         return f"{'https' if self._tls else 'http'}://{host}:{port}"
 
     @property
@@ -429,7 +435,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         split = urllib.parse.urlsplit(self.path)
         scheme = "https" if isinstance(self.connection, ssl.SSLSocket) else "http"
-        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        host = self.headers.get("Host") or "{}:{}".format(*_address(self.server))
         request = Request(
             method=self.command,
             path=split.path,
@@ -469,6 +475,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
+
+
+def _address(server: BaseServer) -> tuple[str, int]:
+    """The host and port a TCP server listens on (an IPv6 address has two more fields)."""
+    address = server.server_address
+    if not isinstance(address, tuple):
+        raise TypeError(f"not a TCP server address: {address!r}")
+    host, port = address[:2]
+    return host, port
 
 
 def iter_pages(items: Iterator[Any], offset: int, count: int) -> list[Any]:

@@ -9,6 +9,7 @@ hook enqueues one composition of each room that ends with recordings.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -88,7 +89,7 @@ class CompositionRoutes(Reactions):
     def composition_record(self, entry: CompositionEntry) -> CompositionRecord | None:
         return self.world.get_composition(entry.sid) if entry.started else None
 
-    def _render_composition(self, request: Request):
+    def _render_composition(self, request: Request) -> Callable[[CompositionEntry], dict[str, Any]]:
         site = self.site(request)
         return lambda entry: site.composition(entry, self.composition_record(entry))
 

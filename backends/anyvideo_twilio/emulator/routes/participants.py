@@ -4,6 +4,7 @@ subscribe rules)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from anyvideo.models import ParticipantStatus, RoomStatus
@@ -58,7 +59,7 @@ class ParticipantRoutes(Reactions):
             request, chosen, key="participants", render=self._render_participant(request), sid=lambda p: p.id
         )
 
-    def _render_participant(self, request: Request):
+    def _render_participant(self, request: Request) -> Callable[[ParticipantRecord], dict[str, Any]]:
         site = self.site(request)
         return lambda participant: site.participant(participant, anonymized=participant.id in self.state.anonymized)
 

@@ -102,7 +102,9 @@ class RecordingRoutes(Reactions):
             raise errors.NOT_FOUND(path=request.path)
         return recording
 
-    def _render_recording(self, request: Request, *, in_room: bool = False):
+    def _render_recording(
+        self, request: Request, *, in_room: bool = False
+    ) -> Callable[[RecordingRecord], dict[str, Any]]:
         site = self.site(request)
         shape = site.room_recording if in_room else site.recording
         return lambda recording: shape(recording, *self.recording_parts(recording))

@@ -8,6 +8,7 @@ from anyvideo.errors import Conflict
 from anyvideo.models import RoomStatus
 from anyvideo.testing.server import Request, Response, route
 from anyvideo_twilio.emulator import errors, rules
+from anyvideo_twilio.emulator.params import Params
 from anyvideo_twilio.emulator.reactions import Reactions
 from anyvideo_twilio.emulator.statuses import ROOM_STATUS, world_statuses
 
@@ -75,7 +76,7 @@ class RoomRoutes(Reactions):
         return Response.json(self.site(request).room(room), 201)
 
     @staticmethod
-    def _timeout(form: Any, name: str) -> int:
+    def _timeout(form: Params, name: str) -> int:
         # minutes; Twilio's default is 5
         return form.integer(name, 5, low=1, high=60, error=errors.TIMEOUT_OUT_OF_RANGE(detail=f"{name} is 1 to 60"))
 
