@@ -114,3 +114,32 @@ def test_the_conformance_suite_passes_on_the_plugins_backend_and_emulator(tmp_pa
     (tmp_path / "test_acme_conformance.py").write_text(code_block("# test_acme_conformance.py"), encoding="utf-8")
     outcomes = run_pytest(tmp_path)
     assert "failed" not in outcomes and outcomes["passed"] >= 30
+
+
+def test_the_documented_extensions_class_is_reached_through_video_ext() -> None:
+    import anyvideo
+    from anyvideo.local import LocalBackend
+
+    namespace: dict[str, object] = {}
+    exec(code_block("from anyvideo import Feature\nfrom anyvideo.extensions import"), namespace)
+    extensions_class = namespace["AcmeExtensions"]
+
+    class Dialling(LocalBackend):
+        name = "dialling"
+        features = LocalBackend.features | {anyvideo.Feature.SIP_DIAL}
+
+        def dial(self, room_id: str, uri: str) -> str:
+            return f"{uri} dialled into {room_id}"
+
+    Dialling.extensions_class = extensions_class  # type: ignore[assignment]
+
+    class Registers:
+        @anyvideo.hookimpl
+        def anyvideo_register_backends(self, register):
+            register("dialling", Dialling)
+
+    plugins = anyvideo.Plugins(["local"], extra=[Registers()], environ={})
+    with anyvideo.connect("dialling", plugins=plugins, environ={}) as video:
+        room = video.rooms.create("desk")
+        assert video.ext.dial_sip(room, "sip:desk@example.com") == f"sip:desk@example.com dialled into {room.id}"
+    assert [info.summary for info in extensions_class.declared().values()] == ["dial a SIP endpoint into a room"]

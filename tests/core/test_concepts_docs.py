@@ -1,0 +1,24 @@
+"""docs/concepts.md's examples that stand alone, run as written."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+import pytest
+from support import REPO
+
+PAGE = REPO / "docs" / "concepts.md"
+
+
+def block_containing(text: str) -> str:
+    """The python block of the page (indented in a list or not) that contains ``text``."""
+    for block in re.findall(r"```python\n(.*?)```", PAGE.read_text(encoding="utf-8"), re.DOTALL):
+        if text in block:
+            return textwrap.dedent(block)
+    raise AssertionError(f"docs/concepts.md has no python block containing {text!r}")
+
+
+def test_an_extension_the_backend_lacks_is_refused_as_the_page_shows(capsys: pytest.CaptureFixture[str]) -> None:
+    exec(block_containing("video.ext.dial_sip"), {})
+    assert capsys.readouterr().out.startswith("the local backend has no extension 'dial_sip'; it offers none")
