@@ -63,6 +63,15 @@ class Classroom:
     def end_class(self, course: str) -> Room:
         return self.video.rooms.end(name=f"class-{course}")
 
+    def wait_until_present(self, course: str, people: set[str], timeout: float) -> bool:
+        """Whether everyone in ``people`` was reported joining ``course`` within ``timeout`` seconds.
+
+        Some providers tell who a participant is only through their callbacks,
+        which arrive in their own time.
+        """
+        with self._changed:
+            return self._changed.wait_for(lambda: people <= self.present[course], timeout)
+
     def wait_until_ended(self, course: str, timeout: float) -> bool:
         """Whether the event that ``course``'s room ended came within ``timeout`` seconds.
 
@@ -101,7 +110,9 @@ class Classroom:
         if course is None:
             return
         if event.type == EventType.PARTICIPANT_JOINED and event.subject is not None:
-            self.present[course].add(event.subject.identity)  # type: ignore[union-attr]
+            with self._changed:
+                self.present[course].add(event.subject.identity)  # type: ignore[union-attr]
+                self._changed.notify_all()
         elif event.type == EventType.ROOM_ENDED:
             with self._changed:
                 self.ended.add(course)

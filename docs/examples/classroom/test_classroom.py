@@ -33,6 +33,7 @@ def test_students_join_with_their_tokens(school: Classroom) -> None:
         ticket = school.admit("maths", student)
         assert ticket["sdk"] == room.provider
         devices.join(ticket["token"]).publish(name=f"{student}-camera")
+    assert school.wait_until_present("maths", {"ann", "bob"}, timeout=60)  # some providers say who by webhook
     joined = {p.identity for p in school.video.participants.list(room, status=ParticipantStatus.CONNECTED)}
     assert joined == {"ann", "bob"}
 
