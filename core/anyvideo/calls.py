@@ -188,13 +188,18 @@ class Caller:
             return attempt()
         expires = None if self.policy.deadline is None else time.monotonic() + self.policy.deadline
         with _one_try_under_way(), deadlines.until(expires):
-            return self.policy.run(
-                attempt,
-                what=f"{self.provider}: {what}",
-                safety=safety,
-                reconcile=None if reconcile is None else lookup,
-                deadline_at=expires,
-            )
+            try:
+                return self.policy.run(
+                    attempt,
+                    what=f"{self.provider}: {what}",
+                    safety=safety,
+                    reconcile=None if reconcile is None else lookup,
+                    deadline_at=expires,
+                )
+            except DeadlineExceeded as exc:
+                if exc.operation == what:
+                    raise
+                raise exceeded() from exc  # met by a lookup inside a try: the deadline was this operation's
 
 
 def retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

@@ -7,7 +7,8 @@ between two trickled bytes. A create (an SDK call, tried again only where the
 backend can reconcile) and a read (retried) must each end in a
 :class:`~anyvideo.ProviderError` (:class:`~anyvideo.DeadlineExceeded` is one)
 well before a generous bound; the call runs in a thread, so a regression fails
-the test instead of hanging it. No minimum time is asserted.
+the test instead of hanging it. No minimum time is asserted. Silence must be
+cut at the deadline too when the read timeout is far longer than it.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ BOUND = DEADLINE + 10
 TIMEOUT = (1.0, 1.0)
 
 
-def _vonage(server: HostileServer) -> Video:
+def _vonage(server: HostileServer, timeout: tuple[float, float] = TIMEOUT) -> Video:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     return anyvideo.connect(
@@ -42,23 +43,23 @@ def _vonage(server: HostileServer) -> Video:
         application_id="00000000-0000-4000-8000-000000000000",
         private_key=pem.decode(),
         video_host=server.address,
-        timeout=TIMEOUT,
+        timeout=timeout,
     )
 
 
-def _twilio(server: HostileServer) -> Video:
+def _twilio(server: HostileServer, timeout: tuple[float, float] = TIMEOUT) -> Video:
     return anyvideo.connect(
         "twilio",
         environ={"ANYVIDEO_DEADLINE": str(DEADLINE)},
         account_sid="AC" + "0" * 32,
         auth_token="f" * 32,
         base_url=f"http://{server.address}",
-        timeout=TIMEOUT,
+        timeout=timeout,
     )
 
 
 #: backend -> (whether its SDK insists on HTTPS, how to connect, a composition id of its shape)
-BACKENDS: dict[str, tuple[bool, Callable[[HostileServer], Video], str]] = {
+BACKENDS: dict[str, tuple[bool, Callable[..., Video], str]] = {
     "vonage": (True, _vonage, "5e1a3b52-3f6e-4a5b-9c1d-2f3e4a5b6c7d"),
     "twilio": (False, _twilio, "CJ" + "0" * 32),
 }
@@ -106,10 +107,22 @@ def _outcome(call: Callable[[], Any]) -> tuple[bool, BaseException | None, float
 def test_a_hostile_answer_ends_in_a_typed_error_in_time(backend: str, server: HostileServer, operation: str) -> None:
     _, connect, composition = BACKENDS[backend]
     video = connect(server)
+    _check(video, server, lambda: OPERATIONS[operation](video, composition), f"{operation} on {backend}")
+
+
+@pytest.mark.parametrize("server", [Way.SILENCE], ids=["silence"], indirect=True)
+def test_a_read_timeout_longer_than_the_deadline_does_not_hold_a_call(backend: str, server: HostileServer) -> None:
+    _, connect, composition = BACKENDS[backend]
+    video = connect(server, timeout=(1.0, 30.0))
+    _check(video, server, lambda: video.compositions.get(composition), f"get composition on {backend}")
+
+
+def _check(video: Video, server: HostileServer, call: Callable[[], Any], what: str) -> None:
     try:
-        ended, raised, took = _outcome(lambda: OPERATIONS[operation](video, composition))
+        ended, raised, took = _outcome(call)
     finally:
         server.stopping.set()  # a call still running (a regression) is let go before the connection closes
         video.close()
-    assert ended, f"{operation} on {backend} was still running after {BOUND} s"
-    assert isinstance(raised, ProviderError), f"{operation} on {backend} ended in {raised!r} after {took:.1f} s"
+    assert ended, f"{what} was still running after {BOUND} s"
+    assert isinstance(raised, ProviderError), f"{what} ended in {raised!r} after {took:.1f} s"
+

@@ -95,9 +95,12 @@ class HostileServer:
         class Handler(socketserver.StreamRequestHandler):
             def handle(self) -> None:
                 outer._connections.append(self.connection)
-                while not outer.stopping.is_set() and _read_request(self.rfile.readline, self.rfile.read):
-                    if not outer._answer(self.wfile.write, self.wfile.flush):
-                        return
+                try:
+                    while not outer.stopping.is_set() and _read_request(self.rfile.readline, self.rfile.read):
+                        if not outer._answer(self.wfile.write, self.wfile.flush):
+                            return
+                except OSError:  # the client gave up on us: what the hostile ways are for
+                    return
 
         return Handler
 
