@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import AbstractContextManager
 from contextvars import ContextVar
@@ -140,8 +139,9 @@ class Caller:
             return left is not None and left <= 0
 
         def exceeded() -> DeadlineExceeded:
-            assert self.policy.deadline is not None  # there is a time left only under a deadline
-            return DeadlineExceeded(what, self.policy.deadline, provider=self.provider)
+            seconds = deadlines.length()
+            assert seconds is not None  # only called once a deadline has passed
+            return DeadlineExceeded(what, seconds, provider=self.provider)
 
         def lookup() -> T | None:
             """``reconcile()``; past the deadline, within a grace of its own, its failure meaning "not known"."""
@@ -149,7 +149,7 @@ class Caller:
             if not past_deadline():
                 return reconcile()
             grace = min(sum(self.policy.timeout), self.policy.deadline or math.inf)
-            with deadlines.until(time.monotonic() + grace):
+            with deadlines.within(grace):
                 try:
                     return reconcile()
                 except AnyVideoError as exc:
@@ -186,8 +186,7 @@ class Caller:
 
         if _trying.get():
             return attempt()
-        expires = None if self.policy.deadline is None else time.monotonic() + self.policy.deadline
-        with _one_try_under_way(), deadlines.until(expires):
+        with _one_try_under_way(), deadlines.within(self.policy.deadline) as expires:
             try:
                 return self.policy.run(
                     attempt,

@@ -1,7 +1,7 @@
 """One deadline per operation, down to the socket.
 
 :class:`~anyvideo.calls.Caller` sets the instant an operation must end by
-(:func:`until`) for everything its tries do, in this thread or task; every
+(:func:`within`) for everything its tries do, in this thread or task; every
 HTTP request a backend sends through a :class:`DeadlineAdapter` is held to it.
 A read timeout bounds each wait for bytes, not the answer: a server that
 trickles a byte just inside it would hold a request for as long as it
@@ -34,27 +34,36 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.poolmanager import PoolManager
 
-__all__ = ["DeadlineAdapter", "DeadlinePassed", "time_left", "until"]
+__all__ = ["DeadlineAdapter", "DeadlinePassed", "length", "time_left", "within"]
 
-#: The ``time.monotonic()`` instant the operation under way must end by; ``None``: none.
-_expires: ContextVar[float | None] = ContextVar("anyvideo_deadline", default=None)
+#: The deadline of the operation under way: the ``time.monotonic()`` instant it must end by,
+#: and the seconds it was given; ``None``: none.
+_current: ContextVar[tuple[float, float] | None] = ContextVar("anyvideo_deadline", default=None)
 
 
 def time_left() -> float | None:
     """Seconds left before the deadline of the operation under way (0 or less once it
     passed); ``None`` outside an operation with a deadline."""
-    expires = _expires.get()
-    return None if expires is None else expires - time.monotonic()
+    current = _current.get()
+    return None if current is None else current[0] - time.monotonic()
+
+
+def length() -> float | None:
+    """The seconds the operation under way was given; ``None`` outside an operation with a deadline."""
+    current = _current.get()
+    return None if current is None else current[1]
 
 
 @contextlib.contextmanager
-def until(expires: float | None) -> Iterator[None]:
-    """Hold what runs inside to the ``time.monotonic()`` instant ``expires`` (``None``: no deadline)."""
-    token = _expires.set(expires)
+def within(seconds: float | None) -> Iterator[float | None]:
+    """Hold what runs inside to a deadline ``seconds`` from now (``None``: no deadline);
+    gives the ``time.monotonic()`` instant it falls at."""
+    expires = None if seconds is None else time.monotonic() + seconds
+    token = _current.set(None if expires is None or seconds is None else (expires, seconds))
     try:
-        yield
+        yield expires
     finally:
-        _expires.reset(token)
+        _current.reset(token)
 
 
 class DeadlinePassed(Timeout):
