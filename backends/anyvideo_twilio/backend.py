@@ -8,7 +8,7 @@ tokens, and used for the REST API when given), ``auth_token``
 without an API key), ``base_url`` (``TWILIO_VIDEO_BASE_URL``, e.g. an
 emulator's), ``region``/``edge`` (keyword only), ``page_size``, ``registry``
 (``ANYVIDEO_REGISTRY``): where recording windows are kept, ``retries``/
-``timeout`` (``ANYVIDEO_RETRIES``/``ANYVIDEO_TIMEOUT``), read by
+``timeout``/``deadline`` (``ANYVIDEO_RETRIES``/``ANYVIDEO_TIMEOUT``/``ANYVIDEO_DEADLINE``), read by
 :func:`anyvideo.retry.policy_from_settings` as every backend reads them,
 ``rate`` (``ANYVIDEO_RATE_LIMIT``): a client-side limit in requests per
 second, and ``status_callback`` (``TWILIO_STATUS_CALLBACK``) with
@@ -144,7 +144,7 @@ class TwilioBackend(Backend):
         self.registry = registry
         #: The client-side request rate limit (the ``rate`` setting), if any.
         self.limiter = limiter
-        #: Every request to Twilio goes through it (the ``retries`` and ``timeout`` settings rule it).
+        #: Every request to Twilio goes through it (the ``retries``, ``timeout`` and ``deadline`` settings rule it).
         self.transport = Transport(settings, policy or RetryPolicy(), limiter)
         self._v1 = self.transport.v1
         #: The recording windows of this backend's rooms (what a core recording is on Twilio).
@@ -163,7 +163,7 @@ class TwilioBackend(Backend):
     def from_settings(cls, settings: Mapping[str, Any], environ: Mapping[str, str]) -> Self:
         loaded = TwilioSettings.load(settings, environ)
         settings = dict(settings)
-        policy = policy_from_settings(settings, environ)  # retries, timeout: read as every backend reads them
+        policy = policy_from_settings(settings, environ)  # retries, timeout, deadline: as every backend reads them
         limiter = limiter_from_settings(settings, environ)
         registry = Registry.from_settings(settings.get("registry"), environ, namespace=f"twilio:{loaded.account_sid}")
         return cls(loaded, registry, policy, limiter)

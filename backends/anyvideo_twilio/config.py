@@ -22,6 +22,7 @@ from twilio.rest import Client
 
 from anyvideo.calls import BackendSettings
 from anyvideo.errors import ConfigurationError
+from anyvideo.retry import POLICY_SETTINGS
 
 __all__ = ["CALLBACK_METHODS", "SETTINGS", "TwilioSettings", "build_client"]
 
@@ -41,12 +42,11 @@ SETTINGS = BackendSettings(
         "status_callback_method": None,
         # read by core, as for every backend (Registry.from_settings, policy_from_settings, limiter_from_settings)
         "registry": "ANYVIDEO_REGISTRY",
-        "retries": "ANYVIDEO_RETRIES",
-        "timeout": "ANYVIDEO_TIMEOUT",
+        **POLICY_SETTINGS,
         "rate": "ANYVIDEO_RATE_LIMIT",
     },
 )
-_READ_BY_CORE = ("registry", "retries", "timeout", "rate")
+_READ_BY_CORE = ("registry", *POLICY_SETTINGS, "rate")
 
 #: How Twilio may call a status callback.
 CALLBACK_METHODS = ("POST", "GET")

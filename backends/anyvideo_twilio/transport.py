@@ -6,11 +6,12 @@ error can carry Twilio's request id and ``Retry-After``, which the SDK's
 exceptions drop. It also downloads media from the signed URLs Twilio redirects
 to, in chunks, without credentials (they are not Twilio's hosts).
 
-Every request has a (connect, read) timeout and is tried exactly once by
-the HTTP client: the SDK retries nothing itself, and this client mounts
-``requests`` adapters with ``max_retries=0`` for both schemes so urllib3 does
-not either (a hidden retry of a create would escape anyvideo's rules of what
-is safe to repeat). Retrying, and the client-side rate limit, are core's
+Every request has a (connect, read) timeout, is held to its operation's
+deadline, and is tried exactly once by the HTTP client: the SDK retries
+nothing itself, and this client mounts core's
+:class:`~anyvideo.deadline.DeadlineAdapter` with ``max_retries=0`` for both
+schemes so urllib3 does not either (a hidden retry of a create would escape
+anyvideo's rules of what is safe to repeat). Retrying, and the client-side rate limit, are core's
 :class:`~anyvideo.calls.Caller`'s job alone (:attr:`Transport.call`).
 """
 
@@ -25,12 +26,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 
 from anyvideo.calls import Caller
+from anyvideo.deadline import DeadlineAdapter
 from anyvideo.errors import AnyVideoError, Conflict, InvalidRequest, ProviderError
 from anyvideo.ratelimit import RateLimiter
 from anyvideo.retry import RetryPolicy
@@ -53,7 +54,7 @@ class RecordingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # the SDK is
         self.timeout = timeout
         assert self.session is not None  # made with pool_connections=True
         for scheme in ("https://", "http://"):
-            self.session.mount(scheme, HTTPAdapter(pool_maxsize=_POOL, max_retries=0))
+            self.session.mount(scheme, DeadlineAdapter(pool_maxsize=_POOL, max_retries=0))
         self._local = threading.local()
         self._timeout = timeout
         self._count = threading.Lock()

@@ -74,7 +74,8 @@ class VonageBackend(Backend):
     to verify callbacks, ``retries`` (``ANYVIDEO_RETRIES``: how many times a
     failed request may be tried again, or a :class:`~anyvideo.retry.RetryPolicy`),
     ``timeout`` (``ANYVIDEO_TIMEOUT``: seconds to connect and to answer, one number
-    or a ``(connect, read)`` pair), ``rate`` (``ANYVIDEO_RATE_LIMIT``: at most this
+    or a ``(connect, read)`` pair), ``deadline`` (``ANYVIDEO_DEADLINE``: seconds a whole
+    operation may take, retries included; 0: none), ``rate`` (``ANYVIDEO_RATE_LIMIT``: at most this
     many requests per second) and ``page_size`` (items per listed page).
     """
 

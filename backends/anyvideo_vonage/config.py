@@ -10,7 +10,7 @@ from anyvideo.calls import BackendSettings
 from anyvideo.errors import ConfigurationError
 from anyvideo.ratelimit import limiter_from_settings
 from anyvideo.registry import Registry
-from anyvideo.retry import policy_from_settings
+from anyvideo.retry import POLICY_SETTINGS, policy_from_settings
 from anyvideo_vonage.credentials import load_private_key
 from anyvideo_vonage.rest import PAGE_SIZE
 
@@ -26,8 +26,7 @@ SETTINGS = BackendSettings(
         "video_host": "VONAGE_VIDEO_HOST",
         "registry": "ANYVIDEO_REGISTRY",
         "signature_secret": "VONAGE_SIGNATURE_SECRET",
-        "retries": "ANYVIDEO_RETRIES",
-        "timeout": "ANYVIDEO_TIMEOUT",
+        **POLICY_SETTINGS,
         "rate": "ANYVIDEO_RATE_LIMIT",
         "page_size": None,
     },
@@ -42,8 +41,8 @@ def backend_arguments(settings: Mapping[str, Any], environ: Mapping[str, str]) -
     application_id = values["application_id"]
     if not isinstance(application_id, str):
         raise ConfigurationError("application_id must be a string")
-    # core reads retries and timeout, and ANYVIDEO_RETRIES / ANYVIDEO_TIMEOUT, the same way for every backend
-    policy = policy_from_settings({k: settings[k] for k in ("retries", "timeout") if k in settings}, environ)
+    # core reads retries, timeout and deadline (and their ANYVIDEO_ variables) the same way for every backend
+    policy = policy_from_settings({k: settings[k] for k in POLICY_SETTINGS if k in settings}, environ)
     rate_limiter = limiter_from_settings({"rate": settings["rate"]} if "rate" in settings else {}, environ)
     page_size = values.get("page_size") or PAGE_SIZE
     if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= 1000:

@@ -13,8 +13,9 @@ once and reused; see :mod:`.credentials`). Used for:
 
 One ``requests.Session`` per thread: sessions are not documented as thread-safe.
 Every request goes through the backend's :class:`~anyvideo.calls.Caller` (retry policy,
-rate limit) with the policy's ``(connect, read)`` timeout; ``requests`` itself retries
-nothing (its default).
+rate limit) with the policy's ``(connect, read)`` timeout, held to its operation's deadline
+by core's :class:`~anyvideo.deadline.DeadlineAdapter`; ``requests`` itself retries nothing
+(the adapter's default).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from urllib.parse import quote
 import requests
 
 from anyvideo.calls import Caller
+from anyvideo.deadline import DeadlineAdapter
 from anyvideo.errors import ProviderError
 from anyvideo.retry import Safety
 from anyvideo_vonage import errors
@@ -61,6 +63,8 @@ class VonageRest:
         session = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
+            for scheme in ("https://", "http://"):
+                session.mount(scheme, DeadlineAdapter())
             self._local.session = session
             with self._sessions_lock:
                 self._sessions.append(session)

@@ -3,14 +3,16 @@ every module of the package sends its requests.
 
 Every request, SDK call or REST helper, runs through one
 :class:`~anyvideo.calls.Caller` (core's retry policy, the ``(connect, read)``
-timeout, the optional rate limit); each operation says there what a repeat of
-its request would do (``docs/providers/vonage.md``, "Retries"). Nothing below
-it retries on its own: the SDK's HTTP client is built with ``max_retries=0``
-(urllib3 retries nothing, not even a refused connection) and one connection
-per pool (its own loop re-sends a request whose connection dropped as many
-times as the pool is large, POSTs included), and the REST helper's
-``requests.Session`` keeps the ``requests`` default of no retries. So a
-request is sent at most ``policy.attempts`` times.
+timeout, the deadline, the optional rate limit); each operation says there what
+a repeat of its request would do (``docs/providers/vonage.md``, "Retries").
+Nothing below it retries on its own: the SDK's HTTP client is built with
+``max_retries=0`` (urllib3 retries nothing, not even a refused connection) and
+one connection per pool (its own loop re-sends a request whose connection
+dropped as many times as the pool is large, POSTs included), and the REST
+helper's ``requests.Session`` keeps the ``requests`` default of no retries. So
+a request is sent at most ``policy.attempts`` times. Both send through core's
+:class:`~anyvideo.deadline.DeadlineAdapter`, which holds each request to its
+operation's deadline.
 
 Speed and threads: the private key is parsed once and one application JWT is
 reused until shortly before it expires (:mod:`.credentials`). The SDK's HTTP
@@ -30,6 +32,7 @@ from vonage import Auth, HttpClientOptions, Vonage
 from vonage_video import Video
 
 from anyvideo.calls import Caller
+from anyvideo.deadline import DeadlineAdapter
 from anyvideo.errors import ProviderError
 from anyvideo.ratelimit import RateLimiter
 from anyvideo.retry import RetryPolicy, Safety
@@ -94,7 +97,13 @@ class Transport:
         client = getattr(self._local, "client", None)
         if client is None:
             # No retries inside the SDK (see sdk_options): the policy alone decides.
-            client = self._local.client = Vonage(self.auth, sdk_options(self.video_host, self.policy.timeout))
+            options = sdk_options(self.video_host, self.policy.timeout)
+            client = self._local.client = Vonage(self.auth, options)
+            # The SDK mounts its own adapter and offers no way to pass one: replace it, same sizes, no retries.
+            adapter = DeadlineAdapter(
+                pool_connections=options.pool_connections, pool_maxsize=options.pool_maxsize, max_retries=0
+            )
+            client.http_client._session.mount("https://", adapter)
         return client
 
     @property

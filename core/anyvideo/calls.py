@@ -21,6 +21,16 @@ A request made while another is being tried (the lookup inside a
 so the policy's bounds hold for the whole operation. One context variable
 says whether a try is under way, so this holds across threads and tasks.
 
+**One deadline per operation**: the policy's ``deadline`` counts from the
+call to its end, every try, wait and lookup included. No try starts past it,
+no wait runs past it (:meth:`RetryPolicy.run <anyvideo.retry.RetryPolicy.run>`),
+and the backend's HTTP requests are held to it within a try
+(:mod:`anyvideo.deadline`). A transient failure at the deadline is raised as
+:class:`~anyvideo.errors.DeadlineExceeded`, never tried again; when an earlier
+try's answer was lost, ``reconcile`` first gets one lookup, within one
+request's timeouts (and never longer than the deadline itself), since the cut-off try may
+have made what it was asked to.
+
 Around it, what every backend checks the same way before a request:
 :func:`retry_after` reads a ``Retry-After`` header, :func:`allowed_options`
 checks ``provider_options`` against what an operation accepts, and
@@ -41,7 +51,8 @@ from typing import Any, TypeVar
 
 import attrs
 
-from anyvideo.errors import AnyVideoError, ConfigurationError, Conflict, InvalidRequest, NotFound
+from anyvideo import deadline as deadlines
+from anyvideo.errors import AnyVideoError, ConfigurationError, Conflict, DeadlineExceeded, InvalidRequest, NotFound
 from anyvideo.ratelimit import RateLimiter
 from anyvideo.redaction import get_logger
 from anyvideo.retry import RetryPolicy, Safety, is_transient
@@ -119,14 +130,39 @@ class Caller:
         ``reconcile`` finds what a try whose answer was lost made (for creates:
         ``None`` when it made nothing); ``gone`` is the result when a repeat
         finds the object gone (for removals and stops). Inside another
-        request's try, ``operation`` is tried once.
+        request's try, ``operation`` is tried once, within the outer deadline.
         """
         lost = False  # some try may have taken effect though its answer never came
+
+        def past_deadline() -> bool:
+            left = deadlines.time_left()
+            return left is not None and left <= 0
+
+        def exceeded() -> DeadlineExceeded:
+            seconds = deadlines.length()
+            assert seconds is not None  # only called once a deadline has passed
+            return DeadlineExceeded(what, seconds, provider=self.provider)
+
+        def lookup() -> T | None:
+            """``reconcile()``; past the deadline, within a grace of its own, its failure meaning "not known"."""
+            assert reconcile is not None
+            if not past_deadline():
+                return reconcile()
+            grace = min(sum(self.policy.timeout), self.policy.deadline or math.inf)
+            with deadlines.within(grace):
+                try:
+                    return reconcile()
+                except AnyVideoError as exc:
+                    log.info("%s: %s: the lookup after the deadline failed (%s)", self.provider, what, exc)
+                    return None
 
         def attempt() -> T:
             nonlocal lost
             if self.limiter is not None:
                 self.limiter.acquire()
+            if past_deadline():
+                # The policy already looked for what a lost try made (``lookup``) before this try.
+                raise exceeded()
             try:
                 with self.edge():
                     return operation()
@@ -140,12 +176,29 @@ class Caller:
                         log.info("%s: %s: a repeat was refused; adopting what the lost try made", self.provider, what)
                         return found
                 lost = lost or is_transient(exc)
+                if is_transient(exc) and past_deadline():
+                    found = lookup() if lost and reconcile is not None else None
+                    if found is not None:
+                        log.info("%s: %s: cut off at the deadline; adopting what it made", self.provider, what)
+                        return found
+                    raise exceeded() from exc
                 raise
 
         if _trying.get():
             return attempt()
-        with _one_try_under_way():
-            return self.policy.run(attempt, what=f"{self.provider}: {what}", safety=safety, reconcile=reconcile)
+        with _one_try_under_way(), deadlines.within(self.policy.deadline) as expires:
+            try:
+                return self.policy.run(
+                    attempt,
+                    what=f"{self.provider}: {what}",
+                    safety=safety,
+                    reconcile=None if reconcile is None else lookup,
+                    deadline_at=expires,
+                )
+            except DeadlineExceeded as exc:
+                if exc.operation == what:
+                    raise
+                raise exceeded() from exc  # met by a lookup inside a try: the deadline was this operation's
 
 
 def retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

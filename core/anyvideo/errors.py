@@ -20,6 +20,7 @@ __all__ = [
     "BackendNotFound",
     "ConfigurationError",
     "Conflict",
+    "DeadlineExceeded",
     "Forbidden",
     "InvalidRequest",
     "NotFound",
@@ -120,6 +121,18 @@ class ProviderError(AnyVideoError):
             details.append(f"request {request_id}")
         suffix = ", ".join(d for d in details if d)
         super().__init__(f"{provider}: {message}" + (f" ({suffix})" if suffix else ""))
+
+
+class DeadlineExceeded(ProviderError):
+    """``operation`` did not finish within its ``deadline`` (seconds, every try and wait
+    counted). Final for the operation: it is not tried again. A request cut off by it
+    may still have taken effect (``docs/reliability.md`` says what that means for
+    each kind of operation)."""
+
+    def __init__(self, operation: str, deadline: float, *, provider: str):
+        self.operation = operation
+        self.deadline = deadline
+        super().__init__(f"{operation} did not finish within its deadline of {deadline:g} s", provider=provider)
 
 
 class WebhookVerificationError(AnyVideoError):

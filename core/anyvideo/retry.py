@@ -17,11 +17,14 @@ Whether a transient failure may be retried depends on the operation:
 
 A 429 is retried for every operation: the provider refused it before doing
 anything. Each retry is logged on ``anyvideo.retry`` and passed to
-``on_retry``.
+``on_retry``. Under a deadline (``deadline_at``), no wait runs past it: a
+backoff is cut to what is left, and a ``Retry-After`` that does not fit is
+raised at once.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping
 from enum import StrEnum
@@ -30,14 +33,17 @@ from typing import Any, TypeVar
 import attrs
 import tenacity
 
-from anyvideo.errors import ConfigurationError, ProviderError, RateLimited
+from anyvideo.errors import ConfigurationError, DeadlineExceeded, ProviderError, RateLimited
 from anyvideo.redaction import get_logger
 
-__all__ = ["RetryEvent", "RetryPolicy", "Safety", "is_transient", "policy_from_settings"]
+__all__ = ["POLICY_SETTINGS", "RetryEvent", "RetryPolicy", "Safety", "is_transient", "policy_from_settings"]
 
 T = TypeVar("T")
 
 log = get_logger("anyvideo.retry")
+
+#: The settings :func:`policy_from_settings` reads for every backend, and their environment variables.
+POLICY_SETTINGS = {"retries": "ANYVIDEO_RETRIES", "timeout": "ANYVIDEO_TIMEOUT", "deadline": "ANYVIDEO_DEADLINE"}
 
 
 class Safety(StrEnum):
@@ -58,8 +64,12 @@ class RetryEvent:
 
 
 def is_transient(error: BaseException) -> bool:
-    """A failure that may pass: a 5xx, or no answer at all."""
-    return isinstance(error, ProviderError) and (error.status is None or error.status >= 500)
+    """A failure that may pass: a 5xx, or no answer at all (but not a passed deadline, which is final)."""
+    return (
+        isinstance(error, ProviderError)
+        and not isinstance(error, DeadlineExceeded)
+        and (error.status is None or error.status >= 500)
+    )
 
 
 _N = TypeVar("_N", int, float)
@@ -73,12 +83,19 @@ def _positive(name: str) -> Callable[[object, attrs.Attribute[_N], _N], None]:
     return check
 
 
+def _seconds_or_none(instance: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None and not value > 0:
+        raise ConfigurationError(f"{attribute.name} must be more than 0 seconds, or None, got {value!r}")
+
+
 @attrs.frozen
 class RetryPolicy:
     """How a backend rides through failures: at most ``attempts`` tries
     within ``max_time`` seconds, waiting an exponential backoff with full
     jitter (from ``initial`` up to ``maximum`` seconds) or the provider's
-    ``Retry-After``. ``timeout`` is each request's (connect, read) limit.
+    ``Retry-After``. ``timeout`` is each request's (connect, read) limit;
+    ``deadline`` the seconds a whole operation may take, every try and wait
+    counted (``None``: no deadline), enforced by :class:`~anyvideo.calls.Caller`.
 
     ``RetryPolicy(attempts=1)`` never retries.
     """
@@ -88,6 +105,7 @@ class RetryPolicy:
     initial: float = attrs.field(default=0.25, validator=_positive("initial"))
     maximum: float = attrs.field(default=8.0, validator=_positive("maximum"))
     timeout: tuple[float, float] = (5.0, 30.0)
+    deadline: float | None = attrs.field(default=60.0, validator=_seconds_or_none)
     on_retry: Callable[[RetryEvent], object] | None = attrs.field(default=None, eq=False)
     #: How to wait; tests pass a fake to keep time still.
     sleep: Callable[[float], None] = attrs.field(default=time.sleep, eq=False, repr=False)
@@ -100,12 +118,15 @@ class RetryPolicy:
         safety: Safety = Safety.SAFE,
         reconcile: Callable[[], T | None] | None = None,
         retry_if: Callable[[BaseException], bool] | None = None,
+        deadline_at: float | None = None,
     ) -> T:
         """``operation()``, tried again under this policy; ``what`` names it in logs.
 
         ``retry_if`` replaces the rule of what is worth another try, for work
         whose every step is safe to repeat and whose failures are not all
-        anyvideo's (copying media into storage, say).
+        anyvideo's (copying media into storage, say). ``deadline_at`` is the
+        ``time.monotonic()`` instant no wait may run past; the tries
+        themselves are held to it by the caller (:class:`~anyvideo.calls.Caller`).
         """
         lost_answer = False
 
@@ -130,9 +151,26 @@ class RetryPolicy:
                 return True
             return is_transient(error) and (safety is Safety.SAFE or reconcile is not None)
 
+        def wait(state: tenacity.RetryCallState) -> float:
+            seconds = self._wait(state)
+            return seconds if deadline_at is None else max(0.0, min(seconds, deadline_at - time.monotonic()))
+
+        bounds = tenacity.stop_after_attempt(self.attempts) | tenacity.stop_before_delay(self.max_time)
+
+        def stop(state: tenacity.RetryCallState) -> bool:
+            # A Retry-After is the provider's, not ours to shorten: one past the deadline is raised for the
+            # caller to schedule.
+            error = state.outcome.exception() if state.outcome else None
+            return bounds(state) or (
+                deadline_at is not None
+                and isinstance(error, RateLimited)
+                and error.retry_after is not None
+                and error.retry_after >= deadline_at - time.monotonic()
+            )
+
         retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self.attempts) | tenacity.stop_before_delay(self.max_time),
-            wait=self._wait,
+            stop=stop,
+            wait=wait,
             retry=tenacity.retry_if_exception(retryable),
             before_sleep=lambda state: self._tell(what, state),
             sleep=self.sleep,
@@ -156,19 +194,24 @@ class RetryPolicy:
 
 
 def policy_from_settings(settings: dict[str, Any], environ: Mapping[str, str]) -> RetryPolicy:
-    """Take ``retries`` and ``timeout`` out of a backend's ``settings`` (else
-    ``ANYVIDEO_RETRIES``, ``ANYVIDEO_TIMEOUT``) and make the policy.
+    """Take ``retries``, ``timeout`` and ``deadline`` out of a backend's ``settings`` (else
+    ``ANYVIDEO_RETRIES``, ``ANYVIDEO_TIMEOUT``, ``ANYVIDEO_DEADLINE``) and make the policy.
 
     ``retries`` is how many times a failed request may be tried again (0:
     never), or a whole :class:`RetryPolicy`; ``timeout`` is seconds for each
-    request to connect and to answer, one number or a ``(connect, read)`` pair.
+    request to connect and to answer, one number or a ``(connect, read)`` pair;
+    ``deadline`` is seconds for a whole operation, retries included (0: no
+    deadline; unset: the policy's, 60 s by default).
     """
     retries = settings.pop("retries", None)
     timeout = settings.pop("timeout", None)
+    deadline = settings.pop("deadline", None)
     if retries is None and environ.get("ANYVIDEO_RETRIES"):
         retries = _number(environ["ANYVIDEO_RETRIES"], "ANYVIDEO_RETRIES", int)
     if timeout is None and environ.get("ANYVIDEO_TIMEOUT"):
         timeout = _number(environ["ANYVIDEO_TIMEOUT"], "ANYVIDEO_TIMEOUT", float)
+    if deadline is None and environ.get("ANYVIDEO_DEADLINE"):
+        deadline = _number(environ["ANYVIDEO_DEADLINE"], "ANYVIDEO_DEADLINE", float)
     policy = retries if isinstance(retries, RetryPolicy) else RetryPolicy()
     if retries is not None and not isinstance(retries, RetryPolicy):
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
@@ -179,6 +222,10 @@ def policy_from_settings(settings: dict[str, Any], environ: Mapping[str, str]) -
         if len(pair) != 2 or not all(isinstance(t, int | float) and not isinstance(t, bool) and t > 0 for t in pair):
             raise ConfigurationError(f"timeout must be seconds > 0, or a (connect, read) pair, got {timeout!r}")
         policy = attrs.evolve(policy, timeout=(float(pair[0]), float(pair[1])))
+    if deadline is not None:
+        if isinstance(deadline, bool) or not isinstance(deadline, int | float) or not 0 <= deadline < math.inf:
+            raise ConfigurationError(f"deadline must be seconds ≥ 0 (0: no deadline), got {deadline!r}")
+        policy = attrs.evolve(policy, deadline=float(deadline) or None)
     return policy
 
 

@@ -4,21 +4,25 @@ Retry-After, provider_options allow-lists, backend settings."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from support.scripted import Script
 
+from anyvideo import deadline as deadlines
 from anyvideo.calls import BackendSettings, Caller, allowed_options, done, inside_a_try, is_conflict, retry_after
 from anyvideo.errors import (
     AnyVideoError,
     ConfigurationError,
     Conflict,
+    DeadlineExceeded,
     InvalidRequest,
     NotFound,
     ProviderError,
@@ -249,3 +253,91 @@ def test_missing_settings_are_named_with_their_variables() -> None:
     with pytest.raises(ConfigurationError, match=r"the p backend needs key \(P_KEY\) and page_size$"):
         SETTINGS.require({"host": "h"}, "key", "host", "page_size")
     SETTINGS.require({"key": "k"}, "key")
+
+
+# --- one deadline per operation ------------------------------------------------------------
+
+
+def deadline_caller(deadline: float, sleep: Callable[[float], None] = lambda seconds: None, **policy: Any) -> Caller:
+    return Caller(RetryPolicy(deadline=deadline, sleep=sleep, **policy), "p")
+
+
+class Slow:
+    """Fails with ``failure`` after ``seconds``, every time; counts its calls."""
+
+    def __init__(self, failure: Exception, seconds: float = 0.3) -> None:
+        self.failure, self.seconds, self.calls = failure, seconds, 0
+
+    def __call__(self) -> object:
+        self.calls += 1
+        time.sleep(self.seconds)
+        raise self.failure
+
+
+def test_a_transient_failure_at_the_deadline_is_deadline_exceeded_and_not_tried_again() -> None:
+    operation = Slow(dropped())
+    with pytest.raises(DeadlineExceeded) as raised:
+        deadline_caller(0.2).call("get room", operation)
+    assert operation.calls == 1
+    assert (raised.value.operation, raised.value.deadline, raised.value.provider) == ("get room", 0.2, "p")
+    assert isinstance(raised.value.__cause__, ProviderError)
+
+
+def test_no_try_starts_past_the_deadline() -> None:
+    script = Script(dropped(), dropped(), result="late")
+    # A wait that overran what was left (a busy machine): the next try would start past the deadline.
+    with pytest.raises(DeadlineExceeded):
+        deadline_caller(0.2, sleep=lambda seconds: time.sleep(0.3), initial=5).call("get room", script)
+    assert script.calls == 1
+
+
+def test_a_backoff_is_cut_to_what_is_left_of_the_deadline() -> None:
+    waits: list[float] = []
+    with pytest.raises(ProviderError):
+        deadline_caller(1.0, sleep=waits.append, initial=5, maximum=8).call("get room", Script(*[dropped()] * 4))
+    assert waits and all(wait <= 1.0 for wait in waits)
+
+
+def test_a_retry_after_past_the_deadline_is_raised_at_once_for_the_caller_to_schedule() -> None:
+    waits: list[float] = []
+    script = Script(RateLimited("slow down", retry_after=5))
+    with pytest.raises(RateLimited):
+        deadline_caller(1.0, sleep=waits.append).call("get room", script)
+    assert (script.calls, waits) == (1, [])
+
+
+def test_a_create_cut_off_at_the_deadline_adopts_what_it_made() -> None:
+    seen: list[float | None] = []
+
+    def reconcile() -> object:
+        seen.append(deadlines.time_left())
+        return "made"
+
+    outcome = deadline_caller(0.2, timeout=(1.0, 1.0)).call(
+        "create room", Slow(dropped()), safety=Safety.UNSAFE, reconcile=reconcile
+    )
+    assert outcome == "made"
+    assert len(seen) == 1 and seen[0] is not None and seen[0] > 0  # the lookup had time of its own
+
+
+def test_a_create_cut_off_whose_lookup_finds_nothing_or_fails_is_deadline_exceeded() -> None:
+    for reconcile in (lambda: None, Script(dropped())):
+        with pytest.raises(DeadlineExceeded, match="create room"):
+            deadline_caller(0.2).call("create room", Slow(dropped()), safety=Safety.UNSAFE, reconcile=reconcile)
+
+
+def test_a_deadline_met_by_a_lookup_names_the_operation() -> None:
+    calls = deadline_caller(0.2)
+
+    def lookup() -> object:
+        return calls.call("fetch room by name", Slow(dropped()))
+
+    with pytest.raises(DeadlineExceeded) as raised:
+        calls.call("create room", Script(dropped(), result="late"), safety=Safety.UNSAFE, reconcile=lookup)
+    assert raised.value.operation == "create room"
+
+
+def test_without_a_deadline_a_request_has_no_time_limit_but_its_timeouts() -> None:
+    left: list[float | None] = []
+    Caller(RetryPolicy(deadline=None), "p").call("get room", lambda: left.append(deadlines.time_left()))
+    assert left == [None]

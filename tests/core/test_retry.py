@@ -14,6 +14,7 @@ from anyvideo.errors import (
     AuthenticationError,
     ConfigurationError,
     Conflict,
+    DeadlineExceeded,
     InvalidRequest,
     NotFound,
     ProviderError,
@@ -258,3 +259,28 @@ def test_a_lost_answer_is_reconciled_even_after_a_later_refusal() -> None:
 
     result = retry.run(start, what="start archive", safety=Safety.UNSAFE, reconcile=reconcile)
     assert (result, made) == ("archive", ["archive"])
+
+
+def test_the_deadline_comes_from_settings_then_the_environment() -> None:
+    assert RetryPolicy().deadline == 60.0
+    assert policy_from_settings({"deadline": 5}, {"ANYVIDEO_DEADLINE": "9"}).deadline == 5.0
+    assert policy_from_settings({}, {"ANYVIDEO_DEADLINE": "2.5"}).deadline == 2.5
+    assert policy_from_settings({"retries": RetryPolicy(deadline=7)}, {}).deadline == 7.0
+
+
+@pytest.mark.parametrize("settings, environ", [({"deadline": 0}, {}), ({}, {"ANYVIDEO_DEADLINE": "0"})])
+def test_a_deadline_of_zero_means_none(settings, environ) -> None:
+    assert policy_from_settings(dict(settings), environ).deadline is None
+
+
+@pytest.mark.parametrize(
+    "settings, environ",
+    [({"deadline": -1}, {}), ({"deadline": "5"}, {}), ({"deadline": True}, {}), ({}, {"ANYVIDEO_DEADLINE": "later"})],
+)
+def test_bad_deadlines_are_configuration_errors(settings, environ) -> None:
+    with pytest.raises(ConfigurationError, match="DEADLINE|deadline"):
+        policy_from_settings(dict(settings), environ)
+
+
+def test_a_passed_deadline_is_final_not_transient() -> None:
+    assert not is_transient(DeadlineExceeded("get room", 2.0, provider="p"))

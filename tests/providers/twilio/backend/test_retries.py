@@ -302,3 +302,13 @@ def test_a_bad_rate_is_a_configuration_error(connect_twilio, rate):
 def test_no_rate_means_no_limiter(connect_twilio):
     assert connect_twilio().backend.limiter is None
     assert isinstance(connect_twilio(rate=3).backend.limiter, RateLimiter)
+
+
+def test_the_deadline_comes_from_settings_then_the_environment(twilio_emulator):
+    import anyvideo
+
+    environ = {"ANYVIDEO_DEADLINE": "7"}
+    with anyvideo.connect("twilio", environ=environ, **twilio_emulator.backend_settings) as video:
+        assert video.backend.policy.deadline == 7.0
+    with anyvideo.connect("twilio", environ=environ, deadline=0, **twilio_emulator.backend_settings) as video:
+        assert video.backend.policy.deadline is None

@@ -380,3 +380,9 @@ def test_looking_for_a_lost_try_is_not_retried_on_its_own(connect_vonage, vonage
     methods = [method for method, _, _ in vonage_emulator.faults.injected]
     assert methods == ["POST", "GET", "GET"]  # try 1 starts; tries 2 and 3 look for it first, and fail there
     assert _archive_ids(vonage_emulator, room.id) == []
+
+
+def test_the_deadline_comes_from_settings_then_the_environment(connect_vonage) -> None:
+    assert connect_vonage().backend.transport.calls.policy.deadline == 60.0
+    assert connect_vonage(deadline=7).backend.transport.calls.policy.deadline == 7.0
+    assert connect_vonage(deadline=0).backend.transport.calls.policy.deadline is None
