@@ -65,9 +65,9 @@ URL_SIGNATURE_PARAMETERS = frozenset(
 _URL_SIGNATURE = re.compile(
     r"(?i)([?&](?:" + "|".join(re.escape(p) for p in sorted(URL_SIGNATURE_PARAMETERS)) + r")=)[^&#\s'\"]+"
 )
-_SIGNED_URL = re.compile(r"(?i)^https?://[^?#\s]+\?[^#\s]*\b(?:" + "|".join(
-    re.escape(p) for p in sorted(URL_SIGNATURE_PARAMETERS)
-) + r")=")
+_SIGNED_URL = re.compile(
+    r"(?i)^https?://[^?#\s]+\?[^#\s]*\b(?:" + "|".join(re.escape(p) for p in sorted(URL_SIGNATURE_PARAMETERS)) + r")="
+)
 
 #: Names of headers and fields whose value is a credential, whatever the provider.
 _CREDENTIAL_FIELDS = {"authorization", "auth_token", "api_secret", "password"}
@@ -76,9 +76,7 @@ _CREDENTIAL_FIELDS = {"authorization", "auth_token", "api_secret", "password"}
 def _field_pattern(names: Iterable[str]) -> re.Pattern[str]:
     """The value of a credential-carrying header or field, quoted or not."""
     alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
-    return re.compile(
-        rf"(?i)(['\"]?(?:{alternatives})['\"]?\s*[:=]\s*b?['\"]?)(?:(?:bearer|basic)\s+)?[^'\",}}\s]+"
-    )
+    return re.compile(rf"(?i)(['\"]?(?:{alternatives})['\"]?\s*[:=]\s*b?['\"]?)(?:(?:bearer|basic)\s+)?[^'\",}}\s]+")
 
 
 _lock = threading.Lock()
@@ -93,7 +91,6 @@ def register_credential_field(name: str) -> None:
     with _lock:
         _CREDENTIAL_FIELDS.add(name.lower())
         _fields = _field_pattern(_CREDENTIAL_FIELDS)
-
 
 
 def register_secret(value: str | None) -> None:

@@ -125,4 +125,3 @@ def _check(video: Video, server: HostileServer, call: Callable[[], Any], what: s
         video.close()
     assert ended, f"{what} was still running after {BOUND} s"
     assert isinstance(raised, ProviderError), f"{what} ended in {raised!r} after {took:.1f} s"
-
