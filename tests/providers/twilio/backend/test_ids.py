@@ -101,10 +101,12 @@ def shared_video(shared_emulator: Emulator) -> Video:
     return shared_emulator.connect()
 
 
+#: The facade refuses an empty id itself: the backend never sees one.
 CASES = [
     pytest.param(operation, case, id=f"{operation}-{case}")
     for operation, (kind, _, _) in OPERATIONS.items()
     for case in hostile(REAL[kind])
+    if case != "empty"
 ]
 
 
