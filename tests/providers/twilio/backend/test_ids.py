@@ -16,6 +16,7 @@ from support.specs import TWILIO_SAMPLES
 
 from anyvideo import InvalidRequest, ParticipantStatus, StreamKind, Video
 from anyvideo.testing import Emulator, EmulatorControl
+from anyvideo_twilio.backend import _media_path
 from anyvideo_twilio.emulator import sids
 from anyvideo_twilio.ids import FORMATS, IDS
 from anyvideo_twilio.windows import new_window_id
@@ -259,3 +260,10 @@ def test_any_id_off_the_format_is_refused_before_a_request(
 
 def test_the_property_covers_every_kind() -> None:
     assert BY_KIND.keys() == FORMATS.keys()
+
+
+def test_a_media_path_keeps_its_sid_one_segment() -> None:
+    assert (
+        _media_path("Recordings", "RT1/../Compositions/CJ2?x#y")
+        == "/v1/Recordings/RT1%2F..%2FCompositions%2FCJ2%3Fx%23y/Media"
+    )
