@@ -412,7 +412,7 @@ class TwilioBackend(Backend):
 
     def start_composition(self, room_id: str, spec: CompositionSpec) -> Composition:
         IDS.check("room", room_id)
-        IDS.check_all("stream", spec.stream_ids or (), "streams")
+        # Not the streams: Twilio takes track names and patterns as sources too, in the body.
         IDS.check_all("recording", spec.recording_ids or (), "recordings")
         arguments = options.composition_arguments(room_id, spec, self.windows.sources)
         self.settings.default_callback(arguments)

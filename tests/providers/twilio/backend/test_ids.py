@@ -57,7 +57,6 @@ OPERATIONS: dict[str, tuple[str, str, Operation]] = {
     "recordings.delete": ("recording", "recording", lambda v, bad: v.recordings.delete(bad)),
     "recordings.iter_bytes": ("recording", "recording", lambda v, bad: v.recordings.iter_bytes(bad)),
     "compositions.start": ("room", "room", lambda v, bad: v.compositions.start(bad)),
-    "compositions.start streams": ("stream", "streams", lambda v, bad: v.compositions.start(ROOM, streams=[bad])),
     "compositions.start recordings": (
         "recording",
         "recordings",
