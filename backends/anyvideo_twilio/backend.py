@@ -306,9 +306,7 @@ class TwilioBackend(Backend):
         )
 
     def disconnect_participant(self, room_id: str, participant_id: str) -> None:
-        IDS.check("room", room_id)
-        IDS.check("participant", participant_id)
-        participant = self.get_participant(room_id, participant_id)
+        participant = self.get_participant(room_id, participant_id)  # checks both ids first
         if participant.status is not ParticipantStatus.CONNECTED:
             raise Conflict(f"twilio: participant {participant_id!r} has already left room {room_id!r}")
         self.transport.call(
