@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 from anyvideo.accounts import Setting, Step
 from anyvideo.errors import ConfigurationError, UnsupportedFeature
-from anyvideo.registry import Registry
 from anyvideo.models import (
     AccessToken,
     Composition,
@@ -34,6 +33,7 @@ from anyvideo.models import (
     StreamKind,
     VideoSource,
 )
+from anyvideo.registry import Registry
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
 from anyvideo.webhooks import WebhookRequest
 

@@ -44,8 +44,8 @@ from anyvideo.models import (
     split_ref,
 )
 from anyvideo.plugins import Plugins
-from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
 from anyvideo.registry import Registry
+from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
 from anyvideo.webhooks import HandledEvents, WebhookRequest
 
 __all__ = ["Video", "connect"]

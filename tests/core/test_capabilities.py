@@ -6,8 +6,8 @@ from support import REPO
 
 import anyvideo
 from anyvideo import Feature, LayoutKind
-from anyvideo.extensions import Extensions, extension
 from anyvideo.capabilities import markdown
+from anyvideo.extensions import Extensions, extension
 from anyvideo.local import LocalBackend
 
 

@@ -37,7 +37,9 @@ __all__ = ["EmulatorFactory", "anyvideo_emulator", "anyvideo_session_emulator"]
 EmulatorFactory = Callable[..., Emulator]
 
 
-def _start(stack: ExitStack, patch: pytest.MonkeyPatch, plugins: Plugins, name: str, options: dict[str, Any]) -> Emulator:
+def _start(
+    stack: ExitStack, patch: pytest.MonkeyPatch, plugins: Plugins, name: str, options: dict[str, Any]
+) -> Emulator:
     cls = plugins.emulator(name)
     options.setdefault("tls", cls.default_tls)
     running = stack.enter_context(cls(**options))
