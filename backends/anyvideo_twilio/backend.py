@@ -32,6 +32,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar, Self
+from urllib.parse import quote
 
 from twilio.base import values
 from twilio.rest import Client
@@ -64,6 +65,7 @@ from anyvideo_twilio import options, reconcile, statuses, tokens, translate
 from anyvideo_twilio import settings as account_settings
 from anyvideo_twilio.config import TwilioSettings
 from anyvideo_twilio.extensions import TwilioExtensions
+from anyvideo_twilio.ids import IDS
 from anyvideo_twilio.transport import Transport
 from anyvideo_twilio.webhooks import CallbackParser
 from anyvideo_twilio.windows import RecordingWindows, is_window_id
@@ -232,6 +234,7 @@ class TwilioBackend(Backend):
             return existing
 
     def get_room(self, room_id: str) -> Room:
+        IDS.check("room", room_id)
         return self.transport.call("fetch room", lambda: translate.room(self._v1.rooms(room_id).fetch()))
 
     def find_room(self, name: str) -> Room:
@@ -269,6 +272,7 @@ class TwilioBackend(Backend):
             )
 
     def end_room(self, room_id: str) -> Room:
+        IDS.check("room", room_id)
         room = self.transport.call(
             "end room",
             lambda: translate.room(self._v1.rooms(room_id).update(status="completed")),
@@ -282,6 +286,7 @@ class TwilioBackend(Backend):
     # --- participants and streams ------------------------------------------
 
     def list_participants(self, room_id: str, *, status: ParticipantStatus | None = None) -> Iterator[Participant]:
+        IDS.check("room", room_id)
         # Twilio lists one status at a time (connected by default in a room in progress).
         for twilio_status in statuses.PARTICIPANT_FILTERS.get(status, ()):
             yield from (
@@ -293,13 +298,15 @@ class TwilioBackend(Backend):
             )
 
     def get_participant(self, room_id: str, participant_id: str) -> Participant:
+        IDS.check("room", room_id)
+        IDS.check("participant", participant_id)
         return self.transport.call(
             "fetch participant",
             lambda: translate.participant(self._v1.rooms(room_id).participants(participant_id).fetch()),
         )
 
     def disconnect_participant(self, room_id: str, participant_id: str) -> None:
-        participant = self.get_participant(room_id, participant_id)
+        participant = self.get_participant(room_id, participant_id)  # checks both ids first
         if participant.status is not ParticipantStatus.CONNECTED:
             raise Conflict(f"twilio: participant {participant_id!r} has already left room {room_id!r}")
         self.transport.call(
@@ -310,6 +317,7 @@ class TwilioBackend(Backend):
         )
 
     def list_streams(self, room_id: str) -> Iterator[Stream]:
+        IDS.check("room", room_id)
         for participant in self.list_participants(room_id, status=ParticipantStatus.CONNECTED):
             yield from (
                 translate.stream(track, room_id, participant.id)
@@ -323,6 +331,8 @@ class TwilioBackend(Backend):
             )
 
     def get_stream(self, room_id: str, stream_id: str) -> Stream:
+        IDS.check("room", room_id)
+        IDS.check("stream", stream_id)
         # A track's URL names its publisher, which the caller does not give: ask each one.
         for stream in self.list_streams(room_id):
             if stream.id == stream_id:
@@ -332,6 +342,7 @@ class TwilioBackend(Backend):
     # --- tokens ---------------------------------------------------------------
 
     def create_token(self, room_id: str, spec: TokenSpec) -> AccessToken:
+        IDS.check("room", room_id)
         if spec.role is not Role.PUBLISHER:
             raise self._unsupported(Feature.TOKEN_ROLES)
         if spec.data is not None:
@@ -347,12 +358,15 @@ class TwilioBackend(Backend):
     # --- recordings: windows of the room's recording rules (see windows.py) ---
 
     def start_recording(self, room_id: str, spec: RecordingSpec) -> Recording:
+        IDS.check("room", room_id)
         return self.windows.start(room_id, spec)
 
     def stop_recording(self, recording_id: str) -> Recording:
+        IDS.check("recording", recording_id)
         return self.windows.stop(recording_id)
 
     def get_recording(self, recording_id: str) -> Recording:
+        IDS.check("recording", recording_id)
         if is_window_id(recording_id):
             return self.windows.get(recording_id)
         # a track recording made outside any window
@@ -366,6 +380,8 @@ class TwilioBackend(Backend):
         """Lazily, one Twilio page at a time: the track recordings of a window
         stand for their window (listed once), any other track recording is an
         individual recording of its own; windows that captured nothing follow."""
+        if room_id is not None:
+            IDS.check("room", room_id)
         listed = self.transport.pages(
             "list recordings",
             partial(self._v1.recordings.page, grouping_sid=room_id or _UNSET, page_size=self.page_size),
@@ -377,22 +393,25 @@ class TwilioBackend(Backend):
         )
 
     def delete_recording(self, recording_id: str) -> None:
+        IDS.check("recording", recording_id)
         if is_window_id(recording_id):
             self.windows.delete(recording_id)
             return
         self.transport.call("delete track recording", lambda: self._v1.recordings(recording_id).delete(), gone=done)
 
     def download_recording(self, recording_id: str, file_name: str) -> Iterator[bytes]:
+        IDS.check("recording", recording_id)
         sid = file_name.partition(".")[0]
         if not (self.windows.has_file(recording_id, sid) if is_window_id(recording_id) else sid == recording_id):
             raise InvalidRequest("file_name", f"{recording_id!r} has no file {file_name!r}")
-        return self.transport.media(
-            f"/v1/Compositions/{sid}/Media" if sid.startswith("CJ") else f"/v1/Recordings/{sid}/Media"
-        )
+        return self.transport.media(_media_path("Compositions" if sid.startswith("CJ") else "Recordings", sid))
 
     # --- compositions -------------------------------------------------------
 
     def start_composition(self, room_id: str, spec: CompositionSpec) -> Composition:
+        IDS.check("room", room_id)
+        # Not the streams: Twilio takes track names and patterns as sources too, in the body.
+        IDS.check_all("recording", spec.recording_ids or (), "recordings")
         arguments = options.composition_arguments(room_id, spec, self.windows.sources)
         self.settings.default_callback(arguments)
         room = self.get_room(room_id)
@@ -406,12 +425,15 @@ class TwilioBackend(Backend):
         return translate.composition(created, spec.layout)
 
     def get_composition(self, composition_id: str) -> Composition:
+        IDS.check("composition", composition_id)
         instance = self.transport.call("fetch composition", lambda: self._v1.compositions(composition_id).fetch())
         return translate.composition(instance, self.windows.layout_of(translate.sid(instance)))
 
     def list_compositions(
         self, *, room_id: str | None = None, status: CompositionStatus | None = None
     ) -> Iterator[Composition]:
+        if room_id is not None:
+            IDS.check("room", room_id)
         twilio_status = next((raw for raw, core in statuses.COMPOSITION_STATUS.items() if core is status), None)
         if status is not None and twilio_status is None:
             return  # Twilio compositions are never live or stopped
@@ -425,12 +447,19 @@ class TwilioBackend(Backend):
             yield translate.composition(instance, self.windows.layout_of(translate.sid(instance)))
 
     def delete_composition(self, composition_id: str) -> None:
+        IDS.check("composition", composition_id)
         self.transport.call("delete composition", lambda: self._v1.compositions(composition_id).delete(), gone=done)
 
     def download_composition(self, composition_id: str, file_name: str) -> Iterator[bytes]:
+        IDS.check("composition", composition_id)
         if file_name.partition(".")[0] != composition_id:
             raise InvalidRequest("file_name", f"{composition_id!r} has no file {file_name!r}")
-        return self.transport.media(f"/v1/Compositions/{composition_id}/Media")
+        return self.transport.media(_media_path("Compositions", composition_id))
+
+
+def _media_path(collection: str, sid: str) -> str:
+    """``/v1/<collection>/<sid>/Media``, the SID quoted: it is checked, and must still stay one path segment."""
+    return f"/v1/{collection}/{quote(sid, safe='')}/Media"
 
 
 def _looks_like_sid(name: str) -> bool:

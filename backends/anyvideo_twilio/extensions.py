@@ -21,6 +21,7 @@ from anyvideo.extensions import Extensions, extension
 from anyvideo.models import Layout, Resolution
 from anyvideo.retry import Safety
 from anyvideo_twilio import translate
+from anyvideo_twilio.ids import IDS
 from anyvideo_twilio.models import CompositionHook, StorageSettings, TrackRule, TrackRules, rule_set
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ class TwilioExtensions(Extensions):
     @extension(refs=("room",), feature=Feature.RECORDING_RULES)
     def get_recording_rules(self, room_id: str) -> TrackRules:
         """the room's recording rules (which published tracks Twilio records)"""
+        IDS.check("room", room_id, "room_id")
         return self._transport.call(
             "fetch recording rules", lambda: translate.rules(self._v1.rooms(room_id).recording_rules.fetch())
         )
@@ -53,6 +55,7 @@ class TwilioExtensions(Extensions):
         """replace the room's recording rules (refused while an anyvideo recording is open)
 
         An open anyvideo recording window owns the rules until it stops: Conflict."""
+        IDS.check("room", room_id, "room_id")
         chosen = rule_set(rules, subscribe=False)
         if self.backend.windows.open_window(room_id) is not None:
             raise Conflict(f"twilio: room {room_id!r} is being recorded by anyvideo; stop that recording first")
@@ -65,6 +68,8 @@ class TwilioExtensions(Extensions):
     @extension(refs=("room", "participant"), feature=Feature.SUBSCRIBE_RULES)
     def get_subscribe_rules(self, room_id: str, participant_id: str) -> TrackRules:
         """the tracks a participant receives (subscribe rules)"""
+        IDS.check("room", room_id, "room_id")
+        IDS.check("participant", participant_id, "participant_id")
         return self._transport.call(
             "fetch subscribe rules",
             lambda: translate.rules(self._v1.rooms(room_id).participants(participant_id).subscribe_rules.fetch()),
@@ -75,6 +80,8 @@ class TwilioExtensions(Extensions):
         self, room_id: str, participant_id: str, rules: Sequence[TrackRule | Mapping[str, Any]]
     ) -> TrackRules:
         """replace a participant's subscribe rules, with priorities"""
+        IDS.check("room", room_id, "room_id")
+        IDS.check("participant", participant_id, "participant_id")
         chosen = rule_set(rules, subscribe=True)
         rules_json = [rule.as_dict() for rule in chosen]
         return self._transport.call(
@@ -132,6 +139,7 @@ class TwilioExtensions(Extensions):
     @extension(feature=Feature.COMPOSITION_HOOKS)
     def get_composition_hook(self, hook_id: str) -> CompositionHook:
         """one composition hook"""
+        IDS.check("hook", hook_id, "hook_id")
         return self._transport.call(
             "fetch composition hook", lambda: translate.hook(self._v1.composition_hooks(hook_id).fetch())
         )
@@ -165,6 +173,7 @@ class TwilioExtensions(Extensions):
         status_callback: str | None = None,
     ) -> CompositionHook:
         """replace a composition hook (what is left out returns to its default)"""
+        IDS.check("hook", hook_id, "hook_id")
         arguments = translate.hook_arguments(
             name, layout, resolution, format, audio_sources, audio_sources_excluded, trim, enabled, status_callback
         )
@@ -177,6 +186,7 @@ class TwilioExtensions(Extensions):
     @extension(feature=Feature.COMPOSITION_HOOKS)
     def delete_composition_hook(self, hook_id: str) -> None:
         """delete a composition hook"""
+        IDS.check("hook", hook_id, "hook_id")
         self._transport.call("delete composition hook", lambda: self._v1.composition_hooks(hook_id).delete(), gone=done)
 
     # --- recording and composition settings ---------------------------------

@@ -53,6 +53,7 @@ from anyvideo_vonage import config, layouts, options, reconcile, translate
 from anyvideo_vonage import settings as account_settings
 from anyvideo_vonage.credentials import ClientTokens, PrivateKey
 from anyvideo_vonage.extensions import VonageExtensions
+from anyvideo_vonage.ids import IDS
 from anyvideo_vonage.rest import PAGE_SIZE, items_of
 from anyvideo_vonage.transport import Transport
 from anyvideo_vonage.webhooks import CallbackParser
@@ -223,6 +224,7 @@ class VonageBackend(Backend):
     def _room_entry(self, room_id: str) -> dict[str, Any] | None:
         """The registry's entry; for a session anyvideo did not create, ``None`` once
         the provider confirmed the session exists (else NotFound)."""
+        IDS.check("room", room_id)
         entry = self.registry.get("room", room_id)
         if entry is None:
             try:
@@ -285,6 +287,7 @@ class VonageBackend(Backend):
         return [item for item in items_of(answer) if item.get("connectionId")]
 
     def list_participants(self, room_id: str, *, status: ParticipantStatus | None = None) -> Iterator[Participant]:
+        IDS.check("room", room_id)
         participants = [
             translate.connection(room_id, item, self.registry.get("connection", str(item["connectionId"])))
             for item in self._connections(room_id)
@@ -292,22 +295,29 @@ class VonageBackend(Backend):
         return iter([p for p in participants if status is None or p.status is status])
 
     def get_participant(self, room_id: str, participant_id: str) -> Participant:
+        IDS.check("room", room_id)
+        IDS.check("participant", participant_id)
         for participant in self.list_participants(room_id):
             if participant.id == participant_id:
                 return participant
         raise NotFound(f"vonage: no connection {participant_id!r} in session {room_id!r}")
 
     def disconnect_participant(self, room_id: str, participant_id: str) -> None:
+        IDS.check("room", room_id)
+        IDS.check("participant", participant_id)
         self.transport.call(self.transport.video.disconnect_client, room_id, participant_id, gone=done)
 
     def _stream(self, room_id: str, info: Any) -> Stream:
         return translate.sdk_stream(room_id, info, self.registry.get("stream", str(info.id)) or {})
 
     def list_streams(self, room_id: str) -> Iterator[Stream]:
+        IDS.check("room", room_id)
         listed = self.transport.call(self.transport.video.list_streams, room_id)
         return iter([self._stream(room_id, info) for info in listed])
 
     def get_stream(self, room_id: str, stream_id: str) -> Stream:
+        IDS.check("room", room_id)
+        IDS.check("stream", stream_id)
         return self._stream(room_id, self.transport.call(self.transport.video.get_stream, room_id, stream_id))
 
     def _remember_muted(self, stream_ids: list[str]) -> None:
@@ -317,6 +327,8 @@ class VonageBackend(Backend):
             self.registry.put("stream", stream_id, {**known, "muted": True})
 
     def mute_stream(self, room_id: str, stream_id: str) -> Stream:
+        IDS.check("room", room_id)
+        IDS.check("stream", stream_id)
         self.transport.call(self.transport.video.mute_stream, room_id, stream_id)
         self._remember_muted([stream_id])
         return self.get_stream(room_id, stream_id)
@@ -324,6 +336,8 @@ class VonageBackend(Backend):
     def mute_all(self, room_id: str, *, except_stream_ids: tuple[str, ...] = ()) -> None:
         """Mute every stream now. Vonage's "mute all" also mutes streams published later,
         until turned off; anyvideo's means "now", so it is turned off right after."""
+        IDS.check("room", room_id)
+        IDS.check_all("stream", except_stream_ids, "except_streams")
         video = self.transport.video
         self.transport.call(video.mute_all_streams, room_id, *([list(except_stream_ids)] if except_stream_ids else []))
         self.transport.call(video.disable_mute_all_streams, room_id)
@@ -356,8 +370,9 @@ class VonageBackend(Backend):
         )
 
     def send_signal(self, room_id: str, spec: SignalSpec) -> None:
+        IDS.check("room", room_id)
         # the SDK's validate_call refuses an explicit None: pass the connection only when there is one
-        target = () if spec.to is None else (spec.to,)
+        target = () if spec.to is None else (IDS.check("participant", spec.to, "to"),)
         signal = SignalData(type=spec.type, data=spec.data)
         # A repeat would deliver the signal twice: tried again only after a 429.
         self.transport.call(self.transport.video.send_signal, room_id, signal, *target, safety=Safety.UNSAFE)
@@ -370,6 +385,7 @@ class VonageBackend(Backend):
             raise Conflict(f"room {room_id!r} has ended")
 
     def start_recording(self, room_id: str, spec: RecordingSpec) -> Recording:
+        IDS.check("room", room_id)
         request = options.archive_request(room_id, spec)
         layout = (spec.layout or Layout.grid()) if spec.mode is RecordingMode.COMPOSED else None
         self._check_open(room_id)
@@ -393,6 +409,7 @@ class VonageBackend(Backend):
         return self._layout("archive", archive_id)
 
     def stop_recording(self, recording_id: str) -> Recording:
+        IDS.check("recording", recording_id)
         try:
             archive = self.transport.call(self.transport.video.stop_archive, recording_id)
         except ProviderError as exc:
@@ -402,23 +419,26 @@ class VonageBackend(Backend):
         return translate.archive(translate.sdk_json(archive), self._archive_layout(recording_id))
 
     def get_recording(self, recording_id: str) -> Recording:
+        IDS.check("recording", recording_id)
         body = self.transport.rest.call("GET", self.transport.rest.project_path("archive", recording_id))
         return translate.archive(body, self._archive_layout(recording_id))
 
     def list_recordings(
         self, *, room_id: str | None = None, status: RecordingStatus | None = None
     ) -> Iterator[Recording]:
-        filters = {"sessionId": room_id} if room_id else {}
+        filters = {"sessionId": IDS.check("room", room_id)} if room_id is not None else {}
         rest = self.transport.rest
         items = rest.oldest_first(rest.project_path("archive"), filters, page_size=self.transport.page_size)
         recordings = (translate.archive(body, self._archive_layout(str(body.get("id")))) for body in items)
         return (r for r in recordings if status is None or r.status is status)
 
     def delete_recording(self, recording_id: str) -> None:
+        IDS.check("recording", recording_id)
         # Deleting a deleted archive succeeds (the provider accepts "available OR uploaded OR deleted").
         self.transport.call(self.transport.video.delete_archive, recording_id)
 
     def download_recording(self, recording_id: str, file_name: str) -> Iterator[bytes]:
+        IDS.check("recording", recording_id)
         body = self.transport.rest.call("GET", self.transport.rest.project_path("archive", recording_id))
         recording = translate.archive(body)
         if not any(f.name == file_name for f in recording.files):
@@ -430,6 +450,8 @@ class VonageBackend(Backend):
     def start_composition(self, room_id: str, spec: CompositionSpec) -> Composition:
         if spec.output is not CompositionOutput.LIVE:
             raise self._unsupported(Feature.POST_HOC_COMPOSITION)
+        IDS.check("room", room_id)
+        IDS.check_all("stream", spec.stream_ids or (), "streams")
         request = options.broadcast_request(room_id, spec)
         self._check_open(room_id)
         video = self.transport.video
@@ -454,6 +476,7 @@ class VonageBackend(Backend):
         return self._layout("broadcast", broadcast_id)
 
     def stop_composition(self, composition_id: str) -> Composition:
+        IDS.check("composition", composition_id)
         try:
             # A repeat after a lost answer finds it stopped (404): the lost try stopped it.
             broadcast = self.transport.call(self.transport.video.stop_broadcast, composition_id, gone=done)
@@ -466,13 +489,14 @@ class VonageBackend(Backend):
         return translate.broadcast(translate.sdk_json(broadcast), self._broadcast_layout(composition_id))
 
     def get_composition(self, composition_id: str) -> Composition:
+        IDS.check("composition", composition_id)
         body = self.transport.rest.call("GET", self.transport.rest.project_path("broadcast", composition_id))
         return translate.broadcast(body, self._broadcast_layout(composition_id))
 
     def list_compositions(
         self, *, room_id: str | None = None, status: CompositionStatus | None = None
     ) -> Iterator[Composition]:
-        filters = {"sessionId": room_id} if room_id else {}
+        filters = {"sessionId": IDS.check("room", room_id)} if room_id is not None else {}
         rest = self.transport.rest
         items = rest.oldest_first(rest.project_path("broadcast"), filters, page_size=self.transport.page_size)
         compositions = (translate.broadcast(body, self._broadcast_layout(str(body.get("id")))) for body in items)

@@ -33,6 +33,7 @@ from anyvideo.models import Composition, Layout, Recording, Role, Stream
 from anyvideo.retry import Safety
 from anyvideo.specs import TokenSpec
 from anyvideo_vonage import layouts, translate
+from anyvideo_vonage.ids import IDS
 from anyvideo_vonage.models import (
     CAPTION_LANGUAGES,
     Captions,
@@ -42,7 +43,7 @@ from anyvideo_vonage.models import (
     SipConnection,
     validate_digits,
 )
-from anyvideo_vonage.options import composed_layout, json_body, required_id, sdk_model
+from anyvideo_vonage.options import composed_layout, json_body, sdk_model
 
 if TYPE_CHECKING:
     from anyvideo_vonage.backend import VonageBackend
@@ -74,6 +75,8 @@ class VonageExtensions(Extensions):
             isinstance(c, list) and all(isinstance(x, str) and x for x in c) for c in classes.values()
         ):
             raise InvalidRequest("classes", "map each stream id to a list of class names")
+        IDS.check("room", room_id, "room_id")
+        IDS.check_all("stream", classes, "classes")
         items = [StreamLayout(id=stream_id, layout_class_list=list(c)) for stream_id, c in classes.items()]
         changed = self.transport.call(
             self.transport.video.change_stream_layout, room_id, StreamLayoutOptions(items=items)
@@ -87,6 +90,7 @@ class VonageExtensions(Extensions):
 
         The SDK has no such call: it goes through the REST helper.
         """
+        IDS.check("room", room_id, "room_id")
         rest = self.transport.rest
         rest.call("POST", rest.project_path("session", room_id, "migrate"))
 
@@ -95,6 +99,7 @@ class VonageExtensions(Extensions):
     @extension(refs=("recording",))
     def change_recording_layout(self, recording_id: str, layout: Layout) -> Recording:
         """change a composed archive's layout while it records"""
+        IDS.check("recording", recording_id, "recording_id")
         archive = self.transport.call(self.transport.video.change_archive_layout, recording_id, composed_layout(layout))
         self.backend.registry.put("archive", recording_id, {"layout": layouts.to_json(layout)})
         return translate.archive(translate.sdk_json(archive), layout)
@@ -104,20 +109,21 @@ class VonageExtensions(Extensions):
         self, recording_id: str, stream_id: str, *, has_audio: bool = True, has_video: bool = True
     ) -> None:
         """add a stream to an archive recording chosen streams (stream_mode='manual')"""
+        IDS.check("recording", recording_id, "recording_id")
         request = _added_stream(stream_id, has_audio, has_video)
         self.transport.call(self.transport.video.add_stream_to_archive, recording_id, request)
 
     @extension(refs=("recording", "stream"))
     def remove_recording_stream(self, recording_id: str, stream_id: str) -> None:
         """remove a stream from such an archive"""
-        video = self.transport.video
-        self.transport.call(
-            video.remove_stream_from_archive, recording_id, required_id(stream_id, "stream_id"), gone=done
-        )
+        IDS.check("recording", recording_id, "recording_id")
+        IDS.check("stream", stream_id, "stream_id")
+        self.transport.call(self.transport.video.remove_stream_from_archive, recording_id, stream_id, gone=done)
 
     @extension(refs=("composition",))
     def change_composition_layout(self, composition_id: str, layout: Layout) -> Composition:
         """change a live broadcast's layout"""
+        IDS.check("composition", composition_id, "composition_id")
         video = self.transport.video
         broadcast = self.transport.call(video.change_broadcast_layout, composition_id, composed_layout(layout))
         self.backend.registry.put("broadcast", composition_id, {"layout": layouts.to_json(layout)})
@@ -128,16 +134,16 @@ class VonageExtensions(Extensions):
         self, composition_id: str, stream_id: str, *, has_audio: bool = True, has_video: bool = True
     ) -> None:
         """add a stream to a broadcast of chosen streams"""
+        IDS.check("composition", composition_id, "composition_id")
         request = _added_stream(stream_id, has_audio, has_video)
         self.transport.call(self.transport.video.add_stream_to_broadcast, composition_id, request)
 
     @extension(refs=("composition", "stream"))
     def remove_composition_stream(self, composition_id: str, stream_id: str) -> None:
         """remove a stream from such a broadcast"""
-        video = self.transport.video
-        self.transport.call(
-            video.remove_stream_from_broadcast, composition_id, required_id(stream_id, "stream_id"), gone=done
-        )
+        IDS.check("composition", composition_id, "composition_id")
+        IDS.check("stream", stream_id, "stream_id")
+        self.transport.call(self.transport.video.remove_stream_from_broadcast, composition_id, stream_id, gone=done)
 
     # --- SIP -----------------------------------------------------------------------
 
@@ -147,6 +153,7 @@ class VonageExtensions(Extensions):
 
         The call joins as a publisher connection.
         """
+        IDS.check("room", room_id, "room_id")
         if not isinstance(call, SipCall):
             raise InvalidRequest("call", "give a SipCall")
         token = self.backend.create_token(room_id, TokenSpec(call.identity, Role.PUBLISHER, JOIN_TTL, call.data))
@@ -181,8 +188,9 @@ class VonageExtensions(Extensions):
 
         ``digits`` are ``0-9*#p``; ``participant_id`` plays them into one connection only.
         """
+        IDS.check("room", room_id, "room_id")
         digits = validate_digits(digits)
-        target = () if participant_id is None else (required_id(participant_id, "participant_id"),)
+        target = () if participant_id is None else (IDS.check("participant", participant_id, "participant_id"),)
         # A repeat would play the tones twice: tried again only after a 429.
         self.transport.call(self.transport.video.play_dtmf, room_id, digits, *target, safety=Safety.UNSAFE)
 
@@ -202,6 +210,7 @@ class VonageExtensions(Extensions):
 
         One per session, with a moderator token anyvideo mints.
         """
+        IDS.check("room", room_id, "room_id")
         if language not in CAPTION_LANGUAGES:
             raise InvalidRequest("language", f"{language!r} is not a language Vonage captions")
         if max_duration is not None and (
@@ -230,7 +239,7 @@ class VonageExtensions(Extensions):
     @extension(feature=Feature.CAPTIONS)
     def stop_captions(self, captions: Captions | str) -> None:
         """stop live captions"""
-        captions_id = captions.id if isinstance(captions, Captions) else required_id(captions, "captions")
+        captions_id = IDS.check("captions", captions.id if isinstance(captions, Captions) else captions, "captions")
         self.transport.call(self.transport.video.stop_captions, CaptionsData(captions_id=captions_id), gone=done)
 
     # --- Experience Composer ----------------------------------------------------------------
@@ -241,6 +250,7 @@ class VonageExtensions(Extensions):
 
         ``spec.url`` is rendered by a browser and published into the room.
         """
+        IDS.check("room", room_id, "room_id")
         if not isinstance(spec, RenderSpec):
             raise InvalidRequest("spec", "give a RenderSpec")
         resolutions = self.backend.resolutions
@@ -265,8 +275,9 @@ class VonageExtensions(Extensions):
     @extension(feature=Feature.RENDER)
     def get_render(self, render_id: str) -> Render:
         """one Experience Composer"""
+        IDS.check("render", render_id, "render_id")
         rest = self.transport.rest
-        return translate.render(rest.call("GET", rest.project_path("render", required_id(render_id, "render_id"))))
+        return translate.render(rest.call("GET", rest.project_path("render", render_id)))
 
     @extension(feature=Feature.RENDER)
     def list_renders(self) -> Iterator[Render]:
@@ -278,9 +289,10 @@ class VonageExtensions(Extensions):
     @extension(feature=Feature.RENDER)
     def stop_render(self, render_id: str) -> None:
         """stop an Experience Composer"""
-        video = self.transport.video
-        self.transport.call(video.stop_experience_composer, required_id(render_id, "render_id"), gone=done)
+        IDS.check("render", render_id, "render_id")
+        self.transport.call(self.transport.video.stop_experience_composer, render_id, gone=done)
 
 
 def _added_stream(stream_id: str, has_audio: bool, has_video: bool) -> AddStreamRequest:
-    return AddStreamRequest(stream_id=required_id(stream_id, "stream_id"), has_audio=has_audio, has_video=has_video)
+    IDS.check("stream", stream_id, "stream_id")
+    return AddStreamRequest(stream_id=stream_id, has_audio=has_audio, has_video=has_video)

@@ -36,7 +36,6 @@ __all__ = [
     "broadcast_request",
     "composed_layout",
     "json_body",
-    "required_id",
     "sdk_model",
     "session_options",
     "token_options",
@@ -53,13 +52,6 @@ COMPOSITION_OPTIONS = frozenset({"dvr", "low_latency", "stream_mode", "multi_bro
 BROADCAST_DURATION = (60, 36_000)
 #: A broadcast streams to at most this many RTMP targets.
 RTMP_TARGETS = 5
-
-
-def required_id(value: Any, field: str) -> str:
-    """``value`` when it is a non-empty id, else :class:`InvalidRequest` naming ``field``."""
-    if not isinstance(value, str) or not value:
-        raise InvalidRequest(field, "must be a non-empty id")
-    return value
 
 
 def session_options(options: Mapping[str, Any]) -> SessionOptions:

@@ -301,6 +301,9 @@ class Tokens(_Resource):
 class _Media(_Resource):
     """Download shared by recordings and compositions."""
 
+    #: What errors call the item, as the other operations on it do.
+    _field: str
+
     def _fetch(self, object_id: str) -> Recording | Composition:
         raise NotImplementedError
 
@@ -324,7 +327,7 @@ class _Media(_Resource):
 
     def iter_bytes(self, item: ObjectRef, *, file_name: str | None = None) -> Iterator[bytes]:
         """The bytes of one file (the only one, unless ``file_name`` says), in chunks."""
-        object_id = self._video._id(item, "id")
+        object_id = self._video._id(item, self._field)
         file = self._pick(object_id, file_name)
         return self._chunks(object_id, file.name)
 
@@ -342,7 +345,7 @@ class _Media(_Resource):
         checked against what the provider reported. ``progress`` is called
         with the size of each chunk as it arrives.
         """
-        object_id = self._video._id(item, "id")
+        object_id = self._video._id(item, self._field)
         file = self._pick(object_id, file_name)
         target = Path(destination)
         if target.is_dir():
@@ -371,6 +374,8 @@ class _Media(_Resource):
 
 class Recordings(_Media):
     """Record rooms, composed (one mixed file) or individual (a file per stream)."""
+
+    _field = "recording"
 
     def start(
         self,
@@ -424,6 +429,8 @@ class Recordings(_Media):
 
 class Compositions(_Media):
     """Mix streams into a file after the fact, or broadcast them live."""
+
+    _field = "composition"
 
     def start(
         self,

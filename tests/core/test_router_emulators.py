@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from support.ids import requests_to
 
 import anyvideo
-from anyvideo import RoomStatus, Video
+from anyvideo import InvalidRequest, RoomStatus, Video
 from anyvideo.router import RouterBackend, parse_policy
 from anyvideo.testing import Emulator
 
@@ -76,3 +77,20 @@ def test_operations_on_a_twilio_room_go_to_twilio_by_ref(twilio: Video, vonage: 
     ended = video.rooms.end(existing.ref)
     assert (ended.provider, ended.status) == ("twilio", RoomStatus.ENDED)
     assert twilio.rooms.get(existing).status is RoomStatus.ENDED
+
+
+@pytest.mark.parametrize(
+    "ref",
+    ["vonage:x/../../broadcast/{vonage}", "twilio:{twilio}/Participants/PA{hex}", "x/../../broadcast/{vonage}"],
+    ids=["vonage ref", "twilio ref", "bare id"],
+)
+def test_a_hostile_ref_is_refused_by_the_member_before_any_request(
+    twilio: Video, vonage: Video, twilio_emulator: Emulator, vonage_emulator: Emulator, ref: str
+) -> None:
+    video = fleet(twilio, vonage, "primary")
+    ids = {"vonage": "be7712a4-3a63-4ed7-a2c6-7ffaebefd4a6", "twilio": "RM" + "0" * 32, "hex": "0" * 32}
+    with requests_to(twilio_emulator) as to_twilio, requests_to(vonage_emulator) as to_vonage:
+        with pytest.raises(InvalidRequest) as refused:
+            video.rooms.end(ref.format(**ids))
+    assert refused.value.field == "room"
+    assert to_twilio == to_vonage == []

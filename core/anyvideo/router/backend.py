@@ -144,15 +144,21 @@ class RouterBackend(Backend):
         if native in self._located:
             self._located.move_to_end(native)
             return self._located[native], native
+        refused: list[InvalidRequest] = []
         for member in self._members.values():
             try:
                 probe(member, native)
-            except (NotFound, InvalidRequest):
+            except NotFound:
+                continue
+            except InvalidRequest as exc:
+                refused.append(exc)
                 continue
             self._located[native] = member
             if len(self._located) > _REMEMBERED:
                 self._located.popitem(last=False)
             return member, native
+        if len(refused) == len(self._members):  # an id of no member's format: bad input, not a missing object
+            raise refused[0]
         raise NotFound(f"no backend of the fleet ({', '.join(self._members)}) has {native!r}")
 
     def _room(self, ref: str) -> tuple[Backend, str]:

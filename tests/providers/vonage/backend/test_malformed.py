@@ -29,6 +29,8 @@ from anyvideo_vonage.emulator.auth import ApplicationCredentials
 from anyvideo_vonage.rest import VonageRest
 
 ROOM = "1_MX4xMjM0NTY3OH4xMjcuMC4wLjF-fjE3MDAwMDAwMDAwMDB-fn4-"
+# Shaped as the provider's ids, which the backend checks before asking
+ARCHIVE, BROADCAST, STREAM, RENDER = (f"{n}0000000-0000-4000-8000-000000000000" for n in "abcd")
 KEYS = [
     "id",
     "status",
@@ -174,23 +176,23 @@ def answering() -> Any:
 OPERATIONS: dict[str, Callable[[Video], Any]] = {
     "create session": lambda v: v.rooms.create(),
     "start archive": lambda v: v.recordings.start(ROOM),
-    "stop archive": lambda v: v.recordings.stop("a1"),
-    "archive layout": lambda v: v.ext.change_recording_layout("a1", Layout.pip()),
-    "get archive": lambda v: v.recordings.get("a1"),
+    "stop archive": lambda v: v.recordings.stop(ARCHIVE),
+    "archive layout": lambda v: v.ext.change_recording_layout(ARCHIVE, Layout.pip()),
+    "get archive": lambda v: v.recordings.get(ARCHIVE),
     "list archives": lambda v: list(v.recordings.list(room=ROOM)),
     "start broadcast": lambda v: v.compositions.start(ROOM, output="live", hls=True),
-    "stop broadcast": lambda v: v.compositions.stop("b1"),
-    "broadcast layout": lambda v: v.ext.change_composition_layout("b1", Layout.pip()),
-    "get broadcast": lambda v: v.compositions.get("b1"),
+    "stop broadcast": lambda v: v.compositions.stop(BROADCAST),
+    "broadcast layout": lambda v: v.ext.change_composition_layout(BROADCAST, Layout.pip()),
+    "get broadcast": lambda v: v.compositions.get(BROADCAST),
     "list broadcasts": lambda v: list(v.compositions.list()),
     "list streams": lambda v: list(v.streams.list(ROOM)),
-    "get stream": lambda v: v.streams.get(ROOM, "s1"),
-    "layout classes": lambda v: v.ext.set_layout_classes(ROOM, {"s1": ["host"]}),
+    "get stream": lambda v: v.streams.get(ROOM, STREAM),
+    "layout classes": lambda v: v.ext.set_layout_classes(ROOM, {STREAM: ["host"]}),
     "list connections": lambda v: list(v.participants.list(ROOM)),
     "dial sip": lambda v: v.ext.dial_sip(ROOM, SipCall("sip:desk@example.com")),
     "start captions": lambda v: v.ext.start_captions(ROOM),
     "start render": lambda v: v.ext.start_render(ROOM, RenderSpec("https://app.example.com/board")),
-    "get render": lambda v: v.ext.get_render("r1"),
+    "get render": lambda v: v.ext.get_render(RENDER),
     "list renders": lambda v: list(v.ext.list_renders()),
 }
 

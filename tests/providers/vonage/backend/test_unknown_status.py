@@ -43,9 +43,11 @@ def _archive(archive_id: str, status: str) -> dict[str, Any]:
     }
 
 
+# Archive ids shaped as the provider's, which the backend checks before asking
+NEW, OLD = "b0000000-0000-4000-8000-000000000000", "a0000000-0000-4000-8000-000000000000"
 ANSWERS = {
-    "archive": {"count": 2, "items": [_archive("b-new", "archiving"), _archive("a-old", "available")]},
-    "archive/b-new": _archive("b-new", "archiving"),
+    "archive": {"count": 2, "items": [_archive(NEW, "archiving"), _archive(OLD, "available")]},
+    f"archive/{NEW}": _archive(NEW, "archiving"),
     "broadcast": {
         "count": 1,
         "items": [{"id": "c", "sessionId": "1_MX5zZXNzaW9u", "createdAt": 1_700_000_000_000, "status": "pausing"}],
@@ -101,13 +103,13 @@ def video(provider):
 
 def test_a_new_archive_status_is_unknown_and_kept_raw(video) -> None:
     listed = {r.id: r for r in video.recordings.list()}
-    assert listed["b-new"].status is RecordingStatus.UNKNOWN and listed["b-new"].raw["status"] == "archiving"
-    assert listed["a-old"].status is RecordingStatus.AVAILABLE
-    assert video.recordings.get("b-new").raw["status"] == "archiving"
+    assert listed[NEW].status is RecordingStatus.UNKNOWN and listed[NEW].raw["status"] == "archiving"
+    assert listed[OLD].status is RecordingStatus.AVAILABLE
+    assert video.recordings.get(NEW).raw["status"] == "archiving"
 
 
 def test_the_listing_is_oldest_first(video) -> None:
-    assert [r.id for r in video.recordings.list()] == ["a-old", "b-new"]
+    assert [r.id for r in video.recordings.list()] == [OLD, NEW]
 
 
 def test_a_new_broadcast_status_is_unknown(video) -> None:

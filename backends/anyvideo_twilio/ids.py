@@ -1,0 +1,35 @@
+"""The formats of the Twilio Video ids the backend takes, as data (kind → pattern).
+
+Checked before any request (:class:`anyvideo.ids.IdFormats`): the SDK puts
+ids into URL paths as they are. Twilio's spec gives each SID's pattern, two
+letters naming the kind then 32 hex digits (``^RM[0-9a-fA-F]{32}$``). A room
+path also takes a unique name and a participant path an identity, but
+anyvideo's room and participant ids are SIDs (a room is found by name with
+``rooms.get(name=…)``). A recording is a track recording (``RT…``) or one of
+anyvideo's recording windows (``win_`` and 24 hex digits, see :mod:`.windows`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from anyvideo.ids import IdFormats
+
+__all__ = ["FORMATS", "IDS"]
+
+
+def _sid(prefix: str) -> str:
+    return prefix + "[0-9a-fA-F]{32}"
+
+
+#: Each kind of id the backend and its extensions take.
+FORMATS = {
+    "room": re.compile(_sid("RM")),
+    "participant": re.compile(_sid("PA")),
+    "stream": re.compile(_sid("MT")),  # a published track
+    "recording": re.compile(_sid("RT") + "|win_[0-9a-f]{24}"),
+    "composition": re.compile(_sid("CJ")),
+    "hook": re.compile(_sid("HK")),  # a composition hook
+}
+
+IDS = IdFormats("twilio", FORMATS)
