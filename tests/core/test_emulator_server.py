@@ -232,7 +232,7 @@ def test_a_lost_answer_does_the_work_and_drops_the_connection(mini, api):
 
 
 def test_a_late_landing_lands_after_the_repeat_is_sent_and_before_it_is_handled(mini, api):
-    mini.faults.script("^/rooms$", [Fault(late=True)], method="POST")
+    mini.faults.script("^/rooms$", [Fault(late=1)], method="POST")
     with pytest.raises(requests.Timeout):
         api.post(f"{mini.base_url}/rooms", json={}, timeout=0.05)
     time.sleep(0.2)  # however long the client waits, nothing lands before its repeat
@@ -244,11 +244,21 @@ def test_a_late_landing_lands_after_the_repeat_is_sent_and_before_it_is_handled(
 
 
 def test_a_late_landing_nobody_repeats_lands_when_told(mini, api):
-    mini.faults.script("^/rooms$", [Fault(late=True)])
+    mini.faults.script("^/rooms$", [Fault(late=1)])
     with pytest.raises(requests.Timeout):
         api.post(f"{mini.base_url}/rooms", json={}, timeout=0.05)
     mini.faults.land()
     assert len(list(mini.world.rooms())) == 1
+
+
+def test_a_late_landing_after_the_repeat_was_answered(mini, api):
+    mini.faults.script("^/rooms$", [Fault(late=2)], method="POST")
+    with pytest.raises(requests.Timeout):
+        api.post(f"{mini.base_url}/rooms", json={}, timeout=0.05)
+    api.post(f"{mini.base_url}/rooms", json={}, timeout=5)
+    assert len(list(mini.world.rooms())) == 1  # the repeat's
+    api.post(f"{mini.base_url}/rooms", json={}, timeout=5)
+    assert len(list(mini.world.rooms())) == 3
 
 
 def test_every_nth_matching_request_is_faulted():
@@ -260,7 +270,7 @@ def test_every_nth_matching_request_is_faulted():
 
 
 def test_a_schedule_faults_exactly_its_counts_at_the_same_numbers_every_run():
-    counts = {Fault(status=429, retry_after=0): 7, Fault(late=True): 3, Fault(lost=True): 2}
+    counts = {Fault(status=429, retry_after=0): 7, Fault(late=1): 3, Fault(lost=True): 2}
 
     def run() -> list[str | None]:
         faults = Faults(seed=5)
@@ -285,7 +295,7 @@ def test_a_schedule_over_the_control_api(mini):
 
 def test_a_fault_is_one_kind():
     with pytest.raises(ValueError, match="one of"):
-        Fault(status=500, late=True)
+        Fault(status=500, late=1)
 
 
 def test_faults_configured_over_the_control_api(mini, api):

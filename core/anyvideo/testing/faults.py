@@ -27,10 +27,10 @@ class Fault:
     429), added latency in seconds, or the connection dropped without answer.
 
     ``drop``: dropped before anything is done. ``lost``: done, then dropped
-    (the answer is lost). ``late``: done only when the next request on the same
-    method and path arrives (the client's retry, typically), just before that
-    request is handled, and never answered: the provider's work lands after
-    the client gave up and sent its repeat, on every run.
+    (the answer is lost). ``late=n``: never answered, and done only just before
+    the ``n``-th later request on the same method and path is handled: with 1,
+    the client's repeat finds the work done; with 2, the work lands after the
+    repeat was answered. Either way on every run, whatever the timing.
     """
 
     status: int | None = None
@@ -38,14 +38,14 @@ class Fault:
     latency: float = 0.0
     drop: bool = False
     lost: bool = False
-    late: bool = False
+    late: int = 0
 
     def __attrs_post_init__(self) -> None:
         if self.status is not None and not 400 <= self.status <= 599:
             raise ValueError(f"a fault status must be 4xx or 5xx, not {self.status}")
-        if self.latency < 0 or (self.retry_after is not None and self.retry_after < 0):
-            raise ValueError("latency and retry_after cannot be negative")
-        if sum((self.status is not None, self.drop, self.lost, self.late)) > 1:
+        if self.latency < 0 or self.late < 0 or (self.retry_after is not None and self.retry_after < 0):
+            raise ValueError("latency, late and retry_after cannot be negative")
+        if sum((self.status is not None, self.drop, self.lost, self.late > 0)) > 1:
             raise ValueError("a fault is one of status, drop, lost and late")
 
     @property
@@ -95,7 +95,7 @@ class Faults:
     fails one request in ten; ``script("/v1/Rooms", [Fault(status=500), None])``
     fails the next matching request and lets the one after through, then the
     rule is spent. ``every(10, Fault(status=503))`` fails matching requests 10, 20,
-    30, ...; ``schedule({Fault(late=True): 20, Fault(status=429): 30}, over=1000)``
+    30, ...; ``schedule({Fault(late=1): 20, Fault(status=429): 30}, over=1000)``
     faults 50 of the next 1,000 matching requests, at numbers drawn once, up front,
     from ``seed``. ``seed`` makes the random draws repeatable.
     """
@@ -180,7 +180,7 @@ class Faults:
         ``{"seed": 1, "rules": [{"path": "...", "method": "POST", "rate": 0.1,
         "choices": [{"status": 429, "retry_after": 1}]}, {"path": "...", "script": [{"drop": true}, null]},
         {"path": "...", "every": 10, "fault": {"status": 503}},
-        {"path": "...", "over": 1000, "schedule": [{"fault": {"late": true}, "count": 20}]}]}``."""
+        {"path": "...", "over": 1000, "schedule": [{"fault": {"late": 1}, "count": 20}]}]}``."""
         rules = spec.get("rules", [])
         if not isinstance(rules, list):
             raise ValueError("rules must be a list")
@@ -217,6 +217,7 @@ class Faults:
                         "choices": [f.as_dict() for f in rule.choices],
                         "script": None if rule.script is None else [f.as_dict() if f else None for f in rule.script],
                         "seen": rule.seen,
+                        "over": rule.span,
                     }
                     for rule in self._rules
                 ],
@@ -250,18 +251,22 @@ class Faults:
 
     # --- late landings ---------------------------------------------------------
 
-    def hold(self, method: str, path: str) -> Landing:
-        """A late landing of a request to ``method path``: the server waits on it, then does the work."""
-        landing = Landing(method, path)
+    def hold(self, method: str, path: str, fault: Fault) -> Landing:
+        """A late landing (``fault``) of a request to ``method path``: the server waits on it, then does the work."""
+        landing = Landing(method, path, fault.late)
         with self._lock:
             self._held.append(landing)
         return landing
 
     def land(self, method: str | None = None, path: str | None = None) -> None:
-        """Land the held requests to ``method path`` (default: all), and return once their work is done.
-        The server calls it before it handles each request, so a late landing lands before its repeat."""
+        """Count a request to ``method path`` against the late landings held there, land those it was the
+        ``n``-th for (no arguments: all), and return once their work is done. The server calls it before
+        it handles each request."""
         with self._lock:
-            due = [h for h in self._held if (method, path) in ((None, None), (h.method, h.path))]
+            for held in self._held:
+                if (method, path) == (held.method, held.path):
+                    held.due -= 1
+            due = [h for h in self._held if method is None or h.due <= 0]
             self._held = [h for h in self._held if h not in due]
         for landing in due:
             landing.release.set()
@@ -275,6 +280,8 @@ class Landing:
 
     method: str
     path: str
+    #: How many more requests to its method and path land it.
+    due: int
     release: threading.Event = attrs.Factory(threading.Event)
     landed: threading.Event = attrs.Factory(threading.Event)
 

@@ -450,13 +450,13 @@ class _Handler(BaseHTTPRequestHandler):
         emulator = self.emulator
         fault = None
         if not split.path.startswith(CONTROL_PREFIX):
-            emulator.faults.land(self.command, split.path)  # what a late landing held lands before its repeat
+            emulator.faults.land(self.command, split.path)  # late landings due land before this request
             fault = emulator.faults.draw(self.command, split.path)
         if fault is not None:
             if fault.latency:
                 time.sleep(fault.latency)
             if fault.late:
-                landing = emulator.faults.hold(self.command, split.path)
+                landing = emulator.faults.hold(self.command, split.path, fault)
                 landing.release.wait(LATE_BACKSTOP)
                 try:
                     emulator.handle(request)
