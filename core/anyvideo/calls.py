@@ -130,8 +130,9 @@ class Caller:
     limiter: RateLimiter | None = None
     refused_as_done: Callable[[AnyVideoError], bool] = attrs.field(default=is_conflict, repr=False)
     _watched: list[_Watched] = attrs.field(factory=list, init=False, repr=False, eq=False)
-    #: One sweep at a time, so two threads never remove the same duplicate.
-    _sweeping: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False, eq=False)
+    #: One sweep at a time, so two threads never remove the same duplicate; re-entered when a removal is
+    #: itself a create-like request (ending a room), whose own look covers only its own operation.
+    _sweeping: threading.RLock = attrs.field(factory=threading.RLock, init=False, repr=False, eq=False)
 
     def call(
         self,
