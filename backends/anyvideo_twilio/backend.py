@@ -218,8 +218,8 @@ class TwilioBackend(Backend):
         # a nameless room cannot be told from others: without a name it is not repeated
         made = None if spec.name is None else partial(reconcile.made_room, self.find_room, spec.name, sdk)
 
-        def duplicates(room: Room) -> list[tuple[str, Callable[[], object]]]:
-            return [] if made is None else reconcile.duplicates(self.registry, "room", room.id, made(), self.end_room)
+        def duplicates(room: Room | None) -> list[tuple[str, Callable[[], object]]]:
+            return [] if made is None else reconcile.duplicates(self.registry, "room", room, made(), self.end_room)
 
         try:
             room = self.transport.call(

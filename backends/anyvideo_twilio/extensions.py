@@ -115,9 +115,7 @@ class TwilioExtensions(Extensions):
             safety=Safety.UNSAFE,
             # hook names are unique in an account: a lost create is found by its name
             reconcile=named,
-            duplicates=lambda hook: reconcile.duplicates(
-                registry, "hook", hook.id, named(), self.delete_composition_hook
-            ),
+            duplicates=lambda hook: reconcile.duplicates(registry, "hook", hook, named(), self.delete_composition_hook),
         )
         registry.put("hook", hook.id, {})  # handed out: never taken for a late try's
         return hook

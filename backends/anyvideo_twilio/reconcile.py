@@ -55,11 +55,11 @@ def made_room(find_room: Callable[[str], Room], name: str, sdk: Mapping[str, Any
 
 
 def duplicates(
-    registry: Registry, kind: str, made_id: str, named: Any | None, remove: Callable[[str], object]
+    registry: Registry, kind: str, made: Any | None, named: Any | None, remove: Callable[[str], object]
 ) -> list[tuple[str, Callable[[], object]]]:
-    """``named`` (what the create's name names now, if anything: it has an ``id``) with how to
-    ``remove`` it, when a late try made it: it is not ``made_id`` and anyvideo never filed it."""
-    if named is None or named.id == made_id or registry.get(kind, named.id) is not None:
+    """``named`` (what the create's name names now, if anything) with how to ``remove`` it, when a
+    late try made it: it is not ``made`` (``None``: the create raised) and anyvideo never filed it."""
+    if named is None or (made is not None and named.id == made.id) or registry.get(kind, named.id) is not None:
         return []
     return [(f"{kind} {named.id}", partial(remove, named.id))]
 

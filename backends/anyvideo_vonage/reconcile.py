@@ -49,13 +49,13 @@ def started_by_lost_try(
 
 
 def duplicates(
-    rest: VonageRest, registry: Registry, kind: Kind, room_id: str, matches: Matcher, made: Mapping[str, Any]
+    rest: VonageRest, registry: Registry, kind: Kind, room_id: str, matches: Matcher, made: Mapping[str, Any] | None
 ) -> Iterator[tuple[str, Callable[[], object]]]:
-    """What lost tries of the start that made ``made`` started besides it, each with how to stop it:
-    a late try finds the session free once ``made`` is stopped, or (a render) starts beside it."""
+    """What lost tries of the start that made ``made`` (``None``: it raised) started besides it, each with
+    how to stop it: a late try finds the session free once ``made`` is stopped, or (a render) starts beside it."""
     method, tail = _STOP[kind]
     for body in list(_unknown(rest, registry, kind, room_id, matches)):
-        if body["id"] != made.get("id"):
+        if made is None or body["id"] != made.get("id"):
             yield f"{kind} {body['id']}", partial(rest.call, method, rest.project_path(kind, body["id"], *tail))
 
 

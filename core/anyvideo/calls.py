@@ -67,8 +67,9 @@ __all__ = [
 
 T = TypeVar("T")
 
-#: What a create's lost tries made beside ``result``: each duplicate's name and how to remove it.
-Duplicates = Callable[[T], Iterable[tuple[str, Callable[[], object]]]]
+#: What a create's lost tries made beside its result (``None`` when the create raised): each
+#: duplicate's name and how to remove it.
+Duplicates = Callable[[T | None], Iterable[tuple[str, Callable[[], object]]]]
 
 #: For how many later creates of the same operation a create whose answer was lost is watched for
 #: duplicates: a provider acts on a request soon after it arrives, so its late work lands while the
@@ -179,14 +180,23 @@ class Caller:
         if safety is Safety.UNSAFE and self._watched:
             # before this create is sent: once made, it is unknown to the backend until filed, like a duplicate
             self.settle(final=False, what=what)
-        with _one_try_under_way():
-            result = self.policy.run(attempt, what=f"{self.provider}: {what}", safety=safety, reconcile=reconcile)
-        if lost and duplicates is not None:
-            watched = _Watched(what, lambda: duplicates(result))
-            with self._sweeping:
-                if not self._sweep(watched, final=False):
-                    self._watched.append(watched)
-        return result
+        made: list[T] = []
+        try:
+            with _one_try_under_way():
+                made.append(
+                    self.policy.run(attempt, what=f"{self.provider}: {what}", safety=safety, reconcile=reconcile)
+                )
+            return made[0]
+        finally:
+            # raised too: the caller was told nothing was made, so whatever a lost try made is a duplicate
+            if lost and duplicates is not None:
+                self._watch(what, duplicates, made[0] if made else None)
+
+    def _watch(self, what: str, duplicates: Duplicates[T], result: T | None) -> None:
+        watched = _Watched(what, lambda: duplicates(result))
+        with self._sweeping:
+            if not self._sweep(watched, final=False):
+                self._watched.append(watched)
 
     def settle(self, *, final: bool = True, what: str | None = None) -> int:
         """Look for the duplicates of the creates watched after a lost answer (``what``: of that operation

@@ -307,3 +307,24 @@ def test_missing_settings_are_named_with_their_variables() -> None:
     with pytest.raises(ConfigurationError, match=r"the p backend needs key \(P_KEY\) and page_size$"):
         SETTINGS.require({"host": "h"}, "key", "host", "page_size")
     SETTINGS.require({"key": "k"}, "key")
+
+
+def test_what_a_lost_try_of_a_create_that_raised_made_is_removed() -> None:
+    """The caller was told the create failed: whatever its lost tries made is not theirs to keep."""
+    calls = Caller(RetryPolicy(attempts=2, sleep=lambda seconds: None), "p")
+    stopped: list[str] = []
+    seen: list[object] = []
+
+    def duplicates(made: object) -> list[tuple[str, Callable[[], object]]]:
+        seen.append(made)
+        return [("archive-1", lambda: stopped.append("archive-1"))]
+
+    with pytest.raises(ProviderError):
+        calls.call(
+            "start archive",
+            Script(dropped(), dropped()),
+            safety=Safety.UNSAFE,
+            reconcile=lambda: None,
+            duplicates=duplicates,
+        )
+    assert (seen, stopped) == ([None], ["archive-1"])
