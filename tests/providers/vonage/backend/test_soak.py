@@ -34,7 +34,7 @@ OPERATIONS = 2000
 WORKERS = 4
 SEED = 2026
 #: Only a late landing waits this long (the emulator holds its answer); everything else answers at once.
-READ_TIMEOUT = 0.1
+READ_TIMEOUT = 0.25
 SIGNATURE_SECRET = "soak-signature-secret-0123456789abcdef"
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
