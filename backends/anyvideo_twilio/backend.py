@@ -28,7 +28,7 @@ See ``docs/providers/twilio.md`` for the mapping, the recording-window model
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar, Self
@@ -217,13 +217,19 @@ class TwilioBackend(Backend):
         self.settings.default_callback(sdk)
         if spec.name is not None:
             sdk["unique_name"] = spec.name
+        # a nameless room cannot be told from others: without a name it is not repeated
+        made = None if spec.name is None else partial(reconcile.made_room, self.find_room, spec.name, sdk)
+
+        def duplicates(room: Room | None) -> list[tuple[str, Callable[[], object]]]:
+            return [] if made is None else reconcile.duplicates(self.registry, "room", room, made(), self.end_room)
+
         try:
-            return self.transport.call(
+            room = self.transport.call(
                 "create room",
                 lambda: translate.room(self._v1.rooms.create(**sdk)),
                 safety=Safety.UNSAFE,
-                # a nameless room cannot be told from others: without a name it is not repeated
-                reconcile=None if spec.name is None else partial(reconcile.made_room, self.find_room, spec.name, sdk),
+                reconcile=made,
+                duplicates=duplicates,
             )
         except Conflict:
             # Twilio 53113: an in-progress room has this name. A retry after a
@@ -231,7 +237,9 @@ class TwilioBackend(Backend):
             existing = None if spec.name is None else reconcile.open_room(self.find_room, spec.name, sdk)
             if existing is None:
                 raise
-            return existing
+            room = existing
+        self.registry.put("room", room.id, {})  # handed out: never taken for a late try's
+        return room
 
     def get_room(self, room_id: str) -> Room:
         IDS.check("room", room_id)

@@ -20,7 +20,7 @@ from anyvideo.errors import Conflict
 from anyvideo.extensions import Extensions, extension
 from anyvideo.models import Layout, Resolution
 from anyvideo.retry import Safety
-from anyvideo_twilio import translate
+from anyvideo_twilio import reconcile, translate
 from anyvideo_twilio.ids import IDS
 from anyvideo_twilio.models import CompositionHook, StorageSettings, TrackRule, TrackRules, rule_set
 
@@ -115,13 +115,17 @@ class TwilioExtensions(Extensions):
             name, layout, resolution, format, audio_sources, audio_sources_excluded, trim, enabled, status_callback
         )
         self.backend.settings.default_callback(arguments)
-        return self._transport.call(
+        registry, named = self.backend.registry, partial(self.find_composition_hook, arguments["friendly_name"])
+        hook = self._transport.call(
             "create composition hook",
             lambda: translate.hook(self._v1.composition_hooks.create(**arguments)),
             safety=Safety.UNSAFE,
             # hook names are unique in an account: a lost create is found by its name
-            reconcile=lambda: self.find_composition_hook(arguments["friendly_name"]),
+            reconcile=named,
+            duplicates=lambda hook: reconcile.duplicates(registry, "hook", hook, named(), self.delete_composition_hook),
         )
+        registry.put("hook", hook.id, {})  # handed out: never taken for a late try's
+        return hook
 
     @extension(feature=Feature.COMPOSITION_HOOKS)
     def find_composition_hook(self, name: str) -> CompositionHook | None:

@@ -6,6 +6,12 @@ A room is told by its unique name and type; a room's end and a participant's
 departure by their status. A composition carries nothing of the request that
 made it, so a composition is asked for at most once: after a lost answer the
 room's compositions are searched for a new one made with the same arguments.
+
+A lost try can also land late, after its repeat was answered: once the
+repeat's room has ended (or its hook was deleted), the name is free again and
+the lost try makes a second one. :func:`duplicates` finds it: the object the
+name names now, that anyvideo neither made nor handed out (the registry files
+each one it did).
 """
 
 from __future__ import annotations
@@ -17,11 +23,12 @@ from typing import Any
 
 from anyvideo.errors import AnyVideoError, NotFound
 from anyvideo.models import Participant, ParticipantStatus, Room, RoomStatus
+from anyvideo.registry import Registry
 from anyvideo.retry import Safety, is_transient
 from anyvideo_twilio import translate
 from anyvideo_twilio.transport import Transport
 
-__all__ = ["create_composition_once", "ended", "left", "made_room", "open_room", "same_room"]
+__all__ = ["create_composition_once", "duplicates", "ended", "left", "made_room", "open_room", "same_room"]
 
 _EPOCH = datetime.fromtimestamp(0, UTC)
 
@@ -45,6 +52,16 @@ def made_room(find_room: Callable[[str], Room], name: str, sdk: Mapping[str, Any
         return open_room(find_room, name, sdk)
     except NotFound:
         return None
+
+
+def duplicates(
+    registry: Registry, kind: str, made: Any | None, named: Any | None, remove: Callable[[str], object]
+) -> list[tuple[str, Callable[[], object]]]:
+    """``named`` (what the create's name names now, if anything) with how to ``remove`` it, when a
+    late try made it: it is not ``made`` (``None``: the create raised) and anyvideo never filed it."""
+    if named is None or (made is not None and named.id == made.id) or registry.get(kind, named.id) is not None:
+        return []
+    return [(f"{kind} {named.id}", partial(remove, named.id))]
 
 
 def ended(room: Room) -> Room | None:

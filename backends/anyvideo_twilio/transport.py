@@ -115,10 +115,11 @@ class Transport:
         #: The SDK's Video v1 domain (``client.video.v1``).
         self.v1 = self.client.video.v1
         caller = Caller(policy, PROVIDER, edge=self.calling, limiter=limiter, refused_as_done=_refused_as_done)
-        #: ``call(what, operation, *, safety, reconcile, gone)``: SDK calls, their errors translated, under
-        #: the retry policy and the rate limit (:meth:`anyvideo.calls.Caller.call`); the table of which
-        #: operation is repeated after which failure is in ``docs/providers/twilio.md`` ("Retries").
+        #: ``call(what, operation, *, safety, reconcile, gone, duplicates)``: SDK calls, their errors
+        #: translated, under the retry policy and the rate limit (:meth:`anyvideo.calls.Caller.call`); the
+        #: table of which operation is repeated after which failure is in ``docs/providers/twilio.md`` ("Retries").
         self.call = caller.call
+        self._caller = caller
 
     @property
     def base_url(self) -> str:
@@ -131,6 +132,7 @@ class Transport:
         return self._http.sent
 
     def close(self) -> None:
+        self._caller.settle()  # the last look for what late tries made twice, while it can still be removed
         if self._http.session is not None:
             self._http.session.close()
 

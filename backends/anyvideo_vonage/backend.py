@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Self
 
 from pydantic import ValidationError
 from vonage import Vonage
@@ -195,9 +195,9 @@ class VonageBackend(Backend):
             existing = self._open_room(spec.name)
             if existing is not None:
                 return existing
-        # A session create that lost its answer cannot be found again (sessions are not listed):
-        # it is tried again only after a 429, which the provider refused before doing anything.
-        session = self.transport.call(self.transport.video.create_session, asked, safety=Safety.UNSAFE)
+        # A session a lost try made cannot be found (sessions are not listed), and need not be: a session
+        # is only an id until someone connects, holds nothing and costs nothing, so a repeat is harmless.
+        session = self.transport.call(self.transport.video.create_session, asked)
         entry = {
             "name": spec.name,
             "status": RoomStatus.OPEN.value,
@@ -390,20 +390,36 @@ class VonageBackend(Backend):
         layout = (spec.layout or Layout.grid()) if spec.mode is RecordingMode.COMPOSED else None
         self._check_open(room_id)
         video = self.transport.video
-        body = self.transport.run(
+        body = self.start_once(
+            "archive",
+            room_id,
+            reconcile.archive_matches(request),
             "start_archive",
             lambda: translate.sdk_json(video.start_archive(request)),
-            safety=Safety.UNSAFE,
-            reconcile=lambda: self._started_by_lost_try("archive", room_id, reconcile.archive_matches(request)),
         )
         recording = translate.archive(body, layout)
         self.registry.put("archive", recording.id, {"layout": layouts.to_json(layout)})
         return recording
 
-    def _started_by_lost_try(
-        self, kind: Literal["archive", "broadcast"], room_id: str, matches: reconcile.Matcher
-    ) -> dict[str, Any] | None:
-        return reconcile.started_by_lost_try(self.transport.rest, self.registry, kind, room_id, matches)
+    def start_once(
+        self,
+        kind: reconcile.Kind,
+        room_id: str,
+        matches: reconcile.Matcher,
+        what: str,
+        start: Callable[[], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """``start()``'s archive, broadcast or render (``kind``): after a lost answer, the one the lost
+        try started is adopted, and one it started late besides the repeat's is stopped (the caller
+        files what it gets in the registry, which tells the lost tries' work from what anyvideo knows)."""
+        rest, registry = self.transport.rest, self.registry
+        return self.transport.run(
+            what,
+            start,
+            safety=Safety.UNSAFE,
+            reconcile=lambda: reconcile.started_by_lost_try(rest, registry, kind, room_id, matches),
+            duplicates=lambda made: reconcile.duplicates(rest, registry, kind, room_id, matches, made),
+        )
 
     def _archive_layout(self, archive_id: str) -> Layout | None:
         return self._layout("archive", archive_id)
@@ -455,11 +471,12 @@ class VonageBackend(Backend):
         request = options.broadcast_request(room_id, spec)
         self._check_open(room_id)
         video = self.transport.video
-        body = self.transport.run(
+        body = self.start_once(
+            "broadcast",
+            room_id,
+            reconcile.broadcast_matches(request),
             "start_broadcast",
             lambda: translate.sdk_json(video.start_broadcast(request)),
-            safety=Safety.UNSAFE,
-            reconcile=lambda: self._started_by_lost_try("broadcast", room_id, reconcile.broadcast_matches(request)),
         )
         layout = spec.layout or Layout.grid()
         composition = translate.broadcast(body, layout)

@@ -32,7 +32,7 @@ from anyvideo.extensions import Extensions, extension
 from anyvideo.models import Composition, Layout, Recording, Role, Stream
 from anyvideo.retry import Safety
 from anyvideo.specs import TokenSpec
-from anyvideo_vonage import layouts, translate
+from anyvideo_vonage import layouts, reconcile, translate
 from anyvideo_vonage.ids import IDS
 from anyvideo_vonage.models import (
     CAPTION_LANGUAGES,
@@ -266,11 +266,17 @@ class VonageExtensions(Extensions):
             resolution=spec.resolution,
             properties=ExperienceComposerProperties(name=spec.name) if spec.name else None,
         )
-        # A repeat could start a second Experience Composer: tried again only after a 429.
         rest = self.transport.rest
-        return translate.render(
-            rest.call("POST", rest.project_path("render"), body=json_body(options), safety=Safety.UNSAFE)
+        body = self.backend.start_once(
+            "render",
+            room_id,
+            reconcile.render_matches(options),
+            "start render",
+            lambda: rest.call("POST", rest.project_path("render"), body=json_body(options)),
         )
+        render = translate.render(body)
+        self.backend.registry.put("render", render.id, {})  # known: never taken for a lost try's
+        return render
 
     @extension(feature=Feature.RENDER)
     def get_render(self, render_id: str) -> Render:

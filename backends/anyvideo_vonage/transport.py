@@ -31,7 +31,7 @@ from pydantic import ValidationError
 from vonage import Auth, HttpClientOptions, Vonage
 from vonage_video import Video
 
-from anyvideo.calls import Caller
+from anyvideo.calls import Caller, Duplicates
 from anyvideo.deadline import DeadlineAdapter
 from anyvideo.errors import ProviderError
 from anyvideo.ratelimit import RateLimiter
@@ -129,9 +129,10 @@ class Transport:
         safety: Safety = Safety.SAFE,
         reconcile: Callable[[], T | None] | None = None,
         gone: Callable[[], T] | None = None,
+        duplicates: Duplicates[T] | None = None,
     ) -> T:
         """``operation()`` (SDK calls) under the retry policy, its exceptions anyvideo errors, chained.
-        ``safety``, ``reconcile`` and ``gone``: see :meth:`anyvideo.calls.Caller.call`."""
+        ``safety``, ``reconcile``, ``gone`` and ``duplicates``: see :meth:`anyvideo.calls.Caller.call`."""
 
         def read() -> T:
             try:
@@ -141,7 +142,7 @@ class Transport:
                 # (ValidationError), or its own code indexed into it (``response[0]["session_id"]``).
                 raise self._unreadable(what) from exc
 
-        return self.calls.call(what, read, safety=safety, reconcile=reconcile, gone=gone)
+        return self.calls.call(what, read, safety=safety, reconcile=reconcile, gone=gone, duplicates=duplicates)
 
     def _unreadable(self, what: str) -> ProviderError:
         # The answer's status (this thread's client made the last request): a 2xx that cannot be
@@ -153,4 +154,5 @@ class Transport:
         )
 
     def close(self) -> None:
+        self.calls.settle()  # the last look for what late tries started twice, while it can still be stopped
         self.rest.close()

@@ -14,7 +14,13 @@ tries after it:
   lost try may have landed after the repeat was sent;
 - **gone means done**: a repeat of a removal (a delete, a stop) answered
   :class:`~anyvideo.errors.NotFound` was done by the lost try, and ``gone()``
-  is its result.
+  is its result;
+- **late means maybe twice**: a lost try may land after its repeat made the
+  object (a slow answer, not a lost one). A create given ``duplicates`` is
+  watched after it returns: then, and before each of the next
+  :data:`WATCHED_CREATES` creates of the same operation, the duplicates its lost tries made are
+  looked for and removed, with a warning on ``anyvideo.retry``; once more on
+  :meth:`Caller.settle` (a backend's ``close``).
 
 A request made while another is being tried (the lookup inside a
 ``reconcile``, say) is tried once: the outer request's tries are the retries,
@@ -42,7 +48,8 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Callable, Collection, Iterator, Mapping
+import threading
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -60,6 +67,8 @@ from anyvideo.retry import RetryPolicy, Safety, is_transient
 __all__ = [
     "BackendSettings",
     "Caller",
+    "Duplicates",
+    "WATCHED_CREATES",
     "allowed_options",
     "done",
     "inside_a_try",
@@ -68,6 +77,15 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+#: What a create's lost tries made beside its result (``None`` when the create raised): each
+#: duplicate's name and how to remove it.
+Duplicates = Callable[[T | None], Iterable[tuple[str, Callable[[], object]]]]
+
+#: For how many later creates of the same operation a create whose answer was lost is watched for
+#: duplicates: a provider acts on a request soon after it arrives, so its late work lands while the
+#: client goes on creating; each look is a request, so the watch is short.
+WATCHED_CREATES = 10
 
 log = get_logger("anyvideo.retry")  # next to the policy's lines about each retry
 
@@ -95,6 +113,14 @@ def done() -> None:
     return None
 
 
+@attrs.define
+class _Watched:
+    what: str
+    duplicates: Callable[[], Iterable[tuple[str, Callable[[], object]]]]
+    sweeps_left: int = WATCHED_CREATES
+    removed: int = 0
+
+
 def is_conflict(error: AnyVideoError) -> bool:
     """The default sign of a repeat refused because the work is done already: a :class:`Conflict` (409)."""
     return isinstance(error, Conflict)
@@ -115,6 +141,10 @@ class Caller:
     edge: Callable[[], AbstractContextManager[object]] = attrs.field(default=contextlib.nullcontext, repr=False)
     limiter: RateLimiter | None = None
     refused_as_done: Callable[[AnyVideoError], bool] = attrs.field(default=is_conflict, repr=False)
+    _watched: list[_Watched] = attrs.field(factory=list, init=False, repr=False, eq=False)
+    #: One sweep at a time, so two threads never remove the same duplicate; re-entered when a removal is
+    #: itself a create-like request (ending a room), whose own look covers only its own operation.
+    _sweeping: threading.RLock = attrs.field(factory=threading.RLock, init=False, repr=False, eq=False)
 
     def call(
         self,
@@ -124,13 +154,16 @@ class Caller:
         safety: Safety = Safety.SAFE,
         reconcile: Callable[[], T | None] | None = None,
         gone: Callable[[], T] | None = None,
+        duplicates: Duplicates[T] | None = None,
     ) -> T:
         """``operation()``, tried again under the policy as ``safety`` allows; ``what`` names it in logs.
 
         ``reconcile`` finds what a try whose answer was lost made (for creates:
         ``None`` when it made nothing); ``gone`` is the result when a repeat
-        finds the object gone (for removals and stops). Inside another
-        request's try, ``operation`` is tried once, within the outer deadline.
+        finds the object gone (for removals and stops); ``duplicates`` finds
+        what lost tries made beside the result (for creates whose lost try can
+        still land: watched after a lost answer). Inside another request's try,
+        ``operation`` is tried once, within the outer deadline.
         """
         lost = False  # some try may have taken effect though its answer never came
 
@@ -186,19 +219,68 @@ class Caller:
 
         if _trying.get():
             return attempt()
-        with _one_try_under_way(), deadlines.within(self.policy.deadline) as expires:
-            try:
-                return self.policy.run(
-                    attempt,
-                    what=f"{self.provider}: {what}",
-                    safety=safety,
-                    reconcile=None if reconcile is None else lookup,
-                    deadline_at=expires,
-                )
-            except DeadlineExceeded as exc:
-                if exc.operation == what:
+        if safety is Safety.UNSAFE and self._watched:
+            # before this create is sent: once made, it is unknown to the backend until filed, like a duplicate
+            self.settle(final=False, what=what)
+        made: list[T] = []
+        try:
+            with _one_try_under_way(), deadlines.within(self.policy.deadline) as expires:
+                try:
+                    made.append(
+                        self.policy.run(
+                            attempt,
+                            what=f"{self.provider}: {what}",
+                            safety=safety,
+                            reconcile=None if reconcile is None else lookup,
+                            deadline_at=expires,
+                        )
+                    )
+                except DeadlineExceeded as exc:
+                    if exc.operation != what:
+                        raise exceeded() from exc  # met by a lookup inside a try: the deadline was this operation's
                     raise
-                raise exceeded() from exc  # met by a lookup inside a try: the deadline was this operation's
+            return made[0]
+        finally:
+            # raised too: the caller was told nothing was made, so whatever a lost try made is a duplicate
+            if lost and duplicates is not None:
+                self._watch(what, duplicates, made[0] if made else None)
+
+    def _watch(self, what: str, duplicates: Duplicates[T], result: T | None) -> None:
+        watched = _Watched(what, lambda: duplicates(result))
+        with self._sweeping:
+            if not self._sweep(watched, final=False):
+                self._watched.append(watched)
+
+    def settle(self, *, final: bool = True, what: str | None = None) -> int:
+        """Look for the duplicates of the creates watched after a lost answer (``what``: of that operation
+        only), and remove them (each with a warning on ``anyvideo.retry``); how many were removed.
+        ``final``: the last look (on close)."""
+        removed = 0
+        with self._sweeping:
+            for watched in [w for w in self._watched if what in (None, w.what)]:
+                before = watched.removed
+                if self._sweep(watched, final=final):
+                    self._watched.remove(watched)
+                removed += watched.removed - before
+        return removed
+
+    def _sweep(self, watched: _Watched, *, final: bool) -> bool:
+        """Remove ``watched``'s duplicates; whether to stop watching it."""
+        try:
+            for name, remove in watched.duplicates():
+                log.warning(
+                    "%s: %s: %s is a duplicate a try whose answer was lost made; removing it",
+                    self.provider,
+                    watched.what,
+                    name,
+                )
+                remove()
+                watched.removed += 1
+        except AnyVideoError as exc:  # looked for again before the next create
+            log.warning("%s: %s: could not look for duplicates (%s)", self.provider, watched.what, exc)
+            return False
+        watched.sweeps_left -= 1
+        return final or watched.sweeps_left <= 0
 
 
 def retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

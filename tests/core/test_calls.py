@@ -73,6 +73,64 @@ def test_a_create_refused_after_a_lost_answer_adopts_what_the_lost_try_made() ->
     assert (result, script.calls) == ("archive-1", 2)
 
 
+def test_a_duplicate_a_late_try_made_after_the_create_is_removed_before_the_next_create(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    calls = caller()
+    running = {"archive-2"}  # the repeat's; the lost try has not landed yet
+    stopped: list[str] = []
+
+    def duplicates(made: object) -> list[tuple[str, Callable[[], object]]]:
+        return [(other, lambda other=other: stopped.append(other)) for other in sorted(running - {str(made)})]
+
+    script = Script(dropped(), result="archive-2")
+    assert calls.call("start archive", script, safety=Safety.UNSAFE, reconcile=lambda: None, duplicates=duplicates)
+    assert stopped == []
+    running.add("archive-1")  # the lost try lands late
+    calls.call("start broadcast", Script(), safety=Safety.UNSAFE)  # another operation: not looked at
+    assert stopped == []
+    calls.call("start archive", Script(result="archive-3"), safety=Safety.UNSAFE)
+    assert stopped == ["archive-1"]
+    assert any(
+        r.levelname == "WARNING" and "archive-1 is a duplicate" in r.getMessage() and r.name == "anyvideo.retry"
+        for r in caplog.records
+    )
+
+
+def test_a_create_without_a_lost_answer_is_not_watched() -> None:
+    looked: list[object] = []
+    script = Script(result="archive-1")
+    caller().call("start archive", script, safety=Safety.UNSAFE, duplicates=lambda made: looked.append(made) or [])
+    assert looked == []
+
+
+def test_settling_looks_once_more_and_stops_watching() -> None:
+    calls = caller()
+    looks: list[object] = []
+    script = Script(dropped(), result="r-2")
+    calls.call(
+        "start render", script, safety=Safety.UNSAFE, reconcile=lambda: None, duplicates=lambda m: looks.append(m) or []
+    )
+    assert calls.settle() == 0
+    calls.settle()
+    assert looks == ["r-2", "r-2"]  # after the create, then the last look
+
+
+def test_a_duplicate_lookup_that_fails_is_tried_again_later(caplog: pytest.LogCaptureFixture) -> None:
+    calls = caller()
+    answers: list[object] = [ProviderError("unavailable", provider="p", status=503), [("r-1", lambda: None)]]
+
+    def duplicates(made: object) -> list[tuple[str, Callable[[], object]]]:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer  # type: ignore[return-value]
+
+    calls.call("start render", Script(dropped()), safety=Safety.UNSAFE, reconcile=lambda: None, duplicates=duplicates)
+    assert calls.settle() == 1
+    assert "could not look for duplicates" in caplog.text
+
+
 def test_a_refusal_reconcile_cannot_explain_is_raised() -> None:
     script = Script(dropped(), Conflict("already archiving"))
     with pytest.raises(Conflict):
@@ -341,3 +399,24 @@ def test_without_a_deadline_a_request_has_no_time_limit_but_its_timeouts() -> No
     left: list[float | None] = []
     Caller(RetryPolicy(deadline=None), "p").call("get room", lambda: left.append(deadlines.time_left()))
     assert left == [None]
+
+
+def test_what_a_lost_try_of_a_create_that_raised_made_is_removed() -> None:
+    """The caller was told the create failed: whatever its lost tries made is not theirs to keep."""
+    calls = Caller(RetryPolicy(attempts=2, sleep=lambda seconds: None), "p")
+    stopped: list[str] = []
+    seen: list[object] = []
+
+    def duplicates(made: object) -> list[tuple[str, Callable[[], object]]]:
+        seen.append(made)
+        return [("archive-1", lambda: stopped.append("archive-1"))]
+
+    with pytest.raises(ProviderError):
+        calls.call(
+            "start archive",
+            Script(dropped(), dropped()),
+            safety=Safety.UNSAFE,
+            reconcile=lambda: None,
+            duplicates=duplicates,
+        )
+    assert (seen, stopped) == ([None], ["archive-1"])

@@ -3,6 +3,7 @@ minimal face that speaks a made-up REST API."""
 
 from __future__ import annotations
 
+import collections
 import http.server
 import threading
 import time
@@ -18,7 +19,7 @@ from anyvideo.models import Role
 from anyvideo.sim import Grant
 from anyvideo.sim.world import default_ids
 from anyvideo.testing import Emulator, EmulatorControl
-from anyvideo.testing.faults import Fault
+from anyvideo.testing.faults import Fault, Faults
 from anyvideo.testing.server import HttpError, Request, Response, route
 
 KEY = "let-me-in"
@@ -221,6 +222,80 @@ def test_fault_rates_are_repeatable_with_a_seed():
     first, second = draws(11), draws(11)
     assert first == second
     assert 30 < sum(first) < 90
+
+
+def test_a_lost_answer_does_the_work_and_drops_the_connection(mini, api):
+    mini.faults.script("^/rooms$", [Fault(lost=True)])
+    with pytest.raises(requests.ConnectionError):
+        api.post(f"{mini.base_url}/rooms", json={})
+    assert len(list(mini.world.rooms())) == 1
+
+
+def test_a_late_landing_lands_after_the_repeat_is_sent_and_before_it_is_handled(mini, api):
+    mini.faults.script("^/rooms$", [Fault(late=1)], method="POST")
+    with pytest.raises(requests.Timeout):
+        api.post(f"{mini.base_url}/rooms", json={}, timeout=0.05)
+    time.sleep(0.2)  # however long the client waits, nothing lands before its repeat
+    assert list(mini.world.rooms()) == []
+    seen_by_repeat = api.get(f"{mini.base_url}/rooms/mine", timeout=5)  # another path: still held
+    assert seen_by_repeat.status_code == 200 and list(mini.world.rooms()) == []
+    api.post(f"{mini.base_url}/rooms", json={}, timeout=5)
+    assert len(list(mini.world.rooms())) == 2  # the late one landed first, then the repeat made its own
+
+
+def test_a_late_landing_nobody_repeats_lands_when_told(mini, api):
+    mini.faults.script("^/rooms$", [Fault(late=1)])
+    with pytest.raises(requests.Timeout):
+        api.post(f"{mini.base_url}/rooms", json={}, timeout=0.05)
+    mini.faults.land()
+    assert len(list(mini.world.rooms())) == 1
+
+
+def test_a_late_landing_after_the_repeat_was_answered(mini, api):
+    mini.faults.script("^/rooms$", [Fault(late=2)], method="POST")
+    with pytest.raises(requests.Timeout):
+        api.post(f"{mini.base_url}/rooms", json={}, timeout=0.05)
+    api.post(f"{mini.base_url}/rooms", json={}, timeout=5)
+    assert len(list(mini.world.rooms())) == 1  # the repeat's
+    api.post(f"{mini.base_url}/rooms", json={}, timeout=5)
+    assert len(list(mini.world.rooms())) == 3
+
+
+def test_every_nth_matching_request_is_faulted():
+    faults = Faults()
+    faults.every(3, Fault(status=503), path="^/rooms$")
+    drawn = [faults.draw("POST", "/rooms") is not None for _ in range(9)]
+    assert drawn == [False, False, True] * 3
+    assert faults.draw("GET", "/other") is None
+
+
+def test_a_schedule_faults_exactly_its_counts_at_the_same_numbers_every_run():
+    counts = {Fault(status=429, retry_after=0): 7, Fault(late=1): 3, Fault(lost=True): 2}
+
+    def run() -> list[str | None]:
+        faults = Faults(seed=5)
+        faults.schedule(counts, over=100, method="POST")
+        faults.add(Fault(status=500))  # after the schedule is spent: the next rule decides
+        drawn = [faults.draw("POST", "/x") for _ in range(101)]
+        return [f.kind if f else None for f in drawn]
+
+    first = run()
+    assert first == run()
+    assert collections.Counter(first[:100]) == {None: 88, "429": 7, "late landing": 3, "lost answer": 2}
+    assert first[100] == "500"
+
+
+def test_a_schedule_over_the_control_api(mini):
+    mini.control.set_faults(
+        {"seed": 1, "rules": [{"path": "^/rooms$", "over": 4, "schedule": [{"fault": {"status": 503}, "count": 4}]}]}
+    )
+    assert [mini.faults.draw("POST", "/rooms").kind for _ in range(4)] == ["503"] * 4
+    assert mini.faults.draw("POST", "/rooms") is None
+
+
+def test_a_fault_is_one_kind():
+    with pytest.raises(ValueError, match="one of"):
+        Fault(status=500, late=1)
 
 
 def test_faults_configured_over_the_control_api(mini, api):

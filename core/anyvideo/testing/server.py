@@ -11,9 +11,11 @@ the platform hands out.
 from __future__ import annotations
 
 import abc
+import contextlib
 import inspect
 import json
 import re
+import socket
 import ssl
 import tempfile
 import threading
@@ -33,7 +35,7 @@ from anyvideo.models import StreamKind, VideoSource
 from anyvideo.sim import Clock, Grant, OffsetClock, SimEvent, Store, World
 from anyvideo.testing.callbacks import Callbacks
 from anyvideo.testing.control import EmulatorControl
-from anyvideo.testing.faults import Faults
+from anyvideo.testing.faults import LATE_BACKSTOP, Faults
 
 if TYPE_CHECKING:
     from anyvideo.client import Video
@@ -277,6 +279,7 @@ class Emulator(abc.ABC):
             return
         while self._videos:
             self._videos.pop().close()
+        self.faults.land()  # no request left held by a late landing
         self._server.shutdown()
         self._server.server_close()
         assert self._thread is not None
@@ -445,13 +448,26 @@ class _Handler(BaseHTTPRequestHandler):
             url=f"{scheme}://{host}{self.path}",
         )
         emulator = self.emulator
-        fault = None if split.path.startswith(CONTROL_PREFIX) else emulator.faults.draw(self.command, split.path)
+        fault = None
+        if not split.path.startswith(CONTROL_PREFIX):
+            emulator.faults.land(self.command, split.path)  # late landings due land before this request
+            fault = emulator.faults.draw(self.command, split.path)
         if fault is not None:
             if fault.latency:
                 time.sleep(fault.latency)
-            if fault.drop:
+            if fault.late:
+                landing = emulator.faults.hold(self.command, split.path, fault)
+                landing.release.wait(LATE_BACKSTOP)
+                try:
+                    emulator.handle(request)
+                finally:
+                    landing.landed.set()
+            elif fault.lost:
+                emulator.handle(request)
+            if fault.drop or fault.lost or fault.late:
                 self.close_connection = True
-                self.connection.shutdown(2)  # the client sees the connection reset, no response
+                with contextlib.suppress(OSError):  # a late landing's client has long gone
+                    self.connection.shutdown(socket.SHUT_RDWR)  # the client sees the connection reset, no answer
                 return
             if fault.status:
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}

@@ -312,3 +312,30 @@ def test_the_deadline_comes_from_settings_then_the_environment(twilio_emulator):
         assert video.backend.policy.deadline == 7.0
     with anyvideo.connect("twilio", environ=environ, deadline=0, **twilio_emulator.backend_settings) as video:
         assert video.backend.policy.deadline is None
+
+
+def test_a_room_create_that_lands_after_its_room_ended_is_ended(connect_twilio, emulator, caplog):
+    """The slow answer: the lost try lands once the repeat's room has ended and its name is free
+    (here: before the next room create is handled). The create after it looks first, so the second
+    room is ended, with a warning."""
+    video = connect_twilio(timeout=(2, 0.1), retries=RetryPolicy(sleep=lambda s: None))
+    emulator.faults.script("/v1/Rooms$", [Fault(late=2)], method="POST")
+    first = video.rooms.create("standup")  # the repeat's: the lost try is still held
+    video.rooms.end(first)
+    video.rooms.create("other")  # the lost try lands before this is handled: a second "standup"
+    late = [r for r in emulator.world.rooms(name="standup") if r.id != first.id]
+    assert [r.status.value for r in late] == ["open"]
+    video.rooms.create("third")
+    assert [r.status.value for r in emulator.world.rooms(name="standup") if r.id != first.id] == ["ended"]
+    assert f"room {late[0].id} is a duplicate" in caplog.text
+
+
+def test_a_hook_create_that_lands_after_its_hook_was_deleted_is_deleted(connect_twilio, emulator):
+    video = connect_twilio(timeout=(2, 0.1), retries=RetryPolicy(sleep=lambda s: None))
+    emulator.faults.script("/v1/CompositionHooks$", [Fault(late=2)], method="POST")
+    first = video.ext.create_composition_hook("nightly", enabled=False)
+    video.ext.delete_composition_hook(first.id)
+    video.ext.create_composition_hook("weekly", enabled=False)  # the lost try lands before this
+    assert video.ext.find_composition_hook("nightly") is not None
+    video.close()  # the last look
+    assert [h.friendly_name for h in emulator.state.hooks.values()] == ["weekly"]

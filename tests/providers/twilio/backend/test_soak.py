@@ -1,9 +1,13 @@
 """Soak: 2,000 mixed operations through anyvideo against the Twilio emulator
-while one request in ten is answered 429, 500 or 503 or dropped, and one POST
-in a hundred loses its answer (the emulator acts after the client gave up
-waiting). Every operation succeeds or raises an anyvideo error; the emulator
-ends with no room, composition or hook made twice and none acknowledged but
-missing; nothing logged at DEBUG, and no error message, holds a secret.
+while a fixed schedule of faults hits 10% of the requests: 429, 500, 503,
+dropped connections, lost answers (Twilio did the work, the answer never came)
+and late landings (Twilio does the work only after the client gave up and sent
+its repeat), on every kind of create (rooms, compositions, composition hooks)
+and on everything else. The schedule faults the same request numbers on every
+run, so the fault mix is asserted exactly; retries do not wait for Twilio.
+Every operation succeeds or raises an anyvideo error; the emulator ends with no
+room, composition or hook made twice and none acknowledged but missing;
+nothing logged at DEBUG, and no error message, holds a secret.
 
 Run with ``-s`` to see the figures."""
 
@@ -19,16 +23,32 @@ from typing import Any
 
 import pytest
 
-from anyvideo import StreamKind
+from anyvideo import RoomStatus, StreamKind
 from anyvideo.errors import AnyVideoError
 from anyvideo.retry import RetryEvent, RetryPolicy
+from anyvideo.testing.faults import Fault
 
 OPERATIONS = 2_000
 COMPOSABLE_ROOMS = 40
-ERROR_RATE = 0.10
-#: Share of POSTs whose answer is lost: the emulator acts after the client's read timeout.
-LOST_RATE = 0.01
-READ_TIMEOUT, LATE = 0.4, 0.5
+SEED = 8
+#: Only a late landing waits this long (the emulator holds its answer); everything else answers at once.
+READ_TIMEOUT = 0.1
+
+#: Late landings: before the repeat is handled (it finds the work done), or after it was answered.
+LATE, LATER, LOST = Fault(late=1), Fault(late=2), Fault(lost=True)
+LIMITED, E500, E503, DROP = Fault(status=429, retry_after=0), Fault(status=500), Fault(status=503), Fault(drop=True)
+#: Per path: how many of its first ``over`` requests get each fault. The first rule a request matches
+#: decides; each ``over`` is below what a run sends there, so every scheduled fault is injected.
+SCHEDULE = [
+    (r"^/v1/Rooms$", "POST", 250, {LATE: 8, LATER: 7, LOST: 15, LIMITED: 4, E500: 3, E503: 3, DROP: 3}),
+    (r"^/v1/Compositions$", "POST", 35, {LATE: 3, LATER: 2, LOST: 5, LIMITED: 1, E500: 1, E503: 1, DROP: 1}),
+    (r"^/v1/CompositionHooks$", "POST", 80, {LATE: 4, LATER: 4, LOST: 8, LIMITED: 2, E500: 2, E503: 2, DROP: 2}),
+    ("^/v1/", None, 1600, {LATE: 45, LOST: 45, LIMITED: 40, E500: 30, E503: 30, DROP: 30}),
+]
+EXPECTED = Counter[str]()
+for *_, _counts in SCHEDULE:
+    for _fault, _count in _counts.items():
+        EXPECTED[_fault.kind] += _count
 
 
 class Soak:
@@ -40,7 +60,6 @@ class Soak:
         self.composable = composable
         self.rooms: dict[str, str] = {}  # acknowledged: name -> SID
         self.open_rooms: list[str] = []
-        self.created: dict[str, float] = {}
         self.hooks: dict[str, str] = {}  # acknowledged and not deleted: SID -> name
         self.hooks_asked: set[str] = set()
         self.hooks_deleted: set[str] = set()
@@ -100,7 +119,6 @@ class Soak:
         room = self.video.rooms.create(name)
         self.rooms[name] = room.id
         self.open_rooms.append(room.id)
-        self.created[room.id] = time.monotonic()
 
     def get_room(self) -> None:
         self.video.rooms.get(self.pick(self.rooms.values()) or self.composable[0].id)
@@ -112,13 +130,8 @@ class Soak:
         list(self.video.rooms.list(name=self.pick(self.rooms) or "none"))
 
     def end_room(self) -> None:
-        # Twilio's unique names hold among rooms in progress only: a lost try still in flight when its
-        # room is ended would make a second room when it lands (documented in docs/providers/twilio.md).
-        # Here a lost try lands LATE s after it was sent, so rooms are ended once older than that, as
-        # an application's rooms are older than its read timeout (30 s by default) when it ends them.
-        settled = [room_id for room_id in self.open_rooms if time.monotonic() - self.created[room_id] > LATE]
-        if settled:
-            room_id = self.pick(settled)
+        if self.open_rooms:
+            room_id = self.pick(self.open_rooms)
             self.open_rooms.remove(room_id)
             self.video.rooms.end(room_id)
 
@@ -209,43 +222,35 @@ def secrets_of(credentials: dict[str, str]) -> list[str]:
 
 def test_soak(connect_twilio, emulator, control, caplog: pytest.LogCaptureFixture) -> None:
     retries: list[RetryEvent] = []
-    policy = RetryPolicy(attempts=6, initial=0.005, maximum=0.05, max_time=10, on_retry=retries.append)
+    policy = RetryPolicy(attempts=6, initial=0.001, maximum=0.005, max_time=10, on_retry=retries.append)
     video = connect_twilio(retries=policy, timeout=(2, READ_TIMEOUT))
     composable = prepare(video, control)
-    errors = [{"status": 429, "retry_after": 0.02}, {"status": 500}, {"status": 503}, {"drop": True}]
-    # POSTs: the same errors, and lost answers (latency beyond the read timeout, then the emulator acts).
-    lost_weight = round(len(errors) * 5 * LOST_RATE / ERROR_RATE)
-    post_choices = errors * 5 + [{"latency": LATE}] * lost_weight
-    emulator.faults.configure(
-        {
-            "seed": 8,
-            "rules": [
-                {"path": "^/v1/", "method": "POST", "rate": ERROR_RATE + LOST_RATE, "choices": post_choices},
-                {"path": "^/v1/", "rate": ERROR_RATE, "choices": errors},
-            ],
-        }
-    )
+    for path, method, over, counts in SCHEDULE:
+        emulator.faults.schedule(counts, over=over, path=path, method=method, seed=SEED)
     sent = video.backend.requests_sent
     soak = Soak(video, composable)
     caplog.set_level(logging.DEBUG)
     started = time.monotonic()
     soak.run(OPERATIONS)
     elapsed = time.monotonic() - started
-    time.sleep(LATE)  # let lost tries land before the state is judged
+    schedule = emulator.faults.describe()
     emulator.faults.clear()
+    emulator.faults.land()  # what is still held lands now: a duplicate it makes is left, and counted
+    video.close()  # a connection's last look for duplicates
 
     # --- the emulator's state --------------------------------------------------------------------
     world_rooms = [room for room in emulator.world.rooms() if room.name and room.name.startswith("soak-")]
-    by_name = Counter(room.name for room in world_rooms)
-    duplicate_rooms = sum(n - 1 for n in by_name.values() if n > 1)
+    acknowledged = set(soak.rooms.values())
+    # a room cannot be deleted: a second one a late try made and anyvideo found is ended, not left open
+    duplicate_rooms = sum(1 for room in world_rooms if room.status is RoomStatus.OPEN and room.id not in acknowledged)
     lost_rooms = [name for name, sid in soak.rooms.items() if sid not in {r.id for r in world_rooms}]
     compositions = list(emulator.state.compositions.values())
     by_room = Counter(entry.room_sid for entry in compositions)
     duplicate_compositions = sum(n - 1 for n in by_room.values() if n > 1)
     lost_compositions = [sid for sid in soak.compositions if sid not in emulator.state.compositions]
     hooks = list(emulator.state.hooks.values())
-    by_hook_name = Counter(hook.friendly_name.lower() for hook in hooks)
-    duplicate_hooks = sum(n - 1 for n in by_hook_name.values() if n > 1)
+    # hook names are unique: a second hook a late try made exists once the first was deleted
+    duplicate_hooks = len({h.sid for h in hooks} - set(soak.hooks) - soak.hooks_deleted)
     lost_hooks = [sid for sid in soak.hooks if sid not in emulator.state.hooks]
     strangers = [h.friendly_name for h in hooks if h.friendly_name not in soak.hooks_asked]
     made_unacknowledged = {
@@ -260,16 +265,20 @@ def test_soak(connect_twilio, emulator, control, caplog: pytest.LogCaptureFixtur
     logged += [caplog.text]
     leaks = [secret for secret in secrets if any(secret in text for text in logged + soak.messages)]
 
-    injected = Counter(
-        "lost answer" if f.latency else ("dropped" if f.drop else str(f.status)) for _, _, f in emulator.faults.injected
-    )
+    injected = Counter(f.kind for _, _, f in emulator.faults.injected)
+    removed = [r for r in caplog.records if r.name == "anyvideo.retry" and "is a duplicate" in r.getMessage()]
     figures = {
         "operations": OPERATIONS,
         "seconds": round(elapsed, 1),
         "requests sent (every try)": video.backend.requests_sent - sent,
         "faults injected": dict(injected),
         "faults injected, total": sum(injected.values()),
+        "lost answers, late landings (share of requests)": (
+            f"{injected['lost answer'] / (video.backend.requests_sent - sent):.1%}, "
+            f"{injected['late landing'] / (video.backend.requests_sent - sent):.1%}"
+        ),
         "retries": len(retries),
+        "duplicates found and removed": len(removed),
         "operations done": sum(soak.done.values()),
         "errors by type": dict(soak.errors),
         "errors": dict(soak.failed),
@@ -279,7 +288,11 @@ def test_soak(connect_twilio, emulator, control, caplog: pytest.LogCaptureFixtur
             "compositions": len(soak.compositions),
             "hooks": len(soak.hooks) + len(soak.hooks_deleted),
         },
-        "duplicates": {"rooms": duplicate_rooms, "compositions": duplicate_compositions, "hooks": duplicate_hooks},
+        "duplicates left (rooms: open)": {
+            "rooms": duplicate_rooms,
+            "compositions": duplicate_compositions,
+            "hooks": duplicate_hooks,
+        },
         "lost": {"rooms": len(lost_rooms), "compositions": len(lost_compositions), "hooks": len(lost_hooks)},
         "made but not acknowledged (the create raised)": made_unacknowledged,
         "log records scanned": len(caplog.records),
@@ -297,5 +310,9 @@ def test_soak(connect_twilio, emulator, control, caplog: pytest.LogCaptureFixtur
     assert lost_rooms == lost_compositions == lost_hooks == []
     assert strangers == []
     assert leaks == []
-    assert sum(injected.values()) > 0.05 * figures["requests sent (every try)"]
-    assert len(retries) > 0 and len(caplog.records) > OPERATIONS
+    requests = figures["requests sent (every try)"]
+    assert all(rule["seen"] >= rule["over"] for rule in schedule["rules"]), schedule  # every fault was injected
+    assert injected == EXPECTED
+    assert injected["lost answer"] >= 0.02 * requests and injected["late landing"] >= 0.02 * requests
+    assert 0.08 <= sum(injected.values()) / requests <= 0.12
+    assert len(caplog.records) > OPERATIONS

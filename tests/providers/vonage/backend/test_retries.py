@@ -35,6 +35,8 @@ from anyvideo_vonage.emulator.auth import ApplicationCredentials
 SESSION_CREATE = r"/session/create$"
 STREAMS = r"/stream$"
 ARCHIVES = r"/archive$"
+#: What an archive and a broadcast are called while they run.
+RUNNING = {RecordingStatus.RECORDING.value, CompositionStatus.LIVE.value}
 
 
 def _received(emulator, path: str, method: str | None = None) -> Callable[[], int]:
@@ -171,15 +173,14 @@ def test_retries_are_not_multiplied(connect_vonage, vonage_emulator) -> None:
 # --- what may not be repeated -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("fault", [Fault(status=503), Fault(drop=True)])
-def test_a_session_create_is_not_repeated_after_an_ambiguous_failure(connect_vonage, vonage_emulator, fault) -> None:
-    video = connect_vonage(retries=_policy(attempts=5))
+@pytest.mark.parametrize("fault", [Fault(status=503), Fault(drop=True), Fault(lost=True), Fault(late=1)])
+def test_a_session_create_is_repeated_after_an_ambiguous_failure(connect_vonage, vonage_emulator, fault) -> None:
+    """A session a lost try made is only an id nobody knows: nothing joins it, nothing runs in it."""
+    video = connect_vonage(retries=_policy(attempts=5), timeout=(5, 0.1))
     vonage_emulator.faults.script(SESSION_CREATE, [fault])
-    with pytest.raises(ProviderError):
-        video.rooms.create("standup")
+    room = video.rooms.create("standup")
+    assert video.rooms.get(room.id).name == "standup"
     assert len(vonage_emulator.faults.injected) == 1
-    vonage_emulator.faults.script(SESSION_CREATE, [Fault(status=429, retry_after=0)])
-    assert video.rooms.create("standup").name == "standup"  # a 429 did nothing: tried again
 
 
 def test_a_signal_is_not_sent_twice(connect_vonage, vonage_emulator) -> None:
@@ -250,16 +251,58 @@ def test_a_start_whose_answer_timed_out_is_adopted(connect_vonage, vonage_emulat
 
 
 def test_a_repeat_refused_because_the_lost_try_won_adopts_it(connect_vonage, vonage_emulator, browser) -> None:
-    """The lost try lands after the backend looked and before its repeat: the repeat is refused
-    (409, one archive at a time), and the backend looks again and adopts the lost try's archive."""
-    video = connect_vonage(timeout=(5, 1.0), retries=RetryPolicy(sleep=lambda s: None))
+    """The lost try lands after the backend looked and before its repeat is handled: the repeat is
+    refused (409, one archive at a time), and the backend looks again and adopts the lost try's archive."""
+    video = connect_vonage(timeout=(5, 0.1), retries=RetryPolicy(sleep=lambda s: None))
     room = video.rooms.create("r")
     browser.join(video.tokens.create(room, "ann")).publish()
-    # try 1 is done at 1.5 s (its answer times out at 1.0 s); the backend looks at ~1.0 s and finds
-    # nothing; try 2, sent at ~1.0 s, is handled at ~1.9 s and refused.
-    vonage_emulator.faults.script(ARCHIVES, [Fault(latency=1.5), Fault(latency=0.9)], method="POST")
+    vonage_emulator.faults.script(ARCHIVES, [Fault(late=1)], method="POST")
     recording = video.recordings.start(room)
     assert _archive_ids(vonage_emulator, room.id) == [recording.id]
+
+
+@pytest.mark.parametrize("kind", ["archive", "broadcast"])
+def test_a_start_that_lands_after_its_repeat_was_answered_is_stopped(
+    connect_vonage, vonage_emulator, browser, caplog, kind
+) -> None:
+    """The slow answer: the lost try lands once the repeat's archive is stopped, when the session is
+    free again (here: before the next start is handled). The next start looks for it first; closing
+    the connection looks once more; either way it is stopped, and the warning says so."""
+    video = connect_vonage(timeout=(5, 0.1), retries=RetryPolicy(sleep=lambda s: None))
+    rooms = [video.rooms.create(f"r{i}") for i in range(3)]
+    for room in rooms:
+        browser.join(video.tokens.create(room, "ann")).publish()
+    start, stop, listed = {
+        "archive": (video.recordings.start, video.recordings.stop, vonage_emulator.world.recordings),
+        "broadcast": (
+            lambda room: video.compositions.start(room, output="live", hls=True),
+            video.compositions.stop,
+            vonage_emulator.world.compositions,
+        ),
+    }[kind]
+    vonage_emulator.faults.script(f"/{kind}$", [Fault(late=2)], method="POST")
+    first = start(rooms[0])  # the repeat's: the lost try is still held
+    stop(first)
+    start(rooms[1])  # the lost try lands in rooms[0], free again, before this start is handled
+    late = [r for r in listed(room_id=rooms[0].id) if r.id != first.id]
+    assert [r.status.value in RUNNING for r in late] == [True]  # a duplicate, running
+    start(rooms[2])
+    assert [r.status.value in RUNNING for r in listed(room_id=rooms[0].id) if r.id != first.id] == [False]
+    assert any(r.levelname == "WARNING" and f"{kind} {late[0].id} is a duplicate" in r.message for r in caplog.records)
+
+
+def test_a_start_that_lands_late_is_stopped_when_the_connection_closes(
+    connect_vonage, vonage_emulator, browser
+) -> None:
+    video = connect_vonage(timeout=(5, 0.1), retries=RetryPolicy(sleep=lambda s: None))
+    room = video.rooms.create("r")
+    browser.join(video.tokens.create(room, "ann")).publish()
+    vonage_emulator.faults.script(ARCHIVES, [Fault(late=2)], method="POST")
+    video.recordings.stop(video.recordings.start(room))
+    vonage_emulator.faults.land()  # the lost try lands, and nothing comes after it
+    assert sum(r.status is RecordingStatus.RECORDING for r in vonage_emulator.world.recordings(room_id=room.id)) == 1
+    video.close()
+    assert not any(r.status is RecordingStatus.RECORDING for r in vonage_emulator.world.recordings(room_id=room.id))
 
 
 def test_a_broadcast_whose_answer_timed_out_is_adopted(connect_vonage, vonage_emulator, browser) -> None:
@@ -378,7 +421,8 @@ def test_looking_for_a_lost_try_is_not_retried_on_its_own(connect_vonage, vonage
     with pytest.raises(ProviderError):
         video.recordings.start(room)
     methods = [method for method, _, _ in vonage_emulator.faults.injected]
-    assert methods == ["POST", "GET", "GET"]  # try 1 starts; tries 2 and 3 look for it first, and fail there
+    assert methods[:3] == ["POST", "GET", "GET"]  # try 1 starts; tries 2 and 3 look for it first, and fail there
+    assert methods[3:] == ["GET"] * 3  # then, the start failed, a look for what try 1 made, under the policy
     assert _archive_ids(vonage_emulator, room.id) == []
 
 

@@ -1,17 +1,15 @@
-"""Soak: 2,000 mixed operations through anyvideo against the Vonage emulator while 10% of
-requests are answered 429, 500 or 503, or dropped, and some creates lose their answer.
+"""Soak: 2,000 mixed operations through anyvideo against the Vonage emulator, while a fixed
+schedule of faults hits 10% of the requests: 429, 500, 503, dropped connections, lost answers
+(the provider did the work, the answer never came) and late landings (the provider does the
+work only after the client gave up and sent its repeat), on every kind of create (sessions,
+archives, broadcasts, Experience Composers) and on everything else.
 
-Every operation must succeed or raise an anyvideo error; afterwards the emulator's world
-must hold every session, archive and broadcast an operation acknowledged (none lost) and
-none twice (no duplicates). Everything logged at DEBUG, and every error message raised,
-must be free of keys, tokens and secrets. The figures are printed (``pytest -s``).
-
-A lost answer is modelled with the emulator's latency: the request is carried out once
-the latency has passed, after the client's read timeout. The soak's retries wait past
-that point (``AFTER_TIMEOUT``), as on the real platform, which acts on a request when it
-arrives. A request a platform carried out *after* the client's repeat succeeded and after
-the repeat's archive was stopped would start a second archive: no client can rule that out
-without an idempotency key, which Vonage does not offer.
+The schedule faults the same request numbers on every run, so the fault mix is asserted exactly.
+Retries do not wait for the provider: nothing but anyvideo's reconciling keeps a late landing
+from leaving a second archive, broadcast or render running. Afterwards the emulator's world must
+hold every object an operation acknowledged (none lost) and nothing running that none did (no
+duplicates). Everything logged at DEBUG, and every error message raised, must be free of keys,
+tokens and secrets. The figures are printed (``pytest -s``).
 """
 
 from __future__ import annotations
@@ -26,24 +24,36 @@ from collections.abc import Callable
 
 import attrs
 
-from anyvideo import AnyVideoError, Layout, Video
+from anyvideo import AnyVideoError, CompositionStatus, Layout, RecordingStatus, Video
 from anyvideo.retry import RetryEvent, RetryPolicy
 from anyvideo.testing import Emulator
+from anyvideo.testing.faults import Fault
+from anyvideo_vonage.extensions import RenderSpec
 
 OPERATIONS = 2000
 WORKERS = 4
 SEED = 2026
-#: 10% of every request the backend sends; the first matching rule decides, so creates get their own
-#: 10%, part of it a lost answer: the platform acts (0.3 s in) after the client stopped waiting (0.2 s).
-READ_TIMEOUT = 0.2
-LOST_ANSWER = {"latency": 0.3}
-#: After a timeout the soak waits at least this long before the next try, so a lost answer models
-#: "the platform did it, the answer never came back" (the emulator acts after its latency, never
-#: drops an answer it made); see the module docstring.
-AFTER_TIMEOUT = 0.5
-FAULTS = [{"status": 429, "retry_after": 0}, {"status": 500}, {"status": 503}, {"drop": True}]
+#: Only a late landing waits this long (the emulator holds its answer); everything else answers at once.
+READ_TIMEOUT = 0.25
 SIGNATURE_SECRET = "soak-signature-secret-0123456789abcdef"
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+
+#: Late landings: before the repeat is handled (it finds the work done), or after it was answered.
+LATE, LATER, LOST = Fault(late=1), Fault(late=2), Fault(lost=True)
+LIMITED, E500, E503, DROP = Fault(status=429, retry_after=0), Fault(status=500), Fault(status=503), Fault(drop=True)
+#: Per path: how many of its first ``over`` requests get each fault. The first rule a request matches
+#: decides; each ``over`` is below what a run sends there, so every scheduled fault is injected.
+SCHEDULE = [
+    (r"/session/create$", "POST", 120, {LATE: 10, LOST: 10, LIMITED: 3, E500: 2, E503: 2, DROP: 2}),
+    (r"/archive$", "POST", 100, {LATE: 5, LATER: 5, LOST: 10, LIMITED: 2, E500: 2, E503: 2, DROP: 2}),
+    (r"/broadcast$", "POST", 70, {LATE: 4, LATER: 4, LOST: 8, LIMITED: 2, E500: 2, E503: 2, DROP: 2}),
+    (r"/render$", "POST", 40, {LATE: 3, LATER: 2, LOST: 5, LIMITED: 1, E500: 1, E503: 1, DROP: 1}),
+    ("", None, 1500, {LATE: 25, LOST: 25, LIMITED: 30, E500: 25, E503: 25, DROP: 25}),
+]
+EXPECTED = collections.Counter[str]()
+for *_, _counts in SCHEDULE:
+    for _fault, _count in _counts.items():
+        EXPECTED[_fault.kind] += _count
 
 
 @attrs.define
@@ -53,6 +63,7 @@ class RoomState:
     participants: list[str] = attrs.Factory(list)
     archive: str | None = None
     broadcast: str | None = None
+    render: str | None = None
     ended: bool = False
 
 
@@ -65,7 +76,9 @@ class Tally:
     errors: collections.Counter[str] = attrs.Factory(collections.Counter)
     foreign: list[BaseException] = attrs.Factory(list)  # anything that is not an anyvideo error
     messages: list[str] = attrs.Factory(list)
-    acknowledged: dict[str, set[str]] = attrs.Factory(lambda: {"room": set(), "archive": set(), "broadcast": set()})
+    acknowledged: dict[str, set[str]] = attrs.Factory(
+        lambda: {"room": set(), "archive": set(), "broadcast": set(), "render": set()}
+    )
     failed_creates: collections.Counter[tuple[str, str]] = attrs.Factory(collections.Counter)
     tokens: list[str] = attrs.Factory(list)
     retries: list[RetryEvent] = attrs.Factory(list)
@@ -95,6 +108,8 @@ class Worker:
             (5, self.start_composition),
             (4, self.stop_composition),
             (4, self.get_composition),
+            (3, self.start_render),
+            (2, self.stop_render),
             (5, self.signal),
             (4, self.mute),
             (3, self.disconnect),
@@ -252,6 +267,22 @@ class Worker:
         self.video.compositions.get(broadcast)
         return True
 
+    def start_render(self) -> bool:
+        room = self._room()
+        if room is None or room.render is not None:
+            return False
+        spec = RenderSpec(url=f"https://example.com/{room.id[-8:]}")
+        room.render = self._create("render", room.id, lambda: self.video.ext.start_render(room.id, spec).id)
+        return True
+
+    def stop_render(self) -> bool:
+        room = next((r for r in self.rooms if r.render), None)
+        if room is None:
+            return False
+        render, room.render = room.render, None
+        self.video.ext.stop_render(render)
+        return True
+
     def signal(self) -> bool:
         room = self._room(live=True)
         if room is None:
@@ -284,41 +315,20 @@ class Worker:
         return True
 
 
-def _unaccounted(made: set[str], acknowledged: set[str], room_of: Callable[[str], str], failed) -> tuple[int, int]:
-    """``(orphans, duplicates)`` among what the world holds and no operation acknowledged: an orphan
-    can be the work of a create that raised (in that room); anything beyond that is a duplicate."""
-    extra = collections.Counter(room_of(i) for i in made - acknowledged)
-    orphans = sum(min(n, failed(room)) for room, n in extra.items())
-    return orphans, sum(extra.values()) - orphans
-
-
 def test_soak(connect_vonage, vonage_emulator, caplog) -> None:
     tally = Tally()
-
-    after_timeout = threading.local()
 
     def on_retry(event: RetryEvent) -> None:
         with tally.lock:
             tally.retries.append(event)
-        after_timeout.wait = "timed out" in str(event.error)
-
-    def sleep(seconds: float) -> None:
-        time.sleep(max(seconds, AFTER_TIMEOUT) if getattr(after_timeout, "wait", False) else seconds)
 
     video = connect_vonage(
-        retries=RetryPolicy(attempts=4, initial=0.001, maximum=0.005, on_retry=on_retry, sleep=sleep),
+        retries=RetryPolicy(attempts=5, initial=0.001, maximum=0.005, on_retry=on_retry),
         timeout=(5, READ_TIMEOUT),
         signature_secret=SIGNATURE_SECRET,
     )
-    vonage_emulator.faults.configure(
-        {
-            "seed": SEED,
-            "rules": [
-                {"path": r"/(archive|broadcast)$", "method": "POST", "rate": 0.1, "choices": [*FAULTS, LOST_ANSWER]},
-                {"path": "", "rate": 0.1, "choices": FAULTS},
-            ],
-        }
-    )
+    for path, method, over, counts in SCHEDULE:
+        vonage_emulator.faults.schedule(counts, over=over, path=path, method=method, seed=SEED)
     caplog.set_level(logging.DEBUG)
     workers = [Worker(i, video, vonage_emulator, tally) for i in range(WORKERS)]
     threads = [threading.Thread(target=w.run, args=(OPERATIONS // WORKERS,)) for w in workers]
@@ -328,59 +338,61 @@ def test_soak(connect_vonage, vonage_emulator, caplog) -> None:
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
+    schedule = vonage_emulator.faults.describe()
     vonage_emulator.faults.clear()
-    time.sleep(LOST_ANSWER["latency"])  # the last lost answers land
+    vonage_emulator.faults.land()  # what is still held lands now: a duplicate it makes is left, and counted
 
     world = vonage_emulator.world
-    sessions = {r.id for r in world.rooms()}
-    archives = {r.id: r.room_id for r in world.recordings()}
-    broadcasts = {c.id: c.room_id for c in world.compositions()}
+    running = {
+        "archive": {r.id for r in world.recordings() if r.status is RecordingStatus.RECORDING},
+        "broadcast": {c.id for c in world.compositions() if c.status is CompositionStatus.LIVE},
+        "render": {r.id for r in vonage_emulator.state.renders.values() if r.status == "started"},
+    }
+    made = {
+        "room": {r.id for r in world.rooms()},
+        "archive": {r.id for r in world.recordings()},
+        "broadcast": {c.id for c in world.compositions()},
+        "render": set(vonage_emulator.state.renders),
+    }
     ack = tally.acknowledged
-    lost = {
-        "rooms": len(ack["room"] - sessions),
-        "archives": len(ack["archive"] - set(archives)),
-        "broadcasts": len(ack["broadcast"] - set(broadcasts)),
-    }
-    unaccounted = {
-        "rooms": _unaccounted(sessions, ack["room"], lambda i: "", lambda r: tally.failed_creates[("room", r)]),
-        "archives": _unaccounted(
-            set(archives), ack["archive"], archives.__getitem__, lambda r: tally.failed_creates[("archive", r)]
-        ),
-        "broadcasts": _unaccounted(
-            set(broadcasts), ack["broadcast"], broadcasts.__getitem__, lambda r: tally.failed_creates[("broadcast", r)]
-        ),
-    }
-    injected = collections.Counter(
-        "lost answer" if f.latency else ("drop" if f.drop else str(f.status))
-        for _, _, f in vonage_emulator.faults.injected
-    )
+    missing = {kind: len(ack[kind] - made[kind]) for kind in ack}
+    duplicates_left = {kind: len(ids - ack[kind]) for kind, ids in running.items()}
+    unused_sessions = len(made["room"] - ack["room"])
+    injected = collections.Counter(f.kind for _, _, f in vonage_emulator.faults.injected)
     retried = collections.Counter(type(e.error).__name__ for e in tally.retries)
+    retry_lines = [r.getMessage() for r in caplog.records if r.name == "anyvideo.retry"]
+    removed = [line for line in retry_lines if "duplicate" in line]
     # requests answered (urllib3 logs each answer it read), plus those that never got one
     answered = sum(1 for r in caplog.records if _provider_answer(r))
-    requests = answered + injected["drop"] + injected["lost answer"]
+    unanswered = injected["drop"] + injected["lost answer"] + injected["late landing"]
+    requests = answered + unanswered
     print(
         f"\nVonage soak: {sum(tally.done.values())} operations by {WORKERS} threads in {elapsed:.1f} s, "
         f"{requests} requests to the provider",
         f"\n  faults injected: {sum(injected.values())} ({sum(injected.values()) / requests:.1%}) "
         f"{dict(sorted(injected.items()))}",
+        f"\n  lost answers {injected['lost answer'] / requests:.1%}, late landings "
+        f"{injected['late landing'] / requests:.1%} of requests",
         f"\n  retries: {len(tally.retries)} {dict(sorted(retried.items()))}; creates adopted after a lost answer: "
-        f"{sum(1 for r in caplog.records if r.name == 'anyvideo.retry' and 'adopting' in r.getMessage())}",
+        f"{sum(1 for line in retry_lines if 'adopting' in line)}",
+        f"\n  duplicates found and removed: {len(removed)}",
         f"\n  errors raised: {sum(tally.errors.values())} {dict(sorted(tally.errors.items()))}; other exceptions: "
         f"{len(tally.foreign)}",
-        f"\n  acknowledged: rooms {len(ack['room'])}, archives {len(ack['archive'])}, "
-        f"broadcasts {len(ack['broadcast'])}",
-        f"\n  lost: {lost}",
-        f"\n  duplicates: { {k: v[1] for k, v in unaccounted.items()} }",
-        f"\n  orphans of creates that raised: { {k: v[0] for k, v in unaccounted.items()} }",
+        f"\n  acknowledged: { {kind: len(ids) for kind, ids in ack.items()} }",
+        f"\n  acknowledged but missing: {missing}",
+        f"\n  duplicates left running: {duplicates_left}",
+        f"\n  sessions no operation acknowledged (never joined, nothing running in them): {unused_sessions}",
         f"\n  operations: {dict(sorted(tally.done.items()))}",
     )
 
     assert not tally.foreign, tally.foreign[:3]
     assert sum(tally.done.values()) == OPERATIONS
+    assert all(rule["seen"] >= rule["over"] for rule in schedule["rules"]), schedule  # every fault was injected
+    assert injected == EXPECTED
+    assert injected["lost answer"] >= 0.02 * requests and injected["late landing"] >= 0.02 * requests
     assert 0.08 <= sum(injected.values()) / requests <= 0.12
-    assert lost == {"rooms": 0, "archives": 0, "broadcasts": 0}
-    assert {k: v[1] for k, v in unaccounted.items()} == {"rooms": 0, "archives": 0, "broadcasts": 0}
-    assert injected["lost answer"] > 0 and tally.retries
+    assert missing == {"room": 0, "archive": 0, "broadcast": 0, "render": 0}
+    assert duplicates_left == {"archive": 0, "broadcast": 0, "render": 0}
 
     _assert_nothing_secret(
         [r.getMessage() for r in caplog.records] + tally.messages,
