@@ -3,9 +3,13 @@ that every id is checked before anything is sent."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
+import pytest
+
+from anyvideo import InvalidRequest, Video
 from anyvideo.testing import Emulator
 from anyvideo.testing.server import CONTROL_PREFIX, Request, Response
 
@@ -49,3 +53,27 @@ def requests_to(emulator: Emulator) -> Iterator[list[Request]]:
         yield seen
     finally:
         del emulator.handle
+
+
+#: An operation that takes an id: the id's kind, the field a refusal names, and the call.
+Operation = tuple[str, str, Callable[[Video, str], Any]]
+
+
+def cases(operations: Mapping[str, Operation], real: Mapping[str, str]) -> list[Any]:
+    """Every operation with every hostile id of its kind, as pytest parameters. The facade
+    refuses an empty id itself, so the backend never sees one: that case is left out."""
+    return [
+        pytest.param(operation, case, id=f"{operation}-{case}")
+        for operation, (kind, _, _) in operations.items()
+        for case in hostile(real[kind])
+        if case != "empty"
+    ]
+
+
+def refused_before_any_request(emulator: Emulator, video: Video, operation: Operation, bad: str) -> None:
+    """``operation`` with the id ``bad`` raises InvalidRequest naming its field, and sends nothing."""
+    _, field, call = operation
+    with requests_to(emulator) as seen, pytest.raises(InvalidRequest) as refused:
+        call(video, bad)
+    assert refused.value.field == field
+    assert seen == []
