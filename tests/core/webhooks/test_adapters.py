@@ -201,3 +201,19 @@ def test_the_fastapi_example(twilio_environment: None) -> None:
     assert client.post("/video/callbacks", content=body, headers=headers).status_code == 204
     assert client.post("/video/callbacks", content=body, headers={}).status_code == 403
     namespace["video"].close()
+
+
+def test_the_once_example_hands_each_event_id_to_its_handler_once(tmp_path) -> None:
+    from datetime import UTC, datetime
+
+    from anyvideo import Event
+
+    section = DOCS.read_text().split("## Duplicates and failures", 1)[1].split("\n## ", 1)[0]
+    namespace: dict[str, Any] = {}
+    exec(re.findall(r"```python\n(.*?)```", section, re.S)[0], namespace)
+    handled: list[str] = []
+    once = namespace["Once"](str(tmp_path / "handled.db"), lambda event: handled.append(event.event_id))
+    first, second = (Event("room.ended", "p", f"p:{n}", datetime.now(UTC)) for n in (1, 2))
+    for event in (first, first, second, first):
+        once.anyvideo_event(event, None)
+    assert handled == ["p:1", "p:2"]
