@@ -191,8 +191,8 @@ class Caller:
 
         def attempt() -> T:
             nonlocal lost
-            if self.limiter is not None:
-                self.limiter.acquire()
+            if self.limiter is not None and self.limiter.acquire(within=deadlines.time_left()) is None:
+                raise exceeded()  # the request could go only after the deadline: fail now, not then
             if past_deadline():
                 # The policy already looked for what a lost try made (``lookup``) before this try.
                 raise exceeded()

@@ -38,18 +38,22 @@ class RateLimiter:
     def __repr__(self) -> str:
         return f"RateLimiter(rate={self.rate:g}, burst={self.burst:g})"
 
-    def acquire(self, requests: float = 1.0) -> float:
+    def acquire(self, requests: float = 1.0, *, within: float | None = None) -> float | None:
         """Wait until ``requests`` may go; returns the seconds waited.
 
         They are reserved at once (the balance may go below zero), so waiting
-        threads are served in the order they asked.
+        threads are served in the order they asked. When they could go only
+        after ``within`` seconds (what is left of an operation's deadline),
+        nothing is reserved or waited for and the answer is ``None``: the
+        caller fails now rather than sleep past its deadline.
         """
         with self._lock:
             now = self._clock()
-            self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
-            self._updated = now
-            self._tokens -= requests
-            wait = 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+            tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate) - requests
+            wait = 0.0 if tokens >= 0 else -tokens / self.rate
+            if within is not None and wait > within:
+                return None
+            self._tokens, self._updated = tokens, now
         if wait:
             self._sleep(wait)
         return wait

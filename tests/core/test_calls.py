@@ -28,6 +28,7 @@ from anyvideo.errors import (
     ProviderError,
     RateLimited,
 )
+from anyvideo.ratelimit import RateLimiter
 from anyvideo.retry import RetryPolicy, Safety
 
 
@@ -195,7 +196,7 @@ def test_each_try_waits_its_turn_and_errors_are_translated_at_the_edge() -> None
     turns: list[int] = []
 
     class Limiter:
-        def acquire(self, requests: float = 1.0) -> float:
+        def acquire(self, requests: float = 1.0, *, within: float | None = None) -> float:
             turns.append(1)
             return 0.0
 
@@ -420,3 +421,15 @@ def test_what_a_lost_try_of_a_create_that_raised_made_is_removed() -> None:
             duplicates=duplicates,
         )
     assert (seen, stopped) == ([None], ["archive-1"])
+
+
+def test_a_request_the_rate_limit_would_hold_past_the_deadline_fails_now() -> None:
+    slept: list[float] = []
+    limiter = RateLimiter(0.1, burst=1, clock=lambda: 0.0, sleep=slept.append)  # one request per 10 s
+    calls = Caller(RetryPolicy(deadline=5), "p", limiter=limiter)
+    assert calls.call("get room", lambda: "first") == "first"
+    with pytest.raises(DeadlineExceeded) as raised:
+        calls.call("get room", lambda: "second")
+    assert (raised.value.operation, raised.value.deadline) == ("get room", 5)
+    assert slept == []  # not a 10 s sleep before failing
+    assert limiter.acquire() == pytest.approx(10.0)  # and it reserved nothing: the next request waits 10 s, not 20

@@ -222,6 +222,14 @@ def test_a_burst_passes_then_requests_are_spaced_at_the_rate() -> None:
     assert fake.now == pytest.approx(2.0)  # 20 more requests at 10 per second
 
 
+def test_a_wait_longer_than_what_is_left_reserves_nothing() -> None:
+    fake = FakeTime()
+    limiter = RateLimiter(1, burst=1, clock=fake.clock, sleep=fake.sleep)
+    assert limiter.acquire(within=0) == 0.0
+    assert limiter.acquire(within=0.5) is None and fake.now == 0.0
+    assert limiter.acquire(within=1.0) == pytest.approx(1.0) and fake.now == pytest.approx(1.0)
+
+
 def test_a_rate_must_be_positive() -> None:
     with pytest.raises(ConfigurationError):
         RateLimiter(0)
