@@ -1,20 +1,37 @@
 """The Twilio Video backend, registered through the ``anyvideo`` entry-point
-group like any third-party plugin (``pip install 'anyvideo[twilio]'``)."""
+group like any third-party plugin (``pip install 'anyvideo[twilio]'``).
+
+Registering imports nothing but this module: the backend, and with it the
+Twilio SDK, loads when an application selects ``twilio`` (or names
+``anyvideo_twilio.TwilioBackend``).
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from anyvideo.backend import Backend
 from anyvideo.hookspecs import hookimpl
-from anyvideo_twilio.backend import TwilioBackend
+
+if TYPE_CHECKING:
+    from anyvideo_twilio.backend import TwilioBackend
 
 __all__ = ["TwilioBackend"]
 
+#: Public name -> the module that defines it, imported on first use.
+_LAZY = {"TwilioBackend": "anyvideo_twilio.backend"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 @hookimpl
-def anyvideo_register_backends(register: Callable[[str, type[Backend]], None]) -> None:
-    register("twilio", TwilioBackend)
+def anyvideo_register_backends(register: Callable[[str, str], None]) -> None:
+    register("twilio", "anyvideo_twilio.backend:TwilioBackend")
 
 
 @hookimpl

@@ -1,20 +1,40 @@
-"""anyvideo's Vonage Video backend, registered through the ``anyvideo`` entry-point group."""
+"""anyvideo's Vonage Video backend, registered through the ``anyvideo`` entry-point group.
+
+Registering imports nothing but this module: the backend, and with it the
+Vonage SDK, loads when an application selects ``vonage`` (or uses one of the
+names below).
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from anyvideo.backend import Backend
 from anyvideo.hookspecs import hookimpl
-from anyvideo_vonage.backend import VonageBackend
-from anyvideo_vonage.extensions import Captions, Render, RenderSpec, SipCall, SipConnection
+
+if TYPE_CHECKING:
+    from anyvideo_vonage.backend import VonageBackend
+    from anyvideo_vonage.extensions import Captions, Render, RenderSpec, SipCall, SipConnection
 
 __all__ = ["Captions", "Render", "RenderSpec", "SipCall", "SipConnection", "VonageBackend"]
 
+#: Public name -> the module that defines it, imported on first use.
+_LAZY = {
+    "VonageBackend": "anyvideo_vonage.backend",
+    **dict.fromkeys(("Captions", "Render", "RenderSpec", "SipCall", "SipConnection"), "anyvideo_vonage.extensions"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 @hookimpl
-def anyvideo_register_backends(register: Callable[[str, type[Backend]], None]) -> None:
-    register("vonage", VonageBackend)
+def anyvideo_register_backends(register: Callable[[str, str], None]) -> None:
+    register("vonage", "anyvideo_vonage.backend:VonageBackend")
 
 
 @hookimpl

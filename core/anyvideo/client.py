@@ -165,13 +165,13 @@ class Video:
             return ref
         if isinstance(value, str):
             provider, object_id = split_ref(value)
-            if provider is None or provider not in self.plugins.backends():
+            if provider is None or provider not in self.plugins.backend_names():
                 object_id = value
         elif hasattr(value, "id") and hasattr(value, "provider"):
             provider, object_id = value.provider, value.id
         else:
             raise InvalidRequest(field, f"expected an id, a ref or a model object, got {type(value).__name__}")
-        if provider is not None and provider in self.plugins.backends() and provider != self.backend_name:
+        if provider is not None and provider in self.plugins.backend_names() and provider != self.backend_name:
             raise InvalidRequest(
                 field, f"{object_id!r} belongs to the {provider} backend; this Video uses {self.backend_name}"
             )

@@ -28,8 +28,13 @@ hookimpl = pluggy.HookimplMarker("anyvideo")
 
 
 @hookspec
-def anyvideo_register_backends(register: Callable[[str, type[Backend]], None]) -> None:
-    """Call ``register(name, backend_class)`` once per backend this plugin provides."""
+def anyvideo_register_backends(register: Callable[[str, type[Backend] | str], None]) -> None:
+    """Call ``register(name, backend)`` once per backend this plugin provides.
+
+    ``backend`` is a :class:`~anyvideo.Backend` subclass, or its
+    ``"module:Class"`` path so that the backend (and its provider's SDK) loads
+    only when an application selects it.
+    """
 
 
 @hookspec

@@ -50,7 +50,7 @@ class Plugins:
         self._allowed = None if names is None else frozenset(names)
         self._extra = list(extra)
         self._manager: pluggy.PluginManager | None = None
-        self._providers: dict[str, dict[str, type[Backend]]] = {}
+        self._providers: dict[str, dict[str, type[Backend] | str]] = {}
         self._emulators: dict[str, dict[str, type[Emulator] | str]] = {}
         self.broken: dict[str, Exception] = {}
         """Entry points that failed to load, by name, with their error."""
@@ -99,19 +99,16 @@ class Plugins:
                     raise
                 self.broken[impl.plugin_name] = exc
 
-    def _register(self, plugin: str, name: str, backend_class: type[Backend]) -> None:
-        if not (isinstance(backend_class, type) and issubclass(backend_class, Backend)):
-            raise ConfigurationError(f"backend {name!r} must be a subclass of anyvideo.Backend")
-        if getattr(backend_class, "name", None) != name:
-            raise ConfigurationError(
-                f"backend {name!r} is registered with a class whose name is {getattr(backend_class, 'name', None)!r}"
-            )
+    def _register(self, plugin: str, name: str, backend_class: type[Backend] | str) -> None:
+        if isinstance(backend_class, str):
+            _check_path("backend", name, backend_class)
+        else:
+            _check_backend(name, backend_class)
         self._providers.setdefault(name, {})[plugin] = backend_class
 
     def _register_emulator(self, plugin: str, name: str, emulator: type[Emulator] | str) -> None:
         if isinstance(emulator, str):
-            if ":" not in emulator:
-                raise ConfigurationError(f"emulator {name!r} must be registered as 'module:Class', got {emulator!r}")
+            _check_path("emulator", name, emulator)
         elif not isinstance(emulator, type):
             raise ConfigurationError(f"emulator {name!r} must be a class or a 'module:Class' path")
         self._emulators.setdefault(name, {})[plugin] = emulator
@@ -140,16 +137,40 @@ class Plugins:
             raise ConfigurationError(f"no emulator named {name!r} is installed (there are: {known})")
         registered = next(iter(by.values()))
         if isinstance(registered, str):
-            module, _, attribute = registered.partition(":")
-            registered = getattr(importlib.import_module(module), attribute)
+            registered = _import(registered)
         if not (isinstance(registered, type) and issubclass(registered, Emulator)):
             raise ConfigurationError(f"emulator {name!r} is not a subclass of anyvideo.testing.Emulator")
         return registered
 
-    def backends(self) -> dict[str, type[Backend]]:
-        """Every registered backend class, by name (names two plugins claim are left out)."""
+    def backend_names(self) -> list[str]:
+        """The names of every registered backend (names two plugins claim are left out), sorted.
+
+        Nothing is imported: a backend registered by path (and its provider's
+        SDK) loads only when it is asked for, so ``connect("local")`` pays for no other.
+        """
         self.manager  # noqa: B018 -- loading registers the backends
-        return {name: next(iter(by.values())) for name, by in sorted(self._providers.items()) if len(by) == 1}
+        return [name for name, by in sorted(self._providers.items()) if len(by) == 1]
+
+    def backends(self) -> dict[str, type[Backend]]:
+        """Every registered backend class, by name, each imported (one that fails to is left out,
+        its error kept in :attr:`broken`; names two plugins claim are left out)."""
+        loaded = {}
+        for name in self.backend_names():
+            try:
+                loaded[name] = self._loaded(name)
+            except Exception as exc:  # an installed plugin that is broken must not break anyvideo
+                plugin = next(iter(self._providers[name]))
+                self.broken[plugin] = exc
+        return loaded
+
+    def _loaded(self, name: str) -> type[Backend]:
+        by = self._providers[name]
+        plugin, registered = next(iter(by.items()))
+        if isinstance(registered, str):
+            registered = _import(registered)
+            _check_backend(name, registered)
+            by[plugin] = registered
+        return registered
 
     def conflicts(self) -> dict[str, tuple[str, ...]]:
         """Backend names claimed by more than one plugin, with the plugins that claim them."""
@@ -157,16 +178,42 @@ class Plugins:
         return {name: tuple(sorted(by)) for name, by in sorted(self._providers.items()) if len(by) > 1}
 
     def backend(self, name: str) -> type[Backend]:
-        """The backend class called ``name``, or :class:`BackendNotFound` naming the installed ones."""
-        backends = self.backends()
-        if name in backends:
-            return backends[name]
+        """The backend class called ``name`` (imported on first use), or :class:`BackendNotFound`
+        naming the installed ones."""
+        if name in self.backend_names():
+            plugin = next(iter(self._providers[name]))
+            try:
+                return self._loaded(name)
+            except Exception as exc:  # e.g. its provider's SDK is missing: say so where it is selected
+                self.broken[plugin] = exc
+                raise BackendNotFound(name, self.backend_names(), broken=self._broken_texts()) from exc
         claimants = self.conflicts().get(name)
         if claimants:
             raise ConfigurationError(
                 f"plugins {', '.join(map(repr, claimants))} all register a backend named {name!r};"
                 " uninstall one, or choose with ANYVIDEO_PLUGINS"
             )
-        broken = {plugin: f"{type(exc).__name__}: {exc}" for plugin, exc in self.broken.items()}
-        error = BackendNotFound(name, backends, broken=broken)
+        error = BackendNotFound(name, self.backend_names(), broken=self._broken_texts())
         raise error from self.broken.get(name)
+
+    def _broken_texts(self) -> dict[str, str]:
+        return {plugin: f"{type(exc).__name__}: {exc}" for plugin, exc in self.broken.items()}
+
+
+def _check_path(what: str, name: str, path: str) -> None:
+    if ":" not in path:
+        raise ConfigurationError(f"{what} {name!r} must be registered as a class or 'module:Class', got {path!r}")
+
+
+def _import(path: str) -> Any:
+    module, _, attribute = path.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def _check_backend(name: str, backend_class: object) -> None:
+    if not (isinstance(backend_class, type) and issubclass(backend_class, Backend)):
+        raise ConfigurationError(f"backend {name!r} must be a subclass of anyvideo.Backend")
+    if getattr(backend_class, "name", None) != name:
+        raise ConfigurationError(
+            f"backend {name!r} is registered with a class whose name is {getattr(backend_class, 'name', None)!r}"
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import importlib.metadata
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -302,6 +303,49 @@ def test_registered_backend_must_be_a_backend_class():
     plugins = Plugins(extra=[Registers("thing", object)], environ={})
     with pytest.raises(ConfigurationError, match="'thing'"):
         plugins.backends()
+
+
+def test_a_backend_registered_by_path_loads_only_when_selected():
+    plugins = Plugins(extra=[Registers("twin", f"{__name__}:TwinA")], environ={})
+    assert "twin" in plugins.backend_names()
+    assert plugins.backend("twin") is TwinA
+
+
+def test_a_backend_whose_path_does_not_import_is_not_found_and_says_why():
+    plugins = Plugins(extra=[Registers("ghost", "anyvideo_no_such_module:GhostBackend")], environ={})
+    assert "ghost" in plugins.backend_names()  # registered: nothing was imported to list it
+    with pytest.raises(BackendNotFound, match="anyvideo_no_such_module") as caught:
+        plugins.backend("ghost")
+    assert isinstance(caught.value.__cause__, ModuleNotFoundError)
+    assert "ghost" not in plugins.backends() and plugins.backend("local") is LocalBackend
+
+
+def test_a_backend_path_must_name_module_and_class():
+    plugins = Plugins(extra=[Registers("twin", "tests.core.TwinA")], environ={})
+    with pytest.raises(ConfigurationError, match="'module:Class'"):
+        plugins.backend_names()
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import anyvideo",
+        "import anyvideo; v = anyvideo.connect('local', environ={}); v.tokens.create(v.rooms.create('r'), 'ann')",
+        "sys.argv = ['anyvideo', '--help']; from anyvideo.cli import main; main()",
+    ],
+)
+def test_start_up_imports_no_provider_sdk(code: str):
+    probe = f"""
+import sys
+try:
+    {code}
+except SystemExit:
+    pass
+loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('vonage', 'twilio', 'vonage_video', 'vonage_http_client'))
+assert not loaded, loaded
+"""
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
 
 
 class Misspelt:
