@@ -123,13 +123,18 @@ class VonageRest:
         the end. Offsets are computed here from what the provider reports
         (the SDK's ``next_page`` is always 1). Items added meanwhile go to the
         front and shift every offset: the growth of ``count`` is added to the
-        window before it is read again, and an id already seen is skipped.
-        Items added after the listing began are not part of it.
+        window before it is read again. Items removed meanwhile shift the
+        unread ones towards the newest (into the newest page too, which is then
+        read again) and what was already read into the next window: those are
+        skipped by :class:`_Progress`, which keeps only the newest ``createdAt``
+        yielded (so memory stays flat however long the listing). Items added
+        after the listing began are not part of it; as many added as removed
+        between two pages is not seen in ``count`` and may skip an item.
         """
         first = _page(self.call("GET", path, params={**filters, "offset": 0, "count": page_size}))
         total = first[0]
         newest = first[1]
-        seen: set[str] = set()
+        progress = _Progress()
         floor = len(newest)  # offsets below it are the newest page, already held
         end = total  # exclusive end of the next window, counted from the newest item
         while end > floor:
@@ -139,12 +144,14 @@ class VonageRest:
             if grown > 0:  # items arrived at the front: read the same items at their new offsets
                 total, end, floor = total + grown, end + grown, floor + grown
                 continue
-            total += grown
+            if grown < 0:  # items went meanwhile: the unread ones moved towards the newest, maybe into the
+                total += grown  # newest page held, so that page is read again in turn rather than trusted
+                floor, newest = 0, []
             if not items:  # nothing where the count said there was more (items went meanwhile)
                 break
-            yield from _unseen(reversed(items), seen)
+            yield from progress.unseen(reversed(items))
             end = start
-        yield from _unseen(reversed(newest), seen)
+        yield from progress.unseen(reversed(newest))
 
     def download(self, url: str) -> Iterator[bytes]:
         """The bytes at a pre-signed URL, in chunks, sent without any credential. Getting the answer is
@@ -178,11 +185,29 @@ def items_of(answer: Any) -> list[dict[str, Any]]:
     return _page(answer)[1]
 
 
-def _unseen(items: Iterable[dict[str, Any]], seen: set[str]) -> Iterator[dict[str, Any]]:
-    for item in items:
-        key = str(item.get("id"))
-        if key not in seen:
-            seen.add(key)
+class _Progress:
+    """How far an oldest-first listing has come: the newest ``createdAt`` yielded and the
+    ids yielded at that moment. An item older than that, or one of those ids, was
+    yielded already. (An item without a ``createdAt`` is remembered by id.)"""
+
+    def __init__(self) -> None:
+        self.created: int | None = None
+        self.ids: set[str] = set()
+        self.undated: set[str] = set()
+
+    def unseen(self, items: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for item in items:
+            key, created = str(item.get("id")), item.get("createdAt")
+            if isinstance(created, bool) or not isinstance(created, int):
+                if key not in self.undated:
+                    self.undated.add(key)
+                    yield item
+                continue
+            if self.created is not None and (created < self.created or (created == self.created and key in self.ids)):
+                continue
+            if created != self.created:
+                self.created, self.ids = created, set()
+            self.ids.add(key)
             yield item
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from anyvideo import Conflict, InvalidRequest, Layout, LayoutKind, RecordingMode, RecordingStatus, Region
 from anyvideo.testing.faults import Fault
+from anyvideo_vonage import rest
 
 
 @pytest.fixture
@@ -166,3 +167,37 @@ def test_a_listing_neither_repeats_nor_skips_when_recordings_start_meanwhile(con
         start(f"b{i}")  # newer ones shift every offset of the newest-first pages
     seen += [r.id for r in listing]
     assert seen == [r.id for r in before]
+
+
+def test_a_listing_neither_repeats_nor_skips_when_recordings_are_deleted_meanwhile(
+    connect_vonage, vonage_emulator
+) -> None:
+    video = connect_vonage(page_size=3)
+    room = video.rooms.create("shrinking")
+    video.backend.browser().join(video.tokens.create(room, "ann")).publish()
+    made = []
+    for i in range(9):
+        recording = video.recordings.start(room, provider_options={"multi_archive_tag": f"t{i}"})
+        made.append(_available(video, vonage_emulator, recording))
+    listing = video.recordings.list(room=room)
+    seen = [next(listing).id, next(listing).id]  # the oldest page is read; the newer ones shift into it
+    for gone in made[-4:-1]:
+        video.recordings.delete(gone)
+    seen += [r.id for r in listing]
+    assert seen == [r.id for r in made[:-4]] + [made[-1].id]
+
+
+@pytest.mark.parametrize(
+    ("pages", "yielded"),
+    [
+        ([[("a", 1), ("b", 2)], [("c", 3)]], ["a", "b", "c"]),
+        ([[("a", 1), ("b", 2)], [("a", 1), ("b", 2), ("c", 3)]], ["a", "b", "c"]),  # read again after a removal
+        ([[("a", 5), ("b", 5)], [("b", 5), ("c", 5), ("d", 6)]], ["a", "b", "c", "d"]),  # one millisecond, three ids
+        ([[("a", None), ("b", 1)], [("a", None), ("c", 2)]], ["a", "b", "c"]),  # no createdAt: known by id
+    ],
+)
+def test_what_an_oldest_first_listing_yielded_is_not_yielded_again(pages, yielded) -> None:
+    progress = rest._Progress()
+    out = [item["id"] for page in pages for item in progress.unseen({"id": i, "createdAt": c} for i, c in page)]
+    assert out == yielded
+    assert len(progress.ids) <= 3  # only the ids of the newest moment are kept
