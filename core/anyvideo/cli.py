@@ -25,7 +25,6 @@ from anyvideo.migrate.commands import export as export_command
 from anyvideo.migrate.commands import migrate as migrate_group
 from anyvideo.models import RecordingStatus, RoomStatus
 from anyvideo.plugins import Plugins
-from anyvideo.testing import emulator_class, emulator_names
 
 __all__ = ["cli", "main"]
 
@@ -197,7 +196,7 @@ class _InstalledEmulators(click.Choice[str]):
 
     @property  # type: ignore[override, unused-ignore]  # a plain attribute from click 8.5
     def choices(self) -> Sequence[str]:
-        return emulator_names()
+        return Plugins().emulator_names()
 
     @choices.setter
     def choices(self, value: Sequence[str]) -> None:
@@ -211,7 +210,7 @@ class _InstalledEmulators(click.Choice[str]):
 @click.option("--processing-delay", type=float, default=2.0, show_default=True, help="Seconds to process media.")
 def emulator_command(provider: str, port: int, tls: bool | None, processing_delay: float) -> None:
     """Run a provider's REST API emulator on loopback until interrupted."""
-    cls = emulator_class(provider)
+    cls = Plugins().emulator(provider)
     running = cls(port=port, tls=cls.default_tls if tls is None else tls, processing_delay=processing_delay)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with running, tempfile.TemporaryDirectory(prefix=f"anyvideo-{provider}-") as scratch:

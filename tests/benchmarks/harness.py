@@ -1,0 +1,222 @@
+"""What every benchmark here shares, so that each measures honestly.
+
+- **The server in its own process.** :func:`served` starts a provider's
+  emulator with ``anyvideo emulator`` in a child process and hands back what
+  its ``export`` lines say, so a client is timed alone (no shared GIL).
+- **Contenders interleaved round by round.** :class:`Contest` runs every
+  contender once per round, in an order that rotates each round, so a
+  noisy neighbour or a warming cache slows both sides alike.
+- **Medians over rounds, ratios paired.** A contender's result is the median
+  of its rounds, with the spread (lowest and highest); a ratio is the median
+  of the per-round ratios, so both sides of each ratio ran side by side.
+- **One report per run.** :class:`Report` collects each goal's row (anyvideo,
+  baseline, ratio, target, met?) and writes ``docs/performance.md`` with the
+  machine described, when the run ends.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+import anyvideo
+from anyvideo.testing import EmulatorControl
+
+__all__ = ["Contest", "Report", "Result", "Row", "Served", "machine", "served"]
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@attrs.frozen
+class Served:
+    """An emulator running in a process of its own."""
+
+    provider: str
+    base_url: str
+    environ: dict[str, str]
+
+    @property
+    def control(self) -> EmulatorControl:
+        return EmulatorControl(self.base_url + "/_emulator", ca_bundle=self.environ.get("REQUESTS_CA_BUNDLE"))
+
+    def connect(self, **settings: Any) -> anyvideo.Video:
+        """anyvideo pointed at the emulator exactly as its ``export`` lines say."""
+        return anyvideo.connect(self.provider, environ=self.environ, **settings)
+
+
+@contextmanager
+def served(provider: str, *, processing_delay: float = 0.0, tls: bool | None = None) -> Iterator[Served]:
+    """``anyvideo emulator <provider>`` in a child process, until the block ends."""
+    command = [sys.executable, "-m", "anyvideo.cli", "emulator", provider, "--processing-delay", str(processing_delay)]
+    if tls is not None:
+        command.append("--tls" if tls else "--no-tls")
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        assert child.stdout is not None
+        base_url, environ = "", {}
+        for line in child.stdout:
+            if found := re.search(r"listening at (\S+)", line):
+                base_url = found[1]
+            elif line.strip().startswith("export "):
+                key, _, value = line.strip().removeprefix("export ").partition("=")
+                environ[key] = shlex.split(value)[0]
+            elif line.startswith("control API:"):
+                break
+        else:
+            raise RuntimeError(f"the {provider} emulator did not start (exit {child.wait()})")
+        for key, value in list(environ.items()):  # a PEM key is handed over as a file
+            if key.endswith("PRIVATE_KEY") and Path(value).is_file():
+                environ[key] = Path(value).read_text()
+        yield Served(provider, base_url, environ)
+    finally:
+        child.terminate()
+        child.wait(timeout=30)
+
+
+@attrs.frozen
+class Result:
+    """One contender's seconds per operation, over the rounds."""
+
+    name: str
+    rounds: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.rounds)
+
+    @property
+    def spread(self) -> tuple[float, float]:
+        return min(self.rounds), max(self.rounds)
+
+
+class Contest:
+    """Contenders timed side by side: each round runs each contender's ``work``
+    ``per_round`` times, in an order rotated every round."""
+
+    def __init__(self, *, rounds: int = 9, per_round: int = 20, warmup: int = 1) -> None:
+        self.rounds, self.per_round, self.warmup = rounds, per_round, warmup
+        self._contenders: dict[str, Callable[[int], object]] = {}
+
+    def add(self, name: str, work: Callable[[int], object]) -> None:
+        """``work(i)`` does one operation (``i`` counts them, for unique names)."""
+        self._contenders[name] = work
+
+    def run(self) -> dict[str, Result]:
+        names = list(self._contenders)
+        timings: dict[str, list[float]] = {name: [] for name in names}
+        counter = 0
+        for round_number in range(self.warmup + self.rounds):
+            shift = round_number % len(names)
+            for name in names[shift:] + names[:shift]:
+                work = self._contenders[name]
+                started = time.perf_counter()
+                for _ in range(self.per_round):
+                    work(counter)
+                    counter += 1
+                elapsed = (time.perf_counter() - started) / self.per_round
+                if round_number >= self.warmup:
+                    timings[name].append(elapsed)
+        return {name: Result(name, tuple(rounds)) for name, rounds in timings.items()}
+
+
+def ratio(results: dict[str, Result], ours: str, theirs: str) -> float:
+    """The median over rounds of ``ours``'s time over ``theirs``'s in the same round."""
+    return statistics.median(a / b for a, b in zip(results[ours].rounds, results[theirs].rounds, strict=True))
+
+
+@attrs.frozen
+class Row:
+    """One goal's line in docs/performance.md."""
+
+    goal: str
+    anyvideo: str
+    baseline: str
+    ratio: float
+    target: float
+    #: ``True`` when a lower ratio is better (time, memory); ``False`` for throughput.
+    lower_is_better: bool = True
+    note: str = ""
+
+    @property
+    def met(self) -> bool:
+        return self.ratio <= self.target if self.lower_is_better else self.ratio >= self.target
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.3g} ms"
+
+
+def per_op(result: Result) -> str:
+    low, high = result.spread
+    return f"{result.median * 1000:.3g} ms ({low * 1000:.3g}–{high * 1000:.3g})"
+
+
+def machine() -> str:
+    """The machine the numbers come from, for the report."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        model = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        model = cpu
+    system = f"{platform.system()} {platform.release()}"
+    return f"{model}, {os.cpu_count()} cores, {system}, Python {platform.python_version()}"
+
+
+class Report:
+    """The rows of one run, written to ``docs/performance.md`` when it ends."""
+
+    def __init__(self, path: Path = REPO / "docs" / "performance.md") -> None:
+        self.path = path
+        self.rows: list[Row] = []
+        self.sections: set[str] = set()
+
+    def add(self, section: str, row: Row) -> None:
+        self.sections.add(section)
+        self.rows.append(row)
+        print(
+            f"  {row.goal}: anyvideo {row.anyvideo}, baseline {row.baseline}, ratio {row.ratio:.2f}"
+            f" (target {'≤' if row.lower_is_better else '≥'} {row.target:g}) {'met' if row.met else 'MISSED'}"
+        )
+
+    def write(self) -> None:
+        lines = [
+            "# Performance",
+            "",
+            "Written by `pytest tests/benchmarks/bench_*.py` from one run; do not edit by hand.",
+            "Each benchmark runs the provider's emulator in a process of its own, times",
+            "anyvideo and its baseline side by side round by round (the order rotating),",
+            "and reports medians over the rounds; a ratio is the median of the per-round",
+            "ratios. How each is measured is in the benchmark's docstring.",
+            "",
+            f"Machine: {machine()}. Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
+            "",
+            "| goal | anyvideo | baseline | ratio | target | met? |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        for row in self.rows:
+            sign = "≤" if row.lower_is_better else "≥"
+            met = "yes" if row.met else "**no**"
+            lines.append(
+                f"| {row.goal} | {row.anyvideo} | {row.baseline} | {row.ratio:.2f} | {sign} {row.target:g} | {met} |"
+            )
+        notes = [row for row in self.rows if row.note]
+        if notes:
+            lines += ["", "## Notes", ""] + [f"- **{row.goal}**: {row.note}" for row in notes]
+        self.path.write_text("\n".join(lines) + "\n")
