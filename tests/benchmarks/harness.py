@@ -80,7 +80,18 @@ def served(provider: str, *, processing_delay: float = 0.0, tls: bool | None = N
         for key, value in list(environ.items()):  # a PEM key is handed over as a file
             if key.endswith("PRIVATE_KEY") and Path(value).is_file():
                 environ[key] = Path(value).read_text()
-        yield Served(provider, base_url, environ)
+        # Whatever makes HTTPS clients trust the emulator goes to this process, as the export lines
+        # tell a shell: requests reads it from the environment, before any session's own setting.
+        trusted = os.environ.get("REQUESTS_CA_BUNDLE")
+        if "REQUESTS_CA_BUNDLE" in environ:
+            os.environ["REQUESTS_CA_BUNDLE"] = environ["REQUESTS_CA_BUNDLE"]
+        try:
+            yield Served(provider, base_url, environ)
+        finally:
+            if trusted is None:
+                os.environ.pop("REQUESTS_CA_BUNDLE", None)
+            else:
+                os.environ["REQUESTS_CA_BUNDLE"] = trusted
     finally:
         child.terminate()
         child.wait(timeout=30)

@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +45,8 @@ if TYPE_CHECKING:
 __all__ = ["ApplicationCredentials", "ClientToken", "identity_of"]
 
 _LEGACY_HEADER = "X-OPENTOK-AUTH"
+#: How many verified application JWTs are remembered: a client signs one and reuses it until near its expiry.
+_REMEMBERED = 256
 
 
 def _new_private_key() -> str:
@@ -100,6 +105,10 @@ class ApplicationCredentials:
         self.public_key = loaded.public_key()
         self.api_key = api_key or str(secrets.randbelow(90_000_000) + 10_000_000)
         self.api_secret = api_secret or secrets.token_hex(20)
+        #: The clock expiry is checked against for a JWT already verified (PyJWT's is the same time).
+        self.now: Callable[[], float] = time.time
+        self._verified: OrderedDict[str, float] = OrderedDict()  # application JWT -> its exp
+        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"ApplicationCredentials(application_id={self.application_id!r}, api_key={self.api_key!r})"
@@ -120,9 +129,7 @@ class ApplicationCredentials:
         authorization = request.header("Authorization") or ""
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() == "bearer" and token.strip():
-            claims = self._decode(token.strip(), self.public_key, "RS256", ["application_id", "exp"])
-            if claims["application_id"] != self.application_id:
-                raise errors.UNAUTHORIZED.error()
+            self._check_application_jwt(token.strip())
             return self.application_id
         legacy = request.header(_LEGACY_HEADER)
         if legacy:
@@ -131,6 +138,24 @@ class ApplicationCredentials:
                 raise errors.UNAUTHORIZED.error()
             return self.api_key
         raise errors.INVALID_TOKEN.error()
+
+    def _check_application_jwt(self, token: str) -> None:
+        """Verify the signature once per token (the costly part); its expiry on every request."""
+        with self._lock:
+            expires = self._verified.get(token)
+        if expires is None:
+            claims = self._decode(token, self.public_key, "RS256", ["application_id", "exp"])
+            if claims["application_id"] != self.application_id:
+                raise errors.UNAUTHORIZED.error()
+            expires = float(claims["exp"])
+            with self._lock:
+                self._verified[token] = expires
+                if len(self._verified) > _REMEMBERED:
+                    self._verified.popitem(last=False)
+        if self.now() >= expires:
+            with self._lock:
+                self._verified.pop(token, None)
+            raise errors.EXPIRED.error()
 
     @staticmethod
     def _decode(token: str, key: AllowedPublicKeys | str, algorithm: str, required: Sequence[str]) -> dict[str, Any]:

@@ -164,3 +164,13 @@ def test_a_subscriber_cannot_publish(vonage_server, vonage_video, vonage_session
     viewer = vonage_server.control.join(client_token(vonage_video, vonage_session, role="subscriber"))
     with pytest.raises(Forbidden):
         viewer.publish()
+
+
+def test_an_application_jwt_is_refused_once_it_expires_though_it_was_accepted_before(vonage_server, vonage_client):
+    now = int(time.time())
+    token = vonage_client.http_client.auth.generate_application_jwt({"iat": now, "exp": now + 600}).decode()
+    headers = {"Authorization": "Bearer " + token}
+    assert requests.get(archives_url(vonage_server), headers=headers, timeout=10).status_code == 200
+    vonage_server.application.now = lambda: now + 601.0  # the signature was verified once; the expiry every time
+    answer = requests.get(archives_url(vonage_server), headers=headers, timeout=10)
+    assert (answer.status_code, answer.json()["code"]) == (403, 10012)
