@@ -92,9 +92,9 @@ def test_demo_prints_the_timeline_and_exits_zero() -> None:
         "publish refused",
         "recording started",
         "recording stopped",
+        "room ended",
         "recording available",
         "recording downloaded",
-        "room ended",
         "events received",
     ]
     positions = [next(i for i, step in enumerate(steps) if step.startswith(name)) for name in order]
