@@ -304,8 +304,7 @@ def archive_parts(body: Any) -> dict[str, MediaFile]:
     for entry in files if isinstance(files, list) else ():
         if not isinstance(entry, Mapping) or not (name := _text(entry, "filename")):
             continue
-        start, stop = entry.get("startTimeOffset"), entry.get("stopTimeOffset")
-        timed = all(isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in (start, stop))
+        start, stop = _millis(entry.get("startTimeOffset")), _millis(entry.get("stopTimeOffset"))
         size = entry.get("size")
         parts[name] = MediaFile(
             name=name,
@@ -313,10 +312,17 @@ def archive_parts(body: Any) -> dict[str, MediaFile]:
             size=size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None,
             stream_id=_text(entry, "streamId"),
             video_source=VIDEO_SOURCE.get(_text(entry, "videoType") or ""),
-            offset=start / 1000 if timed else None,
-            duration=max(0.0, (stop - start) / 1000) if timed else None,
+            offset=start,
+            duration=None if start is None or stop is None else max(0.0, stop - start),
         )
     return parts
+
+
+def _millis(value: Any) -> float | None:
+    """Milliseconds (a non-negative number) as seconds; anything else ``None``."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        return None
+    return value / 1000
 
 
 @reads("a broadcast")

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Any, BinaryIO, Protocol, TypeVar
+from typing import IO, Any, BinaryIO, Protocol, TypeVar, cast
 
 import attrs
 
@@ -329,7 +329,7 @@ class _Media(_Resource):
     def _chunks(self, object_id: str, file_name: str) -> Iterator[bytes]:
         raise NotImplementedError
 
-    def _parts(self, item: Recording | Composition, file: MediaFile, data: BinaryIO) -> Iterable[_Part] | None:
+    def _parts(self, item: Recording | Composition, file: MediaFile, data: IO[bytes]) -> Iterable[_Part] | None:
         """The per-stream files bundled in ``file`` (see ``Backend.recording_parts``)."""
         return None
 
@@ -584,9 +584,9 @@ class Recordings(_Media):
     def _chunks(self, object_id: str, file_name: str) -> Iterator[bytes]:
         return self._backend.download_recording(object_id, file_name)
 
-    def _parts(self, item: Recording | Composition, file: MediaFile, data: BinaryIO) -> Iterable[_Part] | None:
+    def _parts(self, item: Recording | Composition, file: MediaFile, data: IO[bytes]) -> Iterable[_Part] | None:
         assert isinstance(item, Recording)
-        return self._backend.recording_parts(item, file, data)
+        return self._backend.recording_parts(item, file, cast(BinaryIO, data))
 
 
 class Compositions(_Media):
