@@ -493,9 +493,12 @@ class _Media(_Resource):
     def _identities(self, item: Recording | Composition, files: Iterable[MediaFile]) -> dict[str, str]:
         """The identity of each participant the files name, where the backend still knows it."""
         found: dict[str, str] = {}
+        routed = self._backend.accepts_refs  # a fleet's router knows its objects by ref
+        room_id = make_ref(item.provider, item.room_id) if routed else item.room_id
         for participant_id in {f.participant_id for f in files if f.participant_id}:
+            asked = make_ref(item.provider, participant_id) if routed else participant_id
             try:
-                found[participant_id] = self._backend.get_participant(item.room_id, participant_id).identity
+                found[participant_id] = self._backend.get_participant(room_id, asked).identity
             except AnyVideoError:
                 continue  # gone from the provider, or unknown to it: the manifest says null
         return found

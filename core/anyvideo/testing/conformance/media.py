@@ -24,7 +24,7 @@ from anyvideo.models import (
     RtmpTarget,
     StreamKind,
 )
-from anyvideo.testing.conformance.kit import ConformanceKit, Platform, needs
+from anyvideo.testing.conformance.kit import ConformanceKit, Platform, needs, unique_name
 
 __all__ = ["CompositionConformance", "RecordingConformance"]
 
@@ -167,12 +167,14 @@ class RecordingConformance(ConformanceKit):
     ) -> None:
         needs(video, Feature.RECORDING)
         _on_air(video, devices, room)
-        done = _recorded(platform, room, mode=RecordingMode.INDIVIDUAL)  # composed, it would end the room
-        running = video.recordings.start(room)
-        by_room = [r.id for r in video.recordings.list(room=room)]
-        assert done.id in by_room and running.id in by_room
+        done = _recorded(platform, room)  # its room has ended: the next recording is in another
+        other = video.rooms.create(unique_name())
+        _on_air(video, devices, other)
+        running = video.recordings.start(other)
+        assert [r.id for r in video.recordings.list(room=room)] == [done.id]
         assert [r.id for r in video.recordings.list(room=room, status=RecordingStatus.AVAILABLE)] == [done.id]
-        assert [r.id for r in video.recordings.list(room=room, status=RecordingStatus.RECORDING)] == [running.id]
+        assert [r.id for r in video.recordings.list(room=other, status=RecordingStatus.RECORDING)] == [running.id]
+        assert running.id in [r.id for r in video.recordings.list(status=RecordingStatus.RECORDING)]
 
     def test_a_deleted_recording_is_gone_or_deleted_without_files(
         self, platform: Platform, video: Video, devices: Devices, room: Room
