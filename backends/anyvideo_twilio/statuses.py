@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from anyvideo.models import CompositionStatus, ParticipantStatus, RecordingStatus, RoomStatus, StreamKind
 
 __all__ = [
+    "COMPOSED_WINDOW_STATUS",
     "COMPOSITION_STATUS",
     "PARTICIPANT_FILTERS",
     "PARTICIPANT_STATUS",
@@ -14,6 +15,7 @@ __all__ = [
     "ROOM_FILTERS",
     "ROOM_STATUS",
     "TRACK_KIND",
+    "composed_window_status",
     "composition_status",
     "participant_status",
     "recording_status",
@@ -50,6 +52,15 @@ COMPOSITION_STATUS = {
     "failed": CompositionStatus.FAILED,
 }
 
+#: A composed recording (window) is its composition: AVAILABLE once the mixed file is.
+COMPOSED_WINDOW_STATUS = {
+    "enqueued": RecordingStatus.PROCESSING,
+    "processing": RecordingStatus.PROCESSING,
+    "completed": RecordingStatus.AVAILABLE,
+    "deleted": RecordingStatus.DELETED,
+    "failed": RecordingStatus.FAILED,
+}
+
 TRACK_KIND = {
     "audio": StreamKind.AUDIO,
     "video": StreamKind.VIDEO,
@@ -84,6 +95,11 @@ def recording_status(raw: str | None) -> RecordingStatus:
 
 def composition_status(raw: str | None) -> CompositionStatus:
     return COMPOSITION_STATUS.get(raw or "", CompositionStatus.UNKNOWN)
+
+
+def composed_window_status(raw: str | None) -> RecordingStatus:
+    """A composed window's status from its composition's Twilio status."""
+    return COMPOSED_WINDOW_STATUS.get(raw or "", RecordingStatus.UNKNOWN)
 
 
 def stream_kind(raw: str | None) -> StreamKind:

@@ -5,10 +5,13 @@ published tracks are recorded, and each recorded track becomes a track
 recording (``RT…``) that starts when the rules pick it and stops when they
 drop it. anyvideo's recording of a room is a **window**: ``start`` sets the
 rules to record (every track, or the chosen ones), ``stop`` sets them to
-record nothing, and the recording's files are the track recordings that
-started in between. In ``composed`` mode, stopping also asks Twilio for a
-composition of the window's tracks (once the room has ended: Twilio composes
-only ended rooms).
+record nothing. An ``individual`` recording's files are the track recordings
+that started in between (each saying whose track it is). A ``composed`` one
+is the composition of those tracks that anyvideo asks Twilio for once the
+window is closed and the room has ended (Twilio composes only ended rooms):
+it is ``PROCESSING`` until that composition is complete, and then its one
+file is the composition's mixed file, so it is ``AVAILABLE`` exactly when
+that file can be downloaded, as on every backend.
 
 Twilio keeps no such thing, so the registry does (kind ``window``): the room,
 mode, times as Twilio dated them (its clock, whole seconds), layout and
@@ -404,15 +407,22 @@ class RecordingWindows:
         track_statuses = [statuses.recording_status(i.status) for i in found]
         track_statuses += [RecordingStatus.DELETED] * len(set(window.tracks) - set(present))
         status = RecordingStatus.DELETED if window.deleted else statuses.window_status(window.open, track_statuses)
-        files: list[MediaFile] = [translate.track_file(i) for i in found if i.status == "completed"]
+        files: list[MediaFile] = []
         composition: dict[str, Any] = {}
-        if window.composition is not None:
+        if window.mode is RecordingMode.INDIVIDUAL:
+            files = [_track_file(window, i) for i in found if i.status == "completed"]
+        elif window.composition is not None:
+            # A composed recording is its one mixed file: PROCESSING until the composition
+            # is done (Twilio composes once the room has ended), then that file alone.
             composition = {"sid": None, "status": window.composition}
-            if window.composition.startswith("CJ") and not window.deleted:
+            if window.composition == WAITING_FOR_ROOM and not window.deleted:
+                status = RecordingStatus.PROCESSING
+            elif window.composition.startswith("CJ") and not window.deleted:
                 instance = self._transport.call("fetch composition", self._v1.compositions(window.composition).fetch)
                 composition = {"sid": instance.sid, "status": instance.status}
+                status = statuses.composed_window_status(instance.status)
                 if instance.status == "completed":
-                    files.append(translate.composition_file(instance))
+                    files = [translate.composition_file(instance)]
         stopped = window.stopped_at
         return Recording(
             id=window.id,
@@ -483,6 +493,24 @@ class RecordingWindows:
         """Compose the closed windows of ``room_sid`` that waited for it to end."""
         for window_id, _ in self._registry.find("window", room_sid=room_sid, composition=WAITING_FOR_ROOM):
             self.compose(self.window(window_id))
+
+
+def _track_file(window: Window, instance: Any) -> MediaFile:
+    """A track recording's file, saying whose track it is as far as Twilio tells: the
+    published track (``source_sid``), its participant, kind, when it started in the
+    window (Twilio dates in whole seconds) and how long it lasted."""
+    grouping = instance.grouping_sids if isinstance(instance.grouping_sids, dict) else {}
+    participant = grouping.get("participant_sid")
+    created = translate.aware(instance.date_created) if isinstance(instance.date_created, datetime) else None
+    duration = instance.duration
+    return attrs.evolve(
+        translate.track_file(instance),
+        stream_id=instance.source_sid if isinstance(instance.source_sid, str) and instance.source_sid else None,
+        participant_id=participant if isinstance(participant, str) and participant else None,
+        kind=statuses.TRACK_KIND.get(instance.type if isinstance(instance.type, str) else ""),
+        offset=None if created is None else max(0.0, (created - window.started_at).total_seconds()),
+        duration=float(duration) if isinstance(duration, int) and not isinstance(duration, bool) else None,
+    )
 
 
 def _date(moment: datetime | None) -> datetime:

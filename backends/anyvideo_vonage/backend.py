@@ -14,12 +14,17 @@ says there what a repeat of its request would do (``docs/providers/vonage.md``,
 
 from __future__ import annotations
 
+import json
+import mimetypes
+import posixpath
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Self
+from typing import Any, BinaryIO, ClassVar, Self, cast
 
+import attrs
 from pydantic import ValidationError
 from vonage import Vonage
 from vonage_video.models import AddStreamRequest, SignalData
@@ -35,6 +40,7 @@ from anyvideo.models import (
     CompositionStatus,
     Event,
     Layout,
+    MediaFile,
     Participant,
     ParticipantStatus,
     Recording,
@@ -460,6 +466,39 @@ class VonageBackend(Backend):
         if not any(f.name == file_name for f in recording.files):
             raise Conflict(f"vonage: archive {recording_id!r} has no file {file_name!r} to download now")
         return self.transport.rest.download(body["url"])  # the translator saw it is a non-empty string
+
+    def recording_parts(
+        self, recording: Recording, file: MediaFile, data: BinaryIO
+    ) -> Iterable[tuple[MediaFile, BinaryIO]] | None:
+        """An individual archive is a zip of one file per stream and a JSON metadata file
+        (``<archive id>.json``) saying whose each is: its stream files, described by it."""
+        if recording.mode is not RecordingMode.INDIVIDUAL or file.name != translate.ARCHIVE_FILES[recording.mode][0]:
+            return None
+        try:
+            archive = zipfile.ZipFile(data)
+        except zipfile.BadZipFile as exc:
+            raise ProviderError(f"{file.name} of archive {recording.id} is not a zip", provider=self.name) from exc
+        return self._zipped_parts(recording, archive)
+
+    def _zipped_parts(self, recording: Recording, archive: zipfile.ZipFile) -> Iterator[tuple[MediaFile, BinaryIO]]:
+        metadata = f"{recording.id}.json"
+        with archive:
+            try:
+                described = translate.archive_parts(json.loads(archive.read(metadata)))
+            except (KeyError, ValueError):  # no metadata file, or not JSON: the files say no more than their names
+                described = {}
+            for entry in archive.infolist():
+                name = posixpath.basename(entry.filename)
+                if entry.is_dir() or entry.filename == metadata or not name:
+                    continue
+                part = described.get(name) or MediaFile(
+                    name=name, content_type=mimetypes.guess_type(name)[0] or "application/octet-stream"
+                )
+                known = self.registry.get("stream", part.stream_id) if part.stream_id else None
+                if known and isinstance(known.get("participant_id"), str):
+                    part = attrs.evolve(part, participant_id=known["participant_id"])
+                with archive.open(entry) as member:
+                    yield part, cast(BinaryIO, member)
 
     # --- compositions (live broadcasts) ---------------------------------------
 

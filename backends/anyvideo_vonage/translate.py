@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
+import mimetypes
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -45,6 +46,7 @@ from anyvideo_vonage.models import Render
 
 __all__ = [
     "archive",
+    "archive_parts",
     "broadcast",
     "connection",
     "connection_data",
@@ -291,6 +293,36 @@ def archive(body: Mapping[str, Any], layout: Layout | None = None) -> Recording:
         files=files,
         raw=dict(body),
     )
+
+
+def archive_parts(body: Any) -> dict[str, MediaFile]:
+    """The JSON metadata file of an individual archive's zip -> its stream files by file name:
+    each with its stream and, where given, its size and its start and duration in the archive
+    (``startTimeOffset``/``stopTimeOffset``, milliseconds). Entries it cannot read are left out."""
+    parts: dict[str, MediaFile] = {}
+    files = body.get("files") if isinstance(body, Mapping) else None
+    for entry in files if isinstance(files, list) else ():
+        if not isinstance(entry, Mapping) or not (name := _text(entry, "filename")):
+            continue
+        start, stop = _millis(entry.get("startTimeOffset")), _millis(entry.get("stopTimeOffset"))
+        size = entry.get("size")
+        parts[name] = MediaFile(
+            name=name,
+            content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+            size=size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None,
+            stream_id=_text(entry, "streamId"),
+            video_source=VIDEO_SOURCE.get(_text(entry, "videoType") or ""),
+            offset=start,
+            duration=None if start is None or stop is None else max(0.0, stop - start),
+        )
+    return parts
+
+
+def _millis(value: Any) -> float | None:
+    """Milliseconds (a non-negative number) as seconds; anything else ``None``."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        return None
+    return value / 1000
 
 
 @reads("a broadcast")

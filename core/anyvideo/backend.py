@@ -10,9 +10,9 @@ been validated and the needed :class:`Feature` checked.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Protocol, Self
 
 from anyvideo.accounts import Setting, Step
 from anyvideo.errors import ConfigurationError, UnsupportedFeature
@@ -23,6 +23,7 @@ from anyvideo.models import (
     CompositionStatus,
     Event,
     LayoutKind,
+    MediaFile,
     Participant,
     ParticipantStatus,
     Recording,
@@ -347,6 +348,18 @@ class Backend(abc.ABC):
     def download_recording(self, recording_id: str, file_name: str) -> Iterator[bytes]:
         """The bytes of one of the recording's files, in chunks."""
         raise self._unsupported(Feature.RECORDING)
+
+    def recording_parts(
+        self, recording: Recording, file: MediaFile, data: BinaryIO
+    ) -> Iterable[tuple[MediaFile, BinaryIO]] | None:
+        """The per-stream files that ``file``, one file of an *individual* recording as the
+        provider delivers it, bundles (a provider that zips them, as Vonage does): each a
+        :class:`MediaFile` saying whose stream it is, with a readable of its bytes.
+
+        ``data`` reads the downloaded, checked bytes of ``file`` (seekable). ``None``, the
+        default: ``file`` is itself one stream's file, kept as it is.
+        """
+        return None
 
     # --- compositions -------------------------------------------------------
 

@@ -7,6 +7,7 @@ exactly as for ``anyvideo.connect()``. Plugins may add subcommands through the
 
 from __future__ import annotations
 
+import os
 import shlex
 import signal
 import sys
@@ -20,7 +21,7 @@ import click
 
 from anyvideo import capabilities
 from anyvideo.client import Video, connect
-from anyvideo.errors import AnyVideoError, NotFound
+from anyvideo.errors import AnyVideoError, InvalidRequest, NotFound
 from anyvideo.migrate.commands import export as export_command
 from anyvideo.migrate.commands import migrate as migrate_group
 from anyvideo.models import RecordingStatus, RoomStatus
@@ -171,19 +172,32 @@ def recordings_list(backend: str | None, room: str | None, status: str | None) -
 @click.option(
     "--to",
     "destination",
-    type=click.Path(path_type=Path),
-    default=Path("."),
+    type=click.Path(),
+    default="." + os.sep,
     show_default=True,
-    help="A folder, or a file path.",
+    help="A folder (a path ending in a separator, or an existing folder; made if missing), "
+    "else the file to write, in a folder that exists.",
 )
-@click.option("--file", "file_name", default=None, help="Which file, when the recording has several.")
-def recordings_download(backend: str | None, recording: str, destination: Path, file_name: str | None) -> None:
-    """Download RECORDING's media, checking its size and checksum."""
+@click.option("--file", "file_name", default=None, help="Only this one of the recording's files.")
+def recordings_download(backend: str | None, recording: str, destination: str, file_name: str | None) -> None:
+    """Download RECORDING's media, checking its size and checksum.
+
+    A composed recording is one file; an individual one downloads into a folder
+    as one file per stream and manifest.json (whose each file is). Prints the
+    path of the file, or of the folder.
+    """
     with _video(backend) as video:
         files = video.recordings.get(recording).files
-        size = next((f.size for f in files if file_name in (None, f.name)), None)
-        with click.progressbar(length=size or 0, label="downloading", file=sys.stderr) as bar:
-            saved = video.recordings.download(recording, destination, file_name=file_name, progress=bar.update)
+        sizes = [f.size for f in files if file_name in (None, f.name)]
+        total = sum(size or 0 for size in sizes) if sizes and None not in sizes else 0
+        try:
+            with click.progressbar(length=total, label="downloading", file=sys.stderr) as bar:
+                saved = video.recordings.download(recording, destination, file_name=file_name, progress=bar.update)
+        except InvalidRequest as exc:
+            option = {"destination": "'--to'", "file_name": "'--file'"}.get(exc.field)
+            if option is None:
+                raise click.UsageError(str(exc)) from None
+            raise click.BadParameter(exc.reason, param_hint=option) from None
     click.echo(str(saved))
 
 

@@ -7,19 +7,23 @@ nothing sent to a provider.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import IO, Any, BinaryIO, Protocol, TypeVar, cast
+
+import attrs
 
 from anyvideo.backend import COMPOSITION_FEATURES, Backend, Feature
 from anyvideo.config import select_backend
-from anyvideo.errors import Conflict, InvalidRequest, ProviderError, UnsupportedFeature
+from anyvideo.errors import AnyVideoError, Conflict, InvalidRequest, ProviderError, UnsupportedFeature
 from anyvideo.extensions import VideoExtensions
 from anyvideo.models import (
     AccessToken,
@@ -46,9 +50,17 @@ from anyvideo.models import (
 from anyvideo.plugins import Plugins
 from anyvideo.registry import Registry
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
+from anyvideo.waiting import COMPOSITION_LIFE, INTERVAL, MAX_INTERVAL, RECORDING_LIFE, Life, Waits
 from anyvideo.webhooks import HandledEvents, WebhookRequest
 
-__all__ = ["Video", "connect"]
+__all__ = ["MANIFEST", "Video", "connect"]
+
+#: The file an individual recording's folder download writes last: whose each file is.
+MANIFEST = "manifest.json"
+_CHUNK = 1 << 16
+
+#: One per-stream file a bundle holds, with a readable of its bytes.
+_Part = tuple[MediaFile, BinaryIO]
 
 
 class _HasId(Protocol):
@@ -92,6 +104,7 @@ class Video:
     def __init__(self, backend: Backend, plugins: Plugins | None = None) -> None:
         self.backend = backend
         self.plugins = plugins or Plugins()
+        self._waits = Waits()
         backend.attach(self.dispatch)
         self.rooms = Rooms(self)
         self.participants = Participants(self)
@@ -144,8 +157,12 @@ class Video:
         raise UnsupportedFeature(feature, self.backend_name, "; ".join(p for p in (hint, elsewhere) if p) or None)
 
     def dispatch(self, event: Event) -> None:
-        """Hand ``event`` to every ``anyvideo_event`` hook implementation."""
-        self.plugins.manager.hook.anyvideo_event(event=event, video=self)
+        """Hand ``event`` to every ``anyvideo_event`` hook implementation, then wake the
+        waits (``recordings.wait``, ``compositions.wait``) it may concern."""
+        try:
+            self.plugins.manager.hook.anyvideo_event(event=event, video=self)
+        finally:
+            self._waits.notify(event)
 
     def _id(self, value: ObjectRef, field: str) -> str:
         """The native id in ``value``: a model, a ref or a bare id.
@@ -299,10 +316,12 @@ class Tokens(_Resource):
 
 
 class _Media(_Resource):
-    """Download shared by recordings and compositions."""
+    """Download and waiting, shared by recordings and compositions."""
 
     #: What errors call the item, as the other operations on it do.
     _field: str
+    #: The order of the item's statuses, for :meth:`wait`.
+    _life: Life
 
     def _fetch(self, object_id: str) -> Recording | Composition:
         raise NotImplementedError
@@ -310,25 +329,53 @@ class _Media(_Resource):
     def _chunks(self, object_id: str, file_name: str) -> Iterator[bytes]:
         raise NotImplementedError
 
-    def _pick(self, object_id: str, file_name: str | None) -> MediaFile:
-        item = self._fetch(object_id)
-        files = item.files
-        if not files:
-            raise Conflict(f"{object_id!r} has no files to download (it is {item.status})")
+    def _parts(self, item: Recording | Composition, file: MediaFile, data: IO[bytes]) -> Iterable[_Part] | None:
+        """The per-stream files bundled in ``file`` (see ``Backend.recording_parts``)."""
+        return None
+
+    def _wait(
+        self,
+        item: ObjectRef,
+        fetch: Callable[[str], Recording | Composition],
+        until: StrEnum,
+        timeout: float | None,
+        interval: float,
+        max_interval: float,
+        progress: Callable[[float], object] | None,
+    ) -> Recording | Composition:
+        object_id = self._video._id(item, self._field)
+        return self._video._waits.until(
+            object_id,
+            lambda: fetch(object_id),
+            until,
+            self._life,
+            timeout=timeout,
+            interval=interval,
+            max_interval=max_interval,
+            progress=progress,
+        )
+
+    def _files(self, item: Recording | Composition) -> tuple[MediaFile, ...]:
+        if not item.files:
+            raise Conflict(f"{item.id!r} has no files to download (it is {item.status})")
+        return item.files
+
+    def _pick(self, item: Recording | Composition, file_name: str | None) -> MediaFile:
+        files = self._files(item)
         if file_name is None:
             if len(files) == 1:
                 return files[0]
             names = ", ".join(f.name for f in files)
-            raise InvalidRequest("file_name", f"{object_id!r} has {len(files)} files ({names}); name one")
+            raise InvalidRequest("file_name", f"{item.id!r} has {len(files)} files ({names}); name one")
         for file in files:
             if file.name == file_name:
                 return file
-        raise InvalidRequest("file_name", f"{object_id!r} has no file {file_name!r}")
+        raise InvalidRequest("file_name", f"{item.id!r} has no file {file_name!r}")
 
     def iter_bytes(self, item: ObjectRef, *, file_name: str | None = None) -> Iterator[bytes]:
         """The bytes of one file (the only one, unless ``file_name`` says), in chunks."""
         object_id = self._video._id(item, self._field)
-        file = self._pick(object_id, file_name)
+        file = self._pick(self._fetch(object_id), file_name)
         return self._chunks(object_id, file.name)
 
     def download(
@@ -339,43 +386,129 @@ class _Media(_Resource):
         file_name: str | None = None,
         progress: Callable[[int], object] | None = None,
     ) -> Path:
-        """Save one file to ``destination`` (a file path, or a folder to put it in).
+        """Save the media to ``destination``; returns the path of the file saved, or of the folder.
 
-        The file appears whole or not at all, and its size and sha256 are
-        checked against what the provider reported. ``progress`` is called
-        with the size of each chunk as it arrives.
+        ``destination`` is a **folder** when it ends with a path separator
+        (``"recordings/"``) or names a directory that exists; the folder is
+        created (with its parents) if missing. Anything else is the path of
+        the **file** to write, in a folder that must exist.
+
+        An object with one file (a composed recording, a file composition)
+        saves it: into the folder under its own name, or at the file path. An
+        individual recording (or any object with several files) saves into the
+        folder one file per stream and ``manifest.json``, which says whose each
+        file is (stream, participant id and identity, kind, video source,
+        offset and duration where the provider says); giving it a file path
+        is an :class:`~anyvideo.errors.InvalidRequest`, unless ``file_name``
+        picks one file, which is then saved as a single file is. A bad
+        ``destination`` (its folder missing, or a file where a folder should
+        be) is an ``InvalidRequest`` naming ``destination``, raised before any
+        media is fetched where the path alone tells.
+
+        Each file appears whole or not at all, its size and sha256 checked
+        against what the provider reported; the manifest is written last, once
+        every file is in. ``progress`` is called with the size of each chunk
+        as it arrives.
         """
         object_id = self._video._id(item, self._field)
-        file = self._pick(object_id, file_name)
-        target = Path(destination)
-        if target.is_dir():
-            target = target / file.name
-        digest, size = hashlib.sha256(), 0
-        handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", delete=False)
-        try:
-            with handle:
-                for chunk in self._chunks(object_id, file.name):
-                    handle.write(chunk)
-                    digest.update(chunk)
-                    size += len(chunk)
-                    if progress is not None:
-                        progress(len(chunk))
-            if (file.size is not None and size != file.size) or (file.sha256 and digest.hexdigest() != file.sha256):
-                raise ProviderError(
-                    f"{file.name} of {object_id} arrived damaged ({size} bytes, sha256 {digest.hexdigest()})",
-                    provider=self._video.backend_name,
+        into_folder = _names_folder(destination)
+        if not into_folder:
+            _check_parent(Path(destination))
+        fetched = self._fetch(object_id)
+        files = self._files(fetched)
+        several = len(files) > 1 or getattr(fetched, "mode", None) is RecordingMode.INDIVIDUAL
+        if file_name is None and several:
+            if not into_folder:
+                raise InvalidRequest(
+                    "destination",
+                    f"{object_id!r} has a file per stream and downloads into a folder: end the path with "
+                    f"{os.sep!r} or name an existing folder (or pick one file with file_name=)",
                 )
+            folder = _make_folder(Path(destination))
+            self._save_all(fetched, files, folder, progress)
+            return folder
+        file = self._pick(fetched, file_name)
+        target = _make_folder(Path(destination)) / _plain(file.name, fetched) if into_folder else Path(destination)
+        with _incoming(target.parent, target.name) as handle:
+            self._receive(object_id, file, handle, progress)
+            handle.close()
             os.replace(handle.name, target)
-        except BaseException:
-            Path(handle.name).unlink(missing_ok=True)
-            raise
         return target
+
+    def _receive(
+        self, object_id: str, file: MediaFile, handle: IO[bytes], progress: Callable[[int], object] | None
+    ) -> str:
+        """Write ``file``'s bytes to ``handle``, checked against its size and sha256; their sha256."""
+        digest, size = hashlib.sha256(), 0
+        for chunk in self._chunks(object_id, file.name):
+            handle.write(chunk)
+            digest.update(chunk)
+            size += len(chunk)
+            if progress is not None:
+                progress(len(chunk))
+        if (file.size is not None and size != file.size) or (file.sha256 and digest.hexdigest() != file.sha256):
+            raise ProviderError(
+                f"{file.name} of {object_id} arrived damaged ({size} bytes, sha256 {digest.hexdigest()})",
+                provider=self._video.backend_name,
+            )
+        return digest.hexdigest()
+
+    def _save_all(
+        self,
+        item: Recording | Composition,
+        files: tuple[MediaFile, ...],
+        folder: Path,
+        progress: Callable[[int], object] | None,
+    ) -> None:
+        """Save every file of ``item`` (a bundle as the files it bundles) into ``folder``,
+        then the manifest."""
+        saved: list[MediaFile] = []
+        for file in files:
+            with _incoming(folder, _plain(file.name, item)) as handle:
+                sha256 = self._receive(item.id, file, handle, progress)
+                handle.flush()
+                handle.seek(0)
+                parts = self._parts(item, file, handle)
+                if parts is None:
+                    handle.close()
+                    os.replace(handle.name, folder / file.name)
+                    saved.append(attrs.evolve(file, sha256=sha256))
+                    continue
+                for part, data in parts:
+                    with _incoming(folder, _plain(part.name, item)) as out:
+                        digest, size = hashlib.sha256(), 0
+                        while chunk := data.read(_CHUNK):
+                            out.write(chunk)
+                            digest.update(chunk)
+                            size += len(chunk)
+                        out.close()
+                        os.replace(out.name, folder / part.name)
+                    saved.append(attrs.evolve(part, size=size, sha256=digest.hexdigest()))
+        manifest = _manifest(self._field, item, saved, self._identities(item, saved))
+        with _incoming(folder, MANIFEST) as handle:
+            handle.write(json.dumps(manifest, indent=2).encode())
+            handle.close()
+            os.replace(handle.name, folder / MANIFEST)
+
+    def _identities(self, item: Recording | Composition, files: Iterable[MediaFile]) -> dict[str, str]:
+        """The identity of each participant the files name, where the backend still knows it."""
+        found: dict[str, str] = {}
+        routed = self._backend.accepts_refs  # a fleet's router knows its objects by ref
+        room_id = make_ref(item.provider, item.room_id) if routed else item.room_id
+        for participant_id in {f.participant_id for f in files if f.participant_id}:
+            asked = make_ref(item.provider, participant_id) if routed else participant_id
+            try:
+                found[participant_id] = self._backend.get_participant(room_id, asked).identity
+            except AnyVideoError:
+                continue  # gone from the provider, or unknown to it: the manifest says null
+        return found
 
 
 class Recordings(_Media):
     """Record rooms, composed (one mixed file) or individual (a file per stream)."""
 
     _field = "recording"
+    _life = RECORDING_LIFE
 
     def start(
         self,
@@ -419,6 +552,34 @@ class Recordings(_Media):
         self._video.require(Feature.RECORDING)
         self._backend.delete_recording(self._video._id(recording, "recording"))
 
+    def wait(
+        self,
+        recording: ObjectRef,
+        *,
+        until: RecordingStatus | str = RecordingStatus.AVAILABLE,
+        timeout: float | None = 600.0,
+        interval: float = INTERVAL,
+        max_interval: float = MAX_INTERVAL,
+        progress: Callable[[float], object] | None = None,
+    ) -> Recording:
+        """Wait until the recording's status is ``until`` (default ``AVAILABLE``: its files can
+        be downloaded); returns the recording as it then is.
+
+        Raises :class:`~anyvideo.errors.StatusUnreachable` once it never can be (failed,
+        deleted, expired, or past ``until``) and :class:`~anyvideo.errors.WaitTimeout` after
+        ``timeout`` seconds (``None``: no limit; 0: look once). It looks (``get``) every
+        ``interval`` seconds, doubling up to ``max_interval``, and at once when this
+        ``Video`` dispatches an event of the recording's room (a webhook handled through
+        ``video.webhooks.handle``). ``progress`` is called with the seconds waited so far
+        before each sleep. On Twilio a composed recording is available only once its room
+        has ended and the composition of its tracks is done (docs/providers/twilio.md).
+        """
+        wanted = _optional_enum(RecordingStatus, until, "until")
+        assert wanted is not None  # until is not None
+        recording_ = self._wait(recording, self.get, wanted, timeout, interval, max_interval, progress)
+        assert isinstance(recording_, Recording)
+        return recording_
+
     def _fetch(self, object_id: str) -> Recording:
         self._video.require(Feature.RECORDING)
         return self._backend.get_recording(object_id)
@@ -426,11 +587,16 @@ class Recordings(_Media):
     def _chunks(self, object_id: str, file_name: str) -> Iterator[bytes]:
         return self._backend.download_recording(object_id, file_name)
 
+    def _parts(self, item: Recording | Composition, file: MediaFile, data: IO[bytes]) -> Iterable[_Part] | None:
+        assert isinstance(item, Recording)
+        return self._backend.recording_parts(item, file, cast(BinaryIO, data))
+
 
 class Compositions(_Media):
     """Mix streams into a file after the fact, or broadcast them live."""
 
     _field = "composition"
+    _life = COMPOSITION_LIFE
 
     def start(
         self,
@@ -485,6 +651,27 @@ class Compositions(_Media):
     def delete(self, composition: ObjectRef) -> None:
         self._video.require(*COMPOSITION_FEATURES)
         self._backend.delete_composition(self._video._id(composition, "composition"))
+
+    def wait(
+        self,
+        composition: ObjectRef,
+        *,
+        until: CompositionStatus | str = CompositionStatus.AVAILABLE,
+        timeout: float | None = 600.0,
+        interval: float = INTERVAL,
+        max_interval: float = MAX_INTERVAL,
+        progress: Callable[[float], object] | None = None,
+    ) -> Composition:
+        """Wait until the composition's status is ``until`` (default ``AVAILABLE``: a file
+        composition's file can be downloaded; ``LIVE`` for a broadcast); returns the
+        composition as it then is. Raises and polls as :meth:`Recordings.wait` does; a
+        stopped, failed or deleted composition never reaches another status.
+        """
+        wanted = _optional_enum(CompositionStatus, until, "until")
+        assert wanted is not None  # until is not None
+        composition_ = self._wait(composition, self.get, wanted, timeout, interval, max_interval, progress)
+        assert isinstance(composition_, Composition)
+        return composition_
 
     def _fetch(self, object_id: str) -> Composition:
         self._video.require(Feature.POST_HOC_COMPOSITION)
@@ -572,3 +759,98 @@ def _optional_enum(cls: type[_E], value: _E | str | None, field: str) -> _E | No
         return cls(value)
     except ValueError:
         raise InvalidRequest(field, f"{value!r} is not one of: {', '.join(m.value for m in cls)}") from None
+
+
+# --- download destinations ------------------------------------------------------
+
+_SEPARATORS = tuple(sep for sep in (os.sep, os.altsep, "/") if sep)
+
+
+def _names_folder(destination: str | os.PathLike[str]) -> bool:
+    """Whether ``destination`` names a folder: it ends with a separator, or is a directory."""
+    text = os.fspath(destination)
+    return text.endswith(_SEPARATORS) or Path(text).is_dir()
+
+
+def _check_parent(target: Path) -> None:
+    """Refuse a file path whose folder is missing or is not a folder."""
+    parent = target.parent
+    if not parent.exists():
+        raise InvalidRequest(
+            "destination", f"the folder {str(parent)!r} does not exist (end the path with {os.sep!r} to have it made)"
+        )
+    if not parent.is_dir():
+        raise InvalidRequest("destination", f"{str(parent)!r} is a file, not a folder")
+
+
+def _make_folder(folder: Path) -> Path:
+    """``folder``, made with its parents if missing."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise InvalidRequest("destination", f"{str(folder)!r} is a file, not a folder") from None
+    except NotADirectoryError:
+        raise InvalidRequest("destination", f"a part of {str(folder)!r} is a file, not a folder") from None
+    except OSError as exc:
+        raise InvalidRequest("destination", f"cannot make the folder {str(folder)!r}: {exc.strerror}") from None
+    return folder
+
+
+def _plain(name: str, item: Recording | Composition) -> str:
+    """``name`` if it is a plain file name (the provider's, or a bundle's entry), never a path."""
+    if name in ("", ".", "..", MANIFEST) or any(sep in name for sep in (*_SEPARATORS, "\\", "\0")):
+        raise ProviderError(
+            f"{item.id} has a file named {name!r}, which anyvideo will not write", provider=item.provider
+        )
+    return name
+
+
+@contextlib.contextmanager
+def _incoming(folder: Path, name: str) -> Iterator[IO[bytes]]:
+    """A temporary file in ``folder`` to receive ``name``; gone afterwards unless moved into place."""
+    try:
+        handle = tempfile.NamedTemporaryFile(dir=folder, prefix=f".{name}.", delete=False)
+    except OSError as exc:
+        raise InvalidRequest("destination", f"cannot write in {str(folder)!r}: {exc.strerror}") from None
+    try:
+        with handle:
+            yield handle
+    finally:
+        Path(handle.name).unlink(missing_ok=True)
+
+
+def _manifest(
+    field: str, item: Recording | Composition, files: Iterable[MediaFile], identities: Mapping[str, str]
+) -> dict[str, Any]:
+    """What a folder download's ``manifest.json`` says: the object, and whose each file is."""
+    started = getattr(item, "started_at", None)
+    stopped = getattr(item, "stopped_at", None) or getattr(item, "ended_at", None)
+    return {
+        field: {
+            "id": item.id,
+            "ref": item.ref,
+            "provider": item.provider,
+            "room_id": item.room_id,
+            "mode": getattr(item, "mode", None),
+            "name": getattr(item, "name", None),
+            "started_at": None if started is None else started.isoformat(),
+            "stopped_at": None if stopped is None else stopped.isoformat(),
+            "duration": item.duration,
+        },
+        "files": [
+            {
+                "file": file.name,
+                "content_type": file.content_type,
+                "size": file.size,
+                "sha256": file.sha256,
+                "stream_id": file.stream_id,
+                "participant_id": file.participant_id,
+                "identity": identities.get(file.participant_id or ""),
+                "kind": file.kind,
+                "video_source": file.video_source,
+                "offset": file.offset,
+                "duration": file.duration,
+            }
+            for file in files
+        ],
+    }

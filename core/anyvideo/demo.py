@@ -1,8 +1,9 @@
 """A scripted meeting, run against any backend that can play participants.
 
 Room created → three participants join with tokens → streams published →
-a composed recording is started, stopped, processed and downloaded → the
-events received are counted → the room ends. Each step is printed as a line
+a composed recording is started and stopped → the room ends → the recording
+is waited for (``video.recordings.wait``) and its one mixed file downloaded →
+the events received are counted. Each step is printed as a line
 of a timeline; any failure raises, so ``anyvideo demo`` exits non-zero.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import os
 import secrets
 import tempfile
 import time
@@ -20,7 +22,7 @@ from anyvideo.backend import Feature
 from anyvideo.client import Video
 from anyvideo.errors import AnyVideoError, Forbidden
 from anyvideo.hookspecs import hookimpl
-from anyvideo.models import Event, Layout, Recording, RecordingStatus, Role, StreamKind, VideoSource
+from anyvideo.models import Event, Layout, Recording, Role, StreamKind, VideoSource
 
 __all__ = ["run_demo"]
 
@@ -73,15 +75,15 @@ def run_demo(
 ) -> Recording:
     """Run the scripted meeting on ``video``; returns the processed recording.
 
-    ``output`` is a folder to keep the recording's file in (default: a
-    temporary folder, removed afterwards); ``progress`` is called with the
-    seconds waited so far while the recording is processed.
+    ``output`` is a folder to keep the recording's file in (made if missing;
+    default: a temporary folder, removed afterwards); ``progress`` is called
+    with the seconds waited so far while the recording is processed.
     """
     timeline = _Timeline(write)
     log = _EventLog(timeline)
     video.plugins.manager.register(log)
     try:
-        return _meeting(video, timeline, log, output, record_seconds, _poller(video, progress))
+        return _meeting(video, timeline, log, output, record_seconds, progress)
     finally:
         video.plugins.manager.unregister(log)
 
@@ -92,7 +94,7 @@ def _meeting(
     log: _EventLog,
     output: Path | None,
     record_seconds: float,
-    wait: Callable[[Recording], Recording],
+    progress: Callable[[float], object] | None,
 ) -> Recording:
     timeline.step("demo starting", f"on the {video.backend_name} backend")
     browser = video.backend.browser()
@@ -134,29 +136,26 @@ def _meeting(
     recording = video.recordings.stop(recording)
     timeline.step("recording stopped", f"{recording.status}, {recording.duration or 0:.1f}s captured")
 
-    recording = wait(recording)
-    if recording.status is not RecordingStatus.AVAILABLE:
-        raise DemoFailed(f"the recording ended {recording.status}, not available")
-    sizes = sum(f.size or 0 for f in recording.files)
-    files = f"{len(recording.files)} file{'s' if len(recording.files) != 1 else ''}"
-    timeline.step("recording available", f"{files}, {sizes:,} bytes")
+    clients["bob"].leave()
+    timeline.step("participant left", "bob")
+    ended = video.rooms.end(room)  # on Twilio, a composed recording is mixed once its room has ended
+    timeline.step("room ended", f"{ended.status}")
+
+    recording = video.recordings.wait(recording, timeout=PROCESSING_TIMEOUT, progress=progress)
+    if len(recording.files) != 1:
+        raise DemoFailed(f"a composed recording is one mixed file; this one has {len(recording.files)}")
+    file = recording.files[0]
+    timeline.step("recording available", f"1 file, {file.size or 0:,} bytes")
 
     with contextlib.ExitStack() as cleanup:
         folder = output or Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="anyvideo-demo-")))
-        folder.mkdir(parents=True, exist_ok=True)
-        first = recording.files[0]  # a provider that records per track has several
-        saved = video.recordings.download(recording, folder, file_name=first.name)
+        saved = video.recordings.download(recording, f"{folder}{os.sep}")
         where = str(saved) if output else saved.name
-        if first.sha256:
-            checked = f"sha256 {first.sha256[:12]}… verified"
+        if file.sha256:
+            checked = f"sha256 {file.sha256[:12]}… verified"
         else:
-            checked = "size verified" if first.size is not None else "the provider gave nothing to verify against"
+            checked = "size verified" if file.size is not None else "the provider gave nothing to verify against"
         timeline.step("recording downloaded", f"{where}, {checked}")
-
-    clients["bob"].leave()
-    timeline.step("participant left", "bob")
-    ended = video.rooms.end(room)
-    timeline.step("room ended", f"{ended.status}")
 
     counts = collections.Counter(e.type for e in log.events)
     if not counts:
@@ -165,21 +164,3 @@ def _meeting(
         summary = ", ".join(f"{kind} ×{n}" if n > 1 else kind for kind, n in counts.items())
         timeline.step("events received", f"{len(log.events)}: {summary}")
     return recording
-
-
-def _poller(
-    video: Video, progress: Callable[[float], object] | None, interval: float = 0.2
-) -> Callable[[Recording], Recording]:
-    def wait(recording: Recording) -> Recording:
-        started = time.monotonic()
-        while recording.status is RecordingStatus.PROCESSING:
-            waited = time.monotonic() - started
-            if waited > PROCESSING_TIMEOUT:
-                raise DemoFailed(f"the recording was still processing after {PROCESSING_TIMEOUT:g}s")
-            if progress is not None:
-                progress(waited)
-            time.sleep(interval)
-            recording = video.recordings.get(recording)
-        return recording
-
-    return wait

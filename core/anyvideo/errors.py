@@ -9,7 +9,7 @@ ever contains a credential: callers pass ids and field names, never secrets.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from anyvideo.backend import Feature
@@ -26,7 +26,9 @@ __all__ = [
     "NotFound",
     "ProviderError",
     "RateLimited",
+    "StatusUnreachable",
     "UnsupportedFeature",
+    "WaitTimeout",
     "WebhookVerificationError",
     "error_for_status",
 ]
@@ -82,6 +84,35 @@ class NotFound(AnyVideoError):
 
 class Conflict(AnyVideoError):
     """The object is in a state that forbids the operation (room ended, already recording, …)."""
+
+
+class StatusUnreachable(Conflict):
+    """A wait ended: the object reached a state from which it can never reach the status
+    waited for (it failed, was deleted, expired, or is past it). ``subject`` is the object
+    as last seen, ``until`` the status waited for."""
+
+    def __init__(self, subject: Any, until: str) -> None:
+        self.subject = subject
+        self.until = until
+        super().__init__(
+            f"{subject.provider}: {type(subject).__name__.lower()} {subject.id!r} is {subject.status}; "
+            f"it can never become {until}"
+        )
+
+
+class WaitTimeout(AnyVideoError, TimeoutError):
+    """A wait ran out of time before the object reached the status waited for. ``subject`` is
+    the object as last seen, ``until`` the status waited for, ``timeout`` the seconds waited.
+    Nothing was undone: the object may still get there; wait again, or look later."""
+
+    def __init__(self, subject: Any, until: str, timeout: float) -> None:
+        self.subject = subject
+        self.until = until
+        self.timeout = timeout
+        super().__init__(
+            f"{subject.provider}: {type(subject).__name__.lower()} {subject.id!r} was still {subject.status} "
+            f"after {timeout:g} s of waiting for {until}"
+        )
 
 
 class AuthenticationError(AnyVideoError):

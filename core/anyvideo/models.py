@@ -402,12 +402,24 @@ class Layout:
 
 @attrs.frozen
 class MediaFile:
-    """One downloadable file of a recording or composition."""
+    """One downloadable file of a recording or composition.
+
+    A file of an *individual* recording also says, where the provider does,
+    whose it is: ``stream_id``, ``participant_id``, ``kind``, ``video_source``,
+    and ``offset`` (seconds from the recording's start to the file's) and
+    ``duration`` (seconds); ``None`` where the provider does not say.
+    """
 
     name: str = attrs.field(validator=_non_empty)
     content_type: str
     size: int | None = None
     sha256: str | None = None
+    stream_id: str | None = None
+    participant_id: str | None = None
+    kind: StreamKind | None = None
+    video_source: VideoSource | None = None
+    offset: float | None = None
+    duration: float | None = None
 
 
 @attrs.frozen

@@ -92,9 +92,9 @@ def test_demo_prints_the_timeline_and_exits_zero() -> None:
         "publish refused",
         "recording started",
         "recording stopped",
+        "room ended",
         "recording available",
         "recording downloaded",
-        "room ended",
         "events received",
     ]
     positions = [next(i for i, step in enumerate(steps) if step.startswith(name)) for name in order]
@@ -153,3 +153,47 @@ def test_the_demo_runs_on_an_emulator_configured_as_the_emulator_command_says(pr
         if process.stdout is not None:
             process.stdout.close()
     assert code == 0
+
+
+def _recorded(tmp_path: Path, mode: str) -> str:
+    """An available recording, made through the same SQLite platform the runner uses."""
+    import anyvideo
+
+    with anyvideo.connect("local", db=str(tmp_path / "anyvideo.db"), processing_delay=0, environ={}) as video:
+        room = video.rooms.create(f"cli-{mode}")
+        video.backend.browser().join(video.tokens.create(room, "ann")).publish()
+        recording = video.recordings.stop(video.recordings.start(room, mode=mode))
+        return video.recordings.wait(recording, timeout=0).id
+
+
+def test_recordings_download_to_a_path_ending_in_a_separator_makes_the_folder(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    recording_id = _recorded(tmp_path, "composed")
+    result = runner.invoke(cli, ["recordings", "download", recording_id, "--to", f"{tmp_path}/dl/"])
+    assert result.exit_code == 0, result.output
+    saved = Path(result.stdout.strip().splitlines()[-1])
+    assert saved.parent == tmp_path / "dl" and saved.name == f"{recording_id}.sim" and saved.is_file()
+
+
+def test_recordings_download_to_a_file_in_a_missing_folder_is_a_clean_usage_error(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    recording_id = _recorded(tmp_path, "composed")
+    result = runner.invoke(cli, ["recordings", "download", recording_id, "--to", f"{tmp_path}/dl/x.sim"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--to'" in result.output and "does not exist" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "dl").exists()
+
+
+def test_recordings_download_of_an_individual_recording_gives_a_folder_with_a_manifest(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    recording_id = _recorded(tmp_path, "individual")
+    refused = runner.invoke(cli, ["recordings", "download", recording_id, "--to", f"{tmp_path}/one.sim"])
+    assert refused.exit_code == 2 and "downloads into a folder" in refused.output
+    result = runner.invoke(cli, ["recordings", "download", recording_id, "--to", f"{tmp_path}/streams/"])
+    assert result.exit_code == 0, result.output
+    folder = Path(result.stdout.strip().splitlines()[-1])
+    assert folder == tmp_path / "streams" and (folder / "manifest.json").is_file()
+    assert len(list(folder.iterdir())) == 2  # one stream's file and the manifest

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from pathlib import Path
 
 import pytest
 from support import REPO
@@ -22,3 +23,12 @@ def block_containing(text: str) -> str:
 def test_an_extension_the_backend_lacks_is_refused_as_the_page_shows(capsys: pytest.CaptureFixture[str]) -> None:
     exec(block_containing("video.ext.dial_sip"), {})
     assert capsys.readouterr().out.startswith("the local backend has no extension 'dial_sip'; it offers none")
+
+
+def test_the_portable_recording_example_runs_as_written(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    exec(block_containing('video.recordings.download(recording, "retro/")'), namespace)
+    assert namespace["folder"] == Path("retro")  # as given, relative to where it ran
+    assert sorted(p.suffix for p in (tmp_path / "retro").iterdir()) == [".json", ".sim"]
+    namespace["video"].close()  # type: ignore[attr-defined]

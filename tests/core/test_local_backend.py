@@ -304,13 +304,16 @@ def test_iter_bytes_gives_the_recordings_bytes(video, browser, room, clock):
     assert hashlib.sha256(data).hexdigest() == recording.files[0].sha256
 
 
-def test_an_individual_recording_with_several_files_needs_a_file_name(video, browser, room, clock, tmp_path):
+def test_an_individual_recording_with_several_files_needs_a_folder(video, browser, room, clock, tmp_path):
     recording = ready(video, clock, recorded(video, browser, room, clock, mode="individual", streams=2))
     assert len(recording.files) == 2
     with pytest.raises(InvalidRequest) as caught:
-        video.recordings.download(recording, tmp_path)
-    assert caught.value.field == "file_name"
+        video.recordings.download(recording, tmp_path / "recording.sim")
+    assert caught.value.field == "destination"
     assert list(tmp_path.iterdir()) == []
+    with pytest.raises(InvalidRequest) as caught:
+        b"".join(video.recordings.iter_bytes(recording))
+    assert caught.value.field == "file_name"
 
 
 def test_one_file_of_an_individual_recording_downloads_by_name(video, browser, room, clock, tmp_path):

@@ -206,3 +206,20 @@ class TestFleetConformance(ConformanceSuite):
     def anyvideo_platform(self, clock: ManualClock) -> Iterator[Platform]:
         with fleet(clock, "percent:50") as video:
             yield Platform(video, video.backend.browser(), advance=clock.advance)
+
+
+def test_an_individual_recording_downloads_with_its_manifest_through_the_fleet(
+    video: Video, old: LocalBackend, clock: ManualClock, tmp_path
+) -> None:
+    import json
+
+    legacy_room = Video(old).rooms.create("weekly")
+    video.backend.browser().join(video.tokens.create(legacy_room.ref, "ann")).publish()
+    recording = video.recordings.start(legacy_room.ref, mode="individual")
+    clock.advance(5)
+    video.recordings.stop(recording)
+    clock.advance(2)
+    folder = video.recordings.download(video.recordings.wait(recording, timeout=0), f"{tmp_path}/kept/")
+    [entry] = json.loads((folder / "manifest.json").read_text())["files"]
+    assert (entry["identity"], entry["duration"]) == ("ann", 5.0)
+    assert json.loads((folder / "manifest.json").read_text())["recording"]["provider"] == "old"

@@ -47,11 +47,20 @@ def archive_file(world: World, record: RecordingRecord) -> ArchiveFile:
         data = world.media("recording", record.id, f"{record.id}.sim")
         return ArchiveFile("archive.mp4", media.CONTENT_TYPE, data)
     buffer = io.BytesIO()
+    # The zip's JSON metadata file names each stream's file, with its size and when it starts
+    # and stops in the archive (milliseconds), as the provider's does.
+    timing = {f.stream_id: f for f in record.files}
+    files = []
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for stream_id, _ in record.sources:
-            entry = zipfile.ZipInfo(f"{stream_id}.sim", date_time=_ZIP_EPOCH)
-            archive.writestr(entry, world.media("recording", record.id, f"{stream_id}.sim"))
-        files = [{"streamId": sid, "filename": f"{sid}.sim"} for sid, _ in record.sources]
+            data = world.media("recording", record.id, f"{stream_id}.sim")
+            archive.writestr(zipfile.ZipInfo(f"{stream_id}.sim", date_time=_ZIP_EPOCH), data)
+            entry: dict[str, object] = {"streamId": stream_id, "filename": f"{stream_id}.sim", "size": len(data)}
+            known = timing.get(stream_id)
+            if known is not None and known.offset is not None and known.duration is not None:
+                entry["startTimeOffset"] = round(known.offset * 1000)
+                entry["stopTimeOffset"] = round((known.offset + known.duration) * 1000)
+            files.append(entry)
         manifest = {"id": record.id, "sessionId": record.room_id, "files": files}
         archive.writestr(zipfile.ZipInfo(f"{record.id}.json", date_time=_ZIP_EPOCH), json.dumps(manifest))
     return ArchiveFile("archive.zip", "application/zip", buffer.getvalue())

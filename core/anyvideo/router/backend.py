@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import itertools
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any, Self, TypeVar
+from typing import Any, BinaryIO, Self, TypeVar
 
 from anyvideo.backend import FEATURE_DESCRIPTIONS, Backend, Device, Devices, Feature
 from anyvideo.errors import AnyVideoError, ConfigurationError, InvalidRequest, NotFound, WebhookVerificationError
@@ -22,6 +22,7 @@ from anyvideo.models import (
     Composition,
     CompositionStatus,
     Event,
+    MediaFile,
     Participant,
     ParticipantStatus,
     Recording,
@@ -29,6 +30,7 @@ from anyvideo.models import (
     Room,
     RoomStatus,
     Stream,
+    make_ref,
     split_ref,
 )
 from anyvideo.router.policy import AllToPrimary, Placement, parse_policy
@@ -286,6 +288,12 @@ class RouterBackend(Backend):
     def download_recording(self, recording_id: str, file_name: str) -> Iterator[bytes]:
         member, native = self._recording(recording_id)
         return member.download_recording(native, file_name)
+
+    def recording_parts(
+        self, recording: Recording, file: MediaFile, data: BinaryIO
+    ) -> Iterable[tuple[MediaFile, BinaryIO]] | None:
+        member, _ = self._recording(make_ref(recording.provider, recording.id))
+        return member.recording_parts(recording, file, data)
 
     # --- compositions ---------------------------------------------------------
 

@@ -166,6 +166,11 @@ class World:
             self._stop_recording(record, at=record.due_at)
         elif record.status is RecordingStatus.PROCESSING:
             files = tuple(self._render(record.id, name, sources) for name, sources in self._recording_files(record))
+            if record.mode is RecordingMode.INDIVIDUAL:
+                files = tuple(
+                    self._whose(record, file, stream_id)
+                    for file, (stream_id, _) in zip(files, record.sources, strict=True)
+                )
             ready = attrs.evolve(record, status=RecordingStatus.AVAILABLE, files=files, due_at=None)
             self._emit(EventType.RECORDING_AVAILABLE, self._save(ready), at=record.due_at)
 
@@ -177,6 +182,23 @@ class World:
             file = self._render(record.id, f"{record.id}.sim", record.sources)
             ready = attrs.evolve(record, status=CompositionStatus.AVAILABLE, files=(file,), due_at=None)
             self._emit(EventType.COMPOSITION_AVAILABLE, self._save(ready), at=record.due_at)
+
+    def _whose(self, record: RecordingRecord, file: MediaFile, stream_id: str) -> MediaFile:
+        """An individual recording's file of one stream, saying whose stream it is and when in
+        the recording it starts and stops."""
+        stream = self._get(StreamRecord, stream_id)
+        assert record.stopped_at is not None  # processing follows a stop
+        start = max(stream.published_at, record.started_at)
+        stop = min(stream.unpublished_at or record.stopped_at, record.stopped_at)
+        return attrs.evolve(
+            file,
+            stream_id=stream.id,
+            participant_id=stream.participant_id,
+            kind=stream.kind,
+            video_source=stream.video_source,
+            offset=(start - record.started_at).total_seconds(),
+            duration=max(0.0, (stop - start).total_seconds()),
+        )
 
     @staticmethod
     def _render(object_id: str, name: str, sources: Sequence[tuple[str, float]]) -> MediaFile:

@@ -4,13 +4,14 @@ downloaded intact, deleted."""
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
 
 from anyvideo.backend import Devices, Feature
-from anyvideo.client import Video
-from anyvideo.errors import NotFound
+from anyvideo.client import MANIFEST, Video
+from anyvideo.errors import InvalidRequest, NotFound
 from anyvideo.models import (
     Composition,
     CompositionOutput,
@@ -23,7 +24,7 @@ from anyvideo.models import (
     RtmpTarget,
     StreamKind,
 )
-from anyvideo.testing.conformance.kit import ConformanceKit, Platform, needs
+from anyvideo.testing.conformance.kit import ConformanceKit, Platform, needs, unique_name
 
 __all__ = ["CompositionConformance", "RecordingConformance"]
 
@@ -37,11 +38,14 @@ def _on_air(video: Video, devices: Devices, room: Room) -> list[str]:
 
 
 def _recorded(platform: Platform, room: Room, *, mode: RecordingMode = RecordingMode.COMPOSED) -> Recording:
-    """A recording of ``room`` made, stopped and processed until available."""
+    """A recording of ``room`` made, stopped and processed until available. A composed one
+    is mixed once its room has ended (Twilio mixes only ended rooms), so the room ends."""
     video = platform.video
     recording = video.recordings.start(room, mode=mode)
     platform.advance(10)
     video.recordings.stop(recording)
+    if mode is RecordingMode.COMPOSED:
+        video.rooms.end(room)
     return platform.settle(
         lambda: video.recordings.get(recording), lambda r: r.status is not RecordingStatus.PROCESSING
     )
@@ -86,10 +90,35 @@ class RecordingConformance(ConformanceKit):
         platform.advance(10)
         stopped = video.recordings.stop(recording)
         assert stopped.status in (RecordingStatus.PROCESSING, RecordingStatus.AVAILABLE)
+        video.rooms.end(room)
         available = platform.settle(lambda: video.recordings.get(recording), lambda r: r.status is not stopped.status)
         assert available.status is RecordingStatus.AVAILABLE
         assert available.duration is not None and available.duration >= 9
         assert available.started_at is not None
+
+    def test_wait_returns_the_recording_once_available(
+        self, platform: Platform, video: Video, devices: Devices, room: Room
+    ) -> None:
+        needs(video, Feature.RECORDING)
+        _on_air(video, devices, room)
+        recording = video.recordings.start(room)
+        platform.advance(10)
+        video.recordings.stop(recording)
+        video.rooms.end(room)
+        # Each time the wait would sleep, the platform's clock moves on instead.
+        available = video.recordings.wait(recording, interval=0.001, progress=lambda _: platform.advance(platform.step))
+        assert available.status is RecordingStatus.AVAILABLE and available.id == recording.id
+
+    def test_a_composed_recording_is_available_as_its_one_mixed_file(
+        self, platform: Platform, video: Video, devices: Devices, room: Room, tmp_path: Path
+    ) -> None:
+        needs(video, Feature.RECORDING)
+        _on_air(video, devices, room)
+        recording = _recorded(platform, room)
+        assert recording.status is RecordingStatus.AVAILABLE
+        (file,) = recording.files
+        saved = video.recordings.download(recording, f"{tmp_path}/recordings/")
+        assert saved == tmp_path / "recordings" / file.name and saved.is_file()
 
     def test_an_available_recording_downloads_intact(
         self, platform: Platform, video: Video, devices: Devices, room: Room, tmp_path: Path
@@ -109,17 +138,43 @@ class RecordingConformance(ConformanceKit):
         assert (recording.mode, recording.status) == (RecordingMode.INDIVIDUAL, RecordingStatus.AVAILABLE)
         _check_download(video, recording, tmp_path)
 
+    def test_an_individual_recording_downloads_as_a_folder_of_stream_files_and_a_manifest(
+        self, platform: Platform, video: Video, devices: Devices, room: Room, tmp_path: Path
+    ) -> None:
+        needs(video, Feature.INDIVIDUAL_RECORDING)
+        published = _on_air(video, devices, room)
+        recording = _recorded(platform, room, mode=RecordingMode.INDIVIDUAL)
+        with pytest.raises(InvalidRequest) as refused:
+            video.recordings.download(recording, tmp_path / "one-file")
+        assert refused.value.field == "destination"
+
+        folder = video.recordings.download(recording, f"{tmp_path}/streams/")
+        assert folder == tmp_path / "streams"
+        manifest = json.loads((folder / MANIFEST).read_text())
+        assert manifest["recording"]["id"] == recording.id and manifest["recording"]["mode"] == "individual"
+        entries = manifest["files"]
+        assert {e["file"] for e in entries} == {p.name for p in folder.iterdir()} - {MANIFEST}
+        for entry in entries:
+            body = (folder / entry["file"]).read_bytes()
+            assert (len(body), hashlib.sha256(body).hexdigest()) == (entry["size"], entry["sha256"])
+            assert entry["kind"] in (None, "audio", "video", "audio_video")
+            if entry["participant_id"] is not None and entry["identity"] is not None:
+                assert entry["identity"] in ("ann", "bob")
+        assert set(published) <= {e["stream_id"] for e in entries}
+
     def test_recordings_are_listed_by_room_and_status(
         self, platform: Platform, video: Video, devices: Devices, room: Room
     ) -> None:
         needs(video, Feature.RECORDING)
         _on_air(video, devices, room)
-        done = _recorded(platform, room)
-        running = video.recordings.start(room)
-        by_room = [r.id for r in video.recordings.list(room=room)]
-        assert done.id in by_room and running.id in by_room
+        done = _recorded(platform, room)  # its room has ended: the next recording is in another
+        other = video.rooms.create(unique_name())
+        _on_air(video, devices, other)
+        running = video.recordings.start(other)
+        assert [r.id for r in video.recordings.list(room=room)] == [done.id]
         assert [r.id for r in video.recordings.list(room=room, status=RecordingStatus.AVAILABLE)] == [done.id]
-        assert [r.id for r in video.recordings.list(room=room, status=RecordingStatus.RECORDING)] == [running.id]
+        assert [r.id for r in video.recordings.list(room=other, status=RecordingStatus.RECORDING)] == [running.id]
+        assert running.id in [r.id for r in video.recordings.list(status=RecordingStatus.RECORDING)]
 
     def test_a_deleted_recording_is_gone_or_deleted_without_files(
         self, platform: Platform, video: Video, devices: Devices, room: Room

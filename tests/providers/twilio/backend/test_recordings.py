@@ -114,15 +114,20 @@ def test_composed_windows_are_composed_once_the_room_ends(video, room, ann, cont
     control.advance(3)
     recording = video.recordings.stop(recording)
     control.advance(PROCESSING)
-    # Twilio composes only ended rooms: the tracks are ready, the composition waits.
+    # Twilio composes only ended rooms: the tracks are ready, the mixed file is not, so the
+    # composed recording is still processing and offers no file (not the track recordings).
     waiting = video.recordings.get(recording)
-    assert waiting.status is RecordingStatus.AVAILABLE and len(waiting.files) == 2
+    assert (waiting.status, waiting.files) == (RecordingStatus.PROCESSING, ())
     assert waiting.raw["composition"] == {"sid": None, "status": "waiting-for-room-end"}
+    assert {r["status"] for r in waiting.raw["track_recordings"]} == {"completed"}
+    with pytest.raises(Conflict, match="no files"):
+        video.recordings.download(recording, f"{tmp_path}/")
 
     video.rooms.end(room)
     composing = video.recordings.get(recording)
     sid = composing.raw["composition"]["sid"]
     assert sid.startswith("CJ") and composing.raw["composition"]["status"] in ("enqueued", "processing")
+    assert (composing.status, composing.files) == (RecordingStatus.PROCESSING, ())
     composition = video.compositions.get(sid)
     assert str(composition.resolution) == "1280x720" and composition.layout == Layout.pip()
     assert set(composition.raw["audio_sources"]) == set(recording.raw["window"]["tracks"]) - {
@@ -133,10 +138,11 @@ def test_composed_windows_are_composed_once_the_room_ends(video, room, ann, cont
     control.advance(PROCESSING)
     control.advance(PROCESSING)
     done = video.recordings.get(recording)
-    assert done.raw["composition"]["status"] == "completed"
-    assert done.files[-1].name == f"{sid}.mp4" and done.files[-1].content_type == "video/mp4"
-    saved = video.recordings.download(recording, tmp_path, file_name=done.files[-1].name)
-    assert saved.stat().st_size == done.files[-1].size
+    assert done.raw["composition"]["status"] == "completed" and done.status is RecordingStatus.AVAILABLE
+    (file,) = done.files  # the mixed file alone
+    assert file.name == f"{sid}.mp4" and file.content_type == "video/mp4"
+    saved = video.recordings.download(recording, f"{tmp_path}/")
+    assert saved == tmp_path / file.name and saved.stat().st_size == file.size
 
 
 def test_a_window_stopped_after_the_room_ended_elsewhere_composes_on_the_next_look(video, room, ann, control):

@@ -40,6 +40,20 @@ def test_every_composition_status_is_mapped(raw):
     assert statuses.composition_status(raw) is not CompositionStatus.UNKNOWN
 
 
+@pytest.mark.parametrize("raw", spec_enum("composition_enum_status"))
+def test_every_composition_status_gives_a_composed_recording_status(raw):
+    assert statuses.composed_window_status(raw) is not RecordingStatus.UNKNOWN
+
+
+def test_a_composed_recording_is_available_only_when_its_composition_is():
+    available = {
+        raw
+        for raw in spec_enum("composition_enum_status")
+        if statuses.composed_window_status(raw) is RecordingStatus.AVAILABLE
+    }
+    assert available == {"completed"}
+
+
 @pytest.mark.parametrize(
     "raw",
     spec_enum("room_participant_published_track_enum_kind")

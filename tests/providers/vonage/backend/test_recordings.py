@@ -4,11 +4,13 @@ delete, download with checksum, and listings paged lazily."""
 from __future__ import annotations
 
 import hashlib
+import json
 import zipfile
 
 import pytest
 
 from anyvideo import Conflict, InvalidRequest, Layout, LayoutKind, RecordingMode, RecordingStatus, Region
+from anyvideo.client import MANIFEST
 from anyvideo.testing.faults import Fault
 from anyvideo_vonage import rest
 
@@ -42,8 +44,24 @@ def test_individual_records_one_zip(video, live_room, vonage_emulator, tmp_path)
     assert recording.mode is RecordingMode.INDIVIDUAL and recording.layout is None
     available = _available(video, vonage_emulator, recording)
     assert [f.name for f in available.files] == ["archive.zip"]
-    saved = video.recordings.download(available, tmp_path)
+    saved = video.recordings.download(available, tmp_path, file_name="archive.zip")  # as the provider gives it
     assert zipfile.is_zipfile(saved)
+
+
+def test_an_individual_archive_downloads_as_its_stream_files_and_a_manifest(
+    video, live_room, vonage_emulator, tmp_path
+) -> None:
+    [stream] = video.streams.list(live_room)
+    recording = video.recordings.start(live_room, mode="individual")
+    vonage_emulator.control.advance(4)
+    available = _available(video, vonage_emulator, recording)
+    folder = video.recordings.download(available, tmp_path)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([f"{stream.id}.sim", MANIFEST])
+    [entry] = json.loads((folder / MANIFEST).read_text())["files"]
+    body = (folder / entry["file"]).read_bytes()
+    assert (entry["stream_id"], entry["offset"]) == (stream.id, 0.0)  # published before the archive started
+    assert entry["duration"] >= 4  # the emulator's clock also runs on its own
+    assert (entry["size"], entry["sha256"]) == (len(body), hashlib.sha256(body).hexdigest())
 
 
 def test_audio_only(video, live_room) -> None:
