@@ -353,7 +353,7 @@ class Backend(abc.ABC):
         self, recording: Recording, file: MediaFile, data: BinaryIO
     ) -> Iterable[tuple[MediaFile, BinaryIO]] | None:
         """The per-stream files that ``file``, one file of an *individual* recording as the
-        provider delivers it, bundles (a provider that zips them, as Vonage does): each a
+        provider delivers it, bundles (a provider that zips them): each a
         :class:`MediaFile` saying whose stream it is, with a readable of its bytes.
 
         ``data`` reads the downloaded, checked bytes of ``file`` (seekable). ``None``, the

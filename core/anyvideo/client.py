@@ -571,8 +571,8 @@ class Recordings(_Media):
         ``interval`` seconds, doubling up to ``max_interval``, and at once when this
         ``Video`` dispatches an event of the recording's room (a webhook handled through
         ``video.webhooks.handle``). ``progress`` is called with the seconds waited so far
-        before each sleep. On Twilio a composed recording is available only once its room
-        has ended and the composition of its tracks is done (docs/providers/twilio.md).
+        before each sleep. Where a provider mixes only ended rooms, a composed recording is
+        available only once its room has ended (see the provider pages).
         """
         wanted = _optional_enum(RecordingStatus, until, "until")
         assert wanted is not None  # until is not None

@@ -138,7 +138,7 @@ def _meeting(
 
     clients["bob"].leave()
     timeline.step("participant left", "bob")
-    ended = video.rooms.end(room)  # on Twilio, a composed recording is mixed once its room has ended
+    ended = video.rooms.end(room)  # some providers mix a composed recording only once its room has ended
     timeline.step("room ended", f"{ended.status}")
 
     recording = video.recordings.wait(recording, timeout=PROCESSING_TIMEOUT, progress=progress)

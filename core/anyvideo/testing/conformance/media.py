@@ -39,7 +39,7 @@ def _on_air(video: Video, devices: Devices, room: Room) -> list[str]:
 
 def _recorded(platform: Platform, room: Room, *, mode: RecordingMode = RecordingMode.COMPOSED) -> Recording:
     """A recording of ``room`` made, stopped and processed until available. A composed one
-    is mixed once its room has ended (Twilio mixes only ended rooms), so the room ends."""
+    is mixed once its room has ended (some providers mix only ended rooms), so the room ends."""
     video = platform.video
     recording = video.recordings.start(room, mode=mode)
     platform.advance(10)
