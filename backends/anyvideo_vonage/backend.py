@@ -99,7 +99,7 @@ class VonageBackend(Backend):
     )
     feature_hints = {
         Feature.POST_HOC_COMPOSITION: "Vonage composes while recording (a composed archive); it renders nothing "
-        "after the fact",
+        "after the fact, and a broadcast leaves no file to download or delete",
         Feature.MAX_PARTICIPANTS: "Vonage sessions have no participant cap",
         Feature.RECORDING_RULES: "Vonage archives record every stream, or those chosen with stream_mode='manual'",
         Feature.SUBSCRIBE_RULES: "Vonage clients choose what they subscribe to in the client SDK",
