@@ -49,7 +49,7 @@ from anyvideo.registry import Registry
 from anyvideo.retry import RetryPolicy, Safety
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
 from anyvideo.webhooks import WebhookRequest
-from anyvideo_vonage import config, layouts, options, reconcile, translate
+from anyvideo_vonage import config, connections, layouts, options, reconcile, translate
 from anyvideo_vonage import settings as account_settings
 from anyvideo_vonage.credentials import ClientTokens, PrivateKey
 from anyvideo_vonage.extensions import VonageExtensions
@@ -270,14 +270,25 @@ class VonageBackend(Backend):
                 entry["ended_at"] = datetime.now(UTC).isoformat()
 
         entry = self.registry.update("room", room_id, end)
-        for item in self._connections(room_id):
-            try:
-                self.transport.call(
-                    self.transport.video.disconnect_client, room_id, str(item["connectionId"]), gone=done
-                )
-            except NotFound:  # it left meanwhile
-                pass
+        present = self._connections(room_id)
+        connections.seen(self.registry, room_id, present)
+        for item in present:
+            self._force_out(room_id, str(item["connectionId"]))
         return translate.room(room_id, entry)
+
+    def _force_out(self, room_id: str, connection_id: str) -> None:
+        """Disconnect a connection of an ended room; one that left meanwhile is fine."""
+        try:
+            self._disconnect(room_id, connection_id)
+        except NotFound:
+            pass
+
+    def _disconnect(self, room_id: str, connection_id: str) -> None:
+        IDS.check("room", room_id)
+        IDS.check("participant", connection_id)
+        # A repeat after a lost answer finds the connection gone (404): the lost try did it.
+        self.transport.call(self.transport.video.disconnect_client, room_id, connection_id, gone=done)
+        connections.left(self.registry, room_id, connection_id, int(time.time() * 1000))
 
     # --- participants and streams ------------------------------------------
 
@@ -287,11 +298,9 @@ class VonageBackend(Backend):
         return [item for item in items_of(answer) if item.get("connectionId")]
 
     def list_participants(self, room_id: str, *, status: ParticipantStatus | None = None) -> Iterator[Participant]:
+        """The connections listed now, and those anyvideo saw before that have left (see :mod:`.connections`)."""
         IDS.check("room", room_id)
-        participants = [
-            translate.connection(room_id, item, self.registry.get("connection", str(item["connectionId"])))
-            for item in self._connections(room_id)
-        ]
+        participants = connections.participants(self.registry, room_id, self._connections(room_id))
         return iter([p for p in participants if status is None or p.status is status])
 
     def get_participant(self, room_id: str, participant_id: str) -> Participant:
@@ -303,9 +312,7 @@ class VonageBackend(Backend):
         raise NotFound(f"vonage: no connection {participant_id!r} in session {room_id!r}")
 
     def disconnect_participant(self, room_id: str, participant_id: str) -> None:
-        IDS.check("room", room_id)
-        IDS.check("participant", participant_id)
-        self.transport.call(self.transport.video.disconnect_client, room_id, participant_id, gone=done)
+        self._disconnect(room_id, participant_id)
 
     def _stream(self, room_id: str, info: Any) -> Stream:
         return translate.sdk_stream(room_id, info, self.registry.get("stream", str(info.id)) or {})

@@ -20,9 +20,11 @@ fails on a callback, the facade releases its token (:meth:`CallbackParser.releas
 so the provider's retry of the same signed request is accepted and handled.
 
 Session monitoring is also how anyvideo learns what the REST API does not
-say: the identity and data behind a connection (from its connection data)
-and who published a stream. Both are filed in the registry, so
-``participants.list`` reports identities once their callbacks have arrived.
+say: the identity and data behind a connection (from its connection data),
+when it joined and left, and who published a stream. All are filed in the
+registry (:mod:`anyvideo_vonage.connections`), so ``participants.list``
+reports identities once their callbacks have arrived, and still lists a
+connection that has left.
 
 Vonage sessions are never created or destroyed as far as the provider is
 concerned (see DESIGN.md): a room *starts* when its first client connects
@@ -48,7 +50,7 @@ from anyvideo.errors import AnyVideoError, WebhookVerificationError
 from anyvideo.models import Event, EventType, Participant, ParticipantStatus, RoomStatus
 from anyvideo.registry import Registry
 from anyvideo.webhooks import DEFAULT_REPLAY_WINDOW, WebhookRequest, check_fresh, stable_event_id
-from anyvideo_vonage import translate
+from anyvideo_vonage import connections, translate
 
 __all__ = ["ARCHIVE_EVENTS", "BROADCAST_EVENTS", "MONITORING_EVENTS", "RENDER_STATUSES", "CallbackParser"]
 
@@ -271,25 +273,30 @@ class CallbackParser:
         connection_id = _required(connection, "id", "the connection")
         raw_data = connection.get("data")
         identity, data = translate.read_connection_data(raw_data if isinstance(raw_data, str) else None)
-        known = self._registry.get("connection", connection_id) or {}
-        entry = {
-            **known,
-            "room_id": session_id,
-            "identity": identity or known.get("identity"),
-            "data": data if identity else known.get("data", data),
-        }
-        if left and at is not None and translate.from_ms(at.get("timestamp")) is not None:
-            entry["left_at"] = at.get("timestamp")
-        self._registry.put("connection", connection_id, entry)
+        joined = connection.get("createdAt")
+        gone = at.get("timestamp") if left and at is not None else None
+
+        def file(entry: dict[str, Any]) -> None:
+            entry["room_id"] = session_id
+            if identity:
+                entry["identity"], entry["data"] = identity, data
+            else:
+                entry.setdefault("data", data)
+            if translate.from_ms(joined) is not None:
+                entry["joined_at"] = joined
+            if translate.from_ms(gone) is not None:
+                entry["left_at"] = gone
+
+        entry = connections.remember(self._registry, connection_id, file)
         return Participant(
             id=connection_id,
             provider=PROVIDER,
             room_id=session_id,
-            identity=entry["identity"] or connection_id,
+            identity=entry.get("identity") or connection_id,
             status=ParticipantStatus.DISCONNECTED if left else ParticipantStatus.CONNECTED,
-            data=entry["data"],
-            joined_at=translate.from_ms(connection.get("createdAt")),
-            left_at=translate.from_ms(entry.get("left_at")),
+            data=entry.get("data"),
+            joined_at=translate.from_ms(joined),
+            left_at=translate.from_ms(entry.get("left_at")) if left else None,
             raw=dict(connection),
         )
 

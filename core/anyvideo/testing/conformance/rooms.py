@@ -172,6 +172,20 @@ class ParticipantConformance(ConformanceKit):
         ann.leave()
         assert list(video.participants.list(room, status=ParticipantStatus.CONNECTED)) == []
 
+    def test_a_participant_who_left_is_still_listed_and_fetched(
+        self, video: Video, devices: Devices, room: Room
+    ) -> None:
+        ann = devices.join(video.tokens.create(room, "ann"))
+        bob = devices.join(video.tokens.create(room, "bob"))
+        ann.leave()
+        video.participants.disconnect(room, bob.participant_id)
+        gone = {p.id: p for p in video.participants.list(room, status=ParticipantStatus.DISCONNECTED)}
+        assert set(gone) == {ann.participant_id, bob.participant_id}
+        assert {p.id for p in video.participants.list(room)} == set(gone)
+        for participant in (ann, bob):
+            fetched = video.participants.get(room, participant.participant_id)
+            assert (fetched.identity, fetched.status) == (participant.identity, ParticipantStatus.DISCONNECTED)
+
     def test_a_published_stream_is_listed_with_its_name_and_kind(
         self, video: Video, devices: Devices, room: Room
     ) -> None:
