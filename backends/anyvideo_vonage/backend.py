@@ -34,6 +34,7 @@ from anyvideo.models import (
     CompositionOutput,
     CompositionStatus,
     Event,
+    EventType,
     Layout,
     Participant,
     ParticipantStatus,
@@ -177,8 +178,27 @@ class VonageBackend(Backend):
 
     def parse_webhook(self, request: WebhookRequest) -> list[Event]:
         """A Vonage callback (session monitoring, archive, broadcast, Experience Composer),
-        verified with the signature secret, as events; see :mod:`anyvideo_vonage.webhooks`."""
-        return self._callbacks.parse(request)
+        verified with the signature secret, as events; see :mod:`anyvideo_vonage.webhooks`.
+
+        A Vonage session never ends, so a token minted before ``rooms.end`` still connects:
+        the ``connectionCreated`` of a room anyvideo ended forces that connection out (its
+        event is still a ``participant.joined``, followed by the ``participant.left`` of its
+        ``connectionDestroyed``). Should that fail, the callback is left unhandled, so the
+        provider's next delivery of it is accepted and tries again.
+        """
+        events = self._callbacks.parse(request)
+        try:
+            for event in events:
+                if (
+                    event.type == EventType.PARTICIPANT_JOINED
+                    and isinstance(event.subject, Participant)
+                    and self._has_ended(event.subject.room_id)
+                ):
+                    self._force_out(event.subject.room_id, event.subject.id)
+        except BaseException:
+            self._callbacks.release(request)
+            raise
+        return events
 
     def release_webhook(self, request: WebhookRequest) -> None:
         self._callbacks.release(request)
@@ -275,6 +295,9 @@ class VonageBackend(Backend):
         for item in present:
             self._force_out(room_id, str(item["connectionId"]))
         return translate.room(room_id, entry)
+
+    def _has_ended(self, room_id: str) -> bool:
+        return (self.registry.get("room", room_id) or {}).get("status") == RoomStatus.ENDED.value
 
     def _force_out(self, room_id: str, connection_id: str) -> None:
         """Disconnect a connection of an ended room; one that left meanwhile is fine."""

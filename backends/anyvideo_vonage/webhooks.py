@@ -28,10 +28,15 @@ connection that has left.
 
 Vonage sessions are never created or destroyed as far as the provider is
 concerned (see DESIGN.md): a room *starts* when its first client connects
-for the first time (the first ``sessionCreated``), and *ends* when the last
-connection of a room anyvideo has ended is gone (``sessionDestroyed`` after
-``rooms.end``). Other ``sessionCreated``/``sessionDestroyed`` are
+for the first time while it is open (the first ``sessionCreated``), and *ends*
+when the last connection of a room anyvideo has ended is gone
+(``sessionDestroyed`` after ``rooms.end``). Other
+``sessionCreated``/``sessionDestroyed`` are
 ``vonage.session_created``/``vonage.session_destroyed``.
+
+A token minted before ``rooms.end`` still connects to the session: the
+backend forces such a connection out when its ``connectionCreated`` arrives
+(:meth:`anyvideo_vonage.backend.VonageBackend.parse_webhook`).
 """
 
 from __future__ import annotations
@@ -257,7 +262,9 @@ class CallbackParser:
         entry = self._registry.get("room", session_id)
         mark = "room_started" if name == "sessionCreated" else "room_ended"
         filed = self._registry.get(mark, session_id)
-        if filed is None and (name == "sessionCreated" or (entry or {}).get("status") == RoomStatus.ENDED.value):
+        ended = (entry or {}).get("status") == RoomStatus.ENDED.value
+        # A room starts only while open: a client a token let into an ended room is forced out.
+        if filed is None and (not ended if name == "sessionCreated" else ended):
             self._registry.put(mark, session_id, {"timestamp": timestamp})
             filed = {"timestamp": timestamp}
         core = filed is not None and filed.get("timestamp") == timestamp

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from anyvideo.backend import Devices, Feature
@@ -64,6 +66,14 @@ class RoomConformance(ConformanceKit):
         video.rooms.end(room)
         with pytest.raises(Conflict):
             video.tokens.create(room, "late")
+
+    def test_a_token_minted_before_the_end_keeps_no_one_in(self, video: Video, devices: Devices, room: Room) -> None:
+        token = video.tokens.create(room, "late")
+        video.rooms.end(room)
+        # Refused at the door, or let in and forced out (a provider whose rooms never end).
+        with contextlib.suppress(Conflict, Forbidden, NotFound):
+            devices.join(token)
+        assert list(video.participants.list(room, status=ParticipantStatus.CONNECTED)) == []
 
     def test_an_ended_rooms_name_can_open_a_new_room(self, video: Video, room: Room) -> None:
         video.rooms.end(room)
