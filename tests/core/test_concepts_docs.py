@@ -22,3 +22,7 @@ def block_containing(text: str) -> str:
 def test_an_extension_the_backend_lacks_is_refused_as_the_page_shows(capsys: pytest.CaptureFixture[str]) -> None:
     exec(block_containing("video.ext.dial_sip"), {})
     assert capsys.readouterr().out.startswith("the local backend has no extension 'dial_sip'; it offers none")
+
+
+def test_a_participant_who_left_is_listed_as_the_page_shows() -> None:
+    exec(block_containing("status=ParticipantStatus.DISCONNECTED"), {})
