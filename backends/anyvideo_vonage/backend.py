@@ -39,6 +39,7 @@ from anyvideo.models import (
     CompositionOutput,
     CompositionStatus,
     Event,
+    EventType,
     Layout,
     MediaFile,
     Participant,
@@ -55,7 +56,7 @@ from anyvideo.registry import Registry
 from anyvideo.retry import RetryPolicy, Safety
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
 from anyvideo.webhooks import WebhookRequest
-from anyvideo_vonage import config, layouts, options, reconcile, translate
+from anyvideo_vonage import config, connections, layouts, options, reconcile, translate
 from anyvideo_vonage import settings as account_settings
 from anyvideo_vonage.credentials import ClientTokens, PrivateKey
 from anyvideo_vonage.extensions import VonageExtensions
@@ -105,7 +106,7 @@ class VonageBackend(Backend):
     )
     feature_hints = {
         Feature.POST_HOC_COMPOSITION: "Vonage composes while recording (a composed archive); it renders nothing "
-        "after the fact",
+        "after the fact, and a broadcast leaves no file to download or delete",
         Feature.MAX_PARTICIPANTS: "Vonage sessions have no participant cap",
         Feature.RECORDING_RULES: "Vonage archives record every stream, or those chosen with stream_mode='manual'",
         Feature.SUBSCRIBE_RULES: "Vonage clients choose what they subscribe to in the client SDK",
@@ -183,8 +184,27 @@ class VonageBackend(Backend):
 
     def parse_webhook(self, request: WebhookRequest) -> list[Event]:
         """A Vonage callback (session monitoring, archive, broadcast, Experience Composer),
-        verified with the signature secret, as events; see :mod:`anyvideo_vonage.webhooks`."""
-        return self._callbacks.parse(request)
+        verified with the signature secret, as events; see :mod:`anyvideo_vonage.webhooks`.
+
+        A Vonage session never ends, so a token minted before ``rooms.end`` still connects:
+        the ``connectionCreated`` of a room anyvideo ended forces that connection out (its
+        event is still a ``participant.joined``, followed by the ``participant.left`` of its
+        ``connectionDestroyed``). Should that fail, the callback is left unhandled, so the
+        provider's next delivery of it is accepted and tries again.
+        """
+        events = self._callbacks.parse(request)
+        try:
+            for event in events:
+                if (
+                    event.type == EventType.PARTICIPANT_JOINED
+                    and isinstance(event.subject, Participant)
+                    and self._has_ended(event.subject.room_id)
+                ):
+                    self._force_out(event.subject.room_id, event.subject.id)
+        except BaseException:
+            self._callbacks.release(request)
+            raise
+        return events
 
     def release_webhook(self, request: WebhookRequest) -> None:
         self._callbacks.release(request)
@@ -276,14 +296,28 @@ class VonageBackend(Backend):
                 entry["ended_at"] = datetime.now(UTC).isoformat()
 
         entry = self.registry.update("room", room_id, end)
-        for item in self._connections(room_id):
-            try:
-                self.transport.call(
-                    self.transport.video.disconnect_client, room_id, str(item["connectionId"]), gone=done
-                )
-            except NotFound:  # it left meanwhile
-                pass
+        present = self._connections(room_id)
+        connections.seen(self.registry, room_id, present)
+        for item in present:
+            self._force_out(room_id, str(item["connectionId"]))
         return translate.room(room_id, entry)
+
+    def _has_ended(self, room_id: str) -> bool:
+        return (self.registry.get("room", room_id) or {}).get("status") == RoomStatus.ENDED.value
+
+    def _force_out(self, room_id: str, connection_id: str) -> None:
+        """Disconnect a connection of an ended room; one that left meanwhile is fine."""
+        try:
+            self._disconnect(room_id, connection_id)
+        except NotFound:
+            pass
+
+    def _disconnect(self, room_id: str, connection_id: str) -> None:
+        IDS.check("room", room_id)
+        IDS.check("participant", connection_id)
+        # A repeat after a lost answer finds the connection gone (404): the lost try did it.
+        self.transport.call(self.transport.video.disconnect_client, room_id, connection_id, gone=done)
+        connections.left(self.registry, room_id, connection_id, int(time.time() * 1000))
 
     # --- participants and streams ------------------------------------------
 
@@ -293,11 +327,9 @@ class VonageBackend(Backend):
         return [item for item in items_of(answer) if item.get("connectionId")]
 
     def list_participants(self, room_id: str, *, status: ParticipantStatus | None = None) -> Iterator[Participant]:
+        """The connections listed now, and those anyvideo saw before that have left (see :mod:`.connections`)."""
         IDS.check("room", room_id)
-        participants = [
-            translate.connection(room_id, item, self.registry.get("connection", str(item["connectionId"])))
-            for item in self._connections(room_id)
-        ]
+        participants = connections.participants(self.registry, room_id, self._connections(room_id))
         return iter([p for p in participants if status is None or p.status is status])
 
     def get_participant(self, room_id: str, participant_id: str) -> Participant:
@@ -309,9 +341,7 @@ class VonageBackend(Backend):
         raise NotFound(f"vonage: no connection {participant_id!r} in session {room_id!r}")
 
     def disconnect_participant(self, room_id: str, participant_id: str) -> None:
-        IDS.check("room", room_id)
-        IDS.check("participant", participant_id)
-        self.transport.call(self.transport.video.disconnect_client, room_id, participant_id, gone=done)
+        self._disconnect(room_id, participant_id)
 
     def _stream(self, room_id: str, info: Any) -> Stream:
         return translate.sdk_stream(room_id, info, self.registry.get("stream", str(info.id)) or {})

@@ -29,6 +29,7 @@ from anyvideo.models import (
     Layout,
     MediaFile,
     Participant,
+    ParticipantStatus,
     Recording,
     RecordingMode,
     RecordingStatus,
@@ -50,6 +51,7 @@ __all__ = [
     "broadcast",
     "connection",
     "connection_data",
+    "departed",
     "from_ms",
     "identifier",
     "read_connection_data",
@@ -194,22 +196,45 @@ def room(session_id: str, entry: Mapping[str, Any] | None) -> Room:
 @reads("a connection")
 def connection(session_id: str, item: Mapping[str, Any], known: Mapping[str, Any] | None) -> Participant:
     """An item of ``GET …/connection``; ``known`` is what the registry learned of it
-    (identity, data and role, from session-monitoring callbacks)."""
-    known = known or {}
+    (identity and data, from session-monitoring callbacks)."""
     item = _object(item, "a connection")
     connection_id = identifier(item, "connectionId", "a connection")
+    return _participant(
+        session_id,
+        connection_id,
+        known or {},
+        status=statuses.participant_status(item.get("connectionState")),
+        joined_at=from_ms(item.get("createdAt")),
+        raw=dict(item),
+    )
+
+
+def departed(session_id: str, connection_id: str, known: Mapping[str, Any]) -> Participant:
+    """A connection anyvideo saw (``known``: its registry entry, see :mod:`.connections`) that the
+    provider no longer lists: it has left. Its ``raw`` is that entry."""
+    return _participant(
+        session_id,
+        connection_id,
+        known,
+        status=ParticipantStatus.DISCONNECTED,
+        joined_at=from_ms(known.get("joined_at")),
+        left_at=from_ms(known.get("left_at")),
+        raw=dict(known),
+    )
+
+
+def _participant(session_id: str, connection_id: str, known: Mapping[str, Any], **fields: Any) -> Participant:
     role = known.get("role")
+    data = known.get("data")
     return Participant(
         id=connection_id,
         provider=PROVIDER,
         room_id=session_id,
         # Without a callback naming it, a connection's identity is unknown to the REST API.
-        identity=known.get("identity") or connection_id,
-        status=statuses.participant_status(item.get("connectionState")),
+        identity=_text(known, "identity") or connection_id,
         role=Role(role) if isinstance(role, str) and role in Role.__members__.values() else None,
-        data=known.get("data"),
-        joined_at=from_ms(item.get("createdAt")),
-        raw=dict(item),
+        data=data if isinstance(data, str) else None,
+        **fields,
     )
 
 

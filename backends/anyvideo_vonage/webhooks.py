@@ -20,16 +20,23 @@ fails on a callback, the facade releases its token (:meth:`CallbackParser.releas
 so the provider's retry of the same signed request is accepted and handled.
 
 Session monitoring is also how anyvideo learns what the REST API does not
-say: the identity and data behind a connection (from its connection data)
-and who published a stream. Both are filed in the registry, so
-``participants.list`` reports identities once their callbacks have arrived.
+say: the identity and data behind a connection (from its connection data),
+when it joined and left, and who published a stream. All are filed in the
+registry (:mod:`anyvideo_vonage.connections`), so ``participants.list``
+reports identities once their callbacks have arrived, and still lists a
+connection that has left.
 
 Vonage sessions are never created or destroyed as far as the provider is
 concerned (see DESIGN.md): a room *starts* when its first client connects
-for the first time (the first ``sessionCreated``), and *ends* when the last
-connection of a room anyvideo has ended is gone (``sessionDestroyed`` after
-``rooms.end``). Other ``sessionCreated``/``sessionDestroyed`` are
+for the first time while it is open (the first ``sessionCreated``), and *ends*
+when the last connection of a room anyvideo has ended is gone
+(``sessionDestroyed`` after ``rooms.end``). Other
+``sessionCreated``/``sessionDestroyed`` are
 ``vonage.session_created``/``vonage.session_destroyed``.
+
+A token minted before ``rooms.end`` still connects to the session: the
+backend forces such a connection out when its ``connectionCreated`` arrives
+(:meth:`anyvideo_vonage.backend.VonageBackend.parse_webhook`).
 """
 
 from __future__ import annotations
@@ -48,7 +55,7 @@ from anyvideo.errors import AnyVideoError, WebhookVerificationError
 from anyvideo.models import Event, EventType, Participant, ParticipantStatus, RoomStatus
 from anyvideo.registry import Registry
 from anyvideo.webhooks import DEFAULT_REPLAY_WINDOW, WebhookRequest, check_fresh, stable_event_id
-from anyvideo_vonage import translate
+from anyvideo_vonage import connections, translate
 
 __all__ = ["ARCHIVE_EVENTS", "BROADCAST_EVENTS", "MONITORING_EVENTS", "RENDER_STATUSES", "CallbackParser"]
 
@@ -255,7 +262,9 @@ class CallbackParser:
         entry = self._registry.get("room", session_id)
         mark = "room_started" if name == "sessionCreated" else "room_ended"
         filed = self._registry.get(mark, session_id)
-        if filed is None and (name == "sessionCreated" or (entry or {}).get("status") == RoomStatus.ENDED.value):
+        ended = (entry or {}).get("status") == RoomStatus.ENDED.value
+        # A room starts only while open: a client a token let into an ended room is forced out.
+        if filed is None and (not ended if name == "sessionCreated" else ended):
             self._registry.put(mark, session_id, {"timestamp": timestamp})
             filed = {"timestamp": timestamp}
         core = filed is not None and filed.get("timestamp") == timestamp
@@ -271,25 +280,30 @@ class CallbackParser:
         connection_id = _required(connection, "id", "the connection")
         raw_data = connection.get("data")
         identity, data = translate.read_connection_data(raw_data if isinstance(raw_data, str) else None)
-        known = self._registry.get("connection", connection_id) or {}
-        entry = {
-            **known,
-            "room_id": session_id,
-            "identity": identity or known.get("identity"),
-            "data": data if identity else known.get("data", data),
-        }
-        if left and at is not None and translate.from_ms(at.get("timestamp")) is not None:
-            entry["left_at"] = at.get("timestamp")
-        self._registry.put("connection", connection_id, entry)
+        joined = connection.get("createdAt")
+        gone = at.get("timestamp") if left and at is not None else None
+
+        def file(entry: dict[str, Any]) -> None:
+            entry["room_id"] = session_id
+            if identity:
+                entry["identity"], entry["data"] = identity, data
+            else:
+                entry.setdefault("data", data)
+            if translate.from_ms(joined) is not None:
+                entry["joined_at"] = joined
+            if translate.from_ms(gone) is not None:
+                entry["left_at"] = gone
+
+        entry = connections.remember(self._registry, connection_id, file)
         return Participant(
             id=connection_id,
             provider=PROVIDER,
             room_id=session_id,
-            identity=entry["identity"] or connection_id,
+            identity=entry.get("identity") or connection_id,
             status=ParticipantStatus.DISCONNECTED if left else ParticipantStatus.CONNECTED,
-            data=entry["data"],
-            joined_at=translate.from_ms(connection.get("createdAt")),
-            left_at=translate.from_ms(entry.get("left_at")),
+            data=entry.get("data"),
+            joined_at=translate.from_ms(joined),
+            left_at=translate.from_ms(entry.get("left_at")) if left else None,
             raw=dict(connection),
         )
 

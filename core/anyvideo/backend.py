@@ -126,7 +126,7 @@ class Feature(StrEnum):
 FEATURE_DESCRIPTIONS: Mapping[Feature, str] = {
     Feature.RECORDING: "record a room: start, stop, list, download (composed into one file)",
     Feature.INDIVIDUAL_RECORDING: "record each stream into its own file",
-    Feature.POST_HOC_COMPOSITION: "render a file composition from recorded streams",
+    Feature.POST_HOC_COMPOSITION: "render a file composition from recorded streams (then download or delete it)",
     Feature.LIVE_STREAMING: "broadcast a room live to HLS or RTMP",
     Feature.SIGNALS: "send messages to clients from the server",
     Feature.MUTE: "mute a participant's audio from the server",
@@ -144,7 +144,7 @@ FEATURE_DESCRIPTIONS: Mapping[Feature, str] = {
     Feature.EXTERNAL_STORAGE: "store recordings in the customer's own bucket",
 }
 
-#: Either feature makes the composition listing operations available.
+#: Either feature makes ``compositions.get`` and ``list`` available (``delete`` needs a file composition).
 COMPOSITION_FEATURES = frozenset({Feature.POST_HOC_COMPOSITION, Feature.LIVE_STREAMING})
 
 

@@ -649,7 +649,9 @@ class Compositions(_Media):
         )
 
     def delete(self, composition: ObjectRef) -> None:
-        self._video.require(*COMPOSITION_FEATURES)
+        """Delete a file composition and its files: this needs ``POST_HOC_COMPOSITION``.
+        A live composition stores no file to delete, and a provider may not delete its broadcasts."""
+        self._video.require(Feature.POST_HOC_COMPOSITION)
         self._backend.delete_composition(self._video._id(composition, "composition"))
 
     def wait(

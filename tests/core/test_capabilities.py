@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from support import REPO
 
 import anyvideo
-from anyvideo import Feature, LayoutKind
+from anyvideo import Feature, LayoutKind, UnsupportedFeature, Video
 from anyvideo.capabilities import markdown
 from anyvideo.extensions import Extensions, extension
 from anyvideo.local import LocalBackend
@@ -26,6 +27,22 @@ class Narrow(LocalBackend):
     max_token_ttl = 24 * 3600.0
     extensions_class = NarrowExtensions
     not_covered = {"transcriptions": "reach them through `video.native`"}
+
+
+class LiveOnly(LocalBackend):
+    """Live compositions and no file ones, as Vonage; the facade must not let a delete reach it."""
+
+    name = "live-only"
+    features = (LocalBackend.features - {Feature.POST_HOC_COMPOSITION}) | {Feature.LIVE_STREAMING}
+
+    def delete_composition(self, composition_id: str) -> None:
+        raise AssertionError("the facade let a delete through to a backend without file compositions")
+
+
+def test_deleting_a_composition_needs_file_compositions_whatever_else_the_backend_has() -> None:
+    with Video(LiveOnly.from_settings({}, {})) as video, pytest.raises(UnsupportedFeature) as refused:
+        video.compositions.delete("cmp_1")
+    assert refused.value.feature is Feature.POST_HOC_COMPOSITION
 
 
 def test_a_row_per_feature_with_a_cell_per_backend() -> None:

@@ -32,3 +32,7 @@ def test_the_portable_recording_example_runs_as_written(tmp_path, monkeypatch: p
     assert namespace["folder"] == Path("retro")  # as given, relative to where it ran
     assert sorted(p.suffix for p in (tmp_path / "retro").iterdir()) == [".json", ".sim"]
     namespace["video"].close()  # type: ignore[attr-defined]
+
+
+def test_a_participant_who_left_is_listed_as_the_page_shows() -> None:
+    exec(block_containing("status=ParticipantStatus.DISCONNECTED"), {})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from anyvideo.backend import Devices, Feature
@@ -64,6 +66,14 @@ class RoomConformance(ConformanceKit):
         video.rooms.end(room)
         with pytest.raises(Conflict):
             video.tokens.create(room, "late")
+
+    def test_a_token_minted_before_the_end_keeps_no_one_in(self, video: Video, devices: Devices, room: Room) -> None:
+        token = video.tokens.create(room, "late")
+        video.rooms.end(room)
+        # Refused at the door, or let in and forced out (a provider whose rooms never end).
+        with contextlib.suppress(Conflict, Forbidden, NotFound):
+            devices.join(token)
+        assert list(video.participants.list(room, status=ParticipantStatus.CONNECTED)) == []
 
     def test_an_ended_rooms_name_can_open_a_new_room(self, video: Video, room: Room) -> None:
         video.rooms.end(room)
@@ -171,6 +181,20 @@ class ParticipantConformance(ConformanceKit):
         ann = devices.join(video.tokens.create(room, "ann"))
         ann.leave()
         assert list(video.participants.list(room, status=ParticipantStatus.CONNECTED)) == []
+
+    def test_a_participant_who_left_is_still_listed_and_fetched(
+        self, video: Video, devices: Devices, room: Room
+    ) -> None:
+        ann = devices.join(video.tokens.create(room, "ann"))
+        bob = devices.join(video.tokens.create(room, "bob"))
+        ann.leave()
+        video.participants.disconnect(room, bob.participant_id)
+        gone = {p.id: p for p in video.participants.list(room, status=ParticipantStatus.DISCONNECTED)}
+        assert set(gone) == {ann.participant_id, bob.participant_id}
+        assert {p.id for p in video.participants.list(room)} == set(gone)
+        for participant in (ann, bob):
+            fetched = video.participants.get(room, participant.participant_id)
+            assert (fetched.identity, fetched.status) == (participant.identity, ParticipantStatus.DISCONNECTED)
 
     def test_a_published_stream_is_listed_with_its_name_and_kind(
         self, video: Video, devices: Devices, room: Room

@@ -91,6 +91,16 @@ def test_end_a_room(video, join):
         video.tokens.create(room, "late")
 
 
+def test_a_token_minted_before_the_end_cannot_join_the_completed_room(video, browser):
+    room = video.rooms.create("closing")
+    token = video.tokens.create(room, "late")
+    video.rooms.end(room)
+    assert video.rooms.get(room).raw["status"] == "completed"  # Twilio itself ended it
+    with pytest.raises(Conflict, match="ended"):
+        browser.join(token)
+    assert list(video.participants.list(room)) == []
+
+
 def test_get_an_unknown_room_is_not_found(video):
     with pytest.raises(NotFound) as caught:
         video.rooms.get("RM" + "0" * 32)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from support.ids import requests_to
 
 from anyvideo import (
     CompositionOutput,
     CompositionStatus,
     Conflict,
+    Feature,
     InvalidRequest,
     Layout,
     NotFound,
@@ -110,3 +112,12 @@ def test_options_are_checked_first(video, live_room) -> None:
 def test_file_compositions_are_not_a_vonage_thing(video, live_room) -> None:
     with pytest.raises(UnsupportedFeature, match="composes while recording"):
         video.compositions.start(live_room)
+
+
+def test_a_broadcast_cannot_be_deleted_and_nothing_is_asked(video, live_room, vonage_emulator) -> None:
+    live = video.compositions.stop(video.compositions.start(live_room, output="live", hls=True))
+    with requests_to(vonage_emulator) as sent, pytest.raises(UnsupportedFeature) as refused:
+        video.compositions.delete(live)
+    assert refused.value.feature is Feature.POST_HOC_COMPOSITION and not video.supports(refused.value.feature)
+    assert "no file to download or delete" in str(refused.value) and sent == []
+    assert video.compositions.get(live).status is CompositionStatus.STOPPED

@@ -16,14 +16,60 @@ def test_participants_are_the_connections(video, browser, room) -> None:
     assert list(video.participants.list(room, status="disconnected")) == []
 
 
-def test_disconnect(video, browser, room) -> None:
+def test_a_disconnected_participant_is_listed_as_disconnected(video, browser, room) -> None:
     ann = browser.join(video.tokens.create(room, "ann"))
     video.participants.disconnect(room, ann.participant_id)
+    [gone] = video.participants.list(room)
+    assert (gone.id, gone.status) == (ann.participant_id, ParticipantStatus.DISCONNECTED)
+    assert gone.left_at is not None  # when anyvideo disconnected it: no callback said otherwise
+    assert video.participants.get(room, ann.participant_id) == gone
+    assert list(video.participants.list(room, status="connected")) == []
+    with pytest.raises(NotFound):  # Vonage: not connected to the session
+        video.participants.disconnect(room, ann.participant_id)
+
+
+def test_a_participant_seen_in_a_listing_who_left_is_listed_as_disconnected(video, browser, room) -> None:
+    ann = browser.join(video.tokens.create(room, "ann"))
+    [seen] = video.participants.list(room)
+    ann.leave()
+    [gone] = video.participants.list(room, status="disconnected")
+    # Without callbacks, nothing says who it was or when it left.
+    assert (gone.id, gone.identity, gone.joined_at, gone.left_at) == (
+        ann.participant_id,
+        ann.participant_id,
+        seen.joined_at,
+        None,
+    )
+    assert video.participants.get(room, ann.participant_id) == gone
+
+
+def test_without_callbacks_a_participant_never_seen_is_not_listed(video, browser, room) -> None:
+    ann = browser.join(video.tokens.create(room, "ann"))
+    ann.leave()  # between two listings, and no callback
     assert list(video.participants.list(room)) == []
     with pytest.raises(NotFound):
         video.participants.get(room, ann.participant_id)
+
+
+def test_participants_are_listed_in_the_order_first_seen(video, browser, room) -> None:
+    ann = browser.join(video.tokens.create(room, "ann"))
+    list(video.participants.list(room))
+    bob = browser.join(video.tokens.create(room, "bob"))
+    ann.leave()
+    assert [(p.id, p.status) for p in video.participants.list(room)] == [
+        (ann.participant_id, ParticipantStatus.DISCONNECTED),
+        (bob.participant_id, ParticipantStatus.CONNECTED),
+    ]
+
+
+def test_a_rooms_participants_are_its_own(video, browser, room) -> None:
+    other = video.rooms.create("other")
+    ann = browser.join(video.tokens.create(room, "ann"))
+    bob = browser.join(video.tokens.create(other, "bob"))
+    video.participants.disconnect(other, bob.participant_id)
+    assert [p.id for p in video.participants.list(room)] == [ann.participant_id]
     with pytest.raises(NotFound):
-        video.participants.disconnect(room, ann.participant_id)
+        video.participants.get(room, bob.participant_id)
 
 
 def test_streams(video, browser, room) -> None:

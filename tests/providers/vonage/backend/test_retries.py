@@ -24,6 +24,7 @@ from anyvideo import (
     ConfigurationError,
     Conflict,
     NotFound,
+    ParticipantStatus,
     ProviderError,
     RateLimited,
     RecordingStatus,
@@ -333,7 +334,8 @@ def test_a_disconnect_whose_answer_was_lost_is_done(connect_vonage, vonage_emula
     ann = browser.join(video.tokens.create(room, "ann"))
     vonage_emulator.faults.script(r"/connection/", [Fault(latency=0.6)], method="DELETE")
     video.participants.disconnect(room, ann.participant_id)
-    assert list(video.participants.list(room)) == []
+    assert list(video.participants.list(room, status="connected")) == []
+    assert video.participants.get(room, ann.participant_id).status is ParticipantStatus.DISCONNECTED
 
 
 # --- timeouts -------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from anyvideo import Conflict, NotFound, RoomStatus
+from anyvideo import Conflict, NotFound, ParticipantStatus, RoomStatus
 
 
 def test_create_get_find(video) -> None:
@@ -58,11 +58,13 @@ def test_a_session_made_outside_anyvideo_is_a_nameless_open_room(video) -> None:
 
 def test_ending_disconnects_everyone_and_refuses_new_tokens(video, browser, room) -> None:
     ann = browser.join(video.tokens.create(room, "ann"))
-    browser.join(video.tokens.create(room, "bob"))
+    bob = browser.join(video.tokens.create(room, "bob"))
     ann.publish()
     ended = video.rooms.end(room)
     assert ended.status is RoomStatus.ENDED and ended.ended_at is not None
-    assert list(video.participants.list(room)) == []
+    left = list(video.participants.list(room))
+    assert {p.id for p in left} == {ann.participant_id, bob.participant_id}
+    assert all(p.status is ParticipantStatus.DISCONNECTED and p.left_at is not None for p in left)
     assert list(video.streams.list(room)) == []
     with pytest.raises(Conflict, match="ended"):
         video.tokens.create(room, "carol")

@@ -7,22 +7,11 @@ import time
 
 import pytest
 from support.webhooks import VONAGE_SECRET as SECRET
-from support.webhooks import Collector, vonage_callbacks, vonage_signed
+from support.webhooks import vonage_signed
 
 from anyvideo import EventType, ParticipantStatus, WebhookVerificationError
-from anyvideo.testing import SettledDevices
 
 URL = "https://app.example.com/vonage/callbacks"
-
-
-@pytest.fixture
-def wired(connect_vonage, vonage_emulator):
-    """A Video receiving the emulator's signed callbacks, its events collected."""
-    video = connect_vonage(signature_secret=["an-older-secret-of-32-bytes-or-more!", SECRET])
-    collector = Collector()
-    video.plugins.manager.register(collector)
-    with vonage_callbacks(video, vonage_emulator):
-        yield video, SettledDevices(vonage_emulator.control), collector.events
 
 
 def test_session_monitoring_names_the_participants(wired) -> None:
@@ -47,6 +36,18 @@ def test_session_monitoring_names_the_participants(wired) -> None:
     assert (joined.identity, joined.status, joined.room_id) == ("ann", ParticipantStatus.CONNECTED, room.id)
     assert events[4].subject.status is ParticipantStatus.DISCONNECTED
     assert len({e.event_id for e in events}) == len(events)
+
+
+def test_a_participant_who_left_keeps_what_the_callbacks_said(wired) -> None:
+    video, devices, events = wired
+    room = video.rooms.create("standup")
+    ann = devices.join(video.tokens.create(room, "ann", data="seat 4"))
+    ann.leave()  # never listed: anyvideo knows ann from the callbacks alone
+    joined, left = (e.subject for e in events if e.type in (EventType.PARTICIPANT_JOINED, EventType.PARTICIPANT_LEFT))
+    gone = video.participants.get(room, ann.participant_id)
+    assert (gone.identity, gone.data, gone.status) == ("ann", "seat 4", ParticipantStatus.DISCONNECTED)
+    assert (gone.joined_at, gone.left_at) == (joined.joined_at, left.left_at) and gone.left_at is not None
+    assert list(video.participants.list(room)) == [gone]
 
 
 def test_archive_callbacks_are_recording_events(wired, vonage_emulator) -> None:
