@@ -1,9 +1,10 @@
 """Where a custom layout puts each video stream: the rule every backend follows.
 
-A backend that can see the streams itself (``local``, or Twilio resolving a
-layout into track SIDs) calls :func:`place`; a backend whose provider places
-streams by its own means (Vonage's layout classes) uses :func:`place` to decide
-what to tell the provider. Either way the rule is this module's, once.
+A backend that can see the streams itself (``local``, or one resolving a
+layout into its provider's stream ids) calls :func:`place`; a backend whose
+provider places streams by its own means (e.g. layout classes) uses
+:func:`place` to decide what to tell the provider. Either way the rule is this
+module's, once.
 """
 
 from __future__ import annotations

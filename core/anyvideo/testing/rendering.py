@@ -2,7 +2,7 @@
 
 The local backend and the emulators write, into each composed file, the
 rectangle each video stream filled, as the provider's own layout placed it
-(Vonage's stylesheet and stream classes, Twilio's regions and track patterns).
+(a stylesheet and stream classes, regions and track patterns...).
 A test downloads the file and checks the layout it asked for is the one it got:
 
     shown = regions_shown(layout, placements(path))
