@@ -46,13 +46,16 @@ from anyvideo.models import (
     Composition,
     CompositionStatus,
     Event,
+    LayoutKind,
     Participant,
     ParticipantStatus,
     Recording,
     RecordingStatus,
+    Resolution,
     Role,
     Room,
     RoomStatus,
+    SelectBy,
     Stream,
 )
 from anyvideo.ratelimit import RateLimiter, limiter_from_settings
@@ -133,6 +136,8 @@ class TwilioBackend(Backend):
         f"{options.MIN_SIDE} to {options.MAX_SIDE} pixels a side, at most {options.MAX_AREA:,} pixels (compositions)"
     )
     layouts = twilio_layouts.SUPPORTED
+    #: Twilio tokens carry no role: a layout cannot place streams by it.
+    selectors = frozenset(SelectBy) - {SelectBy.ROLE}
     max_token_ttl = float(tokens.MAX_TTL)
 
     def __init__(
@@ -428,6 +433,12 @@ class TwilioBackend(Backend):
                 f"twilio: room {room_id!r} is in progress; Twilio composes a room after it ends "
                 "(end it first, or record it with mode='composed', or use a composition hook)"
             )
+        if spec.layout is not None and spec.layout.kind is LayoutKind.CUSTOM:
+            # Twilio regions pick tracks by SID: place the room's recorded tracks by the layout's selectors.
+            resolution = Resolution.parse(arguments["resolution"])
+            regions = self.windows.placed_layout(room.id, spec.layout, resolution, self.windows.sources(spec))
+            if regions:
+                arguments["video_layout"] = regions
         created = reconcile.create_composition_once(self.transport, "create composition", arguments)
         self.windows.remember_layout(translate.sid(created), spec.layout)
         return translate.composition(created, spec.layout)

@@ -9,10 +9,10 @@ from typing import Any
 
 from anyvideo.calls import allowed_options
 from anyvideo.errors import InvalidRequest
-from anyvideo.models import Layout, Resolution
+from anyvideo.models import Layout, LayoutKind, Resolution
 from anyvideo.specs import CompositionSpec
 from anyvideo_twilio.errors import PROVIDER
-from anyvideo_twilio.layouts import to_video_layout
+from anyvideo_twilio.layouts import check, to_video_layout
 from anyvideo_twilio.models import rule_set
 
 __all__ = [
@@ -116,7 +116,11 @@ def composition_arguments(
     room_id: str, spec: CompositionSpec, sources_of: Callable[[CompositionSpec], list[str]]
 ) -> dict[str, Any]:
     """The SDK keywords for a composition of the room; ``sources_of`` reads the spec's
-    sources (patterns of what to compose) once its output and options are checked."""
+    sources (patterns of what to compose) once its output and options are checked.
+
+    A custom layout's regions name the tracks the room recorded, known once it
+    has ended: they are left out here, for the caller to place
+    (:meth:`~anyvideo_twilio.windows.RecordingWindows.placed_layout`)."""
     resolution = composition_resolution(spec.resolution)
     extra = allowed_options(spec.provider_options, COMPOSITION_OPTIONS, provider=PROVIDER, where="for a composition")
     sources = sources_of(spec)
@@ -132,8 +136,10 @@ def composition_arguments(
         if not isinstance(extra["video_layout"], Mapping):
             raise InvalidRequest("provider_options.video_layout", "must be Twilio's region JSON (a mapping)")
         arguments["video_layout"] = dict(extra["video_layout"])
-    else:
+    elif spec.layout is None or spec.layout.kind is not LayoutKind.CUSTOM:
         arguments["video_layout"] = to_video_layout(spec.layout or Layout.grid(), resolution, sources)
+    else:
+        check(spec.layout)
     if "audio_sources_excluded" in extra:
         arguments["audio_sources_excluded"] = source_patterns(extra["audio_sources_excluded"], "audio_sources_excluded")
     if "trim" in extra:

@@ -23,9 +23,10 @@ room has at most one open window (kind ``room``).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import partial
+from types import SimpleNamespace
 from typing import Any
 
 import attrs
@@ -41,7 +42,9 @@ from anyvideo.models import (
     Resolution,
     Room,
     RoomStatus,
+    SelectBy,
 )
+from anyvideo.placement import Candidate
 from anyvideo.registry import Registry
 from anyvideo.specs import CompositionSpec, RecordingSpec
 from anyvideo_twilio import layouts, options, statuses, translate
@@ -165,7 +168,8 @@ class RecordingWindows:
         resolution = None
         if spec.mode is RecordingMode.COMPOSED:
             resolution = options.composition_resolution(spec.resolution)
-            layouts.to_video_layout(spec.layout or Layout.grid(), resolution)  # refuse what Twilio cannot draw
+            if spec.layout is not None:
+                layouts.check(spec.layout)  # refuse what Twilio cannot draw
         file_format = options.file_format(spec.provider_options.get("format"))
         if spec.max_duration is not None:
             raise InvalidRequest(
@@ -379,7 +383,7 @@ class RecordingWindows:
         """Ask Twilio for the composition of a closed window of an ended room."""
         found = self._window_tracks(window)
         audio = [i.sid for i in found if i.type == "audio"]
-        video = [i.sid for i in found if i.type == "video"]
+        video = [i for i in found if i.type == "video"]
         if not (audio or video):
             window.composition = NOTHING_TO_COMPOSE
             self._save(window)
@@ -390,7 +394,10 @@ class RecordingWindows:
         if audio and window.has_audio:
             arguments["audio_sources"] = audio
         if video and window.has_video:
-            arguments["video_layout"] = layouts.window_layout(window.layout, resolution, video)
+            tracks = self.recorded_tracks(window.room_sid, video, window.layout)
+            regions = layouts.window_layout(window.layout, resolution, tracks)
+            if regions:  # a custom layout may place none of the window's tracks
+                arguments["video_layout"] = regions
         if "audio_sources" not in arguments and "video_layout" not in arguments:
             window.composition = NOTHING_TO_COMPOSE
             self._save(window)
@@ -400,6 +407,63 @@ class RecordingWindows:
         window.composition = translate.sid(created)
         self._save(window)
         self.remember_layout(window.composition, window.layout)
+
+    # --- custom layouts: the tracks a composition shows, placed by the layout's selectors ---
+
+    def placed_layout(
+        self, room_sid: str, layout: Layout, resolution: Resolution, sources: Sequence[str]
+    ) -> dict[str, Any]:
+        """A custom layout's ``video_layout`` for a composition of an ended room: the
+        room's video recordings that ``sources`` (patterns, as Twilio reads them)
+        choose, placed by the layout's selectors (no region when none is placed)."""
+        found = [
+            instance
+            for instance in self._transport.pages(
+                "list the room's track recordings",
+                lambda: self._v1.rooms(room_sid).recordings.page(page_size=self._transport.page_size),
+            )
+            if instance.type == "video"
+            and instance.status in _COMPOSABLE
+            and layouts.matches(sources, _patterned_names(instance))
+        ]
+        return layouts.place_tracks(layout, resolution, self.recorded_tracks(room_sid, found, layout))
+
+    def recorded_tracks(
+        self, room_sid: str, instances: Iterable[Any], layout: Layout | None
+    ) -> list[layouts.RecordedTrack]:
+        """Video track recordings of an ended room as the core placement sees their
+        tracks. The track comes from the one translator of published tracks (its name
+        and video source as anyvideo reports the stream); the identity from the room's
+        participants, listed only when the layout selects by identity."""
+        by_identity = layout is not None and any(SelectBy.IDENTITY in s.by for r in layout.regions for s in r.sources)
+        identities = self._identities(room_sid) if by_identity else {}
+        tracks = []
+        for instance in instances:
+            participant_sid = _participant_sid(instance)
+            stream = translate.stream(_published(instance), room_sid, participant_sid or "")
+            candidate = Candidate(
+                stream_id=stream.id,
+                identity=None if participant_sid is None else identities.get(participant_sid),
+                name=stream.name,
+                source=stream.video_source,
+            )
+            tracks.append(layouts.RecordedTrack(translate.sid(instance), candidate))
+        return tracks
+
+    def _identities(self, room_sid: str) -> dict[str, str]:
+        """Participant SID -> identity, for the participants of an ended room (all disconnected)."""
+        return {
+            participant.id: participant.identity
+            for participant in (
+                translate.participant(instance)
+                for instance in self._transport.pages(
+                    "list the room's participants",
+                    lambda: self._v1.rooms(room_sid).participants.page(
+                        status="disconnected", page_size=self._transport.page_size
+                    ),
+                )
+            )
+        }
 
     def _recording(self, window: Window) -> Recording:
         found = [] if window.deleted else self._window_tracks(window)
@@ -510,6 +574,39 @@ def _track_file(window: Window, instance: Any) -> MediaFile:
         kind=statuses.TRACK_KIND.get(instance.type if isinstance(instance.type, str) else ""),
         offset=None if created is None else max(0.0, (created - window.started_at).total_seconds()),
         duration=float(duration) if isinstance(duration, int) and not isinstance(duration, bool) else None,
+    )
+
+
+#: Track recordings Twilio composes (those still processing once they complete).
+_COMPOSABLE = ("processing", "completed")
+
+
+def _participant_sid(instance: Any) -> str | None:
+    """The SID of the participant whose track a track recording recorded, if Twilio says (``grouping_sids``)."""
+    grouping = instance.grouping_sids or {}
+    participant = grouping.get("participant_sid") if isinstance(grouping, Mapping) else None
+    if not isinstance(grouping, Mapping) or not isinstance(participant, str | None):
+        raise MalformedAnswer(f"answered a track recording whose grouping_sids are {grouping!r:.60}")
+    return participant
+
+
+def _patterned_names(instance: Any) -> tuple[str, ...]:
+    """What Twilio's source patterns match a track recording by: its track name, track,
+    recording and participant SIDs."""
+    names = (instance.track_name, instance.source_sid, instance.sid, _participant_sid(instance))
+    return tuple(name for name in names if isinstance(name, str))
+
+
+def _published(instance: Any) -> SimpleNamespace:
+    """The published track a track recording recorded, in the fields the stream
+    translator reads (``translate.stream``), so a recorded track is the stream
+    anyvideo reported while it was published."""
+    return SimpleNamespace(
+        sid=instance.source_sid,
+        kind=instance.type,
+        name=instance.track_name,
+        enabled=True,
+        date_created=instance.date_created,
     )
 
 

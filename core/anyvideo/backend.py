@@ -30,6 +30,7 @@ from anyvideo.models import (
     RecordingStatus,
     Room,
     RoomStatus,
+    SelectBy,
     Stream,
     StreamKind,
     VideoSource,
@@ -169,6 +170,8 @@ class Backend(abc.ABC):
     resolution_rule: ClassVar[str] = "any"
     #: Layout kinds the provider can render.
     layouts: ClassVar[frozenset[LayoutKind]] = frozenset(LayoutKind)
+    #: What a custom layout's region selectors can pick streams by on this backend.
+    selectors: ClassVar[frozenset[SelectBy]] = frozenset(SelectBy)
     #: Longest client-token lifetime, in seconds.
     max_token_ttl: ClassVar[float] = 30 * 24 * 3600.0
     #: Whether the backend takes refs (``"<backend>:<id>"``) where others take native ids:

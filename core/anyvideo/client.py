@@ -47,6 +47,7 @@ from anyvideo.models import (
     make_ref,
     split_ref,
 )
+from anyvideo.placement import check_selectors
 from anyvideo.plugins import Plugins
 from anyvideo.registry import Registry
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
@@ -199,6 +200,7 @@ class Video:
     def _check_output(self, layout: Layout | None, resolution: Resolution | None) -> None:
         if layout is not None and layout.kind not in self.backend.layouts:
             raise InvalidRequest("layout", f"{self.backend_name} cannot render a {layout.kind} layout")
+        check_selectors(layout, self.backend.selectors, self.backend_name)
         allowed = self.backend.resolutions
         if resolution is not None and allowed is not None and str(resolution) not in allowed:
             raise InvalidRequest(

@@ -41,6 +41,8 @@ __all__ = [
     "Room",
     "RoomStatus",
     "RtmpTarget",
+    "SelectBy",
+    "Selector",
     "Stream",
     "StreamKind",
     "VideoSource",
@@ -156,6 +158,17 @@ class EventType(StrEnum):
     COMPOSITION_AVAILABLE = "composition.available"
     COMPOSITION_FAILED = "composition.failed"
     UNKNOWN = "unknown"
+
+
+class SelectBy(StrEnum):
+    """What a layout :class:`Selector` can pick streams by. A backend declares
+    the ones it honours (``Backend.selectors``)."""
+
+    IDENTITY = "identity"
+    STREAM = "stream"
+    NAME = "name"
+    SOURCE = "source"
+    ROLE = "role"
 
 
 class LayoutKind(StrEnum):
@@ -291,16 +304,106 @@ def _unit(instance: object, attribute: attrs.Attribute[Any], value: float) -> No
         raise InvalidRequest(f"layout.regions.{attribute.name}", "must be a number from 0 to 1")
 
 
-def _sources(value: str | Iterable[str]) -> tuple[str, ...]:
-    return _sequence(value, "layout.regions.sources")
+def _selector_text(instance: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None and (not isinstance(value, str) or not value):
+        raise InvalidRequest("layout.regions.sources", f"a selector's {attribute.name} must be a non-empty string")
+
+
+def _selector_source(value: VideoSource | str | None) -> VideoSource | None:
+    return None if value is None else enum_converter(VideoSource, "layout.regions.sources")(value)
+
+
+def _selector_role(value: Role | str | None) -> Role | None:
+    return None if value is None else enum_converter(Role, "layout.regions.sources")(value)
+
+
+@attrs.frozen(repr=False)
+class Selector:
+    """Which video streams a layout :class:`Region` shows.
+
+    Every field given must match; a selector with none (``Selector()``, written
+    ``"*"``) matches every stream. ``Selector(identity="host", source="camera")``
+    is the host's camera; ``Selector(source="screen")`` any screen share;
+    ``Selector(stream=stream.id)`` one stream; ``Selector(name="slides")`` the
+    streams published under that name; ``Selector(role="moderator")`` the
+    streams of participants whose token has that role.
+
+    A selector also reads from text: ``"*"`` or comma-separated
+    ``key:value`` pairs, e.g. ``"identity:host,source:camera"``.
+    """
+
+    identity: str | None = attrs.field(default=None, validator=_selector_text, kw_only=True)
+    stream: str | None = attrs.field(default=None, validator=_selector_text, kw_only=True)
+    name: str | None = attrs.field(default=None, validator=_selector_text, kw_only=True)
+    source: VideoSource | None = attrs.field(default=None, converter=_selector_source, kw_only=True)
+    role: Role | None = attrs.field(default=None, converter=_selector_role, kw_only=True)
+
+    @classmethod
+    def parse(cls, value: str | Selector | Mapping[str, str]) -> Selector:
+        """A selector from its text, its :meth:`to_json` (or the selector itself)."""
+        if isinstance(value, Selector):
+            return value
+        if isinstance(value, Mapping):
+            unknown = set(value) - set(SelectBy.__members__.values())
+            if unknown:
+                raise InvalidRequest("layout.regions.sources", f"a selector has no {', '.join(sorted(unknown))}")
+            return cls(**value)
+        if not isinstance(value, str):
+            raise InvalidRequest(
+                "layout.regions.sources", f"a source is a Selector or text, not {type(value).__name__}"
+            )
+        if value.strip() == "*":
+            return cls()
+        fields: dict[str, str] = {}
+        for part in value.split(","):
+            key, sep, text = part.partition(":")
+            key = key.strip()
+            if not sep or key not in SelectBy.__members__.values() or key in fields:
+                raise InvalidRequest(
+                    "layout.regions.sources",
+                    f"{value!r} is not a selector: write '*' or key:value pairs joined by commas, "
+                    f"the keys being {', '.join(SelectBy)} (e.g. 'identity:host,source:camera')",
+                )
+            fields[key] = text.strip()
+        return cls(**fields)
+
+    @property
+    def by(self) -> frozenset[SelectBy]:
+        """The fields this selector picks by (none for ``"*"``)."""
+        return frozenset(by for by in SelectBy if getattr(self, by.value) is not None)
+
+    @property
+    def matches_all(self) -> bool:
+        return not self.by
+
+    def to_json(self) -> dict[str, str]:
+        """The fields given, as plain JSON; :meth:`parse` reads it back."""
+        return {by.value: str(getattr(self, by.value)) for by in SelectBy if by in self.by}
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{by.value}={str(getattr(self, by.value))!r}" for by in SelectBy if by in self.by)
+        return f"Selector({fields})"
+
+    def __str__(self) -> str:
+        if self.matches_all:
+            return "*"
+        return ",".join(f"{by.value}:{getattr(self, by.value)}" for by in SelectBy if by in self.by)
+
+
+def _sources(value: str | Selector | Iterable[str | Selector]) -> tuple[Selector, ...]:
+    given = (value,) if isinstance(value, str | Selector | Mapping) else _sequence(value, "layout.regions.sources")
+    return tuple(Selector.parse(source) for source in given)
 
 
 @attrs.frozen
 class Region:
     """One rectangle of a custom layout, in fractions of the canvas (0 to 1).
 
-    ``sources`` names what the region shows: stream ids, participant
-    identities, or ``"*"`` for every stream not placed elsewhere.
+    ``sources`` are the :class:`Selector` s of the video streams the region
+    shows (text is read with :meth:`Selector.parse`). A stream goes to the
+    first region, in layout order, with a selector other than ``"*"`` that
+    matches it; a stream no such selector matches goes to the first region
+    with ``"*"`` (the default); a stream neither places is not shown.
     """
 
     name: str = attrs.field(validator=_region_name)
@@ -309,7 +412,7 @@ class Region:
     width: float = attrs.field(validator=_unit)
     height: float = attrs.field(validator=_unit)
     z: int = 0
-    sources: tuple[str, ...] = attrs.field(default=("*",), converter=_sources)
+    sources: tuple[Selector, ...] = attrs.field(default=("*",), converter=_sources)
 
     def __attrs_post_init__(self) -> None:
         if self.width == 0 or self.height == 0:
@@ -318,7 +421,7 @@ class Region:
             raise InvalidRequest("layout.regions", f"region {self.name!r} extends past the canvas")
         if isinstance(self.z, bool) or not isinstance(self.z, int) or not -99 <= self.z <= 99:
             raise InvalidRequest("layout.regions.z", f"region {self.name!r}: z must be a whole number from -99 to 99")
-        if not self.sources or not all(isinstance(s, str) and s for s in self.sources):
+        if not self.sources:
             raise InvalidRequest("layout.regions", f"region {self.name!r} needs at least one source")
 
 
@@ -387,7 +490,10 @@ class Layout:
         return {
             "kind": self.kind.value,
             "screenshare": None if self.screenshare is None else self.screenshare.value,
-            "regions": [attrs.asdict(region) | {"sources": list(region.sources)} for region in self.regions],
+            "regions": [
+                attrs.asdict(region) | {"sources": [source.to_json() for source in region.sources]}
+                for region in self.regions
+            ],
         }
 
     @classmethod

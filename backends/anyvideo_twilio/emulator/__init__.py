@@ -69,6 +69,10 @@ Participant ``reconnecting``,                  Not emulated: the simulated clien
 ``track-enabled``/``track-disabled``           connection, and only audio can be muted (``enabled``).
 Trim                                           Stored and echoed; a composition always spans its chosen
                                                recordings (which is what trimming leading gaps gives).
+How a composition is drawn                     Its file records one rectangle per video track, for the
+                                               whole file: the region it appears in (the topmost when
+                                               several show it); ``reuse`` treats the tracks as overlapping
+                                               in time, keeping the same ones in a full region throughout.
 ``composition-progress``                       Not sent; a composition goes from started to available.
 Hooks on rooms without recordings              Nothing is composed and no ``composition-hook-failed``
                                                is sent.

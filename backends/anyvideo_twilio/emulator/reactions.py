@@ -5,7 +5,7 @@ rules pick, end empty rooms, compose completed rooms for the hooks)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,11 +22,12 @@ from anyvideo.models import (
     RoomStatus,
     StreamKind,
 )
-from anyvideo.sim import SimEvent
+from anyvideo.sim import SimEvent, World
 from anyvideo.sim.records import CompositionRecord, ParticipantRecord, RecordingRecord, RoomRecord, StreamRecord
 from anyvideo.testing.server import Request, Response
 from anyvideo_twilio.emulator import layouts, rules, sids, webhooks
 from anyvideo_twilio.emulator.face import Face
+from anyvideo_twilio.emulator.layouts import Box
 from anyvideo_twilio.emulator.rules import INCLUDE_ALL, Rule
 from anyvideo_twilio.emulator.state import CompositionEntry, CompositionParams, Hook, RecordingExtra, RoomState
 from anyvideo_twilio.emulator.statuses import (
@@ -259,6 +260,31 @@ class Reactions(Face):
         for region in (params.video_layout or {}).values():
             chosen |= layouts.pick(video, region["video_sources"], region["video_sources_excluded"])
         return [r for r in available if r.id in chosen]
+
+    def place_streams(
+        self, world: World, record: RecordingRecord | CompositionRecord, streams: Sequence[StreamRecord]
+    ) -> dict[str, Box]:
+        """Where a composition's file shows each video track, as Twilio draws the
+        composition's ``video_layout`` (:func:`.layouts.placements`), by track SID
+        (``MT…``: the stream id the Twilio backend reports).
+
+        A track answers to its name, its SID, its publisher's SID and the SIDs of its
+        recordings in the composition; its age is its first recording's start there.
+        Track recordings are never composed files: they record nothing."""
+        if not isinstance(record, CompositionRecord) or record.resolution is None:
+            return {}
+        entry = self.state.compositions.get(record.id)
+        if entry is None or not entry.params.video_layout:
+            return {}
+        shown = {stream.id: stream for stream in streams}
+        names: dict[str, list[str]] = {}
+        recordings = (world.store.get(RecordingRecord, sid) for sid in record.recording_ids)
+        for recording in sorted((r for r in recordings if r and r.stream_ids), key=lambda r: r.started_at):
+            assert recording.stream_ids is not None  # every track recording captures one track
+            if (stream := shown.get(recording.stream_ids[0])) is not None:
+                names.setdefault(stream.id, [track_name(stream), stream.id, stream.participant_id]).append(recording.id)
+        canvas = (record.resolution.width, record.resolution.height)
+        return layouts.placements(entry.params.video_layout, canvas, list(names.items()))
 
     # --- status callbacks ---------------------------------------------------
 

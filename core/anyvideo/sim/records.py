@@ -125,6 +125,8 @@ class RecordingRecord:
     max_streams: int | None = None
     #: Only these streams are captured (``None``: every stream of the room), e.g. one track.
     stream_ids: tuple[str, ...] | None = None
+    #: Where the composed file shows each video stream: ``(stream id, (x, y, width, height))``.
+    placements: tuple[tuple[str, tuple[float, float, float, float]], ...] = ()
 
 
 @attrs.frozen
@@ -148,6 +150,8 @@ class CompositionRecord:
     sources: tuple[tuple[str, float], ...] = ()
     files: tuple[MediaFile, ...] = ()
     options: dict[str, Any] = attrs.field(factory=dict)
+    #: Where the file shows each video stream: ``(stream id, (x, y, width, height))``.
+    placements: tuple[tuple[str, tuple[float, float, float, float]], ...] = ()
 
 
 @attrs.frozen

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, TypeVar
@@ -40,6 +40,7 @@ from anyvideo.models import (
     StreamKind,
     VideoSource,
 )
+from anyvideo.placement import Candidate, boxes, place
 from anyvideo.sim import media
 from anyvideo.sim.clock import Clock, SystemClock
 from anyvideo.sim.records import (
@@ -55,7 +56,7 @@ from anyvideo.sim.records import (
 )
 from anyvideo.sim.store import Store
 
-__all__ = ["IdFactory", "World"]
+__all__ = ["IdFactory", "Placer", "World", "place_by_layout"]
 
 R = TypeVar("R", bound=Record)
 
@@ -73,6 +74,35 @@ _PREFIXES = {
 }
 
 _PAGE = 100
+
+#: A file's sources (stream id, seconds) and where it shows each video stream.
+_Made = tuple[Sequence[tuple[str, float]], Mapping[str, media.Box]]
+Placements = tuple[tuple[str, media.Box], ...]
+
+#: Decides where a composed file shows each video stream: the face of a provider
+#: reads the provider's own layout (CSS classes, track patterns); ``local`` the core layout.
+Placer = Callable[["World", "RecordingRecord | CompositionRecord", Sequence[StreamRecord]], Mapping[str, media.Box]]
+
+
+def place_by_layout(
+    world: World, record: RecordingRecord | CompositionRecord, streams: Sequence[StreamRecord]
+) -> dict[str, media.Box]:
+    """The core placement rule applied to ``record.layout`` (custom layouts only)."""
+    if record.layout is None:
+        return {}
+    candidates = []
+    for stream in streams:
+        participant = world.store.get(ParticipantRecord, stream.participant_id)
+        candidates.append(
+            Candidate(
+                stream_id=stream.id,
+                identity=None if participant is None else participant.identity,
+                name=stream.name,
+                source=stream.video_source,
+                role=None if participant is None else participant.role,
+            )
+        )
+    return boxes(place(record.layout, candidates))
 
 
 def default_ids(kind: str) -> str:
@@ -93,6 +123,7 @@ class World:
         clock: Clock | None = None,
         ids: IdFactory = default_ids,
         processing_delay: float = 2.0,
+        placer: Placer | None = None,
     ) -> None:
         if not (math.isfinite(processing_delay) and processing_delay >= 0):
             raise ValueError("processing_delay must be a finite number of seconds ≥ 0")
@@ -100,6 +131,7 @@ class World:
         self.clock: Clock = clock or SystemClock()
         self._ids = ids
         self.processing_delay = timedelta(seconds=processing_delay)
+        self.placer: Placer = placer or place_by_layout
         self._listeners: list[Callable[[SimEvent], None]] = []
         self._pending: list[SimEvent] = []
         self._lock = threading.RLock()
@@ -165,7 +197,7 @@ class World:
         if record.status is RecordingStatus.RECORDING:
             self._stop_recording(record, at=record.due_at)
         elif record.status is RecordingStatus.PROCESSING:
-            files = tuple(self._render(record.id, name, sources) for name, sources in self._recording_files(record))
+            files = tuple(self._describe(record.id, name, made) for name, made in self._recording_files(record).items())
             if record.mode is RecordingMode.INDIVIDUAL:
                 files = tuple(
                     self._whose(record, file, stream_id)
@@ -179,7 +211,7 @@ class World:
         if record.status is CompositionStatus.LIVE:
             self._stop_live(record, at=record.due_at)
         elif record.status is CompositionStatus.PROCESSING:
-            file = self._render(record.id, f"{record.id}.sim", record.sources)
+            file = self._describe(record.id, f"{record.id}.sim", (record.sources, dict(record.placements)))
             ready = attrs.evolve(record, status=CompositionStatus.AVAILABLE, files=(file,), due_at=None)
             self._emit(EventType.COMPOSITION_AVAILABLE, self._save(ready), at=record.due_at)
 
@@ -201,9 +233,19 @@ class World:
         )
 
     @staticmethod
-    def _render(object_id: str, name: str, sources: Sequence[tuple[str, float]]) -> MediaFile:
+    def _render(object_id: str, name: str, made: _Made) -> bytes:
+        sources, placements = made
         seconds = max((s for _, s in sources), default=0.0)
-        return media.describe(name, media.render(f"{object_id}/{name}", [sid for sid, _ in sources], seconds))
+        return media.render(f"{object_id}/{name}", [sid for sid, _ in sources], seconds, placements)
+
+    def _describe(self, object_id: str, name: str, made: _Made) -> MediaFile:
+        return media.describe(name, self._render(object_id, name, made))
+
+    def _place(self, record: RecordingRecord | CompositionRecord, stream_ids: Iterable[str]) -> Placements:
+        """Where ``record``'s file shows each of ``stream_ids`` that has video, as the placer decides."""
+        streams = [self._get(StreamRecord, sid) for sid in stream_ids if sid]
+        chosen = self.placer(self, record, [s for s in streams if s.kind.has_video])
+        return tuple(sorted((sid, tuple(box)) for sid, box in chosen.items()))  # type: ignore[misc]
 
     # --- rooms --------------------------------------------------------------
 
@@ -444,12 +486,14 @@ class World:
 
     def _stop_recording(self, recording: RecordingRecord, *, at: datetime) -> RecordingRecord:
         sources = self._captured(recording, at)
+        composed = recording.mode is RecordingMode.COMPOSED
         stopped = attrs.evolve(
             recording,
             status=RecordingStatus.PROCESSING,
             stopped_at=at,
             sources=sources,
             due_at=at + self.processing_delay,
+            placements=self._place(recording, [sid for sid, _ in sources]) if composed else (),
         )
         return self._save(stopped)
 
@@ -470,11 +514,12 @@ class World:
         return tuple(captured[: recording.max_streams])
 
     @staticmethod
-    def _recording_files(recording: RecordingRecord) -> list[tuple[str, Sequence[tuple[str, float]]]]:
+    def _recording_files(recording: RecordingRecord) -> dict[str, _Made]:
         if recording.mode is RecordingMode.COMPOSED:
             duration = (recording.stopped_at - recording.started_at).total_seconds()  # type: ignore[operator]
-            return [(f"{recording.id}.sim", [(sid, duration) for sid, _ in recording.sources] or [("", duration)])]
-        return [(f"{stream_id}.sim", [(stream_id, seconds)]) for stream_id, seconds in recording.sources]
+            sources = [(sid, duration) for sid, _ in recording.sources] or [("", duration)]
+            return {f"{recording.id}.sim": (sources, dict(recording.placements))}
+        return {f"{stream_id}.sim": ([(stream_id, seconds)], {}) for stream_id, seconds in recording.sources}
 
     def get_recording(self, recording_id: str) -> RecordingRecord:
         with self._change():
@@ -545,6 +590,9 @@ class World:
                 sources=sources,
                 options=dict(options or {}),
             )
+            if output is CompositionOutput.FILE:
+                placed = self._place(composition, [sid for sid, _ in sources])
+                composition = attrs.evolve(composition, placements=placed)
             self._emit(EventType.COMPOSITION_STARTED, self._save(composition))
             return composition
 
@@ -615,18 +663,16 @@ class World:
             if kind == "recording":
                 recording = self._get(RecordingRecord, object_id)
                 ready = recording.status is RecordingStatus.AVAILABLE
-                files = dict(self._recording_files(recording)) if ready else {}
+                files = self._recording_files(recording) if ready else {}
             else:
                 composition = self._get(CompositionRecord, object_id)
                 ready = composition.status is CompositionStatus.AVAILABLE
-                files = {f"{object_id}.sim": composition.sources} if ready else {}
+                files = {f"{object_id}.sim": (composition.sources, dict(composition.placements))} if ready else {}
             if not ready:
                 raise Conflict(f"{kind} {object_id!r} has no media available")
             if file_name not in files:
                 raise NotFound(f"{kind} {object_id!r} has no file {file_name!r}")
-            sources = files[file_name]
-            seconds = max((s for _, s in sources), default=0.0)
-            return media.render(f"{object_id}/{file_name}", [sid for sid, _ in sources], seconds)
+            return self._render(object_id, file_name, files[file_name])
 
     # --- signals ------------------------------------------------------------
 

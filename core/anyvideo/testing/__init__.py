@@ -18,6 +18,7 @@ from anyvideo.errors import ConfigurationError
 from anyvideo.plugins import Plugins
 from anyvideo.testing.control import EmulatorControl, RemoteClient, SettledClient, SettledDevices
 from anyvideo.testing.receiver import WebhookServer
+from anyvideo.testing.rendering import placements, regions_shown
 from anyvideo.testing.server import Emulator
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ __all__ = [
     "emulator",
     "emulator_class",
     "emulator_names",
+    "placements",
+    "regions_shown",
 ]
 
 

@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,6 +33,8 @@ import attrs
 from anyvideo.errors import AnyVideoError, AuthenticationError, Conflict, Forbidden, InvalidRequest, NotFound
 from anyvideo.models import StreamKind, VideoSource
 from anyvideo.sim import Clock, Grant, OffsetClock, SimEvent, Store, World
+from anyvideo.sim.media import Box
+from anyvideo.sim.records import CompositionRecord, RecordingRecord, StreamRecord
 from anyvideo.testing.callbacks import Callbacks
 from anyvideo.testing.control import EmulatorControl
 from anyvideo.testing.faults import LATE_BACKSTOP, Faults
@@ -175,7 +177,9 @@ class Emulator(abc.ABC):
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("an emulator only listens on the loopback interface")
         self.clock = clock or OffsetClock()
-        self.world = World(Store(), clock=self.clock, ids=self.new_id, processing_delay=processing_delay)
+        self.world = World(
+            Store(), clock=self.clock, ids=self.new_id, processing_delay=processing_delay, placer=self.place_streams
+        )
         self.world.subscribe(self.on_event)
         self.faults = Faults(seed=seed)
         self.callbacks = Callbacks()
@@ -235,6 +239,15 @@ class Emulator(abc.ABC):
         video = connect(self.name, environ={}, **{**self.backend_settings, **settings})
         self._videos.append(video)
         return video
+
+    def place_streams(
+        self, world: World, record: RecordingRecord | CompositionRecord, streams: Sequence[StreamRecord]
+    ) -> Mapping[str, Box]:
+        """Where a composed file shows each video stream, read from the provider's own
+        layout as the provider would (the rectangle each fills, in fractions of the
+        canvas). Written into the file, so a test can check what it downloads.
+        Default: nothing recorded (the face does not model layouts)."""
+        return {}
 
     def on_event(self, event: SimEvent) -> None:
         """React to something that happened in the world (e.g. queue a callback). Default: nothing."""

@@ -79,18 +79,21 @@ def test_a_window_stands_for_its_track_recordings(video, recorded_room):
     assert composition.raw["audio_sources"] == tracks
 
 
-def test_custom_regions_become_twilio_regions(video, recorded_room):
-    room, _, _ = recorded_room
+def test_custom_regions_become_twilio_regions_of_the_recordings_they_select(video, recorded_room):
+    room, recording, tracks = recorded_room
     layout = Layout.custom(
         [
-            Region("left", 0, 0, 0.5, 1, sources=["ann*"]),
-            Region("right", 0.5, 0, 0.5, 1, z=1, sources=["bob*"]),
+            Region("left", 0, 0, 0.5, 1, sources=["identity:ann"]),
+            Region("right", 0.5, 0, 0.5, 1, z=1, sources=["identity:bob"]),
         ]
     )
     composition = video.compositions.start(room, layout=layout, resolution="1280x720")
     regions = composition.raw["video_layout"]
-    assert regions["left"]["width"] == 640 and regions["right"]["x_pos"] == 640
-    assert regions["right"]["video_sources"] == ["bob*"] and regions["right"]["z_pos"] == 1
+    assert regions["left"]["width"] == 640 and regions["right"]["x_pos"] == 640 and regions["right"]["z_pos"] == 1
+    recorded = {r["source_sid"]: r["sid"] for r in video.recordings.get(recording).raw["track_recordings"]}
+    assert regions["left"]["video_sources"] == [recorded[tracks["ann-cam"]]]
+    assert regions["right"]["video_sources"] == [recorded[tracks["bob-cam"]]]
+    assert composition.layout == layout  # kept in the registry: Twilio keeps only the regions
 
 
 def test_raw_twilio_regions_pass_through(video, recorded_room):
