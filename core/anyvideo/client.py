@@ -23,7 +23,7 @@ import attrs
 
 from anyvideo.backend import COMPOSITION_FEATURES, Backend, Feature
 from anyvideo.config import select_backend
-from anyvideo.errors import AnyVideoError, Conflict, InvalidRequest, ProviderError, UnsupportedFeature
+from anyvideo.errors import AnyVideoError, Conflict, InvalidRequest, NotFound, ProviderError, UnsupportedFeature
 from anyvideo.extensions import VideoExtensions
 from anyvideo.models import (
     AccessToken,
@@ -249,9 +249,16 @@ class Rooms(_Resource):
         return self._backend.list_rooms(status=_optional_enum(RoomStatus, status, "status"), name=name)
 
     def end(self, room: ObjectRef | None = None, *, name: str | None = None) -> Room:
-        """End a room: everyone is disconnected and no one can join again."""
+        """End a room: everyone is disconnected and no one can join again. Ending a room
+        that has ended returns it as it is, on every backend (a retried end is harmless)."""
         room_id = self.get(room, name=name).id if name is not None else self._video._id(room, "room")  # type: ignore[arg-type]
-        return self._backend.end_room(room_id)
+        try:
+            return self._backend.end_room(room_id)
+        except Conflict:
+            ended = self._backend.get_room(room_id)
+            if ended.status is not RoomStatus.ENDED:
+                raise
+            return ended
 
 
 class Participants(_Resource):
@@ -265,8 +272,18 @@ class Participants(_Resource):
         return self._backend.get_participant(self._video._id(room, "room"), self._video._id(participant, "participant"))
 
     def disconnect(self, room: ObjectRef, participant: ObjectRef) -> None:
-        """Force a participant out of the room."""
-        self._backend.disconnect_participant(self._video._id(room, "room"), self._video._id(participant, "participant"))
+        """Force a participant out of the room. Disconnecting someone who has already left is
+        no error, on every backend: what was asked holds."""
+        room_id, participant_id = self._video._id(room, "room"), self._video._id(participant, "participant")
+        try:
+            self._backend.disconnect_participant(room_id, participant_id)
+        except (Conflict, NotFound) as refused:
+            try:
+                gone = self._backend.get_participant(room_id, participant_id)
+            except NotFound:
+                raise refused from None
+            if gone.status is not ParticipantStatus.DISCONNECTED:
+                raise
 
 
 class Streams(_Resource):

@@ -53,6 +53,11 @@ class RoomConformance(ConformanceKit):
         assert room.id in [r.id for r in video.rooms.list(status=RoomStatus.ENDED)]
         assert room.id not in [r.id for r in video.rooms.list(status=RoomStatus.OPEN)]
 
+    def test_ending_an_ended_room_returns_it_as_it_is(self, video: Video, room: Room) -> None:
+        ended = video.rooms.end(room)
+        again = video.rooms.end(room)
+        assert (again.id, again.status, again.ended_at) == (room.id, RoomStatus.ENDED, ended.ended_at)
+
     def test_a_room_ends_by_name(self, video: Video, room: Room) -> None:
         assert video.rooms.end(name=room.name).id == room.id
 
@@ -176,6 +181,13 @@ class ParticipantConformance(ConformanceKit):
         connected = list(video.participants.list(room, status=ParticipantStatus.CONNECTED))
         assert [p.id for p in connected] == [bob.participant_id]
         assert list(video.streams.list(room)) == []
+
+    def test_disconnecting_someone_who_left_is_no_error(self, video: Video, devices: Devices, room: Room) -> None:
+        ann = devices.join(video.tokens.create(room, "ann"))
+        ann.leave()
+        video.participants.disconnect(room, ann.participant_id)
+        video.participants.disconnect(room, ann.participant_id)
+        assert video.participants.get(room, ann.participant_id).status is ParticipantStatus.DISCONNECTED
 
     def test_a_participant_who_leaves_is_no_longer_connected(self, video: Video, devices: Devices, room: Room) -> None:
         ann = devices.join(video.tokens.create(room, "ann"))
