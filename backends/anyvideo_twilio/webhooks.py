@@ -76,7 +76,9 @@ __all__ = [
     "ROLE_ENFORCED",
     "ROOM_EVENTS",
     "TRACK_RECORDING_EVENTS",
+    "COMPOSED_OUTCOMES",
     "CallbackParser",
+    "window_outcome",
 ]
 
 PROVIDER = "twilio"
@@ -296,13 +298,8 @@ class CallbackParser:
         """``recording.available`` or ``recording.failed`` for a stopped window that got there,
         announced once (by ``by`` when it is the first callback to find it so)."""
         recording = self._windows.recording(window)
-        if recording.status is RecordingStatus.FAILED:
-            kind = EventType.RECORDING_FAILED
-        elif recording.status is RecordingStatus.AVAILABLE and _composed(recording):
-            kind = EventType.RECORDING_AVAILABLE
-        else:
-            return []
-        announced = self._transitions.announce(window.id, "outcome", by, kind)
+        kind = window_outcome(recording)
+        announced = None if kind is None else self._transitions.announce(window.id, "outcome", by, kind)
         return [] if announced is None else [_window_event(announced, params, occurred_at, recording, window)]
 
     def _window_of(self, recording_sid: str, room_sid: str | None) -> Window | None:
@@ -362,13 +359,28 @@ class CallbackParser:
 _SETTLED = (CompositionStatus.AVAILABLE, CompositionStatus.FAILED)
 
 
-def _composed(recording: Recording) -> bool:
-    """Whether a window's mixed file is done: an individual window has none; a composed one
-    is done once its composition completed (or it had nothing to compose)."""
-    if recording.mode is not RecordingMode.COMPOSED:
-        return True
-    composition = recording.raw.get("composition") or {}
-    return composition.get("status") in ("completed", NOTHING_TO_COMPOSE)
+#: A composed window's composition status (``raw["composition"]["status"]``) -> what it
+#: makes of a window whose tracks are all available; any other status: not there yet.
+COMPOSED_OUTCOMES: Mapping[str, str] = {
+    "completed": EventType.RECORDING_AVAILABLE,
+    NOTHING_TO_COMPOSE: EventType.RECORDING_AVAILABLE,  # nothing was published: no mixed file to wait for
+    "failed": EventType.RECORDING_FAILED,
+}
+
+
+def window_outcome(recording: Recording) -> str | None:
+    """The event a stopped window's recording has arrived at, if any: ``recording.failed``
+    when a track (or its composition) failed; ``recording.available`` when every track
+    completed and, composed, its composition too; ``None`` while it is on its way."""
+    if recording.status is RecordingStatus.FAILED:
+        return EventType.RECORDING_FAILED
+    if recording.mode is RecordingMode.COMPOSED:
+        composition = recording.raw.get("composition") or {}
+        outcome = COMPOSED_OUTCOMES.get(composition.get("status", ""))
+        if outcome == EventType.RECORDING_FAILED:
+            return outcome
+        return outcome if recording.status is RecordingStatus.AVAILABLE else None
+    return EventType.RECORDING_AVAILABLE if recording.status is RecordingStatus.AVAILABLE else None
 
 
 def _window_event(kind: str, params: dict[str, str], occurred_at: datetime, subject: Recording, window: Window) -> Event:
