@@ -61,7 +61,6 @@ from anyvideo.models import (
     Recording,
     RecordingMode,
     RecordingStatus,
-    Role,
     Room,
     Stream,
 )
@@ -383,7 +382,9 @@ def window_outcome(recording: Recording) -> str | None:
     return EventType.RECORDING_AVAILABLE if recording.status is RecordingStatus.AVAILABLE else None
 
 
-def _window_event(kind: str, params: dict[str, str], occurred_at: datetime, subject: Recording, window: Window) -> Event:
+def _window_event(
+    kind: str, params: dict[str, str], occurred_at: datetime, subject: Recording, window: Window
+) -> Event:
     """The event of a window's transition: one id per window and transition, whichever callback announced it."""
     return _event(kind, params, occurred_at, subject, kind, window.room_sid, resource=window.id, sequence=False)
 

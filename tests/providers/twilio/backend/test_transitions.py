@@ -154,25 +154,25 @@ def window(mode: RecordingMode, status: RecordingStatus, composition: str | None
     )
 
 
-I, C = RecordingMode.INDIVIDUAL, RecordingMode.COMPOSED
+IND, COMP = RecordingMode.INDIVIDUAL, RecordingMode.COMPOSED
 AVAILABLE, FAILED, PROCESSING = RecordingStatus.AVAILABLE, RecordingStatus.FAILED, RecordingStatus.PROCESSING
 
 #: A stopped window as Twilio has it -> the event it has arrived at (None: not yet).
 OUTCOMES = [
-    (window(I, PROCESSING), None),
-    (window(I, AVAILABLE), EventType.RECORDING_AVAILABLE),
-    (window(I, FAILED), EventType.RECORDING_FAILED),
-    (window(I, RecordingStatus.DELETED), None),
-    (window(C, PROCESSING, "waiting-for-room-end"), None),
-    (window(C, AVAILABLE, "waiting-for-room-end"), None),
-    (window(C, AVAILABLE, "enqueued"), None),
-    (window(C, AVAILABLE, "processing"), None),
-    (window(C, PROCESSING, "completed"), None),  # as windows.py may come to say it while composing
-    (window(C, AVAILABLE, "completed"), EventType.RECORDING_AVAILABLE),
-    (window(C, AVAILABLE, NOTHING_TO_COMPOSE), EventType.RECORDING_AVAILABLE),
-    (window(C, AVAILABLE, "failed"), EventType.RECORDING_FAILED),
-    (window(C, FAILED, "failed"), EventType.RECORDING_FAILED),
-    (window(C, FAILED, "waiting-for-room-end"), EventType.RECORDING_FAILED),  # a track failed
+    (window(IND, PROCESSING), None),
+    (window(IND, AVAILABLE), EventType.RECORDING_AVAILABLE),
+    (window(IND, FAILED), EventType.RECORDING_FAILED),
+    (window(IND, RecordingStatus.DELETED), None),
+    (window(COMP, PROCESSING, "waiting-for-room-end"), None),
+    (window(COMP, AVAILABLE, "waiting-for-room-end"), None),
+    (window(COMP, AVAILABLE, "enqueued"), None),
+    (window(COMP, AVAILABLE, "processing"), None),
+    (window(COMP, PROCESSING, "completed"), None),  # as windows.py may come to say it while composing
+    (window(COMP, AVAILABLE, "completed"), EventType.RECORDING_AVAILABLE),
+    (window(COMP, AVAILABLE, NOTHING_TO_COMPOSE), EventType.RECORDING_AVAILABLE),
+    (window(COMP, AVAILABLE, "failed"), EventType.RECORDING_FAILED),
+    (window(COMP, FAILED, "failed"), EventType.RECORDING_FAILED),
+    (window(COMP, FAILED, "waiting-for-room-end"), EventType.RECORDING_FAILED),  # a track failed
 ]
 
 
