@@ -183,3 +183,19 @@ def test_each_transition_reaches_a_separate_receiver_once(deployed: Wiring) -> N
     assert repeated(events) == []
     recorded = [(str(e.type), e.subject.id) for e in events if e.type.startswith("recording.")]
     assert recorded == [("recording.started", recording.id), ("recording.available", recording.id)]
+
+
+def test_twilio_callbacks_parse_to_one_event_per_transition_without_dropping_ids(twilio_wired: Wiring) -> None:
+    """Not only once at the hook (which drops a handled ``event_id``): each transition is in one
+    callback's events, so an application parsing callbacks itself has nothing to de-duplicate."""
+    _, recording = meeting(twilio_wired)
+    video = twilio_wired.video
+    events = [
+        event
+        for d in twilio_wired.control.callbacks()
+        for event in video.webhooks.parse(d["method"], d["url"], d["headers"], d["body"])
+    ]
+    assert repeated(events) == []
+    assert len({e.event_id for e in events}) == len(events)
+    recorded = [(str(e.type), e.subject.id) for e in events if e.type.startswith("recording.")]
+    assert recorded == [("recording.started", recording.id), ("recording.available", recording.id)]
