@@ -14,7 +14,10 @@ emulator's), ``region``/``edge`` (keyword only), ``page_size``, ``registry``
 second, and ``status_callback`` (``TWILIO_STATUS_CALLBACK``) with
 ``status_callback_method`` (POST unless GET): the application's callback URL,
 given to every room, composition and composition hook the backend creates
-unless their own options name one.
+unless their own options name one, and ``enforce_roles``
+(``TWILIO_ENFORCE_ROLES``): accept subscriber tokens, and disconnect a
+subscriber that publishes when its ``track-added`` callback arrives
+(:mod:`anyvideo_twilio.tokens`, :mod:`anyvideo_twilio.webhooks`).
 
 Every request to Twilio goes through :meth:`Transport.call
 <anyvideo_twilio.transport.Transport.call>` under the retry policy, once per
