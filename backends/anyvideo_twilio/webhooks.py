@@ -269,7 +269,19 @@ class CallbackParser:
         subject = attrs.evolve(
             _participant(params, room_sid), status=ParticipantStatus.DISCONNECTED, role=role, left_at=occurred_at
         )
-        return [_event(ROLE_ENFORCED, params, occurred_at, subject, ROLE_ENFORCED, room_sid, resource=participant_sid)]
+        # one id per participant, whichever of its tracks' callbacks announced it
+        return [
+            _event(
+                ROLE_ENFORCED,
+                params,
+                occurred_at,
+                subject,
+                ROLE_ENFORCED,
+                room_sid,
+                resource=participant_sid,
+                sequence=False,
+            )
+        ]
 
     # --- track recordings ---------------------------------------------------
 
