@@ -14,7 +14,10 @@ emulator's), ``region``/``edge`` (keyword only), ``page_size``, ``registry``
 second, and ``status_callback`` (``TWILIO_STATUS_CALLBACK``) with
 ``status_callback_method`` (POST unless GET): the application's callback URL,
 given to every room, composition and composition hook the backend creates
-unless their own options name one.
+unless their own options name one, and ``enforce_roles``
+(``TWILIO_ENFORCE_ROLES``): accept subscriber tokens, and disconnect a
+subscriber that publishes when its ``track-added`` callback arrives
+(:mod:`anyvideo_twilio.tokens`, :mod:`anyvideo_twilio.webhooks`).
 
 Every request to Twilio goes through :meth:`Transport.call
 <anyvideo_twilio.transport.Transport.call>` under the retry policy, once per
@@ -62,7 +65,7 @@ from anyvideo.ratelimit import RateLimiter, limiter_from_settings
 from anyvideo.registry import Registry
 from anyvideo.retry import RetryPolicy, Safety, policy_from_settings
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, TokenSpec
-from anyvideo.webhooks import WebhookRequest
+from anyvideo.webhooks import Transitions, WebhookRequest
 from anyvideo_twilio import layouts as twilio_layouts
 from anyvideo_twilio import options, reconcile, statuses, tokens, translate
 from anyvideo_twilio import settings as account_settings
@@ -105,8 +108,10 @@ class TwilioBackend(Backend):
         Feature.SIGNALS: "Twilio's REST API cannot message clients; clients exchange messages over DataTracks",
         Feature.MUTE: "Twilio has no server-side mute: a client disables its own track (or unsubscribe it with "
         "subscribe rules)",
-        Feature.TOKEN_ROLES: "Twilio access tokens carry no role: every participant may publish and subscribe; "
-        "restrict what they receive with subscribe rules",
+        Feature.TOKEN_ROLES: "Twilio access tokens carry no role: every participant may publish and subscribe. "
+        "Opt in with the enforce_roles setting (TWILIO_ENFORCE_ROLES): subscriber tokens are accepted, and a "
+        "subscriber that publishes is disconnected when Twilio's track-added callback arrives (it may publish "
+        "until then)",
         Feature.TOKEN_DATA: "Twilio access tokens carry only an identity and a room; keep per-participant data "
         "in your application, keyed by identity",
         Feature.SIP_DIAL: "Twilio Video rooms take no SIP participants through the Video API",
@@ -156,7 +161,18 @@ class TwilioBackend(Backend):
         self._v1 = self.transport.v1
         #: The recording windows of this backend's rooms (what a core recording is on Twilio).
         self.windows = RecordingWindows(self.transport, registry, settings, self.get_room)
-        self._callbacks = CallbackParser(settings.auth_tokens, self.windows)
+        #: The role of each identity's latest token per room, when roles are enforced (``enforce_roles``).
+        self.roles = tokens.Roles(registry) if settings.enforce_roles else None
+        if settings.enforce_roles:
+            # This instance declares more than the class: subscriber tokens, enforced on callbacks.
+            self.features = type(self).features | {Feature.TOKEN_ROLES}  # type: ignore[misc]
+        self._callbacks = CallbackParser(
+            settings.auth_tokens,
+            self.windows,
+            Transitions(registry),
+            roles=self.roles,
+            disconnect=self.disconnect_participant if settings.enforce_roles else None,
+        )
         # Secrets never reach a log line, ours or the SDK's (which logs each request).
         for secret in (*settings.auth_tokens, settings.api_key_secret):
             redaction.register_secret(secret)
@@ -356,8 +372,14 @@ class TwilioBackend(Backend):
 
     def create_token(self, room_id: str, spec: TokenSpec) -> AccessToken:
         IDS.check("room", room_id)
-        if spec.role is not Role.PUBLISHER:
+        if spec.role is not Role.PUBLISHER and self.roles is None:
             raise self._unsupported(Feature.TOKEN_ROLES)
+        if spec.role not in tokens.ENFORCED_ROLES:
+            raise InvalidRequest(
+                "role",
+                f"with enforce_roles, twilio tokens are publisher or subscriber: nothing on Twilio enforces "
+                f"what a {spec.role} token would allow or forbid",
+            )
         if spec.data is not None:
             raise self._unsupported(Feature.TOKEN_DATA)
         if spec.provider_options:
@@ -366,7 +388,16 @@ class TwilioBackend(Backend):
         room = self.get_room(room_id)
         if room.status is not RoomStatus.OPEN:
             raise Conflict(f"twilio: room {room_id!r} has ended; it accepts no new participants")
-        return tokens.mint(self.settings.account_sid, key, room=room.id, identity=spec.identity, ttl=spec.ttl)
+        if self.roles is not None:
+            if not spec.role.can_publish and not room.raw.get("status_callback"):
+                raise Conflict(
+                    f"twilio: room {room_id!r} has no status callback: a {spec.role} token is enforced when "
+                    "Twilio calls back (set the status_callback setting, or the room's)"
+                )
+            self.roles.keep(room.id, spec.identity, spec.role)
+        return tokens.mint(
+            self.settings.account_sid, key, room=room.id, identity=spec.identity, ttl=spec.ttl, role=spec.role
+        )
 
     # --- recordings: windows of the room's recording rules (see windows.py) ---
 

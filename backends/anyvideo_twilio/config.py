@@ -24,7 +24,7 @@ from anyvideo.calls import BackendSettings
 from anyvideo.errors import ConfigurationError
 from anyvideo.retry import POLICY_SETTINGS
 
-__all__ = ["CALLBACK_METHODS", "SETTINGS", "TwilioSettings", "build_client"]
+__all__ = ["CALLBACK_METHODS", "SETTINGS", "SWITCHES", "TwilioSettings", "build_client"]
 
 #: Keyword settings and the environment variables they default to (``None``: keyword only).
 SETTINGS = BackendSettings(
@@ -40,6 +40,7 @@ SETTINGS = BackendSettings(
         "page_size": None,
         "status_callback": "TWILIO_STATUS_CALLBACK",
         "status_callback_method": None,
+        "enforce_roles": "TWILIO_ENFORCE_ROLES",
         # read by core, as for every backend (Registry.from_settings, policy_from_settings, limiter_from_settings)
         "registry": "ANYVIDEO_REGISTRY",
         **POLICY_SETTINGS,
@@ -79,6 +80,9 @@ class TwilioSettings:
     status_callback: str | None = None
     #: How Twilio calls ``status_callback``.
     status_callback_method: str = "POST"
+    #: Accept ``subscriber`` tokens and disconnect a subscriber that publishes, when its
+    #: track-added callback arrives (Twilio tokens carry no role; see ``docs/providers/twilio.md``).
+    enforce_roles: bool = False
 
     @property
     def auth_token(self) -> str | None:
@@ -105,8 +109,15 @@ class TwilioSettings:
             if not isinstance(tokens, list | tuple) or not tokens or not all(isinstance(t, str) and t for t in tokens):
                 raise ConfigurationError("auth_token must be a string, or a list of them while rotating")
             values["auth_tokens"] = tuple(tokens)
+        if "enforce_roles" in values:
+            values["enforce_roles"] = _switch(values["enforce_roles"], "enforce_roles")
+            if values["enforce_roles"] and "auth_tokens" not in values:
+                raise ConfigurationError(
+                    "enforce_roles acts on Twilio's status callbacks, which only the auth_token verifies: "
+                    "set auth_token (TWILIO_AUTH_TOKEN) too"
+                )
         for name, value in values.items():
-            if name not in ("page_size", "auth_tokens") and not isinstance(value, str):
+            if name not in ("page_size", "auth_tokens", "enforce_roles") and not isinstance(value, str):
                 raise ConfigurationError(f"the twilio setting {name} must be a string")
         if not _ACCOUNT.fullmatch(values["account_sid"]):
             raise ConfigurationError("account_sid must be a Twilio account SID (AC followed by 32 hex digits)")
@@ -147,6 +158,18 @@ class TwilioSettings:
             if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 100:
                 raise ConfigurationError("page_size must be a whole number from 1 to 100")
         return cls(**values)
+
+
+#: How a switch is written in the environment (any case); a keyword switch is a ``bool``.
+SWITCHES = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
+def _switch(value: Any, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in SWITCHES:
+        return SWITCHES[value.strip().lower()]
+    raise ConfigurationError(f"the twilio setting {name} must be true or false (or 1/0, yes/no, on/off)")
 
 
 def build_client(settings: TwilioSettings, http_client: TwilioHttpClient) -> Client:

@@ -6,6 +6,11 @@ for one identity and room in the same second would be the very same string
 and appends a random suffix, through the SDK's documented way to shape a
 token (``Jwt._generate_payload`` is what its subclasses provide), so every
 token is distinct and still ``<key>-<second>``-prefixed.
+
+Twilio tokens carry no role. With the ``enforce_roles`` setting, anyvideo keeps
+the role of each identity's latest token in a room (:class:`Roles`, in the
+backend's registry) and the backend disconnects a participant whose role cannot
+publish when Twilio's ``track-added`` callback says it published.
 """
 
 from __future__ import annotations
@@ -20,9 +25,15 @@ from twilio.jwt.access_token.grants import VideoGrant
 
 from anyvideo import models
 from anyvideo.errors import ConfigurationError
+from anyvideo.registry import Registry
 from anyvideo_twilio.config import TwilioSettings
 
-__all__ = ["DistinctAccessToken", "MAX_TTL", "api_key", "mint"]
+__all__ = ["ENFORCED_ROLES", "MAX_TTL", "DistinctAccessToken", "Roles", "api_key", "mint"]
+
+#: The roles a token may carry when roles are enforced: publishing is what anyvideo can
+#: take away (by disconnecting); a moderator's powers and a publisher-only token's
+#: refusal to subscribe have nothing to enforce them on Twilio.
+ENFORCED_ROLES = (models.Role.PUBLISHER, models.Role.SUBSCRIBER)
 
 #: Twilio access tokens live at most 24 hours.
 MAX_TTL = 24 * 3600
@@ -47,8 +58,43 @@ def api_key(settings: TwilioSettings) -> tuple[str, str]:
     return settings.api_key_sid, settings.api_key_secret
 
 
-def mint(account_sid: str, key: tuple[str, str], *, room: str, identity: str, ttl: float) -> models.AccessToken:
-    """A token signed with ``key`` for ``identity`` to join ``room`` (with no role: Twilio has none)."""
+class Roles:
+    """The role of each identity's latest token in each room, in the registry (kind ``role``).
+
+    Keyed by room SID and identity, as a participant is known in Twilio's callbacks
+    (``RoomSid``, ``ParticipantIdentity``): a later token for the same identity replaces it.
+    """
+
+    KIND = "role"
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+
+    def keep(self, room_sid: str, identity: str, role: models.Role) -> None:
+        """Remember that ``identity``'s token for ``room_sid`` carries ``role``."""
+        self._registry.put(self.KIND, _key(room_sid, identity), {"role": role.value})
+
+    def of(self, room_sid: str, identity: str) -> models.Role | None:
+        """The role kept for ``identity`` in ``room_sid`` (``None``: no token of anyvideo's)."""
+        entry = self._registry.get(self.KIND, _key(room_sid, identity))
+        return None if entry is None else models.Role(entry["role"])
+
+
+def _key(room_sid: str, identity: str) -> str:
+    return f"{room_sid}:{identity}"  # a room SID has a fixed length and no colon
+
+
+def mint(
+    account_sid: str,
+    key: tuple[str, str],
+    *,
+    room: str,
+    identity: str,
+    ttl: float,
+    role: models.Role = models.Role.PUBLISHER,
+) -> models.AccessToken:
+    """A token signed with ``key`` for ``identity`` to join ``room``. The token itself has
+    no role (Twilio's have none): ``role`` is what anyvideo enforces, reported back."""
     api_key_sid, api_key_secret = key
     now = int(time.time())
     expires = now + max(1, int(ttl))
@@ -66,6 +112,6 @@ def mint(account_sid: str, key: tuple[str, str], *, room: str, identity: str, tt
         provider="twilio",
         room_id=room,
         identity=identity,
-        role=models.Role.PUBLISHER,
+        role=role,
         expires_at=datetime.fromtimestamp(expires, UTC),
     )

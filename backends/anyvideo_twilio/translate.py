@@ -30,6 +30,8 @@ from anyvideo.models import (
     Resolution,
     Room,
     Stream,
+    StreamKind,
+    VideoSource,
 )
 from anyvideo_twilio import layouts, options, statuses
 from anyvideo_twilio.errors import MalformedAnswer
@@ -51,6 +53,7 @@ __all__ = [
     "stream",
     "track_file",
     "track_recording",
+    "video_source",
 ]
 
 PROVIDER = "twilio"
@@ -203,6 +206,26 @@ def participant(instance: Any) -> Participant:
     )
 
 
+#: Twilio does not say what a video track shows, so its name does: the first of these
+#: words found in the name (compared without case) gives the source. A video track
+#: whose name has none of them is a camera; a track without video has no source.
+#: Name a screen share ``"screen"`` (``LocalVideoTrack(stream, {name: "screen"})`` in
+#: twilio-video.js), or any name containing one of the words.
+VIDEO_SOURCE_WORDS: Mapping[str, VideoSource] = {
+    "screen": VideoSource.SCREEN,
+    "share": VideoSource.SCREEN,
+    "custom": VideoSource.CUSTOM,
+}
+
+
+def video_source(kind: StreamKind, name: str | None) -> VideoSource | None:
+    """What a track of ``kind`` named ``name`` shows, by :data:`VIDEO_SOURCE_WORDS`."""
+    if not kind.has_video:
+        return None
+    folded = (name or "").casefold()
+    return next((source for word, source in VIDEO_SOURCE_WORDS.items() if word in folded), VideoSource.CAMERA)
+
+
 @_answer("published track")
 def stream(instance: Any, room_id: str, participant_id: str) -> Stream:
     kind = statuses.stream_kind(_text(instance, "kind"))
@@ -213,6 +236,7 @@ def stream(instance: Any, room_id: str, participant_id: str) -> Stream:
         participant_id=participant_id,
         kind=kind,
         name=_text(instance, "name"),
+        video_source=video_source(kind, _text(instance, "name")),
         # Twilio reports ``enabled`` for every track; only audio can be muted.
         audio_muted=kind.has_audio and instance.enabled is False,
         published_at=_moment(instance, "date_created"),

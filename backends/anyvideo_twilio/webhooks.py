@@ -18,12 +18,21 @@ replayed callback is the same callback (Twilio's retries are identical
 requests): it keeps its ``event_id``, which is how an application drops it.
 
 Track recordings are Twilio's; anyvideo's recordings are windows of them
-(:mod:`anyvideo_twilio.windows`). A track recording of a window reports as
-the window: ``recording.started`` when one of its tracks starts (every
-track's callback says it, under one event id), ``recording.available``
-once every track of a closed window is (``twilio.track_recording_completed``
-before), ``recording.failed`` when one fails. A track recording of no
-window is an individual recording of its own.
+(:mod:`anyvideo_twilio.windows`), and each transition of a window is one
+event, however many tracks report it: ``recording.started`` with the first
+of its tracks' ``recording-started``; ``recording.available`` when a
+callback finds the stopped window available (individual: every track
+recording completed; composed: its composition completed too, which its
+``composition-available`` tells); ``recording.failed`` when one finds it
+failed. Which callback announced a transition is claimed in the backend's
+registry (:class:`anyvideo.webhooks.Transitions`), so concurrent receivers
+sharing it announce it once, and a restarted one does not again. Every track
+callback of a window also yields its own ``twilio.track_recording_*`` event.
+A track recording of no window is an individual recording of its own.
+
+With ``enforce_roles``, a ``track-added`` callback of a participant whose
+token's role cannot publish disconnects that participant (a REST update to
+``disconnected``) and yields ``twilio.role_enforced``.
 """
 
 from __future__ import annotations
@@ -36,9 +45,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import attrs
 from twilio.request_validator import RequestValidator
 
-from anyvideo.errors import AnyVideoError, NotFound, WebhookVerificationError
+from anyvideo.errors import AnyVideoError, Conflict, NotFound, WebhookVerificationError
 from anyvideo.models import (
     Composition,
     CompositionOutput,
@@ -47,17 +57,28 @@ from anyvideo.models import (
     EventType,
     MediaFile,
     Participant,
+    ParticipantStatus,
     Recording,
     RecordingMode,
     RecordingStatus,
     Room,
     Stream,
 )
-from anyvideo.webhooks import DEFAULT_REPLAY_WINDOW, WebhookRequest, check_fresh, stable_event_id
+from anyvideo.webhooks import DEFAULT_REPLAY_WINDOW, Transitions, WebhookRequest, check_fresh, stable_event_id
 from anyvideo_twilio import statuses, translate
-from anyvideo_twilio.windows import RecordingWindows, Window
+from anyvideo_twilio.tokens import Roles
+from anyvideo_twilio.windows import NOTHING_TO_COMPOSE, RecordingWindows, Window
 
-__all__ = ["COMPOSITION_EVENTS", "RECORDING_EVENTS", "ROOM_EVENTS", "CallbackParser"]
+__all__ = [
+    "COMPOSITION_EVENTS",
+    "RECORDING_EVENTS",
+    "ROLE_ENFORCED",
+    "ROOM_EVENTS",
+    "TRACK_RECORDING_EVENTS",
+    "COMPOSED_OUTCOMES",
+    "CallbackParser",
+    "window_outcome",
+]
 
 PROVIDER = "twilio"
 _DIGITS = re.compile(r"[0-9]+")
@@ -83,6 +104,16 @@ RECORDING_EVENTS: Mapping[str, tuple[str, RecordingStatus]] = {
     "recording-failed": (EventType.RECORDING_FAILED, RecordingStatus.FAILED),
 }
 
+#: Track recording events of a window's track -> the track-level event each yields.
+TRACK_RECORDING_EVENTS: Mapping[str, str] = {
+    "recording-started": "twilio.track_recording_started",
+    "recording-completed": "twilio.track_recording_completed",
+    "recording-failed": "twilio.track_recording_failed",
+}
+
+#: A participant whose role cannot publish published, and was disconnected (``enforce_roles``).
+ROLE_ENFORCED = "twilio.role_enforced"
+
 #: Composition events -> (event type, the composition's status then).
 COMPOSITION_EVENTS: Mapping[str, tuple[str, CompositionStatus]] = {
     "composition-enqueued": ("twilio.composition_enqueued", CompositionStatus.QUEUED),
@@ -99,20 +130,31 @@ class CallbackParser:
 
     ``auth_tokens`` are the account's auth tokens that may sign (the current
     one, and the previous one while rotating); ``windows`` resolves track
-    recordings to anyvideo's recordings; ``replay_window`` is how far the
-    signed ``Timestamp`` may lie from now.
+    recordings to anyvideo's recordings; ``transitions`` keeps which callback
+    announced each window's transitions; ``roles`` (``enforce_roles`` on) are
+    the roles tokens were minted with, and ``disconnect(room_sid,
+    participant_sid)`` disconnects a participant whose role cannot publish;
+    ``replay_window`` is how far the signed ``Timestamp`` may lie from now.
     """
 
     def __init__(
         self,
         auth_tokens: Sequence[str],
         windows: RecordingWindows,
+        transitions: Transitions,
         *,
+        roles: Roles | None = None,
+        disconnect: Callable[[str, str], None] | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         replay_window: timedelta = DEFAULT_REPLAY_WINDOW,
     ) -> None:
+        if (roles is None) != (disconnect is None):
+            raise ValueError("roles are enforced with both roles and disconnect, or not at all")
         self._validators = [RequestValidator(token) for token in auth_tokens]
         self._windows = windows
+        self._transitions = transitions
+        self._roles = roles
+        self._disconnect = disconnect
         self._now = now
         if replay_window <= timedelta(0):
             raise ValueError("the replay window must be positive")
@@ -131,11 +173,11 @@ class CallbackParser:
             raise AnyVideoError("twilio: the callback has no StatusCallbackEvent; it is not a Twilio Video callback")
         occurred_at = _moment(params.get("Timestamp")) or self._now()
         if name in ROOM_EVENTS:
-            return [self._room_event(name, params, occurred_at)]
+            return self._room_events(name, params, occurred_at)
         if name in RECORDING_EVENTS:
-            return [self._recording_event(name, params, occurred_at)]
+            return self._recording_events(name, params, occurred_at)
         if name in COMPOSITION_EVENTS:
-            return [self._composition_event(name, params, occurred_at)]
+            return self._composition_events(name, params, occurred_at)
         return [_event(EventType.UNKNOWN, params, occurred_at, None, name, params.get("RoomSid"))]
 
     def verify(self, request: WebhookRequest) -> dict[str, str]:
@@ -174,6 +216,12 @@ class CallbackParser:
 
     # --- rooms, participants, tracks ----------------------------------------
 
+    def _room_events(self, name: str, params: dict[str, str], occurred_at: datetime) -> list[Event]:
+        event = self._room_event(name, params, occurred_at)
+        if name == "track-added" and self._roles is not None:
+            return [event, *self._enforce_role(params, occurred_at)]
+        return [event]
+
     def _room_event(self, name: str, params: dict[str, str], occurred_at: datetime) -> Event:
         room_sid = params.get("RoomSid")
         subject: Any = None
@@ -188,46 +236,97 @@ class CallbackParser:
         elif name.startswith("participant-") and room_sid and params.get("ParticipantSid"):
             subject = _participant(params, room_sid)
         elif name.startswith("track-") and room_sid and params.get("TrackSid") and _track_kind(params):
+            kind = statuses.stream_kind(params["TrackKind"])
             subject = Stream(
                 id=params["TrackSid"],
                 provider=PROVIDER,
                 room_id=room_sid,
                 participant_id=params.get("ParticipantSid", ""),
-                kind=statuses.stream_kind(params["TrackKind"]),
+                kind=kind,
                 name=params.get("TrackName"),
+                video_source=translate.video_source(kind, params.get("TrackName")),
             )
         return _event(ROOM_EVENTS[name], params, occurred_at, subject, name, room_sid)
 
+    def _enforce_role(self, params: dict[str, str], occurred_at: datetime) -> list[Event]:
+        """Disconnect a participant that published though its token's role cannot; the
+        first of its tracks that does so announces it (``twilio.role_enforced``)."""
+        assert self._roles is not None and self._disconnect is not None
+        room_sid, participant_sid = params.get("RoomSid"), params.get("ParticipantSid")
+        identity = params.get("ParticipantIdentity")
+        if not (room_sid and participant_sid and identity):
+            return []
+        role = self._roles.of(room_sid, identity)
+        if role is None or role.can_publish:
+            return []
+        try:
+            self._disconnect(room_sid, participant_sid)
+        except Conflict:
+            pass  # it left already (disconnected for an earlier track, or by itself)
+        by = params.get("TrackSid", "")
+        if self._transitions.announce(participant_sid, "role_enforced", by, ROLE_ENFORCED) is None:
+            return []
+        subject = attrs.evolve(
+            _participant(params, room_sid), status=ParticipantStatus.DISCONNECTED, role=role, left_at=occurred_at
+        )
+        # one id per participant, whichever of its tracks' callbacks announced it
+        return [
+            _event(
+                ROLE_ENFORCED,
+                params,
+                occurred_at,
+                subject,
+                ROLE_ENFORCED,
+                room_sid,
+                resource=participant_sid,
+                sequence=False,
+            )
+        ]
+
     # --- track recordings ---------------------------------------------------
 
-    def _recording_event(self, name: str, params: dict[str, str], occurred_at: datetime) -> Event:
+    def _recording_events(self, name: str, params: dict[str, str], occurred_at: datetime) -> list[Event]:
         kind, status = RECORDING_EVENTS[name]
         room_sid = params.get("RoomSid")
-        window = self._window_of(params.get("RecordingSid", ""), room_sid)
+        sid = params.get("RecordingSid", "")
+        window = self._window_of(sid, room_sid)
+        track = _track_recording(params, status, None if window is None else window.id)
         if window is None:
-            return _event(kind, params, occurred_at, _track_recording(params, status), name, room_sid)
+            return [_event(kind, params, occurred_at, track, name, room_sid)]
+        events = [_event(TRACK_RECORDING_EVENTS[name], params, occurred_at, track, name, room_sid)]
+        by = f"{sid}:{name}"
         if name == "recording-started":
-            # The window started recording with its first track; each of its tracks'
-            # callbacks says so again, under the window's one event id.
-            kind = EventType.RECORDING_STARTED
-            return _event(kind, params, occurred_at, _recording_now(window), kind, room_sid, resource=window.id)
+            # The window started recording with its first track.
+            announced = self._transitions.announce(window.id, "started", by, EventType.RECORDING_STARTED)
+            if announced is not None:
+                events.append(_window_event(announced, params, occurred_at, _recording_now(window), window))
+        elif not window.open:
+            # A track of a stopped window arrived: the window may have arrived with it.
+            events += self._window_outcome(window, by, params, occurred_at)
+        return events
+
+    def _window_outcome(self, window: Window, by: str, params: dict[str, str], occurred_at: datetime) -> list[Event]:
+        """``recording.available`` or ``recording.failed`` for a stopped window that got there,
+        announced once (by ``by`` when it is the first callback to find it so)."""
         recording = self._windows.recording(window)
-        arrived = {"recording-failed": RecordingStatus.FAILED, "recording-completed": RecordingStatus.AVAILABLE}
-        if arrived.get(name) is recording.status:
-            # The window became available (or failed) with this track; each of its
-            # tracks' callbacks that finds it so says the same, under one event id.
-            kind = EventType.RECORDING_FAILED if name == "recording-failed" else EventType.RECORDING_AVAILABLE
-            return _event(kind, params, occurred_at, recording, kind, room_sid, resource=window.id)
-        # one of the window's tracks moved; the window itself has not arrived anywhere yet
-        provider_kind = "twilio.track_" + name.replace("-", "_")
-        return _event(provider_kind, params, occurred_at, recording, name, room_sid)
+        kind = window_outcome(recording)
+        announced = None if kind is None else self._transitions.announce(window.id, "outcome", by, kind)
+        return [] if announced is None else [_window_event(announced, params, occurred_at, recording, window)]
 
     def _window_of(self, recording_sid: str, room_sid: str | None) -> Window | None:
+        """The window a track recording belongs to, if any: the one that claimed it, else
+        the window open in its room (a track recording that starts while a window is open
+        is the window's).
+
+        The claim is read again *after* the open window: a window's stop claims its
+        tracks before it closes, so a stop landing between the first two reads is
+        seen by the third. (Without it, that stop made the track a recording of its own.)
+        """
         claimed = self._windows.claimed(recording_sid)
-        if claimed is not None:
+        if claimed is not None or not room_sid:
             return claimed
-        # A track recording that starts while a window is open in its room is the window's.
-        return self._open_window(room_sid) if room_sid else None
+        open_window = self._open_window(room_sid)
+        return self._windows.claimed(recording_sid) or open_window
 
     def _open_window(self, room_sid: str) -> Window | None:
         """The room's open window. Twilio calls back while ``recordings.start`` is still setting the
@@ -245,12 +344,13 @@ class CallbackParser:
 
     # --- compositions -------------------------------------------------------
 
-    def _composition_event(self, name: str, params: dict[str, str], occurred_at: datetime) -> Event:
+    def _composition_events(self, name: str, params: dict[str, str], occurred_at: datetime) -> list[Event]:
         kind, status = COMPOSITION_EVENTS[name]
         subject = None
-        if params.get("CompositionSid") and params.get("RoomSid"):
+        sid = params.get("CompositionSid")
+        if sid and params.get("RoomSid"):
             subject = Composition(
-                id=params["CompositionSid"],
+                id=sid,
                 provider=PROVIDER,
                 room_id=params["RoomSid"],
                 output=CompositionOutput.FILE,
@@ -258,7 +358,47 @@ class CallbackParser:
                 ended_at=occurred_at if status is CompositionStatus.AVAILABLE else None,
                 duration=_number(params.get("Duration")),
             )
-        return _event(kind, params, occurred_at, subject, name, params.get("RoomSid"))
+        events = [_event(kind, params, occurred_at, subject, name, params.get("RoomSid"))]
+        window = self._windows.composed_by(sid) if sid and status in _SETTLED else None
+        if window is not None:
+            # A composed window arrives with its composition.
+            events += self._window_outcome(window, f"{sid}:{name}", params, occurred_at)
+        return events
+
+
+#: Composition statuses after which its window may have arrived.
+_SETTLED = (CompositionStatus.AVAILABLE, CompositionStatus.FAILED)
+
+
+#: A composed window's composition status (``raw["composition"]["status"]``) -> what it
+#: makes of a window whose tracks are all available; any other status: not there yet.
+COMPOSED_OUTCOMES: Mapping[str, str] = {
+    "completed": EventType.RECORDING_AVAILABLE,
+    NOTHING_TO_COMPOSE: EventType.RECORDING_AVAILABLE,  # nothing was published: no mixed file to wait for
+    "failed": EventType.RECORDING_FAILED,
+}
+
+
+def window_outcome(recording: Recording) -> str | None:
+    """The event a stopped window's recording has arrived at, if any: ``recording.failed``
+    when a track (or its composition) failed; ``recording.available`` when every track
+    completed and, composed, its composition too; ``None`` while it is on its way."""
+    if recording.status is RecordingStatus.FAILED:
+        return EventType.RECORDING_FAILED
+    if recording.mode is RecordingMode.COMPOSED:
+        composition = recording.raw.get("composition") or {}
+        outcome = COMPOSED_OUTCOMES.get(composition.get("status", ""))
+        if outcome == EventType.RECORDING_FAILED:
+            return outcome
+        return outcome if recording.status is RecordingStatus.AVAILABLE else None
+    return EventType.RECORDING_AVAILABLE if recording.status is RecordingStatus.AVAILABLE else None
+
+
+def _window_event(
+    kind: str, params: dict[str, str], occurred_at: datetime, subject: Recording, window: Window
+) -> Event:
+    """The event of a window's transition: one id per window and transition, whichever callback announced it."""
+    return _event(kind, params, occurred_at, subject, kind, window.room_sid, resource=window.id, sequence=False)
 
 
 def _event(
@@ -270,14 +410,16 @@ def _event(
     room_sid: str | None,
     *,
     resource: str | None = None,
+    sequence: bool = True,
 ) -> Event:
     # Twilio numbers a room's callbacks (SequenceNumber); recordings and
     # compositions send each event once per resource: a retried callback keeps its id.
     resource = resource or params.get("CompositionSid") or params.get("RecordingSid") or room_sid
+    number = params.get("SequenceNumber") if sequence else None
     return Event(
         type=kind,
         provider=PROVIDER,
-        event_id=stable_event_id(PROVIDER, params.get("AccountSid"), resource, name, params.get("SequenceNumber")),
+        event_id=stable_event_id(PROVIDER, params.get("AccountSid"), resource, name, number),
         occurred_at=occurred_at,
         room_id=room_sid,
         subject=subject,
@@ -319,7 +461,8 @@ def _recording_now(window: Window) -> Recording:
     )
 
 
-def _track_recording(params: dict[str, str], status: RecordingStatus) -> Recording | None:
+def _track_recording(params: dict[str, str], status: RecordingStatus, window_id: str | None) -> Recording | None:
+    """The track recording a callback is about; ``raw["window_id"]`` names the window it belongs to, if any."""
     sid, room_sid = params.get("RecordingSid"), params.get("RoomSid")
     if not (sid and room_sid):
         return None
@@ -345,6 +488,7 @@ def _track_recording(params: dict[str, str], status: RecordingStatus) -> Recordi
         has_video=kind is None or kind.has_video,
         duration=_number(params.get("Duration")),
         files=files,
+        raw={} if window_id is None else {"window_id": window_id},
     )
 
 

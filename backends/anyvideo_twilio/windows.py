@@ -282,6 +282,11 @@ class RecordingWindows:
         claimed = self._registry.get("track", recording_sid)
         return None if claimed is None else self.window(claimed["window"])
 
+    def composed_by(self, composition_sid: str) -> Window | None:
+        """The composed window whose composition ``composition_sid`` is, if any."""
+        found = next(self._registry.find("window", composition=composition_sid), None)
+        return None if found is None else Window.from_entry(*found)
+
     def recording(self, window: Window) -> Recording:
         """The core recording of a window, as Twilio has its tracks now."""
         return self._recording(window)

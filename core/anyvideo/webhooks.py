@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_REPLAY_WINDOW",
     "HandledEvents",
+    "Transitions",
     "WebhookRequest",
     "asgi_app",
     "check_fresh",
@@ -167,6 +168,39 @@ class HandledEvents:
         for key, entry in list(self._registry.find(self.KIND)):
             if entry.get("at", 0) < oldest:
                 self._registry.delete(self.KIND, key)
+
+
+class Transitions:
+    """Which callback announced each transition of an object, in a registry: what makes one
+    event per transition when a provider reports one transition several times (a recording
+    of many tracks, each track's callback saying it started).
+
+    :meth:`announce` claims a transition for one callback with the registry's
+    insert-if-absent :meth:`~anyvideo.registry.Registry.add`, so of two receivers
+    sharing the registry exactly one announces it, and a receiver started later
+    (or again) finds it announced. The callback that claimed it announces it
+    again when the provider delivers it again (its handling failed), under the
+    same event id; any other callback does not.
+    """
+
+    KIND = "transition"
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+
+    def announce(self, subject_id: str, transition: str, by: str, event_type: str) -> str | None:
+        """Claim ``subject_id``'s ``transition`` for the callback ``by`` as an ``event_type`` event.
+
+        Returns the event type to announce when ``by`` holds the claim (first to
+        claim it, or the claimant delivered again), else ``None``. A transition
+        with several possible outcomes (available or failed) is claimed under one
+        ``transition`` name: the first outcome claimed is the one announced.
+        """
+        key = f"{subject_id}:{transition}"
+        if self._registry.add(self.KIND, key, {"by": by, "type": event_type}):
+            return event_type
+        held = self._registry.get(self.KIND, key)
+        return str(held["type"]) if held is not None and held.get("by") == by else None
 
 
 def stable_event_id(provider: str, *parts: object) -> str:

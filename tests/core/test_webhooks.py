@@ -351,3 +351,43 @@ def test_a_slow_client_does_not_hold_up_the_webhook_servers_other_callbacks(vide
             answer = requests.post(server.url, data=body, headers={"X-Signature": signature}, timeout=30)
     assert answer.status_code == 204
     assert [e.type for e in heard.events] == ["room.ended"]
+
+
+#: Claims in order (subject, transition, callback, event type) -> what each is told to announce.
+ANNOUNCEMENTS = [
+    ([("rec", "started", "track-1", "recording.started")], ["recording.started"]),
+    (
+        [("rec", "started", "track-1", "recording.started"), ("rec", "started", "track-2", "recording.started")],
+        ["recording.started", None],  # the second track reports the same transition: not announced
+    ),
+    (
+        [("rec", "started", "track-1", "recording.started"), ("rec", "started", "track-1", "recording.started")],
+        ["recording.started", "recording.started"],  # the first callback delivered again: announced again
+    ),
+    (
+        [("rec", "outcome", "track-1", "recording.failed"), ("rec", "outcome", "track-2", "recording.available")],
+        ["recording.failed", None],  # one outcome per transition: the first claimed
+    ),
+    (
+        [("rec", "outcome", "track-2", "recording.failed"), ("rec", "outcome", "track-2", "recording.available")],
+        ["recording.failed", "recording.failed"],  # the claimant repeats what it claimed
+    ),
+    (
+        [("rec-a", "started", "t", "recording.started"), ("rec-b", "started", "t", "recording.started")],
+        ["recording.started", "recording.started"],  # another object's transition is its own
+    ),
+]
+
+
+@pytest.mark.parametrize(("claims", "announced"), ANNOUNCEMENTS)
+def test_a_transition_is_announced_by_the_first_callback_that_claims_it(claims, announced, tmp_path) -> None:
+    from anyvideo.registry import Registry
+    from anyvideo.webhooks import Transitions
+
+    path = tmp_path / "registry.sqlite"
+    told = []
+    for subject, transition, by, kind in claims:
+        registry = Registry(path, namespace="signed")  # each claim from another process: the file is shared
+        told.append(Transitions(registry).announce(subject, transition, by, kind))
+        registry.close()
+    assert told == announced

@@ -4,8 +4,13 @@ A Twilio client publishes one track per kind: ``connect(token, {audio: true,
 video: true})`` in twilio-video.js publishes an audio track and a video track.
 The emulator's control API holds to that (it refuses an audio+video stream),
 so a device here turns a core ``AUDIO_VIDEO`` publish into those two tracks,
-returns the video track's SID, and unpublishes both together. Everything else
-is the emulator's control API unchanged.
+returns the video track's SID, and unpublishes both together.
+
+Twilio does not say what a video track shows: an application names it (a
+screen share ``"screen"``), as anyvideo's Twilio backend documents. A device
+asked to publish a screen (or custom) video names its track so: ``"screen"``,
+or ``"screen-<name>"`` when the name given does not already say it (see
+:data:`SOURCE_NAMES`). Everything else is the emulator's control API unchanged.
 """
 
 from __future__ import annotations
@@ -13,7 +18,10 @@ from __future__ import annotations
 from anyvideo.models import AccessToken, StreamKind, VideoSource
 from anyvideo.testing.control import EmulatorControl, RemoteClient
 
-__all__ = ["TwilioClient", "TwilioDevices"]
+__all__ = ["SOURCE_NAMES", "TwilioClient", "TwilioDevices"]
+
+#: The word a device puts in the name of a video track that is not a camera's.
+SOURCE_NAMES = {VideoSource.SCREEN: "screen", VideoSource.CUSTOM: "custom"}
 
 
 class TwilioDevices(EmulatorControl):
@@ -39,6 +47,9 @@ class TwilioClient(RemoteClient):
         name: str | None = None,
         video_source: VideoSource | None = None,
     ) -> str:
+        word = SOURCE_NAMES.get(video_source) if kind.has_video and video_source is not None else None
+        if word is not None:
+            name = _named(name, word)
         if kind is not StreamKind.AUDIO_VIDEO:
             return super().publish(kind, name=name, video_source=video_source)
         # Track names are unique per participant: the audio track gets its own.
@@ -51,3 +62,10 @@ class TwilioClient(RemoteClient):
         super().unpublish(stream_id)
         if stream_id in self._paired:
             super().unpublish(self._paired.pop(stream_id))
+
+
+def _named(name: str | None, word: str) -> str:
+    """``name``, saying ``word`` (as an application following the backend's docs names the track)."""
+    if name is None:
+        return word
+    return name if word in name.casefold() else f"{word}-{name}"

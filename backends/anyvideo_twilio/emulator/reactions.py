@@ -332,6 +332,7 @@ class Reactions(Face):
                 **self._participant_params(participant),
                 "TrackSid": subject.id,
                 "TrackKind": TRACK_KIND[subject.kind],
+                "TrackName": track_name(subject),
             }
         return self._participant_params(subject)
 

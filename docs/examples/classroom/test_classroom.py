@@ -53,6 +53,7 @@ def test_a_recorded_lesson_is_published_when_it_is_available(school: Classroom) 
     devices.join(school.admit("maths", "teacher", teacher=True)["token"]).publish(name="board")
     recording = school.start_lesson_recording("maths")
     recording = school.stop_lesson_recording(recording)
+    school.end_class("maths")  # the lesson is over (Twilio composes a recording once its room has ended)
     link = school.wait_for_link("maths", recording, timeout=60)
     assert link is not None and link.exists() and link.stat().st_size > 0
     assert school.video.recordings.get(recording).status is RecordingStatus.AVAILABLE

@@ -4,11 +4,18 @@ HTTP to the application's webhook app (:class:`~anyvideo.testing.receiver.Webhoo
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
 import pytest
 import requests
-from support.webhooks import VONAGE_SECRET, Collector, Wiring, meeting, no_refusals, projection, types
+from support.webhooks import CORE_TYPES, VONAGE_SECRET, Collector, Wiring, meeting, no_refusals, projection, types
 
-from anyvideo import EventType, StreamKind, hookimpl
+import anyvideo
+from anyvideo import Event, EventType, StreamKind, hookimpl
+from anyvideo.sim import ManualClock
 from anyvideo.testing.receiver import WebhookServer
 
 #: What the meeting must look like, on every provider, through :func:`projection`.
@@ -128,3 +135,67 @@ def test_a_callback_whose_hook_failed_is_handled_when_the_provider_delivers_it_a
     # A third delivery of it changes nothing.
     requests.post(refused[0]["url"], data=refused[0]["body"], headers=refused[0]["headers"], timeout=30)
     assert [e.event_id for e in wired.collector.events] == handled
+
+
+class LocalControl:
+    """What the meeting asks of an emulator's control API, for the local backend: its clock
+    moves when told, and its events are handed to the hooks as they happen (nothing to wait for)."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        self._clock = clock
+
+    def advance(self, seconds: float) -> datetime:
+        return self._clock.advance(seconds)
+
+    def callbacks(self) -> list[dict[str, Any]]:
+        return []
+
+
+@pytest.fixture
+def local_wired() -> Iterator[Wiring]:
+    clock = ManualClock()
+    with anyvideo.connect("local", clock=clock, environ={}) as video:
+        collector = Collector()
+        video.plugins.manager.register(collector)
+        yield Wiring(video, LocalControl(clock), {}, collector)  # type: ignore[arg-type]
+
+
+def repeated(events: list[Event]) -> list[tuple[str, str, int]]:
+    """(type, subject id, times) of each core event handed more than once for one object."""
+    counts = Counter((str(e.type), e.subject.id) for e in events if e.type in CORE_TYPES and e.subject is not None)
+    return [(kind, subject, times) for (kind, subject), times in counts.items() if times > 1]
+
+
+@pytest.mark.parametrize("provider", ["local", "vonage", "twilio"])
+def test_each_transition_of_each_object_reaches_the_hook_once(request: pytest.FixtureRequest, provider: str) -> None:
+    wired: Wiring = request.getfixturevalue(f"{provider}_wired")
+    room, recording = meeting(wired)
+    events = wired.collector.events
+    assert repeated(events) == []
+    assert projection(events) == EXPECTED, types(events)
+    recorded = [(str(e.type), e.subject.id) for e in events if e.type.startswith("recording.")]
+    assert recorded == [("recording.started", recording.id), ("recording.available", recording.id)]
+
+
+def test_each_transition_reaches_a_separate_receiver_once(deployed: Wiring) -> None:
+    _, recording = meeting(deployed)
+    events = deployed.collector.events
+    assert repeated(events) == []
+    recorded = [(str(e.type), e.subject.id) for e in events if e.type.startswith("recording.")]
+    assert recorded == [("recording.started", recording.id), ("recording.available", recording.id)]
+
+
+def test_twilio_callbacks_parse_to_one_event_per_transition_without_dropping_ids(twilio_wired: Wiring) -> None:
+    """Not only once at the hook (which drops a handled ``event_id``): each transition is in one
+    callback's events, so an application parsing callbacks itself has nothing to de-duplicate."""
+    _, recording = meeting(twilio_wired)
+    video = twilio_wired.video
+    events = [
+        event
+        for d in twilio_wired.control.callbacks()
+        for event in video.webhooks.parse(d["method"], d["url"], d["headers"], d["body"])
+    ]
+    assert repeated(events) == []
+    assert len({e.event_id for e in events}) == len(events)
+    recorded = [(str(e.type), e.subject.id) for e in events if e.type.startswith("recording.")]
+    assert recorded == [("recording.started", recording.id), ("recording.available", recording.id)]

@@ -25,7 +25,7 @@ from anyvideo import EventType, StreamKind, Video
 from anyvideo.errors import WebhookVerificationError
 from anyvideo.registry import Registry
 from anyvideo.testing import Emulator
-from anyvideo.webhooks import WebhookRequest
+from anyvideo.webhooks import Transitions, WebhookRequest
 from anyvideo_twilio.webhooks import CallbackParser as TwilioParser
 from anyvideo_vonage.webhooks import CallbackParser as VonageParser
 
@@ -206,7 +206,7 @@ def test_the_replay_window_is_configurable(offline_twilio: Video) -> None:
         WebhookRequest("POST", NOWHERE, headers, body)
     )
 
-    windows = offline_twilio.backend.windows
+    windows, transitions = offline_twilio.backend.windows, Transitions(offline_twilio.backend.registry)
     params = {
         "AccountSid": "AC1",
         "StatusCallbackEvent": "room-created",
@@ -215,11 +215,11 @@ def test_the_replay_window_is_configurable(offline_twilio: Video) -> None:
     }
     request = WebhookRequest("POST", NOWHERE, *twilio_signed(TWILIO_TOKEN, NOWHERE, params))
     with pytest.raises(WebhookVerificationError, match="30s replay window"):
-        TwilioParser([TWILIO_TOKEN], windows, replay_window=timedelta(seconds=30)).parse(request)
-    [event] = TwilioParser([TWILIO_TOKEN], windows).parse(request)
+        TwilioParser([TWILIO_TOKEN], windows, transitions, replay_window=timedelta(seconds=30)).parse(request)
+    [event] = TwilioParser([TWILIO_TOKEN], windows, transitions).parse(request)
     assert event.type == EventType.ROOM_STARTED
     with pytest.raises(ValueError, match="positive"):
-        TwilioParser([TWILIO_TOKEN], windows, replay_window=timedelta(0))
+        TwilioParser([TWILIO_TOKEN], windows, transitions, replay_window=timedelta(0))
 
 
 def test_a_twilio_callback_retried_inside_the_window_keeps_its_event_id(twilio_video, twilio_sent) -> None:

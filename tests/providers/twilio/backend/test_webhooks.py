@@ -78,22 +78,53 @@ def test_get_callbacks_are_verified_too(video, control):
     assert event.type == EventType.ROOM_STARTED
 
 
-def test_track_recordings_of_a_window_report_as_the_window(video, watched, join, control):
+def test_a_window_reports_each_transition_once_and_each_track_as_a_twilio_event(video, watched, join, control):
     ann = join(watched, "ann")
-    ann.publish(StreamKind.AUDIO)
-    ann.publish(StreamKind.VIDEO)
+    mic, cam = ann.publish(StreamKind.AUDIO), ann.publish(StreamKind.VIDEO)
     recording = video.recordings.start(watched, mode="individual")
     control.advance(2)
     video.recordings.stop(recording)
     control.advance(3)
     events = [e for e in parse_all(video, control) if "recording" in e.type]
-    started = events[:2]
-    assert [e.type for e in started] == [EventType.RECORDING_STARTED] * 2  # one per track…
-    assert len({e.event_id for e in started}) == 1 and started[0].subject.id == recording.id  # …one event
-    available = [e for e in events if e.type == EventType.RECORDING_AVAILABLE]
-    assert available and {e.subject.id for e in available} == {recording.id}
-    assert available[0].subject.status is RecordingStatus.AVAILABLE and len(available[0].subject.files) == 2
-    assert len({e.event_id for e in available}) == 1  # one event, however many tracks said so
+    assert [e.type for e in events] == [
+        "twilio.track_recording_started",  # the microphone's track recording started…
+        "recording.started",  # …and with it the window
+        "twilio.track_recording_started",  # the camera's: the window had started already
+        "twilio.track_recording_completed",  # the microphone's completed; the camera's had too:
+        "recording.available",  # the window is available
+        "twilio.track_recording_completed",  # the camera's: the window was announced already
+    ]
+    started, available = events[1], events[4]
+    assert started.subject.id == available.subject.id == recording.id
+    assert started.subject.started_at == recording.started_at  # the window, as found when parsed (stopped since)
+    assert available.subject.status is RecordingStatus.AVAILABLE and len(available.subject.files) == 2
+    tracks = [e.subject for e in events if e.type.startswith("twilio.")]
+    assert {t.raw["window_id"] for t in tracks} == {recording.id}
+    assert [t.has_video for t in tracks] == [False, True, False, True]  # the track recordings themselves
+    assert len({e.event_id for e in events}) == len(events)
+    assert (mic, cam) and {t.id for t in tracks} == {f.name.partition(".")[0] for f in available.subject.files}
+
+
+def test_a_redelivered_callback_announces_what_it_announced_and_nothing_more(video, watched, join, control):
+    ann = join(watched, "ann")
+    ann.publish(StreamKind.AUDIO)
+    ann.publish(StreamKind.VIDEO)
+    video.recordings.stop(video.recordings.start(watched, mode="individual"))
+    control.advance(3)
+    sent = [d for d in deliveries(control) if "recording-" in d["body"]]
+    first = [parse_delivery(video, d) for d in sent]
+    again = [parse_delivery(video, d) for d in sent]  # Twilio delivers each callback again
+    assert [[e.event_id for e in events] for events in again] == [[e.event_id for e in events] for events in first]
+    assert [[e.type for e in events] for events in again] == [
+        ["twilio.track_recording_started", "recording.started"],
+        ["twilio.track_recording_started"],
+        ["twilio.track_recording_completed", "recording.available"],
+        ["twilio.track_recording_completed"],
+    ]
+
+
+def parse_delivery(video, delivery):
+    return video.webhooks.parse(delivery["method"], delivery["url"], delivery["headers"], delivery["body"])
 
 
 def test_a_track_recording_of_no_window_is_a_recording_of_its_own(video, join, control):

@@ -61,7 +61,9 @@ def test_a_rooms_life_is_told_to_its_status_callback(
         "connected",
     )
     assert by_event["participant-disconnected"]["ParticipantDuration"] == "10"
-    assert (by_event["track-added"]["TrackSid"], by_event["track-added"]["TrackKind"]) == (mic, "audio")
+    added = by_event["track-added"]
+    assert (added["TrackSid"], added["TrackKind"], added["TrackName"]) == (mic, "audio", "mic")
+    assert by_event["track-removed"]["TrackName"] == "mic"  # track events name the track (status callbacks page)
     done = by_event["recording-completed"]
     recording = twilio_video.recordings.list()[0]
     assert (done["RecordingSid"], done["SourceSid"], done["TrackName"], done["Type"]) == (
