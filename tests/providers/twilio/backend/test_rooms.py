@@ -85,8 +85,7 @@ def test_end_a_room(video, join):
     assert ended.status is RoomStatus.ENDED and ended.ended_at is not None
     assert [p.status for p in video.participants.list(room)] == ["disconnected"]
     assert ann.participant_id
-    with pytest.raises(Conflict):
-        video.rooms.end(room)
+    assert video.rooms.end(room).ended_at == ended.ended_at  # Twilio refuses a completed room; anyvideo: ended
     with pytest.raises(Conflict, match="ended"):
         video.tokens.create(room, "late")
 

@@ -24,8 +24,7 @@ def test_a_disconnected_participant_is_listed_as_disconnected(video, browser, ro
     assert gone.left_at is not None  # when anyvideo disconnected it: no callback said otherwise
     assert video.participants.get(room, ann.participant_id) == gone
     assert list(video.participants.list(room, status="connected")) == []
-    with pytest.raises(NotFound):  # Vonage: not connected to the session
-        video.participants.disconnect(room, ann.participant_id)
+    video.participants.disconnect(room, ann.participant_id)  # Vonage: not connected; anyvideo: already gone, done
 
 
 def test_a_participant_seen_in_a_listing_who_left_is_listed_as_disconnected(video, browser, room) -> None:
