@@ -97,8 +97,7 @@ def test_a_composition_by_track_name(video, room, webinar, control, tmp_path):
 
 
 def test_a_composition_by_video_source(video, room, webinar, control, tmp_path):
-    if video.streams.get(room, webinar["screen"]).video_source is not VideoSource.SCREEN:
-        pytest.xfail("this Twilio backend reports no video source for a track (translate.stream)")
+    assert video.streams.get(room, webinar["screen"]).video_source is VideoSource.SCREEN
     recorded_window(video, room, control)
     layout = Layout.custom(
         [
