@@ -123,8 +123,7 @@ class Classroom:
     def _publish(self, course: str, recording: Recording) -> None:
         folder = self.media / course
         folder.mkdir(parents=True, exist_ok=True)
-        first = recording.files[0]
-        link = self.video.recordings.download(recording, folder, file_name=first.name)
+        link = self.video.recordings.download(recording, folder)  # the one mixed file
         with self._changed:
             self.links[course] = link
             self._changed.notify_all()
