@@ -116,11 +116,11 @@ class Visit:
         if self.recording is None:
             return self.folder
         self.recording = self.video.recordings.wait(self.recording, timeout=timeout)
-        self.video.recordings.download(self.recording, self.folder / "participants" / "")
+        self.video.recordings.download(self.recording, _folder(self.folder / "participants"))
         if self.video.supports(Feature.POST_HOC_COMPOSITION):
             self.composition = self.video.compositions.start(self.room, recordings=[self.recording], layout=self.layout)
             self.composition = self.video.compositions.wait(self.composition, timeout=timeout)
-            self.video.compositions.download(self.composition, self.folder / "visit" / "")
+            self.video.compositions.download(self.composition, _folder(self.folder / "visit"))
         return self.folder
 
     def whose_files(self) -> dict[str, set[str]]:
@@ -130,3 +130,8 @@ class Visit:
         for entry in manifest["files"]:
             saved.setdefault(entry["identity"], set()).add(entry["kind"])
         return saved
+
+
+def _folder(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path

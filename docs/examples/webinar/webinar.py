@@ -137,7 +137,9 @@ class Webinar:
         """The recording's one mixed file, once the provider has it ready."""
         assert self.recording is not None, "the webinar was not recorded"
         self.recording = self.video.recordings.wait(self.recording, timeout=timeout)
-        return self.video.recordings.download(self.recording, self.downloads / self.title / "")
+        folder = self.downloads / self.title
+        folder.mkdir(parents=True, exist_ok=True)
+        return self.video.recordings.download(self.recording, folder)
 
     # --- what the platform tells us ----------------------------------------
 
