@@ -44,7 +44,7 @@ class MalformedAnswer(ProviderError):
 
 #: What the SDK raises when an answer is not the JSON object it expects
 #: (``json.loads`` on text, ``payload.get`` on a list, ...).
-_PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError)
+_PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError)
 
 #: Twilio error code -> how anyvideo reports it. Input errors name the field
 #: the caller can fix (InvalidRequest); these are the 400s Twilio catches that

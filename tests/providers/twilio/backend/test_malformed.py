@@ -31,6 +31,7 @@ from twilio.rest.video.v1.room.recording_rules import RecordingRulesInstance
 
 import anyvideo
 from anyvideo.errors import AnyVideoError, ProviderError, RateLimited
+from anyvideo_twilio import errors as twilio_errors
 from anyvideo_twilio import translate
 
 ROOM, PARTICIPANT = "RM" + "a" * 32, "PA" + "b" * 32
@@ -109,7 +110,7 @@ def test_a_mutated_answer_translates_or_is_a_provider_error(case, version, data)
         else:
             payload[field] = data.draw(JSON, label=field)
     try:
-        translator(make(version, payload))
+        translator(made(make, version, payload))
     except ProviderError as exc:
         assert "twilio" in str(exc)
 
@@ -120,9 +121,23 @@ def test_a_mutated_answer_translates_or_is_a_provider_error(case, version, data)
 def test_an_answer_of_any_shape_translates_or_is_a_provider_error(case, version, payload):
     translator, make, _ = CASES[case]
     try:
-        translator(make(version, payload))
+        translator(made(make, version, payload))
     except ProviderError:
         pass
+
+
+def made(make: Callable[[Any, dict[str, Any]], Any], version: Any, payload: dict[str, Any]) -> Any:
+    """The SDK's instance of ``payload``, made as the transport has the SDK make it: inside
+    the translation of its errors (the SDK parses fields as it builds the instance)."""
+    with twilio_errors.translating():
+        return make(version, payload)
+
+
+def test_a_number_too_big_for_the_sdk_is_a_provider_error(version):
+    # JSON as Python reads it allows Infinity; the SDK's int() of it overflows.
+    payload = {**sample("composition__fetch_response.json"), "bitrate": float("inf")}
+    with pytest.raises(ProviderError, match="OverflowError"):
+        translate.composition(made(CASES["composition"][1], version, payload))
 
 
 def test_a_time_the_sdk_could_not_parse_names_the_field(version):
