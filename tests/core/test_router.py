@@ -8,7 +8,18 @@ from collections.abc import Iterator
 import pytest
 
 import anyvideo
-from anyvideo import ConfigurationError, Feature, InvalidRequest, NotFound, Plugins, RoomStatus, Video
+from anyvideo import (
+    ConfigurationError,
+    Feature,
+    InvalidRequest,
+    Layout,
+    NotFound,
+    Plugins,
+    Region,
+    RoomStatus,
+    SelectBy,
+    Video,
+)
 from anyvideo.local import LocalBackend
 from anyvideo.router import NameRule, Percentage, parse_policy
 from anyvideo.sim import ManualClock, Store, World
@@ -21,6 +32,7 @@ class Old(LocalBackend):
     name = "old"
     features = LocalBackend.features - {Feature.SIGNALS, Feature.MUTE}
     feature_hints = {Feature.SIGNALS: "use a data track"}
+    selectors = frozenset({SelectBy.IDENTITY, SelectBy.STREAM})
 
 
 class New(LocalBackend):
@@ -155,6 +167,13 @@ def test_the_fleet_offers_what_both_backends_offer(video: Video) -> None:
     assert video.features == Old.features
     with pytest.raises(anyvideo.UnsupportedFeature, match="old lacks it \\(use a data track\\)"):
         video.signals.send(video.rooms.create("standup"), "chat", "hi")
+
+
+def test_the_fleet_places_streams_only_by_what_both_backends_select_by(video: Video) -> None:
+    room = video.rooms.create("standup")
+    by_source = Layout.custom([Region("screen", 0, 0, 1, 1, sources=["source:screen"])])
+    with pytest.raises(InvalidRequest, match="cannot place streams by source"):
+        video.recordings.start(room, layout=by_source)
 
 
 def test_the_router_is_configured_by_backend_names_from_the_environment(tmp_path) -> None:

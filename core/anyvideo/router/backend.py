@@ -80,6 +80,7 @@ class RouterBackend(Backend):
             if feature not in self.features
         }
         self.layouts = primary.layouts & legacy.layouts  # type: ignore[misc]
+        self.selectors = primary.selectors & legacy.selectors  # type: ignore[misc]
         both = [r for r in (primary.resolutions, legacy.resolutions) if r is not None]
         self.resolutions = frozenset.intersection(*both) if both else None  # type: ignore[misc]
         self.max_token_ttl = min(primary.max_token_ttl, legacy.max_token_ttl)  # type: ignore[misc]
