@@ -356,7 +356,7 @@ class VonageBackend(Backend):
             room_id,
             role=spec.role.value,
             expires=expires,
-            connection_data=translate.connection_data(spec.identity, spec.data),
+            connection_data=translate.connection_data(spec.identity, spec.data, spec.role),
             layout_classes=classes,
         )
         return AccessToken(

@@ -20,7 +20,7 @@ fails on a callback, the facade releases its token (:meth:`CallbackParser.releas
 so the provider's retry of the same signed request is accepted and handled.
 
 Session monitoring is also how anyvideo learns what the REST API does not
-say: the identity and data behind a connection (from its connection data)
+say: the identity, role and data behind a connection (from its connection data)
 and who published a stream. Both are filed in the registry, so
 ``participants.list`` reports identities once their callbacks have arrived.
 
@@ -45,7 +45,7 @@ from typing import Any
 import jwt
 
 from anyvideo.errors import AnyVideoError, WebhookVerificationError
-from anyvideo.models import Event, EventType, Participant, ParticipantStatus, RoomStatus
+from anyvideo.models import Event, EventType, Participant, ParticipantStatus, Role, RoomStatus
 from anyvideo.registry import Registry
 from anyvideo.webhooks import DEFAULT_REPLAY_WINDOW, WebhookRequest, check_fresh, stable_event_id
 from anyvideo_vonage import translate
@@ -271,12 +271,14 @@ class CallbackParser:
         connection_id = _required(connection, "id", "the connection")
         raw_data = connection.get("data")
         identity, data = translate.read_connection_data(raw_data if isinstance(raw_data, str) else None)
+        role = translate.read_role(raw_data if isinstance(raw_data, str) else None)
         known = self._registry.get("connection", connection_id) or {}
         entry = {
             **known,
             "room_id": session_id,
             "identity": identity or known.get("identity"),
             "data": data if identity else known.get("data", data),
+            "role": role.value if role else known.get("role"),
         }
         if left and at is not None and translate.from_ms(at.get("timestamp")) is not None:
             entry["left_at"] = at.get("timestamp")
@@ -287,6 +289,7 @@ class CallbackParser:
             room_id=session_id,
             identity=entry["identity"] or connection_id,
             status=ParticipantStatus.DISCONNECTED if left else ParticipantStatus.CONNECTED,
+            role=Role(entry["role"]) if entry["role"] else None,
             data=entry["data"],
             joined_at=translate.from_ms(connection.get("createdAt")),
             left_at=translate.from_ms(entry.get("left_at")),

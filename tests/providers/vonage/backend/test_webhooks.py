@@ -9,7 +9,7 @@ import pytest
 from support.webhooks import VONAGE_SECRET as SECRET
 from support.webhooks import Collector, vonage_callbacks, vonage_signed
 
-from anyvideo import EventType, ParticipantStatus, WebhookVerificationError
+from anyvideo import EventType, ParticipantStatus, Role, WebhookVerificationError
 from anyvideo.testing import SettledDevices
 
 URL = "https://app.example.com/vonage/callbacks"
@@ -47,6 +47,17 @@ def test_session_monitoring_names_the_participants(wired) -> None:
     assert (joined.identity, joined.status, joined.room_id) == ("ann", ParticipantStatus.CONNECTED, room.id)
     assert events[4].subject.status is ParticipantStatus.DISCONNECTED
     assert len({e.event_id for e in events}) == len(events)
+
+
+def test_session_monitoring_gives_the_participants_roles(wired) -> None:
+    video, devices, _ = wired
+    room = video.rooms.create("roles")
+    devices.join(video.tokens.create(room, "host", role="moderator"))
+    devices.join(video.tokens.create(room, "carol", role="subscriber"))
+    assert {p.identity: p.role for p in video.participants.list(room)} == {
+        "host": Role.MODERATOR,
+        "carol": Role.SUBSCRIBER,
+    }
 
 
 def test_archive_callbacks_are_recording_events(wired, vonage_emulator) -> None:
