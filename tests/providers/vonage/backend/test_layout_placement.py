@@ -228,3 +228,11 @@ def test_stream_name_and_source_need_no_callbacks(video, browser, room, vonage_e
     )
     recording = video.recordings.start(room, layout=layout)
     assert recorded(video, vonage_emulator, recording, tmp_path, layout) == {"one": {camera}, "two": {screen}}
+
+
+def test_a_session_no_stream_was_published_in_has_nothing_to_place(video, browser, room, vonage_emulator) -> None:
+    browser.join(video.tokens.create(room, "ann"))  # connected, publishing nothing
+    # the provider's answer for such a session: 404 "has not had any streams added to it yet"
+    vonage_emulator.faults.script("/stream$", [Fault(status=404)], method="GET")
+    recording = video.recordings.start(room, layout=STAGE)
+    assert recording.layout == STAGE and vonage_emulator.faults.injected
