@@ -49,6 +49,7 @@ from anyvideo.models import (
     RecordingStatus,
     Room,
     RoomStatus,
+    SelectBy,
     Stream,
 )
 from anyvideo.ratelimit import RateLimiter
@@ -61,6 +62,7 @@ from anyvideo_vonage import settings as account_settings
 from anyvideo_vonage.credentials import ClientTokens, PrivateKey
 from anyvideo_vonage.extensions import VonageExtensions
 from anyvideo_vonage.ids import IDS
+from anyvideo_vonage.placing import Placing
 from anyvideo_vonage.rest import PAGE_SIZE, items_of
 from anyvideo_vonage.transport import Transport
 from anyvideo_vonage.webhooks import CallbackParser
@@ -113,6 +115,9 @@ class VonageBackend(Backend):
         Feature.COMPOSITION_HOOKS: "Vonage has no automatic compositions; use archive_mode='always'",
         Feature.EXTERNAL_STORAGE: "Vonage archive storage is configured on the account, not through the API",
     }
+    #: Streams are placed by layout classes anyvideo gives them (:mod:`.placing`): by stream id, name and
+    #: video type from the stream listing, by identity and role from session-monitoring callbacks.
+    selectors = frozenset(SelectBy)
     resolutions = frozenset({"640x480", "480x640", "1280x720", "720x1280", "1920x1080", "1080x1920"})
     max_token_ttl = 30 * 24 * 3600.0
     client_sdk = "the Vonage Video client SDK (@vonage/client-sdk-video, or the iOS/Android SDKs)"
@@ -159,6 +164,8 @@ class VonageBackend(Backend):
         self._tokens = ClientTokens(self.transport.jwt)
         self._names = threading.Lock()  # room names: check and file as one step
         self._callbacks = CallbackParser(self.registry, signature_secrets, self._layout)
+        #: Gives streams the layout classes that place them in custom layouts.
+        self.placing = Placing(self.transport, self.registry, learns_identities=bool(signature_secrets))
 
     def __repr__(self) -> str:
         transport = self.transport
@@ -189,8 +196,10 @@ class VonageBackend(Backend):
         A Vonage session never ends, so a token minted before ``rooms.end`` still connects:
         the ``connectionCreated`` of a room anyvideo ended forces that connection out (its
         event is still a ``participant.joined``, followed by the ``participant.left`` of its
-        ``connectionDestroyed``). Should that fail, the callback is left unhandled, so the
-        provider's next delivery of it is accepted and tries again.
+        ``connectionDestroyed``). A stream published, or an archive or broadcast stopped,
+        where a custom layout runs is acted on too (:meth:`Placing.after_callbacks`). Should
+        either fail, the callback is left unhandled, so the provider's next delivery of it is
+        accepted and tries again.
         """
         events = self._callbacks.parse(request)
         try:
@@ -201,6 +210,7 @@ class VonageBackend(Backend):
                     and self._has_ended(event.subject.room_id)
                 ):
                     self._force_out(event.subject.room_id, event.subject.id)
+            self.placing.after_callbacks(events)
         except BaseException:
             self._callbacks.release(request)
             raise
@@ -392,7 +402,7 @@ class VonageBackend(Backend):
             room_id,
             role=spec.role.value,
             expires=expires,
-            connection_data=translate.connection_data(spec.identity, spec.data),
+            connection_data=translate.connection_data(spec.identity, spec.data, spec.role),
             layout_classes=classes,
         )
         return AccessToken(
@@ -424,17 +434,20 @@ class VonageBackend(Backend):
         IDS.check("room", room_id)
         request = options.archive_request(room_id, spec)
         layout = (spec.layout or Layout.grid()) if spec.mode is RecordingMode.COMPOSED else None
+        self.placing.check(layout)
         self._check_open(room_id)
         video = self.transport.video
-        body = self.start_once(
-            "archive",
-            room_id,
-            reconcile.archive_matches(request),
-            "start_archive",
-            lambda: translate.sdk_json(video.start_archive(request)),
-        )
-        recording = translate.archive(body, layout)
-        self.registry.put("archive", recording.id, {"layout": layouts.to_json(layout)})
+        with self.placing.starting(room_id, layout):
+            body = self.start_once(
+                "archive",
+                room_id,
+                reconcile.archive_matches(request),
+                "start_archive",
+                lambda: translate.sdk_json(video.start_archive(request)),
+            )
+            recording = translate.archive(body, layout)
+            self.registry.put("archive", recording.id, {"layout": layouts.to_json(layout)})
+            self.placing.running("archive", recording.id, room_id, layout)
         return recording
 
     def start_once(
@@ -467,7 +480,9 @@ class VonageBackend(Backend):
         except ProviderError as exc:
             if not isinstance(exc.__cause__, ValidationError):
                 raise
+            self.placing.ended("archive", recording_id)
             return self.get_recording(recording_id)  # stopped, with a status the SDK does not know
+        self.placing.ended("archive", recording_id)
         return translate.archive(translate.sdk_json(archive), self._archive_layout(recording_id))
 
     def get_recording(self, recording_id: str) -> Recording:
@@ -538,18 +553,21 @@ class VonageBackend(Backend):
         IDS.check("room", room_id)
         IDS.check_all("stream", spec.stream_ids or (), "streams")
         request = options.broadcast_request(room_id, spec)
+        layout = spec.layout or Layout.grid()
+        self.placing.check(layout)
         self._check_open(room_id)
         video = self.transport.video
-        body = self.start_once(
-            "broadcast",
-            room_id,
-            reconcile.broadcast_matches(request),
-            "start_broadcast",
-            lambda: translate.sdk_json(video.start_broadcast(request)),
-        )
-        layout = spec.layout or Layout.grid()
-        composition = translate.broadcast(body, layout)
-        self.registry.put("broadcast", composition.id, {"layout": layouts.to_json(layout)})
+        with self.placing.starting(room_id, layout):
+            body = self.start_once(
+                "broadcast",
+                room_id,
+                reconcile.broadcast_matches(request),
+                "start_broadcast",
+                lambda: translate.sdk_json(video.start_broadcast(request)),
+            )
+            composition = translate.broadcast(body, layout)
+            self.registry.put("broadcast", composition.id, {"layout": layouts.to_json(layout)})
+            self.placing.running("broadcast", composition.id, room_id, layout)
         if spec.stream_ids:
             for stream_id in spec.stream_ids:  # adding a stream twice keeps it once: safe to repeat
                 self.transport.call(
@@ -569,7 +587,9 @@ class VonageBackend(Backend):
         except NotFound:
             # The provider answers 404 for a stopped broadcast too: tell the two apart.
             current = self.get_composition(composition_id)
+            self.placing.ended("broadcast", composition_id)
             raise Conflict(f"vonage: broadcast {composition_id!r} is {current.status}, not live") from None
+        self.placing.ended("broadcast", composition_id)
         if broadcast is None:
             return self.get_composition(composition_id)
         return translate.broadcast(translate.sdk_json(broadcast), self._broadcast_layout(composition_id))

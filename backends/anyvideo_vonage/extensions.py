@@ -21,8 +21,6 @@ from vonage_video.models import (
     InitiateSipRequest,
     SipAuth,
     SipOptions,
-    StreamLayout,
-    StreamLayoutOptions,
 )
 
 from anyvideo.backend import Feature
@@ -67,9 +65,10 @@ class VonageExtensions(Extensions):
 
     @extension(refs=("room",))
     def set_layout_classes(self, room_id: str, classes: Mapping[str, list[str]]) -> list[Stream]:
-        """give streams the layout classes custom layouts place them by
+        """give streams the application's layout classes (for its own stylesheets)
 
-        ``classes`` maps each stream id to its class names.
+        ``classes`` maps each stream id to its class names. The classes anyvideo
+        gives streams to place them in custom layouts (``anyvideo-…``) are kept.
         """
         if not classes or not all(
             isinstance(c, list) and all(isinstance(x, str) and x for x in c) for c in classes.values()
@@ -77,10 +76,8 @@ class VonageExtensions(Extensions):
             raise InvalidRequest("classes", "map each stream id to a list of class names")
         IDS.check("room", room_id, "room_id")
         IDS.check_all("stream", classes, "classes")
-        items = [StreamLayout(id=stream_id, layout_class_list=list(c)) for stream_id, c in classes.items()]
-        changed = self.transport.call(
-            self.transport.video.change_stream_layout, room_id, StreamLayoutOptions(items=items)
-        )
+        layouts.check_own_classes([c for names in classes.values() for c in names], "classes")
+        changed = self.backend.placing.set_own(room_id, classes)
         registry = self.backend.registry
         return [translate.sdk_stream(room_id, info, registry.get("stream", str(info.id)) or {}) for info in changed]
 
@@ -100,9 +97,14 @@ class VonageExtensions(Extensions):
     def change_recording_layout(self, recording_id: str, layout: Layout) -> Recording:
         """change a composed archive's layout while it records"""
         IDS.check("recording", recording_id, "recording_id")
-        archive = self.transport.call(self.transport.video.change_archive_layout, recording_id, composed_layout(layout))
-        self.backend.registry.put("archive", recording_id, {"layout": layouts.to_json(layout)})
-        return translate.archive(translate.sdk_json(archive), layout)
+        body = composed_layout(layout)
+
+        def change() -> Recording:
+            archive = self.transport.call(self.transport.video.change_archive_layout, recording_id, body)
+            self.backend.registry.put("archive", recording_id, {"layout": layouts.to_json(layout)})
+            return translate.archive(translate.sdk_json(archive), layout)
+
+        return self.backend.placing.change_layout("archive", recording_id, layout, change)
 
     @extension(refs=("recording", "stream"))
     def add_recording_stream(
@@ -124,10 +126,14 @@ class VonageExtensions(Extensions):
     def change_composition_layout(self, composition_id: str, layout: Layout) -> Composition:
         """change a live broadcast's layout"""
         IDS.check("composition", composition_id, "composition_id")
-        video = self.transport.video
-        broadcast = self.transport.call(video.change_broadcast_layout, composition_id, composed_layout(layout))
-        self.backend.registry.put("broadcast", composition_id, {"layout": layouts.to_json(layout)})
-        return translate.broadcast(translate.sdk_json(broadcast), layout)
+        body = composed_layout(layout)
+
+        def change() -> Composition:
+            broadcast = self.transport.call(self.transport.video.change_broadcast_layout, composition_id, body)
+            self.backend.registry.put("broadcast", composition_id, {"layout": layouts.to_json(layout)})
+            return translate.broadcast(translate.sdk_json(broadcast), layout)
+
+        return self.backend.placing.change_layout("broadcast", composition_id, layout, change)
 
     @extension(refs=("composition", "stream"))
     def add_composition_stream(

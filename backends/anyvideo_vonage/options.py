@@ -85,6 +85,7 @@ def token_options(options: Mapping[str, Any]) -> list[str] | None:
     classes = options.get("layout_classes")
     if classes is not None and (isinstance(classes, str) or not all(isinstance(c, str) and c for c in classes)):
         raise InvalidRequest("provider_options.layout_classes", "must be a list of class names")
+    layouts.check_own_classes(classes or (), "provider_options.layout_classes")
     return list(classes) if classes else None
 
 

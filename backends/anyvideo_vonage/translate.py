@@ -55,6 +55,7 @@ __all__ = [
     "from_ms",
     "identifier",
     "read_connection_data",
+    "read_role",
     "reads",
     "render",
     "room",
@@ -145,14 +146,18 @@ def _iso(value: str | None) -> datetime | None:
 # --- connection data: how a token carries the participant's identity -----------------
 
 
-def connection_data(identity: str, data: str | None) -> str:
-    """The ``connection_data`` of a client token: ``{"identity": …, "data": …}`` as compact JSON.
+def connection_data(identity: str, data: str | None, role: Role | None = None) -> str:
+    """The ``connection_data`` of a client token: ``{"identity": …, "role": …, "data": …}`` as compact JSON.
 
     Vonage connections have no identity, only this application string, which
     every client in the session can read; the ``identity`` key is also what
-    the anyvideo emulator reads as the participant's identity.
+    the anyvideo emulator reads as the participant's identity. The role is
+    there too because session-monitoring callbacks carry the connection data
+    but not the token's role, and custom layouts can place streams by role.
     """
     body: dict[str, str] = {"identity": identity}
+    if role is not None:
+        body["role"] = role.value
     if data is not None:
         body["data"] = data
     text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
@@ -173,6 +178,16 @@ def read_connection_data(raw: str | None) -> tuple[str | None, str | None]:
         data = parsed.get("data")
         return parsed["identity"], data if isinstance(data, str) else None
     return None, raw
+
+
+def read_role(raw: str | None) -> Role | None:
+    """The role connection data anyvideo wrote names, if it names one."""
+    try:
+        parsed = json.loads(raw) if raw else None
+    except ValueError:
+        return None
+    role = parsed.get("role") if isinstance(parsed, dict) else None
+    return Role(role) if isinstance(role, str) and role in Role.__members__.values() else None
 
 
 # --- the objects ------------------------------------------------------------------

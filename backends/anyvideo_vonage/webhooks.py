@@ -20,11 +20,11 @@ fails on a callback, the facade releases its token (:meth:`CallbackParser.releas
 so the provider's retry of the same signed request is accepted and handled.
 
 Session monitoring is also how anyvideo learns what the REST API does not
-say: the identity and data behind a connection (from its connection data),
-when it joined and left, and who published a stream. All are filed in the
-registry (:mod:`anyvideo_vonage.connections`), so ``participants.list``
-reports identities once their callbacks have arrived, and still lists a
-connection that has left.
+say: the identity, role and data behind a connection (from its connection
+data), when it joined and left, and who published a stream. All are filed in
+the registry (:mod:`anyvideo_vonage.connections`), so ``participants.list``
+reports identities and roles once their callbacks have arrived, and still
+lists a connection that has left.
 
 Vonage sessions are never created or destroyed as far as the provider is
 concerned (see DESIGN.md): a room *starts* when its first client connects
@@ -52,7 +52,7 @@ from typing import Any
 import jwt
 
 from anyvideo.errors import AnyVideoError, WebhookVerificationError
-from anyvideo.models import Event, EventType, Participant, ParticipantStatus, RoomStatus
+from anyvideo.models import Event, EventType, Participant, ParticipantStatus, Role, RoomStatus
 from anyvideo.registry import Registry
 from anyvideo.webhooks import DEFAULT_REPLAY_WINDOW, WebhookRequest, check_fresh, stable_event_id
 from anyvideo_vonage import connections, translate
@@ -280,6 +280,7 @@ class CallbackParser:
         connection_id = _required(connection, "id", "the connection")
         raw_data = connection.get("data")
         identity, data = translate.read_connection_data(raw_data if isinstance(raw_data, str) else None)
+        role = translate.read_role(raw_data if isinstance(raw_data, str) else None)
         joined = connection.get("createdAt")
         gone = at.get("timestamp") if left and at is not None else None
 
@@ -289,6 +290,8 @@ class CallbackParser:
                 entry["identity"], entry["data"] = identity, data
             else:
                 entry.setdefault("data", data)
+            if role is not None:
+                entry["role"] = role.value
             if translate.from_ms(joined) is not None:
                 entry["joined_at"] = joined
             if translate.from_ms(gone) is not None:
@@ -301,6 +304,7 @@ class CallbackParser:
             room_id=session_id,
             identity=entry.get("identity") or connection_id,
             status=ParticipantStatus.DISCONNECTED if left else ParticipantStatus.CONNECTED,
+            role=Role(entry["role"]) if entry.get("role") else None,
             data=entry.get("data"),
             joined_at=translate.from_ms(joined),
             left_at=translate.from_ms(entry.get("left_at")) if left else None,

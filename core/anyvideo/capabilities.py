@@ -2,7 +2,7 @@
 rendered for a terminal or as the Markdown of ``docs/capabilities.md``.
 
 Generated from the backends' declarations (``features``, ``feature_hints``,
-``layouts``, ``resolutions``, ``max_token_ttl``, the marked methods of ``extensions_class``,
+``layouts``, ``selectors``, ``resolutions``, ``max_token_ttl``, the marked methods of ``extensions_class``,
 ``not_covered``), never written by hand.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from anyvideo.backend import FEATURE_DESCRIPTIONS, Backend, Feature
-from anyvideo.models import LayoutKind
+from anyvideo.models import LayoutKind, SelectBy
 
 __all__ = ["feature_rows", "markdown", "providers"]
 
@@ -52,6 +52,7 @@ def markdown(backends: Mapping[str, type[Backend]]) -> str:
     out += [_row([f"`{row[0]}`", *row[1:]]) for row in feature_rows(backends, yes=YES, no=NO)]
     out += ["", "## Outputs and tokens", "", _row(["", *names]), _row(["---"] * (len(names) + 1))]
     out.append(_row(["layouts", *(_layouts(cls) for cls in backends.values())]))
+    out.append(_row(["layout selectors", *(_selectors(cls) for cls in backends.values())]))
     out.append(_row(["resolutions", *(_resolutions(cls) for cls in backends.values())]))
     out.append(_row(["longest token", *(_duration(cls.max_token_ttl) for cls in backends.values())]))
     for name, cls in backends.items():
@@ -84,6 +85,10 @@ def _row(cells: list[str]) -> str:
 
 def _layouts(cls: type[Backend]) -> str:
     return ", ".join(kind.value for kind in LayoutKind if kind in cls.layouts)
+
+
+def _selectors(cls: type[Backend]) -> str:
+    return ", ".join(by.value for by in SelectBy if by in cls.selectors) or "only *"
 
 
 def _resolutions(cls: type[Backend]) -> str:

@@ -54,6 +54,13 @@ an error body is ``{code, message, description}`` with   the provider's own code
 ``code`` the HTTP status unless the provider's code is   (15002, 15004, 60003, 1000x, 5000x, -1)
 known
 live captions produce no text and no status callback     no speech, and no documented callback payload
+a custom stylesheet using CSS the layout documentation   the documentation lists what is supported without saying
+does not list (``display: none``, ``*``, a negative      whether the rest is refused or ignored; refusing shows a
+``z-index``…) is refused with 400 "invalid layout        translator's mistake (``stylesheet.py``)
+options"
+a composed archive's file records the box each stream    the provider renders pixels; the emulator reads the
+filled, by the stylesheet and classes in force when it   stylesheet (``stylesheet.py``), and leaves out a stream
+stops; none for presets                                  whose box depends on the flow or the streams' order
 =======================================================  ==========================================================
 """
 

@@ -22,6 +22,7 @@ from anyvideo_vonage.emulator.ids import parse_session_id
 from anyvideo_vonage.emulator.media import Downloads
 from anyvideo_vonage.emulator.state import FaceState
 from anyvideo_vonage.emulator.statuses import LAYOUT_TYPES, PAGE_DEFAULT, PAGE_MAX
+from anyvideo_vonage.emulator.stylesheet import StylesheetError, parse
 
 __all__ = ["VonageFace", "choice", "flag", "layout", "number", "text"]
 
@@ -82,6 +83,11 @@ def layout(value: Any, problem: Problem) -> dict[str, Any]:
         raise problem.error(f"{problem.message} (a stylesheet goes with, and only with, the custom layout type)")
     if screenshare is not None and (screenshare not in LAYOUT_TYPES or kind != "bestFit"):
         raise problem.error(f"{problem.message} (screenshareType is a layout type, set with type bestFit)")
+    if kind == "custom":
+        try:
+            parse(value["stylesheet"])
+        except StylesheetError as exc:
+            raise problem.error(f"{problem.message} (stylesheet: {exc})") from None
     return {key: value[key] for key in ("type", "stylesheet", "screenshareType") if value.get(key) is not None}
 
 

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
 
 from anyvideo.errors import NotFound
-from anyvideo.models import EventType, ParticipantStatus, RecordingStatus
-from anyvideo.sim import Grant, SimEvent
+from anyvideo.models import EventType, ParticipantStatus, RecordingStatus, Resolution
+from anyvideo.sim import Grant, SimEvent, World
+from anyvideo.sim.media import Box
 from anyvideo.sim.records import CompositionRecord, ParticipantRecord, RecordingRecord, StreamRecord
 from anyvideo.testing.server import CONTROL_PREFIX, Emulator, HttpError, Request, Response, route
-from anyvideo_vonage.emulator import errors, ids, translate
+from anyvideo_vonage.emulator import errors, ids, stylesheet, translate
 from anyvideo_vonage.emulator.archives import ArchiveRoutes
 from anyvideo_vonage.emulator.auth import ApplicationCredentials
 from anyvideo_vonage.emulator.broadcasts import BroadcastRoutes
@@ -25,6 +26,7 @@ from anyvideo_vonage.emulator.render import RenderRoutes
 from anyvideo_vonage.emulator.sessions import SessionRoutes
 from anyvideo_vonage.emulator.sip import SipRoutes
 from anyvideo_vonage.emulator.state import FaceState
+from anyvideo_vonage.emulator.statuses import DEFAULT_RESOLUTION
 
 __all__ = ["VonageEmulator"]
 
@@ -128,6 +130,36 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
             environment["REQUESTS_CA_BUNDLE"] = str(self.ca_bundle)
         return environment
 
+    def place_streams(
+        self, world: World, record: RecordingRecord | CompositionRecord, streams: Sequence[StreamRecord]
+    ) -> Mapping[str, Box]:
+        """Where a composed archive shows each video stream: its custom stylesheet read
+        (:mod:`.stylesheet`) against each stream's layout classes, as they are when the
+        archive stops, on a canvas of the archive's resolution. A stream the stylesheet
+        clips away, or does not place by itself alone, has no placement; presets
+        (which the provider arranges) place none. Broadcasts are live: no file.
+
+        The world calls this under its own lock, so the face's is not taken (handlers
+        take it before the world's); each value read here is replaced whole, never
+        changed in place.
+        """
+        state = self.state.archives.get(record.id)
+        if not isinstance(record, RecordingRecord) or state is None or state.layout is None:
+            return {}
+        if state.layout.get("type") != "custom":
+            return {}
+        sheet = stylesheet.parse(state.layout["stylesheet"])  # checked when it was set
+        size = record.resolution or Resolution.parse(DEFAULT_RESOLUTION)
+        placed: dict[str, Box] = {}
+        for stream in streams:
+            try:
+                box = sheet.box(self.state.layout_classes.get(stream.id, ()), (size.width, size.height))
+            except stylesheet.Undetermined:
+                continue
+            if box is not None:
+                placed[stream.id] = box
+        return placed
+
     # --- control API ------------------------------------------------------------
 
     @route("POST", CONTROL_PREFIX + "/join")
@@ -225,8 +257,7 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
     def _stream_destroyed(self, event: SimEvent) -> None:
         stream = event.subject_as(StreamRecord)
         participant = self.world.get_participant(stream.participant_id)
-        with self.state.lock:
-            self.state.layout_classes.pop(stream.id, None)
+        with self.state.lock:  # its layout classes stay: an archive that recorded it lays it out by them
             forced = participant.id in self.state.forced
         if participant.status is ParticipantStatus.CONNECTED:
             reason = _STREAM_UNPUBLISHED

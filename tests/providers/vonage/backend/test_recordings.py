@@ -12,7 +12,7 @@ import pytest
 from anyvideo import Conflict, InvalidRequest, Layout, LayoutKind, RecordingMode, RecordingStatus, Region
 from anyvideo.client import MANIFEST
 from anyvideo.testing.faults import Fault
-from anyvideo_vonage import rest
+from anyvideo_vonage import layouts, rest
 
 
 @pytest.fixture
@@ -129,14 +129,22 @@ def test_recording_options_are_checked_first(video, live_room, vonage_emulator) 
 
 
 def test_custom_and_focus_layouts_become_css(video, live_room, vonage_emulator) -> None:
-    regions = [Region("main", 0, 0, 1, 0.75, sources="host"), Region("strip", 0, 0.75, 1, 0.25, z=1)]
-    recording = video.recordings.start(live_room, layout=Layout.custom(regions))
+    layout = Layout.custom(
+        [Region("main", 0, 0, 1, 0.75, sources="name:ann-camera"), Region("strip", 0, 0.75, 1, 0.25)]
+    )
+    recording = video.recordings.start(live_room, layout=layout)
     sent = vonage_emulator.state.archives[recording.id].layout
-    assert sent["type"] == "custom" and "stream.host" in sent["stylesheet"]
+    main = layouts.region_classes(layout)["main"]
+    assert (
+        sent == {"type": "custom", "stylesheet": layouts.stylesheet(layout)} and f"stream.{main} " in sent["stylesheet"]
+    )
+    [stream] = video.streams.list(live_room)
+    assert vonage_emulator.state.layout_classes[stream.id] == [main]
     assert video.recordings.get(recording).layout.kind is LayoutKind.CUSTOM
     changed = video.ext.change_recording_layout(recording.id, Layout.focus())
     assert changed.layout == Layout.focus()
     assert "stream.focus" in vonage_emulator.state.archives[recording.id].layout["stylesheet"]
+    assert vonage_emulator.state.layout_classes[stream.id] == []  # the custom layout's class went with it
 
 
 def test_manual_stream_selection(video, browser, live_room, vonage_emulator) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from support.specs import VONAGE_SPEC, spec_enum
 
-from anyvideo import CompositionStatus, InvalidRequest, Layout, LayoutKind, ParticipantStatus, RecordingStatus, Region
+from anyvideo import CompositionStatus, Layout, LayoutKind, ParticipantStatus, RecordingStatus, Region
 from anyvideo_vonage import layouts, statuses
 
 ARCHIVE_STATUSES = spec_enum(VONAGE_SPEC, "components", "schemas", "Archive-Detail", "properties", "status")
@@ -103,20 +103,10 @@ def test_every_portable_kind_translates(kind) -> None:
     assert ("stylesheet" in body) == (body["type"] == "custom")
 
 
-def test_custom_regions_become_css_rules() -> None:
-    layout = Layout.custom([Region("rest", 0, 0.8, 1, 0.2), Region("main", 0.1, 0, 0.8, 0.8, z=2, sources=("host",))])
-    css = layouts.to_vonage(layout)["stylesheet"]
-    assert css.index("stream {") < css.index("stream.host {")  # class rules win by coming last
-    assert "left: 10%; top: 0%; width: 80%; height: 80%; z-index: 2;" in css
-
-
-def test_a_source_that_is_no_css_class_is_refused() -> None:
-    with pytest.raises(InvalidRequest, match="layout class"):
-        layouts.to_vonage(Layout.custom([Region("x", 0, 0, 1, 1, sources=("ann smith",))]))
-
-
 def test_a_layout_round_trips_through_the_registry_form() -> None:
-    layout = Layout.custom([Region("main", 0, 0, 0.5, 1, z=1, sources=("host", "guest"))])
+    layout = Layout.custom(
+        [Region("main", 0, 0, 0.5, 1, z=1, sources=("identity:host", "role:moderator,source:screen"))]
+    )
     assert layouts.from_json(layouts.to_json(layout)) == layout
     assert layouts.from_json(layouts.to_json(Layout(kind="grid", screenshare="pip"))) == Layout(
         kind="grid", screenshare="pip"

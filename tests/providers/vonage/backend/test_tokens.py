@@ -33,7 +33,7 @@ def test_identity_and_data_travel_in_the_connection_data(video, browser, room, v
     ann = browser.join(token)
     assert ann.identity == "ann"
     joined = vonage_emulator.world.get_participant(ann.participant_id)
-    assert json.loads(joined.data) == {"identity": "ann", "data": '{"seat": 4}'}
+    assert json.loads(joined.data) == {"identity": "ann", "role": "publisher", "data": '{"seat": 4}'}
     assert token.data == '{"seat": 4}'
 
 

@@ -19,6 +19,7 @@ from anyvideo import (
     ParticipantStatus,
     Recording,
     RecordingStatus,
+    Role,
     Room,
     RoomStatus,
     Stream,
@@ -78,6 +79,16 @@ def test_connection_created_is_a_participant_joining(offline_vonage: Video) -> N
     )
     assert event.occurred_at.timestamp() == pytest.approx(NOW_MS / 1000)
     assert event.raw["event"] == "connectionCreated" and event.room_id == "1_S"
+
+
+@pytest.mark.parametrize(("role", "expected"), [("moderator", Role.MODERATOR), ("owner", None), (None, None)])
+def test_the_role_anyvideo_wrote_in_the_connection_data_is_the_participants(
+    offline_vonage: Video, role: str | None, expected: Role | None
+) -> None:
+    data = json.dumps({"identity": "ann", "role": role} if role else {"identity": "ann"})
+    body = monitoring("connectionCreated", "1_S", connection={"id": "c-ann", "createdAt": NOW_MS, "data": data})
+    [event] = parse(offline_vonage, body)
+    assert event.subject.role is expected
 
 
 @pytest.mark.parametrize("reason", ["clientDisconnected", "forceDisconnected", "networkDisconnected"])

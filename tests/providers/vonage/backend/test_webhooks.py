@@ -9,7 +9,7 @@ import pytest
 from support.webhooks import VONAGE_SECRET as SECRET
 from support.webhooks import vonage_signed
 
-from anyvideo import EventType, ParticipantStatus, WebhookVerificationError
+from anyvideo import EventType, ParticipantStatus, Role, WebhookVerificationError
 
 URL = "https://app.example.com/vonage/callbacks"
 
@@ -48,6 +48,17 @@ def test_a_participant_who_left_keeps_what_the_callbacks_said(wired) -> None:
     assert (gone.identity, gone.data, gone.status) == ("ann", "seat 4", ParticipantStatus.DISCONNECTED)
     assert (gone.joined_at, gone.left_at) == (joined.joined_at, left.left_at) and gone.left_at is not None
     assert list(video.participants.list(room)) == [gone]
+
+
+def test_session_monitoring_gives_the_participants_roles(wired) -> None:
+    video, devices, _ = wired
+    room = video.rooms.create("roles")
+    devices.join(video.tokens.create(room, "host", role="moderator"))
+    devices.join(video.tokens.create(room, "carol", role="subscriber"))
+    assert {p.identity: p.role for p in video.participants.list(room)} == {
+        "host": Role.MODERATOR,
+        "carol": Role.SUBSCRIBER,
+    }
 
 
 def test_archive_callbacks_are_recording_events(wired, vonage_emulator) -> None:
