@@ -15,18 +15,26 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
+from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
+import anyvideo
 from anyvideo import (
     Composition,
+    Event,
+    EventType,
     Feature,
     Layout,
+    Participant,
     ParticipantStatus,
     Recording,
     RecordingMode,
     Region,
     Room,
     Selector,
+    Stream,
     Video,
 )
 
@@ -51,6 +59,33 @@ class Clinic:
         self._waiting: dict[str, str] = {}  # ticket → patient
         self._admitted: dict[str, str] = {}  # ticket → token for the visit room
         self.visits: dict[str, Visit] = {}  # patient → visit
+        #: Who is in each room, and the video streams published there, as the platform reports them.
+        self.present: defaultdict[str, set[str]] = defaultdict(set)
+        self.on_camera: defaultdict[str, set[str]] = defaultdict(set)
+        self._changed = threading.Condition()
+        video.plugins.manager.register(self)
+
+    def close(self) -> None:
+        self.video.plugins.manager.unregister(self)
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float) -> bool:
+        """Whether ``condition`` held within ``timeout`` seconds, looked at as the platform's
+        events arrive (some providers say who joined, and who published, only by callback)."""
+        with self._changed:
+            return self._changed.wait_for(condition, timeout)
+
+    @anyvideo.hookimpl
+    def anyvideo_event(self, event: Event, video: Video) -> None:
+        room = event.room_id or ""
+        with self._changed:
+            if event.type == EventType.PARTICIPANT_JOINED and isinstance(event.subject, Participant):
+                self.present[room].add(event.subject.identity)
+            elif event.type == EventType.PARTICIPANT_LEFT and isinstance(event.subject, Participant):
+                self.present[room].discard(event.subject.identity)
+            elif event.type == EventType.STREAM_PUBLISHED and isinstance(event.subject, Stream):
+                if event.subject.kind.has_video:
+                    self.on_camera[room].add(event.subject.id)
+            self._changed.notify_all()
 
     # --- the patient --------------------------------------------------------
 
@@ -123,12 +158,13 @@ class Visit:
             self.video.compositions.download(self.composition, _folder(self.folder / "visit"))
         return self.folder
 
-    def whose_files(self) -> dict[str, set[str]]:
-        """From the downloaded manifest: each identity → the kinds of media saved for them."""
-        manifest = json.loads((self.folder / "participants" / "manifest.json").read_text())
-        saved: dict[str, set[str]] = {}
+    def whose_files(self) -> dict[str, list[Path]]:
+        """From the downloaded manifest: each identity → the files saved of their streams."""
+        folder = self.folder / "participants"
+        manifest = json.loads((folder / "manifest.json").read_text())
+        saved: dict[str, list[Path]] = {}
         for entry in manifest["files"]:
-            saved.setdefault(entry["identity"], set()).add(entry["kind"])
+            saved.setdefault(entry["identity"], []).append(folder / entry["file"])
         return saved
 
 

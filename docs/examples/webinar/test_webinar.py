@@ -34,6 +34,8 @@ def on_stage(webinar: Webinar):
     host.publish(name="camera")
     host.publish(StreamKind.VIDEO, name="slides", video_source=VideoSource.SCREEN)
     viewers = {viewer: devices.join(webinar.viewer_ticket(viewer)) for viewer in AUDIENCE}
+    everyone = {webinar.host, *AUDIENCE}
+    assert webinar.wait_until(lambda: webinar.present >= everyone and len(webinar.on_screen) == 2, timeout=WAIT)
     return host, viewers
 
 

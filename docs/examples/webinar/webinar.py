@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import anyvideo
@@ -64,6 +65,8 @@ class Webinar:
         #: How many times each (event type, subject id) arrived: one per transition.
         self.seen: Counter[tuple[str, str]] = Counter()
         self.present: set[str] = set()
+        #: The video streams published, as the platform reported them.
+        self.on_screen: set[str] = set()
         self._changed = threading.Condition()
         video.plugins.manager.register(self)
 
@@ -151,7 +154,16 @@ class Webinar:
             self.seen[(str(event.type), "" if event.subject is None else event.subject.id)] += 1
             if event.type == "participant.joined" and isinstance(event.subject, Participant):
                 self.present.add(event.subject.identity)
+            elif event.type == "stream.published" and isinstance(event.subject, Stream):
+                if event.subject.kind.has_video:
+                    self.on_screen.add(event.subject.id)
             self._changed.notify_all()
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float) -> bool:
+        """Whether ``condition`` held within ``timeout`` seconds, looked at as the platform's
+        events arrive (some providers say who joined, and who published, only by callback)."""
+        with self._changed:
+            return self._changed.wait_for(condition, timeout)
 
     def wait_for(self, event_type: str, subject_id: str, timeout: float) -> bool:
         """Whether ``event_type`` about ``subject_id`` arrived within ``timeout`` seconds."""
