@@ -54,7 +54,7 @@ import jwt
 from anyvideo.errors import AnyVideoError, WebhookVerificationError
 from anyvideo.models import Event, EventType, Participant, ParticipantStatus, Role, RoomStatus
 from anyvideo.registry import Registry
-from anyvideo.webhooks import DEFAULT_REPLAY_WINDOW, WebhookRequest, check_fresh, stable_event_id
+from anyvideo.webhooks import DEFAULT_REPLAY_WINDOW, Transitions, WebhookRequest, check_fresh, stable_event_id
 from anyvideo_vonage import connections, translate
 
 __all__ = ["ARCHIVE_EVENTS", "BROADCAST_EVENTS", "MONITORING_EVENTS", "RENDER_STATUSES", "CallbackParser"]
@@ -316,7 +316,13 @@ class CallbackParser:
         status = _word(raw_status)
         kind = (ARCHIVE_EVENTS.get(raw_status) if isinstance(raw_status, str) else None) or f"vonage.archive_{status}"
         subject = translate.archive(body, self._layout_of("archive", str(body.get("id"))))
-        return self._event(kind, body, ("archive", subject.id, status, body.get("updatedAt")), subject)
+        parts = ("archive", subject.id, status, body.get("updatedAt"))
+        if kind == EventType.RECORDING_STARTED:
+            # An archive paused (no streams) and then resumed reports ``started`` again: the
+            # recording started once, so a later ``started`` is a resumption.
+            announced = Transitions(self._registry).announce(subject.id, "started", repr(parts), kind)
+            kind = announced or "vonage.archive_resumed"
+        return self._event(kind, body, parts, subject)
 
     def _broadcast(self, body: dict[str, Any]) -> Event:
         raw_status = body.get("status")

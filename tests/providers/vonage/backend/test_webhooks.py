@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from support.specs import VONAGE_SAMPLES, sample_body
 from support.webhooks import VONAGE_SECRET as SECRET
 from support.webhooks import vonage_signed
 
@@ -144,3 +145,16 @@ def test_without_a_secret_every_callback_is_refused(video) -> None:
     headers, body = vonage_signed({"event": "sessionCreated"})
     with pytest.raises(WebhookVerificationError, match="signature_secret"):
         video.webhooks.parse("POST", URL, headers, body)
+
+
+def test_an_archive_that_resumes_after_a_pause_started_once(video_with_secret) -> None:
+    archive = sample_body(VONAGE_SAMPLES, "archive.json")
+
+    def callback(status: str, updated: int) -> list[EventType | str]:
+        body = {**archive, "status": status, "updatedAt": updated}
+        return [e.type for e in video_with_secret.webhooks.parse("POST", URL, *vonage_signed(body))]
+
+    assert callback("started", 1_700_000_000_000) == [EventType.RECORDING_STARTED]
+    assert callback("paused", 1_700_000_060_000) == ["vonage.archive_paused"]
+    assert callback("started", 1_700_000_120_000) == ["vonage.archive_resumed"]  # no second recording.started
+    assert callback("started", 1_700_000_000_000) == [EventType.RECORDING_STARTED]  # the first, delivered again
