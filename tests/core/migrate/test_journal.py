@@ -117,7 +117,8 @@ def test_a_model_becomes_plain_json_with_iso_datetimes_and_without_raw():
     assert data["started_at"] == "2026-01-02T03:04:05+00:00"
     assert data["mode"] == "composed" and data["layout"] == {"kind": "pip", "regions": [], "screenshare": None}
     assert data["resolution"] == {"width": 1280, "height": 720}
-    assert data["files"] == [{"name": "a.mp4", "content_type": "video/mp4", "size": 3, "sha256": "ab"}]
+    whose = dict.fromkeys(("stream_id", "participant_id", "kind", "video_source", "offset", "duration"))
+    assert data["files"] == [{"name": "a.mp4", "content_type": "video/mp4", "size": 3, "sha256": "ab", **whose}]
     assert "raw" not in data
     assert to_jsonable(recording.raw) == {"nested": {"x": [1, 2]}}
 
