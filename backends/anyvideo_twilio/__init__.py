@@ -8,25 +8,18 @@ Twilio SDK, loads when an application selects ``twilio`` (or names
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from anyvideo.hookspecs import hookimpl
+from anyvideo.plugins import lazy_exports
 
 if TYPE_CHECKING:
     from anyvideo_twilio.backend import TwilioBackend
 
 __all__ = ["TwilioBackend"]
 
-#: Public name -> the module that defines it, imported on first use.
-_LAZY = {"TwilioBackend": "anyvideo_twilio.backend"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, {"TwilioBackend": "anyvideo_twilio.backend"})
 
 
 @hookimpl

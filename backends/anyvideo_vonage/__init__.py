@@ -7,11 +7,11 @@ names below).
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from anyvideo.hookspecs import hookimpl
+from anyvideo.plugins import lazy_exports
 
 if TYPE_CHECKING:
     from anyvideo_vonage.backend import VonageBackend
@@ -19,17 +19,13 @@ if TYPE_CHECKING:
 
 __all__ = ["Captions", "Render", "RenderSpec", "SipCall", "SipConnection", "VonageBackend"]
 
-#: Public name -> the module that defines it, imported on first use.
-_LAZY = {
-    "VonageBackend": "anyvideo_vonage.backend",
-    **dict.fromkeys(("Captions", "Render", "RenderSpec", "SipCall", "SipConnection"), "anyvideo_vonage.extensions"),
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "VonageBackend": "anyvideo_vonage.backend",
+        **dict.fromkeys(("Captions", "Render", "RenderSpec", "SipCall", "SipConnection"), "anyvideo_vonage.extensions"),
+    },
+)
 
 
 @hookimpl

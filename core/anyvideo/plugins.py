@@ -24,7 +24,7 @@ from anyvideo.errors import BackendNotFound, ConfigurationError
 if TYPE_CHECKING:
     from anyvideo.testing.server import Emulator
 
-__all__ = ["ENTRY_POINT_GROUP", "Plugins"]
+__all__ = ["ENTRY_POINT_GROUP", "Plugins", "lazy_exports"]
 
 ENTRY_POINT_GROUP = "anyvideo"
 
@@ -217,3 +217,17 @@ def _check_backend(name: str, backend_class: object) -> None:
         raise ConfigurationError(
             f"backend {name!r} is registered with a class whose name is {getattr(backend_class, 'name', None)!r}"
         )
+
+
+def lazy_exports(package: str, where: Mapping[str, str]) -> Callable[[str], Any]:
+    """A plugin package's module ``__getattr__``: each public name in ``where`` (name ->
+    the module that defines it) is imported on first use, so the entry-point module a
+    plugin registers from stays light (import the names under ``TYPE_CHECKING`` for
+    type checkers)."""
+
+    def __getattr__(name: str) -> Any:
+        if name in where:
+            return getattr(importlib.import_module(where[name]), name)
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    return __getattr__

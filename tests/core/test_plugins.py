@@ -446,3 +446,20 @@ def test_core_imports_no_provider_backend():
     assert PACKAGE / "client.py" in files
     offenders = {str(f.relative_to(PACKAGE)): imported_provider_packages(f) for f in files}
     assert {name: found for name, found in offenders.items() if found} == {}
+
+
+def test_the_cli_help_loads_no_backend_and_no_export_machinery():
+    probe = """
+import sys
+sys.argv = ['anyvideo', '--help']
+from anyvideo.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+heavy = ('anyvideo.local.backend', 'anyvideo.migrate.export', 'anyvideo.testing', 'anyvideo.router.backend')
+loaded = sorted(m for m in sys.modules if m.startswith(heavy))
+assert not loaded, loaded
+"""
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr

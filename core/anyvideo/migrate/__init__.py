@@ -4,3 +4,8 @@
 account (or of a time range or room) into a folder or S3-compatible storage,
 resumably and verifiably; ``anyvideo export`` is its command.
 """
+
+__all__ = ["KINDS"]
+
+#: What an export copies, each selectable with ``--kind``.
+KINDS = ("recordings", "compositions")

@@ -13,14 +13,16 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from anyvideo.client import Video, connect
 from anyvideo.errors import AnyVideoError, NotFound
-from anyvideo.migrate.destinations import destination_from_url
-from anyvideo.migrate.export import KINDS, ExportProgress, ExportReport, export_assets, verify_export
+from anyvideo.migrate import KINDS
+
+if TYPE_CHECKING:
+    from anyvideo.migrate.export import ExportProgress, ExportReport
 
 __all__ = ["EXIT_FAILED", "EXIT_SKIPPED", "export", "migrate"]
 
@@ -137,6 +139,10 @@ def export(
     provider's payload (raw.json) go to <kind>/<provider>/<id>/; manifest.jsonl
     records progress. Rerun the same command to resume after an interruption.
     """
+    # The export machinery loads when the command runs, not when the CLI starts.
+    from anyvideo.migrate.destinations import destination_from_url
+    from anyvideo.migrate.export import export_assets, verify_export
+
     try:
         target = destination_from_url(destination, s3_endpoint_url=s3_endpoint_url, journal=journal)
         if verify:

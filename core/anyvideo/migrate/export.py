@@ -42,6 +42,7 @@ from anyvideo.errors import (
     NotFound,
     UnsupportedFeature,
 )
+from anyvideo.migrate import KINDS
 from anyvideo.migrate.destinations import (
     Destination,
     FolderDestination,
@@ -80,7 +81,6 @@ __all__ = [
 ]
 
 #: What an export copies, as named in the destination's layout and on the facade.
-KINDS = ("recordings", "compositions")
 
 Asset = Recording | Composition
 
