@@ -22,7 +22,7 @@ import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, BinaryIO, ClassVar, Self, cast
+from typing import Any, BinaryIO, ClassVar, Literal, Self, TypeVar, cast
 
 import attrs
 from pydantic import ValidationError
@@ -66,6 +66,9 @@ from anyvideo_vonage.placing import Placing
 from anyvideo_vonage.rest import PAGE_SIZE, items_of
 from anyvideo_vonage.transport import Transport
 from anyvideo_vonage.webhooks import CallbackParser
+
+#: What a start files and places: an archive's recording or a broadcast's composition.
+_Started = TypeVar("_Started", Recording, Composition)
 
 __all__ = ["VonageBackend"]
 
@@ -434,21 +437,36 @@ class VonageBackend(Backend):
         IDS.check("room", room_id)
         request = options.archive_request(room_id, spec)
         layout = (spec.layout or Layout.grid()) if spec.mode is RecordingMode.COMPOSED else None
+        video = self.transport.video
+        return self._start_placed(
+            "archive",
+            room_id,
+            layout,
+            reconcile.archive_matches(request),
+            "start_archive",
+            lambda: translate.sdk_json(video.start_archive(request)),
+            translate.archive,
+        )
+
+    def _start_placed(
+        self,
+        kind: Literal["archive", "broadcast"],
+        room_id: str,
+        layout: Layout | None,
+        matches: reconcile.Matcher,
+        what: str,
+        start: Callable[[], dict[str, Any]],
+        read: Callable[[dict[str, Any], Layout | None], _Started],
+    ) -> _Started:
+        """Start an archive or broadcast (:meth:`start_once`) in an open room, its streams
+        placed for a custom ``layout`` first, and file what started with its layout."""
         self.placing.check(layout)
         self._check_open(room_id)
-        video = self.transport.video
         with self.placing.starting(room_id, layout):
-            body = self.start_once(
-                "archive",
-                room_id,
-                reconcile.archive_matches(request),
-                "start_archive",
-                lambda: translate.sdk_json(video.start_archive(request)),
-            )
-            recording = translate.archive(body, layout)
-            self.registry.put("archive", recording.id, {"layout": layouts.to_json(layout)})
-            self.placing.running("archive", recording.id, room_id, layout)
-        return recording
+            started = read(self.start_once(kind, room_id, matches, what, start), layout)
+            self.registry.put(kind, started.id, {"layout": layouts.to_json(layout)})
+            self.placing.running(kind, started.id, room_id, layout)
+        return started
 
     def start_once(
         self,
@@ -554,20 +572,16 @@ class VonageBackend(Backend):
         IDS.check_all("stream", spec.stream_ids or (), "streams")
         request = options.broadcast_request(room_id, spec)
         layout = spec.layout or Layout.grid()
-        self.placing.check(layout)
-        self._check_open(room_id)
         video = self.transport.video
-        with self.placing.starting(room_id, layout):
-            body = self.start_once(
-                "broadcast",
-                room_id,
-                reconcile.broadcast_matches(request),
-                "start_broadcast",
-                lambda: translate.sdk_json(video.start_broadcast(request)),
-            )
-            composition = translate.broadcast(body, layout)
-            self.registry.put("broadcast", composition.id, {"layout": layouts.to_json(layout)})
-            self.placing.running("broadcast", composition.id, room_id, layout)
+        composition = self._start_placed(
+            "broadcast",
+            room_id,
+            layout,
+            reconcile.broadcast_matches(request),
+            "start_broadcast",
+            lambda: translate.sdk_json(video.start_broadcast(request)),
+            translate.broadcast,
+        )
         if spec.stream_ids:
             for stream_id in spec.stream_ids:  # adding a stream twice keeps it once: safe to repeat
                 self.transport.call(
