@@ -12,11 +12,17 @@ from support import REPO
 PAGE = REPO / "docs" / "concepts.md"
 
 
+#: The page's python blocks, each as written (dedented when it sits in a list).
+BLOCKS = [
+    textwrap.dedent(block) for block in re.findall(r"```python\n(.*?)```", PAGE.read_text(encoding="utf-8"), re.DOTALL)
+]
+
+
 def block_containing(text: str) -> str:
-    """The python block of the page (indented in a list or not) that contains ``text``."""
-    for block in re.findall(r"```python\n(.*?)```", PAGE.read_text(encoding="utf-8"), re.DOTALL):
+    """The python block of the page that contains ``text``."""
+    for block in BLOCKS:
         if text in block:
-            return textwrap.dedent(block)
+            return block
     raise AssertionError(f"docs/concepts.md has no python block containing {text!r}")
 
 
@@ -36,3 +42,17 @@ def test_the_portable_recording_example_runs_as_written(tmp_path, monkeypatch: p
 
 def test_a_participant_who_left_is_listed_as_the_page_shows() -> None:
     exec(block_containing("status=ParticipantStatus.DISCONNECTED"), {})
+
+
+@pytest.mark.parametrize("number", range(len(BLOCKS)))
+def test_every_python_block_of_the_page_runs_as_written(
+    number: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # a block may download into a folder of its own
+    for variable in ("ANYVIDEO_BACKEND", "ANYVIDEO_LOCAL_DB", "ANYVIDEO_PLUGINS"):
+        monkeypatch.delenv(variable, raising=False)
+    namespace: dict[str, object] = {"__name__": "concepts_block"}
+    exec(BLOCKS[number], namespace)
+    video = namespace.get("video")
+    if video is not None:
+        video.close()  # type: ignore[attr-defined]
