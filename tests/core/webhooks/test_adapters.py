@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
@@ -204,8 +205,6 @@ def test_the_fastapi_example(twilio_environment: None) -> None:
 
 
 def test_the_once_example_hands_each_event_id_to_its_handler_once(tmp_path) -> None:
-    from datetime import UTC, datetime
-
     from anyvideo import Event
 
     section = DOCS.read_text().split("## Duplicates and failures", 1)[1].split("\n## ", 1)[0]
@@ -217,3 +216,70 @@ def test_the_once_example_hands_each_event_id_to_its_handler_once(tmp_path) -> N
     for event in (first, first, second, first):
         once.anyvideo_event(event, None)
     assert handled == ["p:1", "p:2"]
+
+
+# --- the other blocks of docs/webhooks.md, as written --------------------------------------
+
+
+def page_block(containing: str) -> str:
+    """The python block of docs/webhooks.md that contains ``containing``."""
+    return next(b for b in re.findall(r"```python\n(.*?)```", DOCS.read_text(), re.S) if containing in b)
+
+
+def participant_connected(identity: str) -> dict[str, str]:
+    return room_created() | {
+        "StatusCallbackEvent": "participant-connected",
+        "ParticipantSid": "PA" + "2" * 32,
+        "ParticipantIdentity": identity,
+        "ParticipantStatus": "connected",
+        "Timestamp": datetime.now(UTC)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z"),  # in the replay window
+    }
+
+
+def test_the_opening_example_prints_who_joined(twilio_environment: None, capsys: pytest.CaptureFixture[str]) -> None:
+    namespace: dict[str, Any] = {}
+    exec(page_block("class Attendance"), namespace)
+    url = "http://127.0.0.1/video/callbacks"
+    headers, body = twilio_signed(TWILIO_TOKEN, url, participant_connected("ann"))
+    try:
+        assert call_wsgi(namespace["app"], "POST", "/video/callbacks", headers, body.encode()).startswith("204")
+    finally:
+        namespace["video"].close()
+    assert capsys.readouterr().out == f"ann joined {'RM' + '1' * 32}\n"
+
+
+def test_the_vonage_block_accepts_either_secret_while_rotating(
+    monkeypatch: pytest.MonkeyPatch, vonage_application: Any
+) -> None:
+    monkeypatch.setenv("VONAGE_APPLICATION_ID", vonage_application.application_id)
+    monkeypatch.setenv("VONAGE_PRIVATE_KEY", vonage_application.private_key)
+    monkeypatch.setenv("VONAGE_VIDEO_HOST", UNREACHABLE)
+    monkeypatch.delenv("VONAGE_SIGNATURE_SECRET", raising=False)
+    new, old, other = (f"{name}-signature-secret-of-at-least-32-bytes" for name in ("new", "old", "other"))
+    monkeypatch.setenv("CALLBACK_SECRET", new)
+    monkeypatch.setenv("OLD_CALLBACK_SECRET", old)
+    namespace: dict[str, Any] = {}
+    exec(page_block("signature_secret=rotating"), namespace)
+    app = wsgi_app(namespace["video"])
+    body = {"sessionId": "1_MX4", "projectId": vonage_application.application_id, "event": "sessionCreated"}
+    try:
+        for secret, answer in [(new, "204"), (old, "204"), (other, "403")]:
+            headers, raw = vonage_signed(body, secret)
+            assert call_wsgi(app, "POST", "/video/callbacks", headers, raw).startswith(answer), secret
+    finally:
+        namespace["video"].close()
+
+
+def test_the_proxy_block_verifies_against_the_public_url(twilio_environment: None) -> None:
+    namespace: dict[str, Any] = {}
+    exec(page_block('public_url="https://hooks.example.com"'), namespace)
+    app = namespace["app"]
+    try:
+        public, body = twilio_signed(TWILIO_TOKEN, "https://hooks.example.com/video/callbacks", room_created())
+        assert call_wsgi(app, "POST", "/video/callbacks", public, body.encode()).startswith("204")
+        seen, body = twilio_signed(TWILIO_TOKEN, "http://127.0.0.1/video/callbacks", room_created(2))
+        assert call_wsgi(app, "POST", "/video/callbacks", seen, body.encode()).startswith("403")
+    finally:
+        namespace["video"].close()
