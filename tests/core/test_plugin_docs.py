@@ -15,6 +15,7 @@ added.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.util
 import os
@@ -380,3 +381,29 @@ def test_the_event_hook_tells_who_joined(tmp_path: Path, capsys: pytest.CaptureF
         room = video.rooms.create("standup")
         video.backend.browser().join(video.tokens.create(room, "ann"))
     assert capsys.readouterr().out == f"ann joined {room.id}\n"
+
+
+# --- the rule: every python block of the page is run by a test of this module
+
+
+def first_lines_run_here() -> set[str]:
+    """The first lines by which this module's tests take python blocks from the page."""
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    return {
+        call.args[0].value
+        for call in ast.walk(tree)
+        if isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Name)
+        and call.func.id == "code_block"
+        and call.args
+        and isinstance(call.args[0], ast.Constant)
+        and not call.keywords
+    }
+
+
+def test_every_python_block_of_the_page_is_run_by_a_test() -> None:
+    blocks = re.findall(r"```python\n(.*?)```", PAGE.read_text(encoding="utf-8"), re.DOTALL)
+    taken = first_lines_run_here()
+    assert [block.splitlines()[0] for block in blocks if not any(block.startswith(f) for f in taken)] == []
+    # each block is taken by one first line only, so none shadows another
+    assert all(sum(block.startswith(first) for block in blocks) == 1 for first in taken)
