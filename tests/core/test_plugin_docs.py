@@ -90,11 +90,12 @@ def install(folder: Path, distribution: str, version: str, entry_points: dict[st
     (info / "entry_points.txt").write_text(f"[anyvideo]\n{listed}", encoding="utf-8")
 
 
-def write_complete_example(folder: Path, *, sdk: bool = True) -> Path:
+def write_complete_example(folder: Path, *, sdk: bool = True, installed: bool = True) -> Path:
     """The page's complete example in ``folder``, installed as its ``pyproject.toml`` says
-    (``sdk=False``: without the provider's SDK)."""
-    project = tomllib.loads(code_block("[project]", language="toml"))["project"]
-    install(folder, project["name"], project["version"], project["entry-points"]["anyvideo"])
+    (``sdk=False``: without the provider's SDK; ``installed=False``: only importable)."""
+    if installed:
+        project = tomllib.loads(code_block("[project]", language="toml"))["project"]
+        install(folder, project["name"], project["version"], project["entry-points"]["anyvideo"])
     if sdk:
         (folder / "acme_video.py").write_text(code_block("# acme_video.py"), encoding="utf-8")
     (folder / "anyvideo_acme").mkdir()
@@ -237,7 +238,7 @@ def anyvideo_acme(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[M
     """The complete example's plugin module, imported from the page, not installed."""
     for variable in [name for name in os.environ if name.startswith("ANYVIDEO_") or name.startswith("ACME_")]:
         monkeypatch.delenv(variable)
-    monkeypatch.syspath_prepend(str(write_complete_example(tmp_path)))
+    monkeypatch.syspath_prepend(str(write_complete_example(tmp_path, installed=False)))
     try:
         yield importlib.import_module("anyvideo_acme")
     finally:
