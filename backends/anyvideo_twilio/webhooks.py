@@ -24,7 +24,11 @@ of its tracks' ``recording-started``; ``recording.available`` when a
 callback finds the stopped window available (individual: every track
 recording completed; composed: its composition completed too, which its
 ``composition-available`` tells); ``recording.failed`` when one finds it
-failed. Which callback announced a transition is claimed in the backend's
+failed. No callback sends a request: a track's ``recording-completed`` or
+``-failed`` files what it carries for the track in the window's registry
+entry (:data:`TRACK_FIELDS`), a composition's callback its status, and the
+window is judged from that entry (the callback that files its last track
+announces it). Which callback announced a transition is claimed in the backend's
 registry (:class:`anyvideo.webhooks.Transitions`), so concurrent receivers
 sharing it announce it once, and a restarted one does not again. Every track
 callback of a window also yields its own ``twilio.track_recording_*`` event.
