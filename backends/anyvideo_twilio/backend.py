@@ -442,6 +442,7 @@ class TwilioBackend(Backend):
             self.windows.delete(recording_id)
             return
         self.transport.call("delete track recording", lambda: self._v1.recordings(recording_id).delete(), gone=done)
+        self.windows.track_deleted(recording_id)  # one of a window's tracks: the window files it gone
 
     def download_recording(self, recording_id: str, file_name: str) -> Iterator[bytes]:
         IDS.check("recording", recording_id)

@@ -24,7 +24,11 @@ of its tracks' ``recording-started``; ``recording.available`` when a
 callback finds the stopped window available (individual: every track
 recording completed; composed: its composition completed too, which its
 ``composition-available`` tells); ``recording.failed`` when one finds it
-failed. Which callback announced a transition is claimed in the backend's
+failed. No callback sends a request: a track's ``recording-completed`` or
+``-failed`` files what it carries for the track in the window's registry
+entry (:data:`TRACK_FIELDS`), a composition's callback its status, and the
+window is judged from that entry (the callback that files its last track
+announces it). Which callback announced a transition is claimed in the backend's
 registry (:class:`anyvideo.webhooks.Transitions`), so concurrent receivers
 sharing it announce it once, and a restarted one does not again. Every track
 callback of a window also yields its own ``twilio.track_recording_*`` event.
@@ -71,9 +75,12 @@ from anyvideo_twilio.windows import NOTHING_TO_COMPOSE, RecordingWindows, Window
 
 __all__ = [
     "COMPOSITION_EVENTS",
+    "COMPOSITION_OUTCOMES",
     "RECORDING_EVENTS",
     "ROLE_ENFORCED",
     "ROOM_EVENTS",
+    "TRACK_FIELDS",
+    "TRACK_OUTCOMES",
     "TRACK_RECORDING_EVENTS",
     "COMPOSED_OUTCOMES",
     "CallbackParser",
@@ -110,6 +117,22 @@ TRACK_RECORDING_EVENTS: Mapping[str, str] = {
     "recording-completed": "twilio.track_recording_completed",
     "recording-failed": "twilio.track_recording_failed",
 }
+
+#: Track recording events that settle a track -> the status it files for the track.
+TRACK_OUTCOMES: Mapping[str, str] = {"recording-completed": "completed", "recording-failed": "failed"}
+
+#: Callback parameters of a track recording -> the field of its REST answer each one
+#: is, and how its text reads there (what a window files of its tracks, without asking).
+TRACK_FIELDS: Mapping[str, tuple[str, Callable[[str], Any]]] = {
+    "Duration": ("duration", lambda text: _whole(text)),
+    "Size": ("size", lambda text: _whole(text)),
+    "Container": ("container_format", str),
+    "Codec": ("codec", str),
+    "MediaExternalLocation": ("media_external_location", str),
+}
+
+#: Composition events that settle a composition -> its status then.
+COMPOSITION_OUTCOMES: Mapping[str, str] = {"composition-available": "completed", "composition-failed": "failed"}
 
 #: A participant whose role cannot publish published, and was disconnected (``enforce_roles``).
 ROLE_ENFORCED = "twilio.role_enforced"
@@ -290,6 +313,8 @@ class CallbackParser:
         room_sid = params.get("RoomSid")
         sid = params.get("RecordingSid", "")
         window = self._window_of(sid, room_sid)
+        if window is not None and name in TRACK_OUTCOMES:
+            window = self._windows.note_track(window.id, sid, _track_changes(name, params))
         track = _track_recording(params, status, None if window is None else window.id)
         if window is None:
             return [_event(kind, params, occurred_at, track, name, room_sid)]
@@ -359,15 +384,14 @@ class CallbackParser:
                 duration=_number(params.get("Duration")),
             )
         events = [_event(kind, params, occurred_at, subject, name, params.get("RoomSid"))]
-        window = self._windows.composed_by(sid) if sid and status in _SETTLED else None
+        window = self._windows.composed_by(sid) if sid and name in COMPOSITION_OUTCOMES else None
         if window is not None:
+            window = self._windows.note_composition(
+                window.id, {"status": COMPOSITION_OUTCOMES[name], "size": _whole(params.get("Size"))}
+            )
             # A composed window arrives with its composition.
             events += self._window_outcome(window, f"{sid}:{name}", params, occurred_at)
         return events
-
-
-#: Composition statuses after which its window may have arrived.
-_SETTLED = (CompositionStatus.AVAILABLE, CompositionStatus.FAILED)
 
 
 #: A composed window's composition status (``raw["composition"]["status"]``) -> what it
@@ -490,6 +514,19 @@ def _track_recording(params: dict[str, str], status: RecordingStatus, window_id:
         files=files,
         raw={} if window_id is None else {"window_id": window_id},
     )
+
+
+def _track_changes(name: str, params: Mapping[str, str]) -> dict[str, Any]:
+    """What a track's ``recording-completed``/``-failed`` says of its track recording, as REST fields."""
+    changes: dict[str, Any] = {"status": TRACK_OUTCOMES[name]}
+    for parameter, (field, read) in TRACK_FIELDS.items():
+        if params.get(parameter):
+            changes[field] = read(params[parameter])
+    return changes
+
+
+def _whole(text: str | None) -> int | None:
+    return int(text) if text and _DIGITS.fullmatch(text) else None
 
 
 def _moment(value: str | None) -> datetime | None:

@@ -18,20 +18,33 @@ mode, times as Twilio dated them (its clock, whole seconds), layout and
 resolution, the track recordings claimed, and the composition. A track
 recording belongs to at most one window (kind ``track`` maps it back), and a
 room has at most one open window (kind ``room``).
+
+A window's tracks are known when it closes: ``stop`` lists the track
+recordings created while it was open (one bounded listing, from its start to
+its end) and files each one's answer in the window's entry (``seen``). Reads
+answer from there: a closed window is listed again only while one of its
+tracks is still processing, and then only over its own time span, so reading
+a window costs the same requests however much the room recorded since. A
+listing of recordings refreshes the windows it meets with what it lists, and
+the status callbacks (:mod:`anyvideo_twilio.webhooks`) with what they carry,
+without a request. A track completed and then deleted outside anyvideo (the
+console, ``video.native``) is noticed by the next listing of recordings, not
+by ``get``.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
 import attrs
+from twilio.base import values
 
-from anyvideo.calls import allowed_options
+from anyvideo.calls import allowed_options, done
 from anyvideo.errors import Conflict, InvalidRequest, NotFound
 from anyvideo.models import (
     Layout,
@@ -95,6 +108,10 @@ class Window:
     #: Composed mode: the composition's SID, or WAITING_FOR_ROOM / NOTHING_TO_COMPOSE.
     composition: str | None = None
     deleted: bool = False
+    #: Track recording SID -> its last answer from Twilio (JSON, as ``translate.raw`` gives it).
+    seen: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    #: The composition as Twilio last told it: ``{"status": ..., "size": ...}``.
+    composed: dict[str, Any] | None = None
 
     @property
     def open(self) -> bool:
@@ -116,6 +133,8 @@ class Window:
             "composition": self.composition,
             "deleted": self.deleted,
             "open": self.open,
+            "seen": self.seen,
+            "composed": self.composed,
         }
 
     @classmethod
@@ -135,6 +154,9 @@ class Window:
             tracks=list(entry["tracks"]),
             composition=entry["composition"],
             deleted=entry["deleted"],
+            # entries filed before anyvideo kept what Twilio said of a window's tracks
+            seen=dict(entry.get("seen") or {}),
+            composed=entry.get("composed"),
         )
 
 
@@ -175,30 +197,13 @@ class RecordingWindows:
             raise InvalidRequest(
                 "max_duration", "twilio recording rules have no time limit; stop the recording yourself"
             )
-        room = self._room(room_id)
-        if room.status is not RoomStatus.OPEN:
-            raise Conflict(f"twilio: room {room_id!r} has ended; it cannot be recorded")
-        if room.raw.get("type") in options.UNRECORDABLE:
-            raise Conflict(f"twilio: a {room.raw.get('type')} room cannot be recorded")
         window_id = new_window_id()
-        self._claim_room(room.id, window_id)
+        self._claim_room(room_id, window_id)
         try:
-            current = self._transport.call(
-                "fetch recording rules", lambda: self._v1.rooms(room.id).recording_rules.fetch()
-            )
-            if any(rule.get("type") == _INCLUDE for rule in current.rules or []):
-                raise Conflict(
-                    f"twilio: room {room.id!r} is already recording by its recording rules (set outside anyvideo, "
-                    "or record_participants_on_connect); set them to exclude all first"
-                )
-            rules_json = [rule.as_dict() for rule in chosen]
-            answer = self._transport.call(
-                "start recording (recording rules)",
-                lambda: self._v1.rooms(room.id).recording_rules.update(rules=rules_json),
-            )
+            answer = self._set_rules(room_id, chosen)
             window = Window(
                 id=window_id,
-                room_sid=room.id,
+                room_sid=room_id,
                 mode=spec.mode,
                 started_at=_date(answer.date_updated),
                 name=spec.name,
@@ -210,12 +215,39 @@ class RecordingWindows:
             )
             self._registry.put("window", window.id, window.to_entry())
         except BaseException:
-            self._registry.update("room", room.id, lambda entry: {**entry, "open_window": None})
+            self._registry.update("room", room_id, lambda entry: {**entry, "open_window": None})
             raise
         return self._recording(window)
 
+    def _set_rules(self, room_id: str, chosen: Sequence[TrackRule]) -> Any:
+        """Set the room's rules to record; the room is fetched only to say why Twilio refused."""
+        try:
+            # Read first: rules that already record (set outside anyvideo, or
+            # record_participants_on_connect) would be replaced without a word, and
+            # the window would claim tracks that were not its own.
+            current = self._transport.call(
+                "fetch recording rules", lambda: self._v1.rooms(room_id).recording_rules.fetch()
+            )
+            if any(rule.get("type") == _INCLUDE for rule in current.rules or []):
+                raise Conflict(
+                    f"twilio: room {room_id!r} is already recording by its recording rules (set outside "
+                    "anyvideo, or record_participants_on_connect); set them to exclude all first"
+                )
+            rules_json = [rule.as_dict() for rule in chosen]
+            return self._transport.call(
+                "start recording (recording rules)",
+                lambda: self._v1.rooms(room_id).recording_rules.update(rules=rules_json),
+            )
+        except (Conflict, InvalidRequest) as refused:
+            room = self._room(room_id)  # an ended or unrecordable room is refused: say which
+            if room.status is not RoomStatus.OPEN:
+                raise Conflict(f"twilio: room {room_id!r} has ended; it cannot be recorded") from refused
+            if room.raw.get("type") in options.UNRECORDABLE:
+                raise Conflict(f"twilio: a {room.raw.get('type')} room cannot be recorded") from refused
+            raise
+
     def stop(self, recording_id: str) -> Recording:
-        """Close a window: set the rules to record nothing; composed, ask for its composition."""
+        """Close a window: set the rules to record nothing, and file the tracks it recorded."""
         window = self.window(recording_id)
         if not window.open:
             raise Conflict(f"twilio: recording {recording_id!r} has already stopped")
@@ -224,13 +256,14 @@ class RecordingWindows:
             lambda: self._v1.rooms(window.room_sid).recording_rules.update(rules=[TrackRule.exclude_all().as_dict()]),
         )
         window.stopped_at = _date(answer.date_updated)
-        self._claim_tracks(window)  # every track recording that started in the window, now all stopped
+        # The one read a stop needs: which track recordings the window made (Twilio
+        # keeps no window), over its own time span. They are filed with the window.
+        self._claim_tracks(window)
         if window.mode is RecordingMode.COMPOSED:
+            # Twilio took the rules, so the room was in progress: its composition waits for it to end.
             window.composition = NOTHING_TO_COMPOSE if not window.tracks else WAITING_FOR_ROOM
         self._save(window)
         self._registry.update("room", window.room_sid, lambda entry: {**entry, "open_window": None})
-        if window.composition == WAITING_FOR_ROOM and self._room(window.room_sid).status is not RoomStatus.OPEN:
-            self.compose(window)
         return self._recording(window)
 
     def get(self, recording_id: str) -> Recording:
@@ -238,29 +271,45 @@ class RecordingWindows:
         window = self.window(recording_id)
         if window.composition == WAITING_FOR_ROOM and self._room(window.room_sid).status is not RoomStatus.OPEN:
             self.compose(window)
+        self._refresh(window)
         return self._recording(window)
 
     def listed(self, instances: Iterable[Any], room_id: str | None) -> Iterator[Recording]:
         """The recordings a listing of track recordings stands for: the track recordings
-        of a window stand for their window (listed once), any other track recording is
-        an individual recording of its own; windows that captured nothing follow."""
-        # A window is listed at the first of its tracks that comes; then its other
-        # tracks are skipped. They are listed close together (they started while
-        # it was open), so only the windows met but not yet passed are remembered.
-        unseen: dict[str, int] = {}
+        of a window stand for their window (listed once, as its tracks were listed), any
+        other track recording is an individual recording of its own; windows that
+        captured nothing follow."""
+        # A window is listed once the last of its tracks has come (they are listed close
+        # together: they started while it was open), so it reads as its tracks were
+        # listed; only the windows met but not yet passed are held. A window whose
+        # tracks did not all come lost some (deleted): it is listed at the end.
+        waiting: dict[str, tuple[Window, set[str], list[bool]]] = {}
         for instance in instances:
             window = self._claimant(instance)
             if window is None:
                 yield translate.track_recording(instance)
-            elif window.id in unseen:
-                unseen[window.id] -= 1
-                if unseen[window.id] <= 0:
-                    del unseen[window.id]
-            else:
-                if len(window.tracks) > 1:
-                    unseen[window.id] = len(window.tracks) - 1
-                yield self._recording(window)
+                continue
+            window, left, changed = waiting.setdefault(window.id, (window, set(window.tracks), [False]))
+            sid, answer = translate.sid(instance), translate.raw(instance)
+            changed[0] = changed[0] or window.seen.get(sid, {}).get("status") != answer.get("status")
+            window.seen[sid] = answer
+            left.discard(sid)
+            if not left:
+                del waiting[window.id]
+                yield self._listed_window(window, set(), changed=changed[0])
+        for window, left, _ in waiting.values():
+            yield self._listed_window(window, left, changed=True)
         yield from self._empty(room_id)
+
+    def _listed_window(self, window: Window, missing: set[str], *, changed: bool) -> Recording:
+        """A window as a listing found its tracks (``missing``: those it did not find, deleted);
+        filed when the listing told something new of them."""
+        for sid in missing:
+            window.seen[sid] = {**window.seen.get(sid, {"sid": sid}), "status": _DELETED}
+        if changed:
+            self._file_seen(window)
+        self._refresh_composition(window)
+        return self._recording(window)
 
     def _claimant(self, instance: Any) -> Window | None:
         """The window a listed track recording belongs to, if any (claiming it for
@@ -272,6 +321,7 @@ class RecordingWindows:
             if window is None or _date(instance.date_created) < window.started_at:
                 return None
             self._claim_tracks(window)
+            self._save(window)
             claimed = self._registry.get("track", translate.sid(instance))
             if claimed is None:  # pragma: no cover - claiming takes every track since the start
                 return None
@@ -288,19 +338,40 @@ class RecordingWindows:
         return None if found is None else Window.from_entry(*found)
 
     def recording(self, window: Window) -> Recording:
-        """The core recording of a window, as Twilio has its tracks now."""
+        """The core recording of a window as the registry has it (no request)."""
         return self._recording(window)
+
+    def note_track(self, window_id: str, sid: str, changes: Mapping[str, Any]) -> Window:
+        """File what a status callback said of one of the window's track recordings
+        (``changes`` to its last answer; a track the window has not filed yet is left
+        to the next read). A status that has settled is not taken back by a late callback."""
+
+        def note(entry: dict[str, Any]) -> None:
+            seen = entry.setdefault("seen", {})
+            if sid in seen and _settled(changes.get("status")) >= _settled(seen[sid].get("status")):
+                seen[sid] = {**seen[sid], **changes}
+
+        return Window.from_entry(window_id, self._registry.update("window", window_id, note))
+
+    def note_composition(self, window_id: str, composed: Mapping[str, Any]) -> Window:
+        """File what a composition's status callback said of a composed window's composition."""
+        return Window.from_entry(
+            window_id, self._registry.update("window", window_id, lambda entry: {**entry, "composed": dict(composed)})
+        )
 
     def delete(self, recording_id: str) -> None:
         """Delete a closed window's track recordings and composition; the window stays, deleted."""
         window = self.window(recording_id)
         if window.open:
             raise Conflict(f"twilio: recording {recording_id!r} is still recording; stop it first")
-        found = {translate.sid(instance): instance for instance in self._window_tracks(window)}
-        if any(instance.status == "processing" for instance in found.values()):
+        self._refresh(window)
+        found = self._present(window)
+        if any(track.status == "processing" for track in found):
             raise Conflict(f"twilio: recording {recording_id!r} is still processing; delete it once it is available")
-        for sid in found:
-            self._transport.call("delete track recording", partial(self._v1.recordings(sid).delete))
+        for track in found:
+            # one deleted outside anyvideo since it was last listed is gone already
+            self._transport.call("delete track recording", partial(self._v1.recordings(track.sid).delete), gone=done)
+            window.seen[track.sid] = {**window.seen[track.sid], "status": _DELETED}
         if window.composition and window.composition.startswith("CJ"):
             try:
                 self._transport.call("delete composition", self._v1.compositions(window.composition).delete)
@@ -308,6 +379,12 @@ class RecordingWindows:
                 pass  # deleted already
         window.deleted = True
         self._save(window)
+
+    def track_deleted(self, sid: str) -> None:
+        """A track recording was deleted on its own: its window, if any, files it so."""
+        claimed = self._registry.get("track", sid)
+        if claimed is not None:
+            self.note_track(claimed["window"], sid, {"status": _DELETED})
 
     # --- windows: registry, claims, composition -----------------------------
 
@@ -346,47 +423,87 @@ class RecordingWindows:
 
     def _claim_tracks(self, window: Window) -> None:
         """Add to ``window`` the room's track recordings that started since it opened
-        (and before it closed) and belong to no other window."""
-        since = window.started_at.replace(microsecond=0)
-        for instance in self._transport.pages(
-            "list the room's track recordings",
-            lambda: self._v1.rooms(window.room_sid).recordings.page(
-                date_created_after=since, page_size=self._transport.page_size
-            ),
-        ):
+        (and before it closed) and belong to no other window, and file what Twilio
+        says of each of its tracks now (one it no longer lists was deleted)."""
+        listed = set()
+        for instance in self._span(window):
             created, sid = _date(instance.date_created), translate.sid(instance)
-            if sid in window.tracks or created < since:
-                continue
-            if window.stopped_at is not None and created > window.stopped_at:
-                continue
-            if self._registry.get("track", sid) is not None:
-                continue  # an earlier window's (Twilio dates in whole seconds)
-            self._registry.put("track", sid, {"window": window.id, "room_sid": window.room_sid})
-            window.tracks.append(sid)
-        self._save(window)
+            if sid not in window.tracks:
+                if created < window.started_at.replace(microsecond=0):
+                    continue
+                if window.stopped_at is not None and created > window.stopped_at:
+                    continue
+                if self._registry.get("track", sid) is not None:
+                    continue  # an earlier window's (Twilio dates in whole seconds)
+                self._registry.put("track", sid, {"window": window.id, "room_sid": window.room_sid})
+                window.tracks.append(sid)
+            listed.add(sid)
+            window.seen[sid] = translate.raw(instance)
+        for sid in set(window.tracks) - listed:
+            window.seen[sid] = {**window.seen.get(sid, {"sid": sid}), "status": _DELETED}
 
-    def _window_tracks(self, window: Window) -> list[Any]:
-        """The window's track recordings as Twilio has them now (deleted ones are gone)."""
-        if window.open:
+    def _span(self, window: Window) -> Iterator[Any]:
+        """The room's track recordings created while the window was open (all since it opened, while it is)."""
+        after = window.started_at.replace(microsecond=0)
+        # Twilio dates in whole seconds, and DateCreatedBefore is exclusive: up to the second after the stop.
+        before = _UNSET if window.stopped_at is None else window.stopped_at + timedelta(seconds=1)
+        return self._transport.pages(
+            "list the window's track recordings",
+            lambda: self._v1.rooms(window.room_sid).recordings.page(
+                date_created_after=after, date_created_before=before, page_size=self._transport.page_size
+            ),
+        )
+
+    def _refresh(self, window: Window) -> None:
+        """Bring what the registry has of a window up to date, asking Twilio only what may
+        have changed: the tracks of an open window, or of a closed one while any is still
+        processing (over its own time span), and a composition still on its way."""
+        self._refresh_tracks(window)
+        self._refresh_composition(window)
+
+    def _refresh_tracks(self, window: Window) -> None:
+        if window.deleted:
+            return
+        if window.open or any(_settled(window.seen.get(sid, {}).get("status")) == 0 for sid in window.tracks):
             self._claim_tracks(window)
-        if not window.tracks:
-            return []
-        since = window.started_at.replace(microsecond=0)
-        wanted = set(window.tracks)
+            self._file_seen(window)
+
+    def _refresh_composition(self, window: Window) -> None:
+        composition = window.composition
+        if window.deleted or not (composition and composition.startswith("CJ")):
+            return
+        if window.composed is not None and window.composed.get("status") in _FINAL_COMPOSITION:
+            return
+        instance = self._transport.call("fetch composition", self._v1.compositions(composition).fetch)
+        window.composed = _composed(instance)
+        self._registry.update("window", window.id, lambda entry: {**entry, "composed": window.composed})
+
+    def _file_seen(self, window: Window) -> None:
+        """File what was just learnt of the window's tracks and claims (merged: a status
+        callback may have filed a later word on a track meanwhile)."""
+
+        def merge(entry: dict[str, Any]) -> None:
+            entry["tracks"] = entry["tracks"] + [sid for sid in window.tracks if sid not in entry["tracks"]]
+            seen = entry.setdefault("seen", {})
+            for sid, answer in window.seen.items():
+                if _settled(answer.get("status")) >= _settled(seen.get(sid, {}).get("status")):
+                    seen[sid] = answer
+            window.seen = dict(seen)
+
+        self._registry.update("window", window.id, merge)
+
+    def _present(self, window: Window) -> list[SimpleNamespace]:
+        """The window's track recordings as last filed, those deleted left out (attribute access, as the SDK's)."""
         return [
-            instance
-            for instance in self._transport.pages(
-                "list the room's track recordings",
-                lambda: self._v1.rooms(window.room_sid).recordings.page(
-                    date_created_after=since, page_size=self._transport.page_size
-                ),
-            )
-            if instance.sid in wanted
+            _filed(window.seen[sid])
+            for sid in window.tracks
+            if sid in window.seen and window.seen[sid].get("status") != _DELETED
         ]
 
     def compose(self, window: Window) -> None:
         """Ask Twilio for the composition of a closed window of an ended room."""
-        found = self._window_tracks(window)
+        self._refresh_tracks(window)
+        found = self._present(window)
         audio = [i.sid for i in found if i.type == "audio"]
         video = [i for i in found if i.type == "video"]
         if not (audio or video):
@@ -410,6 +527,7 @@ class RecordingWindows:
         self._settings.default_callback(arguments)
         created = create_composition_once(self._transport, "compose recording", arguments)
         window.composition = translate.sid(created)
+        window.composed = _composed(created)
         self._save(window)
         self.remember_layout(window.composition, window.layout)
 
@@ -471,10 +589,14 @@ class RecordingWindows:
         }
 
     def _recording(self, window: Window) -> Recording:
-        found = [] if window.deleted else self._window_tracks(window)
-        present = {instance.sid: instance for instance in found}
-        track_statuses = [statuses.recording_status(i.status) for i in found]
-        track_statuses += [RecordingStatus.DELETED] * len(set(window.tracks) - set(present))
+        """The core recording of a window from what the registry has of it (no request)."""
+        found = [] if window.deleted else self._present(window)
+        track_statuses = [
+            statuses.recording_status(window.seen[sid].get("status"))
+            if sid in window.seen
+            else RecordingStatus.PROCESSING
+            for sid in window.tracks
+        ]
         status = RecordingStatus.DELETED if window.deleted else statuses.window_status(window.open, track_statuses)
         files: list[MediaFile] = []
         composition: dict[str, Any] = {}
@@ -487,11 +609,15 @@ class RecordingWindows:
             if window.composition == WAITING_FOR_ROOM and not window.deleted:
                 status = RecordingStatus.PROCESSING
             elif window.composition.startswith("CJ") and not window.deleted:
-                instance = self._transport.call("fetch composition", self._v1.compositions(window.composition).fetch)
-                composition = {"sid": instance.sid, "status": instance.status}
-                status = statuses.composed_window_status(instance.status)
-                if instance.status == "completed":
-                    files = [translate.composition_file(instance)]
+                composed = window.composed or {}
+                composition = {"sid": window.composition, "status": composed.get("status")}
+                status = statuses.composed_window_status(composed.get("status"))
+                if composed.get("status") == "completed":
+                    files = [
+                        translate.composition_file(
+                            SimpleNamespace(sid=window.composition, format=window.format, size=composed.get("size"))
+                        )
+                    ]
         stopped = window.stopped_at
         return Recording(
             id=window.id,
@@ -510,7 +636,7 @@ class RecordingWindows:
             files=tuple(files),
             raw={
                 "window": window.to_entry(),
-                "track_recordings": [translate.raw(i) for i in found],
+                "track_recordings": [window.seen[i.sid] for i in found],
                 "composition": composition,
             },
         )
@@ -613,6 +739,52 @@ def _published(instance: Any) -> SimpleNamespace:
         enabled=True,
         date_created=instance.date_created,
     )
+
+
+#: A track recording's status -> how settled it is: a callback or a listing never
+#: files a less settled word over a more settled one (a late ``recording-started``).
+_SETTLED_RANK: Mapping[str, int] = {"processing": 0, "completed": 1, "failed": 1, "deleted": 2}
+_DELETED = "deleted"
+#: Composition statuses that do not change any more.
+_FINAL_COMPOSITION = ("completed", "failed", "deleted")
+_UNSET = values.unset
+
+
+def _settled(status: str | None) -> int:
+    return _SETTLED_RANK.get(status or "", 0)
+
+
+def _composed(instance: Any) -> dict[str, Any]:
+    """What a window keeps of its composition's answer."""
+    size = instance.size
+    return {"status": instance.status, "size": size if isinstance(size, int) and not isinstance(size, bool) else None}
+
+
+def _filed(answer: Mapping[str, Any]) -> SimpleNamespace:
+    """A filed track recording answer read as the SDK's instance is (its creation date a datetime again)."""
+    created = answer.get("date_created")
+    return SimpleNamespace(
+        **{
+            **{name: None for name in _TRACK_FIELDS},
+            **answer,
+            "date_created": datetime.fromisoformat(created) if isinstance(created, str) else created,
+        }
+    )
+
+
+#: The fields of a track recording the window's readers use (absent from a filed answer: None).
+_TRACK_FIELDS = (
+    "sid",
+    "status",
+    "type",
+    "source_sid",
+    "track_name",
+    "grouping_sids",
+    "date_created",
+    "duration",
+    "size",
+    "container_format",
+)
 
 
 def _date(moment: datetime | None) -> datetime:

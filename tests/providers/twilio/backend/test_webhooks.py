@@ -90,11 +90,11 @@ def test_a_window_reports_each_transition_once_and_each_track_as_a_twilio_event(
         "twilio.track_recording_started",  # the microphone's track recording started…
         "recording.started",  # …and with it the window
         "twilio.track_recording_started",  # the camera's: the window had started already
-        "twilio.track_recording_completed",  # the microphone's completed; the camera's had too:
-        "recording.available",  # the window is available
-        "twilio.track_recording_completed",  # the camera's: the window was announced already
+        "twilio.track_recording_completed",  # the microphone's completed, the camera's not yet told
+        "twilio.track_recording_completed",  # the camera's: the last of the window's tracks, so
+        "recording.available",  # the window is available, told by that callback without asking Twilio
     ]
-    started, available = events[1], events[4]
+    started, available = events[1], events[5]
     assert started.subject.id == available.subject.id == recording.id
     assert started.subject.started_at == recording.started_at  # the window, as found when parsed (stopped since)
     assert available.subject.status is RecordingStatus.AVAILABLE and len(available.subject.files) == 2
@@ -118,8 +118,8 @@ def test_a_redelivered_callback_announces_what_it_announced_and_nothing_more(vid
     assert [[e.type for e in events] for events in again] == [
         ["twilio.track_recording_started", "recording.started"],
         ["twilio.track_recording_started"],
-        ["twilio.track_recording_completed", "recording.available"],
         ["twilio.track_recording_completed"],
+        ["twilio.track_recording_completed", "recording.available"],  # the last track's announced it
     ]
 
 

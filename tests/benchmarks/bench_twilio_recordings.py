@@ -1,0 +1,312 @@
+"""Twilio recording windows and status callbacks against the ``twilio`` SDK doing the provider work.
+
+Run on demand (the default test run does not collect it):
+
+    PYTHONPATH=core:backends:tests python -m pytest tests/benchmarks/bench_twilio_recordings.py -s -p no:randomly
+
+The Twilio emulator runs in a process of its own (:func:`~benchmarks.harness.served`);
+the SDK is a ``twilio.rest.Client`` with its own (counting) HTTP client pointed at it
+with the same API key. Contenders are interleaved round by round
+(:class:`~benchmarks.harness.Contest`), ratios are medians of per-round ratios.
+
+- **start+stop**: ``recordings.stop(recordings.start(room))`` on a room where one
+  participant publishes a microphone, against the SDK's two rule updates
+  (``include all`` then ``exclude all``) on a room of its own like it. Requests are
+  counted on both sides and asserted (4 against 2: see the row's note).
+- **reading windows at two activity sizes**: a room's first window, once 1 and once
+  50 more windows recorded after it (a track each), read with ``recordings.get``
+  against the SDK fetching the window's two track recordings, and listed with
+  ``recordings.list(room=…)`` against the SDK listing the room's track recordings
+  (same page size, one page). The requests a ``get`` sends are asserted the same
+  (none: its tracks were filed) at both sizes, and the listing's equal to the SDK's.
+- **status callbacks**, in process, no server: ``recording-completed`` of a window's
+  track (and ``participant-connected``), signed as Twilio signs, parsed by
+  ``video.webhooks.parse`` against the bare ``RequestValidator.validate`` of the same
+  requests; asserted to send no request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from benchmarks.harness import Contest, Report, Row, Served, per_op, ratio, served
+from twilio.http.http_client import TwilioHttpClient
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+import anyvideo
+from anyvideo import StreamKind, Video
+from anyvideo.testing import EmulatorControl
+
+SECTION = "twilio recordings"
+ROUNDS = 9
+LATER = (1, 50)
+INCLUDE_ALL, EXCLUDE_ALL = [{"type": "include", "all": True}], [{"type": "exclude", "all": True}]
+
+
+class CountingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # the SDK is untyped
+    """The SDK's own HTTP client, counting the requests it sends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent = 0
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        self.sent += 1
+        return super().request(*args, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def twilio() -> Iterator[Served]:
+    with served("twilio") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def video(twilio: Served) -> Iterator[Video]:
+    with twilio.connect(page_size=100) as connected:
+        yield connected
+
+
+@pytest.fixture(scope="module")
+def sdk(twilio: Served) -> tuple[Client, CountingHttpClient]:
+    environ = twilio.environ
+    http = CountingHttpClient()
+    client = Client(
+        environ["TWILIO_API_KEY_SID"], environ["TWILIO_API_KEY_SECRET"], environ["TWILIO_ACCOUNT_SID"], http_client=http
+    )
+    client.video.base_url = environ["TWILIO_VIDEO_BASE_URL"]
+    return client, http
+
+
+def control(twilio: Served) -> EmulatorControl:
+    """The emulator's control API (joins, publishing, its clock)."""
+    return EmulatorControl(twilio.base_url, ca_bundle=twilio.environ.get("REQUESTS_CA_BUNDLE"))
+
+
+def counted(sent: Callable[[], int], work: Callable[[], object]) -> int:
+    before = sent()
+    work()
+    return sent() - before
+
+
+def test_start_and_stop(twilio: Served, video: Video, sdk: tuple[Client, CountingHttpClient], report: Report) -> None:
+    client, http = sdk
+    ours, theirs = video.rooms.create("ours"), video.rooms.create("theirs")
+    for room in (ours, theirs):
+        control(twilio).join(video.tokens.create(room, "ann")).publish(StreamKind.AUDIO)
+    rules = client.video.v1.rooms(theirs.id).recording_rules
+    ours_sent = lambda: video.backend.requests_sent  # type: ignore[attr-defined]  # noqa: E731
+    assert counted(ours_sent, lambda: video.recordings.stop(video.recordings.start(ours))) == 4
+    assert counted(lambda: http.sent, lambda: (rules.update(rules=INCLUDE_ALL), rules.update(rules=EXCLUDE_ALL))) == 2
+    contest = Contest(rounds=ROUNDS, per_round=5)
+    contest.add("anyvideo", lambda i: video.recordings.stop(video.recordings.start(ours)))
+    contest.add("sdk", lambda i: (rules.update(rules=INCLUDE_ALL), rules.update(rules=EXCLUDE_ALL)))
+    results = contest.run()
+    measured = ratio(results, "anyvideo", "sdk")
+    report.add(
+        SECTION,
+        Row(
+            "Twilio recording start+stop (vs the SDK's two rule updates)",
+            per_op(results["anyvideo"]),
+            per_op(results["sdk"]),
+            measured,
+            1.2,
+            note=(
+                f"{measured:.2f}×: 4 requests against 2. start reads the rules before setting them (rules that "
+                "already record would be replaced silently), stop lists the window's own time span once (its "
+                "tracks, which the stop reports and files for every later read); each side's request costs the same"
+            )
+            if measured > 1.2
+            else "",
+        ),
+    )
+
+
+def recorded_room(twilio: Served, video: Video, later: int) -> tuple[str, str, list[str]]:
+    """A room whose first window has two settled tracks, with ``later`` windows of a track each after it."""
+    room = video.rooms.create(f"busy-{later}")
+    ann = control(twilio).join(video.tokens.create(room, "ann"))
+    tracks = [ann.publish(StreamKind.AUDIO), ann.publish(StreamKind.VIDEO)]
+    first = video.recordings.stop(video.recordings.start(room, mode="individual")).id
+    for _ in range(later):
+        for track in tracks:
+            ann.unpublish(track)
+        tracks = [ann.publish(StreamKind.AUDIO)]
+        video.recordings.stop(video.recordings.start(room, mode="individual"))
+    control(twilio).advance(3)  # every track processed
+    got = video.recordings.get(first)  # files what the stop found still processing
+    assert got.status is anyvideo.RecordingStatus.AVAILABLE
+    return room.id, first, got.raw["window"]["tracks"]
+
+
+def test_reading_windows_stays_flat(
+    twilio: Served, video: Video, sdk: tuple[Client, CountingHttpClient], report: Report
+) -> None:
+    client, http = sdk
+    v1 = client.video.v1
+    ours_sent = lambda: video.backend.requests_sent  # type: ignore[attr-defined]  # noqa: E731
+    contest = Contest(rounds=ROUNDS, per_round=10)
+    for later in LATER:
+        room_sid, first, tracks = recorded_room(twilio, video, later)
+        assert counted(ours_sent, lambda first=first: video.recordings.get(first)) == 0
+        assert counted(lambda: http.sent, lambda tracks=tracks: [v1.recordings(t).fetch() for t in tracks]) == 2
+        listed = counted(ours_sent, lambda room_sid=room_sid: list(video.recordings.list(room=room_sid)))
+        sdk_listed = counted(
+            lambda: http.sent, lambda room_sid=room_sid: v1.rooms(room_sid).recordings.list(page_size=100)
+        )
+        assert listed == sdk_listed == 1
+        contest.add(f"get {later}", lambda i, first=first: video.recordings.get(first))
+        contest.add(f"sdk get {later}", lambda i, tracks=tracks: [v1.recordings(t).fetch() for t in tracks])
+        contest.add(f"list {later}", lambda i, room_sid=room_sid: list(video.recordings.list(room=room_sid)))
+        contest.add(f"sdk list {later}", lambda i, room_sid=room_sid: v1.rooms(room_sid).recordings.list(page_size=100))
+    results = contest.run()
+    small, large = LATER
+    for what, sdk_work in [("get", "fetching its 2 track recordings"), ("list", "listing the room's track recordings")]:
+        for later in LATER:
+            report.add(
+                SECTION,
+                Row(
+                    f"Twilio `recordings.{what}` of a room's first window, {later} windows after it "
+                    f"(vs the SDK {sdk_work})",
+                    per_op(results[f"{what} {later}"]),
+                    per_op(results[f"sdk {what} {later}"]),
+                    ratio(results, f"{what} {later}", f"sdk {what} {later}"),
+                    1.05 if what == "get" else 1.5,
+                    note="the listing turns each of the room's track recordings into its window (a registry "
+                    "lookup each) and the room's windows into recordings: work proportional to the page, "
+                    "not more requests"
+                    if what == "list"
+                    else "",
+                ),
+            )
+        report.add(
+            SECTION,
+            Row(
+                f"Twilio `recordings.{what}` of the first window: {large} windows after it vs {small}",
+                per_op(results[f"{what} {large}"]),
+                per_op(results[f"{what} {small}"]),
+                ratio(results, f"{what} {large}", f"{what} {small}"),
+                1.2 if what == "get" else float(large + 3) / (small + 3),
+                note=""
+                if what == "get"
+                else "the room's listing holds each window's tracks: it grows with them, "
+                "the requests it sends with its pages only (asserted: one page, as the SDK's)",
+            ),
+        )
+
+
+TOKEN = "b" * 32
+ACCOUNT = "AC" + "a" * 32
+URL = "https://app.example.com/twilio"
+
+
+def signed(params: dict[str, str]) -> tuple[str, dict[str, str], str]:
+    body = urlencode(params)
+    signature = RequestValidator(TOKEN).compute_signature(URL, params)
+    return URL, {"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"}, body
+
+
+def callback_backend() -> tuple[Video, dict[str, str]]:
+    """anyvideo with a stopped window of two tracks filed in its registry (one completed,
+    one processing): what a window's tracks' callbacks meet. No server: nothing may be asked."""
+    video = anyvideo.connect(
+        "twilio",
+        environ={},
+        account_sid=ACCOUNT,
+        auth_token=TOKEN,
+        base_url="http://127.0.0.1:9",  # nothing listens: a request would fail the benchmark
+    )
+    room, window = "RM" + "1" * 32, "win_" + "2" * 24
+    tracks = ["RT" + "3" * 32, "RT" + "4" * 32]
+    registry = video.backend.registry  # type: ignore[attr-defined]
+    seen = {
+        sid: {"sid": sid, "status": status, "type": "audio", "grouping_sids": {"room_sid": room}}
+        for sid, status in zip(tracks, ("completed", "processing"), strict=True)
+    }
+    registry.put(
+        "window",
+        window,
+        {
+            "room_sid": room,
+            "mode": "individual",
+            "started_at": "2026-01-01T00:00:00+00:00",
+            "stopped_at": "2026-01-01T00:01:00+00:00",
+            "name": None,
+            "layout": None,
+            "resolution": None,
+            "format": "mp4",
+            "has_audio": True,
+            "has_video": True,
+            "tracks": tracks,
+            "composition": None,
+            "deleted": False,
+            "open": False,
+            "seen": seen,
+            "composed": None,
+        },
+    )
+    for sid in tracks:
+        registry.put("track", sid, {"window": window, "room_sid": room})
+    params = {
+        "AccountSid": ACCOUNT,
+        "RoomSid": room,
+        "RoomName": "weekly",
+        "RoomType": "group",
+        "StatusCallbackEvent": "recording-completed",
+        "RecordingSid": tracks[1],
+        "ParticipantSid": "PA" + "5" * 32,
+        "SourceSid": "MT" + "6" * 32,
+        "TrackName": "mic",
+        "Type": "audio",
+        "Container": "mka",
+        "Codec": "opus",
+        "Duration": "60",
+        "Size": "123456",
+        "MediaUri": f"/v1/Recordings/{tracks[1]}/Media",
+        "RecordingUri": f"/v1/Recordings/{tracks[1]}",
+    }
+    return video, params
+
+
+def test_status_callbacks(report: Report) -> None:
+    video, completed = callback_backend()
+    connected = {
+        "AccountSid": ACCOUNT,
+        "RoomSid": completed["RoomSid"],
+        "RoomName": "weekly",
+        "RoomStatus": "in-progress",
+        "RoomType": "group",
+        "StatusCallbackEvent": "participant-connected",
+        "SequenceNumber": "3",
+        "ParticipantSid": "PA" + "5" * 32,
+        "ParticipantIdentity": "ann",
+        "ParticipantStatus": "connected",
+    }
+    validator = RequestValidator(TOKEN)
+    contest = Contest(rounds=ROUNDS, per_round=300)
+    for name, params in [("recording-completed", completed), ("participant-connected", connected)]:
+        url, headers, body = signed(params)
+        events = [e.type for e in video.webhooks.parse("POST", url, headers, body)]
+        assert events in (["twilio.track_recording_completed", "recording.available"], ["participant.joined"])
+        assert video.backend.requests_sent == 0  # type: ignore[attr-defined]
+        signature = headers["X-Twilio-Signature"]
+        contest.add(name, lambda i, a=(url, headers, body): video.webhooks.parse("POST", *a))
+        contest.add(f"validate {name}", lambda i, p=params, s=signature: validator.validate(URL, p, s))
+    results = contest.run()
+    assert video.backend.requests_sent == 0  # type: ignore[attr-defined]
+    for name in ("recording-completed", "participant-connected"):
+        report.add(
+            SECTION,
+            Row(
+                f"Twilio `{name}` callback: parse + verify + normalise (vs `RequestValidator.validate`)",
+                per_op(results[name]),
+                per_op(results[f"validate {name}"]),
+                ratio(results, name, f"validate {name}"),
+                1.5,
+            ),
+        )
+    video.close()

@@ -1,0 +1,83 @@
+"""What reading a recording window costs in requests to Twilio: the same however
+much its room recorded since (a window's tracks are filed when it closes), and no
+request at all from a status callback. Counted by the backend's transport, which
+counts every request it sends."""
+
+from __future__ import annotations
+
+import pytest
+
+from anyvideo import RecordingStatus, StreamKind
+
+HOOK = "https://app.example.com/twilio"
+PROCESSING = 3  # seconds: the emulator processes in 2
+
+
+def sent_by(video, work) -> int:
+    before = video.backend.requests_sent
+    work()
+    return video.backend.requests_sent - before
+
+
+@pytest.mark.parametrize("later", [1, 50])
+def test_reading_the_first_window_costs_the_same_however_many_followed(connect_twilio, join, control, later):
+    video = connect_twilio(page_size=100)  # one page holds every track of the listing (52 at most)
+    room = video.rooms.create("busy")
+    ann = join(room, "ann")
+    tracks = [ann.publish(StreamKind.AUDIO), ann.publish(StreamKind.VIDEO)]
+    first = video.recordings.stop(video.recordings.start(room, mode="individual")).id
+    for _ in range(later):  # the room keeps recording: a track of its own for each window
+        for track in tracks:
+            ann.unpublish(track)
+        tracks = [ann.publish(StreamKind.AUDIO)]
+        video.recordings.stop(video.recordings.start(room, mode="individual"))
+    control.advance(PROCESSING)
+    # at most one listing, of the first window's own time span, to learn its tracks completed
+    # (none when the stop already found them so)
+    assert sent_by(video, lambda: video.recordings.get(first)) <= 1
+    settled = []
+    assert sent_by(video, lambda: settled.append(video.recordings.get(first))) == 0  # filed: no request
+    assert settled[0].status is RecordingStatus.AVAILABLE and len(settled[0].files) == 2
+    listed = []
+    assert sent_by(video, lambda: listed.extend(video.recordings.list(room=room))) == 1  # one page, nothing more
+    assert len(listed) == later + 1 and listed[0].id == first and listed[0].files == settled[0].files
+
+
+def test_start_and_stop_send_two_requests_each(video, join):
+    room = video.rooms.create("counted")
+    join(room, "ann").publish(StreamKind.AUDIO)
+    started = []
+    # the rules are read, then set
+    assert sent_by(video, lambda: started.append(video.recordings.start(room, mode="composed"))) == 2
+    stopped = []
+    assert sent_by(video, lambda: stopped.append(video.recordings.stop(started[0]))) == 2  # rules set; tracks listed
+    assert len(stopped[0].raw["window"]["tracks"]) == 1
+
+
+def test_a_status_callback_sends_no_request(video, join, control):
+    room = video.rooms.create("watched", provider_options={"status_callback": HOOK})
+    ann = join(room, "ann")
+    ann.publish(StreamKind.AUDIO)
+    ann.publish(StreamKind.VIDEO)
+    recording = video.recordings.stop(video.recordings.start(room, mode="individual"))
+    control.advance(PROCESSING)
+    events = []
+    for delivery in control.callbacks():
+        args = (delivery["method"], delivery["url"], delivery["headers"], delivery["body"])
+        assert sent_by(video, lambda args=args: events.extend(video.webhooks.parse(*args))) == 0
+    [available] = [e for e in events if e.type == "recording.available"]
+    assert available.subject.id == recording.id and len(available.subject.files) == 2
+    assert all(f.size for f in available.subject.files)  # from the callbacks' Size
+    # and what the callbacks filed is what a get answers, with no request either
+    assert sent_by(video, lambda: video.recordings.get(recording)) == 0
+
+
+def test_a_track_deleted_on_its_own_leaves_its_window(video, room, join, control):
+    ann = join(room, "ann")
+    ann.publish(StreamKind.AUDIO)
+    ann.publish(StreamKind.VIDEO)
+    recording = video.recordings.stop(video.recordings.start(room, mode="individual"))
+    control.advance(PROCESSING)
+    first, second = video.recordings.get(recording).raw["window"]["tracks"]
+    video.recordings.delete(first)
+    assert [f.name.partition(".")[0] for f in video.recordings.get(recording).files] == [second]
