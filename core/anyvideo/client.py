@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import inspect
 import json
 import os
 import tempfile
@@ -24,7 +25,14 @@ import attrs
 from anyvideo import operations
 from anyvideo.backend import Backend, Feature
 from anyvideo.config import select_backend
-from anyvideo.errors import AnyVideoError, Conflict, InvalidRequest, ProviderError, UnsupportedFeature
+from anyvideo.errors import (
+    AnyVideoError,
+    ConfigurationError,
+    Conflict,
+    InvalidRequest,
+    ProviderError,
+    UnsupportedFeature,
+)
 from anyvideo.extensions import VideoExtensions
 from anyvideo.models import (
     AccessToken,
@@ -165,7 +173,14 @@ class Video:
         """Hand ``event`` to every ``anyvideo_event`` hook implementation, then wake the
         waits (``recordings.wait``, ``compositions.wait``) it may concern."""
         try:
-            self.plugins.manager.hook.anyvideo_event(event=event, video=self)
+            results = self.plugins.manager.hook.anyvideo_event(event=event, video=self)
+            awaited = [result for result in results if inspect.isawaitable(result)]
+            for result in awaited:
+                getattr(result, "close", lambda: None)()  # never run: no "never awaited" warning
+            if awaited:
+                raise ConfigurationError(
+                    "an async anyvideo_event hook is registered: events reach it through an anyvideo.aio.Video only"
+                )
         finally:
             self._waits.notify(event)
 

@@ -110,11 +110,17 @@ class Video:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Finish the calls under way, close the worker pool and the backend's native async
-        calls, then the backend (unless made with ``close_video=False``)."""
+        """Finish the calls under way and the async hooks they set going, close the worker pool
+        and the backend's native async calls, then the backend (unless made with ``close_video=False``)."""
+        await self._hooks_done()
         await self._runner.aclose()
+        await self._hooks_done()  # of the calls that were still under way
         if self._close_video:
             await asyncio.to_thread(self._core.close)
+
+    async def _hooks_done(self) -> None:
+        while self._tasks:  # the async hooks of events the backend observed
+            await asyncio.wait(set(self._tasks))
 
     @property
     def workers(self) -> int:
@@ -183,14 +189,11 @@ class Video:
             with contextlib.suppress(AttributeError):
                 awaitable.close()
             return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            task: asyncio.Future[Any] = asyncio.ensure_future(awaitable)
-        else:
-            task = asyncio.wrap_future(asyncio.run_coroutine_threadsafe(awaitable, loop), loop=loop)
+        loop.call_soon_threadsafe(self._track, awaitable)
+
+    def _track(self, awaitable: Any) -> None:
+        """Run an async hook as a task of this loop, kept until done (``aclose`` waits for it)."""
+        task: asyncio.Future[Any] = asyncio.ensure_future(awaitable)
         self._tasks.add(task)
         task.add_done_callback(self._hook_done)
 
