@@ -129,3 +129,37 @@ def test_a_cancelled_create_is_finished_then_undone(video: Video) -> None:
     asyncio.run(scenario())
     [room] = video.rooms.list(name="held-up")
     assert room.status is RoomStatus.ENDED
+
+
+def test_a_cancelled_download_stops_and_leaves_no_partial_file(video: Video, browser, clock, tmp_path) -> None:
+    room = video.rooms.create("weekly")
+    browser.join(video.tokens.create(room, "ann")).publish()
+    recording = video.recordings.start(room)
+    clock.advance(5)
+    video.recordings.stop(recording)
+    clock.advance(2)
+    import threading
+
+    first_chunk_out, go_on = threading.Event(), threading.Event()
+    original = video.backend.download_recording
+
+    def held(recording_id: str, file_name: str) -> Any:
+        for chunk in original(recording_id, file_name):
+            yield chunk[:1]
+            first_chunk_out.set()
+            go_on.wait(10)
+            yield chunk[1:]
+
+    video.backend.download_recording = held  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        async with anyvideo.aio.Video(video, close_video=False) as aio:
+            task = asyncio.ensure_future(aio.recordings.download(recording, tmp_path / "kept.sim"))
+            await asyncio.to_thread(first_chunk_out.wait, 10)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            go_on.set()  # the worker goes on to its next chunk, and stops there
+
+    asyncio.run(scenario())  # aclose waits for the worker
+    assert list(tmp_path.iterdir()) == []
