@@ -309,10 +309,10 @@ class _Media(_Resource):
         self._core._id(item, self._field)  # a bad reference fails here, as in the sync facade
         sync = self._sync()
 
-        async def open() -> Iterator[bytes]:
+        async def opener() -> Iterator[bytes]:
             return await self._video._runner.in_pool(sync.iter_bytes, item, file_name=file_name)
 
-        return Pages(self._video._runner, open)
+        return Pages(self._video._runner, opener)
 
     async def download(
         self,

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from anyvideo.backend import Backend
+from anyvideo.errors import InvalidRequest
 from anyvideo.models import Event
 from anyvideo.operations import Call, Dispatch, Effect, Operation
 
@@ -39,8 +40,6 @@ class Runner:
 
     def __init__(self, backend: Backend, workers: int | None) -> None:
         if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-            from anyvideo.errors import InvalidRequest
-
             raise InvalidRequest("workers", f"must be a whole number of threads, 1 or more, got {workers!r}")
         self.backend = backend
         self.workers = workers or default_workers()
@@ -134,12 +133,12 @@ async def _settle(work: asyncio.Future[Any]) -> None:
 class Pages(AsyncIterator[T]):
     """``async for`` over a backend's iterator, advanced in the pool ``page`` items per hop.
 
-    ``open`` gives the iterator (its first call runs on the first ``__anext__``).
+    ``opener`` gives the iterator (its first call runs on the first ``__anext__``).
     """
 
-    def __init__(self, runner: Runner, open: Callable[[], Awaitable[Iterator[T]]], page: int = PAGE) -> None:
+    def __init__(self, runner: Runner, opener: Callable[[], Awaitable[Iterator[T]]], page: int = PAGE) -> None:
         self._runner = runner
-        self._open = open
+        self._open = opener
         self._page = page
         self._iterator: Iterator[T] | None = None
         self._buffer: list[T] = []
