@@ -291,3 +291,18 @@ def test_participants_listed_by_status(video: anyvideo.Video, browser) -> None:
             return [p.identity async for p in aio.participants.list(room, status=ParticipantStatus.CONNECTED)]
 
     assert run(scenario()) == ["ann"]
+
+
+def test_a_files_bytes_are_the_sync_facades(video: anyvideo.Video, browser, clock: ManualClock) -> None:
+    room = video.rooms.create("weekly")
+    browser.join(video.tokens.create(room, "ann")).publish()
+    recording = video.recordings.start(room)
+    clock.advance(5)
+    video.recordings.stop(recording)
+    clock.advance(2)
+
+    async def scenario() -> bytes:
+        async with anyvideo.aio.Video(video, close_video=False) as aio:
+            return b"".join([chunk async for chunk in aio.recordings.iter_bytes(recording)])
+
+    assert run(scenario()) == b"".join(video.recordings.iter_bytes(recording))
