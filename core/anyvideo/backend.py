@@ -235,6 +235,19 @@ class Backend(abc.ABC):
     def close(self) -> None:
         """Release connections and files. The backend is unusable afterwards."""
 
+    def native_async(self) -> Any:
+        """The backend's own async calls, for :mod:`anyvideo.aio`; ``None`` (the default): none.
+
+        An object whose coroutine methods have this class's method names and
+        signatures (``async def create_room(spec)``), and optionally ``async
+        aclose()``. ``anyvideo.aio`` asks once per async ``Video``, inside its event
+        loop, and awaits such a method instead of running the sync one in its worker
+        pool; any other call still runs in the pool. A native call must keep the sync
+        call's contract: the same retries, deadlines, lost-answer reconcile and
+        translated errors.
+        """
+        return None
+
     def parse_webhook(self, request: WebhookRequest) -> list[Event]:
         """Verify a provider callback and translate it into events.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import inspect
 import json
 import os
 import tempfile
@@ -21,9 +22,17 @@ from typing import IO, Any, BinaryIO, Protocol, TypeVar, cast
 
 import attrs
 
-from anyvideo.backend import COMPOSITION_FEATURES, Backend, Feature
+from anyvideo import operations
+from anyvideo.backend import Backend, Feature
 from anyvideo.config import select_backend
-from anyvideo.errors import AnyVideoError, Conflict, InvalidRequest, NotFound, ProviderError, UnsupportedFeature
+from anyvideo.errors import (
+    AnyVideoError,
+    ConfigurationError,
+    Conflict,
+    InvalidRequest,
+    ProviderError,
+    UnsupportedFeature,
+)
 from anyvideo.extensions import VideoExtensions
 from anyvideo.models import (
     AccessToken,
@@ -47,10 +56,10 @@ from anyvideo.models import (
     make_ref,
     split_ref,
 )
+from anyvideo.operations import optional_enum
 from anyvideo.placement import check_selectors
 from anyvideo.plugins import Plugins
 from anyvideo.registry import Registry
-from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
 from anyvideo.waiting import COMPOSITION_LIFE, INTERVAL, MAX_INTERVAL, RECORDING_LIFE, Life, Waits
 from anyvideo.webhooks import HandledEvents, WebhookRequest
 
@@ -62,6 +71,9 @@ _CHUNK = 1 << 16
 
 #: One per-stream file a bundle holds, with a readable of its bytes.
 _Part = tuple[MediaFile, BinaryIO]
+
+
+_T = TypeVar("_T")
 
 
 class _HasId(Protocol):
@@ -161,7 +173,14 @@ class Video:
         """Hand ``event`` to every ``anyvideo_event`` hook implementation, then wake the
         waits (``recordings.wait``, ``compositions.wait``) it may concern."""
         try:
-            self.plugins.manager.hook.anyvideo_event(event=event, video=self)
+            results = self.plugins.manager.hook.anyvideo_event(event=event, video=self)
+            awaited = [result for result in results if inspect.isawaitable(result)]
+            for result in awaited:
+                getattr(result, "close", lambda: None)()  # never run: no "never awaited" warning
+            if awaited:
+                raise ConfigurationError(
+                    "an async anyvideo_event hook is registered: events reach it through an anyvideo.aio.Video only"
+                )
         finally:
             self._waits.notify(event)
 
@@ -213,6 +232,9 @@ class _Resource:
         self._video = video
         self._backend = video.backend
 
+    def _run(self, operation: operations.Operation[_T]) -> _T:
+        return operations.run(self._video, operation)
+
 
 class Rooms(_Resource):
     """Create, find, list and end rooms."""
@@ -230,60 +252,35 @@ class Rooms(_Resource):
         create retried after a lost answer is harmless; asking it for a
         different ``max_participants`` is a :class:`~anyvideo.errors.Conflict`.
         """
-        spec = RoomSpec(name, max_participants, provider_options=provider_options)
-        if spec.max_participants is not None:
-            self._video.require(Feature.MAX_PARTICIPANTS)
-        return self._backend.create_room(spec)
+        return self._run(operations.create_room(self._video, name, max_participants, provider_options))
 
     def get(self, room: ObjectRef | None = None, *, name: str | None = None) -> Room:
         """A room by id (or ref, or model), or by unique ``name``."""
-        if (room is None) == (name is None):
-            raise InvalidRequest("room", "give a room id or a name, not both or neither")
-        if name is not None:
-            RoomSpec(name)  # validates the name
-            return self._backend.find_room(name)
-        return self._backend.get_room(self._video._id(room, "room"))  # type: ignore[arg-type]
+        return self._run(operations.get_room(self._video, room, name))
 
     def list(self, *, status: RoomStatus | str | None = None, name: str | None = None) -> Iterator[Room]:
         """Rooms, oldest first, fetched lazily page by page."""
-        return self._backend.list_rooms(status=_optional_enum(RoomStatus, status, "status"), name=name)
+        return self._run(operations.list_rooms(self._video, status, name))
 
     def end(self, room: ObjectRef | None = None, *, name: str | None = None) -> Room:
         """End a room: everyone is disconnected and no one can join again. Ending a room
         that has ended returns it as it is, on every backend (a retried end is harmless)."""
-        room_id = self.get(room, name=name).id if name is not None else self._video._id(room, "room")  # type: ignore[arg-type]
-        try:
-            return self._backend.end_room(room_id)
-        except Conflict:
-            ended = self._backend.get_room(room_id)
-            if ended.status is not RoomStatus.ENDED:
-                raise
-            return ended
+        return self._run(operations.end_room(self._video, room, name))
 
 
 class Participants(_Resource):
     """Who is (or was) in a room."""
 
     def list(self, room: ObjectRef, *, status: ParticipantStatus | str | None = None) -> Iterator[Participant]:
-        status = _optional_enum(ParticipantStatus, status, "status")
-        return self._backend.list_participants(self._video._id(room, "room"), status=status)
+        return self._run(operations.list_participants(self._video, room, status))
 
     def get(self, room: ObjectRef, participant: ObjectRef) -> Participant:
-        return self._backend.get_participant(self._video._id(room, "room"), self._video._id(participant, "participant"))
+        return self._run(operations.get_participant(self._video, room, participant))
 
     def disconnect(self, room: ObjectRef, participant: ObjectRef) -> None:
         """Force a participant out of the room. Disconnecting someone who has already left is
         no error, on every backend: what was asked holds."""
-        room_id, participant_id = self._video._id(room, "room"), self._video._id(participant, "participant")
-        try:
-            self._backend.disconnect_participant(room_id, participant_id)
-        except (Conflict, NotFound) as refused:
-            try:
-                gone = self._backend.get_participant(room_id, participant_id)
-            except NotFound:
-                raise refused from None
-            if gone.status is not ParticipantStatus.DISCONNECTED:
-                raise
+        self._run(operations.disconnect_participant(self._video, room, participant))
 
 
 class Streams(_Resource):
@@ -291,21 +288,18 @@ class Streams(_Resource):
 
     def list(self, room: ObjectRef) -> Iterator[Stream]:
         """The streams published in the room now."""
-        return self._backend.list_streams(self._video._id(room, "room"))
+        return self._run(operations.list_streams(self._video, room))
 
     def get(self, room: ObjectRef, stream: ObjectRef) -> Stream:
-        return self._backend.get_stream(self._video._id(room, "room"), self._video._id(stream, "stream"))
+        return self._run(operations.get_stream(self._video, room, stream))
 
     def mute(self, room: ObjectRef, stream: ObjectRef) -> Stream:
         """Mute one stream's audio."""
-        self._video.require(Feature.MUTE)
-        return self._backend.mute_stream(self._video._id(room, "room"), self._video._id(stream, "stream"))
+        return self._run(operations.mute_stream(self._video, room, stream))
 
     def mute_all(self, room: ObjectRef, *, except_streams: Iterable[ObjectRef] = ()) -> None:
         """Mute every stream's audio in the room, but those listed."""
-        self._video.require(Feature.MUTE)
-        kept = tuple(self._video._id(s, "except_streams") for s in except_streams)
-        self._backend.mute_all(self._video._id(room, "room"), except_stream_ids=kept)
+        self._run(operations.mute_all(self._video, room, except_streams))
 
 
 class Tokens(_Resource):
@@ -322,16 +316,7 @@ class Tokens(_Resource):
         provider_options: Mapping[str, Any] | None = None,
     ) -> AccessToken:
         """Mint a token for ``identity`` to join ``room``, valid for ``ttl`` seconds."""
-        spec = TokenSpec(identity, role, ttl, data, provider_options=provider_options)
-        if spec.ttl > self._backend.max_token_ttl:
-            raise InvalidRequest(
-                "ttl", f"{self._video.backend_name} tokens live at most {self._backend.max_token_ttl:g} seconds"
-            )
-        if spec.role is not Role.PUBLISHER:
-            self._video.require(Feature.TOKEN_ROLES)
-        if spec.data is not None:
-            self._video.require(Feature.TOKEN_DATA)
-        return self._backend.create_token(self._video._id(room, "room"), spec)
+        return self._run(operations.create_token(self._video, room, identity, role, ttl, data, provider_options))
 
 
 class _Media(_Resource):
@@ -542,34 +527,26 @@ class Recordings(_Media):
         max_duration: float | timedelta | None = None,
         provider_options: Mapping[str, Any] | None = None,
     ) -> Recording:
-        spec = RecordingSpec(
-            mode, layout, resolution, name, has_audio, has_video, max_duration, provider_options=provider_options
+        return self._run(
+            operations.start_recording(
+                self._video, room, mode, layout, resolution, name, has_audio, has_video, max_duration, provider_options
+            )
         )
-        self._video.require(Feature.RECORDING)
-        if spec.mode is RecordingMode.INDIVIDUAL:
-            self._video.require(Feature.INDIVIDUAL_RECORDING)
-        self._video._check_output(spec.layout, spec.resolution)
-        return self._backend.start_recording(self._video._id(room, "room"), spec)
 
     def stop(self, recording: ObjectRef) -> Recording:
-        self._video.require(Feature.RECORDING)
-        return self._backend.stop_recording(self._video._id(recording, "recording"))
+        return self._run(operations.stop_recording(self._video, recording))
 
     def get(self, recording: ObjectRef) -> Recording:
-        self._video.require(Feature.RECORDING)
-        return self._backend.get_recording(self._video._id(recording, "recording"))
+        return self._run(operations.get_recording(self._video, recording))
 
     def list(
         self, *, room: ObjectRef | None = None, status: RecordingStatus | str | None = None
     ) -> Iterator[Recording]:
         """Recordings of the account (or of one room), oldest first, fetched lazily."""
-        self._video.require(Feature.RECORDING)
-        room_id = None if room is None else self._video._id(room, "room")
-        return self._backend.list_recordings(room_id=room_id, status=_optional_enum(RecordingStatus, status, "status"))
+        return self._run(operations.list_recordings(self._video, room, status))
 
     def delete(self, recording: ObjectRef) -> None:
-        self._video.require(Feature.RECORDING)
-        self._backend.delete_recording(self._video._id(recording, "recording"))
+        self._run(operations.delete_recording(self._video, recording))
 
     def wait(
         self,
@@ -593,7 +570,7 @@ class Recordings(_Media):
         before each sleep. Where a provider mixes only ended rooms, a composed recording is
         available only once its room has ended (see the provider pages).
         """
-        wanted = _optional_enum(RecordingStatus, until, "until")
+        wanted = optional_enum(RecordingStatus, until, "until")
         assert wanted is not None  # until is not None
         recording_ = self._wait(recording, self.get, wanted, timeout, interval, max_interval, progress)
         assert isinstance(recording_, Recording)
@@ -632,46 +609,39 @@ class Compositions(_Media):
         max_duration: float | timedelta | None = None,
         provider_options: Mapping[str, Any] | None = None,
     ) -> Composition:
-        spec = CompositionSpec(
-            output,
-            layout,
-            resolution,
-            format,
-            None if streams is None else [self._video._id(s, "streams") for s in streams],
-            None if recordings is None else [self._video._id(r, "recordings") for r in recordings],
-            hls,
-            tuple(rtmp),
-            max_duration,
-            provider_options=provider_options,
+        return self._run(
+            operations.start_composition(
+                self._video,
+                room,
+                output,
+                layout,
+                resolution,
+                format,
+                streams,
+                recordings,
+                hls,
+                rtmp,
+                max_duration,
+                provider_options,
+            )
         )
-        live = spec.output is CompositionOutput.LIVE
-        self._video.require(Feature.LIVE_STREAMING if live else Feature.POST_HOC_COMPOSITION)
-        self._video._check_output(spec.layout, spec.resolution)
-        return self._backend.start_composition(self._video._id(room, "room"), spec)
 
     def stop(self, composition: ObjectRef) -> Composition:
         """Stop a live composition (a file composition finishes by itself)."""
-        self._video.require(Feature.LIVE_STREAMING)
-        return self._backend.stop_composition(self._video._id(composition, "composition"))
+        return self._run(operations.stop_composition(self._video, composition))
 
     def get(self, composition: ObjectRef) -> Composition:
-        self._video.require(*COMPOSITION_FEATURES)
-        return self._backend.get_composition(self._video._id(composition, "composition"))
+        return self._run(operations.get_composition(self._video, composition))
 
     def list(
         self, *, room: ObjectRef | None = None, status: CompositionStatus | str | None = None
     ) -> Iterator[Composition]:
-        self._video.require(*COMPOSITION_FEATURES)
-        room_id = None if room is None else self._video._id(room, "room")
-        return self._backend.list_compositions(
-            room_id=room_id, status=_optional_enum(CompositionStatus, status, "status")
-        )
+        return self._run(operations.list_compositions(self._video, room, status))
 
     def delete(self, composition: ObjectRef) -> None:
         """Delete a file composition and its files: this needs ``POST_HOC_COMPOSITION``.
         A live composition stores no file to delete, and a provider may not delete its broadcasts."""
-        self._video.require(Feature.POST_HOC_COMPOSITION)
-        self._backend.delete_composition(self._video._id(composition, "composition"))
+        self._run(operations.delete_composition(self._video, composition))
 
     def wait(
         self,
@@ -688,7 +658,7 @@ class Compositions(_Media):
         composition as it then is. Raises and polls as :meth:`Recordings.wait` does; a
         stopped, failed or deleted composition never reaches another status.
         """
-        wanted = _optional_enum(CompositionStatus, until, "until")
+        wanted = optional_enum(CompositionStatus, until, "until")
         assert wanted is not None  # until is not None
         composition_ = self._wait(composition, self.get, wanted, timeout, interval, max_interval, progress)
         assert isinstance(composition_, Composition)
@@ -722,7 +692,7 @@ class Webhooks(_Resource):
         public one). :class:`~anyvideo.errors.WebhookVerificationError` when
         the signature is missing, wrong or stale.
         """
-        return self._backend.parse_webhook(WebhookRequest(method, url, headers, body))
+        return self._run(operations.parse_webhook(WebhookRequest(method, url, headers, body)))
 
     def handle(
         self,
@@ -741,18 +711,7 @@ class Webhooks(_Resource):
         sees the event twice and should drop an ``event_id`` it has stored. Returns
         every event of the callback.
         """
-        request = WebhookRequest(method, url, headers, body)
-        events = self._backend.parse_webhook(request)
-        for event in events:
-            if not self._handled.claim(event):
-                continue
-            try:
-                self._video.dispatch(event)
-            except BaseException:
-                self._handled.release(event)
-                self._backend.release_webhook(request)
-                raise
-        return events
+        return self._run(operations.handle_webhook(self._handled, WebhookRequest(method, url, headers, body)))
 
     @functools.cached_property
     def _handled(self) -> HandledEvents:
@@ -765,21 +724,7 @@ class Signals(_Resource):
 
     def send(self, room: ObjectRef, type: str = "", data: str = "", *, to: ObjectRef | None = None) -> None:
         """Send to every connected client, or only to participant ``to``."""
-        spec = SignalSpec(type, data, None if to is None else self._video._id(to, "to"))
-        self._video.require(Feature.SIGNALS)
-        self._backend.send_signal(self._video._id(room, "room"), spec)
-
-
-_E = TypeVar("_E", bound=StrEnum)
-
-
-def _optional_enum(cls: type[_E], value: _E | str | None, field: str) -> _E | None:
-    if value is None:
-        return None
-    try:
-        return cls(value)
-    except ValueError:
-        raise InvalidRequest(field, f"{value!r} is not one of: {', '.join(m.value for m in cls)}") from None
+        self._run(operations.send_signal(self._video, room, type, data, to))
 
 
 # --- download destinations ------------------------------------------------------

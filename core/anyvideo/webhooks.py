@@ -35,6 +35,7 @@ from anyvideo.errors import AnyVideoError, WebhookVerificationError
 from anyvideo.registry import Registry
 
 if TYPE_CHECKING:
+    from anyvideo.aio import Video as AsyncVideo
     from anyvideo.client import Video
     from anyvideo.models import Event
 
@@ -222,11 +223,26 @@ def _answer(video: Video, request: WebhookRequest) -> int:
         return 405
     try:
         video.webhooks.handle(request.method, request.url, request.headers, request.body)
-    except WebhookVerificationError:
-        return 403  # the provider gives up on 4xx; a forger learns nothing more
-    except AnyVideoError:
-        return 400
+    except AnyVideoError as refused:
+        return _refusal(refused)
     return 204
+
+
+async def _aanswer(video: AsyncVideo, request: WebhookRequest) -> int:
+    """:func:`_answer` for an async ``Video``: handled in the event loop, hooks awaited."""
+    if request.method not in ("POST", "GET"):
+        return 405
+    try:
+        await video.webhooks.handle(request.method, request.url, request.headers, request.body)
+    except AnyVideoError as refused:
+        return _refusal(refused)
+    return 204
+
+
+def _refusal(refused: AnyVideoError) -> int:
+    # A forgery is refused with 403 (the provider gives up on 4xx; a forger learns nothing
+    # more), anything else that cannot be parsed with 400.
+    return 403 if isinstance(refused, WebhookVerificationError) else 400
 
 
 def wsgi_app(video: Video, *, public_url: str | None = None) -> Callable[[dict[str, Any], StartResponse], list[bytes]]:
@@ -281,14 +297,18 @@ def _content_length(header: str | None) -> int | None:
 
 
 def asgi_app(
-    video: Video, *, public_url: str | None = None
+    video: Video | AsyncVideo, *, public_url: str | None = None
 ) -> Callable[[MutableMapping[str, Any], ASGIReceive, ASGISend], Awaitable[None]]:
     """An ASGI application that receives ``video``'s provider callbacks; answers as :func:`wsgi_app`.
 
-    The backend's work (verification, hooks) is synchronous and quick; it
-    runs in a worker thread so the event loop is never blocked by a hook.
+    Given an :class:`anyvideo.aio.Video`, it awaits ``video.webhooks.handle``: verification
+    runs in its worker pool, async ``anyvideo_event`` hooks are awaited in the loop and sync
+    ones run in worker threads, so no hook blocks the loop. Given a sync ``Video``, the
+    whole handling runs in a worker thread.
     """
     import asyncio
+
+    from anyvideo.aio.client import Video as Async  # the async facade imports this module
 
     async def app(scope: MutableMapping[str, Any], receive: ASGIReceive, send: ASGISend) -> None:
         if scope["type"] != "http":
@@ -303,7 +323,11 @@ def asgi_app(
                 break
         headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]]
         request = WebhookRequest(scope["method"], _asgi_url(scope, headers), headers, body)
-        status = await asyncio.to_thread(_answer, video, request.with_public_url(public_url))
+        request = request.with_public_url(public_url)
+        if isinstance(video, Async):
+            status = await _aanswer(video, request)
+        else:
+            status = await asyncio.to_thread(_answer, video, request)
         await _asgi_status(send, status)
 
     return app

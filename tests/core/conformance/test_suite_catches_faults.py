@@ -54,8 +54,9 @@ def test_a_backend_that_reports_an_ended_room_as_open_fails(pytester: pytest.Pyt
                 return attrs.evolve(super().end_room(room_id), status=RoomStatus.OPEN)
         """,
     )
-    assert result.parseoutcomes()["failed"] == 1
-    result.stdout.fnmatch_lines(["*test_an_ended_room_is_ended_and_listed_so*"])
+    assert result.parseoutcomes()["failed"] == 2  # through the sync facade and through anyvideo.aio
+    result.stdout.fnmatch_lines(["*test_an_ended_room_is_ended_and_listed_so[[]sync]*"])
+    result.stdout.fnmatch_lines(["*test_an_ended_room_is_ended_and_listed_so[[]aio]*"])
 
 
 def test_a_backend_that_does_what_it_does_not_declare_fails(pytester: pytest.Pytester) -> None:
@@ -68,7 +69,7 @@ def test_a_backend_that_does_what_it_does_not_declare_fails(pytester: pytest.Pyt
         """,
     )
     outcomes = result.parseoutcomes()
-    assert outcomes["failed"] == 2  # the live checks: the world refuses what was declared
+    assert outcomes["failed"] == 4  # the live checks, through both facades: the world refuses what was declared
     result.stdout.fnmatch_lines(["*test_a_live_composition_broadcasts_to_hls_until_stopped*"])
 
 
@@ -84,7 +85,8 @@ def test_a_backend_that_loses_recording_bytes_fails(pytester: pytest.Pytester) -
                     yield chunk[:-1]
         """,
     )
-    result.stdout.fnmatch_lines(["*FAILED*test_an_available_recording_downloads_intact*"])
+    result.stdout.fnmatch_lines(["*FAILED*test_an_available_recording_downloads_intact[[]sync]*"])
+    result.stdout.fnmatch_lines(["*FAILED*test_an_available_recording_downloads_intact[[]aio]*"])
 
 
 def test_a_backend_that_declares_less_passes_and_refuses_the_rest(pytester: pytest.Pytester) -> None:
@@ -100,4 +102,4 @@ def test_a_backend_that_declares_less_passes_and_refuses_the_rest(pytester: pyte
     outcomes = result.parseoutcomes()
     assert "failed" not in outcomes and "error" not in outcomes
     result = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider", "-k", "undeclared_feature_is_refused")
-    assert result.parseoutcomes()["passed"] == 8  # every core feature but recording is refused up front
+    assert result.parseoutcomes()["passed"] == 16  # every core feature but recording is refused up front, twice

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Iterator
+from typing import TypeVar, cast
 
 import attrs
 import pytest
@@ -14,6 +14,7 @@ import pytest
 from anyvideo.backend import Devices, Feature
 from anyvideo.client import Video
 from anyvideo.models import Room
+from anyvideo.testing.blocking import blocking
 
 __all__ = ["ConformanceKit", "Platform", "held_by", "needs", "unique_name"]
 
@@ -70,9 +71,15 @@ class ConformanceKit:
     def platform(self, anyvideo_platform: Platform) -> Platform:
         return anyvideo_platform
 
-    @pytest.fixture
-    def video(self, platform: Platform) -> Video:
-        return platform.video
+    @pytest.fixture(params=["sync", "aio"])
+    def video(self, platform: Platform, request: pytest.FixtureRequest) -> Iterator[Video]:
+        """The platform's ``Video``, and the same connection through :mod:`anyvideo.aio` (a
+        blocking bridge with the sync surface): every check runs through both facades."""
+        if request.param == "sync":
+            yield platform.video
+            return
+        with blocking(platform.video) as bridged:
+            yield cast(Video, bridged)
 
     @pytest.fixture
     def devices(self, platform: Platform) -> Devices:

@@ -1,0 +1,119 @@
+"""anyvideo.aio against the sync facade, on each provider's emulator, in one run.
+
+Run on demand (the default test run does not collect it):
+
+    pytest tests/benchmarks/bench_aio.py -s -p no:randomly
+
+For each emulator (in a process of its own, :func:`served`): 200 room creates
+and 1,000 client-token requests, done concurrently through ``anyvideo.aio``
+(``asyncio.gather``, the worker pool at its default size) and sequentially
+through the sync facade, side by side round by round (:class:`Contest`). It
+prints each side's time, the ratio (sequential sync time over concurrent aio
+time: the speed-up), the worker-pool size, and the peak number of threads of
+this process while the aio side ran (``threading.active_count()``, sampled).
+No built-in backend offers native async calls yet, so there is no native row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import threading
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from benchmarks.harness import Contest, Report, Row, ratio, served
+
+import anyvideo.aio
+
+CREATES = 200
+TOKENS = 1000
+
+# harness.served leaves its child's stdout pipe to the garbage collector; a benchmark does not fail on that.
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+
+
+@contextmanager
+def peak_threads() -> Iterator[list[int]]:
+    """The highest ``threading.active_count()`` seen while the block runs (sampled every millisecond)."""
+    peak = [threading.active_count()]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.001):
+            peak[0] = max(peak[0], threading.active_count())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield peak
+    finally:
+        done.set()
+        sampler.join()
+        peak[0] -= 1  # the sampler itself
+
+
+@pytest.mark.parametrize("provider", ["vonage", "twilio"])
+def test_aio_against_sequential_sync(provider: str, report: Report) -> None:
+    with served(provider) as server:
+        sync = server.connect()
+        loop = asyncio.new_event_loop()
+        video = anyvideo.aio.Video(server.connect())
+        room = sync.rooms.create("bench-tokens")
+        peaks: list[int] = []
+
+        def concurrently(make: Callable[[int], Coroutine[Any, Any, object]], count: int) -> Callable[[int], None]:
+            async def batch(i: int) -> None:
+                await asyncio.gather(*(make(i * count + n) for n in range(count)))
+
+            def work(i: int) -> None:
+                with peak_threads() as peak:
+                    loop.run_until_complete(batch(i))
+                peaks.append(peak[0])
+
+            return work
+
+        def sequentially(make: Callable[[int], object], count: int) -> Callable[[int], None]:
+            def work(i: int) -> None:
+                for n in range(count):
+                    make(i * count + n)
+
+            return work
+
+        contests = {
+            f"{CREATES} room creates": (
+                concurrently(lambda n: video.rooms.create(f"aio-{n}"), CREATES),
+                sequentially(lambda n: sync.rooms.create(f"sync-{n}"), CREATES),
+            ),
+            f"{TOKENS} token requests": (
+                concurrently(lambda n: video.tokens.create(room, f"user-{n}"), TOKENS),
+                sequentially(lambda n: sync.tokens.create(room, f"user-{n}"), TOKENS),
+            ),
+        }
+        print(f"\n{provider}: worker pool of {video.workers} threads")
+        for goal, (ours, theirs) in contests.items():
+            peaks.clear()
+            contest = Contest(rounds=3, per_round=1, warmup=1)
+            contest.add("aio", ours)
+            contest.add("sync", theirs)
+            results = contest.run()
+            speedup = ratio(results, "sync", "aio")
+            note = f"pool {video.workers} workers, peak {max(peaks)} threads (median {statistics.median(peaks):g})"
+            report.add(
+                "aio",
+                Row(
+                    goal=f"{provider}: {goal}, aio concurrent vs sync sequential",
+                    anyvideo=f"{results['aio'].median:.2f} s",
+                    baseline=f"{results['sync'].median:.2f} s",
+                    ratio=speedup,
+                    target=1.0,
+                    lower_is_better=False,
+                    note=note,
+                ),
+            )
+            print(f"  {goal}: {note}")
+        loop.run_until_complete(video.aclose())
+        loop.close()
+        sync.close()
