@@ -62,7 +62,7 @@ from anyvideo.models import (
     Stream,
 )
 from anyvideo.ratelimit import RateLimiter, limiter_from_settings
-from anyvideo.registry import Registry
+from anyvideo.registry import EndedRooms, Registry
 from anyvideo.retry import RetryPolicy, Safety, policy_from_settings
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, TokenSpec
 from anyvideo.webhooks import Transitions, WebhookRequest
@@ -163,6 +163,8 @@ class TwilioBackend(Backend):
         self.windows = RecordingWindows(self.transport, registry, settings, self.get_room)
         #: The role of each identity's latest token per room, when roles are enforced (``enforce_roles``).
         self.roles = tokens.Roles(registry) if settings.enforce_roles else None
+        #: The rooms anyvideo knows have ended (it ended them, or a ``room-ended`` callback said so).
+        self.ended = EndedRooms(registry)
         if settings.enforce_roles:
             # This instance declares more than the class: subscriber tokens, enforced on callbacks.
             self.features = type(self).features | {Feature.TOKEN_ROLES}  # type: ignore[misc]
@@ -172,6 +174,7 @@ class TwilioBackend(Backend):
             Transitions(registry),
             roles=self.roles,
             disconnect=self.disconnect_participant if settings.enforce_roles else None,
+            ended=self.ended,
         )
         # Secrets never reach a log line, ours or the SDK's (which logs each request).
         for secret in (*settings.auth_tokens, settings.api_key_secret):
@@ -308,6 +311,7 @@ class TwilioBackend(Backend):
             safety=Safety.UNSAFE,
             reconcile=lambda: reconcile.ended(self.get_room(room_id)),
         )
+        self.ended.end(room.id, room.ended_at)  # no new tokens for it, in any process sharing the registry
         # Twilio composes only ended rooms: compose the windows that waited for this.
         self.windows.compose_waiting(room.id)
         return room
@@ -385,19 +389,29 @@ class TwilioBackend(Backend):
         if spec.provider_options:
             raise InvalidRequest("provider_options", "twilio access tokens take no provider options")
         key = tokens.api_key(self.settings)
+        # No request: a room anyvideo knows has ended is refused here; one that ended unheard of
+        # gets a token, and Twilio refuses it at the door (53118 "Room completed").
+        if self.ended.has_ended(room_id):
+            raise Conflict(f"twilio: room {room_id!r} has ended; it accepts no new participants")
+        if self.roles is not None:
+            if not spec.role.can_publish and self.settings.status_callback is None:
+                self._check_callback(room_id, spec.role)
+            self.roles.keep(room_id, spec.identity, spec.role)
+        return tokens.mint(
+            self.settings.account_sid, key, room=room_id, identity=spec.identity, ttl=spec.ttl, role=spec.role
+        )
+
+    def _check_callback(self, room_id: str, role: Role) -> None:
+        """A token that cannot publish is enforced when Twilio calls back: without the
+        ``status_callback`` setting, the room must have a callback of its own (a GET)."""
         room = self.get_room(room_id)
         if room.status is not RoomStatus.OPEN:
             raise Conflict(f"twilio: room {room_id!r} has ended; it accepts no new participants")
-        if self.roles is not None:
-            if not spec.role.can_publish and not room.raw.get("status_callback"):
-                raise Conflict(
-                    f"twilio: room {room_id!r} has no status callback: a {spec.role} token is enforced when "
-                    "Twilio calls back (set the status_callback setting, or the room's)"
-                )
-            self.roles.keep(room.id, spec.identity, spec.role)
-        return tokens.mint(
-            self.settings.account_sid, key, room=room.id, identity=spec.identity, ttl=spec.ttl, role=spec.role
-        )
+        if not room.raw.get("status_callback"):
+            raise Conflict(
+                f"twilio: room {room_id!r} has no status callback: a {role} token is enforced when "
+                "Twilio calls back (set the status_callback setting, or the room's)"
+            )
 
     # --- recordings: windows of the room's recording rules (see windows.py) ---
 

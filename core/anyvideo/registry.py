@@ -17,12 +17,14 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from anyvideo.errors import ConfigurationError, NotFound
+from anyvideo.models import RoomStatus
 
-__all__ = ["Registry"]
+__all__ = ["EndedRooms", "Registry"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -185,6 +187,45 @@ class _Transaction:
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+class EndedRooms:
+    """Which rooms anyvideo knows have ended, in a registry: the ``status`` of a
+    ``room`` entry (kind ``room``, keyed by the room's id), shared by every process
+    that shares the registry.
+
+    A backend marks a room ended when anyvideo ends it, or when a callback it parsed
+    says so, and then refuses new tokens for it without asking the provider.
+    """
+
+    KIND = "room"
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+
+    def has_ended(self, room_id: str) -> bool:
+        """Whether the room is known to have ended (one registry read, no request)."""
+        entry = self._registry.get(self.KIND, room_id)
+        return entry is not None and entry.get("status") == RoomStatus.ENDED.value
+
+    def end(self, room_id: str, at: datetime | None, filed: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Mark the room ended at ``at`` (an ended room keeps its first end); a room with no
+        entry is filed with ``filed``'s fields first. Returns the entry."""
+        ended_at = None if at is None else at.isoformat()
+
+        def end(entry: dict[str, Any]) -> None:
+            if entry.get("status") != RoomStatus.ENDED.value:
+                entry["status"] = RoomStatus.ENDED.value
+                entry["ended_at"] = ended_at
+
+        try:  # most rooms are filed when made
+            return self._registry.update(self.KIND, room_id, end)
+        except NotFound:
+            pass
+        entry = {**(filed or {}), "status": RoomStatus.ENDED.value, "ended_at": ended_at}
+        if self._registry.add(self.KIND, room_id, entry):
+            return entry
+        return self._registry.update(self.KIND, room_id, end)  # filed meanwhile by another process
 
 
 def _field(name: str) -> str:

@@ -127,3 +127,21 @@ def test_of_many_threads_adding_one_key_exactly_one_wins(tmp_path) -> None:
         won = list(pool.map(lambda n: registry.add("seen", "k", {"n": n}), range(64)))
     assert won.count(True) == 1
     registry.close()
+
+
+def test_ended_rooms_are_known_across_processes_and_keep_their_first_end(tmp_path) -> None:
+    from datetime import UTC, datetime
+
+    from anyvideo.registry import EndedRooms
+
+    first, second = (Registry(tmp_path / "shared.db", namespace="ns") for _ in range(2))
+    ending, asking = EndedRooms(first), EndedRooms(second)
+    first.put("room", "made", {"name": "standup", "status": "open"})
+    assert not asking.has_ended("made") and not asking.has_ended("unknown")
+    at, later = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC)
+    assert ending.end("made", at) == {"name": "standup", "status": "ended", "ended_at": at.isoformat()}
+    assert ending.end("made", later)["ended_at"] == at.isoformat()  # ended once
+    assert ending.end("elsewhere", at, filed={"name": None})["name"] is None  # filed, ended
+    assert asking.has_ended("made") and asking.has_ended("elsewhere")
+    first.close()
+    second.close()
