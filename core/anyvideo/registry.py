@@ -13,6 +13,7 @@ and threads never lose an update.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import threading
@@ -87,6 +88,14 @@ class Registry:
                 "SELECT body FROM entries WHERE namespace = ? AND kind = ? AND key = ?", (self.namespace, kind, key)
             ).fetchone()
         return None if row is None else json.loads(row[0])
+
+    def has(self, kind: str, key: str, **equal: _Scalar) -> bool:
+        """Whether an entry is filed under ``kind``/``key`` with top-level fields equal to ``equal``
+        (compared by SQLite: no entry is decoded, which makes this the cheapest read)."""
+        query = _has_query(tuple(equal))
+        with self._lock:
+            row = self._db.execute(query, (self.namespace, kind, key, *map(_sql, equal.values()))).fetchone()
+        return row is not None
 
     def require(self, kind: str, key: str) -> dict[str, Any]:
         """The entry filed under ``kind``/``key``; :class:`NotFound` when there is none."""
@@ -205,8 +214,7 @@ class EndedRooms:
 
     def has_ended(self, room_id: str) -> bool:
         """Whether the room is known to have ended (one registry read, no request)."""
-        entry = self._registry.get(self.KIND, room_id)
-        return entry is not None and entry.get("status") == RoomStatus.ENDED.value
+        return self._registry.has(self.KIND, room_id, status=RoomStatus.ENDED.value)
 
     def end(self, room_id: str, at: datetime | None, filed: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Mark the room ended at ``at`` (an ended room keeps its first end); a room with no
@@ -226,6 +234,13 @@ class EndedRooms:
         if self._registry.add(self.KIND, room_id, entry):
             return entry
         return self._registry.update(self.KIND, room_id, end)  # filed meanwhile by another process
+
+
+@functools.cache
+def _has_query(names: tuple[str, ...]) -> str:
+    """:meth:`Registry.has`'s statement comparing the fields ``names`` (made once per set of names)."""
+    where = "".join(f" AND json_extract(body, '$.{_field(name)}') IS ?" for name in names)
+    return f"SELECT 1 FROM entries WHERE namespace = ? AND kind = ? AND key = ?{where}"
 
 
 def _field(name: str) -> str:

@@ -145,3 +145,12 @@ def test_ended_rooms_are_known_across_processes_and_keep_their_first_end(tmp_pat
     assert asking.has_ended("made") and asking.has_ended("elsewhere")
     first.close()
     second.close()
+
+
+def test_has_compares_an_entrys_fields_without_reading_it_back(registry: Registry) -> None:
+    registry.put("room", "s1", {"status": "ended", "n": 1, "done": True})
+    assert registry.has("room", "s1") and registry.has("room", "s1", status="ended", n=1, done=True)
+    assert not registry.has("room", "s1", status="open") and not registry.has("room", "s2")
+    assert not registry.has("recording", "s1")
+    with pytest.raises(ValueError):
+        registry.has("room", "s1", **{"a') OR 1=1 --": 1})
