@@ -262,7 +262,8 @@ class TwilioBackend(Backend):
             if existing is None:
                 raise
             room = existing
-        self.registry.put("room", room.id, {})  # handed out: never taken for a late try's
+        if spec.name is not None:  # handed out: never taken for a late try's (only a named room has those)
+            self.registry.put("room", room.id, {})
         return room
 
     def get_room(self, room_id: str) -> Room:

@@ -144,9 +144,17 @@ def _mapping(instance: Any, name: str) -> dict[str, Any]:
 CONTENT_TYPES = {"mka": "audio/x-matroska", "mkv": "video/x-matroska", "mp4": "video/mp4", "webm": "video/webm"}
 
 
+#: Field types that are JSON values as they are (most of an answer's fields): no conversion.
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def raw(instance: Any) -> dict[str, Any]:
     """An SDK instance's public fields as JSON values."""
-    return {name: _json(value) for name, value in vars(instance).items() if not name.startswith("_")}
+    return {
+        name: value if type(value) in _PLAIN else _json(value)
+        for name, value in vars(instance).items()
+        if name[0] != "_"
+    }
 
 
 def _json(value: Any) -> Any:

@@ -303,7 +303,8 @@ class VonageBackend(Backend):
         A Vonage session cannot be closed: ending is anyvideo's policy, kept in the registry.
         """
         self._room_entry(room_id)  # a session made elsewhere must exist: it is filed, ended
-        entry = self._ended.end(room_id, datetime.now(UTC), filed={"name": None, "created_at": None})
+        self._ended.end(room_id, datetime.now(UTC), filed={"name": None, "created_at": None})
+        entry = self.registry.require("room", room_id)
         present = self._connections(room_id)
         connections.seen(self.registry, room_id, present)
         for item in present:

@@ -173,6 +173,38 @@ class Registry:
             )
         return entry
 
+    def set_fields(
+        self,
+        kind: str,
+        key: str,
+        fields: Mapping[str, _Scalar],
+        *,
+        filed: Mapping[str, Any] | None = None,
+        unless: tuple[str, _Scalar] | None = None,
+    ) -> None:
+        """Set top-level ``fields`` of the entry filed under ``kind``/``key``, in one statement
+        (no entry is read into Python). Where there is none, ``{**filed, **fields}`` is filed;
+        ``unless=(field, value)`` leaves an entry whose ``field`` has that value as it was."""
+        body = json.dumps({**(filed or {}), **fields}, separators=(",", ":"), sort_keys=True)
+        paths = ", ".join(f"'$.{_field(name)}', ?" for name in fields)
+        keep = "" if unless is None else f" WHERE json_extract(body, '$.{_field(unless[0])}') IS NOT ?"
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO entries (namespace, kind, key, seq, body) VALUES (?, ?, ?, "
+                "(SELECT COALESCE(MAX(seq), 0) + 1 FROM entries WHERE namespace = ? AND kind = ?), ?) "
+                f"ON CONFLICT (namespace, kind, key) DO UPDATE SET body = json_set(body, {paths}){keep}",
+                (
+                    self.namespace,
+                    kind,
+                    key,
+                    self.namespace,
+                    kind,
+                    body,
+                    *map(_sql, fields.values()),
+                    *(() if unless is None else (_sql(unless[1]),)),
+                ),
+            )
+
     def delete(self, kind: str, key: str) -> None:
         """Forget the entry (no error when there is none)."""
         with self._lock, self._transaction():
@@ -216,24 +248,17 @@ class EndedRooms:
         """Whether the room is known to have ended (one registry read, no request)."""
         return self._registry.has(self.KIND, room_id, status=RoomStatus.ENDED.value)
 
-    def end(self, room_id: str, at: datetime | None, filed: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def end(self, room_id: str, at: datetime | None, filed: Mapping[str, Any] | None = None) -> None:
         """Mark the room ended at ``at`` (an ended room keeps its first end); a room with no
-        entry is filed with ``filed``'s fields first. Returns the entry."""
-        ended_at = None if at is None else at.isoformat()
-
-        def end(entry: dict[str, Any]) -> None:
-            if entry.get("status") != RoomStatus.ENDED.value:
-                entry["status"] = RoomStatus.ENDED.value
-                entry["ended_at"] = ended_at
-
-        try:  # most rooms are filed when made
-            return self._registry.update(self.KIND, room_id, end)
-        except NotFound:
-            pass
-        entry = {**(filed or {}), "status": RoomStatus.ENDED.value, "ended_at": ended_at}
-        if self._registry.add(self.KIND, room_id, entry):
-            return entry
-        return self._registry.update(self.KIND, room_id, end)  # filed meanwhile by another process
+        entry is filed with ``filed``'s fields. One statement, however many processes end it."""
+        ended = RoomStatus.ENDED.value
+        self._registry.set_fields(
+            self.KIND,
+            room_id,
+            {"status": ended, "ended_at": None if at is None else at.isoformat()},
+            filed=filed,
+            unless=("status", ended),
+        )
 
 
 @functools.cache

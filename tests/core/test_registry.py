@@ -139,9 +139,12 @@ def test_ended_rooms_are_known_across_processes_and_keep_their_first_end(tmp_pat
     first.put("room", "made", {"name": "standup", "status": "open"})
     assert not asking.has_ended("made") and not asking.has_ended("unknown")
     at, later = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC)
-    assert ending.end("made", at) == {"name": "standup", "status": "ended", "ended_at": at.isoformat()}
-    assert ending.end("made", later)["ended_at"] == at.isoformat()  # ended once
-    assert ending.end("elsewhere", at, filed={"name": None})["name"] is None  # filed, ended
+    ending.end("made", at)
+    assert first.get("room", "made") == {"name": "standup", "status": "ended", "ended_at": at.isoformat()}
+    ending.end("made", later)
+    assert second.get("room", "made")["ended_at"] == at.isoformat()  # ended once
+    ending.end("elsewhere", at, filed={"name": None})
+    assert first.get("room", "elsewhere") == {"name": None, "status": "ended", "ended_at": at.isoformat()}
     assert asking.has_ended("made") and asking.has_ended("elsewhere")
     first.close()
     second.close()
@@ -154,3 +157,14 @@ def test_has_compares_an_entrys_fields_without_reading_it_back(registry: Registr
     assert not registry.has("recording", "s1")
     with pytest.raises(ValueError):
         registry.has("room", "s1", **{"a') OR 1=1 --": 1})
+
+
+def test_set_fields_files_or_changes_an_entry_in_one_statement(registry: Registry) -> None:
+    registry.set_fields("room", "s1", {"status": "open", "n": 1}, filed={"name": "a"})
+    assert registry.get("room", "s1") == {"name": "a", "status": "open", "n": 1}
+    registry.set_fields("room", "s1", {"status": "ended", "at": None}, unless=("status", "ended"))
+    assert registry.get("room", "s1") == {"name": "a", "status": "ended", "n": 1, "at": None}
+    registry.set_fields("room", "s1", {"status": "open"}, unless=("status", "ended"))  # left as it was
+    assert registry.get("room", "s1")["status"] == "ended"
+    with pytest.raises(ValueError):
+        registry.set_fields("room", "s1", {"a') OR 1=1 --": 1})
