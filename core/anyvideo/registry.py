@@ -17,6 +17,7 @@ import functools
 import json
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -237,15 +238,23 @@ class EndedRooms:
 
     A backend marks a room ended when anyvideo ends it, or when a callback it parsed
     says so, and then refuses new tokens for it without asking the provider.
+
+    A registry in memory is this process's alone, and only this class marks a room
+    ended: for one, the rooms it holds ended are also kept in a set (one per registry),
+    so the check reads nothing. A registry file is read (one ``SELECT``), since
+    another process may have ended the room.
     """
 
     KIND = "room"
 
     def __init__(self, registry: Registry) -> None:
         self._registry = registry
+        self._in_memory = _ENDED_IN_MEMORY.setdefault(registry, set()) if registry.path is None else None
 
     def has_ended(self, room_id: str) -> bool:
-        """Whether the room is known to have ended (one registry read, no request)."""
+        """Whether the room is known to have ended (no request; a registry file is read)."""
+        if self._in_memory is not None:
+            return room_id in self._in_memory
         return self._registry.has(self.KIND, room_id, status=RoomStatus.ENDED.value)
 
     def end(self, room_id: str, at: datetime | None, filed: Mapping[str, Any] | None = None) -> None:
@@ -259,6 +268,12 @@ class EndedRooms:
             filed=filed,
             unless=("status", ended),
         )
+        if self._in_memory is not None:
+            self._in_memory.add(room_id)
+
+
+#: The rooms each registry in memory holds ended (see :class:`EndedRooms`).
+_ENDED_IN_MEMORY: weakref.WeakKeyDictionary[Registry, set[str]] = weakref.WeakKeyDictionary()
 
 
 @functools.cache

@@ -168,3 +168,16 @@ def test_set_fields_files_or_changes_an_entry_in_one_statement(registry: Registr
     assert registry.get("room", "s1")["status"] == "ended"
     with pytest.raises(ValueError):
         registry.set_fields("room", "s1", {"a') OR 1=1 --": 1})
+
+
+def test_ended_rooms_of_a_registry_in_memory_are_known_to_every_reader_of_it() -> None:
+    from datetime import UTC, datetime
+
+    from anyvideo.registry import EndedRooms
+
+    registry = Registry(namespace="ns")
+    ending, asking = EndedRooms(registry), EndedRooms(registry)
+    assert not asking.has_ended("r1")
+    ending.end("r1", datetime(2026, 1, 1, tzinfo=UTC))
+    assert asking.has_ended("r1") and registry.get("room", "r1")["status"] == "ended"
+    assert not EndedRooms(Registry(namespace="ns")).has_ended("r1")  # another registry in memory: another store
