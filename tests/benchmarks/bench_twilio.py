@@ -21,12 +21,14 @@ the emulator's control API).
 Client tokens: ``video.tokens.create`` against the SDK's
 ``AccessToken(...)`` + ``add_grant(VideoGrant(room=...))`` + ``to_jwt()``; and
 the backend's ``tokens.mint`` alone against the same, to show the signing costs
-what the SDK's does.
+what the SDK's does; and tokens from a backend whose registry is a file, which
+reads it once per token (another process may have ended the room).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,8 +42,9 @@ from anyvideo import ParticipantStatus, RoomStatus, Video
 from anyvideo_twilio import tokens
 
 SECTION = "twilio"
-#: Rounds and operations per round of each contest (the first round warms up).
-ROUNDS, PER_ROUND = 9, 15
+#: Rounds and operations per round of each contest (the first round warms up): many short
+#: rounds, so that both sides of a ratio ran within milliseconds of each other.
+ROUNDS, PER_ROUND = 25, 4
 #: Participants per room when joining many (a group room takes 50).
 ROOM_SEATS = 40
 
@@ -107,8 +110,11 @@ def _contest(
     target: float = 1.05,
     rounds: int = ROUNDS,
     per_round: int = PER_ROUND,
+    why: str = "what anyvideo does around the request: the facade's checks, the retry and deadline layer, "
+    "the translation to a core model",
 ) -> None:
-    """One operation, anyvideo against the SDK; asserts both sent the same requests per call."""
+    """One operation, anyvideo against the SDK; asserts both sent the same requests per call.
+    ``why`` says what the rest is, for the note of a missed target."""
     counted_ours = _Counted(lambda: video.backend.requests_sent, ours)
     counted_theirs = _Counted(lambda: http.sent, theirs)
     contest = Contest(rounds=rounds, per_round=per_round)
@@ -120,7 +126,10 @@ def _contest(
     found = ratio(results, "anyvideo", "sdk")
     note = ""
     if found > target:
-        note = f"{found / target - 1:.0%} over the target; paired ratio over {rounds} rounds on a shared machine"
+        note = (
+            f"{found / target - 1:.0%} over the target (paired ratio, median of {rounds} rounds on a machine "
+            f"shared with other work); the same requests each way, so the rest is {why}"
+        )
     report.add(
         SECTION,
         Row(goal, per_op(results["anyvideo"]), per_op(results["sdk"]), found, target, note=note),
@@ -168,7 +177,7 @@ def test_rooms(report: Report, video: Video, sdk: tuple[Client, CountingHttpClie
         http,
         lambda i: list(video.rooms.list(status=RoomStatus.OPEN)),
         lambda i: v1.rooms.list(status="in-progress", page_size=page),
-        per_round=3,
+        per_round=1,
     )
 
 
@@ -220,7 +229,7 @@ def test_participants_and_streams(
         http,
         lambda i: list(video.streams.list(room)),
         sdk_streams,
-        per_round=3,
+        per_round=1,
     )
 
     needed = 2 * (ROUNDS + 1) * PER_ROUND
@@ -247,7 +256,9 @@ def test_participants_and_streams(
     )
 
 
-def test_tokens(report: Report, twilio: Served, video: Video, sdk: tuple[Client, CountingHttpClient]) -> None:
+def test_tokens(
+    report: Report, twilio: Served, video: Video, sdk: tuple[Client, CountingHttpClient], tmp_path: Path
+) -> None:
     _, http = sdk
     environ = twilio.environ
     account, key, secret = (
@@ -262,7 +273,7 @@ def test_tokens(report: Report, twilio: Served, video: Video, sdk: tuple[Client,
         token.add_grant(VideoGrant(room=room.id))
         return str(token.to_jwt())
 
-    many = {"rounds": 9, "per_round": 300}
+    many = {"rounds": 41, "per_round": 50}
     _contest(
         report,
         "Twilio: client token (vs `AccessToken.to_jwt()`)",
@@ -271,6 +282,7 @@ def test_tokens(report: Report, twilio: Served, video: Video, sdk: tuple[Client,
         lambda i: video.tokens.create(room, "ann"),
         sdk_token,
         target=1.5,
+        why="the facade's checks of the token's spec, and the result's model",
         **many,
     )
     _contest(
@@ -281,5 +293,20 @@ def test_tokens(report: Report, twilio: Served, video: Video, sdk: tuple[Client,
         lambda i: tokens.mint(account, (key, secret), room=room.id, identity="ann", ttl=3600),
         sdk_token,
         target=1.1,
+        why="the returned AccessToken model (its expiry checked) and the random suffix that keeps "
+        "two tokens of one second distinct",
         **many,
     )
+    with twilio.connect(registry=str(tmp_path / "registry.sqlite")) as shared:
+        shared_room = shared.rooms.create("tokens")
+        _contest(
+            report,
+            "Twilio: client token, registry in a file (vs `AccessToken.to_jwt()`)",
+            shared,
+            http,
+            lambda i: shared.tokens.create(shared_room, "ann"),
+            sdk_token,
+            target=1.5,
+            why="one SQLite read per token: whether another process sharing the registry ended the room",
+            **many,
+        )
