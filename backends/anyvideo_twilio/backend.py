@@ -321,14 +321,15 @@ class TwilioBackend(Backend):
 
     def list_participants(self, room_id: str, *, status: ParticipantStatus | None = None) -> Iterator[Participant]:
         IDS.check("room", room_id)
-        # Twilio lists one status at a time (connected by default in a room in progress).
+        return (translate.participant(instance) for instance in self._participants(room_id, status))
+
+    def _participants(self, room_id: str, status: ParticipantStatus | None) -> Iterator[Any]:
+        """The SDK's participant instances, lazily: Twilio lists one status at a time
+        (connected by default in a room in progress)."""
         for twilio_status in statuses.PARTICIPANT_FILTERS.get(status, ()):
-            yield from (
-                translate.participant(instance)
-                for instance in self.transport.pages(
-                    "list participants",
-                    partial(self._v1.rooms(room_id).participants.page, status=twilio_status, page_size=self.page_size),
-                )
+            yield from self.transport.pages(
+                "list participants",
+                partial(self._v1.rooms(room_id).participants.page, status=twilio_status, page_size=self.page_size),
             )
 
     def get_participant(self, room_id: str, participant_id: str) -> Participant:
@@ -358,13 +359,14 @@ class TwilioBackend(Backend):
 
     def list_streams(self, room_id: str) -> Iterator[Stream]:
         IDS.check("room", room_id)
-        for participant in self.list_participants(room_id, status=ParticipantStatus.CONNECTED):
+        for participant in self._participants(room_id, ParticipantStatus.CONNECTED):
+            participant_sid = translate.sid(participant)  # only its SID is needed: no Participant is made
             yield from (
-                translate.stream(track, room_id, participant.id)
+                translate.stream(track, room_id, participant_sid)
                 for track in self.transport.pages(
                     "list published tracks",
                     partial(
-                        self._v1.rooms(room_id).participants(participant.id).published_tracks.page,
+                        self._v1.rooms(room_id).participants(participant_sid).published_tracks.page,
                         page_size=self.page_size,
                     ),
                 )
