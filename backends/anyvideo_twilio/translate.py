@@ -150,20 +150,18 @@ _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 def raw(instance: Any) -> dict[str, Any]:
     """An SDK instance's public fields as JSON values."""
-    return {
-        name: value if type(value) in _PLAIN else _json(value)
-        for name, value in vars(instance).items()
-        if name[0] != "_"
-    }
+    return {name: _json(value) for name, value in vars(instance).items() if name[0] != "_"}
 
 
 def _json(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, datetime):
         return aware(value).isoformat()
     if isinstance(value, dict):
-        return {key: _json(item) for key, item in value.items()}
+        return {key: item if type(item) in _PLAIN else _json(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_json(item) for item in value]
+        return [item if type(item) in _PLAIN else _json(item) for item in value]
     return value
 
 

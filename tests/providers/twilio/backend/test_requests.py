@@ -26,11 +26,11 @@ def _sdk_streams(v1: Any, room_sid: str) -> list[Any]:
 OPERATIONS: dict[str, tuple[Callable[..., object], Callable[..., object]]] = {
     "create a room": (
         lambda video, v1, scene: video.rooms.create("made-by-anyvideo"),
-        lambda video, v1, scene: v1.rooms.create(unique_name="made-by-the-sdk"),
+        lambda video, v1, scene: v1.rooms.create(unique_name="made-by-the-sdk", type="group"),
     ),
     "create a nameless room": (
         lambda video, v1, scene: video.rooms.create(),
-        lambda video, v1, scene: v1.rooms.create(),
+        lambda video, v1, scene: v1.rooms.create(type="group"),
     ),
     "get a room": (
         lambda video, v1, scene: video.rooms.get(scene["room"]),
