@@ -249,7 +249,13 @@ class EndedRooms:
 
     def __init__(self, registry: Registry) -> None:
         self._registry = registry
-        self._in_memory = _ENDED_IN_MEMORY.setdefault(registry, set()) if registry.path is None else None
+        self._in_memory: set[str] | None = None
+        if registry.path is None:
+            known = _ENDED_IN_MEMORY.get(registry)
+            if known is None:  # the first over this registry: what it holds ended already
+                ended = {key for key, _ in registry.find(self.KIND, status=RoomStatus.ENDED.value)}
+                known = _ENDED_IN_MEMORY.setdefault(registry, ended)
+            self._in_memory = known
 
     def has_ended(self, room_id: str) -> bool:
         """Whether the room is known to have ended (no request; a registry file is read)."""

@@ -181,3 +181,6 @@ def test_ended_rooms_of_a_registry_in_memory_are_known_to_every_reader_of_it() -
     ending.end("r1", datetime(2026, 1, 1, tzinfo=UTC))
     assert asking.has_ended("r1") and registry.get("room", "r1")["status"] == "ended"
     assert not EndedRooms(Registry(namespace="ns")).has_ended("r1")  # another registry in memory: another store
+    filed = Registry(namespace="ns")
+    filed.put("room", "r2", {"status": "ended"})  # ended before any EndedRooms read this registry
+    assert EndedRooms(filed).has_ended("r2")
