@@ -43,7 +43,7 @@ from twilio.rest import Client
 from anyvideo import redaction
 from anyvideo.backend import AccountSettings, Backend, Feature
 from anyvideo.calls import done
-from anyvideo.errors import Conflict, InvalidRequest, NotFound
+from anyvideo.errors import Conflict, InvalidRequest, NotFound, ProviderError
 from anyvideo.models import (
     AccessToken,
     Composition,
@@ -62,7 +62,7 @@ from anyvideo.models import (
     Stream,
 )
 from anyvideo.ratelimit import RateLimiter, limiter_from_settings
-from anyvideo.registry import Registry
+from anyvideo.registry import EndedRooms, Registry
 from anyvideo.retry import RetryPolicy, Safety, policy_from_settings
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, TokenSpec
 from anyvideo.webhooks import Transitions, WebhookRequest
@@ -163,6 +163,8 @@ class TwilioBackend(Backend):
         self.windows = RecordingWindows(self.transport, registry, settings, self.get_room)
         #: The role of each identity's latest token per room, when roles are enforced (``enforce_roles``).
         self.roles = tokens.Roles(registry) if settings.enforce_roles else None
+        #: The rooms anyvideo knows have ended (it ended them, or a ``room-ended`` callback said so).
+        self.ended = EndedRooms(registry)
         if settings.enforce_roles:
             # This instance declares more than the class: subscriber tokens, enforced on callbacks.
             self.features = type(self).features | {Feature.TOKEN_ROLES}  # type: ignore[misc]
@@ -172,6 +174,7 @@ class TwilioBackend(Backend):
             Transitions(registry),
             roles=self.roles,
             disconnect=self.disconnect_participant if settings.enforce_roles else None,
+            ended=self.ended,
         )
         # Secrets never reach a log line, ours or the SDK's (which logs each request).
         for secret in (*settings.auth_tokens, settings.api_key_secret):
@@ -259,7 +262,8 @@ class TwilioBackend(Backend):
             if existing is None:
                 raise
             room = existing
-        self.registry.put("room", room.id, {})  # handed out: never taken for a late try's
+        if spec.name is not None:  # handed out: never taken for a late try's (only a named room has those)
+            self.registry.put("room", room.id, {})
         return room
 
     def get_room(self, room_id: str) -> Room:
@@ -308,6 +312,7 @@ class TwilioBackend(Backend):
             safety=Safety.UNSAFE,
             reconcile=lambda: reconcile.ended(self.get_room(room_id)),
         )
+        self.ended.end(room.id, room.ended_at)  # no new tokens for it, in any process sharing the registry
         # Twilio composes only ended rooms: compose the windows that waited for this.
         self.windows.compose_waiting(room.id)
         return room
@@ -316,14 +321,15 @@ class TwilioBackend(Backend):
 
     def list_participants(self, room_id: str, *, status: ParticipantStatus | None = None) -> Iterator[Participant]:
         IDS.check("room", room_id)
-        # Twilio lists one status at a time (connected by default in a room in progress).
+        return (translate.participant(instance) for instance in self._participants(room_id, status))
+
+    def _participants(self, room_id: str, status: ParticipantStatus | None) -> Iterator[Any]:
+        """The SDK's participant instances, lazily: Twilio lists one status at a time
+        (connected by default in a room in progress)."""
         for twilio_status in statuses.PARTICIPANT_FILTERS.get(status, ()):
-            yield from (
-                translate.participant(instance)
-                for instance in self.transport.pages(
-                    "list participants",
-                    partial(self._v1.rooms(room_id).participants.page, status=twilio_status, page_size=self.page_size),
-                )
+            yield from self.transport.pages(
+                "list participants",
+                partial(self._v1.rooms(room_id).participants.page, status=twilio_status, page_size=self.page_size),
             )
 
     def get_participant(self, room_id: str, participant_id: str) -> Participant:
@@ -335,25 +341,32 @@ class TwilioBackend(Backend):
         )
 
     def disconnect_participant(self, room_id: str, participant_id: str) -> None:
-        participant = self.get_participant(room_id, participant_id)  # checks both ids first
-        if participant.status is not ParticipantStatus.CONNECTED:
-            raise Conflict(f"twilio: participant {participant_id!r} has already left room {room_id!r}")
-        self.transport.call(
-            "disconnect participant",
-            lambda: self._v1.rooms(room_id).participants(participant_id).update(status="disconnected"),
-            safety=Safety.UNSAFE,
-            reconcile=lambda: reconcile.left(self.get_participant(room_id, participant_id)),
-        )
+        """One request, as the SDK's: Twilio refuses to disconnect a participant that is not
+        connected (a 400), which is a :class:`Conflict` here."""
+        IDS.check("room", room_id)
+        IDS.check("participant", participant_id)
+        try:
+            self.transport.call(
+                "disconnect participant",
+                lambda: self._v1.rooms(room_id).participants(participant_id).update(status="disconnected"),
+                safety=Safety.UNSAFE,
+                reconcile=lambda: reconcile.left(self.get_participant(room_id, participant_id)),
+            )
+        except ProviderError as refused:
+            if refused.status != 400:
+                raise
+            raise Conflict(f"twilio: participant {participant_id!r} of room {room_id!r} is not connected") from refused
 
     def list_streams(self, room_id: str) -> Iterator[Stream]:
         IDS.check("room", room_id)
-        for participant in self.list_participants(room_id, status=ParticipantStatus.CONNECTED):
+        for participant in self._participants(room_id, ParticipantStatus.CONNECTED):
+            participant_sid = translate.sid(participant)  # only its SID is needed: no Participant is made
             yield from (
-                translate.stream(track, room_id, participant.id)
+                translate.stream(track, room_id, participant_sid)
                 for track in self.transport.pages(
                     "list published tracks",
                     partial(
-                        self._v1.rooms(room_id).participants(participant.id).published_tracks.page,
+                        self._v1.rooms(room_id).participants(participant_sid).published_tracks.page,
                         page_size=self.page_size,
                     ),
                 )
@@ -385,19 +398,29 @@ class TwilioBackend(Backend):
         if spec.provider_options:
             raise InvalidRequest("provider_options", "twilio access tokens take no provider options")
         key = tokens.api_key(self.settings)
+        # No request: a room anyvideo knows has ended is refused here; one that ended unheard of
+        # gets a token, and Twilio refuses it at the door (53118 "Room completed").
+        if self.ended.has_ended(room_id):
+            raise Conflict(f"twilio: room {room_id!r} has ended; it accepts no new participants")
+        if self.roles is not None:
+            if not spec.role.can_publish and self.settings.status_callback is None:
+                self._check_callback(room_id, spec.role)
+            self.roles.keep(room_id, spec.identity, spec.role)
+        return tokens.mint(
+            self.settings.account_sid, key, room=room_id, identity=spec.identity, ttl=spec.ttl, role=spec.role
+        )
+
+    def _check_callback(self, room_id: str, role: Role) -> None:
+        """A token that cannot publish is enforced when Twilio calls back: without the
+        ``status_callback`` setting, the room must have a callback of its own (a GET)."""
         room = self.get_room(room_id)
         if room.status is not RoomStatus.OPEN:
             raise Conflict(f"twilio: room {room_id!r} has ended; it accepts no new participants")
-        if self.roles is not None:
-            if not spec.role.can_publish and not room.raw.get("status_callback"):
-                raise Conflict(
-                    f"twilio: room {room_id!r} has no status callback: a {spec.role} token is enforced when "
-                    "Twilio calls back (set the status_callback setting, or the room's)"
-                )
-            self.roles.keep(room.id, spec.identity, spec.role)
-        return tokens.mint(
-            self.settings.account_sid, key, room=room.id, identity=spec.identity, ttl=spec.ttl, role=spec.role
-        )
+        if not room.raw.get("status_callback"):
+            raise Conflict(
+                f"twilio: room {room_id!r} has no status callback: a {role} token is enforced when "
+                "Twilio calls back (set the status_callback setting, or the room's)"
+            )
 
     # --- recordings: windows of the room's recording rules (see windows.py) ---
 

@@ -44,7 +44,7 @@ class DistinctAccessToken(AccessToken):  # type: ignore[misc]  # the SDK is unty
 
     def _generate_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = super()._generate_payload()
-        payload["jti"] = f"{payload['jti']}-{secrets.token_hex(8)}"
+        payload["jti"] += "-" + secrets.token_hex(8)
         return payload
 
 
@@ -99,14 +99,9 @@ def mint(
     now = int(time.time())
     expires = now + max(1, int(ttl))
     token = DistinctAccessToken(
-        account_sid,
-        api_key_sid,
-        api_key_secret,
-        grants=[VideoGrant(room=room)],
-        identity=identity,
-        nbf=now,
-        valid_until=expires,
+        account_sid, api_key_sid, api_key_secret, identity=identity, nbf=now, valid_until=expires
     )
+    token.add_grant(VideoGrant(room=room))
     return models.AccessToken(
         token=token.to_jwt(),
         provider="twilio",

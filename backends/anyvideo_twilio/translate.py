@@ -144,18 +144,24 @@ def _mapping(instance: Any, name: str) -> dict[str, Any]:
 CONTENT_TYPES = {"mka": "audio/x-matroska", "mkv": "video/x-matroska", "mp4": "video/mp4", "webm": "video/webm"}
 
 
+#: Field types that are JSON values as they are (most of an answer's fields): no conversion.
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def raw(instance: Any) -> dict[str, Any]:
     """An SDK instance's public fields as JSON values."""
-    return {name: _json(value) for name, value in vars(instance).items() if not name.startswith("_")}
+    return {name: _json(value) for name, value in vars(instance).items() if name[0] != "_"}
 
 
 def _json(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, datetime):
         return aware(value).isoformat()
     if isinstance(value, dict):
-        return {key: _json(item) for key, item in value.items()}
+        return {key: item if type(item) in _PLAIN else _json(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_json(item) for item in value]
+        return [item if type(item) in _PLAIN else _json(item) for item in value]
     return value
 
 

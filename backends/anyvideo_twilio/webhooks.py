@@ -68,6 +68,7 @@ from anyvideo.models import (
     Room,
     Stream,
 )
+from anyvideo.registry import EndedRooms
 from anyvideo.webhooks import DEFAULT_REPLAY_WINDOW, Transitions, WebhookRequest, check_fresh, stable_event_id
 from anyvideo_twilio import statuses, translate
 from anyvideo_twilio.tokens import Roles
@@ -154,7 +155,8 @@ class CallbackParser:
     ``auth_tokens`` are the account's auth tokens that may sign (the current
     one, and the previous one while rotating); ``windows`` resolves track
     recordings to anyvideo's recordings; ``transitions`` keeps which callback
-    announced each window's transitions; ``roles`` (``enforce_roles`` on) are
+    announced each window's transitions; ``ended`` keeps the rooms a ``room-ended``
+    callback said ended (no new tokens for them); ``roles`` (``enforce_roles`` on) are
     the roles tokens were minted with, and ``disconnect(room_sid,
     participant_sid)`` disconnects a participant whose role cannot publish;
     ``replay_window`` is how far the signed ``Timestamp`` may lie from now.
@@ -168,6 +170,7 @@ class CallbackParser:
         *,
         roles: Roles | None = None,
         disconnect: Callable[[str, str], None] | None = None,
+        ended: EndedRooms | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         replay_window: timedelta = DEFAULT_REPLAY_WINDOW,
     ) -> None:
@@ -176,6 +179,7 @@ class CallbackParser:
         self._validators = [RequestValidator(token) for token in auth_tokens]
         self._windows = windows
         self._transitions = transitions
+        self._ended = ended
         self._roles = roles
         self._disconnect = disconnect
         self._now = now
@@ -249,6 +253,8 @@ class CallbackParser:
         room_sid = params.get("RoomSid")
         subject: Any = None
         if name.startswith("room-") and room_sid:
+            if name == "room-ended" and self._ended is not None:
+                self._ended.end(room_sid, occurred_at)
             subject = Room(
                 id=room_sid,
                 provider=PROVIDER,

@@ -53,7 +53,7 @@ from anyvideo.models import (
     Stream,
 )
 from anyvideo.ratelimit import RateLimiter
-from anyvideo.registry import Registry
+from anyvideo.registry import EndedRooms, Registry
 from anyvideo.retry import RetryPolicy, Safety
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
 from anyvideo.webhooks import WebhookRequest
@@ -155,6 +155,8 @@ class VonageBackend(Backend):
         for secret in signature_secrets:
             redaction.register_secret(secret)
         self.registry = registry or Registry(None, namespace=f"vonage:{application_id}")
+        #: The rooms anyvideo ended (a Vonage session never ends: ending is anyvideo's policy).
+        self._ended = EndedRooms(self.registry)
         #: Every request goes through it: SDK clients, REST helper, retry policy, rate limit.
         self.transport = Transport(
             application_id,
@@ -210,7 +212,7 @@ class VonageBackend(Backend):
                 if (
                     event.type == EventType.PARTICIPANT_JOINED
                     and isinstance(event.subject, Participant)
-                    and self._has_ended(event.subject.room_id)
+                    and self._ended.has_ended(event.subject.room_id)
                 ):
                     self._force_out(event.subject.room_id, event.subject.id)
             self.placing.after_callbacks(events)
@@ -300,23 +302,14 @@ class VonageBackend(Backend):
 
         A Vonage session cannot be closed: ending is anyvideo's policy, kept in the registry.
         """
-        if self._room_entry(room_id) is None:  # a session made elsewhere: file it, ended
-            self.registry.put("room", room_id, {"name": None, "status": RoomStatus.OPEN.value, "created_at": None})
-
-        def end(entry: dict[str, Any]) -> None:
-            if entry.get("status") == RoomStatus.OPEN.value:
-                entry["status"] = RoomStatus.ENDED.value
-                entry["ended_at"] = datetime.now(UTC).isoformat()
-
-        entry = self.registry.update("room", room_id, end)
+        self._room_entry(room_id)  # a session made elsewhere must exist: it is filed, ended
+        self._ended.end(room_id, datetime.now(UTC), filed={"name": None, "created_at": None})
+        entry = self.registry.require("room", room_id)
         present = self._connections(room_id)
         connections.seen(self.registry, room_id, present)
         for item in present:
             self._force_out(room_id, str(item["connectionId"]))
         return translate.room(room_id, entry)
-
-    def _has_ended(self, room_id: str) -> bool:
-        return (self.registry.get("room", room_id) or {}).get("status") == RoomStatus.ENDED.value
 
     def _force_out(self, room_id: str, connection_id: str) -> None:
         """Disconnect a connection of an ended room; one that left meanwhile is fine."""
@@ -429,8 +422,7 @@ class VonageBackend(Backend):
     # --- recordings (archives) ------------------------------------------------
 
     def _check_open(self, room_id: str) -> None:
-        entry = self.registry.get("room", room_id)
-        if entry is not None and entry.get("status") != RoomStatus.OPEN.value:
+        if self._ended.has_ended(room_id):
             raise Conflict(f"room {room_id!r} has ended")
 
     def start_recording(self, room_id: str, spec: RecordingSpec) -> Recording:

@@ -208,7 +208,7 @@ class Video:
             provider, object_id = value.provider, value.id
         else:
             raise InvalidRequest(field, f"expected an id, a ref or a model object, got {type(value).__name__}")
-        if provider is not None and provider in self.plugins.backend_names() and provider != self.backend_name:
+        if provider is not None and provider != self.backend_name and provider in self.plugins.backend_names():
             raise InvalidRequest(
                 field, f"{object_id!r} belongs to the {provider} backend; this Video uses {self.backend_name}"
             )

@@ -13,16 +13,20 @@ and threads never lose an update.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from anyvideo.errors import ConfigurationError, NotFound
+from anyvideo.models import RoomStatus
 
-__all__ = ["Registry"]
+__all__ = ["EndedRooms", "Registry"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -85,6 +89,14 @@ class Registry:
                 "SELECT body FROM entries WHERE namespace = ? AND kind = ? AND key = ?", (self.namespace, kind, key)
             ).fetchone()
         return None if row is None else json.loads(row[0])
+
+    def has(self, kind: str, key: str, **equal: _Scalar) -> bool:
+        """Whether an entry is filed under ``kind``/``key`` with top-level fields equal to ``equal``
+        (compared by SQLite: no entry is decoded, which makes this the cheapest read)."""
+        query = _has_query(tuple(equal))
+        with self._lock:
+            row = self._db.execute(query, (self.namespace, kind, key, *map(_sql, equal.values()))).fetchone()
+        return row is not None
 
     def require(self, kind: str, key: str) -> dict[str, Any]:
         """The entry filed under ``kind``/``key``; :class:`NotFound` when there is none."""
@@ -162,6 +174,38 @@ class Registry:
             )
         return entry
 
+    def set_fields(
+        self,
+        kind: str,
+        key: str,
+        fields: Mapping[str, _Scalar],
+        *,
+        filed: Mapping[str, Any] | None = None,
+        unless: tuple[str, _Scalar] | None = None,
+    ) -> None:
+        """Set top-level ``fields`` of the entry filed under ``kind``/``key``, in one statement
+        (no entry is read into Python). Where there is none, ``{**filed, **fields}`` is filed;
+        ``unless=(field, value)`` leaves an entry whose ``field`` has that value as it was."""
+        body = json.dumps({**(filed or {}), **fields}, separators=(",", ":"), sort_keys=True)
+        paths = ", ".join(f"'$.{_field(name)}', ?" for name in fields)
+        keep = "" if unless is None else f" WHERE json_extract(body, '$.{_field(unless[0])}') IS NOT ?"
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO entries (namespace, kind, key, seq, body) VALUES (?, ?, ?, "
+                "(SELECT COALESCE(MAX(seq), 0) + 1 FROM entries WHERE namespace = ? AND kind = ?), ?) "
+                f"ON CONFLICT (namespace, kind, key) DO UPDATE SET body = json_set(body, {paths}){keep}",
+                (
+                    self.namespace,
+                    kind,
+                    key,
+                    self.namespace,
+                    kind,
+                    body,
+                    *map(_sql, fields.values()),
+                    *(() if unless is None else (_sql(unless[1]),)),
+                ),
+            )
+
     def delete(self, kind: str, key: str) -> None:
         """Forget the entry (no error when there is none)."""
         with self._lock, self._transaction():
@@ -185,6 +229,64 @@ class _Transaction:
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+class EndedRooms:
+    """Which rooms anyvideo knows have ended, in a registry: the ``status`` of a
+    ``room`` entry (kind ``room``, keyed by the room's id), shared by every process
+    that shares the registry.
+
+    A backend marks a room ended when anyvideo ends it, or when a callback it parsed
+    says so, and then refuses new tokens for it without asking the provider.
+
+    A registry in memory is this process's alone, and only this class marks a room
+    ended: for one, the rooms it holds ended are also kept in a set (one per registry),
+    so the check reads nothing. A registry file is read (one ``SELECT``), since
+    another process may have ended the room.
+    """
+
+    KIND = "room"
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+        self._in_memory: set[str] | None = None
+        if registry.path is None:
+            known = _ENDED_IN_MEMORY.get(registry)
+            if known is None:  # the first over this registry: what it holds ended already
+                ended = {key for key, _ in registry.find(self.KIND, status=RoomStatus.ENDED.value)}
+                known = _ENDED_IN_MEMORY.setdefault(registry, ended)
+            self._in_memory = known
+
+    def has_ended(self, room_id: str) -> bool:
+        """Whether the room is known to have ended (no request; a registry file is read)."""
+        if self._in_memory is not None:
+            return room_id in self._in_memory
+        return self._registry.has(self.KIND, room_id, status=RoomStatus.ENDED.value)
+
+    def end(self, room_id: str, at: datetime | None, filed: Mapping[str, Any] | None = None) -> None:
+        """Mark the room ended at ``at`` (an ended room keeps its first end); a room with no
+        entry is filed with ``filed``'s fields. One statement, however many processes end it."""
+        ended = RoomStatus.ENDED.value
+        self._registry.set_fields(
+            self.KIND,
+            room_id,
+            {"status": ended, "ended_at": None if at is None else at.isoformat()},
+            filed=filed,
+            unless=("status", ended),
+        )
+        if self._in_memory is not None:
+            self._in_memory.add(room_id)
+
+
+#: The rooms each registry in memory holds ended (see :class:`EndedRooms`).
+_ENDED_IN_MEMORY: weakref.WeakKeyDictionary[Registry, set[str]] = weakref.WeakKeyDictionary()
+
+
+@functools.cache
+def _has_query(names: tuple[str, ...]) -> str:
+    """:meth:`Registry.has`'s statement comparing the fields ``names`` (made once per set of names)."""
+    where = "".join(f" AND json_extract(body, '$.{_field(name)}') IS ?" for name in names)
+    return f"SELECT 1 FROM entries WHERE namespace = ? AND kind = ? AND key = ?{where}"
 
 
 def _field(name: str) -> str:

@@ -50,7 +50,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _role(value: Role | str) -> Role:
-    return enum_converter(Role, "role")(value)
+    return value if type(value) is Role else enum_converter(Role, "role")(value)  # most tokens: a Role already
 
 
 def _mode(value: RecordingMode | str) -> RecordingMode:

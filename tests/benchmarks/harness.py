@@ -50,7 +50,7 @@ class Served:
 
     @property
     def control(self) -> EmulatorControl:
-        return EmulatorControl(self.base_url, ca_bundle=self.environ.get("REQUESTS_CA_BUNDLE"))
+        return EmulatorControl(self.base_url + "/_emulator", ca_bundle=self.environ.get("REQUESTS_CA_BUNDLE"))
 
     def connect(self, **settings: Any) -> anyvideo.Video:
         """anyvideo pointed at the emulator exactly as its ``export`` lines say."""
@@ -95,7 +95,8 @@ def served(provider: str, *, processing_delay: float = 0.0, tls: bool | None = N
     finally:
         child.terminate()
         child.wait(timeout=30)
-        child.stdout.close()
+        if child.stdout is not None:
+            child.stdout.close()
 
 
 @attrs.frozen

@@ -127,3 +127,60 @@ def test_of_many_threads_adding_one_key_exactly_one_wins(tmp_path) -> None:
         won = list(pool.map(lambda n: registry.add("seen", "k", {"n": n}), range(64)))
     assert won.count(True) == 1
     registry.close()
+
+
+def test_ended_rooms_are_known_across_processes_and_keep_their_first_end(tmp_path) -> None:
+    from datetime import UTC, datetime
+
+    from anyvideo.registry import EndedRooms
+
+    first, second = (Registry(tmp_path / "shared.db", namespace="ns") for _ in range(2))
+    ending, asking = EndedRooms(first), EndedRooms(second)
+    first.put("room", "made", {"name": "standup", "status": "open"})
+    assert not asking.has_ended("made") and not asking.has_ended("unknown")
+    at, later = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC)
+    ending.end("made", at)
+    assert first.get("room", "made") == {"name": "standup", "status": "ended", "ended_at": at.isoformat()}
+    ending.end("made", later)
+    assert second.get("room", "made")["ended_at"] == at.isoformat()  # ended once
+    ending.end("elsewhere", at, filed={"name": None})
+    assert first.get("room", "elsewhere") == {"name": None, "status": "ended", "ended_at": at.isoformat()}
+    assert asking.has_ended("made") and asking.has_ended("elsewhere")
+    first.close()
+    second.close()
+
+
+def test_has_compares_an_entrys_fields_without_reading_it_back(registry: Registry) -> None:
+    registry.put("room", "s1", {"status": "ended", "n": 1, "done": True})
+    assert registry.has("room", "s1") and registry.has("room", "s1", status="ended", n=1, done=True)
+    assert not registry.has("room", "s1", status="open") and not registry.has("room", "s2")
+    assert not registry.has("recording", "s1")
+    with pytest.raises(ValueError):
+        registry.has("room", "s1", **{"a') OR 1=1 --": 1})
+
+
+def test_set_fields_files_or_changes_an_entry_in_one_statement(registry: Registry) -> None:
+    registry.set_fields("room", "s1", {"status": "open", "n": 1}, filed={"name": "a"})
+    assert registry.get("room", "s1") == {"name": "a", "status": "open", "n": 1}
+    registry.set_fields("room", "s1", {"status": "ended", "at": None}, unless=("status", "ended"))
+    assert registry.get("room", "s1") == {"name": "a", "status": "ended", "n": 1, "at": None}
+    registry.set_fields("room", "s1", {"status": "open"}, unless=("status", "ended"))  # left as it was
+    assert registry.get("room", "s1")["status"] == "ended"
+    with pytest.raises(ValueError):
+        registry.set_fields("room", "s1", {"a') OR 1=1 --": 1})
+
+
+def test_ended_rooms_of_a_registry_in_memory_are_known_to_every_reader_of_it() -> None:
+    from datetime import UTC, datetime
+
+    from anyvideo.registry import EndedRooms
+
+    registry = Registry(namespace="ns")
+    ending, asking = EndedRooms(registry), EndedRooms(registry)
+    assert not asking.has_ended("r1")
+    ending.end("r1", datetime(2026, 1, 1, tzinfo=UTC))
+    assert asking.has_ended("r1") and registry.get("room", "r1")["status"] == "ended"
+    assert not EndedRooms(Registry(namespace="ns")).has_ended("r1")  # another registry in memory: another store
+    filed = Registry(namespace="ns")
+    filed.put("room", "r2", {"status": "ended"})  # ended before any EndedRooms read this registry
+    assert EndedRooms(filed).has_ended("r2")

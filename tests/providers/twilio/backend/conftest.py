@@ -4,12 +4,14 @@ connects, to a running Twilio emulator through the official ``twilio`` SDK."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from anyvideo import Room, Video
 from anyvideo.extensions import VideoExtensions
 from anyvideo.testing import Emulator, EmulatorControl, RemoteClient
+from anyvideo.testing.server import CONTROL_PREFIX
 from anyvideo_twilio import TwilioBackend
 from anyvideo_twilio.emulator import TwilioEmulator
 
@@ -66,3 +68,18 @@ def join(video: Video, browser: EmulatorControl) -> Callable[..., RemoteClient]:
         return browser.join(video.tokens.create(room, identity))
 
     return make
+
+
+@pytest.fixture
+def received(emulator: TwilioEmulator, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """``(method, path)`` of every REST request the emulator receives from now on (not its control API)."""
+    seen: list[tuple[str, str]] = []
+    handle = emulator.handle
+
+    def counting(request: Any) -> Any:
+        if not request.path.startswith(CONTROL_PREFIX):
+            seen.append((request.method, request.path))
+        return handle(request)
+
+    monkeypatch.setattr(emulator, "handle", counting)
+    return seen

@@ -81,3 +81,19 @@ def test_mute_and_signals_are_absent_with_a_hint(video, room, join, call):
             video.signals.send(room, "chat", "hello")
     assert caught.value.feature in (Feature.MUTE, Feature.SIGNALS)
     assert caught.value.hint and "twilio" in str(caught.value)
+
+
+def test_disconnecting_makes_the_one_request_the_sdk_makes(video, room, join, backend, received):
+    ann = join(room, "ann")
+    del received[:]
+    video.participants.disconnect(room, ann.participant_id)
+    assert received == [("POST", f"/v1/Rooms/{room.id}/Participants/{ann.participant_id}")]
+
+
+def test_disconnecting_a_participant_who_left_is_a_conflict_for_the_backend(backend, room, join):
+    from anyvideo.errors import Conflict
+
+    ann = join(room, "ann")
+    ann.leave()
+    with pytest.raises(Conflict, match="not connected"):
+        backend.disconnect_participant(room.id, ann.participant_id)

@@ -138,3 +138,20 @@ def test_a_redelivered_track_callback_enforces_and_announces_nothing_new(enforci
     assert [e.event_id for e in again] == [e.event_id for e in first]  # the participant had left: no error
     [viewer] = enforcing.participants.list(room, status=ParticipantStatus.DISCONNECTED)
     assert viewer.identity == "viewer"
+
+
+def test_with_the_status_callback_setting_a_subscriber_token_needs_no_request(connect_twilio, received) -> None:
+    video = connect_twilio(enforce_roles=True, status_callback=HOOK)  # every room it makes calls back there
+    room = video.rooms.create("webinar")
+    del received[:]
+    assert video.tokens.create(room, "viewer", role=Role.SUBSCRIBER).role is Role.SUBSCRIBER
+    assert received == []
+
+
+def test_without_the_setting_a_subscriber_token_asks_for_the_room(enforcing, received) -> None:
+    room = enforcing.rooms.create("webinar", provider_options={"status_callback": HOOK})
+    del received[:]
+    enforcing.tokens.create(room, "viewer", role=Role.SUBSCRIBER)
+    assert received == [("GET", f"/v1/Rooms/{room.id}")]
+    enforcing.tokens.create(room, "host")  # a publisher's token needs no callback: no request
+    assert len(received) == 1

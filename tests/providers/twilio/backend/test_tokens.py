@@ -9,7 +9,8 @@ import jwt
 import pytest
 
 from anyvideo import Feature, Role
-from anyvideo.errors import InvalidRequest, UnsupportedFeature
+from anyvideo.errors import Conflict, InvalidRequest, NotFound, UnsupportedFeature
+from anyvideo.testing import WebhookServer
 
 
 def claims(token: str, secret: str) -> dict:
@@ -66,8 +67,50 @@ def test_tokens_minted_in_the_same_second_are_distinct(video, room, twilio_emula
     assert one["jti"].startswith(f"{twilio_emulator.credentials['api_key_sid']}-{one['nbf']}-")
 
 
-def test_a_token_for_an_unknown_room_is_not_minted(video):
-    from anyvideo.errors import NotFound
+def test_a_token_is_minted_without_any_request(video, room, received):
+    token = video.tokens.create(room, "ann")
+    assert received == [] and token.room_id == room.id
 
+
+def test_a_token_for_a_room_twilio_does_not_know_is_refused_at_the_door(video, browser, received):
+    # anyvideo does not ask Twilio before minting: Twilio refuses the join.
+    token = video.tokens.create("RM" + "0" * 32, "ann")
+    assert received == []
     with pytest.raises(NotFound):
-        video.tokens.create("RM" + "0" * 32, "ann")
+        browser.join(token)
+
+
+def test_a_room_anyvideo_ended_refuses_tokens_without_a_request(video, room, received):
+    video.rooms.end(room)
+    del received[:]
+    with pytest.raises(Conflict, match="has ended"):
+        video.tokens.create(room, "late")
+    assert received == []
+
+
+def test_a_room_ended_in_another_process_refuses_tokens(connect_twilio, tmp_path, received):
+    registry = str(tmp_path / "registry.sqlite")
+    ending, minting = connect_twilio(registry=registry), connect_twilio(registry=registry)
+    room = ending.rooms.create("shared")
+    ending.rooms.end(room)
+    with pytest.raises(Conflict):
+        minting.tokens.create(room, "late")
+
+
+def test_a_room_a_callback_said_ended_refuses_tokens(connect_twilio, tmp_path):
+    registry = str(tmp_path / "registry.sqlite")
+    receiver = connect_twilio(registry=registry)
+    with WebhookServer(receiver) as server:
+        app = connect_twilio(registry=registry)
+        room = app.native.video.v1.rooms.create(unique_name="elsewhere", status_callback=server.url)
+        app.native.video.v1.rooms(room.sid).update(status="completed")  # ended without anyvideo
+        app.backend.browser().callbacks()  # room-ended reaches the receiver
+    with pytest.raises(Conflict):
+        app.tokens.create(room.sid, "late")
+
+
+def test_a_room_that_ended_unheard_of_gets_a_token_twilio_refuses(video, room, browser):
+    video.native.video.v1.rooms(room.id).update(status="completed")  # no callback, not through anyvideo
+    token = video.tokens.create(room, "late")
+    with pytest.raises(Conflict, match="has ended"):
+        browser.join(token)
