@@ -50,7 +50,7 @@ class Served:
 
     @property
     def control(self) -> EmulatorControl:
-        return EmulatorControl(self.base_url + "/_emulator", ca_bundle=self.environ.get("REQUESTS_CA_BUNDLE"))
+        return EmulatorControl(self.base_url, ca_bundle=self.environ.get("REQUESTS_CA_BUNDLE"))
 
     def connect(self, **settings: Any) -> anyvideo.Video:
         """anyvideo pointed at the emulator exactly as its ``export`` lines say."""
