@@ -113,3 +113,26 @@ def test_a_track_deleted_on_its_own_leaves_its_window(video, room, join, control
     first, second = video.recordings.get(recording).raw["window"]["tracks"]
     video.recordings.delete(first)
     assert [f.name.partition(".")[0] for f in video.recordings.get(recording).files] == [second]
+
+
+def test_a_window_closed_before_its_callbacks_still_gets_its_tracks(video, join, control):
+    """The stop lists nothing: a track's callbacks that arrive once the next window is open
+    are the first window's still (Twilio's Timestamp says when its track recording started)."""
+    room = video.rooms.create("late", provider_options={"status_callback": HOOK})
+    join(room, "ann").publish(StreamKind.AUDIO)
+    first = video.recordings.stop(video.recordings.start(room, mode="individual"))
+    control.advance(1)
+    second = video.recordings.start(room, mode="individual")
+    control.advance(PROCESSING)
+    events = []
+    for delivery in control.callbacks():
+        args = (delivery["method"], delivery["url"], delivery["headers"], delivery["body"])
+        assert sent_by(video, lambda args=args: events.extend(video.webhooks.parse(*args))) == 0
+    started = [e.subject.id for e in events if e.type == "recording.started"]
+    assert started == [first.id, second.id]
+    [available] = [e for e in events if e.type == "recording.available"]
+    assert available.subject.id == first.id and len(available.subject.files) == 1
+    assert video.recordings.stop(second).id == second.id
+    first_tracks = video.recordings.get(first).raw["window"]["tracks"]
+    second_tracks = video.recordings.get(second).raw["window"]["tracks"]
+    assert len(first_tracks) == len(second_tracks) == 1 and first_tracks != second_tracks
