@@ -314,7 +314,7 @@ class CallbackParser:
         sid = params.get("RecordingSid", "")
         window = self._window_of(sid, room_sid, occurred_at if "Timestamp" in params else None, name)
         if window is not None and (name in TRACK_OUTCOMES or sid not in window.tracks):
-            window = self._windows.note_track(window.id, sid, _track_changes(name, params))
+            window = self._windows.note_track(window.id, sid, _track_changes(name, params), known=window)
         track = _track_recording(params, status, None if window is None else window.id)
         if window is None:
             return [_event(kind, params, occurred_at, track, name, room_sid)]
@@ -338,9 +338,7 @@ class CallbackParser:
         announced = None if kind is None else self._transitions.announce(window.id, "outcome", by, kind)
         return [] if announced is None else [_window_event(announced, params, occurred_at, recording, window)]
 
-    def _window_of(
-        self, recording_sid: str, room_sid: str | None, moment: datetime | None, name: str
-    ) -> Window | None:
+    def _window_of(self, recording_sid: str, room_sid: str | None, moment: datetime | None, name: str) -> Window | None:
         """The window a track recording belongs to, if any: the one that claimed it, else
         the room's window it started in (the open one, or one closed whose tracks were not
         listed yet; :meth:`RecordingWindows.window_at`, by the callback's ``Timestamp``).

@@ -384,11 +384,18 @@ class RecordingWindows:
         """The core recording of a window as the registry has it (no request)."""
         return self._recording(window)
 
-    def note_track(self, window_id: str, sid: str, changes: Mapping[str, Any]) -> Window:
+    def note_track(
+        self, window_id: str, sid: str, changes: Mapping[str, Any], *, known: Window | None = None
+    ) -> Window:
         """File what a status callback (or a listing) said of one of the window's track
         recordings (``changes`` to its last answer), claiming it for the window if it was
         not yet (unless another window did). A status that has settled is not taken back
-        by a late callback."""
+        by a late callback. ``known``: the window as just read; when it has filed all of
+        ``changes`` already (a retried callback), nothing is written."""
+        if known is not None and sid in known.tracks:
+            filed = known.seen.get(sid, {})
+            if all(filed.get(field) == value for field, value in changes.items()):
+                return known
 
         def note(entry: dict[str, Any]) -> None:
             seen = entry.setdefault("seen", {})
@@ -397,7 +404,7 @@ class RecordingWindows:
             if _settled(changes.get("status")) >= _settled(seen.get(sid, {}).get("status")):
                 seen[sid] = {**seen.get(sid, {"sid": sid}), **changes}
 
-        entry = self._registry.get("window", window_id)
+        entry = None if known is not None and sid in known.tracks else self._registry.get("window", window_id)
         if entry is not None and sid not in entry["tracks"]:
             room_sid = entry["room_sid"]
             if not self._registry.add("track", sid, {"window": window_id, "room_sid": room_sid}):
