@@ -190,11 +190,11 @@ class CallbackParser:
         return f"CallbackParser({len(self._validators)} auth tokens)"  # never the tokens
 
     def parse(self, request: WebhookRequest) -> list[Event]:
-        params = self.verify(request)
+        params, sent_at = self._verified(request)
         name = params.get("StatusCallbackEvent")
         if not name:
             raise AnyVideoError("twilio: the callback has no StatusCallbackEvent; it is not a Twilio Video callback")
-        occurred_at = _moment(params.get("Timestamp")) or self._now()
+        occurred_at = sent_at or self._now()
         if name in ROOM_EVENTS:
             return self._room_events(name, params, occurred_at)
         if name in RECORDING_EVENTS:
@@ -205,6 +205,10 @@ class CallbackParser:
 
     def verify(self, request: WebhookRequest) -> dict[str, str]:
         """The callback's parameters, once its signature is checked (WebhookVerificationError if not)."""
+        return self._verified(request)[0]
+
+    def _verified(self, request: WebhookRequest) -> tuple[dict[str, str], datetime | None]:
+        """:meth:`verify`, and the signed ``Timestamp`` as a time (read once), if there is one."""
         signature = request.headers.get("X-Twilio-Signature")
         if not self._validators:
             raise WebhookVerificationError(
@@ -230,12 +234,13 @@ class CallbackParser:
             valid = False
         if not valid:
             raise WebhookVerificationError("the callback's X-Twilio-Signature does not match")
+        sent_at = None
         if params.get("Timestamp"):
             sent_at = _moment(params["Timestamp"])
             if sent_at is None:  # signed, yet no time: its age cannot be judged, so it is not taken
                 raise WebhookVerificationError("the callback's signed Timestamp is not a time")
             check_fresh(sent_at, self._now(), self.replay_window)
-        return params
+        return params, sent_at
 
     # --- rooms, participants, tracks ----------------------------------------
 
