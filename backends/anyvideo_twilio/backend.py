@@ -74,7 +74,7 @@ from anyvideo_twilio.extensions import TwilioExtensions
 from anyvideo_twilio.ids import IDS
 from anyvideo_twilio.transport import Transport
 from anyvideo_twilio.webhooks import CallbackParser
-from anyvideo_twilio.windows import RecordingWindows, is_window_id
+from anyvideo_twilio.windows import RULES, RecordingWindows, is_window_id, made_rules
 
 __all__ = ["SDK_LOGGERS", "TwilioBackend"]
 
@@ -247,6 +247,7 @@ class TwilioBackend(Backend):
         def duplicates(room: Room | None) -> list[tuple[str, Callable[[], object]]]:
             return [] if made is None else reconcile.duplicates(self.registry, "room", room, made(), self.end_room)
 
+        made_here = True
         try:
             room = self.transport.call(
                 "create room",
@@ -261,9 +262,9 @@ class TwilioBackend(Backend):
             existing = None if spec.name is None else reconcile.open_room(self.find_room, spec.name, sdk)
             if existing is None:
                 raise
-            room = existing
-        if spec.name is not None:  # handed out: never taken for a late try's (only a named room has those)
-            self.registry.put("room", room.id, {})
+            room, made_here = existing, False
+        # handed out: never taken for a late try's; the rules of a room it made are anyvideo's
+        self.registry.put("room", room.id, {RULES: made_rules(sdk)} if made_here else {})
         return room
 
     def get_room(self, room_id: str) -> Room:

@@ -60,10 +60,12 @@ class TwilioExtensions(Extensions):
         if self.backend.windows.open_window(room_id) is not None:
             raise Conflict(f"twilio: room {room_id!r} is being recorded by anyvideo; stop that recording first")
         rules_json = [rule.as_dict() for rule in chosen]
-        return self._transport.call(
+        answer = self._transport.call(
             "update recording rules",
             lambda: translate.rules(self._v1.rooms(room_id).recording_rules.update(rules=rules_json)),
         )
+        self.backend.windows.rules_set(room_id, rules_json)  # anyvideo knows the room's rules from now on
+        return answer
 
     @extension(refs=("room", "participant"), feature=Feature.SUBSCRIBE_RULES)
     def get_subscribe_rules(self, room_id: str, participant_id: str) -> TrackRules:

@@ -20,10 +20,11 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 from twilio.base.exceptions import TwilioRestException
@@ -144,7 +145,7 @@ class Transport:
         """The records of a Twilio list, fetched lazily page by page (``next_page_url``):
         only the current page is held, and each page fetch is retried on its own."""
         page = self.call(what, first)
-        followed: set[str] = set()
+        followed = _Followed()
         while page is not None:
             with self.calling():  # the SDK makes a page's instances as it is read
                 records = list(page)
@@ -155,12 +156,12 @@ class Transport:
             self._check_link(link, followed)
             page = self.call(what, page.next_page)
 
-    def _check_link(self, link: Any, followed: set[str]) -> None:
+    def _check_link(self, link: Any, followed: _Followed) -> None:
         """A next page's URL must be new (no endless listing) and on Twilio's host (the SDK sends
         the credentials wherever it points)."""
         here = urlsplit(self.base_url)
         there = urlsplit(link) if isinstance(link, str) else None
-        if there is None or link in followed:
+        if there is None or not followed.new(link, there.query):
             raise MalformedAnswer(f"answered a page whose next_page_url is {link!r:.80}: not a new page")
         same_host = (there.scheme, there.hostname) == (here.scheme, here.hostname)
         twilio_host = here.hostname is not None and here.hostname.endswith(".twilio.com")
@@ -168,7 +169,6 @@ class Transport:
             twilio_host and there.scheme == "https" and str(there.hostname).endswith(".twilio.com")
         ):
             raise MalformedAnswer(f"answered a page whose next page is on another host ({there.hostname!r})")
-        followed.add(link)
 
     def media(self, path: str) -> Iterator[bytes]:
         """Twilio answers a media request with a redirect to a signed URL; follow it, in chunks."""
@@ -189,6 +189,39 @@ class Transport:
             lambda: self._http.chunks(self.call("open media download", lambda: self._http.open(location))),
             lambda: self._http.last_headers,
         )
+
+
+class _Followed:
+    """What a listing remembers of the pages it followed, to refuse a loop, in bounded memory.
+
+    Twilio numbers its pages (``Page=N`` in every ``next_page_url``), and a listing
+    only moves forward: a next page whose number is not above the last one followed
+    is a page again (a loop of any length repeats a number, so it is caught at its
+    first repeat). A link without a number is checked against the last
+    :data:`_UNNUMBERED` such links, which catches a page linking to itself or a short
+    cycle; memory stays the same however long the listing."""
+
+    def __init__(self) -> None:
+        self._page = -1
+        self._recent: deque[str] = deque(maxlen=_UNNUMBERED)
+
+    def new(self, link: str, query: str) -> bool:
+        """Whether ``link`` (with ``query``, its query string) is a page not followed yet; remembers it."""
+        numbers = parse_qs(query).get("Page")
+        if numbers and numbers[-1].isdigit():
+            number = int(numbers[-1])
+            if number <= self._page:
+                return False
+            self._page = number
+            return True
+        if link in self._recent:
+            return False
+        self._recent.append(link)
+        return True
+
+
+#: Links without a page number remembered to refuse a loop (see :class:`_Followed`).
+_UNNUMBERED = 16
 
 
 def _refused_as_done(error: AnyVideoError) -> bool:

@@ -194,11 +194,11 @@ class CallbackParser:
         return f"CallbackParser({len(self._validators)} auth tokens)"  # never the tokens
 
     def parse(self, request: WebhookRequest) -> list[Event]:
-        params = self.verify(request)
+        params, sent_at = self._verified(request)
         name = params.get("StatusCallbackEvent")
         if not name:
             raise AnyVideoError("twilio: the callback has no StatusCallbackEvent; it is not a Twilio Video callback")
-        occurred_at = _moment(params.get("Timestamp")) or self._now()
+        occurred_at = sent_at or self._now()
         if name in ROOM_EVENTS:
             return self._room_events(name, params, occurred_at)
         if name in RECORDING_EVENTS:
@@ -209,6 +209,10 @@ class CallbackParser:
 
     def verify(self, request: WebhookRequest) -> dict[str, str]:
         """The callback's parameters, once its signature is checked (WebhookVerificationError if not)."""
+        return self._verified(request)[0]
+
+    def _verified(self, request: WebhookRequest) -> tuple[dict[str, str], datetime | None]:
+        """:meth:`verify`, and the signed ``Timestamp`` as a time (read once), if there is one."""
         signature = request.headers.get("X-Twilio-Signature")
         if not self._validators:
             raise WebhookVerificationError(
@@ -234,12 +238,13 @@ class CallbackParser:
             valid = False
         if not valid:
             raise WebhookVerificationError("the callback's X-Twilio-Signature does not match")
+        sent_at = None
         if params.get("Timestamp"):
             sent_at = _moment(params["Timestamp"])
             if sent_at is None:  # signed, yet no time: its age cannot be judged, so it is not taken
                 raise WebhookVerificationError("the callback's signed Timestamp is not a time")
             check_fresh(sent_at, self._now(), self.replay_window)
-        return params
+        return params, sent_at
 
     # --- rooms, participants, tracks ----------------------------------------
 
@@ -318,9 +323,9 @@ class CallbackParser:
         kind, status = RECORDING_EVENTS[name]
         room_sid = params.get("RoomSid")
         sid = params.get("RecordingSid", "")
-        window = self._window_of(sid, room_sid)
-        if window is not None and name in TRACK_OUTCOMES:
-            window = self._windows.note_track(window.id, sid, _track_changes(name, params))
+        window = self._window_of(sid, room_sid, occurred_at if "Timestamp" in params else None, name)
+        if window is not None and (name in TRACK_OUTCOMES or sid not in window.tracks):
+            window = self._windows.note_track(window.id, sid, _track_changes(name, params), known=window)
         track = _track_recording(params, status, None if window is None else window.id)
         if window is None:
             return [_event(kind, params, occurred_at, track, name, room_sid)]
@@ -344,28 +349,27 @@ class CallbackParser:
         announced = None if kind is None else self._transitions.announce(window.id, "outcome", by, kind)
         return [] if announced is None else [_window_event(announced, params, occurred_at, recording, window)]
 
-    def _window_of(self, recording_sid: str, room_sid: str | None) -> Window | None:
+    def _window_of(self, recording_sid: str, room_sid: str | None, moment: datetime | None, name: str) -> Window | None:
         """The window a track recording belongs to, if any: the one that claimed it, else
-        the window open in its room (a track recording that starts while a window is open
-        is the window's).
+        the room's window it started in (the open one, or one closed whose tracks were not
+        listed yet; :meth:`RecordingWindows.window_at`, by the callback's ``Timestamp``).
 
-        The claim is read again *after* the open window: a window's stop claims its
-        tracks before it closes, so a stop landing between the first two reads is
-        seen by the third. (Without it, that stop made the track a recording of its own.)
+        The claim is read again *after* the room's windows: a read or listing may claim
+        the track in between. (Without it, the track would be claimed twice.)
         """
         claimed = self._windows.claimed(recording_sid)
         if claimed is not None or not room_sid:
             return claimed
-        open_window = self._open_window(room_sid)
-        return self._windows.claimed(recording_sid) or open_window
+        window = self._window_at(room_sid, moment, started=name == "recording-started")
+        return self._windows.claimed(recording_sid) or window
 
-    def _open_window(self, room_sid: str) -> Window | None:
-        """The room's open window. Twilio calls back while ``recordings.start`` is still setting the
-        rules: the room names its window before the window is filed, so wait (briefly) for it."""
+    def _window_at(self, room_sid: str, moment: datetime | None, *, started: bool) -> Window | None:
+        """The room's window at ``moment``. Twilio calls back while ``recordings.start`` is still setting
+        the rules: the room names its window before the window is filed, so wait (briefly) for it."""
         deadline = time.monotonic() + self.window_wait
         while True:
             try:
-                return self._windows.open_window(room_sid)
+                return self._windows.window_at(room_sid, moment, started=started)
             except NotFound:
                 if time.monotonic() >= deadline:
                     raise AnyVideoError(
@@ -523,8 +527,15 @@ def _track_recording(params: dict[str, str], status: RecordingStatus, window_id:
 
 
 def _track_changes(name: str, params: Mapping[str, str]) -> dict[str, Any]:
-    """What a track's ``recording-completed``/``-failed`` says of its track recording, as REST fields."""
-    changes: dict[str, Any] = {"status": TRACK_OUTCOMES[name]}
+    """What a track recording's callback says of it, as REST fields (the window files them)."""
+    changes: dict[str, Any] = {
+        "sid": params.get("RecordingSid"),
+        "status": TRACK_OUTCOMES.get(name, "processing"),
+        "type": params.get("Type"),
+        "source_sid": params.get("SourceSid"),
+        "track_name": params.get("TrackName"),
+        "grouping_sids": {"room_sid": params.get("RoomSid"), "participant_sid": params.get("ParticipantSid")},
+    }
     for parameter, (field, read) in TRACK_FIELDS.items():
         if params.get(parameter):
             changes[field] = read(params[parameter])

@@ -67,7 +67,16 @@ from anyvideo_twilio.models import TrackRule, rule_set
 from anyvideo_twilio.reconcile import create_composition_once
 from anyvideo_twilio.transport import Transport
 
-__all__ = ["RecordingWindows", "Window", "is_window_id", "layout_entry", "layout_from", "new_window_id"]
+__all__ = [
+    "RULES",
+    "RecordingWindows",
+    "Window",
+    "is_window_id",
+    "layout_entry",
+    "layout_from",
+    "made_rules",
+    "new_window_id",
+]
 
 PROVIDER = "twilio"
 _INCLUDE = "include"
@@ -112,6 +121,9 @@ class Window:
     seen: dict[str, dict[str, Any]] = attrs.field(factory=dict)
     #: The composition as Twilio last told it: ``{"status": ..., "size": ...}``.
     composed: dict[str, Any] | None = None
+    #: Whether its tracks were listed since it closed (until then it knows those the
+    #: status callbacks or a listing of recordings told of).
+    listed: bool = False
 
     @property
     def open(self) -> bool:
@@ -135,6 +147,7 @@ class Window:
             "open": self.open,
             "seen": self.seen,
             "composed": self.composed,
+            "listed": self.listed,
         }
 
     @classmethod
@@ -157,6 +170,8 @@ class Window:
             # entries filed before anyvideo kept what Twilio said of a window's tracks
             seen=dict(entry.get("seen") or {}),
             composed=entry.get("composed"),
+            # entries filed before stop left the listing to the first read were listed by their stop
+            listed=entry.get("listed", True),
         )
 
 
@@ -198,9 +213,9 @@ class RecordingWindows:
                 "max_duration", "twilio recording rules have no time limit; stop the recording yourself"
             )
         window_id = new_window_id()
-        self._claim_room(room_id, window_id)
+        known = self._claim_room(room_id, window_id).get(RULES)
         try:
-            answer = self._set_rules(room_id, chosen)
+            answer = self._set_rules(room_id, chosen, known)
             window = Window(
                 id=window_id,
                 room_sid=room_id,
@@ -217,18 +232,28 @@ class RecordingWindows:
         except BaseException:
             self._registry.update("room", room_id, lambda entry: {**entry, "open_window": None})
             raise
+        self.rules_set(room_id, [rule.as_dict() for rule in chosen])
         return self._recording(window)
 
-    def _set_rules(self, room_id: str, chosen: Sequence[TrackRule]) -> Any:
+    def rules_set(self, room_id: str, rules: list[dict[str, Any]]) -> None:
+        """File that anyvideo set the room's recording rules to ``rules``: it knows them from now on."""
+        try:
+            self._registry.update("room", room_id, lambda entry: {**entry, RULES: rules})
+        except NotFound:
+            self._registry.add("room", room_id, {RULES: rules})
+
+    def _set_rules(self, room_id: str, chosen: Sequence[TrackRule], known: list[dict[str, Any]] | None) -> Any:
         """Set the room's rules to record; the room is fetched only to say why Twilio refused."""
         try:
-            # Read first: rules that already record (set outside anyvideo, or
-            # record_participants_on_connect) would be replaced without a word, and
-            # the window would claim tracks that were not its own.
-            current = self._transport.call(
-                "fetch recording rules", lambda: self._v1.rooms(room_id).recording_rules.fetch()
-            )
-            if any(rule.get("type") == _INCLUDE for rule in current.rules or []):
+            # Rules that already record (set outside anyvideo, or record_participants_on_connect)
+            # would be replaced without a word, and the window would claim tracks that were not
+            # its own: the rules are read first, unless anyvideo set them last (its own rooms'
+            # rules are anyvideo's; ``known``).
+            if known is None:
+                known = self._transport.call(
+                    "fetch recording rules", lambda: self._v1.rooms(room_id).recording_rules.fetch()
+                ).rules
+            if any(rule.get("type") == _INCLUDE for rule in known or []):
                 raise Conflict(
                     f"twilio: room {room_id!r} is already recording by its recording rules (set outside "
                     "anyvideo, or record_participants_on_connect); set them to exclude all first"
@@ -251,19 +276,25 @@ class RecordingWindows:
         window = self.window(recording_id)
         if not window.open:
             raise Conflict(f"twilio: recording {recording_id!r} has already stopped")
+        nothing = [TrackRule.exclude_all().as_dict()]
         answer = self._transport.call(
             "stop recording (recording rules)",
-            lambda: self._v1.rooms(window.room_sid).recording_rules.update(rules=[TrackRule.exclude_all().as_dict()]),
+            lambda: self._v1.rooms(window.room_sid).recording_rules.update(rules=nothing),
         )
         window.stopped_at = _date(answer.date_updated)
-        # The one read a stop needs: which track recordings the window made (Twilio
-        # keeps no window), over its own time span. They are filed with the window.
-        self._claim_tracks(window)
+        # Which track recordings the window made is listed by its first read (or met by a
+        # listing of recordings, or told by the status callbacks): the stop is the rule update only.
         if window.mode is RecordingMode.COMPOSED:
             # Twilio took the rules, so the room was in progress: its composition waits for it to end.
-            window.composition = NOTHING_TO_COMPOSE if not window.tracks else WAITING_FOR_ROOM
-        self._save(window)
-        self._registry.update("room", window.room_sid, lambda entry: {**entry, "open_window": None})
+            window.composition = WAITING_FOR_ROOM
+        self._file_seen(window, closed=True)
+
+        def closed(entry: dict[str, Any]) -> None:
+            span = window.to_entry()
+            unlisted = [*entry.get(UNLISTED, ()), [window.id, span["started_at"], span["stopped_at"]]]
+            entry.update(open_window=None, **{UNLISTED: unlisted, RULES: nothing})
+
+        self._registry.update("room", window.room_sid, closed)
         return self._recording(window)
 
     def get(self, recording_id: str) -> Recording:
@@ -283,22 +314,28 @@ class RecordingWindows:
         # together: they started while it was open), so it reads as its tracks were
         # listed; only the windows met but not yet passed are held. A window whose
         # tracks did not all come lost some (deleted): it is listed at the end.
+        # A window whose tracks were not listed since it closed is held to the end: the
+        # listing passes every track recording of its room, so it learns them all.
         waiting: dict[str, tuple[Window, set[str], list[bool]]] = {}
         for instance in instances:
             window = self._claimant(instance)
             if window is None:
                 yield translate.track_recording(instance)
                 continue
-            window, left, changed = waiting.setdefault(window.id, (window, set(window.tracks), [False]))
+            window, left, changed = waiting.setdefault(
+                window.id, (window, set(window.tracks) | ({_HELD} if not window.listed else set()), [False])
+            )
             sid, answer = translate.sid(instance), translate.raw(instance)
             changed[0] = changed[0] or window.seen.get(sid, {}).get("status") != answer.get("status")
             window.seen[sid] = answer
+            if sid not in window.tracks:
+                window.tracks.append(sid)
             left.discard(sid)
             if not left:
                 del waiting[window.id]
                 yield self._listed_window(window, set(), changed=changed[0])
         for window, left, _ in waiting.values():
-            yield self._listed_window(window, left, changed=True)
+            yield self._listed_window(window, left - {_HELD}, changed=True)
         yield from self._empty(room_id)
 
     def _listed_window(self, window: Window, missing: set[str], *, changed: bool) -> Recording:
@@ -306,6 +343,8 @@ class RecordingWindows:
         filed when the listing told something new of them."""
         for sid in missing:
             window.seen[sid] = {**window.seen.get(sid, {"sid": sid}), "status": _DELETED}
+        if not (window.open or window.listed):
+            self._listed_now(window)
         if changed:
             self._file_seen(window)
         self._refresh_composition(window)
@@ -314,12 +353,16 @@ class RecordingWindows:
     def _claimant(self, instance: Any) -> Window | None:
         """The window a listed track recording belongs to, if any (claiming it for
         an open window of its room that it started in)."""
-        claimed = self._registry.get("track", translate.sid(instance))
+        sid = translate.sid(instance)
+        claimed = self._registry.get("track", sid)
         if claimed is None:
             room_sid = (instance.grouping_sids or {}).get("room_sid")
-            window = self.open_window(room_sid) if room_sid else None
-            if window is None or _date(instance.date_created) < window.started_at:
+            created = _date(instance.date_created)
+            window = self.window_at(room_sid, created, started=True) if room_sid else None
+            if window is None or created < window.started_at.replace(microsecond=0):
                 return None
+            if not window.open:  # closed, its tracks not listed yet: this one is its own, no request
+                return self.note_track(window.id, sid, translate.raw(instance))
             self._claim_tracks(window)
             self._save(window)
             claimed = self._registry.get("track", translate.sid(instance))
@@ -341,17 +384,59 @@ class RecordingWindows:
         """The core recording of a window as the registry has it (no request)."""
         return self._recording(window)
 
-    def note_track(self, window_id: str, sid: str, changes: Mapping[str, Any]) -> Window:
-        """File what a status callback said of one of the window's track recordings
-        (``changes`` to its last answer; a track the window has not filed yet is left
-        to the next read). A status that has settled is not taken back by a late callback."""
+    def note_track(
+        self, window_id: str, sid: str, changes: Mapping[str, Any], *, known: Window | None = None
+    ) -> Window:
+        """File what a status callback (or a listing) said of one of the window's track
+        recordings (``changes`` to its last answer), claiming it for the window if it was
+        not yet (unless another window did). A status that has settled is not taken back
+        by a late callback. ``known``: the window as just read; when it has filed all of
+        ``changes`` already (a retried callback), nothing is written."""
+        if known is not None and sid in known.tracks:
+            filed = known.seen.get(sid, {})
+            if all(filed.get(field) == value for field, value in changes.items()):
+                return known
 
         def note(entry: dict[str, Any]) -> None:
             seen = entry.setdefault("seen", {})
-            if sid in seen and _settled(changes.get("status")) >= _settled(seen[sid].get("status")):
-                seen[sid] = {**seen[sid], **changes}
+            if sid not in entry["tracks"]:
+                entry["tracks"].append(sid)
+            if _settled(changes.get("status")) >= _settled(seen.get(sid, {}).get("status")):
+                seen[sid] = {**seen.get(sid, {"sid": sid}), **changes}
 
+        entry = None if known is not None and sid in known.tracks else self._registry.get("window", window_id)
+        if entry is not None and sid not in entry["tracks"]:
+            room_sid = entry["room_sid"]
+            if not self._registry.add("track", sid, {"window": window_id, "room_sid": room_sid}):
+                claimed = self._registry.require("track", sid)["window"]
+                if claimed != window_id:
+                    return self.note_track(claimed, sid, changes)  # another window's after all
         return Window.from_entry(window_id, self._registry.update("window", window_id, note))
+
+    def window_at(self, room_sid: str, moment: datetime | None, *, started: bool) -> Window | None:
+        """The window of ``room_sid`` that a track recording with no claim belongs to, among
+        the open one and those closed whose tracks were not listed yet. ``started``: the
+        track recording started at ``moment``, and is the first window's that was open
+        then (Twilio dates in whole seconds: a track of the second one window stopped and
+        the next started is the earlier window's, as :meth:`_claim_tracks` decides); else
+        ``moment`` is when it reported, and it is the latest window's that had started by
+        then. Without a moment: the open window, else the latest closed one. NotFound
+        while the open window is being filed."""
+        entry = self._registry.get("room", room_sid) or {}
+        spans: list[tuple[datetime, datetime | None, str]] = [
+            (datetime.fromisoformat(start), datetime.fromisoformat(stop), window_id)
+            for window_id, start, stop in entry.get(UNLISTED, ())
+        ]
+        if entry.get("open_window"):
+            window = self.window(entry["open_window"])
+            spans.append((window.started_at, None, window.id))
+        if moment is None:
+            return self.window(spans[-1][2]) if spans else None
+        second = moment.replace(microsecond=0)
+        for start, stop, window_id in spans if started else reversed(spans):
+            if start.replace(microsecond=0) <= second and (not started or stop is None or second <= stop):
+                return self.window(window_id)
+        return None
 
     def note_composition(self, window_id: str, composed: Mapping[str, Any]) -> Window:
         """File what a composition's status callback said of a composed window's composition."""
@@ -404,8 +489,9 @@ class RecordingWindows:
         window_id = entry and entry.get("open_window")
         return self.window(window_id) if window_id else None
 
-    def _claim_room(self, room_sid: str, window_id: str) -> None:
+    def _claim_room(self, room_sid: str, window_id: str) -> dict[str, Any]:
         """Make ``window_id`` the room's open window, in one registry transaction; Conflict if it has one.
+        Returns the room's entry (with :data:`RULES` when anyvideo knows its rules).
 
         The room's first window files its entry without that transaction (the
         registry has no insert-if-absent): two processes opening the very first
@@ -417,19 +503,24 @@ class RecordingWindows:
             entry["open_window"] = window_id
 
         try:
-            self._registry.update("room", room_sid, claim)
+            return self._registry.update("room", room_sid, claim)
         except NotFound:
             self._registry.put("room", room_sid, {"open_window": window_id})
+            return {"open_window": window_id}
 
     def _claim_tracks(self, window: Window) -> None:
         """Add to ``window`` the room's track recordings that started since it opened
         (and before it closed) and belong to no other window, and file what Twilio
         says of each of its tracks now (one it no longer lists was deleted)."""
         listed = set()
+        # A track of the second an earlier window stopped in is that window's, which lists it itself.
+        earlier = self._earlier_stop(window)
         for instance in self._span(window):
             created, sid = _date(instance.date_created), translate.sid(instance)
             if sid not in window.tracks:
                 if created < window.started_at.replace(microsecond=0):
+                    continue
+                if earlier is not None and created <= earlier:
                     continue
                 if window.stopped_at is not None and created > window.stopped_at:
                     continue
@@ -441,6 +532,26 @@ class RecordingWindows:
             window.seen[sid] = translate.raw(instance)
         for sid in set(window.tracks) - listed:
             window.seen[sid] = {**window.seen.get(sid, {"sid": sid}), "status": _DELETED}
+        if not window.open and not window.listed:
+            self._listed_now(window)
+
+    def _listed_now(self, window: Window) -> None:
+        """A closed window's tracks were all listed: it knows them from now on."""
+        window.listed = True
+        if window.composition == WAITING_FOR_ROOM and not window.tracks:
+            window.composition = NOTHING_TO_COMPOSE
+        self._registry.update("room", window.room_sid, partial(_listed, window.id))
+
+    def _earlier_stop(self, window: Window) -> datetime | None:
+        """When the room's last window before ``window`` whose tracks were not listed yet
+        stopped, if any (those closed earlier, filed in order; all of them while ``window``
+        is open)."""
+        if not window.open and window.listed:
+            return None
+        unlisted = (self._registry.get("room", window.room_sid) or {}).get(UNLISTED, [])
+        ids = [span[0] for span in unlisted]
+        earlier = unlisted[: ids.index(window.id)] if window.id in ids else unlisted
+        return max((datetime.fromisoformat(stopped) for _, _, stopped in earlier), default=None)
 
     def _span(self, window: Window) -> Iterator[Any]:
         """The room's track recordings created while the window was open (all since it opened, while it is)."""
@@ -464,7 +575,11 @@ class RecordingWindows:
     def _refresh_tracks(self, window: Window) -> None:
         if window.deleted:
             return
-        if window.open or any(_settled(window.seen.get(sid, {}).get("status")) == 0 for sid in window.tracks):
+        if (
+            window.open
+            or not window.listed
+            or any(_settled(window.seen.get(sid, {}).get("status")) == 0 for sid in window.tracks)
+        ):
             self._claim_tracks(window)
             self._file_seen(window)
 
@@ -478,11 +593,18 @@ class RecordingWindows:
         window.composed = _composed(instance)
         self._registry.update("window", window.id, lambda entry: {**entry, "composed": window.composed})
 
-    def _file_seen(self, window: Window) -> None:
+    def _file_seen(self, window: Window, *, closed: bool = False) -> None:
         """File what was just learnt of the window's tracks and claims (merged: a status
-        callback may have filed a later word on a track meanwhile)."""
+        callback may have filed a later word on a track meanwhile), whether they were
+        listed, and (``closed``) that it closed."""
 
         def merge(entry: dict[str, Any]) -> None:
+            if closed:
+                entry.update(stopped_at=window.to_entry()["stopped_at"], open=False, composition=window.composition)
+            if window.listed and not entry.get("listed", True):
+                entry["listed"] = True
+                if entry["composition"] == WAITING_FOR_ROOM and window.composition == NOTHING_TO_COMPOSE:
+                    entry["composition"] = NOTHING_TO_COMPOSE
             entry["tracks"] = entry["tracks"] + [sid for sid in window.tracks if sid not in entry["tracks"]]
             seen = entry.setdefault("seen", {})
             for sid, answer in window.seen.items():
@@ -597,6 +719,8 @@ class RecordingWindows:
             else RecordingStatus.PROCESSING
             for sid in window.tracks
         ]
+        if not (window.open or window.listed or window.tracks):
+            track_statuses.append(RecordingStatus.PROCESSING)  # its tracks are not known yet
         status = RecordingStatus.DELETED if window.deleted else statuses.window_status(window.open, track_statuses)
         files: list[MediaFile] = []
         composition: dict[str, Any] = {}
@@ -655,7 +779,11 @@ class RecordingWindows:
         """Closed windows that captured no track (no track recording stands for them)."""
         for window_id, entry in self._registry.find("window", **({"room_sid": room_id} if room_id else {})):
             if not entry["tracks"] and not entry["open"]:
-                yield self._recording(Window.from_entry(window_id, entry))
+                window = Window.from_entry(window_id, entry)
+                if not window.listed:  # the listing passed every track recording of its room: it has none
+                    self._listed_now(window)
+                    self._file_seen(window)
+                yield self._recording(window)
 
     def sources(self, spec: CompositionSpec) -> list[str]:
         """A composition's source patterns: chosen tracks, chosen recordings (a window
@@ -688,6 +816,13 @@ class RecordingWindows:
         """Compose the closed windows of ``room_sid`` that waited for it to end."""
         for window_id, _ in self._registry.find("window", room_sid=room_sid, composition=WAITING_FOR_ROOM):
             self.compose(self.window(window_id))
+
+
+def made_rules(sdk: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The recording rules a room starts with, from the arguments it is created with."""
+    if "recording_rules" in sdk:
+        return list(sdk["recording_rules"]["rules"])
+    return [TrackRule.include_all().as_dict()] if sdk.get("record_participants_on_connect") else []
 
 
 def _track_file(window: Window, instance: Any) -> MediaFile:
@@ -745,9 +880,23 @@ def _published(instance: Any) -> SimpleNamespace:
 #: files a less settled word over a more settled one (a late ``recording-started``).
 _SETTLED_RANK: Mapping[str, int] = {"processing": 0, "completed": 1, "failed": 1, "deleted": 2}
 _DELETED = "deleted"
+#: Stands in ``listed``'s tracks still to come for a window whose tracks are not known yet.
+_HELD = ""
 #: Composition statuses that do not change any more.
 _FINAL_COMPOSITION = ("completed", "failed", "deleted")
 _UNSET = values.unset
+
+
+#: The room entry's field for its closed windows whose tracks were not listed yet, oldest
+#: first: ``[id, started, stopped]`` each.
+UNLISTED = "unlisted"
+#: The room entry's field for the recording rules anyvideo set last (absent: it does not know them).
+RULES = "rules"
+
+
+def _listed(window_id: str, entry: dict[str, Any]) -> None:
+    """A room entry once the window's tracks were listed: no longer among those to list."""
+    entry[UNLISTED] = [span for span in entry.get(UNLISTED, ()) if span[0] != window_id]
 
 
 def _settled(status: str | None) -> int:
