@@ -4,10 +4,12 @@ answers to what is out of the ordinary."""
 
 from __future__ import annotations
 
+import email.utils
 import http.client
 import io
 import json
 import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -205,3 +207,12 @@ def test_expect_100_continue_is_answered_before_the_body(echo: EchoEmulator) -> 
 def test_malformed_requests_get_the_stdlibs_answers(echo: EchoEmulator, raw: bytes, status: int) -> None:
     # the stdlib's error page (with no status line when it could not tell the HTTP version)
     assert f"<p>Error code: {status}</p>".encode() in _received(echo, raw)
+
+
+def test_every_answer_is_dated_with_the_current_second(echo: EchoEmulator) -> None:
+    for _ in range(3):
+        before = int(time.time())
+        (response,) = _exchange(echo, b"GET /echo HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+        after = int(time.time())
+        dated = email.utils.parsedate_to_datetime(response.headers["Date"]).timestamp()
+        assert before <= dated <= after

@@ -456,8 +456,23 @@ class _Handler(BaseHTTPRequestHandler):
     # (~40 ms) on every keep-alive request.
     disable_nagle_algorithm = True
 
+    #: The last Date header made: (whole second, its text).
+    _date: ClassVar[tuple[int, str]] = (0, "")
+
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read callbacks, not logs
         pass
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header's text, made once a second: the stdlib formats it for every
+        answer, at a tenth of what a bare answer costs."""
+        if timestamp is not None:
+            return super().date_time_string(timestamp)
+        now = int(time.time())
+        second, text = _Handler._date
+        if second != now:
+            text = super().date_time_string(now)
+            _Handler._date = (now, text)
+        return text
 
     def parse_request(self) -> bool:
         """The stdlib's parsing of an ordinary HTTP/1.x request, without the email
