@@ -35,7 +35,7 @@ import attrs
 import anyvideo
 from anyvideo.testing import EmulatorControl
 
-__all__ = ["Contest", "Report", "Result", "Row", "Served", "machine", "served"]
+__all__ = ["Contest", "Report", "Result", "Row", "Served", "child_pid", "cpu_seconds", "machine", "served"]
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -233,3 +233,25 @@ class Report:
         if notes:
             lines += ["", "## Notes", ""] + [f"- **{row.goal}**: {row.note}" for row in notes]
         self.path.write_text("\n".join(lines) + "\n")
+
+
+def child_pid(*words: str) -> int:
+    """The process id of this process's one child whose command line holds every
+    one of ``words`` (e.g. the emulator :func:`served` started), for :func:`cpu_seconds`."""
+    me = Path(f"/proc/{os.getpid()}/task")
+    children = {int(pid) for task in me.iterdir() for pid in (task / "children").read_text().split()}
+    found = [
+        pid
+        for pid in children
+        if all(word in Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0") for word in words)
+    ]
+    if len(found) != 1:
+        raise LookupError(f"{len(found)} child processes run {' '.join(words)!r}")
+    return found[0]
+
+
+def cpu_seconds(pid: int) -> float:
+    """The processor time (user and system, every thread) process ``pid`` has used so far:
+    what a server spent on the requests it answered in between two readings (Linux only)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import attrs
 import pytest
 
 from anyvideo.errors import AuthenticationError, Conflict, Forbidden, NotFound
@@ -759,3 +760,33 @@ def test_every_listener_failure_of_one_change_is_raised_together(world):
     with pytest.raises(ExceptionGroup) as caught:
         world.end_room(room.id)
     assert [str(e) for e in caught.value.exceptions] == failures == ["participant.left", "room.ended"]
+
+
+def test_the_store_settles_what_became_due_without_looking_while_nothing_changes(clock):
+    store = Store()
+    world = World(store, clock=clock, processing_delay=2)
+    _, _, recording = recorded_room(world)  # stopped: due to become available in 2 s
+    statements: list[str] = []
+    store._db.set_trace_callback(statements.append)
+    try:
+        assert store.due(clock.now()) == []
+        looked = len(statements)
+        assert store.due(clock.now()) == [] and len(statements) == looked  # no change since: no query
+        clock.advance(2)
+        assert [r.id for r in store.due(clock.now())] == [recording.id]  # its due time came
+        world.create_room("another")  # any change: the store looks again
+        statements.clear()
+        store.due(clock.now())
+        assert statements
+    finally:
+        world.close()
+    assert recording.due_at == recording.stopped_at + timedelta(seconds=2)
+
+
+def test_a_record_saved_due_in_the_past_is_due_at_once(clock, world):
+    _, _, recording = recorded_room(world)
+    world.store.due(clock.now())  # nothing due yet, noted
+    overdue = attrs.evolve(recording, due_at=clock.now() - timedelta(seconds=1))
+    with world.store.transaction():
+        world.store.put(overdue)
+    assert [r.id for r in world.store.due(clock.now())] == [recording.id]

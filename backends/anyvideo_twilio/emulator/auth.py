@@ -23,6 +23,10 @@ __all__ = ["AccessTokenClaims", "Credentials"]
 ACCESS_TOKEN_TYPE = "twilio-fpa;v=1"
 
 
+def _basic(username: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
 @attrs.frozen
 class AccessTokenClaims:
     """What a verified access token says: who, which room (name or SID), until when."""
@@ -57,12 +61,24 @@ class Credentials:
             api_key_secret=api_key_secret or secrets.token_urlsafe(24),
         )
 
+    #: The ``Authorization`` headers clients send for the two pairs, as ``requests`` and the SDK
+    #: write them: recognised by one comparison each, before decoding anything.
+    _headers: tuple[str, str] = attrs.field(init=False, repr=False, eq=False)
+
+    @_headers.default
+    def _basic_headers(self) -> tuple[str, str]:
+        return (_basic(self.account_sid, self.auth_token), _basic(self.api_key_sid, self.api_key_secret))
+
     def as_dict(self) -> dict[str, str]:
-        return attrs.asdict(self)
+        return attrs.asdict(self, filter=lambda field, _: field.init)
 
     def accepts(self, authorization: str | None) -> bool:
         """Whether an ``Authorization`` header carries this account's or key's secret."""
-        scheme, _, encoded = (authorization or "").partition(" ")
+        if authorization is None:
+            return False
+        if any([hmac.compare_digest(authorization.encode(), header.encode()) for header in self._headers]):
+            return True
+        scheme, _, encoded = authorization.partition(" ")
         if scheme.lower() != "basic":
             return False
         try:

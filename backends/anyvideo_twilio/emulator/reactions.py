@@ -9,8 +9,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-import attrs
-
 from anyvideo.errors import Conflict
 from anyvideo.models import (
     CompositionOutput,
@@ -59,7 +57,8 @@ class Reactions(Face):
     def handle(self, request: Request) -> Response:
         self.run_timers()
         response = super().handle(request)
-        return attrs.evolve(response, headers={**response.headers, "Twilio-Request-Id": sids.new_sid(sids.REQUEST)})
+        headers = {**response.headers, "Twilio-Request-Id": sids.new_sid(sids.REQUEST)}
+        return Response(response.status, response.body, headers)
 
     def run_timers(self) -> None:
         """Do what is due by now: end the rooms and disconnect the participants
@@ -122,11 +121,11 @@ class Reactions(Face):
 
     def _react_room_started(self, event: SimEvent) -> None:
         room = event.subject_as(RoomRecord)
-        self.state.timers[("room", room.id)] = room.created_at + _minutes(room.options["unused_room_timeout"])
+        self.state.timers.set(("room", room.id), room.created_at + _minutes(room.options["unused_room_timeout"]))
 
     def _react_room_ended(self, event: SimEvent) -> None:
         room = event.subject_as(RoomRecord)
-        self.state.timers.pop(("room", room.id), None)
+        self.state.timers.cancel(("room", room.id))
         self.state.rooms[room.id].capturing.clear()  # the world stopped them with the room
         if not self.track_recordings(room_id=room.id):
             return  # nothing to compose
@@ -138,22 +137,22 @@ class Reactions(Face):
     def _react_participant_joined(self, event: SimEvent) -> None:
         joined = event.subject_as(ParticipantRecord)
         room = self.world.get_room(joined.room_id)
-        self.state.timers.pop(("room", room.id), None)
+        self.state.timers.cancel(("room", room.id))
         # A second connection with the same identity replaces the first.
         for other in self.world.participants(room.id, status=ParticipantStatus.CONNECTED):
             if other.identity == joined.identity and other.id != joined.id:
                 self.world.leave(other.id)
         limit = timedelta(seconds=room.options["max_participant_duration"])
-        self.state.timers[("participant", joined.id)] = joined.joined_at + limit
+        self.state.timers.set(("participant", joined.id), joined.joined_at + limit)
 
     def _react_participant_left(self, event: SimEvent) -> None:
         left = event.subject_as(ParticipantRecord)
-        self.state.timers.pop(("participant", left.id), None)
+        self.state.timers.cancel(("participant", left.id))
         room = self.world.get_room(left.room_id)
         connected = self.world.participants(room.id, status=ParticipantStatus.CONNECTED)
         if room.status is RoomStatus.OPEN and next(connected, None) is None:
             assert left.left_at is not None
-            self.state.timers[("room", room.id)] = left.left_at + _minutes(room.options["empty_room_timeout"])
+            self.state.timers.set(("room", room.id), left.left_at + _minutes(room.options["empty_room_timeout"]))
 
     def _react_tracks_changed(self, event: SimEvent) -> None:
         self.enforce_recording_rules(event.subject_as(StreamRecord).room_id)
@@ -299,7 +298,8 @@ class Reactions(Face):
 
     def _tell_room(self, name: str, event: SimEvent) -> None:
         assert event.room_id is not None
-        room = self.world.get_room(event.room_id)
+        # A room's own event carries the room as it was then: no need to read it again.
+        room = event.subject if isinstance(event.subject, RoomRecord) else self.world.get_room(event.room_id)
         url = room.options["status_callback"]
         if not url:
             return

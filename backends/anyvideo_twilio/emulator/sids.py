@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-import uuid
+import secrets
 
 __all__ = ["ACCOUNT", "API_KEY", "HOOK", "PREFIXES", "REQUEST", "is_sid", "new_sid"]
 
@@ -29,7 +29,7 @@ _SID = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")
 
 def new_sid(prefix: str) -> str:
     """A fresh SID with ``prefix``, as Twilio writes them (lower-case hex)."""
-    return prefix + uuid.uuid4().hex
+    return prefix + secrets.token_hex(16)
 
 
 def is_sid(value: str, prefix: str | None = None) -> bool:

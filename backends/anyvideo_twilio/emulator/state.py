@@ -4,6 +4,7 @@ their room's recordings. Held in memory, like the emulator's world."""
 
 from __future__ import annotations
 
+import heapq
 import threading
 from datetime import datetime
 from typing import Any
@@ -22,6 +23,7 @@ __all__ = [
     "RoomState",
     "Settings",
     "State",
+    "Timers",
 ]
 
 #: Twilio's defaults for what a composition makes.
@@ -103,6 +105,45 @@ class RecordingExtra:
     deleted_at: datetime | None = None
 
 
+#: What ends by itself: ("room" | "participant", SID).
+TimerKey = tuple[str, str]
+
+
+class Timers:
+    """When rooms and participants end by themselves, by key.
+
+    A heap beside the map makes finding what is due cost what is due, not a
+    look at every timer: the emulator asks on every request. A timer cancelled
+    or moved leaves its old heap entry behind, skipped when it comes up.
+    """
+
+    def __init__(self) -> None:
+        self._when: dict[TimerKey, datetime] = {}
+        self._heap: list[tuple[datetime, TimerKey]] = []
+
+    def set(self, key: TimerKey, when: datetime) -> None:
+        """``key`` ends at ``when`` (instead of any time set before)."""
+        self._when[key] = when
+        heapq.heappush(self._heap, (when, key))
+        if len(self._heap) > 2 * len(self._when) + 64:  # mostly left-behind entries: start afresh
+            self._heap = [(moment, timer) for timer, moment in self._when.items()]
+            heapq.heapify(self._heap)
+
+    def cancel(self, key: TimerKey) -> None:
+        """``key`` no longer ends by itself (nothing if it had no timer)."""
+        self._when.pop(key, None)
+
+    def pop_due(self, now: datetime) -> list[TimerKey]:
+        """The timers due by ``now``, earliest first, removed."""
+        due = []
+        while self._heap and self._heap[0][0] <= now:
+            when, key = heapq.heappop(self._heap)
+            if self._when.get(key) == when:  # neither cancelled nor moved since
+                del self._when[key]
+                due.append(key)
+        return due
+
+
 class State:
     """All of it, behind one re-entrant lock."""
 
@@ -115,8 +156,7 @@ class State:
         self.compositions: dict[str, CompositionEntry] = {}
         self.hooks: dict[str, Hook] = {}
         self.settings = {"recording": Settings(), "composition": Settings()}
-        #: ("room" | "participant", SID) -> when it ends by itself.
-        self.timers: dict[tuple[str, str], datetime] = {}
+        self.timers = Timers()
         #: Room SID -> the SequenceNumber of its last status callback.
         self.sequences: dict[str, int] = {}
 
@@ -131,7 +171,4 @@ class State:
     def pop_due(self, now: datetime) -> list[tuple[str, str]]:
         """The timers due by ``now``, earliest first, removed."""
         with self.lock:
-            due = sorted((when, key) for key, when in self.timers.items() if when <= now)
-            for _, key in due:
-                del self.timers[key]
-            return [key for _, key in due]
+            return self.timers.pop_due(now)

@@ -66,7 +66,8 @@ def unstructure(record: Any) -> Any:
 
 
 def _sortable(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    # "%Y-%m-%dT%H:%M:%S.%f", by the faster isoformat: the world reads the time on every change
+    return None if moment is None else moment.astimezone(UTC).isoformat(timespec="microseconds")[:26]
 
 
 class Store:
@@ -80,6 +81,9 @@ class Store:
         self._db.executescript(_SCHEMA)
         self._lock = threading.RLock()
         self._depth = 0
+        #: In memory, nothing is due before this (None: nothing is due at all) while the
+        #: connection's count of changed rows is the one noted with it.
+        self._quiet: tuple[int, str | None] | None = None
 
     def close(self) -> None:
         with self._lock:
@@ -102,6 +106,7 @@ class Store:
                 yield
             except BaseException:
                 self._db.execute("ROLLBACK")
+                self._quiet = None  # noted inside the transaction, of rows now back as they were
                 raise
             else:
                 self._db.execute("COMMIT")
@@ -164,11 +169,24 @@ class Store:
         return [(seq, _CODEC.structure(json.loads(body), cls)) for seq, body in rows]
 
     def due(self, now: datetime) -> list[Record]:
-        """Records whose current state ends by itself at or before ``now``, earliest first."""
+        """Records whose current state ends by itself at or before ``now``, earliest first.
+
+        The world asks before every change. An in-memory store remembers when the
+        next record is due, until any row changes, and answers until then without a query."""
+        moment = _sortable(now)
+        assert moment is not None
         with self._lock:
+            changes = self._db.total_changes
+            if self.path is None:
+                if self._quiet is None or self._quiet[0] != changes:
+                    (first,) = self._db.execute("SELECT MIN(due_at) FROM records WHERE due_at IS NOT NULL").fetchone()
+                    self._quiet = (changes, first)
+                first = self._quiet[1]
+                if first is None or moment < first:
+                    return []
             rows = self._db.execute(
                 "SELECT kind, body FROM records WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, seq",
-                (_sortable(now),),
+                (moment,),
             ).fetchall()
         return [_CODEC.structure(json.loads(body), RECORD_TYPES[kind]) for kind, body in rows]
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import email.message
+import email.parser
 import inspect
 import json
 import re
@@ -136,6 +138,9 @@ def _compile(pattern: str) -> re.Pattern[str]:
     regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts))
     return re.compile(regex + "$")
 
+
+#: A declared route: method, path pattern, bound handler, and whether it is the control API's.
+_Route = tuple[str, re.Pattern[str], Callable[[Request], Any], bool]
 
 #: How anyvideo errors raised by the simulated platform become HTTP statuses.
 _STATUS_OF_ERROR: dict[type[AnyVideoError], int] = {
@@ -326,23 +331,26 @@ class Emulator(abc.ABC):
 
     # --- dispatch -----------------------------------------------------------
 
-    def _collect_routes(self) -> list[tuple[str, re.Pattern[str], Callable[[Request], Any], bool]]:
+    def _collect_routes(self) -> dict[int, list[_Route]]:
+        """The routes by how many segments their paths have: a parameter matches one
+        whole segment, so a path is only tried against the routes of its own length."""
         declared = []
         for _, member in inspect.getmembers(type(self), inspect.isfunction):
             for method, pattern in getattr(member, "_routes", ()):
                 declared.append((method, pattern, member.__get__(self)))
-        # Longer paths first, and among equals literal segments before parameters:
-        # "/v1/Rooms/{sid}/Participants" before "/v1/Rooms/{sid}", "/rooms/mine" before "/rooms/{id}".
-        declared.sort(key=lambda d: (-d[1].count("/"), d[1].count("{")))
-        return [
-            (method, _compile(pattern), handler, pattern.startswith(CONTROL_PREFIX))
-            for method, pattern, handler in declared
-        ]
+        # Among paths of one length, literal segments before parameters:
+        # "/rooms/mine" before "/rooms/{id}".
+        declared.sort(key=lambda d: d[1].count("{"))
+        routes: dict[int, list[_Route]] = {}
+        for method, pattern, handler in declared:
+            route = (method, _compile(pattern), handler, pattern.startswith(CONTROL_PREFIX))
+            routes.setdefault(pattern.count("/"), []).append(route)
+        return routes
 
     def handle(self, request: Request) -> Response:
         """Answer one request: faults first, then authentication, then the handler."""
         allowed = []
-        for method, regex, handler, is_control in self._routes:
+        for method, regex, handler, is_control in self._routes.get(request.path.count("/"), ()):
             match = regex.match(request.path)
             if not match:
                 continue
@@ -437,14 +445,74 @@ class _Handler(BaseHTTPRequestHandler):
     """Turns raw HTTP into :class:`Request` objects for the emulator, and applies faults."""
 
     emulator: ClassVar[Emulator]
+    # Set by the stdlib's handler (typeshed leaves them out): the request line as read,
+    # and the header lines send_header() buffers until the answer is written.
+    raw_requestline: bytes
+    _headers_buffer: list[bytes]
     protocol_version = "HTTP/1.1"
     server_version = "anyvideo-emulator"
-    # Headers and body go out in separate writes; with Nagle's algorithm the body
-    # then waits for the client's delayed ACK (~40 ms) on every keep-alive request.
+    # An answer goes out in one write (see _send). Were headers and body written
+    # apart, Nagle's algorithm would hold the body for the client's delayed ACK
+    # (~40 ms) on every keep-alive request.
     disable_nagle_algorithm = True
+
+    #: The last Date header made: (whole second, its text).
+    _date: ClassVar[tuple[int, str]] = (0, "")
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read callbacks, not logs
         pass
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header's text, made once a second: the stdlib formats it for every
+        answer, at a tenth of what a bare answer costs."""
+        if timestamp is not None:
+            return super().date_time_string(timestamp)
+        now = int(time.time())
+        second, text = _Handler._date
+        if second != now:
+            text = super().date_time_string(now)
+            _Handler._date = (now, text)
+        return text
+
+    def parse_request(self) -> bool:
+        """The stdlib's parsing of an ordinary HTTP/1.x request, without the email
+        package's parser for the headers (a fifth of what a bare request costs);
+        anything out of the ordinary is left to the stdlib, with its answers."""
+        requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        words = requestline.split()
+        if len(words) != 3 or words[2] not in ("HTTP/1.0", "HTTP/1.1"):
+            return super().parse_request()
+        self.requestline = requestline
+        self.command, path, self.request_version = words
+        self.path = "/" + path.lstrip("/") if path.startswith("//") else path  # as the stdlib does (gh-87389)
+        lines: list[bytes] = []
+        while True:
+            line = self.rfile.readline(_MAX_LINE + 1)
+            if len(line) > _MAX_LINE:
+                self.send_error(
+                    HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                    "Line too long",
+                    f"got more than {_MAX_LINE} bytes when reading header line",
+                )
+                return False
+            lines.append(line)
+            if len(lines) > _MAX_HEADERS:
+                self.send_error(
+                    HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                    "Too many headers",
+                    f"got more than {_MAX_HEADERS} headers",
+                )
+                return False
+            if line in (b"\r\n", b"\n", b""):
+                break
+        self.headers = _parse_headers(lines, self.MessageClass)
+        connection = self.headers.get("Connection", "").lower()
+        self.close_connection = connection == "close" or (
+            self.request_version == "HTTP/1.0" and connection != "keep-alive"
+        )
+        if self.headers.get("Expect", "").lower() == "100-continue" and self.request_version == "HTTP/1.1":
+            return self.handle_expect_100()
+        return True
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -455,7 +523,7 @@ class _Handler(BaseHTTPRequestHandler):
         request = Request(
             method=self.command,
             path=split.path,
-            query=urllib.parse.parse_qs(split.query, keep_blank_values=True),
+            query=urllib.parse.parse_qs(split.query, keep_blank_values=True) if split.query else {},
             headers={k.lower(): v for k, v in self.headers.items()},
             body=body,
             url=f"{scheme}://{host}{self.path}",
@@ -495,15 +563,40 @@ class _Handler(BaseHTTPRequestHandler):
             for name, value in response.headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(response.body)))
-            self.end_headers()
+            # end_headers() would write the headers at once, and the body would take a
+            # second system call: the body joins the buffered headers, one write sends both.
+            self._headers_buffer.append(b"\r\n")
             if self.command != "HEAD":
-                self.wfile.write(response.body)
+                self._headers_buffer.append(response.body)
+            self.flush_headers()
         except (BrokenPipeError, ConnectionResetError):
             # The client gave up waiting (a read timeout): the request was handled and its
             # answer is lost, as on a real platform. Nothing to report.
             self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
+
+
+#: The stdlib's limits on a request's header lines (``http.client``).
+_MAX_LINE, _MAX_HEADERS = 65536, 100
+#: A header line as the email package's parser takes it whole: a name of printable
+#: characters but the colon, a colon, a value without a line break inside.
+_PLAIN_HEADER = re.compile(rb"[\041-\071\073-\176]+:[^\r\n]*\r?\n")
+
+
+def _parse_headers(lines: list[bytes], message_class: type[email.message.Message]) -> email.message.Message:
+    """The headers ``http.client.parse_headers`` makes of ``lines`` (the blank line that
+    ends them last): plain lines split here as its parser splits them (name, value
+    without leading blanks or the line break); any other line (folded, malformed)
+    and the parser itself reads them all."""
+    headers = message_class()
+    for line in lines[:-1]:
+        if not _PLAIN_HEADER.fullmatch(line):
+            text = b"".join(lines).decode("iso-8859-1")
+            return email.parser.Parser(_class=message_class).parsestr(text)
+        name, _, value = line.decode("iso-8859-1").partition(":")
+        headers.set_raw(name, value.lstrip(" \t").rstrip("\r\n"))
+    return headers
 
 
 def _address(server: BaseServer) -> tuple[str, int]:

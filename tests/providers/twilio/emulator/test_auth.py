@@ -18,6 +18,7 @@ from anyvideo.errors import AuthenticationError, Conflict, Forbidden, NotFound
 from anyvideo.models import Role
 from anyvideo.testing import emulator
 from anyvideo_twilio.emulator import TwilioEmulator
+from anyvideo_twilio.emulator.auth import Credentials
 
 # --- the REST API ---------------------------------------------------------------
 
@@ -77,6 +78,29 @@ def test_mixing_one_pairs_user_with_the_others_secret_fails(twilio_server):
         assert answer.status_code == 401
     garbled = {"Authorization": "Basic " + base64.b64encode(b"\xff\xfe").decode()}
     assert requests.get(f"{twilio_server.base_url}/v1/Rooms", headers=garbled, timeout=10).status_code == 401
+
+
+def _basic(user: str, secret: str, scheme: str = "Basic") -> str:
+    return f"{scheme} " + base64.b64encode(f"{user}:{secret}".encode()).decode()
+
+
+CREDS = Credentials.generate()
+AUTHORIZATIONS = {
+    "api key, as clients write it": (_basic(CREDS.api_key_sid, CREDS.api_key_secret), True),
+    "account, as clients write it": (_basic(CREDS.account_sid, CREDS.auth_token), True),
+    "scheme in lower case": (_basic(CREDS.api_key_sid, CREDS.api_key_secret, "basic"), True),
+    "wrong secret": (_basic(CREDS.api_key_sid, "wrong"), False),
+    "the other pair's secret": (_basic(CREDS.account_sid, CREDS.api_key_secret), False),
+    "a secret with more after it": (_basic(CREDS.api_key_sid, CREDS.api_key_secret + "x"), False),
+    "bearer": ("Bearer " + CREDS.api_key_secret, False),
+    "empty": ("", False),
+    "none": (None, False),
+}
+
+
+@pytest.mark.parametrize(("authorization", "accepted"), AUTHORIZATIONS.values(), ids=AUTHORIZATIONS.keys())
+def test_basic_credentials_are_checked_the_same_however_they_are_written(authorization, accepted):
+    assert CREDS.accepts(authorization) is accepted
 
 
 def test_every_answer_carries_a_request_id(twilio_server):

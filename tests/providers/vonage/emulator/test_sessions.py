@@ -3,6 +3,9 @@ migration, driven through the official ``vonage`` SDK."""
 
 from __future__ import annotations
 
+import base64
+import string
+
 import pytest
 from vonage_http_client.errors import HttpRequestError, NotFoundError
 from vonage_video.models import SessionOptions, SignalData, StreamLayout, StreamLayoutOptions
@@ -19,6 +22,13 @@ def test_a_session_id_encodes_the_application_and_creation_time(vonage_server, v
     assert parts.application_id == vonage_server.credentials["application_id"]
     assert abs(parts.created_ms - before.timestamp() * 1000) < 5000
     assert parts.flags == ""
+
+
+def test_the_random_part_of_session_ids_spreads_over_letters_and_digits(vonage_server):
+    made = [session_id("app", vonage_server.clock.now()) for _ in range(1000)]
+    randoms = [base64.urlsafe_b64decode(s[2:] + "=" * (-len(s[2:]) % 4)).decode().split("~")[4] for s in made]
+    assert {len(r) for r in randoms} == {24} and len(set(randoms)) == 1000
+    assert set("".join(randoms)) == set(string.ascii_letters + string.digits)
 
 
 def test_a_relayed_session_is_flagged_in_its_id(vonage_video):
