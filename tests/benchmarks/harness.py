@@ -23,6 +23,7 @@ import shlex
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,7 +36,7 @@ import attrs
 import anyvideo
 from anyvideo.testing import EmulatorControl
 
-__all__ = ["Contest", "Report", "Result", "Row", "Served", "machine", "served"]
+__all__ = ["Contest", "Network", "Report", "Result", "Row", "Served", "machine", "served"]
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -50,7 +51,7 @@ class Served:
 
     @property
     def control(self) -> EmulatorControl:
-        return EmulatorControl(self.base_url + "/_emulator", ca_bundle=self.environ.get("REQUESTS_CA_BUNDLE"))
+        return EmulatorControl(self.base_url, ca_bundle=self.environ.get("REQUESTS_CA_BUNDLE"))
 
     def connect(self, **settings: Any) -> anyvideo.Video:
         """anyvideo pointed at the emulator exactly as its ``export`` lines say."""
@@ -95,6 +96,8 @@ def served(provider: str, *, processing_delay: float = 0.0, tls: bool | None = N
     finally:
         child.terminate()
         child.wait(timeout=30)
+        if child.stdout is not None:
+            child.stdout.close()
 
 
 @attrs.frozen
@@ -231,3 +234,41 @@ class Report:
         if notes:
             lines += ["", "## Notes", ""] + [f"- **{row.goal}**: {row.note}" for row in notes]
         self.path.write_text("\n".join(lines) + "\n")
+
+
+class Network:
+    """A network round trip added to, and a count of, every HTTP request this process makes with
+    ``requests`` (the providers' SDKs included) while the block runs.
+
+    Added in the client, the same latency delays both sides of a comparison alike,
+    whatever path the server serves a request on (an emulator's own latency faults
+    leave out the paths it serves outside the provider's API, such as the Vonage
+    emulator's archive downloads). ``requests`` counts them all, redirects followed
+    included, so a benchmark can check both sides did the same provider work.
+    """
+
+    def __init__(self, latency: float) -> None:
+        self.latency = latency
+        self.requests = 0
+        self._lock = threading.Lock()
+        self._send: Callable[..., Any] | None = None
+
+    def __enter__(self) -> Network:
+        from requests.adapters import HTTPAdapter
+
+        send = self._send = HTTPAdapter.send
+        network = self
+
+        def delayed(adapter: HTTPAdapter, request: Any, *args: Any, **kwargs: Any) -> Any:
+            with network._lock:
+                network.requests += 1
+            time.sleep(network.latency)
+            return send(adapter, request, *args, **kwargs)
+
+        HTTPAdapter.send = delayed  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        from requests.adapters import HTTPAdapter
+
+        HTTPAdapter.send = self._send  # type: ignore[method-assign]
