@@ -46,6 +46,7 @@ than the copy itself: the journal's fsyncs are serial, a few ms each.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import threading
@@ -166,12 +167,17 @@ class AssetOutcome:
 
 @attrs.frozen
 class ExportProgress:
-    """Handed to the ``progress`` callback after each asset: counts so far and bytes copied."""
+    """Handed to the ``progress`` callback after each asset: counts so far and bytes copied.
+
+    The copy starts while the listing goes on: until it ends (``listing`` is true),
+    ``total`` is the number of assets listed so far.
+    """
 
     done: int
     total: int
     bytes: int
     outcome: AssetOutcome
+    listing: bool = False
 
 
 @attrs.frozen
@@ -271,9 +277,9 @@ def export_assets(
     limiter = RateLimiter(rate) if rate is not None else None
     started = time.perf_counter()
     journal_path = destination.journal_path()  # first, so an unreachable destination fails before the listing
-    listed, unsupported = _list_assets(video, kinds, room, since, until)
     states = last_states(read_entries(journal_path))
     journal = Journal(journal_path)
+    unsupported: list[str] = []
     try:
         journal.append(
             "run",
@@ -285,19 +291,19 @@ def export_assets(
             until=until and until.isoformat(),
             workers=workers,
             rate=rate,
-            listed=len(listed),
         )
         retry = RetryPolicy(attempts=retries + 1, initial=backoff or 0.001, maximum=60.0, max_time=3600.0)
         copier = _Copier(video, destination, journal, states, limiter, retry)
         commits = _Commits(destination, journal)
+        listing = _list_assets(video, kinds, room, since, until, unsupported)
         try:
-            outcomes = _run_pool(copier, commits, listed, workers, progress)
+            outcomes = _run_pool(copier, commits, listing, workers, progress)
         finally:
             commits.close()
     finally:
         journal.close()
         destination.publish_journal()
-    listed_keys = {f"{kind}/{asset.ref}" for kind, asset, _ in listed}
+    listed_keys = {o.key for o in outcomes}
     earlier = sorted(k for k, s in states.items() if s["event"] == "complete" and k not in listed_keys)
     return ExportReport(
         destination.url, tuple(outcomes), time.perf_counter() - started, tuple(unsupported), tuple(earlier)
@@ -338,42 +344,46 @@ _Listed = tuple[str, Asset, str | None]
 
 
 def _list_assets(
-    video: Video, kinds: tuple[str, ...], room: ObjectRef | None, since: datetime | None, until: datetime | None
-) -> tuple[list[_Listed], list[str]]:
-    """The selection, listed up front: its size is the progress bar's length and the report's promise."""
-    listed: list[_Listed] = []
-    unsupported: list[str] = []
+    video: Video,
+    kinds: tuple[str, ...],
+    room: ObjectRef | None,
+    since: datetime | None,
+    until: datetime | None,
+    unsupported: list[str],
+) -> Iterator[_Listed]:
+    """The selection, as the listing brings it (a page at a time: the copy starts with the first
+    page, not after the last); kinds the backend cannot list go to ``unsupported``, with why."""
     seen: set[str] = set()
     for kind in kinds:
         try:
-            assets = list(getattr(video, kind).list(room=room))
+            assets = iter(getattr(video, kind).list(room=room))
+            first = next(assets, None)
         except UnsupportedFeature as exc:
             unsupported.append(f"{kind}: {exc}")
             continue
-        for asset in assets:
+        for asset in itertools.chain(() if first is None else (first,), assets):
             # A provider's offset paging can hand the same asset over twice while new ones arrive.
             if f"{kind}/{asset.ref}" in seen:
                 continue
             seen.add(f"{kind}/{asset.ref}")
             if since is None and until is None:
-                listed.append((kind, asset, None))
+                yield kind, asset, None
             elif asset.started_at is None:
                 # Not knowably inside or outside the range: listed, never silently left out.
-                listed.append((kind, asset, "it has no start time, so it cannot be placed in the time range"))
+                yield kind, asset, "it has no start time, so it cannot be placed in the time range"
             elif (since is None or asset.started_at >= since) and (until is None or asset.started_at < until):
-                listed.append((kind, asset, None))
-    return listed, unsupported
+                yield kind, asset, None
 
 
 def _run_pool(
     copier: _Copier,
     commits: _Commits,
-    listed: list[_Listed],
+    listing: Iterator[_Listed],
     workers: int,
     progress: Callable[[ExportProgress], object] | None,
 ) -> list[AssetOutcome]:
-    outcomes: list[AssetOutcome | None] = [None] * len(listed)
-    done, copied = 0, 0
+    outcomes: list[AssetOutcome | None] = []
+    done, copied, still_listing = 0, 0, True
     lock = threading.Lock()
 
     def finished(index: int, outcome: AssetOutcome) -> None:
@@ -382,7 +392,7 @@ def _run_pool(
             outcomes[index] = outcome
             done += 1
             copied += outcome.bytes
-            snapshot = ExportProgress(done, len(listed), copied, outcome)
+            snapshot = ExportProgress(done, len(outcomes), copied, outcome, still_listing)
         if done % COMMIT_EVERY == 0:
             commits.soon()
         if progress is not None:
@@ -391,14 +401,16 @@ def _run_pool(
     # Bounded: at most two assets per worker are queued, so a huge listing holds no futures backlog.
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="anyvideo-export") as pool:
         pending: dict[Future[AssetOutcome], int] = {}
-        queue: Iterator[tuple[int, _Listed]] = iter(enumerate(listed))
         try:
-            for index, item in queue:
-                pending[pool.submit(copier.copy, *item)] = index
+            for item in listing:
+                outcomes.append(None)
+                pending[pool.submit(copier.copy, *item)] = len(outcomes) - 1
                 if len(pending) >= 2 * workers:
                     ready, _ = wait(pending, return_when=FIRST_COMPLETED)
                     for future in ready:
                         finished(pending.pop(future), future.result())
+            still_listing = False
+            copier.journal.append("listed", count=len(outcomes))
             for future in list(pending):
                 finished(pending.pop(future), future.result())
         except BaseException:

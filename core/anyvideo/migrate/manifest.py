@@ -12,6 +12,7 @@ Each line has ``event`` and ``at`` (UTC, ISO 8601); asset lines also have
 ``key`` (``"<kind>/<ref>"``), ``kind`` and ``ref``:
 
 - ``run``: an export started (backend, filters, workers, rate);
+- ``listed``: its listing ended (``count``: assets listed; the copy starts before);
 - ``started``: an asset is being copied;
 - ``file``: one of its media files is stored whole and verified (``name``, ``size``, ``sha256``);
 - ``complete``: every file, ``raw.json`` and ``asset.json`` are stored (``files``: name, size, sha256

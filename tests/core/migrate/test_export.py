@@ -100,8 +100,17 @@ def test_progress_counts_every_asset_and_the_bytes(video, account, tmp_path):
     seen: list[ExportProgress] = []
     report = export_assets(video, FolderDestination(tmp_path / "export"), workers=3, progress=seen.append)
     assert [p.done for p in seen] == list(range(1, len(report.outcomes) + 1))
-    assert {p.total for p in seen} == {len(report.outcomes)}
+    assert {p.total for p in seen if not p.listing} == {len(report.outcomes)}
+    assert [p.total for p in seen] == sorted(p.total for p in seen) and all(p.done <= p.total for p in seen)
     assert seen[-1].bytes == report.bytes > 0
+
+
+def test_the_copy_starts_while_the_listing_goes_on(video, account, tmp_path):
+    seen: list[ExportProgress] = []
+    report = export_assets(video, FolderDestination(tmp_path / "export"), workers=1, progress=seen.append)
+    # One worker, two assets queued: the first is copied when two have been listed, of 20.
+    assert (seen[0].listing, seen[0].total) == (True, 2)
+    assert len(report.outcomes) == len(account.copyable) + len(account.uncopyable) > 2
 
 
 def test_the_rate_limit_counts_one_request_per_media_file(video, account, tmp_path, monkeypatch):
@@ -178,7 +187,8 @@ def test_the_run_line_records_the_selection(video, account, tmp_path):
     (run,) = [e for e in read_entries(destination.journal_path()) if e["event"] == "run"]
     assert run["since"] == since.isoformat() and run["until"] is None
     assert (run["backend"], run["workers"], run["rate"]) == ("local", 2, 50)
-    assert run["listed"] == len(account.copyable) + len(account.uncopyable)
+    (listed,) = [e for e in read_entries(destination.journal_path()) if e["event"] == "listed"]
+    assert listed["count"] == len(account.copyable) + len(account.uncopyable)
 
 
 def test_a_missing_bucket_is_a_clear_error_before_anything_is_listed(video, s3_client, tmp_path):
