@@ -274,6 +274,8 @@ def export_assets(
     if rate is None:
         rate = getattr(video.backend, "request_rate", None)
     _check_arguments(kinds, since, until, workers, rate, retries, backoff)
+    if not callable(getattr(destination, "sync", None)):  # a destination written before sync() was asked for
+        raise InvalidRequest("destination", f"{destination!r} has no sync(): it cannot make what it stores durable")
     limiter = RateLimiter(rate) if rate is not None else None
     started = time.perf_counter()
     journal_path = destination.journal_path()  # first, so an unreachable destination fails before the listing

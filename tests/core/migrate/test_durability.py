@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from support.export import Account, contents
 
+from anyvideo import InvalidRequest
 from anyvideo.migrate.destinations import FolderDestination
 from anyvideo.migrate.export import COMMIT_EVERY, export_assets, verify_export
 from anyvideo.migrate.manifest import Journal, read_entries
@@ -109,3 +110,12 @@ def test_a_commit_that_fails_fails_the_run(video, account, tmp_path, monkeypatch
     monkeypatch.setattr(FolderDestination, "sync", broken)
     with pytest.raises(OSError, match="Input/output error"):
         export_assets(video, FolderDestination(tmp_path / "export"), workers=2)
+
+
+def test_a_destination_without_sync_is_refused_before_anything_is_asked(video, tmp_path):
+    class Old(FolderDestination):  # the protocol as it was: no sync
+        sync = None  # type: ignore[assignment]
+
+    with pytest.raises(InvalidRequest) as caught:
+        export_assets(video, Old(tmp_path / "export"))
+    assert caught.value.field == "destination" and not (tmp_path / "export").exists()
