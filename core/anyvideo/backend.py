@@ -365,6 +365,15 @@ class Backend(abc.ABC):
         """The bytes of one of the recording's files, in chunks."""
         raise self._unsupported(Feature.RECORDING)
 
+    def download_recording_file(self, recording: Recording, file: MediaFile) -> Iterator[bytes]:
+        """The bytes of ``file``, one of the files of ``recording`` as it was listed or got, in chunks.
+
+        The default asks ``download_recording``. A backend whose recording already says where
+        its bytes are (a pre-signed URL in the provider's payload) downloads them from there,
+        without asking for the recording again, and asks again only if that has gone stale.
+        """
+        return self.download_recording(recording.id, file.name)
+
     def recording_parts(
         self, recording: Recording, file: MediaFile, data: BinaryIO
     ) -> Iterable[tuple[MediaFile, BinaryIO]] | None:

@@ -326,12 +326,24 @@ class _Media(_Resource):
     _field: str
     #: The order of the item's statuses, for :meth:`wait`.
     _life: Life
+    #: The model of the items: one given as such, with files, is not fetched again.
+    _model: type[Recording] | type[Composition]
 
     def _fetch(self, object_id: str) -> Recording | Composition:
         raise NotImplementedError
 
-    def _chunks(self, object_id: str, file_name: str) -> Iterator[bytes]:
+    def _chunks(self, item: Recording | Composition, file: MediaFile) -> Iterator[bytes]:
         raise NotImplementedError
+
+    def _current(self, item: ObjectRef) -> Recording | Composition:
+        """``item`` as the provider last described it. A model object with files (as listed, got
+        or waited for) is taken as it is: its bytes are asked for without fetching it again (if
+        it went since, the download says so). An id or ref, or an object without files (read
+        while it was still processing, say), is fetched."""
+        object_id = self._video._id(item, self._field)
+        if isinstance(item, self._model) and item.files:
+            return item
+        return self._fetch(object_id)
 
     def _parts(self, item: Recording | Composition, file: MediaFile, data: IO[bytes]) -> Iterable[_Part] | None:
         """The per-stream files bundled in ``file`` (see ``Backend.recording_parts``)."""
@@ -377,10 +389,13 @@ class _Media(_Resource):
         raise InvalidRequest("file_name", f"{item.id!r} has no file {file_name!r}")
 
     def iter_bytes(self, item: ObjectRef, *, file_name: str | None = None) -> Iterator[bytes]:
-        """The bytes of one file (the only one, unless ``file_name`` says), in chunks."""
-        object_id = self._video._id(item, self._field)
-        file = self._pick(self._fetch(object_id), file_name)
-        return self._chunks(object_id, file.name)
+        """The bytes of one file (the only one, unless ``file_name`` says), in chunks.
+
+        Given the object itself, as listed or got, with its files, the bytes are asked for
+        straight away; given an id or ref (or an object without files), it is fetched first.
+        """
+        current = self._current(item)
+        return self._chunks(current, self._pick(current, file_name))
 
     def download(
         self,
@@ -418,7 +433,7 @@ class _Media(_Resource):
         into_folder = _names_folder(destination)
         if not into_folder:
             _check_parent(Path(destination))
-        fetched = self._fetch(object_id)
+        fetched = self._current(item)
         files = self._files(fetched)
         several = len(files) > 1 or getattr(fetched, "mode", None) is RecordingMode.INDIVIDUAL
         if file_name is None and several:
@@ -434,17 +449,21 @@ class _Media(_Resource):
         file = self._pick(fetched, file_name)
         target = _make_folder(Path(destination)) / _plain(file.name, fetched) if into_folder else Path(destination)
         with _incoming(target.parent, target.name) as handle:
-            self._receive(object_id, file, handle, progress)
+            self._receive(fetched, file, handle, progress)
             handle.close()
             os.replace(handle.name, target)
         return target
 
     def _receive(
-        self, object_id: str, file: MediaFile, handle: IO[bytes], progress: Callable[[int], object] | None
+        self,
+        item: Recording | Composition,
+        file: MediaFile,
+        handle: IO[bytes],
+        progress: Callable[[int], object] | None,
     ) -> str:
         """Write ``file``'s bytes to ``handle``, checked against its size and sha256; their sha256."""
         digest, size = hashlib.sha256(), 0
-        for chunk in self._chunks(object_id, file.name):
+        for chunk in self._chunks(item, file):
             handle.write(chunk)
             digest.update(chunk)
             size += len(chunk)
@@ -452,7 +471,7 @@ class _Media(_Resource):
                 progress(len(chunk))
         if (file.size is not None and size != file.size) or (file.sha256 and digest.hexdigest() != file.sha256):
             raise ProviderError(
-                f"{file.name} of {object_id} arrived damaged ({size} bytes, sha256 {digest.hexdigest()})",
+                f"{file.name} of {item.id} arrived damaged ({size} bytes, sha256 {digest.hexdigest()})",
                 provider=self._video.backend_name,
             )
         return digest.hexdigest()
@@ -469,7 +488,7 @@ class _Media(_Resource):
         saved: list[MediaFile] = []
         for file in files:
             with _incoming(folder, _plain(file.name, item)) as handle:
-                sha256 = self._receive(item.id, file, handle, progress)
+                sha256 = self._receive(item, file, handle, progress)
                 handle.flush()
                 handle.seek(0)
                 parts = self._parts(item, file, handle)
@@ -513,6 +532,7 @@ class Recordings(_Media):
 
     _field = "recording"
     _life = RECORDING_LIFE
+    _model = Recording
 
     def start(
         self,
@@ -580,8 +600,10 @@ class Recordings(_Media):
         self._video.require(Feature.RECORDING)
         return self._backend.get_recording(object_id)
 
-    def _chunks(self, object_id: str, file_name: str) -> Iterator[bytes]:
-        return self._backend.download_recording(object_id, file_name)
+    def _chunks(self, item: Recording | Composition, file: MediaFile) -> Iterator[bytes]:
+        assert isinstance(item, Recording)
+        self._video.require(Feature.RECORDING)
+        return self._backend.download_recording_file(item, file)
 
     def _parts(self, item: Recording | Composition, file: MediaFile, data: IO[bytes]) -> Iterable[_Part] | None:
         assert isinstance(item, Recording)
@@ -593,6 +615,7 @@ class Compositions(_Media):
 
     _field = "composition"
     _life = COMPOSITION_LIFE
+    _model = Composition
 
     def start(
         self,
@@ -668,8 +691,9 @@ class Compositions(_Media):
         self._video.require(Feature.POST_HOC_COMPOSITION)
         return self._backend.get_composition(object_id)
 
-    def _chunks(self, object_id: str, file_name: str) -> Iterator[bytes]:
-        return self._backend.download_composition(object_id, file_name)
+    def _chunks(self, item: Recording | Composition, file: MediaFile) -> Iterator[bytes]:
+        self._video.require(Feature.POST_HOC_COMPOSITION)
+        return self._backend.download_composition(self._video._id(item, "composition"), file.name)
 
 
 class Webhooks(_Resource):

@@ -23,6 +23,7 @@ import shlex
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,7 +36,7 @@ import attrs
 import anyvideo
 from anyvideo.testing import EmulatorControl
 
-__all__ = ["Contest", "Report", "Result", "Row", "Served", "child_pid", "cpu_seconds", "machine", "served"]
+__all__ = ["Contest", "Network", "Report", "Result", "Row", "Served", "child_pid", "cpu_seconds", "machine", "served"]
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -255,3 +256,41 @@ def cpu_seconds(pid: int) -> float:
     what a server spent on the requests it answered in between two readings (Linux only)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Network:
+    """A network round trip added to, and a count of, every HTTP request this process makes with
+    ``requests`` (the providers' SDKs included) while the block runs.
+
+    Added in the client, the same latency delays both sides of a comparison alike,
+    whatever path the server serves a request on (an emulator's own latency faults
+    leave out the paths it serves outside the provider's API, such as the Vonage
+    emulator's archive downloads). ``requests`` counts them all, redirects followed
+    included, so a benchmark can check both sides did the same provider work.
+    """
+
+    def __init__(self, latency: float) -> None:
+        self.latency = latency
+        self.requests = 0
+        self._lock = threading.Lock()
+        self._send: Callable[..., Any] | None = None
+
+    def __enter__(self) -> Network:
+        from requests.adapters import HTTPAdapter
+
+        send = self._send = HTTPAdapter.send
+        network = self
+
+        def delayed(adapter: HTTPAdapter, request: Any, *args: Any, **kwargs: Any) -> Any:
+            with network._lock:
+                network.requests += 1
+            time.sleep(network.latency)
+            return send(adapter, request, *args, **kwargs)
+
+        HTTPAdapter.send = delayed  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        from requests.adapters import HTTPAdapter
+
+        HTTPAdapter.send = self._send  # type: ignore[method-assign]

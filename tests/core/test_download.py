@@ -119,8 +119,9 @@ def test_a_provider_file_name_that_is_a_path_is_never_written(video, composed, t
 
     hostile = attrs.evolve(composed, files=(attrs.evolve(composed.files[0], name="../escaped.sim"),))
     monkeypatch.setattr(video.backend, "get_recording", lambda recording_id: hostile)
-    with pytest.raises(ProviderError, match="will not write"):
-        video.recordings.download(composed, f"{tmp_path}/inside/")
+    for given in (composed.id, hostile):  # fetched, or described by the object handed over
+        with pytest.raises(ProviderError, match="will not write"):
+            video.recordings.download(given, f"{tmp_path}/inside/")
     assert not (tmp_path / "escaped.sim").exists()
 
 

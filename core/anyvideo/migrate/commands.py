@@ -69,7 +69,8 @@ def _size(count: int) -> str:
 
 
 class _ProgressBar:
-    """A click progress bar on stderr, made once the listing tells how many assets there are."""
+    """A click progress bar on stderr, made with the first asset copied; its length grows with
+    the listing, which goes on while the copy runs."""
 
     def __init__(self) -> None:
         self._bar: Any = None
@@ -84,6 +85,7 @@ class _ProgressBar:
                 item_show_func=lambda text: text,
             )
             self._bar.__enter__()
+        self._bar.length = progress.total
         self._bar.update(1, f"{_size(progress.bytes)} copied")
 
     def close(self) -> None:

@@ -8,11 +8,16 @@ a file that is right. Keys are relative POSIX paths (``"recordings/local/rec_1/a
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
+import itertools
 import os
 import re
+import secrets
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Protocol, runtime_checkable
 
@@ -27,6 +32,7 @@ __all__ = [
     "S3Destination",
     "StoredFile",
     "destination_from_url",
+    "fsync_folder",
 ]
 
 _CHUNK = 1024 * 1024
@@ -89,6 +95,10 @@ class Destination(Protocol):
         """Remove what an interrupted write left under ``prefix``."""
         ...
 
+    def sync(self) -> None:
+        """Make every write so far durable: it survives a crash of the system, not only of the process."""
+        ...
+
 
 def is_partial(key: str) -> bool:
     """Whether ``key`` names a temporary file of an unfinished write."""
@@ -119,13 +129,28 @@ def _safe_key(key: str) -> PurePosixPath:
 
 
 class FolderDestination:
-    """A local folder. Each file is written to a hidden temporary name, fsynced and
-    checked, then renamed into place; the journal is ``manifest.jsonl`` at the root."""
+    """A local folder. Each file is written to a hidden temporary name and checked,
+    then renamed into place; the journal is ``manifest.jsonl`` at the root.
+
+    A write is whole once it returns, for as long as the system runs; :meth:`sync`
+    fsyncs the files written since the last sync, then the folders whose names
+    changed, so that they also survive a crash of the system (``fsync=False``:
+    it does not, for a scratch copy).
+    """
+
+    #: Files fsynced at once by :meth:`sync`: the file system commits concurrent fsyncs together.
+    SYNC_THREADS = 8
 
     def __init__(self, path: str | os.PathLike[str], *, fsync: bool = True) -> None:
         self.root = Path(path)
         self.url = str(self.root)
         self._fsync = fsync
+        self._lock = threading.Lock()
+        #: Temporary names: this destination's random token and a counter, cheaper than ``tempfile``'s.
+        self._token = secrets.token_hex(4)
+        self._parts = itertools.count()
+        self._unsynced_files: set[Path] = set()
+        self._unsynced_folders: set[Path] = set()
         if self.root.exists() and not self.root.is_dir():
             raise ConfigurationError(f"export destination {self.root} exists and is not a folder")
 
@@ -148,25 +173,61 @@ class FolderDestination:
         sha256: str | None = None,
     ) -> StoredFile:
         target = self.root / _safe_key(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False)
+        self._make_folder(target.parent)
+        part, handle = self._create_part(target)
         try:
             digest, written = hashlib.sha256(), 0
-            with handle:
+            with open(handle, "wb", buffering=0, closefd=True) as out:
                 for chunk in chunks:
-                    handle.write(chunk)
+                    out.write(chunk)
                     digest.update(chunk)
                     written += len(chunk)
-                handle.flush()
-                if self._fsync:
-                    os.fsync(handle.fileno())
             stored = StoredFile(written, digest.hexdigest())
             _check(key, stored, size, sha256)
-            os.replace(handle.name, target)
+            os.replace(part, target)
         except BaseException:
-            Path(handle.name).unlink(missing_ok=True)
+            part.unlink(missing_ok=True)
             raise
+        with self._lock:
+            self._unsynced_files.add(target)
+            self._unsynced_folders.add(target.parent)
         return stored
+
+    def _create_part(self, target: Path) -> tuple[Path, int]:
+        """A new hidden temporary file beside ``target`` (``.<name>.<token>-<n>.part``), opened to write."""
+        while True:
+            part = target.with_name(f".{target.name}.{self._token}-{next(self._parts)}.part")
+            try:
+                return part, os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:  # left by an earlier run that drew the same token: take the next
+                continue
+
+    def _make_folder(self, folder: Path) -> None:
+        """Create ``folder`` (and its parents); the folders that gain a name are synced later."""
+        if folder.is_dir():
+            return
+        changed, probe = [], folder
+        while not probe.is_dir() and probe.parent != probe:
+            changed.append(probe.parent)
+            probe = probe.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            self._unsynced_folders.update(changed)
+
+    def sync(self) -> None:
+        with self._lock:
+            files, self._unsynced_files = self._unsynced_files, set()
+            folders, self._unsynced_folders = self._unsynced_folders, set()
+        if not self._fsync:
+            return
+        # Files first, then the folders naming them: a name made durable names durable bytes.
+        for group, fsync in ((files, _fsync_file), (folders, fsync_folder)):
+            if len(group) > 1:
+                with ThreadPoolExecutor(min(self.SYNC_THREADS, len(group))) as pool:
+                    list(pool.map(fsync, group))
+            else:
+                for path in group:
+                    fsync(path)
 
     def read(self, key: str) -> Iterator[bytes] | None:
         target = self.root / _safe_key(key)
@@ -188,6 +249,35 @@ class FolderDestination:
         for key in list(self.keys(prefix)):
             if is_partial(key):
                 (self.root / key).unlink(missing_ok=True)
+
+
+def _fsync_file(path: Path) -> None:
+    """fsync a file written earlier; one removed since (a rewrite replaced it) needs none."""
+    try:
+        handle = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def fsync_folder(path: Path) -> None:
+    """Make the names in a folder durable (renames, new files), where the system allows it."""
+    try:
+        handle = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return
+    except PermissionError:  # a system that cannot open a folder (Windows) keeps its names itself
+        return
+    try:
+        os.fsync(handle)
+    except OSError as exc:  # some file systems do not fsync a folder: their names are kept already
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise
+    finally:
+        os.close(handle)
 
 
 def _file_chunks(handle: IO[bytes]) -> Iterator[bytes]:
@@ -316,6 +406,9 @@ class S3Destination:
 
     def discard_partials(self, prefix: str) -> None:
         return None  # PutObject leaves nothing behind when it fails
+
+    def sync(self) -> None:
+        return None  # an object is durable once PutObject has answered
 
 
 def _stream_chunks(body: Any) -> Iterator[bytes]:

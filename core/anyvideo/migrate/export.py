@@ -15,10 +15,38 @@ filters) ends a run exported, kept (exported by an earlier run and still
 verifying), skipped with a reason (it cannot be copied now), or failed with
 the error; paths are fixed by kind, provider and id, so a rerun overwrites,
 never adds. A rerun continues from the journal.
+
+Crash safety. Two kinds of crash, two different guards:
+
+- *The process dies* (``kill -9``, an exception): everything written so far is
+  in the system's hands and survives. A media file, ``raw.json`` or
+  ``asset.json`` gets its final name only once its bytes are all written and
+  checked (temporary name, then rename; S3's ``PutObject`` is atomic), so a file
+  at its final name is whole; each journal line is flushed before the export
+  goes on, so at most the line being written is lost, and it is cut off.
+- *The system dies* (power loss): what was not fsynced may be gone, or a
+  renamed file may be empty or short. Nothing is taken on trust, so that is
+  found and redone: an asset is ``kept`` only if the journal says ``complete``
+  and every file it names (media, ``raw.json`` and ``asset.json``) still has
+  the recorded size and sha256, reread; a file of an interrupted copy is reused
+  only if it rereads to the provider's sha256 (or, where there is none, to the
+  journal's ``file`` line). So no fsync is needed for correctness; fsyncs are
+  for durability, and they are batched at commit points: every
+  ``COMMIT_EVERY`` assets, in a thread of its own while the copy goes on, and
+  once more when the run ends, the destination fsyncs the files written since
+  the last commit and the folders naming them, then the journal is fsynced. So
+  once a run has returned, everything it reports is durable; a crash of the
+  system mid-run loses at most the work since the last commit point, and the
+  next run redoes it (a journal line that reached the disk before its files did
+  names files that then fail their checksum, and are copied again).
+
+One fsync per file and per journal line, as the export once did, cost more
+than the copy itself: the journal's fsyncs are serial, a few ms each.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import threading
@@ -84,6 +112,9 @@ __all__ = [
 
 Asset = Recording | Composition
 
+#: Assets finished between two commit points (see the module's docstring).
+COMMIT_EVERY = 16
+
 #: Errors that retrying will not cure.
 _FINAL_ERRORS = (
     AuthenticationError,
@@ -136,12 +167,17 @@ class AssetOutcome:
 
 @attrs.frozen
 class ExportProgress:
-    """Handed to the ``progress`` callback after each asset: counts so far and bytes copied."""
+    """Handed to the ``progress`` callback after each asset: counts so far and bytes copied.
+
+    The copy starts while the listing goes on: until it ends (``listing`` is true),
+    ``total`` is the number of assets listed so far.
+    """
 
     done: int
     total: int
     bytes: int
     outcome: AssetOutcome
+    listing: bool = False
 
 
 @attrs.frozen
@@ -238,12 +274,14 @@ def export_assets(
     if rate is None:
         rate = getattr(video.backend, "request_rate", None)
     _check_arguments(kinds, since, until, workers, rate, retries, backoff)
+    if not callable(getattr(destination, "sync", None)):  # a destination written before sync() was asked for
+        raise InvalidRequest("destination", f"{destination!r} has no sync(): it cannot make what it stores durable")
     limiter = RateLimiter(rate) if rate is not None else None
     started = time.perf_counter()
     journal_path = destination.journal_path()  # first, so an unreachable destination fails before the listing
-    listed, unsupported = _list_assets(video, kinds, room, since, until)
     states = last_states(read_entries(journal_path))
     journal = Journal(journal_path)
+    unsupported: list[str] = []
     try:
         journal.append(
             "run",
@@ -255,15 +293,19 @@ def export_assets(
             until=until and until.isoformat(),
             workers=workers,
             rate=rate,
-            listed=len(listed),
         )
         retry = RetryPolicy(attempts=retries + 1, initial=backoff or 0.001, maximum=60.0, max_time=3600.0)
         copier = _Copier(video, destination, journal, states, limiter, retry)
-        outcomes = _run_pool(copier, listed, workers, progress)
+        commits = _Commits(destination, journal)
+        listing = _list_assets(video, kinds, room, since, until, unsupported)
+        try:
+            outcomes = _run_pool(copier, commits, listing, workers, progress)
+        finally:
+            commits.close()
     finally:
         journal.close()
         destination.publish_journal()
-    listed_keys = {f"{kind}/{asset.ref}" for kind, asset, _ in listed}
+    listed_keys = {o.key for o in outcomes}
     earlier = sorted(k for k, s in states.items() if s["event"] == "complete" and k not in listed_keys)
     return ExportReport(
         destination.url, tuple(outcomes), time.perf_counter() - started, tuple(unsupported), tuple(earlier)
@@ -304,38 +346,46 @@ _Listed = tuple[str, Asset, str | None]
 
 
 def _list_assets(
-    video: Video, kinds: tuple[str, ...], room: ObjectRef | None, since: datetime | None, until: datetime | None
-) -> tuple[list[_Listed], list[str]]:
-    """The selection, listed up front: its size is the progress bar's length and the report's promise."""
-    listed: list[_Listed] = []
-    unsupported: list[str] = []
+    video: Video,
+    kinds: tuple[str, ...],
+    room: ObjectRef | None,
+    since: datetime | None,
+    until: datetime | None,
+    unsupported: list[str],
+) -> Iterator[_Listed]:
+    """The selection, as the listing brings it (a page at a time: the copy starts with the first
+    page, not after the last); kinds the backend cannot list go to ``unsupported``, with why."""
     seen: set[str] = set()
     for kind in kinds:
         try:
-            assets = list(getattr(video, kind).list(room=room))
+            assets = iter(getattr(video, kind).list(room=room))
+            first = next(assets, None)
         except UnsupportedFeature as exc:
             unsupported.append(f"{kind}: {exc}")
             continue
-        for asset in assets:
+        for asset in itertools.chain(() if first is None else (first,), assets):
             # A provider's offset paging can hand the same asset over twice while new ones arrive.
             if f"{kind}/{asset.ref}" in seen:
                 continue
             seen.add(f"{kind}/{asset.ref}")
             if since is None and until is None:
-                listed.append((kind, asset, None))
+                yield kind, asset, None
             elif asset.started_at is None:
                 # Not knowably inside or outside the range: listed, never silently left out.
-                listed.append((kind, asset, "it has no start time, so it cannot be placed in the time range"))
+                yield kind, asset, "it has no start time, so it cannot be placed in the time range"
             elif (since is None or asset.started_at >= since) and (until is None or asset.started_at < until):
-                listed.append((kind, asset, None))
-    return listed, unsupported
+                yield kind, asset, None
 
 
 def _run_pool(
-    copier: _Copier, listed: list[_Listed], workers: int, progress: Callable[[ExportProgress], object] | None
+    copier: _Copier,
+    commits: _Commits,
+    listing: Iterator[_Listed],
+    workers: int,
+    progress: Callable[[ExportProgress], object] | None,
 ) -> list[AssetOutcome]:
-    outcomes: list[AssetOutcome | None] = [None] * len(listed)
-    done, copied = 0, 0
+    outcomes: list[AssetOutcome | None] = []
+    done, copied, still_listing = 0, 0, True
     lock = threading.Lock()
 
     def finished(index: int, outcome: AssetOutcome) -> None:
@@ -344,21 +394,25 @@ def _run_pool(
             outcomes[index] = outcome
             done += 1
             copied += outcome.bytes
-            snapshot = ExportProgress(done, len(listed), copied, outcome)
+            snapshot = ExportProgress(done, len(outcomes), copied, outcome, still_listing)
+        if done % COMMIT_EVERY == 0:
+            commits.soon()
         if progress is not None:
             progress(snapshot)
 
     # Bounded: at most two assets per worker are queued, so a huge listing holds no futures backlog.
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="anyvideo-export") as pool:
         pending: dict[Future[AssetOutcome], int] = {}
-        queue: Iterator[tuple[int, _Listed]] = iter(enumerate(listed))
         try:
-            for index, item in queue:
-                pending[pool.submit(copier.copy, *item)] = index
+            for item in listing:
+                outcomes.append(None)
+                pending[pool.submit(copier.copy, *item)] = len(outcomes) - 1
                 if len(pending) >= 2 * workers:
                     ready, _ = wait(pending, return_when=FIRST_COMPLETED)
                     for future in ready:
                         finished(pending.pop(future), future.result())
+            still_listing = False
+            copier.journal.append("listed", count=len(outcomes))
             for future in list(pending):
                 finished(pending.pop(future), future.result())
         except BaseException:
@@ -366,6 +420,37 @@ def _run_pool(
                 future.cancel()
             raise
     return [o for o in outcomes if o is not None]
+
+
+class _Commits:
+    """The commit points of a run (see the module's docstring): the files stored so far, then
+    the journal, made durable. Each runs in a thread of its own while the copy goes on, one at
+    a time; one asked for while another runs is left to the next (or to the last, at :meth:`close`)."""
+
+    def __init__(self, destination: Destination, journal: Journal) -> None:
+        self.destination = destination
+        self.journal = journal
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="anyvideo-export-commit")
+        self._running: Future[None] | None = None
+
+    def soon(self) -> None:
+        """Start a commit, unless one is under way (a failed one's error is raised here)."""
+        if self._running is not None:
+            if not self._running.done():
+                return
+            self._running.result()
+        self._running = self._thread.submit(self._commit)
+
+    def close(self) -> None:
+        """Wait for the commit under way, then commit the rest: everything is durable on return."""
+        self._thread.shutdown(wait=True)
+        if self._running is not None:
+            self._running.result()
+        self._commit()
+
+    def _commit(self) -> None:
+        self.destination.sync()
+        self.journal.sync()
 
 
 class _Copier:
@@ -400,7 +485,7 @@ class _Copier:
                 self.journal.append("skipped", **key, reason=reason)
                 return AssetOutcome(kind, asset.ref, "skipped", reason)
             self.journal.append("started", **key)
-            copied, stored = self._copy_files(kind, asset, folder, key, previous.get("stored", {}))
+            copied, stored, documents = self._copy_files(kind, asset, folder, key, previous.get("stored", {}))
         except (NotFound, Conflict) as exc:
             # Gone or not downloadable since it was listed: say so, a later run tries again.
             reason = f"the provider refused its media: {exc}"
@@ -410,28 +495,27 @@ class _Copier:
             error = f"{type(exc).__name__}: {exc}"
             self.journal.append("failed", **key, error=error)
             return AssetOutcome(kind, asset.ref, "failed", error)
-        self.journal.append("complete", **key, files=stored)
+        self.journal.append("complete", **key, files=stored, documents=documents)
         return AssetOutcome(kind, asset.ref, "exported", bytes=copied, files=len(stored))
 
     def _still_there(self, folder: str, previous: Mapping[str, Any]) -> bool:
-        """Whether the files a journal line says are complete still match their checksums."""
+        """Whether the files a journal line says are complete still match their checksums
+        (``raw.json`` and ``asset.json`` too; of a journal older than that, ``asset.json`` is
+        only looked for)."""
         files = previous.get("files") or []
-        for name, expected in [("asset.json", None), *((f["name"], f) for f in files)]:
-            chunks = self.destination.read(folder + name)
+        documents = previous.get("documents") or [{"name": "asset.json", "size": None, "sha256": None}]
+        for expected in [*documents, *files]:
+            chunks = self.destination.read(folder + expected["name"])
             if chunks is None:
                 return False
-            if expected is not None:
-                got = hash_chunks(chunks)
-                if (got.size, got.sha256) != (expected.get("size"), expected.get("sha256")):
-                    return False
-            else:
-                for _ in chunks:  # drain and close
-                    pass
+            got = hash_chunks(chunks)  # read to the end either way, which closes it
+            if expected["sha256"] is not None and (got.size, got.sha256) != (expected["size"], expected["sha256"]):
+                return False
         return bool(files)
 
     def _copy_files(
         self, kind: str, asset: Asset, folder: str, key: Mapping[str, str], stored: Mapping[str, Mapping[str, Any]]
-    ) -> tuple[int, list[dict[str, Any]]]:
+    ) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
         self.destination.discard_partials(folder)
         copied = 0
         files: list[dict[str, Any]] = []
@@ -449,9 +533,11 @@ class _Copier:
         # the media while it lasts: stored without its signature.
         raw = _json_bytes(unsign_urls(to_jsonable(asset.raw)))
         document = _json_bytes(_asset_document(kind, asset, files))
+        documents = []
         for name, data in (("raw.json", raw), ("asset.json", document)):  # asset.json last: it marks the asset whole
-            self._attempt(self.destination.write, folder + name, [data], content_type="application/json")
-        return copied, files
+            written = self._attempt(self.destination.write, folder + name, [data], content_type="application/json")
+            documents.append({"name": name, "size": written.size, "sha256": written.sha256})
+        return copied, files, documents
 
     def _reuse(self, key: str, media: MediaFile, line: Mapping[str, Any] | None) -> StoredFile | None:
         """The file an interrupted run already stored, if it verifies against what we expect."""
@@ -469,7 +555,7 @@ class _Copier:
 
     def _download(self, kind: str, asset: Asset, folder: str, media: MediaFile) -> StoredFile:
         if self.limiter is not None:
-            self.limiter.acquire(2)  # iter_bytes asks for the asset, then for its bytes
+            self.limiter.acquire(1)  # the asset as listed says what to ask for: one request, for its bytes
         chunks = getattr(self.video, kind).iter_bytes(asset, file_name=media.name)
         return self.destination.write(
             folder + media.name, chunks, content_type=media.content_type, size=media.size, sha256=media.sha256
@@ -528,7 +614,10 @@ def _asset_document(kind: str, asset: Asset, files: list[dict[str, Any]]) -> dic
 
 
 def _json_bytes(data: Any) -> bytes:
-    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n").encode()
+    """One line of JSON, keys sorted (the same asset gives the same bytes). Not indented: with
+    ``indent`` the standard library encodes in Python, not C, and that was the export's largest
+    cost of its own per asset (``jq .`` shows it indented)."""
+    return (json.dumps(data, sort_keys=True, ensure_ascii=False, default=str) + "\n").encode()
 
 
 def verify_export(destination: Destination) -> list[Difference]:

@@ -1,17 +1,22 @@
 """The export's journal: ``manifest.jsonl``, one JSON object per line, one line per state change.
 
-Lines are appended, flushed and fsynced one at a time, so a process killed at
-any moment (``kill -9``) loses at most the line it was writing. That torn last
+Lines are appended and flushed to the system one at a time, so a process killed
+at any moment (``kill -9``) loses at most the line it was writing. That torn last
 line is cut off when the journal is opened again, before anything is appended
-after it, and tolerated by :func:`read_entries` in the meantime.
+after it, and tolerated by :func:`read_entries` in the meantime. A crash of the
+system itself can lose what was not yet fsynced: :meth:`Journal.sync` makes the
+lines so far durable, and the export calls it at its commit points (see
+``anyvideo.migrate.export``).
 
 Each line has ``event`` and ``at`` (UTC, ISO 8601); asset lines also have
 ``key`` (``"<kind>/<ref>"``), ``kind`` and ``ref``:
 
 - ``run``: an export started (backend, filters, workers, rate);
+- ``listed``: its listing ended (``count``: assets listed; the copy starts before);
 - ``started``: an asset is being copied;
 - ``file``: one of its media files is stored whole and verified (``name``, ``size``, ``sha256``);
-- ``complete``: every file, ``raw.json`` and ``asset.json`` are stored (``files``: name, size, sha256);
+- ``complete``: every file, ``raw.json`` and ``asset.json`` are stored (``files``: name, size, sha256
+  of each media file; ``documents``: the same of ``raw.json`` and ``asset.json``);
 - ``skipped``: the asset cannot be copied (``reason``); a later run tries again;
 - ``failed``: copying it failed after retries (``error``); a later run tries again.
 
@@ -29,6 +34,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from anyvideo.errors import ConfigurationError
+from anyvideo.migrate.destinations import fsync_folder
 
 try:
     import fcntl
@@ -86,6 +92,8 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        #: A new journal's name is durable only once its folder is fsynced too (at the first sync).
+        self._new = not path.exists()
         self._handle = path.open("ab")
         try:
             _lock_exclusively(self._handle, path)
@@ -96,14 +104,22 @@ class Journal:
         self._lock = threading.Lock()
 
     def append(self, event: str, **fields: Any) -> dict[str, Any]:
-        """Write one line and make it durable before returning it."""
+        """Write one line and hand it to the system before returning it: it survives this
+        process being killed from then on, and a crash of the system once :meth:`sync` ran."""
         entry = {"event": event, "at": datetime.now(UTC).isoformat(), **fields}
         line = json.dumps(entry, sort_keys=True, separators=(",", ":"), default=str).encode() + b"\n"
         with self._lock:
             self._handle.write(line)
             self._handle.flush()
-            os.fsync(self._handle.fileno())
         return entry
+
+    def sync(self) -> None:
+        """Make every line appended so far durable (fsync), and a new journal's name with it."""
+        with self._lock:
+            os.fsync(self._handle.fileno())
+            if self._new:
+                fsync_folder(self.path.parent)
+                self._new = False
 
     def close(self) -> None:
         with self._lock:

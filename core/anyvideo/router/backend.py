@@ -290,6 +290,10 @@ class RouterBackend(Backend):
         member, native = self._recording(recording_id)
         return member.download_recording(native, file_name)
 
+    def download_recording_file(self, recording: Recording, file: MediaFile) -> Iterator[bytes]:
+        member, _ = self._recording(make_ref(recording.provider, recording.id))
+        return member.download_recording_file(recording, file)
+
     def recording_parts(
         self, recording: Recording, file: MediaFile, data: BinaryIO
     ) -> Iterable[tuple[MediaFile, BinaryIO]] | None:

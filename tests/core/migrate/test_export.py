@@ -10,9 +10,11 @@ import pytest
 from support.export import Account, asset_keys, contents
 
 from anyvideo import ConfigurationError, InvalidRequest, Video
+from anyvideo.migrate import export as export_module
 from anyvideo.migrate.destinations import FolderDestination, S3Destination, destination_from_url
 from anyvideo.migrate.export import ExportProgress, export_assets, verify_export
 from anyvideo.migrate.manifest import last_states, read_entries
+from anyvideo.ratelimit import RateLimiter
 
 
 @pytest.fixture(params=["folder", "s3"])
@@ -98,16 +100,31 @@ def test_progress_counts_every_asset_and_the_bytes(video, account, tmp_path):
     seen: list[ExportProgress] = []
     report = export_assets(video, FolderDestination(tmp_path / "export"), workers=3, progress=seen.append)
     assert [p.done for p in seen] == list(range(1, len(report.outcomes) + 1))
-    assert {p.total for p in seen} == {len(report.outcomes)}
+    assert {p.total for p in seen if not p.listing} == {len(report.outcomes)}
+    assert [p.total for p in seen] == sorted(p.total for p in seen) and all(p.done <= p.total for p in seen)
     assert seen[-1].bytes == report.bytes > 0
 
 
-def test_the_rate_limit_spaces_requests(video, account, tmp_path):
-    report = export_assets(video, FolderDestination(tmp_path / "export"), workers=4, rate=200, kinds=["compositions"])
-    files = sum(o.files for o in report.exported)
-    # Two requests per file at 200/s, after a one-second burst of 200 tokens: no wait here, but the
-    # limiter must not slow a small export either.
-    assert files == len(report.exported) and report.seconds < 2
+def test_the_copy_starts_while_the_listing_goes_on(video, account, tmp_path):
+    seen: list[ExportProgress] = []
+    report = export_assets(video, FolderDestination(tmp_path / "export"), workers=1, progress=seen.append)
+    # One worker, two assets queued: the first is copied when two have been listed, of 20.
+    assert (seen[0].listing, seen[0].total) == (True, 2)
+    assert len(report.outcomes) == len(account.copyable) + len(account.uncopyable) > 2
+
+
+def test_the_rate_limit_counts_one_request_per_media_file(video, account, tmp_path, monkeypatch):
+    taken: list[int] = []
+
+    class Counting(RateLimiter):
+        def acquire(self, requests: float = 1.0, *, within: float | None = None) -> float | None:
+            taken.append(int(requests))
+            return super().acquire(requests, within=within)
+
+    monkeypatch.setattr(export_module, "RateLimiter", Counting)
+    report = export_assets(video, FolderDestination(tmp_path / "export"), workers=4, rate=200)
+    # The listed asset says what to ask for: a file costs the one request for its bytes.
+    assert sum(taken) == sum(o.files for o in report.exported) > 0
 
 
 @pytest.mark.parametrize(
@@ -170,7 +187,8 @@ def test_the_run_line_records_the_selection(video, account, tmp_path):
     (run,) = [e for e in read_entries(destination.journal_path()) if e["event"] == "run"]
     assert run["since"] == since.isoformat() and run["until"] is None
     assert (run["backend"], run["workers"], run["rate"]) == ("local", 2, 50)
-    assert run["listed"] == len(account.copyable) + len(account.uncopyable)
+    (listed,) = [e for e in read_entries(destination.journal_path()) if e["event"] == "listed"]
+    assert listed["count"] == len(account.copyable) + len(account.uncopyable)
 
 
 def test_a_missing_bucket_is_a_clear_error_before_anything_is_listed(video, s3_client, tmp_path):

@@ -14,7 +14,7 @@ from anyvideo.models import Layout, MediaFile, Recording, RecordingMode, Recordi
 from anyvideo.ratelimit import RateLimiter
 
 
-def test_each_line_is_on_disk_when_append_returns(tmp_path):
+def test_each_line_can_be_read_back_when_append_returns(tmp_path):
     path = tmp_path / "manifest.jsonl"
     with Journal(path) as journal:
         journal.append("started", key="recordings/local:rec_1")

@@ -14,7 +14,7 @@ import pytest
 from support.export import Account, asset_keys, contents, seed, seed_uncopyable
 
 from anyvideo.migrate.commands import EXIT_SKIPPED
-from anyvideo.migrate.destinations import FolderDestination, S3Destination
+from anyvideo.migrate.destinations import FolderDestination, S3Destination, is_partial
 from anyvideo.migrate.export import export_assets, verify_export
 from anyvideo.migrate.manifest import last_states, read_entries
 from anyvideo.sim import ManualClock
@@ -71,11 +71,15 @@ def test_an_export_killed_at_several_points_resumes_to_the_same_result(big_accou
 
     target = tmp_path / "killed"
     journal = target / "manifest.jsonl"
+    expected = contents(reference)
     interrupted = 0
     for lines in KILL_AFTER_LINES:
         _kill_after(_start(big_account, target), journal, lines)
         states = last_states(read_entries(journal))
         interrupted += sum(state["event"] in ("started", "file") for state in states.values())
+        # Whatever is at a final name is whole: the bytes an uninterrupted export stores there.
+        left = {k: v for k, v in contents(FolderDestination(target)).items() if not is_partial(k)}
+        assert left == {k: expected[k] for k in left}
     assert interrupted > 0, "no kill landed in the middle of an asset"
     final = _start(big_account, target)
     out, err = final.communicate(timeout=60)
