@@ -50,7 +50,7 @@ import anyvideo
 from anyvideo import Layout, Region, Video
 from anyvideo.testing import EmulatorControl
 
-ROUNDS, PER_ROUND, WARMUP = 7, 15, 1
+ROUNDS, PER_ROUND, WARMUP = 15, 8, 1
 #: Operations numbered in one contest of three contenders (a contest numbers its operations across
 #: contenders, so a pool indexed by that number gives each operation an object of its own).
 POOL = (ROUNDS + WARMUP) * PER_ROUND * 3
