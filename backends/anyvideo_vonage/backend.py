@@ -6,9 +6,11 @@ What Vonage does not store — a room's name, status and creation time, the
 identity behind a connection, the layout asked for — the registry keeps.
 
 Every request goes through the :class:`~anyvideo_vonage.transport.Transport`
-(one SDK client per thread, the retry policy, the rate limit); each operation
-says there what a repeat of its request would do (``docs/providers/vonage.md``,
-"Retries"). Client tokens are signed locally from the key loaded once
+(the retry policy, the rate limit); each operation says there what a repeat of
+its request would do (``docs/providers/vonage.md``, "Retries"). Core operations
+are sent by its REST helper (:mod:`.rest`), the request the SDK would send
+without the SDK's own work around it; the SDK (one client per thread) sends
+the rest. Client tokens are signed locally from the key loaded once
 (:mod:`.credentials`). Vonage-only operations are in :mod:`.extensions`.
 """
 
@@ -25,9 +27,8 @@ from datetime import UTC, datetime
 from typing import Any, BinaryIO, ClassVar, Literal, Self, TypeVar, cast
 
 import attrs
-from pydantic import ValidationError
 from vonage import Vonage
-from vonage_video.models import AddStreamRequest, SignalData
+from vonage_video.models import AddStreamRequest
 
 from anyvideo import redaction
 from anyvideo.backend import AccountSettings, Backend, Feature
@@ -238,7 +239,9 @@ class VonageBackend(Backend):
                 return existing
         # A session a lost try made cannot be found (sessions are not listed), and need not be: a session
         # is only an id until someone connects, holds nothing and costs nothing, so a repeat is harmless.
-        session = self.transport.call(self.transport.video.create_session, asked)
+        session_id = translate.created_session(
+            self.transport.rest.call("POST", "/session/create", form=options.session_form(asked), what="create_session")
+        )
         entry = {
             "name": spec.name,
             "status": RoomStatus.OPEN.value,
@@ -254,8 +257,8 @@ class VonageBackend(Backend):
                 existing = self._open_room(spec.name)
                 if existing is not None:  # made meanwhile by another thread; the new session stays unused
                     return existing
-            self.registry.put("room", session.session_id, entry)
-        return translate.room(session.session_id, entry)
+            self.registry.put("room", session_id, entry)
+        return translate.room(session_id, entry)
 
     def _open_room(self, name: str) -> Room | None:
         for key, entry in self.registry.find("room", name=name, status=RoomStatus.OPEN.value):
@@ -322,7 +325,13 @@ class VonageBackend(Backend):
         IDS.check("room", room_id)
         IDS.check("participant", connection_id)
         # A repeat after a lost answer finds the connection gone (404): the lost try did it.
-        self.transport.call(self.transport.video.disconnect_client, room_id, connection_id, gone=done)
+        rest = self.transport.rest
+        rest.call(
+            "DELETE",
+            rest.project_path("session", room_id, "connection", connection_id),
+            gone=done,
+            what="disconnect_client",
+        )
         connections.left(self.registry, room_id, connection_id, int(time.time() * 1000))
 
     # --- participants and streams ------------------------------------------
@@ -349,18 +358,23 @@ class VonageBackend(Backend):
     def disconnect_participant(self, room_id: str, participant_id: str) -> None:
         self._disconnect(room_id, participant_id)
 
-    def _stream(self, room_id: str, info: Any) -> Stream:
-        return translate.sdk_stream(room_id, info, self.registry.get("stream", str(info.id)) or {})
+    def _stream(self, room_id: str, body: Any) -> Stream:
+        stream_id = body.get("id") if isinstance(body, dict) else None
+        known = self.registry.get("stream", stream_id) if isinstance(stream_id, str) else None
+        return translate.known_stream(room_id, body, known or {})
 
     def list_streams(self, room_id: str) -> Iterator[Stream]:
         IDS.check("room", room_id)
-        listed = self.transport.call(self.transport.video.list_streams, room_id)
-        return iter([self._stream(room_id, info) for info in listed])
+        rest = self.transport.rest
+        listed = items_of(rest.call("GET", rest.project_path("session", room_id, "stream"), what="list_streams"))
+        return iter([self._stream(room_id, body) for body in listed])
 
     def get_stream(self, room_id: str, stream_id: str) -> Stream:
         IDS.check("room", room_id)
         IDS.check("stream", stream_id)
-        return self._stream(room_id, self.transport.call(self.transport.video.get_stream, room_id, stream_id))
+        rest = self.transport.rest
+        path = rest.project_path("session", room_id, "stream", stream_id)
+        return self._stream(room_id, rest.call("GET", path, what="get_stream"))
 
     def _remember_muted(self, stream_ids: list[str]) -> None:
         # The REST API reports no mute state: anyvideo remembers what it muted.
@@ -413,11 +427,11 @@ class VonageBackend(Backend):
 
     def send_signal(self, room_id: str, spec: SignalSpec) -> None:
         IDS.check("room", room_id)
-        # the SDK's validate_call refuses an explicit None: pass the connection only when there is one
-        target = () if spec.to is None else (IDS.check("participant", spec.to, "to"),)
-        signal = SignalData(type=spec.type, data=spec.data)
+        target = () if spec.to is None else ("connection", IDS.check("participant", spec.to, "to"))
+        rest = self.transport.rest
+        path = rest.project_path("session", room_id, *target, "signal")
         # A repeat would deliver the signal twice: tried again only after a 429.
-        self.transport.call(self.transport.video.send_signal, room_id, signal, *target, safety=Safety.UNSAFE)
+        rest.call("POST", path, body={"type": spec.type, "data": spec.data}, safety=Safety.UNSAFE, what="send_signal")
 
     # --- recordings (archives) ------------------------------------------------
 
@@ -429,14 +443,14 @@ class VonageBackend(Backend):
         IDS.check("room", room_id)
         request = options.archive_request(room_id, spec)
         layout = (spec.layout or Layout.grid()) if spec.mode is RecordingMode.COMPOSED else None
-        video = self.transport.video
+        rest, body = self.transport.rest, options.request_json(request)
         return self._start_placed(
             "archive",
             room_id,
             layout,
             reconcile.archive_matches(request),
             "start_archive",
-            lambda: translate.sdk_json(video.start_archive(request)),
+            lambda: rest.call("POST", rest.project_path("archive"), body=body, safety=Safety.UNSAFE),
             translate.archive,
         )
 
@@ -485,15 +499,10 @@ class VonageBackend(Backend):
 
     def stop_recording(self, recording_id: str) -> Recording:
         IDS.check("recording", recording_id)
-        try:
-            archive = self.transport.call(self.transport.video.stop_archive, recording_id)
-        except ProviderError as exc:
-            if not isinstance(exc.__cause__, ValidationError):
-                raise
-            self.placing.ended("archive", recording_id)
-            return self.get_recording(recording_id)  # stopped, with a status the SDK does not know
+        rest = self.transport.rest
+        archive = rest.call("POST", rest.project_path("archive", recording_id, "stop"), what="stop_archive")
         self.placing.ended("archive", recording_id)
-        return translate.archive(translate.sdk_json(archive), self._archive_layout(recording_id))
+        return translate.archive(archive, self._archive_layout(recording_id))
 
     def get_recording(self, recording_id: str) -> Recording:
         IDS.check("recording", recording_id)
@@ -512,7 +521,9 @@ class VonageBackend(Backend):
     def delete_recording(self, recording_id: str) -> None:
         IDS.check("recording", recording_id)
         # Deleting a deleted archive succeeds (the provider accepts "available OR uploaded OR deleted").
-        self.transport.call(self.transport.video.delete_archive, recording_id)
+        self.transport.rest.call(
+            "DELETE", self.transport.rest.project_path("archive", recording_id), what="delete_archive"
+        )
 
     def download_recording(self, recording_id: str, file_name: str) -> Iterator[bytes]:
         IDS.check("recording", recording_id)
@@ -576,16 +587,17 @@ class VonageBackend(Backend):
         IDS.check_all("stream", spec.stream_ids or (), "streams")
         request = options.broadcast_request(room_id, spec)
         layout = spec.layout or Layout.grid()
-        video = self.transport.video
+        rest, body = self.transport.rest, options.request_json(request)
         composition = self._start_placed(
             "broadcast",
             room_id,
             layout,
             reconcile.broadcast_matches(request),
             "start_broadcast",
-            lambda: translate.sdk_json(video.start_broadcast(request)),
+            lambda: rest.call("POST", rest.project_path("broadcast"), body=body, safety=Safety.UNSAFE),
             translate.broadcast,
         )
+        video = self.transport.video
         if spec.stream_ids:
             for stream_id in spec.stream_ids:  # adding a stream twice keeps it once: safe to repeat
                 self.transport.call(
@@ -601,7 +613,10 @@ class VonageBackend(Backend):
         IDS.check("composition", composition_id)
         try:
             # A repeat after a lost answer finds it stopped (404): the lost try stopped it.
-            broadcast = self.transport.call(self.transport.video.stop_broadcast, composition_id, gone=done)
+            rest = self.transport.rest
+            broadcast = rest.call(
+                "POST", rest.project_path("broadcast", composition_id, "stop"), gone=done, what="stop_broadcast"
+            )
         except NotFound:
             # The provider answers 404 for a stopped broadcast too: tell the two apart.
             current = self.get_composition(composition_id)
@@ -610,7 +625,7 @@ class VonageBackend(Backend):
         self.placing.ended("broadcast", composition_id)
         if broadcast is None:
             return self.get_composition(composition_id)
-        return translate.broadcast(translate.sdk_json(broadcast), self._broadcast_layout(composition_id))
+        return translate.broadcast(broadcast, self._broadcast_layout(composition_id))
 
     def get_composition(self, composition_id: str) -> Composition:
         IDS.check("composition", composition_id)

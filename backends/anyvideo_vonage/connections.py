@@ -36,7 +36,10 @@ def remember(registry: Registry, connection_id: str, change: Callable[[dict[str,
     """Apply ``change`` (it edits the entry in place) to the connection's entry, empty the first
     time the connection is seen; returns the new entry. The read and the write are one transaction,
     so a listing and a callback filing the same connection at once lose nothing of each other."""
-    registry.add(KIND, connection_id, {})  # first seen: its place in the room's order
+    first: dict[str, Any] = {}
+    change(first)
+    if registry.add(KIND, connection_id, first):  # first seen (one statement): its place in the room's order
+        return first
     return registry.update(KIND, connection_id, change)
 
 

@@ -79,6 +79,18 @@ def session_options(options: Mapping[str, Any]) -> SessionOptions:
     return SessionOptions(media_mode=media_mode, archive_mode=archive_mode, location=location, e2ee=e2ee or None)
 
 
+def session_form(options: SessionOptions) -> dict[str, Any]:
+    """A session create's form, as the SDK's ``create_session`` sends it."""
+    form: dict[str, Any] = options.model_dump(by_alias=True, exclude_none=True)
+    return form
+
+
+def request_json(request: CreateArchiveRequest | CreateBroadcastRequest) -> dict[str, Any]:
+    """An archive or broadcast start's JSON body, as the SDK's ``start_archive``/``start_broadcast`` send it."""
+    body: dict[str, Any] = request.model_dump(by_alias=True, exclude_none=True)
+    return body
+
+
 def token_options(options: Mapping[str, Any]) -> list[str] | None:
     """The layout classes a token's ``provider_options`` give its connection's streams."""
     allowed_options(options, TOKEN_OPTIONS, provider=PROVIDER)

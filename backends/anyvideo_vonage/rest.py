@@ -21,7 +21,7 @@ by core's :class:`~anyvideo.deadline.DeadlineAdapter`; ``requests`` itself retri
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -87,18 +87,36 @@ class VonageRest:
         *,
         params: dict[str, Any] | None = None,
         body: Any = None,
+        form: dict[str, Any] | None = None,
         safety: Safety = Safety.SAFE,
+        gone: Callable[[], Any] | None = None,
+        what: str | None = None,
     ) -> Any:
         """The decoded JSON answer (``None`` when empty); an anyvideo error for a 4xx/5xx.
-        Retried under the backend's policy as ``safety`` allows (tried once inside another
-        request's try: see :class:`~anyvideo.calls.Caller`)."""
-        return self.calls.call(f"{method} {path}", lambda: self._once(method, path, params, body), safety=safety)
+        ``body`` is sent as JSON, ``form`` as a form. Retried under the backend's policy as
+        ``safety`` allows, ``gone()`` the result when a repeat finds the object gone (tried
+        once inside another request's try: see :class:`~anyvideo.calls.Caller`). ``what``
+        names the operation in logs (default: the method and path)."""
+        return self.calls.call(
+            what or f"{method} {path}",
+            lambda: self._once(method, path, params, body, form),
+            safety=safety,
+            gone=gone,
+        )
 
-    def _once(self, method: str, path: str, params: dict[str, Any] | None, body: Any) -> Any:
+    def _once(
+        self, method: str, path: str, params: dict[str, Any] | None, body: Any, form: dict[str, Any] | None = None
+    ) -> Any:
         headers = {"Authorization": "Bearer " + self._jwt.token().decode(), "Accept": "application/json"}
         try:
             answer = self._session().request(
-                method, self.base_url + path, params=params, json=body, headers=headers, timeout=self._timeout
+                method,
+                self.base_url + path,
+                params=params,
+                json=body,
+                data=form,
+                headers=headers,
+                timeout=self._timeout,
             )
         except requests.RequestException as exc:
             raise errors.from_sdk(exc) from exc

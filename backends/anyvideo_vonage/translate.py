@@ -61,6 +61,8 @@ __all__ = [
     "room",
     "sdk_json",
     "sdk_stream",
+    "known_stream",
+    "created_session",
     "stream",
 ]
 
@@ -271,17 +273,31 @@ def stream(session_id: str, body: Mapping[str, Any], participant_id: str | None)
     )
 
 
+def known_stream(session_id: str, body: Any, known: Mapping[str, Any]) -> Stream:
+    """A listed stream (``Stream-Layout``) with what anyvideo remembers of it (``known``: the
+    publisher, whether anyvideo muted it), which the REST API does not say."""
+    read = stream(session_id, body, known.get("participant_id"))
+    return attrs.evolve(read, audio_muted=True) if known.get("muted") else read
+
+
 def sdk_stream(session_id: str, info: Any, known: Mapping[str, Any]) -> Stream:
-    """A stream as the SDK read it (its ``StreamInfo``), with what anyvideo remembers of it
-    (``known``: the publisher, whether anyvideo muted it), which the REST API does not say."""
+    """A stream as the SDK read it (its ``StreamInfo``); see :func:`known_stream`."""
     body = {
         "id": info.id,
         "videoType": info.video_type,
         "name": info.name,
         "layoutClassList": list(info.layout_class_list or ()),
     }
-    read = stream(session_id, body, known.get("participant_id"))
-    return attrs.evolve(read, audio_muted=True) if known.get("muted") else read
+    return known_stream(session_id, body, known)
+
+
+def created_session(answer: Any) -> str:
+    """The session id in ``POST /session/create``'s answer (``[{"session_id": …}]``)."""
+    first = answer[0] if isinstance(answer, list) and answer else None
+    session_id = first.get("session_id") if isinstance(first, dict) else None
+    if not isinstance(session_id, str) or not session_id:
+        raise ProviderError("answered a session create without a session id", provider=PROVIDER)
+    return session_id
 
 
 _NOT_STOPPED = (RecordingStatus.RECORDING, RecordingStatus.PAUSED, RecordingStatus.UNKNOWN)

@@ -84,6 +84,8 @@ class Transport:
         self.auth: Auth = CachedAuth(application_id, private_key, self.jwt)
         self.rest = VonageRest(video_host, application_id, self.jwt, calls=self.calls)
         self._local = threading.local()
+        self._clients: list[Vonage] = []
+        self._clients_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"Transport(application_id={self.application_id!r}, video_host={self.video_host!r})"
@@ -104,6 +106,8 @@ class Transport:
                 pool_connections=options.pool_connections, pool_maxsize=options.pool_maxsize, max_retries=0
             )
             client.http_client._session.mount("https://", adapter)
+            with self._clients_lock:
+                self._clients.append(client)
         return client
 
     @property
@@ -156,3 +160,7 @@ class Transport:
     def close(self) -> None:
         self.calls.settle()  # the last look for what late tries started twice, while it can still be stopped
         self.rest.close()
+        with self._clients_lock:
+            clients, self._clients = self._clients, []
+        for client in clients:
+            client.http_client._session.close()

@@ -90,8 +90,6 @@ RENDER_STATUSES = ("starting", "started", "stopped", "failed")
 REQUIRED_CLAIMS = ("iat", "payload_hash")
 
 _WORD = re.compile(r"[^a-z0-9_]+")
-#: How many accepted tokens between two sweeps of the ones too old to be replayed anyway.
-_SWEEP_EVERY = 256
 
 
 class CallbackParser:
@@ -118,8 +116,8 @@ class CallbackParser:
         self._layout_of = layout_of
         self._now = now
         self.replay_window = replay_window
-        self._seen = threading.Lock()  # check-and-file a token as one step
-        self._accepted = 0
+        self._seen = threading.Lock()  # one sweep at a time
+        self._swept_at = now()
 
     def __repr__(self) -> str:
         return f"CallbackParser(secrets={len(self._secrets)})"  # never the secrets
@@ -184,16 +182,18 @@ class CallbackParser:
 
     def _first_use(self, token_id: str, issued: float) -> None:
         """Refuse a token accepted before (a replay), else file it until it is too old to matter."""
+        # One insert-if-absent: of two receivers sharing the registry, exactly one accepts the token.
+        if not self._registry.add("callback_token", token_id, {"iat": issued}):
+            raise WebhookVerificationError("the vonage callback was already received (a replayed signature)")
+        # Tokens too old to be replayed are forgotten once a replay window, by one statement: a sweep
+        # by count would read through every token of the window each time (as many as the callbacks).
+        now = self._now()
         with self._seen:
-            if self._registry.get("callback_token", token_id) is not None:
-                raise WebhookVerificationError("the vonage callback was already received (a replayed signature)")
-            self._registry.put("callback_token", token_id, {"iat": issued})
-            self._accepted += 1
-            if self._accepted % _SWEEP_EVERY == 0:
-                oldest = (self._now() - 2 * self.replay_window).timestamp()
-                for key, entry in list(self._registry.find("callback_token")):
-                    if entry.get("iat", 0) < oldest:
-                        self._registry.delete("callback_token", key)
+            due = now - self._swept_at >= self.replay_window
+            if due:
+                self._swept_at = now
+        if due:
+            self._registry.sweep("callback_token", "iat", (now - 2 * self.replay_window).timestamp())
 
     # --- translation -----------------------------------------------------------
 

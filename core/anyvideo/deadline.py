@@ -85,7 +85,8 @@ class _Bounded(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int | None:
         left = time_left()
-        if left is None:
+        if left is None or (self._timeout is not None and left >= self._timeout):
+            # no deadline, or one further off than the read timeout: the socket's own timeout ends the wait first
             return self._buffered.readinto1(buffer)
         if left <= 0:
             raise TimeoutError("the operation's deadline passed")

@@ -8,7 +8,9 @@ keeps one provider account's entries apart from another's in a shared file.
 The store is SQLite: in memory by default, or a file (``ANYVIDEO_REGISTRY``)
 that several processes of one application share. SQLite serialises writers,
 and every read-modify-write here is one transaction, so concurrent processes
-and threads never lose an update.
+and threads never lose an update. A write of one statement (put, add, delete,
+sweep) is a transaction by itself: SQLite takes the write lock as such a
+statement starts, before it reads, so it needs no ``BEGIN`` of its own.
 """
 
 from __future__ import annotations
@@ -130,7 +132,7 @@ class Registry:
     def put(self, kind: str, key: str, entry: Mapping[str, Any]) -> None:
         """File ``entry`` under ``kind``/``key``, replacing what was there."""
         body = json.dumps(entry, separators=(",", ":"), sort_keys=True)
-        with self._lock, self._transaction():
+        with self._lock:
             self._db.execute(
                 "INSERT INTO entries (namespace, kind, key, seq, body) VALUES (?, ?, ?, "
                 "(SELECT COALESCE(MAX(seq), 0) + 1 FROM entries WHERE namespace = ? AND kind = ?), ?) "
@@ -144,7 +146,7 @@ class Registry:
         One statement, so of two processes adding the same key at once exactly one wins.
         """
         body = json.dumps(entry, separators=(",", ":"), sort_keys=True)
-        with self._lock, self._transaction():
+        with self._lock:
             cursor = self._db.execute(
                 "INSERT INTO entries (namespace, kind, key, seq, body) VALUES (?, ?, ?, "
                 "(SELECT COALESCE(MAX(seq), 0) + 1 FROM entries WHERE namespace = ? AND kind = ?), ?) "
@@ -208,10 +210,21 @@ class Registry:
 
     def delete(self, kind: str, key: str) -> None:
         """Forget the entry (no error when there is none)."""
-        with self._lock, self._transaction():
+        with self._lock:
             self._db.execute(
                 "DELETE FROM entries WHERE namespace = ? AND kind = ? AND key = ?", (self.namespace, kind, key)
             )
+
+    def sweep(self, kind: str, field: str, below: float) -> int:
+        """Forget every ``kind`` entry whose top-level number ``field`` is below ``below`` (an entry
+        without it counts as 0); how many went. One statement: no entry is read into Python."""
+        with self._lock:
+            cursor = self._db.execute(
+                "DELETE FROM entries WHERE namespace = ? AND kind = ?"
+                f" AND COALESCE(json_extract(body, '$.{_field(field)}'), 0) < ?",
+                (self.namespace, kind, below),
+            )
+        return cursor.rowcount
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)

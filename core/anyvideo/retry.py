@@ -155,7 +155,28 @@ class RetryPolicy:
             seconds = self._wait(state)
             return seconds if deadline_at is None else max(0.0, min(seconds, deadline_at - time.monotonic()))
 
-        bounds = tenacity.stop_after_attempt(self.attempts) | tenacity.stop_before_delay(self.max_time)
+        # The first try runs on its own: most succeed, and the retry machinery costs as much as
+        # a tenth of a loopback request. Only a failure worth another try builds it, and hands it
+        # that first failure as its first try (counted, logged and waited after like any other).
+        started = time.monotonic()
+        try:
+            return attempt()
+        except Exception as exc:
+            if self.attempts == 1 or not retryable(exc):
+                raise
+            first: Exception | None = exc
+
+        def again() -> T:
+            nonlocal first
+            if first is not None:
+                failed, first = first, None
+                raise failed
+            return attempt()
+
+        def bounds(state: tenacity.RetryCallState) -> bool:
+            # tenacity's stop_after_attempt | stop_before_delay, the delay counted from the first try
+            too_late = time.monotonic() - started + state.upcoming_sleep >= self.max_time
+            return state.attempt_number >= self.attempts or too_late
 
         def stop(state: tenacity.RetryCallState) -> bool:
             # A Retry-After is the provider's, not ours to shorten: one past the deadline is raised for the
@@ -176,7 +197,7 @@ class RetryPolicy:
             sleep=self.sleep,
             reraise=True,
         )
-        return retrying(attempt)
+        return retrying(again)
 
     def _wait(self, state: tenacity.RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None

@@ -165,10 +165,7 @@ class HandledEvents:
         self._registry.delete(self.KIND, event.event_id)
 
     def _sweep(self) -> None:
-        oldest = (datetime.now() - self._keep).timestamp()
-        for key, entry in list(self._registry.find(self.KIND)):
-            if entry.get("at", 0) < oldest:
-                self._registry.delete(self.KIND, key)
+        self._registry.sweep(self.KIND, "at", (datetime.now() - self._keep).timestamp())
 
 
 class Transitions:

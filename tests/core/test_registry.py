@@ -97,6 +97,18 @@ def test_delete_forgets(registry: Registry) -> None:
     assert registry.get("room", "s1") is None
 
 
+def test_sweep_forgets_the_entries_below_a_mark_and_no_other(registry: Registry) -> None:
+    for key, at in [("old", 1.0), ("edge", 5.0), ("new", 9.0)]:
+        registry.put("token", key, {"at": at})
+    registry.put("token", "undated", {})  # counts as 0
+    registry.put("other", "old", {"at": 1.0})
+    assert registry.sweep("token", "at", 5.0) == 2
+    assert [key for key, _ in registry.find("token")] == ["edge", "new"]
+    assert registry.get("other", "old") == {"at": 1.0}  # another kind is left alone
+    with pytest.raises(ValueError, match="not a field name"):
+        registry.sweep("token", "at') OR 1=1 --", 5.0)
+
+
 def test_the_setting_wins_over_the_environment(tmp_path: Path) -> None:
     chosen = Registry.from_settings(tmp_path / "a.db", {"ANYVIDEO_REGISTRY": str(tmp_path / "b.db")}, namespace="n")
     assert chosen.path == tmp_path / "a.db"

@@ -24,8 +24,13 @@ def video(connect_vonage):
 
 def test_404_is_not_found_with_the_sdk_error_chained(video, room) -> None:
     with pytest.raises(NotFound) as caught:
-        video.streams.get(room, "00000000-0000-0000-0000-000000000000")
+        video.streams.mute(room, "00000000-0000-0000-0000-000000000000")  # sent by the SDK
     assert isinstance(caught.value.__cause__, HttpRequestError)
+
+
+def test_404_of_the_rest_helper_is_not_found(video, room) -> None:
+    with pytest.raises(NotFound, match="not found"):
+        video.streams.get(room, "00000000-0000-0000-0000-000000000000")  # sent by the REST helper
 
 
 def test_429_is_rate_limited_with_retry_after(video, room, vonage_emulator) -> None:

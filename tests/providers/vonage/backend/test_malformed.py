@@ -137,7 +137,7 @@ class AnsweringRest(VonageRest):
 
     answer: Any = None
 
-    def _once(self, method: str, path: str, params: Any, body: Any) -> Any:
+    def _once(self, method: str, path: str, params: Any, body: Any, form: Any = None) -> Any:
         return json.loads(json.dumps(self.answer))
 
 

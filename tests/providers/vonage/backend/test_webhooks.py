@@ -107,6 +107,35 @@ def test_the_same_signature_twice_is_a_replay(video_with_secret) -> None:
         video_with_secret.webhooks.parse("POST", URL, headers, body)
 
 
+def test_tokens_too_old_to_replay_are_forgotten_once_a_replay_window() -> None:
+    from datetime import UTC, datetime
+
+    from anyvideo.registry import Registry
+    from anyvideo.webhooks import WebhookRequest
+    from anyvideo_vonage.webhooks import CallbackParser
+
+    clock = [datetime.now(UTC)]
+    registry = Registry(None, namespace="vonage:app")
+    parser = CallbackParser(registry, [SECRET], lambda kind, key: None, now=lambda: clock[0])
+    window = parser.replay_window
+
+    def deliver(at: datetime) -> WebhookRequest:
+        callback = {"sessionId": "1_MX5z", "event": "sessionCreated", "timestamp": 1_700_000_000_000}
+        request = WebhookRequest("POST", URL, *vonage_signed(callback, iat=int(at.timestamp())))
+        parser.verify(request)
+        return request
+
+    first = deliver(clock[0])
+    clock[0] += window / 2
+    deliver(clock[0])
+    assert len(list(registry.find("callback_token"))) == 2  # no sweep within a window of the last
+    clock[0] += window * 7 / 4  # 2¼ windows after the first
+    deliver(clock[0])  # a sweep is due: the first token, older than two windows, goes; the second stays
+    assert len(list(registry.find("callback_token"))) == 2
+    with pytest.raises(WebhookVerificationError, match="replay window"):
+        parser.verify(first)  # forgotten, and still refused: too old
+
+
 def test_an_unknown_callback_is_an_unknown_event(video_with_secret) -> None:
     headers, body = vonage_signed({"something": "new"})
     [event] = video_with_secret.webhooks.parse("POST", URL, headers, body)
