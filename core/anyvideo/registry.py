@@ -69,6 +69,8 @@ class Registry:
             if self.path is not None:
                 self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
+        #: The fields :meth:`find` has an index on (made the first time it filters on one).
+        self._indexed: set[str] = set()
 
     def __repr__(self) -> str:
         return f"Registry({str(self.path or ':memory:')!r}, namespace={self.namespace!r})"
@@ -114,6 +116,8 @@ class Registry:
         """
         where = "".join(f" AND json_extract(body, '$.{_field(name)}') IS ?" for name in equal)
         args = [_sql(value) for value in equal.values()]
+        if equal:
+            self._index(next(iter(equal)))
         last = -1
         while True:
             with self._lock:
@@ -126,6 +130,19 @@ class Registry:
                 yield key, json.loads(body)
             if len(page) < 200:
                 return
+
+    def _index(self, name: str) -> None:
+        """An index on the field ``name`` and ``seq``: a filtered :meth:`find` then reads only the
+        entries it answers, in order, however many others of the kind there are (without it,
+        SQLite walks every entry of the kind by ``seq`` and decodes each one's JSON to compare)."""
+        if name in self._indexed:
+            return
+        with self._lock:
+            self._db.execute(
+                f"CREATE INDEX IF NOT EXISTS entries_by_{name} "
+                f"ON entries (namespace, kind, json_extract(body, '$.{name}'), seq)"
+            )
+            self._indexed.add(name)
 
     # --- writing ------------------------------------------------------------
 

@@ -41,6 +41,37 @@ def test_find_reads_past_one_page(registry: Registry) -> None:
     assert [entry["n"] for _, entry in registry.find("recording")] == list(range(450))
 
 
+def find_work(registry: Registry, kind: str, **equal: object) -> tuple[list[str], int]:
+    """The keys ``find`` answers, and the SQLite VM steps it took (in hundreds): a count
+    that grows with the rows a query visits, the same on every run."""
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    registry._db.set_progress_handler(count, 100)
+    try:
+        keys = [key for key, _ in registry.find(kind, **equal)]  # type: ignore[arg-type]
+    finally:
+        registry._db.set_progress_handler(None, 100)
+    return keys, steps
+
+
+def test_a_filtered_find_visits_only_what_it_answers(registry: Registry) -> None:
+    """Filing more entries of other rooms does not make finding one room's entries more work."""
+    for n in range(3):
+        registry.put("connection", f"mine-{n}", {"room_id": "mine"})
+    registry.put("connection", "other-0", {"room_id": "other"})
+    few = find_work(registry, "connection", room_id="mine")
+    for n in range(1, 3000):
+        registry.put("connection", f"other-{n}", {"room_id": "other"})
+    many = find_work(registry, "connection", room_id="mine")
+    assert few[0] == many[0] == ["mine-0", "mine-1", "mine-2"]
+    assert many[1] <= few[1] + 1
+
+
 def test_replacing_an_entry_keeps_its_place(registry: Registry) -> None:
     registry.put("room", "a", {"v": 1})
     registry.put("room", "b", {"v": 1})
