@@ -305,7 +305,7 @@ class Reactions(Face):
             return
         subject = event.subject
         if isinstance(subject, RecordingRecord):
-            if subject.id not in self.state.recordings:
+            if self.recording_extra(subject) is None:
                 return  # not a track recording of this face
             params = self._recording_params(subject, room)
         else:
