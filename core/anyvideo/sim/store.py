@@ -3,7 +3,10 @@
 One implementation serves both: ``:memory:`` by default, a file when state
 must outlive the process (``ANYVIDEO_LOCAL_DB``), so separate CLI invocations
 see the same rooms. Records are stored as JSON with the columns the world
-queries by (room, name, status, due time) beside them.
+queries by (room, name, status, due time) beside them; ``counts`` keeps how
+many there are of each kind, room and status (kept by triggers), so a listing's
+total costs no scan, and a listing read at an offset starts from where the last
+read of the same listing ended when nothing changed in between.
 """
 
 from __future__ import annotations
@@ -37,11 +40,31 @@ CREATE TABLE IF NOT EXISTS records (
     body TEXT NOT NULL,
     PRIMARY KEY (kind, id)
 );
-CREATE INDEX IF NOT EXISTS records_by_room ON records (kind, room_id, seq);
-CREATE INDEX IF NOT EXISTS records_by_seq ON records (kind, seq);
-CREATE INDEX IF NOT EXISTS records_by_status ON records (kind, room_id, status);
+CREATE INDEX IF NOT EXISTS records_listed_by_room ON records (kind, room_id, seq, status);
+CREATE INDEX IF NOT EXISTS records_listed ON records (kind, seq, status);
 CREATE INDEX IF NOT EXISTS records_seq ON records (seq);
 CREATE INDEX IF NOT EXISTS records_due ON records (due_at) WHERE due_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS counts (
+    kind TEXT NOT NULL,
+    room_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (kind, room_id, status)
+);
+CREATE TRIGGER IF NOT EXISTS records_counted AFTER INSERT ON records BEGIN
+    INSERT INTO counts VALUES (new.kind, COALESCE(new.room_id, ''), COALESCE(new.status, ''), 1)
+        ON CONFLICT (kind, room_id, status) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS records_recounted AFTER UPDATE OF room_id, status ON records BEGIN
+    UPDATE counts SET n = n - 1
+        WHERE kind = old.kind AND room_id = COALESCE(old.room_id, '') AND status = COALESCE(old.status, '');
+    INSERT INTO counts VALUES (new.kind, COALESCE(new.room_id, ''), COALESCE(new.status, ''), 1)
+        ON CONFLICT (kind, room_id, status) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS records_uncounted AFTER DELETE ON records BEGIN
+    UPDATE counts SET n = n - 1
+        WHERE kind = old.kind AND room_id = COALESCE(old.room_id, '') AND status = COALESCE(old.status, '');
+END;
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
@@ -59,6 +82,9 @@ def _make_codec() -> cattrs.Converter:
 
 
 _CODEC = _make_codec()
+
+#: How many listings' offset hints are kept (all are dropped when more come).
+_HINTS = 64
 
 
 def unstructure(record: Any) -> Any:
@@ -90,12 +116,9 @@ def _where(
     name: str | None,
     status: str | None,
     statuses: Sequence[str] | None,
-    not_status: str | None,
-    after_seq: int,
-    before_seq: int | None,
-) -> tuple[str, list[Any]]:
-    """The WHERE clause (and its parameters) of a listing; every column it reads is indexed with ``kind``."""
-    where, params = ["kind = ?", "seq > ?"], [cls.KIND, after_seq]
+) -> tuple[list[str], list[Any]]:
+    """The conditions (and their parameters) of a listing's filters, for ``records`` or ``counts``."""
+    where, params = ["kind = ?"], [cls.KIND]
     for column, value in (("room_id", room_id), ("name", name), ("status", status)):
         if value is not None:
             where.append(f"{column} = ?")
@@ -103,13 +126,7 @@ def _where(
     if statuses is not None:
         where.append(f"status IN ({', '.join('?' * len(statuses))})" if statuses else "0")
         params.extend(statuses)
-    if not_status is not None:
-        where.append("status IS NOT ?")
-        params.append(not_status)
-    if before_seq is not None:
-        where.append("seq < ?")
-        params.append(before_seq)
-    return " AND ".join(where), params
+    return where, params
 
 
 class Store:
@@ -125,6 +142,22 @@ class Store:
         self._depth = 0
         #: How many records were decoded from their stored JSON (what a read costs, by count).
         self.decoded = 0
+        #: Bumped by every write: an offset hint is good only while it is unchanged.
+        self._version = 0
+        #: Per listing (filters, order): ``(version, position, seq)``, a row's place in it.
+        self._hints: dict[tuple[Any, ...], tuple[int, int, int]] = {}
+        self._count_existing()
+
+    def _count_existing(self) -> None:
+        """Fill ``counts`` once for a file written before it existed (its triggers count from then on)."""
+        with self.transaction():
+            if self._db.execute("SELECT 1 FROM meta WHERE key = 'counted'").fetchone() is None:
+                self._db.execute("DELETE FROM counts")
+                self._db.execute(
+                    "INSERT INTO counts SELECT kind, COALESCE(room_id, ''), COALESCE(status, ''), COUNT(*)"
+                    " FROM records GROUP BY 1, 2, 3"
+                )
+                self._db.execute("INSERT INTO meta (key, value) VALUES ('counted', '1')")
 
     def close(self) -> None:
         with self._lock:
@@ -165,6 +198,7 @@ class Store:
                 " status = excluded.status, due_at = excluded.due_at, body = excluded.body",
                 _row(record),
             )
+            self._version += 1
 
     def get(self, cls: type[R], record_id: str) -> R | None:
         with self._lock:
@@ -199,15 +233,66 @@ class Store:
         """Records of one kind matching every given filter, in creation order
         (``newest_first``: the reverse), after ``offset`` of them; only the rows
         returned are decoded, so a page costs its size whatever the table holds."""
-        where, params = _where(cls, room_id, name, status, statuses, not_status, after_seq, before_seq)
-        query = f"SELECT seq, body FROM records WHERE {where} ORDER BY seq"
-        if newest_first:
-            query += " DESC"
-        if limit is not None or offset:
-            query += f" LIMIT {-1 if limit is None else int(limit)} OFFSET {int(offset)}"
+        conditions, params = _where(cls, room_id, name, status, statuses)
+        # The listing indexes hold every column read here, in listing order: counting,
+        # and skipping to an offset, read no record.
+        for condition, value in (("status IS NOT ?", not_status), ("seq > ?", after_seq), ("seq < ?", before_seq)):
+            if value is not None:
+                conditions.append(condition)
+                params.append(value)
+        where = " AND ".join(conditions)
         with self._lock:
-            rows = self._db.execute(query, params).fetchall()
+            if offset and limit is not None:
+                rows = self._at_offset(where, params, offset, limit, newest_first)
+            else:
+                rows = self._rows(where, params, offset, limit, newest_first)
         return [(seq, self._decode(body, cls)) for seq, body in rows]
+
+    def _rows(
+        self, where: str, params: list[Any], offset: int, limit: int | None, newest_first: bool
+    ) -> list[tuple[int, str]]:
+        """The rows of a listing's window. The rows skipped are found in the listing
+        index alone (the subquery), so only the window's bodies are read."""
+        order = "DESC" if newest_first else ""
+        window = f"LIMIT {-1 if limit is None else int(limit)} OFFSET {int(offset)}"
+        query = f"SELECT seq, body FROM records WHERE {where} ORDER BY seq {order}"
+        if offset:
+            query = (
+                f"SELECT seq, body FROM records WHERE rowid IN"
+                f" (SELECT rowid FROM records WHERE {where} ORDER BY seq {order} {window}) ORDER BY seq {order}"
+            )
+        elif limit is not None:
+            query += f" {window}"
+        return [(int(seq), body) for seq, body in self._db.execute(query, params).fetchall()]
+
+    def _at_offset(
+        self, where: str, params: list[Any], offset: int, limit: int, newest_first: bool
+    ) -> list[tuple[int, str]]:
+        """A window at ``offset``, walking from the last window read of the same listing
+        when that is nearer than the start (a client paging through a listing reads
+        each window next to the last, so each costs its size, not its offset)."""
+        key = (where, *params, newest_first)
+        hint = self._hints.get(key)
+        rows: list[tuple[int, str]]
+        if hint is None or hint[0] != self._version or abs(offset - hint[1]) >= offset:
+            rows = self._rows(where, params, offset, limit, newest_first)
+        else:
+            _, position, seq = hint
+            onward, back, hinted = (
+                ("seq < ?", "seq > ?", "seq <= ?") if newest_first else ("seq > ?", "seq < ?", "seq >= ?")
+            )
+            if offset > position:  # further along: skip from the hinted row on
+                rows = self._rows(f"{where} AND {onward}", [*params, seq], offset - position - 1, limit, newest_first)
+            else:  # before it: the rows between, walked backwards, then the hinted row onwards
+                between = self._rows(f"{where} AND {back}", [*params, seq], 0, position - offset, not newest_first)
+                rows = between[::-1][:limit]
+                if len(rows) < limit:
+                    rows += self._rows(f"{where} AND {hinted}", [*params, seq], 0, limit - len(rows), newest_first)
+        if rows:
+            if len(self._hints) >= _HINTS:
+                self._hints.clear()
+            self._hints[key] = (self._version, offset, rows[0][0])
+        return rows
 
     def count(
         self,
@@ -219,10 +304,17 @@ class Store:
         statuses: Sequence[str] | None = None,
         not_status: str | None = None,
     ) -> int:
-        """How many records :meth:`select` would find with these filters (none decoded)."""
-        where, params = _where(cls, room_id, name, status, statuses, not_status, 0, None)
+        """How many records :meth:`select` would find with these filters (none decoded):
+        read from ``counts``, whatever the size of the table, unless ``name`` is given."""
+        conditions, params = _where(cls, room_id, name, status, statuses)
+        if not_status is not None:  # counts has '' for no status
+            conditions.append("status IS NOT ?" if name is not None else "status != ?")
+            params.append(not_status)
+        table = "records" if name is not None else "counts"
+        total = "COUNT(*)" if name is not None else "COALESCE(SUM(n), 0)"
+        query = f"SELECT {total} FROM {table} WHERE {' AND '.join(conditions)}"
         with self._lock:
-            row = self._db.execute(f"SELECT COUNT(*) FROM records WHERE {where}", params).fetchone()
+            row = self._db.execute(query, params).fetchone()
         return int(row[0])
 
     def put_many(self, records: Iterable[Record], *, chunk: int = 1000) -> int:
@@ -241,6 +333,7 @@ class Store:
         return stored
 
     def _insert(self, rows: list[tuple[Any, ...]]) -> int:
+        self._version += 1
         self._db.executemany(
             "INSERT INTO records (kind, id, seq, room_id, name, status, due_at, body)"
             " VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM records), ?, ?, ?, ?, ?)",

@@ -294,12 +294,15 @@ class World:
         elif record.status is RecordingStatus.PROCESSING:
             self._emit(EventType.RECORDING_AVAILABLE, self._save(self._processed(record)), at=record.due_at)
 
-    def _processed(self, record: RecordingRecord) -> RecordingRecord:
-        """A stopped recording, processed: available, with its files described."""
+    def _processed(self, record: RecordingRecord, known: Sequence[StreamRecord] = ()) -> RecordingRecord:
+        """A stopped recording, processed: available, with its files described
+        (``known``: streams it captured, so they need not be read again)."""
         files = tuple(self._describe(record.id, name, made) for name, made in self._recording_files(record).items())
         if record.mode is RecordingMode.INDIVIDUAL:
+            streams = {stream.id: stream for stream in known}
             files = tuple(
-                self._whose(record, file, stream_id) for file, (stream_id, _) in zip(files, record.sources, strict=True)
+                self._whose(record, file, streams.get(stream_id) or self._get(StreamRecord, stream_id))
+                for file, (stream_id, _) in zip(files, record.sources, strict=True)
             )
         return attrs.evolve(record, status=RecordingStatus.AVAILABLE, files=files, due_at=None)
 
@@ -312,10 +315,10 @@ class World:
             ready = attrs.evolve(record, status=CompositionStatus.AVAILABLE, files=(file,), due_at=None)
             self._emit(EventType.COMPOSITION_AVAILABLE, self._save(ready), at=record.due_at)
 
-    def _whose(self, record: RecordingRecord, file: MediaFile, stream_id: str) -> MediaFile:
+    @staticmethod
+    def _whose(record: RecordingRecord, file: MediaFile, stream: StreamRecord) -> MediaFile:
         """An individual recording's file of one stream, saying whose stream it is and when in
         the recording it starts and stops."""
-        stream = self._get(StreamRecord, stream_id)
         assert record.stopped_at is not None  # processing follows a stop
         start = max(stream.published_at, record.started_at)
         stop = min(stream.unpublished_at or record.stopped_at, record.stopped_at)
@@ -340,7 +343,11 @@ class World:
 
     def _place(self, record: RecordingRecord | CompositionRecord, stream_ids: Iterable[str]) -> Placements:
         """Where ``record``'s file shows each of ``stream_ids`` that has video, as the placer decides."""
-        streams = [self._get(StreamRecord, sid) for sid in stream_ids if sid]
+        return self._place_streams(record, [self._get(StreamRecord, sid) for sid in stream_ids if sid])
+
+    def _place_streams(
+        self, record: RecordingRecord | CompositionRecord, streams: Sequence[StreamRecord]
+    ) -> Placements:
         chosen = self.placer(self, record, [s for s in streams if s.kind.has_video])
         return tuple(sorted((sid, tuple(box)) for sid, box in chosen.items()))  # type: ignore[misc]
 
@@ -708,10 +715,10 @@ class World:
                         stream_ids=(stream.id,) if per_stream else None,
                     )
                     if mode is RecordingMode.COMPOSED:
-                        stopped = attrs.evolve(stopped, placements=self._place(stopped, [stream.id]))
+                        stopped = attrs.evolve(stopped, placements=self._place_streams(stopped, [stream]))
                     if index in (0, count - 1):
                         made.append(stopped.id)
-                    yield self._processed(stopped)
+                    yield self._processed(stopped, [stream])
 
             self.store.put_many(recordings(), chunk=chunk)
             return Seeded(
