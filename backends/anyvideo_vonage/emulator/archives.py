@@ -115,9 +115,9 @@ class ArchiveRoutes(VonageFace):
 
     def _digest(self, record: RecordingRecord) -> tuple[int, str]:
         if record.mode is RecordingMode.COMPOSED and len(record.files) == 1:
-            file = record.files[0]  # archive.mp4 is the recording's one file, as described when processed
-            if file.size is not None and file.sha256 is not None:
-                return file.size, file.sha256
+            described = record.files[0]  # archive.mp4 is the recording's one file, as described when processed
+            if described.size is not None and described.sha256 is not None:
+                return described.size, described.sha256
         with self.state.lock:
             known = self.state.downloads.get(record.id)
         if known is None:
@@ -136,13 +136,16 @@ class ArchiveRoutes(VonageFace):
         """Newest first, deleted archives left out (spec: ``offset``). Every recording of
         the world is an archive (this face starts them all): the world counts them and
         reads the one window asked for."""
-        listed = {"room_id": request.arg("sessionId") or None, "not_status": RecordingStatus.DELETED.value}
+        room_id, deleted = request.arg("sessionId") or None, RecordingStatus.DELETED.value
 
         def read(offset: int, count: int) -> list[RecordingRecord]:
-            rows = self.world.scan(RecordingRecord, offset=offset, limit=count, newest_first=True, **listed)
+            rows = self.world.scan(
+                RecordingRecord, room_id=room_id, not_status=deleted, offset=offset, limit=count, newest_first=True
+            )
             return [record for _, record in rows]
 
-        return self._page_of(request, self.world.count(RecordingRecord, **listed), read, self.archive_json)
+        total = self.world.count(RecordingRecord, room_id=room_id, not_status=deleted)
+        return self._page_of(request, total, read, self.archive_json)
 
     # --- starting -------------------------------------------------------------
 

@@ -111,14 +111,14 @@ def _row(record: Record) -> tuple[Any, ...]:
 
 
 def _where(
-    cls: type[Record],
+    kind: str,
     room_id: str | None,
     name: str | None,
     status: str | None,
     statuses: Sequence[str] | None,
 ) -> tuple[list[str], list[Any]]:
     """The conditions (and their parameters) of a listing's filters, for ``records`` or ``counts``."""
-    where, params = ["kind = ?"], [cls.KIND]
+    where, params = ["kind = ?"], [kind]
     for column, value in (("room_id", room_id), ("name", name), ("status", status)):
         if value is not None:
             where.append(f"{column} = ?")
@@ -207,7 +207,7 @@ class Store:
             ).fetchone()
         return None if row is None else self._decode(row[0], cls)
 
-    def seq_of(self, cls: type[Record], record_id: str) -> int | None:
+    def seq_of(self, cls: type[R], record_id: str) -> int | None:
         """Where a record stands in creation order (its listing key), without decoding it."""
         with self._lock:
             row = self._db.execute(
@@ -233,7 +233,7 @@ class Store:
         """Records of one kind matching every given filter, in creation order
         (``newest_first``: the reverse), after ``offset`` of them; only the rows
         returned are decoded, so a page costs its size whatever the table holds."""
-        conditions, params = _where(cls, room_id, name, status, statuses)
+        conditions, params = _where(cls.KIND, room_id, name, status, statuses)
         # The listing indexes hold every column read here, in listing order: counting,
         # and skipping to an offset, read no record.
         for condition, value in (("status IS NOT ?", not_status), ("seq > ?", after_seq), ("seq < ?", before_seq)):
@@ -296,7 +296,7 @@ class Store:
 
     def count(
         self,
-        cls: type[Record],
+        cls: type[R],
         *,
         room_id: str | None = None,
         name: str | None = None,
@@ -306,7 +306,7 @@ class Store:
     ) -> int:
         """How many records :meth:`select` would find with these filters (none decoded):
         read from ``counts``, whatever the size of the table, unless ``name`` is given."""
-        conditions, params = _where(cls, room_id, name, status, statuses)
+        conditions, params = _where(cls.KIND, room_id, name, status, statuses)
         if not_status is not None:  # counts has '' for no status
             conditions.append("status IS NOT ?" if name is not None else "status != ?")
             params.append(not_status)

@@ -262,7 +262,7 @@ class World:
 
     def count(
         self,
-        cls: type[Record],
+        cls: type[R],
         *,
         room_id: str | None = None,
         statuses: Sequence[str] | None = None,
@@ -272,7 +272,7 @@ class World:
         with self._change():
             return self.store.count(cls, room_id=room_id, statuses=statuses, not_status=not_status)
 
-    def seq_of(self, cls: type[Record], record_id: str) -> int | None:
+    def seq_of(self, cls: type[R], record_id: str) -> int | None:
         """A record's listing key (its place in creation order), ``None`` if there is no such record."""
         with self._change():
             return self.store.seq_of(cls, record_id)
