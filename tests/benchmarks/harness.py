@@ -95,6 +95,8 @@ def served(provider: str, *, processing_delay: float = 0.0, tls: bool | None = N
     finally:
         child.terminate()
         child.wait(timeout=30)
+        if child.stdout is not None:
+            child.stdout.close()
 
 
 @attrs.frozen

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
 
 from anyvideo.sim.records import RECORD_TYPES, Record, RoomRecord, SimEvent
@@ -129,6 +130,45 @@ def _where(
     return where, params
 
 
+@attrs.frozen
+class _Listing:
+    """A listing's filters (``where`` with its ``params``), its bounds on ``seq``
+    (exclusive; ``None``: none) and its order. The bounds stay one of each kind, so
+    SQLite starts its index walk at the tighter one rather than filtering up to it."""
+
+    conditions: str
+    params: list[Any]
+    after: int | None
+    before: int | None
+    newest_first: bool
+
+    def where(self) -> tuple[str, list[Any]]:
+        where, params = [self.conditions], list(self.params)
+        for condition, bound in (("seq > ?", self.after), ("seq < ?", self.before)):
+            if bound is not None:
+                where.append(condition)
+                params.append(bound)
+        return " AND ".join(where), params
+
+    def key(self) -> tuple[Any, ...]:
+        return (self.conditions, *self.params, self.after, self.before, self.newest_first)
+
+    def beyond(self, seq: int, *, inclusive: bool = False) -> _Listing:
+        """The rows after ``seq`` in listing order (and it, when ``inclusive``)."""
+        if self.newest_first:
+            bound = seq + 1 if inclusive else seq
+            return attrs.evolve(self, before=bound if self.before is None else min(self.before, bound))
+        bound = seq - 1 if inclusive else seq
+        return attrs.evolve(self, after=bound if self.after is None else max(self.after, bound))
+
+    def short_of(self, seq: int) -> _Listing:
+        """The rows before ``seq`` in listing order."""
+        return attrs.evolve(self, newest_first=not self.newest_first).beyond(seq).reversed()
+
+    def reversed(self) -> _Listing:
+        return attrs.evolve(self, newest_first=not self.newest_first)
+
+
 class Store:
     """SQLite-backed record storage; thread-safe, and safe across processes for a file."""
 
@@ -158,6 +198,13 @@ class Store:
                     " FROM records GROUP BY 1, 2, 3"
                 )
                 self._db.execute("INSERT INTO meta (key, value) VALUES ('counted', '1')")
+
+    def size(self) -> int:
+        """How many bytes the database takes (in memory, for ``:memory:``)."""
+        with self._lock:
+            pages = self._db.execute("PRAGMA page_count").fetchone()[0]
+            page_size = self._db.execute("PRAGMA page_size").fetchone()[0]
+        return int(pages) * int(page_size)
 
     def close(self) -> None:
         with self._lock:
@@ -234,26 +281,24 @@ class Store:
         (``newest_first``: the reverse), after ``offset`` of them; only the rows
         returned are decoded, so a page costs its size whatever the table holds."""
         conditions, params = _where(cls.KIND, room_id, name, status, statuses)
+        if not_status is not None:
+            conditions.append("status IS NOT ?")
+            params.append(not_status)
         # The listing indexes hold every column read here, in listing order: counting,
         # and skipping to an offset, read no record.
-        for condition, value in (("status IS NOT ?", not_status), ("seq > ?", after_seq), ("seq < ?", before_seq)):
-            if value is not None:
-                conditions.append(condition)
-                params.append(value)
-        where = " AND ".join(conditions)
+        listing = _Listing(" AND ".join(conditions), params, after_seq, before_seq, newest_first)
         with self._lock:
             if offset and limit is not None:
-                rows = self._at_offset(where, params, offset, limit, newest_first)
+                rows = self._at_offset(listing, offset, limit)
             else:
-                rows = self._rows(where, params, offset, limit, newest_first)
+                rows = self._rows(listing, offset, limit)
         return [(seq, self._decode(body, cls)) for seq, body in rows]
 
-    def _rows(
-        self, where: str, params: list[Any], offset: int, limit: int | None, newest_first: bool
-    ) -> list[tuple[int, str]]:
+    def _rows(self, listing: _Listing, offset: int, limit: int | None) -> list[tuple[int, str]]:
         """The rows of a listing's window. The rows skipped are found in the listing
         index alone (the subquery), so only the window's bodies are read."""
-        order = "DESC" if newest_first else ""
+        where, params = listing.where()
+        order = "DESC" if listing.newest_first else ""
         window = f"LIMIT {-1 if limit is None else int(limit)} OFFSET {int(offset)}"
         query = f"SELECT seq, body FROM records WHERE {where} ORDER BY seq {order}"
         if offset:
@@ -265,29 +310,23 @@ class Store:
             query += f" {window}"
         return [(int(seq), body) for seq, body in self._db.execute(query, params).fetchall()]
 
-    def _at_offset(
-        self, where: str, params: list[Any], offset: int, limit: int, newest_first: bool
-    ) -> list[tuple[int, str]]:
+    def _at_offset(self, listing: _Listing, offset: int, limit: int) -> list[tuple[int, str]]:
         """A window at ``offset``, walking from the last window read of the same listing
         when that is nearer than the start (a client paging through a listing reads
         each window next to the last, so each costs its size, not its offset)."""
-        key = (where, *params, newest_first)
+        key = listing.key()
         hint = self._hints.get(key)
         rows: list[tuple[int, str]]
         if hint is None or hint[0] != self._version or abs(offset - hint[1]) >= offset:
-            rows = self._rows(where, params, offset, limit, newest_first)
+            rows = self._rows(listing, offset, limit)
         else:
             _, position, seq = hint
-            onward, back, hinted = (
-                ("seq < ?", "seq > ?", "seq <= ?") if newest_first else ("seq > ?", "seq < ?", "seq >= ?")
-            )
             if offset > position:  # further along: skip from the hinted row on
-                rows = self._rows(f"{where} AND {onward}", [*params, seq], offset - position - 1, limit, newest_first)
+                rows = self._rows(listing.beyond(seq), offset - position - 1, limit)
             else:  # before it: the rows between, walked backwards, then the hinted row onwards
-                between = self._rows(f"{where} AND {back}", [*params, seq], 0, position - offset, not newest_first)
-                rows = between[::-1][:limit]
+                rows = self._rows(listing.short_of(seq).reversed(), 0, position - offset)[::-1][:limit]
                 if len(rows) < limit:
-                    rows += self._rows(f"{where} AND {hinted}", [*params, seq], 0, limit - len(rows), newest_first)
+                    rows += self._rows(listing.beyond(seq, inclusive=True), 0, limit - len(rows))
         if rows:
             if len(self._hints) >= _HINTS:
                 self._hints.clear()

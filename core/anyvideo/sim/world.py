@@ -117,6 +117,8 @@ class Seeded:
     count: int
     first_id: str | None
     last_id: str | None
+    #: How many bytes the store takes once they are written.
+    store_bytes: int
 
 
 def default_ids(kind: str) -> str:
@@ -721,9 +723,8 @@ class World:
                     yield self._processed(stopped, [stream])
 
             self.store.put_many(recordings(), chunk=chunk)
-            return Seeded(
-                room_id, participant.id, stream.id, count, made[0] if made else None, made[-1] if made else None
-            )
+            first, last = (made[0], made[-1]) if made else (None, None)
+            return Seeded(room_id, participant.id, stream.id, count, first, last, self.store.size())
 
     # --- compositions -------------------------------------------------------
 

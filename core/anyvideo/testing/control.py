@@ -87,8 +87,8 @@ class EmulatorControl:
         """Make ``count`` finished recordings of ``room_id`` at once, ``seconds`` each, as if
         the room had been recorded that long (an archive each on Vonage, a track recording
         each on Twilio); the emulator writes them in batches, so memory does not grow with
-        ``count``. Answers ``count``, ``first_id``, ``last_id``, and the ``participant_id``
-        and ``stream_id`` they captured."""
+        ``count``. Answers ``count``, ``first_id``, ``last_id``, the ``participant_id``
+        and ``stream_id`` they captured, and ``store_bytes`` (the size of the emulator's store)."""
         body = {"room": room_id, "count": count, "seconds": seconds}
         seeded: dict[str, Any] = self.call("POST", "/recordings/seed", body, timeout=SEED_TIMEOUT)
         return seeded

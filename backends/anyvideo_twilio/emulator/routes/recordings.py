@@ -54,14 +54,15 @@ class RecordingRoutes(Reactions):
         query = self.query(request)
         groups = query.strings("GroupingSid") or []
         rooms = [group for group in groups if sids.is_sid(group, "RM")]
+        room_id = rooms[0] if rooms else None  # the room's own recordings, not the account's
         return self.listing_of(
             request,
             RecordingRecord,
             key="recordings",
             render=self._render_recording(request),
             max_size=100,
-            room_id=rooms[0] if rooms else None,  # the room's own recordings, not the account's
-            **self._filter(query),
+            room_id=room_id,
+            **self._filter(query, room_id),
         )
 
     @route("GET", "/v1/Recordings/{Sid}")
@@ -76,7 +77,7 @@ class RecordingRoutes(Reactions):
     def list_room_recordings(self, request: Request) -> dict[str, Any]:
         room = self.room_of(request)
         render = self._render_recording(request, in_room=True)
-        filters = self._filter(self.query(request))
+        filters = self._filter(self.query(request), room.id)
         return self.listing_of(request, RecordingRecord, key="recordings", render=render, room_id=room.id, **filters)
 
     @route("GET", "/v1/Rooms/{RoomSid}/Recordings/{Sid}")
@@ -111,12 +112,13 @@ class RecordingRoutes(Reactions):
         with self.state.lock:
             self.kept_extra(recording).deleted_at = self.clock.now()
 
-    def _filter(self, query: Params) -> dict[str, Any]:
+    def _filter(self, query: Params, room_id: str | None) -> dict[str, Any]:
         """A list's filters, as the world's :meth:`~anyvideo.sim.World.scan` takes them:
-        the status by index (deleted recordings only when asked for), the rest by ``keep``."""
+        the status by index (deleted recordings only when asked for), the rest by ``keep``
+        (but the ``room_id`` the listing is already limited to)."""
         status = query.choice("Status", tuple(dict.fromkeys(RECORDING_STATUS.values())))
         source, media = query.text("SourceSid"), query.choice("MediaType", tuple(TRACK_KIND.values()))
-        groups = query.strings("GroupingSid") or []
+        groups = [group for group in query.strings("GroupingSid") or [] if group != room_id]
         after, before = query.moment("DateCreatedAfter"), query.moment("DateCreatedBefore")
         indexed: dict[str, Any] = {"not_status": RecordingStatus.DELETED.value}
         if status is not None:
