@@ -85,9 +85,9 @@ class EmulatorControl:
 
     def seed_recordings(self, room_id: str, count: int, *, seconds: float = 1.0) -> dict[str, Any]:
         """Make ``count`` finished recordings of ``room_id`` at once, ``seconds`` each, as if
-        the room had been recorded that long (an archive each on Vonage, a track recording
-        each on Twilio); the emulator writes them in batches, so memory does not grow with
-        ``count``. Answers ``count``, ``first_id``, ``last_id``, the ``participant_id``
+        the room had been recorded that long (each the provider's own kind of recording: an
+        archive, a track recording, ...); the emulator writes them in batches, so memory does
+        not grow with ``count``. Answers ``count``, ``first_id``, ``last_id``, the ``participant_id``
         and ``stream_id`` they captured, and ``store_bytes`` (the size of the emulator's store)."""
         body = {"room": room_id, "count": count, "seconds": seconds}
         seeded: dict[str, Any] = self.call("POST", "/recordings/seed", body, timeout=SEED_TIMEOUT)
