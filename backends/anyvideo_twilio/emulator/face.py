@@ -15,19 +15,23 @@ from typing import Any, TypeVar
 from anyvideo.errors import Forbidden, NotFound
 from anyvideo.models import Role, RoomStatus
 from anyvideo.sim import Grant
-from anyvideo.sim.records import ParticipantRecord, RecordingRecord, RoomRecord, StreamRecord
+from anyvideo.sim.records import ParticipantRecord, Record, RecordingRecord, RoomRecord, StreamRecord
 from anyvideo.testing.server import Emulator, HttpError, Request, Response
 from anyvideo_twilio.emulator import errors, sids
 from anyvideo_twilio.emulator.auth import Credentials
-from anyvideo_twilio.emulator.pagination import PAGING, Page, paginate
+from anyvideo_twilio.emulator.pagination import PAGING, Page, paginate, paginate_scan
 from anyvideo_twilio.emulator.params import Params
 from anyvideo_twilio.emulator.rules import TrackView
-from anyvideo_twilio.emulator.state import RecordingExtra, State
+from anyvideo_twilio.emulator.state import RecordingExtra, Settings, State
 from anyvideo_twilio.emulator.translate import Site, track_name
 
 __all__ = ["Face"]
 
 T = TypeVar("T")
+R = TypeVar("R", bound=Record)
+
+#: Where a seeded track recording's record keeps what :class:`RecordingExtra` holds of it.
+SEEDED = "twilio_recording"
 
 #: Signed media URLs live here, outside the REST API, like a storage bucket.
 MEDIA_PREFIX = "/media/"
@@ -158,6 +162,37 @@ class Face(Emulator):
     def query(request: Request) -> Params:
         return Params(request.query)
 
+    def listing_of(
+        self,
+        request: Request,
+        cls: type[R],
+        *,
+        key: str,
+        render: Callable[[R], dict[str, Any]],
+        max_size: int = 1000,
+        keep: Callable[[R], bool] | None = None,
+        room_id: str | None = None,
+        statuses: Sequence[str] | None = None,
+        not_status: str | None = None,
+    ) -> dict[str, Any]:
+        """One page, with Twilio's ``meta``, of the world's records of ``cls`` in creation
+        order that the indexed filters (``room_id``, ``statuses``, ``not_status``) and
+        ``keep`` (for what the store has no column for) pick: only the page is read."""
+        query = self.query(request)
+        page = Page.parse(query, max_size=max_size)
+
+        def scan(**window: Any) -> list[tuple[int, R]]:
+            return self.world.scan(cls, keep=keep, room_id=room_id, statuses=statuses, not_status=not_status, **window)
+
+        def locate(sid: str) -> int | None:
+            return self.world.seq_of(cls, sid)
+
+        url = self.site(request).base + request.path
+        chunk, meta = paginate_scan(
+            scan, locate, page, sid=_record_id, key=key, url=url, filters=query.filters(*PAGING)
+        )
+        return {key: [render(item) for item in chunk], "meta": meta}
+
     def listing(
         self,
         request: Request,
@@ -205,23 +240,52 @@ class Face(Emulator):
 
     def track_recordings(self, **filters: Any) -> list[RecordingRecord]:
         """The world's recordings that are Twilio track recordings, oldest first."""
-        return [r for r in self.world.recordings(**filters) if r.id in self.state.recordings]
+        return [r for r in self.world.recordings(**filters) if self.recording_extra(r) is not None]
 
     def track_recording(self, request: Request, sid: str) -> RecordingRecord:
         try:
             recording = self.world.get_recording(sid)
         except NotFound:
             recording = None
-        if recording is None or recording.id not in self.state.recordings:
+        if recording is None or self.recording_extra(recording) is None:
             raise errors.NOT_FOUND(path=request.path)
         return recording
+
+    def recording_extra(self, recording: RecordingRecord) -> RecordingExtra | None:
+        """What the face keeps about a track recording: in its memory, or, for a seeded
+        one (which nothing changes until it is deleted), in its record; ``None`` for a
+        recording that is no track recording."""
+        with self.state.lock:
+            extra = self.state.recordings.get(recording.id)
+        if extra is None and (kept := recording.options.get(SEEDED)) is not None:
+            assert recording.stopped_at is not None  # seeded recordings are finished
+            extra = RecordingExtra(
+                settings=Settings(**kept["settings"]),
+                status_callback=kept["status_callback"],
+                status_callback_method=kept["status_callback_method"],
+                completed_at=recording.stopped_at + self.world.processing_delay,
+            )
+        return extra
+
+    def kept_extra(self, recording: RecordingRecord) -> RecordingExtra:
+        """The track recording's extra, kept by the face from now on (it is about to change)."""
+        with self.state.lock:
+            extra = self.recording_extra(recording)
+            assert extra is not None  # a track recording
+            return self.state.recordings.setdefault(recording.id, extra)
 
     def recording_parts(self, recording: RecordingRecord) -> tuple[StreamRecord, RoomRecord, RecordingExtra]:
         """The track, room and face-kept details of a track recording."""
         assert recording.stream_ids is not None  # every track recording captures one track
         stream = self.world.get_stream(recording.stream_ids[0])
-        return stream, self.world.get_room(recording.room_id), self.state.recordings[recording.id]
+        extra = self.recording_extra(recording)
+        assert extra is not None  # a track recording
+        return stream, self.world.get_room(recording.room_id), extra
 
     def track_view(self, stream: StreamRecord) -> TrackView:
         publisher = self.world.get_participant(stream.participant_id)
         return TrackView(stream.id, track_name(stream), stream.kind.value, publisher.id, publisher.identity)
+
+
+def _record_id(record: Record) -> str:
+    return record.id

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import attrs
 
 from anyvideo_twilio.emulator import errors
 from anyvideo_twilio.emulator.params import Params
 
-__all__ = ["PAGING", "Page", "paginate", "paginate_lazily"]
+__all__ = ["PAGING", "Page", "Scan", "paginate", "paginate_scan"]
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 PAGING = ("PageSize", "Page", "PageToken")
 DEFAULT_SIZE = 50
@@ -79,48 +80,56 @@ def paginate(
     return chunk, meta
 
 
-def paginate_lazily(
-    keys: Sequence[str],
-    load: Callable[[str], T | None],
+class Scan(Protocol[T_co]):
+    """Reads a list held by the world: up to ``limit`` matching items with their
+    listing keys, in list order (``newest_first``: backwards), strictly between
+    the keys ``after_seq`` and ``before_seq``, after skipping ``offset`` of them."""
+
+    def __call__(
+        self,
+        *,
+        limit: int,
+        after_seq: int = 0,
+        before_seq: int | None = None,
+        offset: int = 0,
+        newest_first: bool = False,
+    ) -> Sequence[tuple[int, T_co]]: ...
+
+
+def paginate_scan(
+    scan: Scan[T],
+    locate: Callable[[str], int | None],
     page: Page,
     *,
+    sid: Callable[[T], str],
     key: str,
     url: str,
     filters: list[tuple[str, str]],
 ) -> tuple[list[T], dict[str, Any]]:
-    """:func:`paginate` over ``keys`` (SIDs, in list order) that loads only
-    what one page needs: ``load(sid)`` gives the item, or ``None`` when the
-    list's filters leave it out. A page costs about its size in loads, not
-    the whole list, so paging through a large account stays linear."""
+    """:func:`paginate` over a list the world holds, reading only what one page
+    needs: ``scan`` reads items by their listing keys, ``locate(sid)`` gives the
+    key of a page token's item. A page costs its size (and one item either side,
+    for the links), not the whole list."""
     if page.token is None:
-        position, skip = 0, page.number * page.size
+        rows = list(scan(limit=page.size + 1, offset=page.number * page.size))
     else:
-        anchor = page.token[2:]
-        try:
-            position = keys.index(anchor)
-        except ValueError:
-            raise errors.invalid(f"Invalid PageToken {page.token!r}") from None
-        skip = 0
+        anchor = locate(page.token[2:])
+        if anchor is None:
+            raise errors.invalid(f"Invalid PageToken {page.token!r}")
         if page.token.startswith(_AFTER):
-            position += 1
+            rows = list(scan(limit=page.size + 1, after_seq=anchor))
         else:
-            position = _back(keys, load, position, page.size)
-    chunk: list[tuple[str, T]] = []
-    more = False
-    for sid in keys[position:]:
-        item = load(sid)
-        if item is None:
-            continue
-        if skip:
-            skip -= 1
-            continue
-        if len(chunk) == page.size:
-            more = True  # one more match: there is a next page
-            break
-        chunk.append((sid, item))
-    first = chunk[0][0] if chunk else None
-    started = any(load(sid) is not None for sid in keys[:position]) if first is not None and position else False
-    started = started or (page.token is None and page.number > 0)
+            before = list(scan(limit=page.size, before_seq=anchor, newest_first=True))
+            if len(before) == page.size:  # a whole page before the anchor, then whatever follows it
+                rows = before[::-1] + list(scan(limit=1, after_seq=before[0][0]))
+            else:  # fewer: the page starts at the beginning of the list
+                rows = list(scan(limit=page.size + 1))
+    chunk = [item for _, item in rows[: page.size]]
+    more = len(rows) > page.size
+    if page.token is None:
+        started = page.number > 0
+    else:
+        started = bool(rows) and bool(scan(limit=1, before_seq=rows[0][0], newest_first=True))
 
     def link(number: int, token: str | None) -> str:
         query = [*filters, ("PageSize", str(page.size)), ("Page", str(number))]
@@ -132,23 +141,12 @@ def paginate_lazily(
         "page": page.number,
         "page_size": page.size,
         "first_page_url": link(0, None),
-        "previous_page_url": link(page.number - 1, _BEFORE + first) if started and first else None,
+        "previous_page_url": link(page.number - 1, _BEFORE + sid(chunk[0])) if started and chunk else None,
         "url": link(page.number, page.token),
-        "next_page_url": link(page.number + 1, _AFTER + chunk[-1][0]) if more and chunk else None,
+        "next_page_url": link(page.number + 1, _AFTER + sid(chunk[-1])) if more and chunk else None,
         "key": key,
     }
-    return [item for _, item in chunk], meta
-
-
-def _back(keys: Sequence[str], load: Callable[[str], Any], position: int, size: int) -> int:
-    """Where the page of ``size`` matching items before ``keys[position]`` starts."""
-    found = 0
-    for index in range(position - 1, -1, -1):
-        if load(keys[index]) is not None:
-            found += 1
-            if found == size:
-                return index
-    return 0
+    return chunk, meta
 
 
 def _start(items: Sequence[T], page: Page, sid: Callable[[T], str]) -> int:

@@ -127,8 +127,8 @@ class Reactions(Face):
         room = event.subject_as(RoomRecord)
         self.state.timers.cancel(("room", room.id))
         self.state.rooms[room.id].capturing.clear()  # the world stopped them with the room
-        if not self.track_recordings(room_id=room.id):
-            return  # nothing to compose
+        if not self.world.count(RecordingRecord, room_id=room.id):
+            return  # nothing to compose (every recording of the world is a track recording)
         for hook in list(self.state.hooks.values()):
             if hook.enabled:
                 self.enqueue_composition(room, hook.params, at=event.occurred_at, hook=hook)
@@ -214,7 +214,8 @@ class Reactions(Face):
         """Whether the room has ended and none of its recordings is still processing."""
         if self.world.get_room(room_id).status is RoomStatus.OPEN:
             return False
-        return not any(r.status in _CAPTURING for r in self.track_recordings(room_id=room_id))
+        capturing = [status.value for status in _CAPTURING]
+        return not self.world.count(RecordingRecord, room_id=room_id, statuses=capturing)
 
     def start_ready_compositions(self, room_id: str) -> None:
         with self.state.lock:
@@ -305,7 +306,7 @@ class Reactions(Face):
             return
         subject = event.subject
         if isinstance(subject, RecordingRecord):
-            if subject.id not in self.state.recordings:
+            if self.recording_extra(subject) is None:
                 return  # not a track recording of this face
             params = self._recording_params(subject, room)
         else:

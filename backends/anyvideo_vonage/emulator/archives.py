@@ -55,6 +55,8 @@ _BAD_LAYOUT = Problem(
     "Invalid request. This response may indicate that data in your request data is invalid JSON. It may also "
     "indicate that you passed in invalid layout options.",
 )
+#: Where a seeded archive's record keeps its :class:`ArchiveState` fields.
+SEEDED = "vonage_archive"
 _FILE_NAMES = {RecordingMode.COMPOSED: "archive.mp4", RecordingMode.INDIVIDUAL: "archive.zip"}
 _TRANSCRIPT = "transcription.json"
 
@@ -69,14 +71,30 @@ class ArchiveRoutes(VonageFace):
             record = self.world.get_recording(archive_id)
         except NotFound:
             raise errors.ARCHIVE_NOT_FOUND.error() from None
-        if archive_id not in self.state.archives:
+        if self.archive_state(record) is None:
             raise errors.ARCHIVE_NOT_FOUND.error()
         return record
 
+    def archive_state(self, record: RecordingRecord) -> ArchiveState | None:
+        """The archive's Vonage options: kept by the face, or, for a seeded archive (which
+        nothing changes until it is deleted), in its record; ``None`` if it is no archive."""
+        with self.state.lock:
+            state = self.state.archives.get(record.id)
+        if state is None and (kept := record.options.get(SEEDED)) is not None:
+            state = ArchiveState(**kept)
+        return state
+
+    def _kept_state(self, record: RecordingRecord) -> ArchiveState:
+        """The archive's state, kept by the face from now on (it is about to change)."""
+        with self.state.lock:
+            state = self.archive_state(record)
+            assert state is not None  # checked by _archive
+            return self.state.archives.setdefault(record.id, state)
+
     def archive_json(self, record: RecordingRecord) -> dict[str, Any]:
         """The archive as the provider shows it; an available one gets fresh download URLs."""
-        with self.state.lock:
-            state = self.state.archives[record.id]
+        state = self.archive_state(record)
+        assert state is not None  # every recording of this world is an archive
         available_at = None
         download: dict[str, Any] = {}
         if record.status is RecordingStatus.AVAILABLE:
@@ -96,6 +114,10 @@ class ArchiveRoutes(VonageFace):
         )
 
     def _digest(self, record: RecordingRecord) -> tuple[int, str]:
+        if record.mode is RecordingMode.COMPOSED and len(record.files) == 1:
+            described = record.files[0]  # archive.mp4 is the recording's one file, as described when processed
+            if described.size is not None and described.sha256 is not None:
+                return described.size, described.sha256
         with self.state.lock:
             known = self.state.downloads.get(record.id)
         if known is None:
@@ -111,13 +133,19 @@ class ArchiveRoutes(VonageFace):
 
     @route("GET", ARCHIVE)
     def list_archives(self, request: Request) -> Any:
-        """Newest first, deleted archives left out (spec: ``offset``)."""
-        records = [
-            r
-            for r in self.world.recordings(room_id=request.arg("sessionId") or None)
-            if r.status is not RecordingStatus.DELETED and r.id in self.state.archives
-        ]
-        return self._page(request, records[::-1], self.archive_json)
+        """Newest first, deleted archives left out (spec: ``offset``). Every recording of
+        the world is an archive (this face starts them all): the world counts them and
+        reads the one window asked for."""
+        room_id, deleted = request.arg("sessionId") or None, RecordingStatus.DELETED.value
+
+        def read(offset: int, count: int) -> list[RecordingRecord]:
+            rows = self.world.scan(
+                RecordingRecord, room_id=room_id, not_status=deleted, offset=offset, limit=count, newest_first=True
+            )
+            return [record for _, record in rows]
+
+        total = self.world.count(RecordingRecord, room_id=room_id, not_status=deleted)
+        return self._page_of(request, total, read, self.archive_json)
 
     # --- starting -------------------------------------------------------------
 
@@ -179,7 +207,7 @@ class ArchiveRoutes(VonageFace):
         "started OR paused OR stopped"); stopping an automatic archive has no effect."""
         with self.state.lock:
             record = self._archive(request.params["archive_id"])
-            state = self.state.archives[record.id]
+            state = self._kept_state(record)
             if record.status is RecordingStatus.RECORDING and not state.automatic:
                 state.reason = "user initiated"
                 record = self._stop(record, state)
@@ -205,7 +233,7 @@ class ArchiveRoutes(VonageFace):
             if record.status is not RecordingStatus.AVAILABLE:
                 raise errors.ARCHIVE_NOT_DELETABLE.error()
             self.world.delete_recording(record.id)
-            self.state.archives[record.id].changed_at = self.clock.now()
+            self._kept_state(record).changed_at = self.clock.now()
             self.state.downloads.pop(record.id, None)
 
     @route("PUT", ARCHIVE + "/{archive_id}/layout")
@@ -214,7 +242,7 @@ class ArchiveRoutes(VonageFace):
         new_layout = layout(self._body(request), _BAD_LAYOUT)
         with self.state.lock:
             record = self._archive(request.params["archive_id"])
-            state = self.state.archives[record.id]
+            state = self._kept_state(record)
             if record.status is not RecordingStatus.RECORDING or state.output_mode != "composed":
                 raise _BAD_LAYOUT.error("Invalid request. Only a composed archive being recorded has a layout.")
             state.layout = new_layout
@@ -226,7 +254,7 @@ class ArchiveRoutes(VonageFace):
         body = self._body(request)
         with self.state.lock:
             record = self._archive(request.params["archive_id"])
-            state = self.state.archives[record.id]
+            state = self._kept_state(record)
             if record.status is not RecordingStatus.RECORDING or state.stream_mode != "manual":
                 raise errors.ARCHIVE_NOT_MANUAL.error()
             self._select(
@@ -248,7 +276,7 @@ class ArchiveRoutes(VonageFace):
             record = self.world.get_recording(archive_id)
         except NotFound:
             record = None
-        state = self.state.archives.get(archive_id)
+        state = None if record is None else self.archive_state(record)
         if record is None or state is None or record.status is not RecordingStatus.AVAILABLE:
             return Response.data(b"No such file", "text/plain", 404)
         if file_name == _TRANSCRIPT and state.transcription is not None:

@@ -211,9 +211,22 @@ class VonageFace:
     def _page(request: Request, newest_first: list[T], render: Callable[[T], dict[str, Any]]) -> dict[str, Any]:
         """``{"count": total, "items": […]}`` for the ``offset`` and ``count`` query parameters
         (unparseable values fall back to the defaults; ``count`` is capped at 1000)."""
-        offset = _whole(request.arg("offset"), 0)
-        count = min(_whole(request.arg("count"), PAGE_DEFAULT), PAGE_MAX)
+        offset, count = _window(request)
         return {"count": len(newest_first), "items": [render(item) for item in newest_first[offset : offset + count]]}
+
+    @staticmethod
+    def _page_of(
+        request: Request, total: int, read: Callable[[int, int], list[T]], render: Callable[[T], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """:meth:`_page` of a list held by the world: ``total`` items, of which
+        ``read(offset, count)`` gives the newest-first window asked for, and only it."""
+        offset, count = _window(request)
+        return {"count": total, "items": [render(item) for item in read(offset, count)]}
+
+
+def _window(request: Request) -> tuple[int, int]:
+    """The ``offset`` and ``count`` asked for."""
+    return _whole(request.arg("offset"), 0), min(_whole(request.arg("count"), PAGE_DEFAULT), PAGE_MAX)
 
 
 def _whole(value: str | None, default: int) -> int:

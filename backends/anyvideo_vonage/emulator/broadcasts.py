@@ -80,12 +80,15 @@ class BroadcastRoutes(VonageFace):
 
     @route("GET", BROADCAST)
     def list_broadcasts(self, request: Request) -> Any:
-        records = [
-            r
-            for r in self.world.compositions(room_id=request.arg("sessionId") or None)
-            if r.output is CompositionOutput.LIVE and r.id in self.state.broadcasts
-        ]
-        return self._page(request, records[::-1], self.broadcast_json)
+        """Newest first. Every composition of the world is a broadcast (this face starts
+        them all): the world counts them and reads the one window asked for."""
+        room_id = request.arg("sessionId") or None
+
+        def read(offset: int, count: int) -> list[CompositionRecord]:
+            rows = self.world.scan(CompositionRecord, room_id=room_id, offset=offset, limit=count, newest_first=True)
+            return [record for _, record in rows]
+
+        return self._page_of(request, self.world.count(CompositionRecord, room_id=room_id), read, self.broadcast_json)
 
     @route("POST", BROADCAST)
     def start_broadcast(self, request: Request) -> Any:

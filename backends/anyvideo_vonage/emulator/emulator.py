@@ -14,9 +14,10 @@ from anyvideo.models import EventType, ParticipantStatus, RecordingStatus, Resol
 from anyvideo.sim import Grant, SimEvent, World
 from anyvideo.sim.media import Box
 from anyvideo.sim.records import CompositionRecord, ParticipantRecord, RecordingRecord, StreamRecord
+from anyvideo.testing.seeding import SEED_PATH, SeedRequest
 from anyvideo.testing.server import CONTROL_PREFIX, Emulator, HttpError, Request, Response, route
 from anyvideo_vonage.emulator import errors, ids, stylesheet, translate
-from anyvideo_vonage.emulator.archives import ArchiveRoutes
+from anyvideo_vonage.emulator.archives import SEEDED, ArchiveRoutes
 from anyvideo_vonage.emulator.auth import ApplicationCredentials
 from anyvideo_vonage.emulator.broadcasts import BroadcastRoutes
 from anyvideo_vonage.emulator.callbacks import CallbackSettings
@@ -25,7 +26,7 @@ from anyvideo_vonage.emulator.media import Downloads
 from anyvideo_vonage.emulator.render import RenderRoutes
 from anyvideo_vonage.emulator.sessions import SessionRoutes
 from anyvideo_vonage.emulator.sip import SipRoutes
-from anyvideo_vonage.emulator.state import FaceState
+from anyvideo_vonage.emulator.state import ArchiveState, FaceState
 from anyvideo_vonage.emulator.statuses import DEFAULT_RESOLUTION
 
 __all__ = ["VonageEmulator"]
@@ -172,6 +173,20 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
         with self.state.lock:
             self.state.initial_classes[participant.id] = verified.layout_classes
         return {"participant_id": participant.id, "room_id": participant.room_id, "identity": participant.identity}
+
+    @route("POST", SEED_PATH)
+    def _control_seed_recordings(self, request: Request) -> Any:
+        """Stopped composed archives of a routed session, available, as if each had been
+        started and stopped by the application (:mod:`anyvideo.testing.seeding`). Their
+        Vonage options live in their records: the face's memory does not grow with them."""
+        asked = SeedRequest.parse(request)
+        room = self._session(asked.room)
+        if self._relayed(room):
+            raise errors.ARCHIVE_RELAYED.error()
+        stopped = ArchiveState(output_mode="composed", layout={"type": "bestFit"}, reason="user initiated")
+        kept = attrs.asdict(attrs.evolve(stopped, stopped_sent=True))
+        seeded = self.world.seed_recordings(room.id, asked.count, seconds=asked.seconds, options={SEEDED: kept})
+        return SeedRequest.answer(seeded)
 
     @route("GET", CONTROL_PREFIX + "/vonage/callbacks")
     def _control_callback_settings(self, request: Request) -> Any:

@@ -35,6 +35,7 @@ from anyvideo.models import (
     RecordingMode,
     RecordingStatus,
     Resolution,
+    Role,
     RoomStatus,
     RtmpTarget,
     StreamKind,
@@ -56,7 +57,7 @@ from anyvideo.sim.records import (
 )
 from anyvideo.sim.store import Store
 
-__all__ = ["IdFactory", "Placer", "World", "place_by_layout"]
+__all__ = ["IdFactory", "Placer", "Seeded", "World", "place_by_layout"]
 
 R = TypeVar("R", bound=Record)
 
@@ -103,6 +104,21 @@ def place_by_layout(
             )
         )
     return boxes(place(record.layout, candidates))
+
+
+@attrs.frozen
+class Seeded:
+    """What :meth:`World.seed_recordings` made: the recordings' publisher and stream, and
+    the first and last recording (the others lie between them in creation order)."""
+
+    room_id: str
+    participant_id: str
+    stream_id: str
+    count: int
+    first_id: str | None
+    last_id: str | None
+    #: How many bytes the store takes once they are written.
+    store_bytes: int
 
 
 def default_ids(kind: str) -> str:
@@ -182,6 +198,87 @@ class World:
             if len(page) < _PAGE:
                 return
 
+    def scan(
+        self,
+        cls: type[R],
+        *,
+        limit: int,
+        room_id: str | None = None,
+        statuses: Sequence[str] | None = None,
+        not_status: str | None = None,
+        keep: Callable[[R], bool] | None = None,
+        after_seq: int = 0,
+        before_seq: int | None = None,
+        offset: int = 0,
+        newest_first: bool = False,
+    ) -> list[tuple[int, R]]:
+        """Up to ``limit`` records (with their listing keys, :meth:`seq_of`) after
+        ``offset`` of them, in creation order or ``newest_first``, between the keys
+        ``after_seq`` and ``before_seq``, matching the indexed filters and ``keep``.
+
+        What the indexed filters pick is read a page at a time: without ``keep``
+        one query reads exactly the page; with it, the rows ``keep`` passes over
+        are read too (a face's filter on what the store has no column for)."""
+        with self._change():
+            if keep is None:
+                return self.store.select(
+                    cls,
+                    room_id=room_id,
+                    statuses=statuses,
+                    not_status=not_status,
+                    after_seq=after_seq,
+                    before_seq=before_seq,
+                    offset=offset,
+                    limit=limit,
+                    newest_first=newest_first,
+                )
+            found: list[tuple[int, R]] = []
+            chunk = max(limit, _PAGE)
+            while len(found) < limit:
+                rows = self.store.select(
+                    cls,
+                    room_id=room_id,
+                    statuses=statuses,
+                    not_status=not_status,
+                    after_seq=after_seq,
+                    before_seq=before_seq,
+                    limit=chunk,
+                    newest_first=newest_first,
+                )
+                for seq, record in rows:
+                    if not keep(record):
+                        continue
+                    if offset:
+                        offset -= 1
+                        continue
+                    found.append((seq, record))
+                    if len(found) == limit:
+                        break
+                if len(rows) < chunk:
+                    break
+                if newest_first:
+                    before_seq = rows[-1][0]
+                else:
+                    after_seq = rows[-1][0]
+            return found
+
+    def count(
+        self,
+        cls: type[R],
+        *,
+        room_id: str | None = None,
+        statuses: Sequence[str] | None = None,
+        not_status: str | None = None,
+    ) -> int:
+        """How many records :meth:`scan` walks through with these indexed filters."""
+        with self._change():
+            return self.store.count(cls, room_id=room_id, statuses=statuses, not_status=not_status)
+
+    def seq_of(self, cls: type[R], record_id: str) -> int | None:
+        """A record's listing key (its place in creation order), ``None`` if there is no such record."""
+        with self._change():
+            return self.store.seq_of(cls, record_id)
+
     def _settle(self) -> None:
         """Carry out every timed transition that is due, earliest first."""
         now = self.clock.now()
@@ -197,14 +294,19 @@ class World:
         if record.status is RecordingStatus.RECORDING:
             self._stop_recording(record, at=record.due_at)
         elif record.status is RecordingStatus.PROCESSING:
-            files = tuple(self._describe(record.id, name, made) for name, made in self._recording_files(record).items())
-            if record.mode is RecordingMode.INDIVIDUAL:
-                files = tuple(
-                    self._whose(record, file, stream_id)
-                    for file, (stream_id, _) in zip(files, record.sources, strict=True)
-                )
-            ready = attrs.evolve(record, status=RecordingStatus.AVAILABLE, files=files, due_at=None)
-            self._emit(EventType.RECORDING_AVAILABLE, self._save(ready), at=record.due_at)
+            self._emit(EventType.RECORDING_AVAILABLE, self._save(self._processed(record)), at=record.due_at)
+
+    def _processed(self, record: RecordingRecord, known: Sequence[StreamRecord] = ()) -> RecordingRecord:
+        """A stopped recording, processed: available, with its files described
+        (``known``: streams it captured, so they need not be read again)."""
+        files = tuple(self._describe(record.id, name, made) for name, made in self._recording_files(record).items())
+        if record.mode is RecordingMode.INDIVIDUAL:
+            streams = {stream.id: stream for stream in known}
+            files = tuple(
+                self._whose(record, file, streams.get(stream_id) or self._get(StreamRecord, stream_id))
+                for file, (stream_id, _) in zip(files, record.sources, strict=True)
+            )
+        return attrs.evolve(record, status=RecordingStatus.AVAILABLE, files=files, due_at=None)
 
     def _settle_composition(self, record: CompositionRecord) -> None:
         assert record.due_at is not None
@@ -215,10 +317,10 @@ class World:
             ready = attrs.evolve(record, status=CompositionStatus.AVAILABLE, files=(file,), due_at=None)
             self._emit(EventType.COMPOSITION_AVAILABLE, self._save(ready), at=record.due_at)
 
-    def _whose(self, record: RecordingRecord, file: MediaFile, stream_id: str) -> MediaFile:
+    @staticmethod
+    def _whose(record: RecordingRecord, file: MediaFile, stream: StreamRecord) -> MediaFile:
         """An individual recording's file of one stream, saying whose stream it is and when in
         the recording it starts and stops."""
-        stream = self._get(StreamRecord, stream_id)
         assert record.stopped_at is not None  # processing follows a stop
         start = max(stream.published_at, record.started_at)
         stop = min(stream.unpublished_at or record.stopped_at, record.stopped_at)
@@ -243,7 +345,11 @@ class World:
 
     def _place(self, record: RecordingRecord | CompositionRecord, stream_ids: Iterable[str]) -> Placements:
         """Where ``record``'s file shows each of ``stream_ids`` that has video, as the placer decides."""
-        streams = [self._get(StreamRecord, sid) for sid in stream_ids if sid]
+        return self._place_streams(record, [self._get(StreamRecord, sid) for sid in stream_ids if sid])
+
+    def _place_streams(
+        self, record: RecordingRecord | CompositionRecord, streams: Sequence[StreamRecord]
+    ) -> Placements:
         chosen = self.placer(self, record, [s for s in streams if s.kind.has_video])
         return tuple(sorted((sid, tuple(box)) for sid, box in chosen.items()))  # type: ignore[misc]
 
@@ -538,6 +644,87 @@ class World:
             if recording.status is RecordingStatus.DELETED:
                 raise NotFound(f"recording {recording_id!r} was deleted")
             return self._save(attrs.evolve(recording, status=RecordingStatus.DELETED, files=(), due_at=None))
+
+    def seed_recordings(
+        self,
+        room_id: str,
+        count: int,
+        *,
+        mode: RecordingMode = RecordingMode.COMPOSED,
+        kind: StreamKind = StreamKind.AUDIO_VIDEO,
+        seconds: float = 1.0,
+        identity: str = "seeded",
+        per_stream: bool = False,
+        options: Mapping[str, Any] | None = None,
+        chunk: int = 1000,
+    ) -> Seeded:
+        """``count`` finished recordings of ``room_id``, as running the room would have left them.
+
+        A participant ``identity`` published one stream of ``kind``; the recordings
+        captured it back to back, ``seconds`` each, the last stopping
+        ``processing_delay`` ago, so every one is available with its files
+        described and its media rendered on demand like any other (``per_stream``:
+        each captures only that stream, a per-track recording). ``options`` is each
+        recording's ``options`` (what a face keeps about it). They are written
+        ``chunk`` at a time, made as they are written: memory does not grow with
+        ``count``. No events: they happened before anyone listened.
+        """
+        if count < 0 or not (math.isfinite(seconds) and seconds > 0):
+            raise ValueError("count must be ≥ 0 and seconds a finite number > 0")
+        with self._change():
+            self._get(RoomRecord, room_id)
+            length = timedelta(seconds=seconds)
+            end = self.clock.now() - self.processing_delay
+            start = end - length * count
+            participant = self._save(
+                ParticipantRecord(
+                    id=self._ids("participant"),
+                    room_id=room_id,
+                    identity=identity,
+                    role=Role.PUBLISHER,
+                    status=ParticipantStatus.DISCONNECTED,
+                    joined_at=start,
+                    left_at=end,
+                )
+            )
+            stream = self._save(
+                StreamRecord(
+                    id=self._ids("stream"),
+                    room_id=room_id,
+                    participant_id=participant.id,
+                    kind=kind,
+                    published_at=start,
+                    unpublished_at=end,
+                    video_source=VideoSource.CAMERA if kind.has_video else None,
+                )
+            )
+            made: list[str] = []
+
+            def recordings() -> Iterator[RecordingRecord]:
+                for index in range(count):
+                    started = start + length * index
+                    stopped = RecordingRecord(
+                        id=self._ids("recording"),
+                        room_id=room_id,
+                        mode=mode,
+                        status=RecordingStatus.PROCESSING,
+                        started_at=started,
+                        has_audio=kind.has_audio,
+                        has_video=kind.has_video,
+                        stopped_at=started + length,
+                        sources=((stream.id, seconds),),
+                        options=dict(options or {}),
+                        stream_ids=(stream.id,) if per_stream else None,
+                    )
+                    if mode is RecordingMode.COMPOSED:
+                        stopped = attrs.evolve(stopped, placements=self._place_streams(stopped, [stream]))
+                    if index in (0, count - 1):
+                        made.append(stopped.id)
+                    yield self._processed(stopped, [stream])
+
+            self.store.put_many(recordings(), chunk=chunk)
+            first, last = (made[0], made[-1]) if made else (None, None)
+            return Seeded(room_id, participant.id, stream.id, count, first, last, self.store.size())
 
     # --- compositions -------------------------------------------------------
 

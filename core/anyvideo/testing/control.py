@@ -26,6 +26,9 @@ from anyvideo.models import AccessToken, StreamKind, VideoSource
 
 __all__ = ["EmulatorControl", "ReceivedSignal", "RemoteClient", "SettledClient", "SettledDevices"]
 
+#: How long seeding may take: about a minute per 100,000 recordings on a slow machine.
+SEED_TIMEOUT = 900.0
+
 _ERRORS: dict[int, type[AnyVideoError]] = {401: AuthenticationError, 403: Forbidden, 404: NotFound, 409: Conflict}
 
 
@@ -57,8 +60,8 @@ class EmulatorControl:
             )
         return cls(base_url if "//" in base_url else f"https://{base_url}")
 
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        answer = self._session.request(method, f"{self.base_url}/_emulator{path}", json=body, timeout=30)
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None, *, timeout: float = 30) -> Any:
+        answer = self._session.request(method, f"{self.base_url}/_emulator{path}", json=body, timeout=timeout)
         if answer.status_code >= 400:
             try:
                 detail = answer.json()
@@ -79,6 +82,16 @@ class EmulatorControl:
     def advance(self, seconds: float) -> datetime:
         """Move the emulator's clock forward; processing that became due finishes."""
         return datetime.fromisoformat(self.call("POST", "/clock/advance", {"seconds": seconds})["now"])
+
+    def seed_recordings(self, room_id: str, count: int, *, seconds: float = 1.0) -> dict[str, Any]:
+        """Make ``count`` finished recordings of ``room_id`` at once, ``seconds`` each, as if
+        the room had been recorded that long (each the provider's own kind of recording: an
+        archive, a track recording, ...); the emulator writes them in batches, so memory does
+        not grow with ``count``. Answers ``count``, ``first_id``, ``last_id``, the ``participant_id``
+        and ``stream_id`` they captured, and ``store_bytes`` (the size of the emulator's store)."""
+        body = {"room": room_id, "count": count, "seconds": seconds}
+        seeded: dict[str, Any] = self.call("POST", "/recordings/seed", body, timeout=SEED_TIMEOUT)
+        return seeded
 
     def callbacks(self) -> list[dict[str, Any]]:
         """Every callback delivered so far (after waiting for queued ones)."""

@@ -47,16 +47,22 @@ class ParticipantRoutes(Reactions):
         status = query.choice("Status", PARTICIPANT_STATUSES, default)
         identity = query.text("Identity")
         after, before = query.moment("DateCreatedAfter"), query.moment("DateCreatedBefore")
-        chosen = [
-            participant
-            for wanted in world_statuses(PARTICIPANT_STATUS, status)
-            for participant in self.world.participants(room.id, status=wanted)
-            if (identity is None or participant.identity == identity)
-            and (after is None or participant.joined_at >= after)
-            and (before is None or participant.joined_at < before)
-        ]
-        return self.listing(
-            request, chosen, key="participants", render=self._render_participant(request), sid=lambda p: p.id
+
+        def keep(participant: ParticipantRecord) -> bool:
+            return (
+                (identity is None or participant.identity == identity)
+                and (after is None or participant.joined_at >= after)
+                and (before is None or participant.joined_at < before)
+            )
+
+        return self.listing_of(
+            request,
+            ParticipantRecord,
+            key="participants",
+            render=self._render_participant(request),
+            room_id=room.id,
+            statuses=sorted(s.value for s in world_statuses(PARTICIPANT_STATUS, status)),
+            keep=keep if (identity, after, before) != (None, None, None) else None,
         )
 
     def _render_participant(self, request: Request) -> Callable[[ParticipantRecord], dict[str, Any]]:

@@ -11,11 +11,10 @@ from anyvideo.models import RecordingStatus, RoomStatus
 from anyvideo.sim.records import RecordingRecord
 from anyvideo.testing.server import Request, route
 from anyvideo_twilio.emulator import errors, rules, sids
-from anyvideo_twilio.emulator.pagination import PAGING, Page, paginate_lazily
 from anyvideo_twilio.emulator.params import Params
 from anyvideo_twilio.emulator.reactions import Reactions
 from anyvideo_twilio.emulator.routes.rooms import PEER_TO_PEER
-from anyvideo_twilio.emulator.statuses import RECORDING_STATUS, TRACK_KIND
+from anyvideo_twilio.emulator.statuses import RECORDING_STATUS, TRACK_KIND, world_statuses
 
 __all__ = ["RecordingRoutes"]
 
@@ -49,27 +48,22 @@ class RecordingRoutes(Reactions):
 
     @route("GET", "/v1/Recordings")
     def list_recordings(self, request: Request) -> dict[str, Any]:
-        # An account may hold a great many track recordings: load only what one
-        # page needs, in the order they started (the face notes them as they do).
+        # An account may hold a great many track recordings: the world reads only
+        # what one page needs, in the order they started. Every recording of the
+        # world is a track recording (this face starts them all).
         query = self.query(request)
-        keep = self._filter(query)
         groups = query.strings("GroupingSid") or []
         rooms = [group for group in groups if sids.is_sid(group, "RM")]
-        if rooms:  # the room's own recordings, not the account's
-            keys = [r.id for r in self.world.recordings(room_id=rooms[0]) if r.id in self.state.recordings]
-        else:
-            with self.state.lock:
-                keys = list(self.state.recordings)
-
-        def load(sid: str) -> RecordingRecord | None:
-            recording = self.world.get_recording(sid)
-            return recording if keep(recording) else None
-
-        page = Page.parse(query, max_size=100)
-        url = self.site(request).base + request.path
-        chunk, meta = paginate_lazily(keys, load, page, key="recordings", url=url, filters=query.filters(*PAGING))
-        render = self._render_recording(request)
-        return {"recordings": [render(recording) for recording in chunk], "meta": meta}
+        room_id = rooms[0] if rooms else None  # the room's own recordings, not the account's
+        return self.listing_of(
+            request,
+            RecordingRecord,
+            key="recordings",
+            render=self._render_recording(request),
+            max_size=100,
+            room_id=room_id,
+            **self._filter(query, room_id),
+        )
 
     @route("GET", "/v1/Recordings/{Sid}")
     def fetch_recording(self, request: Request) -> dict[str, Any]:
@@ -82,10 +76,9 @@ class RecordingRoutes(Reactions):
     @route("GET", "/v1/Rooms/{RoomSid}/Recordings")
     def list_room_recordings(self, request: Request) -> dict[str, Any]:
         room = self.room_of(request)
-        chosen = self._filtered(self.query(request), self.track_recordings(room_id=room.id))
-        return self.listing(
-            request, chosen, key="recordings", render=self._render_recording(request, in_room=True), sid=_sid
-        )
+        render = self._render_recording(request, in_room=True)
+        filters = self._filter(self.query(request), room.id)
+        return self.listing_of(request, RecordingRecord, key="recordings", render=render, room_id=room.id, **filters)
 
     @route("GET", "/v1/Rooms/{RoomSid}/Recordings/{Sid}")
     def fetch_room_recording(self, request: Request) -> dict[str, Any]:
@@ -117,25 +110,23 @@ class RecordingRoutes(Reactions):
         except NotFound:
             raise errors.NOT_FOUND(path=request.path) from None
         with self.state.lock:
-            self.state.recordings[recording.id].deleted_at = self.clock.now()
+            self.kept_extra(recording).deleted_at = self.clock.now()
 
-    def _filtered(self, query: Params, recordings: list[RecordingRecord]) -> list[RecordingRecord]:
-        """The recordings a list's filters keep; deleted ones only when asked for."""
-        keep = self._filter(query)
-        return [recording for recording in recordings if keep(recording)]
-
-    def _filter(self, query: Params) -> Callable[[RecordingRecord], bool]:
-        """Whether a list's filters keep a recording; deleted ones only when asked for."""
+    def _filter(self, query: Params, room_id: str | None) -> dict[str, Any]:
+        """A list's filters, as the world's :meth:`~anyvideo.sim.World.scan` takes them:
+        the status by index (deleted recordings only when asked for), the rest by ``keep``
+        (but the ``room_id`` the listing is already limited to)."""
         status = query.choice("Status", tuple(dict.fromkeys(RECORDING_STATUS.values())))
         source, media = query.text("SourceSid"), query.choice("MediaType", tuple(TRACK_KIND.values()))
-        groups = query.strings("GroupingSid") or []
+        groups = [group for group in query.strings("GroupingSid") or [] if group != room_id]
         after, before = query.moment("DateCreatedAfter"), query.moment("DateCreatedBefore")
+        indexed: dict[str, Any] = {"not_status": RecordingStatus.DELETED.value}
+        if status is not None:
+            indexed = {"statuses": sorted(s.value for s in world_statuses(RECORDING_STATUS, status))}
+        if not (source or media or groups or after or before):
+            return indexed
 
         def keep(recording: RecordingRecord) -> bool:
-            if status is None and recording.status is RecordingStatus.DELETED:
-                return False
-            if status is not None and RECORDING_STATUS[recording.status] != status:
-                return False
             if (after and recording.started_at < after) or (before and recording.started_at >= before):
                 return False
             if not (source or media or groups):
@@ -145,8 +136,4 @@ class RecordingRoutes(Reactions):
                 return False
             return all(group in (room.id, stream.participant_id) for group in groups)
 
-        return keep
-
-
-def _sid(recording: RecordingRecord) -> str:
-    return recording.id
+        return {**indexed, "keep": keep}

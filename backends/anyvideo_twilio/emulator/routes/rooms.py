@@ -6,6 +6,7 @@ from typing import Any
 
 from anyvideo.errors import Conflict
 from anyvideo.models import RoomStatus
+from anyvideo.sim.records import RoomRecord
 from anyvideo.testing.server import Request, Response, route
 from anyvideo_twilio.emulator import errors, rules
 from anyvideo_twilio.emulator.params import Params
@@ -103,13 +104,15 @@ class RoomRoutes(Reactions):
             query.moment("DateCreatedAfter"),
             query.moment("DateCreatedBefore"),
         )
-        rooms = [
-            room
-            for wanted in world_statuses(ROOM_STATUS, status)
-            for room in self.world.rooms(status=wanted)
-            if (name is None or (room.name or room.id) == name)
-            and (after is None or room.created_at >= after)
-            and (before is None or room.created_at < before)
-        ]
+
+        def keep(room: RoomRecord) -> bool:
+            return (
+                (name is None or (room.name or room.id) == name)
+                and (after is None or room.created_at >= after)
+                and (before is None or room.created_at < before)
+            )
+
+        statuses = sorted(s.value for s in world_statuses(ROOM_STATUS, status))
+        filtered = keep if (name, after, before) != (None, None, None) else None
         site = self.site(request)
-        return self.listing(request, rooms, key="rooms", render=site.room, sid=lambda r: r.id)
+        return self.listing_of(request, RoomRecord, key="rooms", render=site.room, statuses=statuses, keep=filtered)
