@@ -348,11 +348,14 @@ class CallbackParser:
 
     def _window_outcome(self, window: Window, by: str, params: dict[str, str], occurred_at: datetime) -> list[Event]:
         """``recording.available`` or ``recording.failed`` for a stopped window that got there,
-        announced once (by ``by`` when it is the first callback to find it so)."""
-        recording = self._windows.recording(window)
-        kind = window_outcome(recording)
+        announced once (by ``by`` when it is the first callback to find it so); the window's
+        recording is built only for the callback that announces it."""
+        status, composition = self._windows.standing(window)
+        kind = _outcome(status, window.mode, composition.get("status"))
         announced = None if kind is None else self._transitions.announce(window.id, "outcome", by, kind)
-        return [] if announced is None else [_window_event(announced, params, occurred_at, recording, window)]
+        if announced is None:
+            return []
+        return [_window_event(announced, params, occurred_at, self._windows.recording(window), window)]
 
     def _window_of(self, recording_sid: str, room_sid: str | None, moment: datetime | None, name: str) -> Window | None:
         """The window a track recording belongs to, if any: the one that claimed it, else
@@ -471,15 +474,19 @@ def window_outcome(recording: Recording) -> str | None:
     """The event a stopped window's recording has arrived at, if any: ``recording.failed``
     when a track (or its composition) failed; ``recording.available`` when every track
     completed and, composed, its composition too; ``None`` while it is on its way."""
-    if recording.status is RecordingStatus.FAILED:
+    return _outcome(recording.status, recording.mode, (recording.raw.get("composition") or {}).get("status"))
+
+
+def _outcome(status: RecordingStatus, mode: RecordingMode, composition: str | None) -> str | None:
+    """:func:`window_outcome` of a window whose recording's status, mode and composition status are these."""
+    if status is RecordingStatus.FAILED:
         return EventType.RECORDING_FAILED
-    if recording.mode is RecordingMode.COMPOSED:
-        composition = recording.raw.get("composition") or {}
-        outcome = COMPOSED_OUTCOMES.get(composition.get("status", ""))
+    if mode is RecordingMode.COMPOSED:
+        outcome = COMPOSED_OUTCOMES.get(composition or "")
         if outcome == EventType.RECORDING_FAILED:
             return outcome
-        return outcome if recording.status is RecordingStatus.AVAILABLE else None
-    return EventType.RECORDING_AVAILABLE if recording.status is RecordingStatus.AVAILABLE else None
+        return outcome if status is RecordingStatus.AVAILABLE else None
+    return EventType.RECORDING_AVAILABLE if status is RecordingStatus.AVAILABLE else None
 
 
 def _window_event(

@@ -153,6 +153,23 @@ class Registry:
             )
         return cursor.rowcount == 1
 
+    def add_or_get(self, kind: str, key: str, entry: Mapping[str, Any]) -> dict[str, Any] | None:
+        """File ``entry`` under ``kind``/``key`` unless an entry is there: ``None`` when it was
+        filed, else the entry that is there (a compare-and-set that returns the old value).
+
+        The entry is read first, so when one is there nothing is written (no write lock taken);
+        else :meth:`add` files it, and of two processes adding at once one files and the other
+        gets the winner's entry.
+        """
+        with self._lock:
+            while True:
+                held = self.get(kind, key)
+                if held is not None:
+                    return held
+                if self.add(kind, key, entry):
+                    return None
+                # another process filed it in between: read what it filed (unless it is gone again)
+
     def update(self, kind: str, key: str, change: Callable[[dict[str, Any]], dict[str, Any] | None]) -> dict[str, Any]:
         """Replace the entry with ``change(entry)`` in one transaction; returns the new entry.
 

@@ -194,7 +194,8 @@ class Transitions:
     of many tracks, each track's callback saying it started).
 
     :meth:`announce` claims a transition for one callback with the registry's
-    insert-if-absent :meth:`~anyvideo.registry.Registry.add`, so of two receivers
+    insert-if-absent :meth:`~anyvideo.registry.Registry.add_or_get` (which writes nothing
+    when the transition is claimed already), so of two receivers
     sharing the registry exactly one announces it, and a receiver started later
     (or again) finds it announced. The callback that claimed it announces it
     again when the provider delivers it again (its handling failed), under the
@@ -214,11 +215,10 @@ class Transitions:
         with several possible outcomes (available or failed) is claimed under one
         ``transition`` name: the first outcome claimed is the one announced.
         """
-        key = f"{subject_id}:{transition}"
-        if self._registry.add(self.KIND, key, {"by": by, "type": event_type}):
+        held = self._registry.add_or_get(self.KIND, f"{subject_id}:{transition}", {"by": by, "type": event_type})
+        if held is None:
             return event_type
-        held = self._registry.get(self.KIND, key)
-        return str(held["type"]) if held is not None and held.get("by") == by else None
+        return str(held["type"]) if held.get("by") == by else None
 
 
 def stable_event_id(provider: str, *parts: object) -> str:
