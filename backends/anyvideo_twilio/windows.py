@@ -371,9 +371,9 @@ class RecordingWindows:
         return self.window(claimed["window"])
 
     def claimed(self, recording_sid: str) -> Window | None:
-        """The window that claimed a track recording, if any."""
-        claimed = self._registry.get("track", recording_sid)
-        return None if claimed is None else self.window(claimed["window"])
+        """The window that claimed a track recording, if any (one registry read)."""
+        found = self._registry.get_linked("track", recording_sid, "window", "window")
+        return None if found is None else Window.from_entry(*found)
 
     def composed_by(self, composition_sid: str) -> Window | None:
         """The composed window whose composition ``composition_sid`` is, if any."""

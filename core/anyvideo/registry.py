@@ -90,6 +90,20 @@ class Registry:
             ).fetchone()
         return None if row is None else json.loads(row[0])
 
+    def get_linked(self, kind: str, key: str, field: str, target: str) -> tuple[str, dict[str, Any]] | None:
+        """The ``target`` entry whose key the top-level ``field`` of the ``kind``/``key`` entry
+        holds, as ``(its key, entry)``; ``None`` when either is missing. One statement: the
+        entry that links is not read into Python."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT linked.key, linked.body FROM entries AS link JOIN entries AS linked"
+                " ON linked.namespace = link.namespace AND linked.kind = ?"
+                f" AND linked.key = json_extract(link.body, '$.{_field(field)}')"
+                " WHERE link.namespace = ? AND link.kind = ? AND link.key = ?",
+                (target, self.namespace, kind, key),
+            ).fetchone()
+        return None if row is None else (row[0], json.loads(row[1]))
+
     def has(self, kind: str, key: str, **equal: _Scalar) -> bool:
         """Whether an entry is filed under ``kind``/``key`` with top-level fields equal to ``equal``
         (compared by SQLite: no entry is decoded, which makes this the cheapest read)."""

@@ -223,3 +223,17 @@ def test_of_many_threads_add_or_get_of_one_key_exactly_one_files_and_all_see_it(
     assert got.count(None) == 1
     winner = Registry(path, namespace="ns").get("transition", "k")
     assert all(entry == winner for entry in got if entry is not None)
+
+
+def test_get_linked_reads_the_entry_another_names(registry: Registry) -> None:
+    registry.put("track", "RT1", {"window": "win_1", "room_sid": "RM1"})
+    registry.put("track", "RT2", {"window": "win_gone"})
+    registry.put("track", "RT3", {"room_sid": "RM1"})
+    registry.put("window", "win_1", {"tracks": ["RT1"]})
+    assert registry.get_linked("track", "RT1", "window", "window") == ("win_1", {"tracks": ["RT1"]})
+    assert registry.get_linked("track", "RT2", "window", "window") is None  # it names none filed
+    assert registry.get_linked("track", "RT3", "window", "window") is None  # it names none
+    assert registry.get_linked("track", "RT4", "window", "window") is None  # no such entry
+    assert registry.get_linked("track", "RT1", "room_sid", "window") is None
+    with pytest.raises(ValueError, match="not a field name"):
+        registry.get_linked("track", "RT1", "window')--", "window")
