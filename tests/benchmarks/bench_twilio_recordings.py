@@ -331,10 +331,10 @@ def test_status_callbacks(report: Report) -> None:
                 per_op(results[f"validate {name}"]),
                 measured,
                 1.5,
-                note=f"{measured:.2f}×: verifying is about an eighth of it (the form decoded, one HMAC against the SDK's two); the "
-                "rest is one registry read of the track's window (decoding its tracks), one of the window's "
-                "announcement (no write: it is claimed), and the events: the track's recording and, announced "
-                "again by this callback, the window's recording with its files"
+                note=f"{measured:.2f}×: verifying is about an eighth of it (the form decoded, one HMAC "
+                "against the SDK's two); the rest is one registry read of the track's window (decoding its "
+                "tracks), one of the window's announcement (no write: it is claimed), and the events: the "
+                "track's recording and, announced again by this callback, the window's recording with its files"
                 if measured > 1.5
                 else "",
             ),
