@@ -251,13 +251,15 @@ def stream(instance: Any, room_id: str, participant_id: str) -> Stream:
 
 
 @_answer("track recording")
-def track_file(instance: Any) -> MediaFile:
-    """The file of one track recording: ``RT….mka`` (audio) or ``RT….mkv`` (video)."""
+def track_file(instance: Any, **whose: Any) -> MediaFile:
+    """The file of one track recording: ``RT….mka`` (audio) or ``RT….mkv`` (video);
+    ``whose``: the :class:`MediaFile` fields saying whose it is, where they are known."""
     container = _text(instance, "container_format") or "mkv"
     return MediaFile(
         name=f"{_sid(instance)}.{container}",
         content_type=CONTENT_TYPES.get(container, "application/octet-stream"),
         size=_whole(instance, "size") or None,
+        **whose,
     )
 
 

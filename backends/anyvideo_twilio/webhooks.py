@@ -3,9 +3,11 @@
 Twilio calls a room's ``status_callback`` (room, participant, track and track
 recording events) and a composition's or hook's (composition events) with
 form parameters, signed in ``X-Twilio-Signature``: Base64 HMAC-SHA1, keyed
-with the account's auth token, of the URL and the parameters. The check is
-the SDK's own ``RequestValidator`` (with and without the port; a JSON body
-against its ``bodySHA256``). Verification fails closed: without an auth token
+with the account's auth token, of the URL and the parameters. The check
+(:func:`signature_valid`) accepts exactly what the SDK's ``RequestValidator``
+accepts (the URL with and without its port; a JSON body against its
+``bodySHA256``), computing the HMAC once per URL variant until one matches, and
+taking the URL's variants apart once per URL. Verification fails closed: without an auth token
 configured, or with a wrong, missing or stale signature (the signed
 ``Timestamp`` outside the replay window), the callback is refused. A JSON
 body must come with its ``bodySHA256`` in the URL: otherwise the signature
@@ -41,16 +43,20 @@ token's role cannot publish disconnects that participant (a REST update to
 
 from __future__ import annotations
 
+import base64
+import functools
+import hashlib
+import hmac
 import math
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlparse
 
 import attrs
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import add_port, remove_port
 
 from anyvideo.errors import AnyVideoError, Conflict, NotFound, WebhookVerificationError
 from anyvideo.models import (
@@ -85,6 +91,7 @@ __all__ = [
     "TRACK_RECORDING_EVENTS",
     "COMPOSED_OUTCOMES",
     "CallbackParser",
+    "signature_valid",
     "window_outcome",
 ]
 
@@ -176,7 +183,7 @@ class CallbackParser:
     ) -> None:
         if (roles is None) != (disconnect is None):
             raise ValueError("roles are enforced with both roles and disconnect, or not at all")
-        self._validators = [RequestValidator(token) for token in auth_tokens]
+        self._keys = [token.encode("utf-8") for token in auth_tokens]
         self._windows = windows
         self._transitions = transitions
         self._ended = ended
@@ -191,7 +198,7 @@ class CallbackParser:
         self.window_wait = 5.0
 
     def __repr__(self) -> str:
-        return f"CallbackParser({len(self._validators)} auth tokens)"  # never the tokens
+        return f"CallbackParser({len(self._keys)} auth tokens)"  # never the tokens
 
     def parse(self, request: WebhookRequest) -> list[Event]:
         params, sent_at = self._verified(request)
@@ -214,17 +221,18 @@ class CallbackParser:
     def _verified(self, request: WebhookRequest) -> tuple[dict[str, str], datetime | None]:
         """:meth:`verify`, and the signed ``Timestamp`` as a time (read once), if there is one."""
         signature = request.headers.get("X-Twilio-Signature")
-        if not self._validators:
+        if not self._keys:
             raise WebhookVerificationError(
                 "twilio callbacks are signed with the account's auth token: configure auth_token to receive them"
             )
         if not signature:
             raise WebhookVerificationError("the callback has no X-Twilio-Signature")
         if request.method == "GET":
-            signed: Any = {}  # the parameters are in the URL, which is signed whole
-            params = dict(request.form())
+            signed: Mapping[str, str] | str = {}  # the parameters are in the URL, which is signed whole
+            params = request.form()
         elif request.headers.get("Content-Type", "").startswith("application/json"):
-            if "bodySHA256" not in parse_qs(urlsplit(request.url).query):
+            parts = _url_parts(request.url)  # None: a URL no signature matches (refused below)
+            if parts is not None and parts[1] is None:
                 # the signature covers the URL only: without the body's hash in it, any body would pass
                 raise WebhookVerificationError("the JSON callback's URL carries no bodySHA256")
             signed = request.body.decode("utf-8", "replace")  # checked against the URL's bodySHA256
@@ -232,10 +240,7 @@ class CallbackParser:
             params = {str(key): str(value) for key, value in body.items()} if isinstance(body, dict) else {}
         else:
             signed = params = request.form()
-        try:
-            valid = any(validator.validate(request.url, signed, signature) for validator in self._validators)
-        except ValueError:  # a URL the validator cannot take apart (its port) was never signed by Twilio
-            valid = False
+        valid = signature_valid(self._keys, request.url, signed, signature)
         if not valid:
             raise WebhookVerificationError("the callback's X-Twilio-Signature does not match")
         sent_at = None
@@ -343,11 +348,14 @@ class CallbackParser:
 
     def _window_outcome(self, window: Window, by: str, params: dict[str, str], occurred_at: datetime) -> list[Event]:
         """``recording.available`` or ``recording.failed`` for a stopped window that got there,
-        announced once (by ``by`` when it is the first callback to find it so)."""
-        recording = self._windows.recording(window)
-        kind = window_outcome(recording)
+        announced once (by ``by`` when it is the first callback to find it so); the window's
+        recording is built only for the callback that announces it."""
+        status, composition = self._windows.standing(window)
+        kind = _outcome(status, window.mode, composition.get("status"))
         announced = None if kind is None else self._transitions.announce(window.id, "outcome", by, kind)
-        return [] if announced is None else [_window_event(announced, params, occurred_at, recording, window)]
+        if announced is None:
+            return []
+        return [_window_event(announced, params, occurred_at, self._windows.recording(window), window)]
 
     def _window_of(self, recording_sid: str, room_sid: str | None, moment: datetime | None, name: str) -> Window | None:
         """The window a track recording belongs to, if any: the one that claimed it, else
@@ -404,6 +412,55 @@ class CallbackParser:
         return events
 
 
+def signature_valid(keys: Sequence[bytes], url: str, signed: Mapping[str, str] | str, signature: str) -> bool:
+    """Whether ``signature`` (``X-Twilio-Signature``) signs a callback to ``url`` with one of
+    ``keys`` (auth tokens, UTF-8): what ``RequestValidator(key).validate(url, signed,
+    signature)`` answers for any of them, computed once per URL variant until one matches.
+
+    ``signed`` is the form's parameters, or a JSON body (text) that the URL's
+    ``bodySHA256`` must be the SHA-256 of (a body without one is refused); the HMAC-SHA1 (Base64) is of the URL
+    followed by each parameter's name and value, by name (a JSON body's: the URL alone).
+    The URL is tried without and with its port, as the SDK takes them apart; a URL it
+    cannot take apart (its port) was never signed by Twilio.
+    """
+    parts = _url_parts(url)
+    if parts is None or not signature.isascii():  # a signature is Base64: one that is not never matches
+        return False
+    variants, body_hash = parts
+    if isinstance(signed, str):
+        if body_hash is None:  # a body the signature does not cover (the SDK would not take it either)
+            return False
+        digest = hashlib.sha256(signed.encode("utf-8")).hexdigest()
+        if not hmac.compare_digest(digest.encode(), body_hash.encode("utf-8")):
+            return False
+        suffix = ""
+    else:
+        suffix = "".join([name + signed[name] for name in sorted(signed)])
+    given = signature.encode()
+    try:
+        messages = [(variant + suffix).encode("utf-8") for variant in variants]
+    except UnicodeEncodeError:  # text no request carries (a lone surrogate): the SDK refuses it too
+        return False
+    return any(
+        hmac.compare_digest(base64.b64encode(hmac.digest(key, message, "sha1")), given)
+        for message in messages
+        for key in keys
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _url_parts(url: str) -> tuple[tuple[str, str], str | None] | None:
+    """The variants of ``url`` Twilio may have signed (without its port, with it: as the SDK's
+    ``RequestValidator`` forms them) and its ``bodySHA256``, if any; ``None`` for a URL the
+    SDK cannot take apart. Kept per URL: a receiver is called back at a few."""
+    try:
+        parsed = urlparse(url)
+        variants = (remove_port(parsed), add_port(parsed))
+    except ValueError:
+        return None
+    return variants, parse_qs(parsed.query).get("bodySHA256", [None])[0]
+
+
 #: A composed window's composition status (``raw["composition"]["status"]``) -> what it
 #: makes of a window whose tracks are all available; any other status: not there yet.
 COMPOSED_OUTCOMES: Mapping[str, str] = {
@@ -417,15 +474,19 @@ def window_outcome(recording: Recording) -> str | None:
     """The event a stopped window's recording has arrived at, if any: ``recording.failed``
     when a track (or its composition) failed; ``recording.available`` when every track
     completed and, composed, its composition too; ``None`` while it is on its way."""
-    if recording.status is RecordingStatus.FAILED:
+    return _outcome(recording.status, recording.mode, (recording.raw.get("composition") or {}).get("status"))
+
+
+def _outcome(status: RecordingStatus, mode: RecordingMode, composition: str | None) -> str | None:
+    """:func:`window_outcome` of a window whose recording's status, mode and composition status are these."""
+    if status is RecordingStatus.FAILED:
         return EventType.RECORDING_FAILED
-    if recording.mode is RecordingMode.COMPOSED:
-        composition = recording.raw.get("composition") or {}
-        outcome = COMPOSED_OUTCOMES.get(composition.get("status", ""))
+    if mode is RecordingMode.COMPOSED:
+        outcome = COMPOSED_OUTCOMES.get(composition or "")
         if outcome == EventType.RECORDING_FAILED:
             return outcome
-        return outcome if recording.status is RecordingStatus.AVAILABLE else None
-    return EventType.RECORDING_AVAILABLE if recording.status is RecordingStatus.AVAILABLE else None
+        return outcome if status is RecordingStatus.AVAILABLE else None
+    return EventType.RECORDING_AVAILABLE if status is RecordingStatus.AVAILABLE else None
 
 
 def _window_event(

@@ -371,9 +371,9 @@ class RecordingWindows:
         return self.window(claimed["window"])
 
     def claimed(self, recording_sid: str) -> Window | None:
-        """The window that claimed a track recording, if any."""
-        claimed = self._registry.get("track", recording_sid)
-        return None if claimed is None else self.window(claimed["window"])
+        """The window that claimed a track recording, if any (one registry read)."""
+        found = self._registry.get_linked("track", recording_sid, "window", "window")
+        return None if found is None else Window.from_entry(*found)
 
     def composed_by(self, composition_sid: str) -> Window | None:
         """The composed window whose composition ``composition_sid`` is, if any."""
@@ -710,9 +710,9 @@ class RecordingWindows:
             )
         }
 
-    def _recording(self, window: Window) -> Recording:
-        """The core recording of a window from what the registry has of it (no request)."""
-        found = [] if window.deleted else self._present(window)
+    def standing(self, window: Window) -> tuple[RecordingStatus, dict[str, Any]]:
+        """The window's status and its composition's (``{"sid": ..., "status": ...}``; empty for an
+        individual window), as :meth:`recording` reports them, without building its files (no request)."""
         track_statuses = [
             statuses.recording_status(window.seen[sid].get("status"))
             if sid in window.seen
@@ -722,11 +722,8 @@ class RecordingWindows:
         if not (window.open or window.listed or window.tracks):
             track_statuses.append(RecordingStatus.PROCESSING)  # its tracks are not known yet
         status = RecordingStatus.DELETED if window.deleted else statuses.window_status(window.open, track_statuses)
-        files: list[MediaFile] = []
         composition: dict[str, Any] = {}
-        if window.mode is RecordingMode.INDIVIDUAL:
-            files = [_track_file(window, i) for i in found if i.status == "completed"]
-        elif window.composition is not None:
+        if window.mode is RecordingMode.COMPOSED and window.composition is not None:
             # A composed recording is its one mixed file: PROCESSING until the composition
             # is done (Twilio composes once the room has ended), then that file alone.
             composition = {"sid": None, "status": window.composition}
@@ -736,12 +733,22 @@ class RecordingWindows:
                 composed = window.composed or {}
                 composition = {"sid": window.composition, "status": composed.get("status")}
                 status = statuses.composed_window_status(composed.get("status"))
-                if composed.get("status") == "completed":
-                    files = [
-                        translate.composition_file(
-                            SimpleNamespace(sid=window.composition, format=window.format, size=composed.get("size"))
-                        )
-                    ]
+        return status, composition
+
+    def _recording(self, window: Window) -> Recording:
+        """The core recording of a window from what the registry has of it (no request)."""
+        found = [] if window.deleted else self._present(window)
+        status, composition = self.standing(window)
+        files: list[MediaFile] = []
+        if window.mode is RecordingMode.INDIVIDUAL:
+            files = [_track_file(window, i) for i in found if i.status == "completed"]
+        elif composition.get("sid") and composition["status"] == "completed":
+            composed = window.composed or {}
+            files = [
+                translate.composition_file(
+                    SimpleNamespace(sid=window.composition, format=window.format, size=composed.get("size"))
+                )
+            ]
         stopped = window.stopped_at
         return Recording(
             id=window.id,
@@ -833,8 +840,8 @@ def _track_file(window: Window, instance: Any) -> MediaFile:
     participant = grouping.get("participant_sid")
     created = translate.aware(instance.date_created) if isinstance(instance.date_created, datetime) else None
     duration = instance.duration
-    return attrs.evolve(
-        translate.track_file(instance),
+    return translate.track_file(
+        instance,
         stream_id=instance.source_sid if isinstance(instance.source_sid, str) and instance.source_sid else None,
         participant_id=participant if isinstance(participant, str) and participant else None,
         kind=statuses.TRACK_KIND.get(instance.type if isinstance(instance.type, str) else ""),

@@ -94,6 +94,20 @@ class Registry:
             ).fetchone()
         return None if row is None else json.loads(row[0])
 
+    def get_linked(self, kind: str, key: str, field: str, target: str) -> tuple[str, dict[str, Any]] | None:
+        """The ``target`` entry whose key the top-level ``field`` of the ``kind``/``key`` entry
+        holds, as ``(its key, entry)``; ``None`` when either is missing. One statement: the
+        entry that links is not read into Python."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT linked.key, linked.body FROM entries AS link JOIN entries AS linked"
+                " ON linked.namespace = link.namespace AND linked.kind = ?"
+                f" AND linked.key = json_extract(link.body, '$.{_field(field)}')"
+                " WHERE link.namespace = ? AND link.kind = ? AND link.key = ?",
+                (target, self.namespace, kind, key),
+            ).fetchone()
+        return None if row is None else (row[0], json.loads(row[1]))
+
     def has(self, kind: str, key: str, **equal: _Scalar) -> bool:
         """Whether an entry is filed under ``kind``/``key`` with top-level fields equal to ``equal``
         (compared by SQLite: no entry is decoded, which makes this the cheapest read)."""
@@ -171,6 +185,23 @@ class Registry:
                 (self.namespace, kind, key, self.namespace, kind, body),
             )
         return cursor.rowcount == 1
+
+    def add_or_get(self, kind: str, key: str, entry: Mapping[str, Any]) -> dict[str, Any] | None:
+        """File ``entry`` under ``kind``/``key`` unless an entry is there: ``None`` when it was
+        filed, else the entry that is there (a compare-and-set that returns the old value).
+
+        The entry is read first, so when one is there nothing is written (no write lock taken);
+        else :meth:`add` files it, and of two processes adding at once one files and the other
+        gets the winner's entry.
+        """
+        with self._lock:
+            while True:
+                held = self.get(kind, key)
+                if held is not None:
+                    return held
+                if self.add(kind, key, entry):
+                    return None
+                # another process filed it in between: read what it filed (unless it is gone again)
 
     def update(self, kind: str, key: str, change: Callable[[dict[str, Any]], dict[str, Any] | None]) -> dict[str, Any]:
         """Replace the entry with ``change(entry)`` in one transaction; returns the new entry.

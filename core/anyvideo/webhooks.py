@@ -27,7 +27,7 @@ import json
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, MutableMapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import attrs
 
@@ -46,6 +46,7 @@ __all__ = [
     "WebhookRequest",
     "asgi_app",
     "check_fresh",
+    "form_fields",
     "stable_event_id",
     "wsgi_app",
 ]
@@ -103,7 +104,7 @@ class WebhookRequest:
     def form(self) -> dict[str, str]:
         """The form-encoded parameters (body for POST, query for GET); the last of repeated names wins."""
         source = self.body.decode("utf-8", "replace") if self.method != "GET" else urlsplit(self.url).query
-        return dict(parse_qsl(source, keep_blank_values=True))
+        return form_fields(source)
 
     def json(self) -> Any:
         """The JSON body; a body that is not JSON is an :class:`AnyVideoError`."""
@@ -123,6 +124,22 @@ class WebhookRequest:
         public, seen = urlsplit(public_url), urlsplit(self.url)
         path = public.path.rstrip("/") + seen.path
         return attrs.evolve(self, url=urlunsplit((public.scheme, public.netloc, path, seen.query, "")))
+
+
+def form_fields(source: str) -> dict[str, str]:
+    """Form-encoded ``source`` as a dict, the last of repeated names winning: what
+    ``dict(urllib.parse.parse_qsl(source, keep_blank_values=True))`` gives, without
+    decoding the fields that have nothing encoded (most of a callback's)."""
+    fields = {}
+    for piece in source.split("&"):
+        if not piece:
+            continue
+        name, _, value = piece.partition("=")
+        if "%" in piece or "+" in piece:
+            name = unquote(name.replace("+", " "), errors="replace")
+            value = unquote(value.replace("+", " "), errors="replace")
+        fields[name] = value
+    return fields
 
 
 def check_fresh(sent_at: datetime, now: datetime, window: timedelta, *, what: str = "callback") -> None:
@@ -174,7 +191,8 @@ class Transitions:
     of many tracks, each track's callback saying it started).
 
     :meth:`announce` claims a transition for one callback with the registry's
-    insert-if-absent :meth:`~anyvideo.registry.Registry.add`, so of two receivers
+    insert-if-absent :meth:`~anyvideo.registry.Registry.add_or_get` (which writes nothing
+    when the transition is claimed already), so of two receivers
     sharing the registry exactly one announces it, and a receiver started later
     (or again) finds it announced. The callback that claimed it announces it
     again when the provider delivers it again (its handling failed), under the
@@ -194,11 +212,10 @@ class Transitions:
         with several possible outcomes (available or failed) is claimed under one
         ``transition`` name: the first outcome claimed is the one announced.
         """
-        key = f"{subject_id}:{transition}"
-        if self._registry.add(self.KIND, key, {"by": by, "type": event_type}):
+        held = self._registry.add_or_get(self.KIND, f"{subject_id}:{transition}", {"by": by, "type": event_type})
+        if held is None:
             return event_type
-        held = self._registry.get(self.KIND, key)
-        return str(held["type"]) if held is not None and held.get("by") == by else None
+        return str(held["type"]) if held.get("by") == by else None
 
 
 def stable_event_id(provider: str, *parts: object) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -227,3 +228,55 @@ def test_ended_rooms_of_a_registry_in_memory_are_known_to_every_reader_of_it() -
     filed = Registry(namespace="ns")
     filed.put("room", "r2", {"status": "ended"})  # ended before any EndedRooms read this registry
     assert EndedRooms(filed).has_ended("r2")
+
+
+def test_add_or_get_files_an_entry_or_gives_the_one_there(registry: Registry) -> None:
+    assert registry.add_or_get("transition", "w1:outcome", {"by": "a"}) is None
+    assert registry.add_or_get("transition", "w1:outcome", {"by": "b"}) == {"by": "a"}
+    assert registry.get("transition", "w1:outcome") == {"by": "a"}
+
+
+def test_add_or_get_of_a_filed_entry_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "registry.sqlite"
+    registry = Registry(path, namespace="twilio:AC1")
+    registry.add("transition", "w1:outcome", {"by": "a"})
+    writer = sqlite3.connect(path, isolation_level=None, timeout=0)
+    writer.execute("BEGIN IMMEDIATE")  # another process holds the write lock: a write would wait on it
+    try:
+        before = registry._db.total_changes  # noqa: SLF001 - what the connection wrote
+        assert registry.add_or_get("transition", "w1:outcome", {"by": "b"}) == {"by": "a"}
+        assert registry._db.total_changes == before  # noqa: SLF001
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
+def test_of_many_threads_add_or_get_of_one_key_exactly_one_files_and_all_see_it(tmp_path: Path) -> None:
+    path = tmp_path / "registry.sqlite"
+    got: list[dict[str, str] | None] = []
+
+    def claim(n: int) -> None:
+        got.append(Registry(path, namespace="ns").add_or_get("transition", "k", {"by": str(n)}))
+
+    threads = [threading.Thread(target=claim, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert got.count(None) == 1
+    winner = Registry(path, namespace="ns").get("transition", "k")
+    assert all(entry == winner for entry in got if entry is not None)
+
+
+def test_get_linked_reads_the_entry_another_names(registry: Registry) -> None:
+    registry.put("track", "RT1", {"window": "win_1", "room_sid": "RM1"})
+    registry.put("track", "RT2", {"window": "win_gone"})
+    registry.put("track", "RT3", {"room_sid": "RM1"})
+    registry.put("window", "win_1", {"tracks": ["RT1"]})
+    assert registry.get_linked("track", "RT1", "window", "window") == ("win_1", {"tracks": ["RT1"]})
+    assert registry.get_linked("track", "RT2", "window", "window") is None  # it names none filed
+    assert registry.get_linked("track", "RT3", "window", "window") is None  # it names none
+    assert registry.get_linked("track", "RT4", "window", "window") is None  # no such entry
+    assert registry.get_linked("track", "RT1", "room_sid", "window") is None
+    with pytest.raises(ValueError, match="not a field name"):
+        registry.get_linked("track", "RT1", "window')--", "window")
