@@ -34,6 +34,9 @@ def test_the_patient_waits_until_the_clinician_admits_them(clinic: Clinic) -> No
     ticket, waiting_token = clinic.check_in("pat")
     devices.join(waiting_token)
     assert clinic.waiting() == ["pat"] and clinic.admission(ticket) is None
+    # The clinician admits whom the platform has shown in the waiting room: where identities
+    # come only with the platform's callbacks, a patient not yet announced has none to match.
+    assert clinic.wait_until(lambda: "pat" in clinic.present[clinic.waiting_room.id], timeout=WAIT)
 
     visit = clinic.admit("dr-lee", "pat")
 
