@@ -163,6 +163,10 @@ class TwilioBackend(Backend):
         self.windows = RecordingWindows(self.transport, registry, settings, self.get_room)
         #: The role of each identity's latest token per room, when roles are enforced (``enforce_roles``).
         self.roles = tokens.Roles(registry) if settings.enforce_roles else None
+        if self.roles is None or settings.status_callback is not None:
+            # A token is signed here, its room checked in the registry (a subscriber's room
+            # is asked for its callback only when no status_callback setting covers it).
+            self.requestless = frozenset({"create_token"})
         #: The rooms anyvideo knows have ended (it ended them, or a ``room-ended`` callback said so).
         self.ended = EndedRooms(registry)
         if settings.enforce_roles:

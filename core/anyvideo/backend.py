@@ -174,6 +174,10 @@ class Backend(abc.ABC):
     selectors: ClassVar[frozenset[SelectBy]] = frozenset(SelectBy)
     #: Longest client-token lifetime, in seconds.
     max_token_ttl: ClassVar[float] = 30 * 24 * 3600.0
+    #: The methods that send no request and wait on nothing (signing a client token, say):
+    #: :mod:`anyvideo.aio` runs them in its event loop, where a hop to its worker pool would
+    #: cost more than the call itself.
+    requestless: frozenset[str] = frozenset()
     #: Whether the backend takes refs (``"<backend>:<id>"``) where others take native ids:
     #: a backend that routes between providers needs to know which one holds an object.
     accepts_refs: ClassVar[bool] = False

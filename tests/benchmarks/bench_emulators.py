@@ -117,7 +117,10 @@ def serve_bare(tls: bool) -> None:
 def bare(tls: bool) -> Iterator[tuple[str, str | None]]:
     """:func:`serve_bare` in a child process: its base URL and CA bundle."""
     code = f"from benchmarks.bench_emulators import serve_bare; serve_bare({tls})"
-    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=os.environ)
+    # The child imports this module as the benchmarks do: from the tests folder.
+    path = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path}
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
     try:
         assert child.stdout is not None
         bundle = None

@@ -65,6 +65,14 @@ class Runner:
         """Set ``call`` going: the backend's native coroutine when it offers one, else in the pool."""
         if call.function is not None:
             return self.in_pool(call.function, *call.args, **call.kwargs)
+        if call.name in self.backend.requestless:  # no request to wait on: the loop does it at once
+            self.loop = asyncio.get_running_loop()
+            done: asyncio.Future[Any] = self.loop.create_future()
+            try:
+                done.set_result(getattr(self.backend, call.name)(*call.args, **call.kwargs))
+            except Exception as exc:
+                done.set_exception(exc)
+            return done
         native = getattr(self.native(), call.name, None)
         if native is not None and inspect.iscoroutinefunction(native):
             self.loop = asyncio.get_running_loop()

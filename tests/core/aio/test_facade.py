@@ -306,3 +306,47 @@ def test_a_files_bytes_are_the_sync_facades(video: anyvideo.Video, browser, cloc
             return b"".join([chunk async for chunk in aio.recordings.iter_bytes(recording)])
 
     assert run(scenario()) == b"".join(video.recordings.iter_bytes(recording))
+
+
+class Requestless(Counting):
+    """The counting local backend, declaring its tokens requestless."""
+
+    requestless = frozenset({"create_token"})
+
+
+def test_a_requestless_call_runs_in_the_loop_and_the_others_in_the_pool(clock: ManualClock) -> None:
+    backend = Requestless.from_settings({"clock": clock}, {})
+
+    async def scenario() -> str:
+        async with anyvideo.aio.Video(anyvideo.Video(backend)) as video:
+            room = await video.rooms.create("inline")
+            vars(backend)["threads"].clear()
+            await asyncio.gather(*(video.tokens.create(room, f"p{i}") for i in range(5)))
+            with pytest.raises(InvalidRequest):
+                await video.tokens.create(room, "ann", ttl=-1)  # refused before the backend, as ever
+            await video.rooms.end(room)
+            with pytest.raises(Conflict):  # the backend's own refusal comes back as raised
+                await video.tokens.create(room, "late")
+            return threading.current_thread().name
+
+    loop_thread = run(scenario())
+    calls = vars(backend)["calls"]
+    assert calls.count("create_token") == 6
+    assert loop_thread in vars(backend)["threads"]
+    assert all(name == loop_thread or name.startswith("anyvideo-aio") for name in vars(backend)["threads"])
+
+
+def test_the_providers_tokens_are_requestless_where_they_send_no_request() -> None:
+    from anyvideo_twilio.backend import TwilioBackend
+    from anyvideo_vonage.backend import VonageBackend
+
+    assert "create_token" in VonageBackend.requestless
+    assert "create_token" not in LocalBackend.requestless
+    account = {"account_sid": TWILIO_ACCOUNT, "auth_token": TWILIO_TOKEN}
+    assert "create_token" in TwilioBackend.from_settings(account, {}).requestless
+    enforcing = TwilioBackend.from_settings({**account, "enforce_roles": True}, {})
+    assert "create_token" not in enforcing.requestless  # a subscriber's room is asked for its callback
+    called_back = TwilioBackend.from_settings(
+        {**account, "enforce_roles": True, "status_callback": "https://hooks.example.com/video"}, {}
+    )
+    assert "create_token" in called_back.requestless
