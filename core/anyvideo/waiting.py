@@ -19,19 +19,21 @@ A wait started inside an operation that has a deadline
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import threading
 import time
 from collections.abc import Awaitable, Callable, Generator, Iterator, Mapping
 from enum import StrEnum
-from typing import Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import attrs
 
 from anyvideo import deadline
 from anyvideo.errors import InvalidRequest, StatusUnreachable, WaitTimeout
 from anyvideo.models import Composition, CompositionStatus, Event, Recording, RecordingStatus
+
+if TYPE_CHECKING:  # asyncio is imported by the async waits only: a sync application never loads it
+    import asyncio
 
 __all__ = [
     "COMPOSITION_LIFE",
@@ -113,6 +115,8 @@ class LoopWake:
     backend's event), it wakes the waiter in its event loop (``call_soon_threadsafe``)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        import asyncio
+
         self._loop = loop
         self._event = asyncio.Event()
 
@@ -125,6 +129,8 @@ class LoopWake:
 
     async def wait(self, seconds: float) -> None:
         """Sleep ``seconds``, or less once set."""
+        import asyncio
+
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._event.wait(), seconds)
 
@@ -227,6 +233,8 @@ class Waits:
     ) -> _Subject:
         """:meth:`until` in an event loop: the same schedule, ``await fetch()`` to look, and
         sleeps that an event dispatched from any thread ends at once."""
+        import asyncio
+
         limit = _limit(timeout, interval, max_interval)
         watch = _Watch(object_id, LoopWake(asyncio.get_running_loop()))
         with self._watching(watch):

@@ -127,8 +127,8 @@ def _contest(
     note = ""
     if found > target:
         note = (
-            f"{found / target - 1:.0%} over the target (paired ratio, median of {rounds} rounds on a machine "
-            f"shared with other work); the same requests each way, so the rest is {why}"
+            f"{found / target - 1:.0%} over the target (paired ratio, median of {rounds} rounds); "
+            f"the same requests each way, so the rest is {why}"
         )
     report.add(
         SECTION,

@@ -269,15 +269,23 @@ def operations(vonage: Served, video: Video, raw: Raw) -> dict[str, Contenders]:
     }
 
 
-def _row(report: Report, goal: str, results: dict[str, Result], target: float, baseline: str = "raw") -> None:
+#: Why an operation costs more than its raw request.
+AROUND_THE_REQUEST = "anyvideo's work around the request (retry policy and deadline, error translation, the registry)"
+
+
+def _row(
+    report: Report,
+    goal: str,
+    results: dict[str, Result],
+    target: float,
+    baseline: str = "raw",
+    why: str = AROUND_THE_REQUEST,
+) -> None:
     found = ratio(results, "anyvideo", baseline)
     context = f"; the vonage SDK as applications use it: {per_op(results['SDK'])}" if "SDK" in results else ""
     note = ""
     if found > target:
-        note = (
-            f"missed by {found / target - 1:.0%}: the difference is anyvideo's work around the request "
-            "(retry policy and deadline, error translation, the registry)" + context
-        )
+        note = f"missed by {found / target - 1:.0%}: the difference is {why}" + context
     elif context:
         note = context.removeprefix("; ")
     report.add(SECTION, Row(goal, per_op(results["anyvideo"]), per_op(results[baseline]), found, target, note=note))
@@ -310,7 +318,15 @@ def test_client_tokens(vonage: Served, report: Report) -> None:
     contest = Contest(rounds=ROUNDS, per_round=PER_ROUND, warmup=WARMUP)
     contest.add("anyvideo", lambda i: video.tokens.create(room, "ann"))
     contest.add("PyJWT", pyjwt)
-    _row(report, "Vonage client token (vs PyJWT, key loaded once)", contest.run(), TARGET, baseline="PyJWT")
+    _row(
+        report,
+        "Vonage client token (vs PyJWT, key loaded once)",
+        contest.run(),
+        TARGET,
+        baseline="PyJWT",
+        why="the room checked in the registry (a token for a room anyvideo ended is refused) and the "
+        "connection data and AccessToken built; no request is sent",
+    )
     video.close()
 
 

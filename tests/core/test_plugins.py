@@ -334,14 +334,17 @@ def test_a_backend_path_must_name_module_and_class():
         "sys.argv = ['anyvideo', '--help']; from anyvideo.cli import main; main()",
     ],
 )
-def test_start_up_imports_no_provider_sdk(code: str):
+def test_start_up_imports_no_provider_sdk_and_no_asyncio(code: str):
+    """A sync application pays for neither the SDKs of backends it does not use nor asyncio
+    (which only ``anyvideo.aio`` and the async waits need)."""
     probe = f"""
 import sys
 try:
     {code}
 except SystemExit:
     pass
-loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('vonage', 'twilio', 'vonage_video', 'vonage_http_client'))
+unused = ('vonage', 'twilio', 'vonage_video', 'vonage_http_client', 'asyncio')
+loaded = sorted(m for m in sys.modules if m.split('.')[0] in unused)
 assert not loaded, loaded
 """
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
