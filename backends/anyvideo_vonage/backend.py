@@ -124,8 +124,6 @@ class VonageBackend(Backend):
     selectors = frozenset(SelectBy)
     resolutions = frozenset({"640x480", "480x640", "1280x720", "720x1280", "1920x1080", "1080x1920"})
     max_token_ttl = 30 * 24 * 3600.0
-    #: A token is signed here, its room checked in the registry: no request.
-    requestless = frozenset({"create_token"})
     client_sdk = "the Vonage Video client SDK (@vonage/client-sdk-video, or the iOS/Android SDKs)"
     account_settings: ClassVar[AccountSettings | None] = (
         account_settings  # room defaults kept by anyvideo, for a settings migration (settings.py)
