@@ -77,7 +77,7 @@ class AudioConnector:
     uri: str = attrs.field(validator=_uri)
     streams: tuple[str, ...] | None = attrs.field(
         default=None,
-        converter=attrs.converters.optional(_streams),  # type: ignore[misc]
+        converter=attrs.converters.optional(_streams),
     )
     headers: Mapping[str, str] = attrs.field(factory=dict, converter=dict, validator=_headers)
     audio_rate: Literal[8000, 16000, 24000] | None = attrs.field(default=None, validator=_rate)
