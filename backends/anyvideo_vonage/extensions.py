@@ -227,7 +227,9 @@ class VonageExtensions(Extensions):
         rest = self.transport.rest
         body = {"sessionId": room_id, "token": token.token, "websocket": connector.websocket()}
         # A repeat would connect a second connector: tried again only after a 429.
-        raw = rest.call("POST", rest.project_path("connect"), body=body, safety=Safety.UNSAFE, what="connect")
+        raw = rest.call(
+            "POST", rest.project_path("connect"), body=body, safety=Safety.UNSAFE, what="start_audio_connector"
+        )
         if not isinstance(raw, dict):
             raw = {}
         return AudioConnection(
