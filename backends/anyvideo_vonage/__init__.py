@@ -15,15 +15,35 @@ from anyvideo.plugins import lazy_exports
 
 if TYPE_CHECKING:
     from anyvideo_vonage.backend import VonageBackend
-    from anyvideo_vonage.extensions import Captions, Render, RenderSpec, SipCall, SipConnection
+    from anyvideo_vonage.extensions import (
+        AudioConnection,
+        AudioConnector,
+        Captions,
+        Render,
+        RenderSpec,
+        SipCall,
+        SipConnection,
+    )
 
-__all__ = ["Captions", "Render", "RenderSpec", "SipCall", "SipConnection", "VonageBackend"]
+__all__ = [
+    "AudioConnection",
+    "AudioConnector",
+    "Captions",
+    "Render",
+    "RenderSpec",
+    "SipCall",
+    "SipConnection",
+    "VonageBackend",
+]
 
 __getattr__ = lazy_exports(
     __name__,
     {
         "VonageBackend": "anyvideo_vonage.backend",
-        **dict.fromkeys(("Captions", "Render", "RenderSpec", "SipCall", "SipConnection"), "anyvideo_vonage.extensions"),
+        **dict.fromkeys(
+            ("AudioConnection", "AudioConnector", "Captions", "Render", "RenderSpec", "SipCall", "SipConnection"),
+            "anyvideo_vonage.extensions",
+        ),
     },
 )
 

@@ -129,7 +129,6 @@ class VonageBackend(Backend):
         account_settings  # room defaults kept by anyvideo, for a settings migration (settings.py)
     )
     not_covered = {
-        "audio connector": "streaming a session's audio to a WebSocket is not wrapped; use video.native.video",
         "archive storage": "the account's upload target (S3, Azure) is set in the Vonage dashboard, not the API",
         "callback URLs": "session-monitoring, archive and broadcast callback URLs are set on the application "
         "(dashboard or Application API), not through the Video API",

@@ -1,6 +1,6 @@
 """Vonage-only operations, reached as ``video.ext.<name>(...)``: stream layout classes,
 changes to a running archive or broadcast, session migration, SIP dial and DTMF,
-live captions and Experience Composer.
+the audio connector, live captions and Experience Composer.
 
 They work through the backend's :class:`~anyvideo_vonage.transport.Transport`
 and its public operations (a SIP call or a render joins with a token the
@@ -25,12 +25,13 @@ from vonage_video.models import (
 
 from anyvideo.backend import Feature
 from anyvideo.calls import done
-from anyvideo.errors import InvalidRequest
+from anyvideo.errors import InvalidRequest, NotFound
 from anyvideo.extensions import Extensions, extension
 from anyvideo.models import Composition, Layout, Recording, Role, Stream
 from anyvideo.retry import Safety
 from anyvideo.specs import TokenSpec
 from anyvideo_vonage import layouts, reconcile, translate
+from anyvideo_vonage.audio import AudioConnection, AudioConnector
 from anyvideo_vonage.ids import IDS
 from anyvideo_vonage.models import (
     CAPTION_LANGUAGES,
@@ -46,9 +47,18 @@ from anyvideo_vonage.options import composed_layout, json_body, sdk_model
 if TYPE_CHECKING:
     from anyvideo_vonage.backend import VonageBackend
 
-__all__ = ["Captions", "Render", "RenderSpec", "SipCall", "SipConnection", "VonageExtensions"]
+__all__ = [
+    "AudioConnection",
+    "AudioConnector",
+    "Captions",
+    "Render",
+    "RenderSpec",
+    "SipCall",
+    "SipConnection",
+    "VonageExtensions",
+]
 
-#: How long the token of a SIP call, captions or a render stays valid to join with.
+#: How long the token of a SIP call, audio connector, captions or a render stays valid to join with.
 JOIN_TTL = 3600
 
 
@@ -199,6 +209,52 @@ class VonageExtensions(Extensions):
         target = () if participant_id is None else (IDS.check("participant", participant_id, "participant_id"),)
         # A repeat would play the tones twice: tried again only after a 429.
         self.transport.call(self.transport.video.play_dtmf, room_id, digits, *target, safety=Safety.UNSAFE)
+
+    # --- audio connector -------------------------------------------------------------------
+
+    @extension(refs=("room",))
+    def start_audio_connector(self, room_id: str, connector: AudioConnector) -> AudioConnection:
+        """stream a room's audio to a WebSocket server (Vonage's audio connector)
+
+        The connector joins as a publisher connection, with a token anyvideo mints.
+        """
+        IDS.check("room", room_id, "room_id")
+        if not isinstance(connector, AudioConnector):
+            raise InvalidRequest("connector", "give an AudioConnector")
+        spec = TokenSpec(connector.identity, Role.PUBLISHER, JOIN_TTL, connector.data)
+        token = self.backend.create_token(room_id, spec)
+        # The REST helper, as the SDK would send it: the SDK's audio rates lack the spec's 24000.
+        rest = self.transport.rest
+        body = {"sessionId": room_id, "token": token.token, "websocket": connector.websocket()}
+        # A repeat would connect a second connector: tried again only after a 429.
+        raw = rest.call(
+            "POST", rest.project_path("connect"), body=body, safety=Safety.UNSAFE, what="start_audio_connector"
+        )
+        if not isinstance(raw, dict):
+            raw = {}
+        return AudioConnection(
+            id=translate.identifier(raw, "id", "an audio connector"),
+            room_id=room_id,
+            connection_id=translate.identifier(raw, "connectionId", "an audio connector"),
+            raw=raw,
+        )
+
+    @extension()
+    def stop_audio_connector(self, connection: AudioConnection) -> None:
+        """stop an audio connector: its connection is forced out of the room
+
+        That is how Vonage stops one (the Node SDK's ``POST …/connect/{id}/stop``
+        is deprecated there as a call the platform does not implement); a
+        connector already gone is no error.
+        """
+        if not isinstance(connection, AudioConnection):
+            raise InvalidRequest("connection", "give the AudioConnection start_audio_connector returned")
+        IDS.check("room", connection.room_id, "connection.room_id")
+        IDS.check("participant", connection.connection_id, "connection.connection_id")
+        try:
+            self.backend.disconnect_participant(connection.room_id, connection.connection_id)
+        except NotFound:
+            pass  # it left already (its WebSocket closed, or stopped before): stopped, as asked
 
     # --- live captions -------------------------------------------------------------------
 

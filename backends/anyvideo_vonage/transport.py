@@ -14,6 +14,11 @@ a request is sent at most ``policy.attempts`` times. Both send through core's
 :class:`~anyvideo.deadline.DeadlineAdapter`, which holds each request to its
 operation's deadline.
 
+Offline: when ``video_host`` is not Vonage's (an emulator), the SDK client's
+session refuses every request to another host (:class:`VideoOnlyAdapter`):
+``video.native.application``, ``.voice``, ``.messages`` … would otherwise reach
+the real Vonage, which no emulator stands in for.
+
 Speed and threads: the private key is parsed once and one application JWT is
 reused until shortly before it expires (:mod:`.credentials`). The SDK's HTTP
 client mutates one headers dict per request and is not safe to share between
@@ -26,23 +31,82 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
+from requests import PreparedRequest, Response
 from vonage import Auth, HttpClientOptions, Vonage
 from vonage_video import Video
 
 from anyvideo.calls import Caller, Duplicates
 from anyvideo.deadline import DeadlineAdapter
-from anyvideo.errors import ProviderError
+from anyvideo.errors import ConfigurationError, ProviderError
 from anyvideo.ratelimit import RateLimiter
 from anyvideo.retry import RetryPolicy, Safety
 from anyvideo_vonage import errors
 from anyvideo_vonage.credentials import ApplicationJwt, CachedAuth, PrivateKey
 from anyvideo_vonage.rest import PAGE_SIZE, VonageRest
 
-__all__ = ["TimedOptions", "Transport", "sdk_options"]
+__all__ = ["OTHER_APIS", "TimedOptions", "Transport", "VideoOnlyAdapter", "is_vonage_host", "sdk_options"]
 
 T = TypeVar("T")
+
+#: The SDK's other clients, by the start of the paths they send (their sources, ``vonage`` 4.x):
+#: what a refused request was for. The longest matching start wins.
+OTHER_APIS = {
+    "/v2/applications": "the Application API (video.native.application)",
+    "/v1/calls": "the Voice API (video.native.voice)",
+    "/v1/messages": "the Messages API (video.native.messages)",
+    "/sms/": "the SMS API (video.native.sms)",
+    "/conversions/": "the SMS API (video.native.sms)",
+    "/v2/verify": "the Verify API (video.native.verify)",
+    "/verify/": "the legacy Verify API (video.native.verify_legacy)",
+    "/ni/": "the Number Insight API (video.native.number_insight)",
+    "/number/": "the Numbers API (video.native.numbers)",
+    "/account/numbers": "the Numbers API (video.native.numbers)",
+    "/account/": "the Account API (video.native.account)",
+    "/accounts": "the Account or Subaccounts API (video.native.account, .subaccounts)",
+    "/v1/users": "the Users API (video.native.users)",
+    "/camara/": "the Network APIs (video.native.network_sim_swap, .network_number_verification)",
+    "/oauth2/": "the Network APIs (video.native.network_sim_swap, .network_number_verification)",
+    "/identity-insights/": "the Identity Insights API (video.native.identity_insights)",
+}
+
+
+def is_vonage_host(host: str) -> bool:
+    """Whether ``host`` (``name[:port]``, or a URL) is one of Vonage's own, not an emulator's."""
+    name = (urlsplit(host if "//" in host else f"//{host}").hostname or "").lower()
+    return name == "vonage.com" or name.endswith(".vonage.com")
+
+
+def _netloc(url: str) -> str:
+    return urlsplit(url).netloc.lower()
+
+
+class VideoOnlyAdapter(DeadlineAdapter):
+    """Core's :class:`~anyvideo.deadline.DeadlineAdapter` that sends only to the video host.
+
+    Mounted on the SDK client's session when the video host is an emulator: a request
+    for any other host (the SDK's other APIs) raises :class:`ConfigurationError`
+    before any network activity, naming the API, since only the Video API is emulated.
+    """
+
+    def __init__(self, video_host: str, **options: Any) -> None:
+        super().__init__(**options)
+        self.video_host = _netloc(video_host if "//" in video_host else f"//{video_host}")
+
+    def send(self, request: PreparedRequest, *args: Any, **kwargs: Any) -> Response:
+        url = request.url or ""
+        if _netloc(url) != self.video_host:
+            path = urlsplit(url).path  # never the query: the legacy APIs carry api_secret there
+            starts = [start for start in OTHER_APIS if path.startswith(start)]
+            api = OTHER_APIS[max(starts, key=len)] if starts else "an API other than Video"
+            raise ConfigurationError(
+                f"vonage: {request.method} {urlsplit(url).scheme}://{_netloc(url)}{path} is {api}, which is not "
+                f"emulated: the backend points at an emulator ({self.video_host}), which emulates only the Video "
+                "API. The request was not sent (it would have reached the real Vonage)."
+            )
+        return super().send(request, *args, **kwargs)
 
 
 class TimedOptions(HttpClientOptions):  # type: ignore[misc]  # the SDK is untyped
@@ -102,10 +166,13 @@ class Transport:
             options = sdk_options(self.video_host, self.policy.timeout)
             client = self._local.client = Vonage(self.auth, options)
             # The SDK mounts its own adapter and offers no way to pass one: replace it, same sizes, no retries.
-            adapter = DeadlineAdapter(
-                pool_connections=options.pool_connections, pool_maxsize=options.pool_maxsize, max_retries=0
-            )
-            client.http_client._session.mount("https://", adapter)
+            sizes = {"pool_connections": options.pool_connections, "pool_maxsize": options.pool_maxsize}
+            session = client.http_client._session
+            if is_vonage_host(self.video_host):
+                session.mount("https://", DeadlineAdapter(**sizes, max_retries=0))
+            else:  # an emulator: nothing may reach the real Vonage through the SDK's other APIs
+                session.mount("https://", VideoOnlyAdapter(self.video_host, **sizes, max_retries=0))
+                session.mount("http://", VideoOnlyAdapter(self.video_host, max_retries=0))
             with self._clients_lock:
                 self._clients.append(client)
         return client

@@ -1,0 +1,103 @@
+"""``video.native`` on an emulator stays offline: the SDK's other APIs (applications, voice,
+numbers, …) would reach the real Vonage, so they fail at once with a ConfigurationError
+naming the API, before any network activity; the Video API goes to the emulator as always."""
+
+from __future__ import annotations
+
+import re
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from vonage import Auth, Vonage
+
+from anyvideo import ConfigurationError
+from anyvideo.deadline import DeadlineAdapter
+from anyvideo_vonage.transport import OTHER_APIS, VideoOnlyAdapter, is_vonage_host
+
+#: Hosts looked up or connected to while a test watches (an audit hook cannot be removed: it records only then).
+_SEEN: list[str] = []
+_WATCHING = threading.Event()
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if _WATCHING.is_set() and event in ("socket.getaddrinfo", "socket.connect"):
+        target = args[0] if event == "socket.getaddrinfo" else args[1]
+        _SEEN.append(str(target[0] if isinstance(target, tuple) else target))
+
+
+sys.addaudithook(_audit)
+
+
+@pytest.fixture
+def network() -> Iterator[list[str]]:
+    """The hosts the code under test looked up or connected to."""
+    _SEEN.clear()
+    _WATCHING.set()
+    try:
+        yield _SEEN
+    finally:
+        _WATCHING.clear()
+
+
+#: One request of each of the SDK's other clients, and the API its refusal names.
+OTHER_CALLS: list[tuple[str, Callable[[Vonage], Any], str]] = [
+    ("application", lambda sdk: sdk.application.list_applications(), "the Application API"),
+    ("voice", lambda sdk: sdk.voice.list_calls(), "the Voice API"),
+    ("voice call", lambda sdk: sdk.voice.get_call("63f61863-4a51-4f6b-86e1-46edebcf9356"), "the Voice API"),
+    ("numbers", lambda sdk: sdk.numbers.list_owned_numbers(), "the Numbers API"),
+    ("account", lambda sdk: sdk.account.get_balance(), "the Account API"),
+    ("users", lambda sdk: sdk.users.list_users(), "the Users API"),
+]
+
+
+@pytest.mark.parametrize("call, api", [(call, api) for _, call, api in OTHER_CALLS], ids=[n for n, *_ in OTHER_CALLS])
+def test_the_sdks_other_apis_fail_fast_on_an_emulator(video, network, call, api) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        call(video.native)
+    message = str(caught.value)
+    assert api in message and "not emulated" in message and "only the Video API" in message
+    assert not [host for host in network if "nexmo.com" in host or "vonage.com" in host]
+
+
+def test_the_video_api_still_reaches_the_emulator(video, vonage_emulator, network) -> None:
+    session_id = video.native.video.create_session().session_id
+    assert vonage_emulator.world.get_room(session_id)
+    assert set(network) <= {"127.0.0.1"}
+
+
+def test_a_refusal_never_shows_the_query_string(video) -> None:
+    # the legacy APIs send api_key and api_secret as query parameters: the message has the path only
+    with pytest.raises(ConfigurationError) as caught:
+        video.native.http_client.get("rest.nexmo.com", "/account/get-balance?api_secret=hunter2", auth_type="basic")
+    assert "hunter2" not in str(caught.value) and "/account/get-balance" in str(caught.value)
+
+
+def test_on_vonage_itself_nothing_is_refused(connect_vonage) -> None:
+    video = connect_vonage(video_host="video.api.vonage.com")
+    adapter = video.native.http_client._session.get_adapter("https://api.nexmo.com/v2/applications")
+    assert isinstance(adapter, DeadlineAdapter) and not isinstance(adapter, VideoOnlyAdapter)
+
+
+@pytest.mark.parametrize(
+    "host, vonage",
+    [
+        ("video.api.vonage.com", True),
+        ("VIDEO.API.VONAGE.COM:443", True),
+        ("https://video.api.vonage.com", True),
+        ("127.0.0.1:8443", False),
+        ("localhost", False),
+        ("video.api.vonage.com.example.org", False),
+        ("notvonage.com", False),
+    ],
+)
+def test_which_hosts_are_vonages(host, vonage) -> None:
+    assert is_vonage_host(host) is vonage
+
+
+def test_every_api_named_is_one_of_the_sdks_clients() -> None:
+    sdk_clients = {name for name in vars(Vonage(Auth(api_key="key", api_secret="secret"))) if not name.startswith("_")}
+    named = {name for api in OTHER_APIS.values() for name in re.findall(r"(?:video\.native|, )\.(\w+)", api)}
+    assert named and named <= sdk_clients
