@@ -58,6 +58,7 @@ from anyvideo_vonage.emulator.ids import new_uuid, parse_session_id
 
 if TYPE_CHECKING:
     from jwt.algorithms import AllowedPublicKeys
+    from jwt.types import Options
 
 __all__ = ["ApplicationCredentials", "ClientToken", "identity_of"]
 
@@ -232,7 +233,12 @@ class ApplicationCredentials:
 
     def _application_claims(self, token: str) -> dict[str, Any]:
         """An RS256 client token signed with the application's private key."""
-        claims = jwt.decode(token, self.public_key, algorithms=["RS256"], options=_CLIENT_TOKEN_CHECKS)
+        claims = jwt.decode(
+            token,
+            self.public_key,
+            algorithms=["RS256"],
+            options=_client_token_checks("application_id", "session_id", "scope", "exp"),
+        )
         if claims["application_id"] != self.application_id:
             raise ValueError("made for another application")
         return claims
@@ -243,7 +249,7 @@ class ApplicationCredentials:
             token,
             self.api_secret,
             algorithms=["HS256"],
-            options={**_CLIENT_TOKEN_CHECKS, "require": ["iss", "ist", "session_id", "scope", "exp"]},
+            options=_client_token_checks("iss", "ist", "session_id", "scope", "exp"),
         )
         if claims["iss"] != self.api_key or claims["ist"] != "project":
             raise ValueError("made for another project")
@@ -276,13 +282,10 @@ class ApplicationCredentials:
         }
 
 
-#: How a client JWT is checked: the world's clock decides expiry, when the client joins.
-_CLIENT_TOKEN_CHECKS: dict[str, Any] = {
-    "require": ["application_id", "session_id", "scope", "exp"],
-    "verify_exp": False,
-    "verify_iat": False,
-    "verify_nbf": False,
-}
+def _client_token_checks(*required: str) -> Options:
+    """How a client JWT is checked: its signature and the claims it must have. The
+    world's clock decides its expiry, when the client joins."""
+    return {"require": list(required), "verify_exp": False, "verify_iat": False, "verify_nbf": False}
 
 
 def _bearer(request: Request) -> str:

@@ -207,7 +207,7 @@ class SessionRoutes(VonageFace):
 
 def _automatic_archive_options(form: dict[str, str], archive_mode: str) -> dict[str, str]:
     """The session options ``archiveName`` and ``archiveResolution``, checked."""
-    chosen = {key: form[key] for key in ("archiveName", "archiveResolution") if key in form}
+    chosen: dict[str, str] = {key: form[key] for key in ("archiveName", "archiveResolution") if key in form}
     if chosen and archive_mode != "always":
         raise _BAD_SESSION_OPTION.error("archiveName and archiveResolution are for sessions archived always.")
     if not 1 <= len(chosen.get("archiveName", "x")) <= _ARCHIVE_NAME_LENGTH:
