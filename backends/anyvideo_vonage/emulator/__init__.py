@@ -7,6 +7,17 @@ backed by the simulated platform, for the official ``vonage`` SDK.
 
 It follows ``vonage_video.yml`` (0.3.2); where the provider's real answers
 (``samples/vonage``) or the official SDK show otherwise, it follows them.
+
+Both credential modes work as on the platform: an application (RS256 JWTs,
+the ``vonage`` SDK) and a legacy project's API key and secret (the
+``X-OPENTOK-AUTH`` header, the OpenTok SDKs). A session belongs to the project
+whose credentials created it: its id embeds that application id or API key,
+and ``project_id``/``partner_id``, a SIP call's ``projectId`` and session
+monitoring's ``projectId`` name it. Client tokens are accepted in each form
+the SDKs mint (RS256 for an application; HS256 and ``T1==`` signed with the
+project secret) for a session of their own project. Every path also answers
+with a trailing ``/``.
+
 Every departure, and why:
 
 =======================================================  ==========================================================
@@ -15,6 +26,10 @@ what the emulator does                                   why
 ``POST /session/create`` answers ``project_id``,          the provider's answer (``create_session.json``); the spec's
 ``partner_id``, ``session_segment_id``, … not             ``application_id``/``media_server_url`` are not sent
 ``application_id``/``media_server_url``
+an archive's ``transcription.url`` is ``""`` until the   ``archive_with_transcription.json`` has it; the spec's
+transcript is available                                  ``url`` is a string, not nullable
+a started broadcast's ``broadcastUrls.hlsStatus`` is     ``list_broadcasts.json``; the spec does not list the field
+"ready" once it is past its start
 ``create_dt`` is written in UTC                          the provider writes its servers' zone
 ``/session/create`` answers 400 to a bad option, 403 to  the spec documents only 200 there
 bad credentials

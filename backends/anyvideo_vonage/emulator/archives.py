@@ -182,12 +182,20 @@ class ArchiveRoutes(VonageFace):
         return record
 
     def start_automatic_archive(self, room: RoomRecord) -> None:
-        """A session archived ``always`` records from its first connection."""
+        """A session archived ``always`` records from its first connection, composed, with
+        the name and resolution the session was created with."""
         with self.state.lock:
             running = self.world.recordings(room_id=room.id, status=RecordingStatus.RECORDING)
             if any(self.state.archives[r.id].automatic for r in running if r.id in self.state.archives):
                 return
-            self._start(room, {"mode": RecordingMode.COMPOSED}, ArchiveState(output_mode="composed", automatic=True))
+            resolution = room.options.get("archiveResolution")
+            options = {
+                "mode": RecordingMode.COMPOSED,
+                "name": room.options.get("archiveName"),
+                "resolution": Resolution.parse(resolution) if resolution else None,
+            }
+            state = ArchiveState(output_mode="composed", layout={"type": "bestFit"}, automatic=True)
+            self._start(room, options, state)
 
     def stop_automatic_archives(self, session_id: str) -> None:
         """The provider stops an automatic archive 60 seconds after the last client

@@ -4,11 +4,23 @@ REST calls carry either an application JWT (``Authorization: Bearer``,
 RS256, signed with the application's private key and checked against its
 registered public key, ``application_id`` claim, expiry) or the legacy
 project header ``X-OPENTOK-AUTH`` (HS256 with the project's API secret,
-``iss`` = API key, ``ist`` = "project"). Client tokens are what the
-``vonage`` SDK's ``generate_client_token`` makes: a JWT signed with the
-application's private key carrying ``session_id``, ``role``, ``scope``
-("session.connect"), ``exp`` and optionally ``connection_data`` and
-``initial_layout_class_list``.
+``iss`` = API key, ``ist`` = "project"). Client tokens come in the three
+forms the server SDKs mint, all carrying ``session_id``, ``role``, an expiry
+and optionally ``connection_data`` and ``initial_layout_class_list``:
+
+- what the ``vonage`` SDK's ``generate_client_token`` makes: an RS256 JWT
+  signed with the application's private key (``application_id``, ``scope``
+  "session.connect");
+- what the OpenTok SDKs make with an API key and secret: an HS256 JWT signed
+  with the project secret (``iss`` = API key, ``ist`` = "project", ``scope``
+  "session.connect", ``nonce``);
+- the older OpenTok form: ``"T1=="`` + base64 of
+  ``partner_id=<API key>&sig=<hex HMAC-SHA1 of the data with the secret>:<data>``,
+  the data a form-encoded ``session_id``, ``create_time``, ``expire_time``,
+  ``role``, ``nonce``, ``initial_layout_class_list`` and ``connection_data``.
+
+A client token is good only for a session of its own project: the session id
+names the project (application id or API key) that created it.
 
 REST credentials expire by the machine's clock: SDKs mint a fresh JWT for
 every request from the real time, so judging them by an emulator clock a test
@@ -18,6 +30,10 @@ world's clock instead (the world checks that when a client joins).
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import hmac
 import json
 import secrets
 import threading
@@ -26,6 +42,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 import attrs
 import jwt
@@ -37,14 +54,17 @@ from anyvideo.models import Role
 from anyvideo.sim import Grant
 from anyvideo.testing.server import Request
 from anyvideo_vonage.emulator import errors
-from anyvideo_vonage.emulator.ids import new_uuid
+from anyvideo_vonage.emulator.ids import new_uuid, parse_session_id
 
 if TYPE_CHECKING:
     from jwt.algorithms import AllowedPublicKeys
+    from jwt.types import Options
 
 __all__ = ["ApplicationCredentials", "ClientToken", "identity_of"]
 
 _LEGACY_HEADER = "X-OPENTOK-AUTH"
+#: How the older OpenTok client tokens begin.
+_T1_SENTINEL = "T1=="
 #: How many verified application JWTs are remembered: a client signs one and reuses it until near its expiry.
 _REMEMBERED = 256
 
@@ -126,10 +146,9 @@ class ApplicationCredentials:
     def authenticate(self, request: Request) -> str:
         """The project the request's credentials are for (application id, or API key
         for the legacy header); raises the provider's 403 otherwise."""
-        authorization = request.header("Authorization") or ""
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() == "bearer" and token.strip():
-            self._check_application_jwt(token.strip())
+        bearer = _bearer(request)
+        if bearer:
+            self._check_application_jwt(bearer)
             return self.application_id
         legacy = request.header(_LEGACY_HEADER)
         if legacy:
@@ -138,6 +157,11 @@ class ApplicationCredentials:
                 raise errors.UNAUTHORIZED.error()
             return self.api_key
         raise errors.INVALID_TOKEN.error()
+
+    def project_of(self, request: Request) -> str:
+        """The project a request :meth:`authenticate` accepted is for, without checking
+        its credentials again: the application's id, or the API key for the legacy header."""
+        return self.application_id if _bearer(request) else self.api_key
 
     def _check_application_jwt(self, token: str) -> None:
         """Verify the signature once per token (the costly part); its expiry on every request."""
@@ -173,35 +197,98 @@ class ApplicationCredentials:
     # --- client tokens --------------------------------------------------------
 
     def verify_client_token(self, token: str) -> ClientToken:
-        """The grant of a client token this application signed; AuthenticationError otherwise."""
+        """The grant of a client token this application or project signed, for a session
+        of its own project; AuthenticationError otherwise."""
         try:
-            claims = jwt.decode(
-                token,
-                self.public_key,
-                algorithms=["RS256"],
-                options={
-                    "require": ["application_id", "session_id", "scope", "exp"],
-                    # the world's clock decides expiry, when the client joins
-                    "verify_exp": False,
-                    "verify_iat": False,
-                    "verify_nbf": False,
-                },
-            )
-            role = Role(claims.get("role", Role.PUBLISHER.value))
-        except (jwt.InvalidTokenError, ValueError) as exc:
-            raise AuthenticationError(f"not a client token of this application: {exc}") from None
-        if claims["application_id"] != self.application_id or claims["scope"] != "session.connect":
-            raise AuthenticationError("not a client token of this application")
+            if token.startswith(_T1_SENTINEL):
+                claims, project = self._t1_claims(token), self.api_key
+            elif jwt.get_unverified_header(token).get("alg") == "HS256":
+                claims, project = self._project_claims(token), self.api_key
+            else:
+                claims, project = self._application_claims(token), self.application_id
+            role = Role(claims.get("role") or Role.PUBLISHER.value)
+            expires_at = datetime.fromtimestamp(int(claims["exp"]), UTC)
+        except (jwt.InvalidTokenError, ValueError, TypeError, OverflowError) as exc:
+            raise AuthenticationError(f"not a client token of this project: {exc}") from None
+        if claims["scope"] != "session.connect":
+            raise AuthenticationError("not a client token of this project")
+        session_id = str(claims["session_id"])
+        parts = parse_session_id(session_id)
+        if parts is not None and parts.project_id != project:
+            raise AuthenticationError("the token's session belongs to another project")
         data = claims.get("connection_data")
         data = data if isinstance(data, str) else None
         classes = claims.get("initial_layout_class_list") or ()
-        if isinstance(classes, str):  # other SDKs send one space-separated string
+        if isinstance(classes, str):  # the OpenTok SDKs send one space-separated string
             classes = classes.split()
+        fallback = claims.get("jti") or claims.get("nonce") or session_id
         grant = Grant(
-            room_id=str(claims["session_id"]),
-            identity=identity_of(data, fallback=str(claims.get("jti") or claims["session_id"])),
+            room_id=session_id,
+            identity=identity_of(data, fallback=str(fallback)),
             role=role,
-            expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+            expires_at=expires_at,
             data=data,
         )
         return ClientToken(grant, tuple(str(c) for c in classes))
+
+    def _application_claims(self, token: str) -> dict[str, Any]:
+        """An RS256 client token signed with the application's private key."""
+        claims = jwt.decode(
+            token,
+            self.public_key,
+            algorithms=["RS256"],
+            options=_client_token_checks("application_id", "session_id", "scope", "exp"),
+        )
+        if claims["application_id"] != self.application_id:
+            raise ValueError("made for another application")
+        return claims
+
+    def _project_claims(self, token: str) -> dict[str, Any]:
+        """An HS256 client token signed with the project secret."""
+        claims = jwt.decode(
+            token,
+            self.api_secret,
+            algorithms=["HS256"],
+            options=_client_token_checks("iss", "ist", "session_id", "scope", "exp"),
+        )
+        if claims["iss"] != self.api_key or claims["ist"] != "project":
+            raise ValueError("made for another project")
+        return claims
+
+    def _t1_claims(self, token: str) -> dict[str, Any]:
+        """The claims of an older ``T1==`` token whose signature is the project's."""
+        try:
+            decoded = base64.b64decode(token[len(_T1_SENTINEL) :], validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            raise ValueError("a T1 token is base64 text") from None
+        signed, colon, data = decoded.partition(":")
+        head = dict(parse_qsl(signed, keep_blank_values=True))
+        if not colon or head.get("partner_id") != self.api_key:
+            raise ValueError("made for another project")
+        expected = hmac.new(self.api_secret.encode(), data.encode(), hashlib.sha1).hexdigest()
+        if not hmac.compare_digest(expected, head.get("sig", "")):
+            raise ValueError("the signature does not match")
+        fields = dict(parse_qsl(data, keep_blank_values=True))
+        if not fields.get("session_id") or not fields.get("expire_time"):
+            raise ValueError("a T1 token names its session and expiry")
+        return {
+            "session_id": fields["session_id"],
+            "scope": "session.connect",
+            "role": fields.get("role"),
+            "exp": fields["expire_time"],
+            "nonce": fields.get("nonce"),
+            "connection_data": fields.get("connection_data"),
+            "initial_layout_class_list": fields.get("initial_layout_class_list"),
+        }
+
+
+def _client_token_checks(*required: str) -> Options:
+    """How a client JWT is checked: its signature and the claims it must have. The
+    world's clock decides its expiry, when the client joins."""
+    return {"require": list(required), "verify_exp": False, "verify_iat": False, "verify_nbf": False}
+
+
+def _bearer(request: Request) -> str:
+    """The token of an ``Authorization: Bearer`` header, or ``""``."""
+    scheme, _, token = (request.header("Authorization") or "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""

@@ -130,6 +130,11 @@ class VonageFace:
         except NotFound:
             raise missing.error() from None
 
+    def project_of_session(self, session_id: str) -> str:
+        """The project (application id or API key) whose credentials created the session."""
+        parts = parse_session_id(session_id)
+        return parts.project_id if parts is not None else self.application.application_id
+
     @staticmethod
     def _relayed(room: RoomRecord) -> bool:
         return room.options.get("mediaMode") == "relayed"

@@ -55,6 +55,8 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
 
     name = "vonage"
     default_tls = True
+    #: The provider takes ``…/broadcast/`` for ``…/broadcast`` (an official SDK's form), on every path.
+    trailing_slash = True
 
     def __init__(
         self,
@@ -81,11 +83,13 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
     # --- the provider-specific part of the shared server ----------------------
 
     def new_id(self, kind: str) -> str:
-        """Session ids in the platform's format (relayed when the session being
-        created on this thread asked for it); UUIDs for everything else."""
+        """Session ids in the platform's format, of the project and relayed when the
+        session being created on this thread says so (the application otherwise);
+        UUIDs for everything else."""
         if kind == "room":
             relayed = getattr(self._minting, "relayed", False)
-            return ids.session_id(self.application.application_id, self.clock.now(), relayed=relayed)
+            project = getattr(self._minting, "project", None) or self.application.application_id
+            return ids.session_id(project, self.clock.now(), relayed=relayed)
         return ids.new_uuid()
 
     def authenticate(self, request: Request) -> None:
@@ -224,10 +228,8 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
 
     def _monitoring(self, name: str, event: SimEvent, **fields: Any) -> None:
         assert event.room_id is not None
-        self.notify(
-            "session",
-            translate.monitoring(name, event.room_id, self.application.application_id, event.occurred_at, **fields),
-        )
+        project = self.project_of_session(event.room_id)
+        self.notify("session", translate.monitoring(name, event.room_id, project, event.occurred_at, **fields))
 
     def _connection_created(self, event: SimEvent) -> None:
         participant = event.subject_as(ParticipantRecord)

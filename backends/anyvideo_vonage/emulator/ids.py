@@ -1,9 +1,12 @@
 """Vonage Video ids: session ids in the platform's own format, UUIDs for the rest.
 
 A session id is ``"1_"`` followed by the unpadded base64url encoding of
-``"1~<application id>~~<creation time, epoch ms>~<random>~<flags>~~"``, as the
+``"1~<project>~~<creation time, epoch ms>~<random>~<flags>~~"``, as the
 ids in the provider's own responses decode (``samples/vonage/create_session.json``:
-``1~29f760f8-…~~1726462588647~11xLa1bbhzPeGQGmXsmgxI0k~~~``). Ids of the
+``1~29f760f8-…~~1726462588647~11xLa1bbhzPeGQGmXsmgxI0k~~~``). The project is
+the application id for a session created with application credentials, the
+API key for one created with the legacy project header (the provider's
+published ``1_MX4yNzA4NjYxMn5-…`` decodes to ``1~27086612~~…``). Ids of the
 older ``"2_"`` form decode the same way and are accepted too.
 """
 
@@ -32,16 +35,17 @@ RELAYED_FLAG = "P"
 class SessionIdParts:
     """What a session id says about its session."""
 
-    application_id: str
+    #: The application id or API key of the project that created the session.
+    project_id: str
     created_ms: int
     flags: str
 
 
-def session_id(application_id: str, created_at: datetime, *, relayed: bool = False) -> str:
-    """A new session id for ``application_id``, made at ``created_at``."""
+def session_id(project_id: str, created_at: datetime, *, relayed: bool = False) -> str:
+    """A new session id of ``project_id`` (application id or API key), made at ``created_at``."""
     random = _random_text()
     flags = RELAYED_FLAG if relayed else ""
-    plain = f"1~{application_id}~~{int(created_at.timestamp() * 1000)}~{random}~{flags}~~"
+    plain = f"1~{project_id}~~{int(created_at.timestamp() * 1000)}~{random}~{flags}~~"
     return "1_" + base64.urlsafe_b64encode(plain.encode()).decode().rstrip("=")
 
 
@@ -68,7 +72,7 @@ def parse_session_id(value: str) -> SessionIdParts | None:
     fields = plain.split("~")
     if len(fields) < 6 or fields[0] != "1" or not fields[1] or not fields[3].isdigit():
         return None
-    return SessionIdParts(application_id=fields[1], created_ms=int(fields[3]), flags=fields[5])
+    return SessionIdParts(project_id=fields[1], created_ms=int(fields[3]), flags=fields[5])
 
 
 def new_uuid() -> str:

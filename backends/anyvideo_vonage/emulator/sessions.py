@@ -12,7 +12,13 @@ from anyvideo_vonage.emulator import errors, translate
 from anyvideo_vonage.emulator.base import VonageFace
 from anyvideo_vonage.emulator.errors import Problem, message_only
 from anyvideo_vonage.emulator.ids import new_uuid
-from anyvideo_vonage.emulator.statuses import ARCHIVE_MODES, P2P_PREFERENCES, SIGNAL_DATA_BYTES, SIGNAL_TYPE_BYTES
+from anyvideo_vonage.emulator.statuses import (
+    ARCHIVE_MODES,
+    P2P_PREFERENCES,
+    RESOLUTIONS,
+    SIGNAL_DATA_BYTES,
+    SIGNAL_TYPE_BYTES,
+)
 
 __all__ = ["SessionRoutes"]
 
@@ -20,6 +26,10 @@ PROJECT = "/v2/project/{application_id}"
 SESSION = PROJECT + "/session/{session_id}"
 
 _BAD_SESSION_OPTION = Problem(400, "Invalid session options.")
+#: ``location`` values that mean "no location hint".
+_NO_LOCATION = ("", "null")
+#: The longest ``archiveName`` (the OpenTok SDKs' limit).
+_ARCHIVE_NAME_LENGTH = 80
 
 
 class SessionRoutes(VonageFace):
@@ -28,12 +38,18 @@ class SessionRoutes(VonageFace):
     @route("POST", "/session/create")
     def create_session(self, request: Request) -> Any:
         """Form-encoded, whatever the Content-Type says (the SDK keeps the JSON one of
-        its previous request); answered with a one-item array."""
+        its previous request); answered with a one-item array. The session id names
+        the project whose credentials made it. A ``location`` of ``null`` or nothing
+        is no location (an SDK sends ``null`` for its default). ``archiveName`` and
+        ``archiveResolution`` name and size the automatic archives of a session
+        archived ``always``, and are refused otherwise (as the OpenTok SDKs say)."""
         form = {key: values[0] for key, values in request.form().items() if values}
         archive_mode = form.get("archiveMode", "manual")
         p2p = form.get("p2p.preference", "disabled")
         e2ee = form.get("e2ee", "false").lower()
         location = form.get("location")
+        if location in _NO_LOCATION:
+            location = None
         if archive_mode not in ARCHIVE_MODES or p2p not in P2P_PREFERENCES or e2ee not in ("true", "false"):
             raise _BAD_SESSION_OPTION.error()
         if archive_mode == "always" and p2p == "enabled":
@@ -49,13 +65,17 @@ class SessionRoutes(VonageFace):
             "location": location,
             "e2ee": e2ee == "true",
             "sessionSegmentId": new_uuid(),
+            **_automatic_archive_options(form, archive_mode),
         }
+        project = self.application.project_of(request)
         self._minting.relayed = p2p == "enabled"  # read by new_id, on this thread
+        self._minting.project = project
         try:
             room = self.world.create_room(options=options)
         finally:
             self._minting.relayed = False
-        return [translate.session(room, self.application.application_id)]
+            self._minting.project = None
+        return [translate.session(room, project)]
 
     # --- connections ------------------------------------------------------------
 
@@ -183,3 +203,15 @@ class SessionRoutes(VonageFace):
         if not self._connected(session_id):
             raise message_only(404, errors.NO_CLIENTS)
         return Response.json({"message": errors.MIGRATION_STARTED}, 202)
+
+
+def _automatic_archive_options(form: dict[str, str], archive_mode: str) -> dict[str, str]:
+    """The session options ``archiveName`` and ``archiveResolution``, checked."""
+    chosen: dict[str, str] = {key: form[key] for key in ("archiveName", "archiveResolution") if key in form}
+    if chosen and archive_mode != "always":
+        raise _BAD_SESSION_OPTION.error("archiveName and archiveResolution are for sessions archived always.")
+    if not 1 <= len(chosen.get("archiveName", "x")) <= _ARCHIVE_NAME_LENGTH:
+        raise _BAD_SESSION_OPTION.error(f"archiveName must be 1 to {_ARCHIVE_NAME_LENGTH} characters long.")
+    if chosen.get("archiveResolution", RESOLUTIONS[0]) not in RESOLUTIONS:
+        raise _BAD_SESSION_OPTION.error(f"archiveResolution must be one of: {', '.join(RESOLUTIONS)}.")
+    return chosen

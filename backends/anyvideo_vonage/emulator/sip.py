@@ -64,7 +64,7 @@ class SipRoutes(VonageFace):
         call = SipCall(new_uuid(), room.id, participant.id, stream.id, self.clock.now())
         with self.state.lock:
             self.state.sip_calls[call.id] = call
-        return translate.sip_call(call, self.application.application_id)
+        return translate.sip_call(call, self.project_of_session(room.id))
 
     def _dtmf(self, request: Request, connection_id: str | None) -> Response:
         body = self._body(request)

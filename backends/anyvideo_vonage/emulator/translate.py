@@ -44,12 +44,13 @@ def ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def session(room: RoomRecord, application_id: str) -> dict[str, Any]:
-    """One item of the ``POST /session/create`` answer (``create_session.json``)."""
+def session(room: RoomRecord, project_id: str) -> dict[str, Any]:
+    """One item of the ``POST /session/create`` answer (``create_session.json``), for
+    ``project_id`` (the application id, or the API key of a legacy project)."""
     return {
         "session_id": room.id,
-        "project_id": application_id,
-        "partner_id": application_id,
+        "project_id": project_id,
+        "partner_id": project_id,
         # The provider writes a Java Date.toString() in its own zone; here, UTC.
         "create_dt": room.created_at.strftime("%a %b %d %H:%M:%S UTC %Y"),
         "session_status": None,
@@ -141,7 +142,7 @@ def archive(
         body["transcription"] = {
             "status": "available" if transcript_url else "requested",
             "reason": "",
-            **({"url": transcript_url} if transcript_url else {}),
+            "url": transcript_url or "",
             **state.transcription,
         }
     if status == "started" and state.stream_mode == "manual" and state.streams:
@@ -236,11 +237,11 @@ def render(
     return body
 
 
-def sip_call(call: SipCall, application_id: str) -> dict[str, Any]:
+def sip_call(call: SipCall, project_id: str) -> dict[str, Any]:
     """The answer to ``POST …/dial`` (``initiate_sip_call.json``)."""
     return {
         "id": call.id,
-        "projectId": application_id,
+        "projectId": project_id,
         "sessionId": call.session_id,
         "connectionId": call.connection_id,
         "streamId": call.stream_id,
@@ -252,10 +253,10 @@ def sip_call(call: SipCall, application_id: str) -> dict[str, Any]:
 # --- session monitoring callbacks ---------------------------------------------
 
 
-def monitoring(name: str, session_id: str, application_id: str, at: datetime, **fields: Any) -> dict[str, Any]:
+def monitoring(name: str, session_id: str, project_id: str, at: datetime, **fields: Any) -> dict[str, Any]:
     """A session-monitoring callback body: ``sessionId``, ``projectId``, ``event``,
     ``timestamp`` first, then the event's own fields."""
-    return {"sessionId": session_id, "projectId": application_id, "event": name, "timestamp": ms(at), **fields}
+    return {"sessionId": session_id, "projectId": project_id, "event": name, "timestamp": ms(at), **fields}
 
 
 def connection_info(participant: ParticipantRecord) -> dict[str, Any]:

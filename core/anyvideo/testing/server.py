@@ -168,6 +168,9 @@ class Emulator(abc.ABC):
     #: The client devices that join this emulator's rooms as the provider's client SDKs do
     #: (a face whose clients publish differently subclasses :class:`EmulatorControl`).
     devices_class: ClassVar[type[EmulatorControl]] = EmulatorControl
+    #: Whether a path ending in ``/`` is answered as the path without it, as some
+    #: providers do on every path (off: paths match exactly).
+    trailing_slash: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -349,6 +352,8 @@ class Emulator(abc.ABC):
 
     def handle(self, request: Request) -> Response:
         """Answer one request: faults first, then authentication, then the handler."""
+        if self.trailing_slash and len(request.path) > 1 and request.path.endswith("/"):
+            request = attrs.evolve(request, path=request.path.rstrip("/") or "/")
         allowed = []
         for method, regex, handler, is_control in self._routes.get(request.path.count("/"), ()):
             match = regex.match(request.path)

@@ -109,7 +109,9 @@ class VonageSpec:
 
     def operation(self, method: str, path: str) -> tuple[str, dict[str, Any]] | None:
         """The path template and operation a request was for. The spec writes DTMF
-        under ``/v2/projects/``, the SDK under ``/v2/project/``: both are that operation."""
+        under ``/v2/projects/``, the SDK under ``/v2/project/``: both are that operation;
+        so is the path with a trailing slash, which the provider takes."""
+        path = path.rstrip("/") or path
         for candidate in (path, path.replace("/v2/project/", "/v2/projects/", 1)):
             for op_method, template, regex, operation in self.operations:
                 if op_method == method and regex.match(candidate):

@@ -19,7 +19,7 @@ def test_a_session_id_encodes_the_application_and_creation_time(vonage_server, v
     session_id = vonage_video.create_session(SessionOptions(media_mode="routed")).session_id
     parts = parse_session_id(session_id)
     assert session_id.startswith("1_") and "=" not in session_id
-    assert parts.application_id == vonage_server.credentials["application_id"]
+    assert parts.project_id == vonage_server.credentials["application_id"]
     assert abs(parts.created_ms - before.timestamp() * 1000) < 5000
     assert parts.flags == ""
 

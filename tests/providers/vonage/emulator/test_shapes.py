@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from support.vonage_requests import OpenTokProject
 from vonage_http_client.errors import HttpRequestError
 from vonage_video.errors import VideoError
 from vonage_video.models import (
@@ -253,6 +254,57 @@ def test_the_answer_has_the_samples_shape(
     if isinstance(expected, dict) and "items" in expected:  # a list: the same kinds of items
         assert set(answer) == set(expected)
         assert {repr(shape(item)) for item in answer["items"]} == {repr(shape(item)) for item in expected["items"]}
+    else:
+        assert differences(expected, answer) == []
+
+
+def _legacy(s: Scene) -> OpenTokProject:
+    credentials = s.server.credentials
+    return OpenTokProject(s.server.base_url, credentials["api_key"], credentials["api_secret"])
+
+
+def _started_archive_with_transcription(s: Scene) -> Any:
+    s.archive(output_mode="individual", has_transcription=True)
+    return s.answer
+
+
+def _got_broadcast(s: Scene) -> Any:
+    broadcast = s.broadcast(multi_broadcast_tag="test-broadcast-1")
+    s.video.get_broadcast(broadcast.id)
+    return {"count": 1, "items": [s.answer]}
+
+
+def _legacy_session(s: Scene) -> Any:
+    return _legacy(s).create_session().json()
+
+
+def _legacy_sip_call(s: Scene) -> Any:
+    project = _legacy(s)
+    session_id = project.session_id()
+    s.server.control.join(project.jwt_token(session_id)).publish()
+    body = {"sessionId": session_id, "token": project.t1_token(session_id), "sip": {"uri": "sip:user@sip.example.com"}}
+    return project.post_json(f"/v2/project/{project.api_key}/dial", body).json()
+
+
+#: More answers each sample describes: another moment of the same object, or the
+#: same operation made with the legacy project credentials (id -> sample, producer).
+MORE_PRODUCERS: dict[str, tuple[str, Callable[[Scene], Any]]] = {
+    "started archive with transcription": ("archive_with_transcription.json", _started_archive_with_transcription),
+    "broadcast got after its start": ("list_broadcasts.json", _got_broadcast),
+    "session created with the api key": ("create_session.json", _legacy_session),
+    "sip call dialled with a T1 token": ("initiate_sip_call.json", _legacy_sip_call),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MORE_PRODUCERS))
+def test_more_answers_have_their_samples_shape(
+    case, vonage_samples, vonage_server, vonage_client, vonage_session, vonage_join
+):
+    sample, produce = MORE_PRODUCERS[case]
+    answer = produce(Scene(vonage_server, vonage_client, vonage_session, vonage_join))
+    expected = vonage_samples[sample]
+    if isinstance(expected, dict) and "items" in expected:
+        assert {repr(shape(item)) for item in answer["items"]} <= {repr(shape(item)) for item in expected["items"]}
     else:
         assert differences(expected, answer) == []
 
