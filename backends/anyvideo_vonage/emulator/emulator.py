@@ -15,12 +15,12 @@ from anyvideo.sim import Grant, SimEvent, World
 from anyvideo.sim.media import Box
 from anyvideo.sim.records import CompositionRecord, ParticipantRecord, RecordingRecord, StreamRecord
 from anyvideo.testing.seeding import SEED_PATH, SeedRequest
-from anyvideo.testing.server import CONTROL_PREFIX, Emulator, HttpError, Request, Response, route
+from anyvideo.testing.server import CONTROL_PREFIX, Emulator, EmulatorSetting, HttpError, Request, Response, route
 from anyvideo_vonage.emulator import errors, ids, stylesheet, translate
 from anyvideo_vonage.emulator.archives import SEEDED, ArchiveRoutes
 from anyvideo_vonage.emulator.auth import ApplicationCredentials
 from anyvideo_vonage.emulator.broadcasts import BroadcastRoutes
-from anyvideo_vonage.emulator.callbacks import CallbackSettings
+from anyvideo_vonage.emulator.callbacks import CALLBACK_KINDS, CallbackSettings
 from anyvideo_vonage.emulator.captions import CaptionRoutes
 from anyvideo_vonage.emulator.media import Downloads
 from anyvideo_vonage.emulator.render import RenderRoutes
@@ -55,6 +55,24 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
 
     name = "vonage"
     default_tls = True
+    sdk_speaks_http = False
+    settings = (
+        EmulatorSetting("api-key", "api_key", "The project's API key (legacy X-OPENTOK-AUTH credentials)."),
+        EmulatorSetting("api-secret", "api_secret", "The project's API secret.", secret=True),
+        EmulatorSetting(
+            "callback-url",
+            "callback_urls",
+            f"Where every kind of callback goes ({', '.join(CALLBACK_KINDS)}); the options below override one kind.",
+            keys=CALLBACK_KINDS,
+        ),
+        *(
+            EmulatorSetting(f"{kind}-callback-url", "callback_urls", f"Where {kind} callbacks go.", keys=(kind,))
+            for kind in CALLBACK_KINDS
+        ),
+        EmulatorSetting(
+            "signature-secret", "signature_secret", "Sign callbacks with this secret (HS256 JWT).", secret=True
+        ),
+    )
 
     def __init__(
         self,
@@ -77,6 +95,19 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
 
     def __repr__(self) -> str:
         return f"VonageEmulator(application_id={self.application.application_id!r})"
+
+    @property
+    def app_environment(self) -> dict[str, str]:
+        """:attr:`backend_environment`, the project's API key and secret (the other credential
+        mode, as Vonage's SDK samples name them), and the callbacks' signature secret, if any."""
+        environment = {
+            **self.backend_environment,
+            "VONAGE_API_KEY": self.application.api_key,
+            "VONAGE_API_SECRET": self.application.api_secret,
+        }
+        if self.callback_settings.signature_secret is not None:
+            environment["VONAGE_SIGNATURE_SECRET"] = self.callback_settings.signature_secret
+        return environment
 
     # --- the provider-specific part of the shared server ----------------------
 
