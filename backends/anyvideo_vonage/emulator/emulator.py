@@ -225,8 +225,8 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
 
     @route("PUT", CONTROL_PREFIX + "/vonage/callbacks")
     def _control_configure_callbacks(self, request: Request) -> Any:
-        """Set the callback URLs and signature secret: ``{"session": url, "archive": url,
-        "broadcast": url, "render": url, "signature_secret": secret}``."""
+        """Change the callback settings named: ``{"session": url, "archive": url, "broadcast": url,
+        "render": url, "signature_secret": secret}``; a key left out keeps its value, ``null`` unsets it."""
         settings = request.json()
         if not isinstance(settings, dict):
             raise HttpError(400, "expected a JSON object")
