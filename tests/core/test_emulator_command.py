@@ -4,6 +4,7 @@ declares are options, and what it prints is every setting an application needs."
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -192,7 +193,56 @@ def test_secrets_given_as_settings_are_in_no_repr(name: str) -> None:
 
     cls = Plugins().emulator(name)
     values = {s.option: f"{s.option}-{uuid.uuid4().hex}" for s in cls.settings if not s.pattern}
-    emulator = cls(**cls.options_from_settings(values))
-    shown = repr(emulator) + repr(vars(emulator).get("callback_settings")) + repr(vars(emulator).get("creds"))
+    with cls(**cls.options_from_settings(values)) as emulator:
+        shown = repr(emulator) + repr(vars(emulator).get("callback_settings")) + repr(vars(emulator).get("creds"))
     secrets = [values[s.option] for s in cls.settings if s.secret]
     assert secrets and not any(secret in shown for secret in secrets)
+
+
+#: A plugin whose emulator (Twilio's, under another name) declares a setting of its own.
+PLUGIN = """
+import anyvideo
+from anyvideo.testing.server import EmulatorSetting
+from anyvideo_twilio.emulator import TwilioEmulator
+
+
+class EchoEmulator(TwilioEmulator):
+    name = "echo"
+    settings = (EmulatorSetting("greeting", "greeting", "What it says.", secret=True),)
+
+    def __init__(self, *, greeting=None, **options):
+        super().__init__(**options)
+        self.greeting = greeting or "hello"
+
+    @property
+    def backend_environment(self):
+        return {"ECHO_GREETING": self.greeting}
+
+
+@anyvideo.hookimpl
+def anyvideo_register_emulators(register):
+    register("echo", EchoEmulator)
+"""
+
+
+def test_a_plugins_emulator_gets_its_settings_as_options_the_same_way(tmp_path: Path) -> None:
+    (tmp_path / "anyvideo_echo").mkdir()
+    (tmp_path / "anyvideo_echo" / "__init__.py").write_text(PLUGIN, encoding="utf-8")
+    info = tmp_path / "anyvideo_echo-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: anyvideo_echo\nVersion: 1.0\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text("[anyvideo]\necho = anyvideo_echo\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANYVIDEO_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), *(entry for entry in sys.path if entry)])
+    process = subprocess.Popen(
+        [*COMMAND, "echo", "--greeting", "bonjour"], stdout=subprocess.PIPE, text=True, env=env, cwd=tmp_path
+    )
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(3)]
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+    assert lines[0].startswith("echo emulator listening at http://") and lines[2] == "  export ECHO_GREETING=bonjour\n"
+    shown = subprocess.run([*COMMAND, "--help"], capture_output=True, text=True, env=env, timeout=60, check=True)
+    assert "--greeting VALUE" in shown.stdout and "[echo] What it says." in shown.stdout
