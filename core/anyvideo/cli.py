@@ -227,7 +227,7 @@ def _setting_param(option: str) -> str:
 
 class _EmulatorCommand(click.Command):
     """``anyvideo emulator``, with an option for each setting an installed emulator declares
-    (:attr:`anyvideo.testing.Emulator.settings`), read when the command line is parsed."""
+    (:attr:`anyvideo.testing.Emulator.command_settings`), read when the command line is parsed."""
 
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         params = super().get_params(ctx)
@@ -239,20 +239,24 @@ def _setting_options() -> list[click.Option]:
     plugins = Plugins()
     takers: dict[str, list[str]] = {}
     helps: dict[str, str] = {}
+    secret: set[str] = set()
     for name in plugins.emulator_names():
         try:
-            declared = plugins.emulator(name).settings
+            declared = plugins.emulator(name).command_settings
         except Exception:  # a broken plugin's emulator offers no options (running it says why)
             continue
         for setting in declared:
             takers.setdefault(setting.option, []).append(name)
             helps.setdefault(setting.option, setting.help)
+            if setting.secret:
+                secret.add(setting.option)
     return [
         click.Option(
             [f"--{option}", _setting_param(option)],
             metavar="VALUE",
             default=None,
-            help=f"[{', '.join(names)}] {helps[option]}",
+            help=f"[{', '.join(names)}] {helps[option]}"
+            + (" A secret: printed, never logged." if option in secret else ""),
         )
         for option, names in takers.items()
     ]
@@ -261,7 +265,7 @@ def _setting_options() -> list[click.Option]:
 def _emulator_options(cls: type[Emulator], given: dict[str, str | None]) -> dict[str, Any]:
     """The constructor's keywords for the setting options given; a usage error for an option
     this emulator does not take, or a value it refuses."""
-    declared = {setting.option: setting for setting in cls.settings}
+    declared = {setting.option: setting for setting in cls.command_settings}
     values: dict[str, str] = {}
     for param, value in given.items():
         if value is None:

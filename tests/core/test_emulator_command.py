@@ -192,10 +192,10 @@ def test_secrets_given_as_settings_are_in_no_repr(name: str) -> None:
     from anyvideo.plugins import Plugins
 
     cls = Plugins().emulator(name)
-    values = {s.option: f"{s.option}-{uuid.uuid4().hex}" for s in cls.settings if not s.pattern}
+    values = {s.option: f"{s.option}-{uuid.uuid4().hex}" for s in cls.command_settings if not s.pattern}
     with cls(**cls.options_from_settings(values)) as emulator:
         shown = repr(emulator) + repr(vars(emulator).get("callback_settings")) + repr(vars(emulator).get("creds"))
-    secrets = [values[s.option] for s in cls.settings if s.secret]
+    secrets = [values[s.option] for s in cls.command_settings if s.secret]
     assert secrets and not any(secret in shown for secret in secrets)
 
 
@@ -208,7 +208,7 @@ from anyvideo_twilio.emulator import TwilioEmulator
 
 class EchoEmulator(TwilioEmulator):
     name = "echo"
-    settings = (EmulatorSetting("greeting", "greeting", "What it says.", secret=True),)
+    command_settings = (EmulatorSetting("greeting", "greeting", "What it says.", secret=True),)
 
     def __init__(self, *, greeting=None, **options):
         super().__init__(**options)

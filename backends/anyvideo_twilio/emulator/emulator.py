@@ -42,7 +42,7 @@ class TwilioEmulator(
     """
 
     devices_class = TwilioDevices
-    settings = (
+    command_settings = (
         EmulatorSetting(
             "account-sid", "account_sid", "The account SID.", pattern="AC[0-9a-fA-F]{32}", form="AC and 32 hex digits"
         ),

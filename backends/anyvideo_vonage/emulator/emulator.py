@@ -56,13 +56,14 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
     name = "vonage"
     default_tls = True
     sdk_speaks_http = False
-    settings = (
+    command_settings = (
         EmulatorSetting("api-key", "api_key", "The project's API key (legacy X-OPENTOK-AUTH credentials)."),
         EmulatorSetting("api-secret", "api_secret", "The project's API secret.", secret=True),
         EmulatorSetting(
             "callback-url",
             "callback_urls",
-            f"Where every kind of callback goes ({', '.join(CALLBACK_KINDS)}); the options below override one kind.",
+            f"Where every kind of callback goes ({', '.join(CALLBACK_KINDS)});"
+            " --KIND-callback-url overrides it for one kind.",
             keys=CALLBACK_KINDS,
         ),
         *(

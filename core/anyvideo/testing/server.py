@@ -208,7 +208,7 @@ class Emulator(abc.ABC):
     #: (a face whose clients publish differently subclasses :class:`EmulatorControl`).
     devices_class: ClassVar[type[EmulatorControl]] = EmulatorControl
     #: The settings ``anyvideo emulator <name>`` takes as options (credentials, callback URLs, ...).
-    settings: ClassVar[tuple[EmulatorSetting, ...]] = ()
+    command_settings: ClassVar[tuple[EmulatorSetting, ...]] = ()
 
     def __init__(
         self,
@@ -279,9 +279,9 @@ class Emulator(abc.ABC):
 
     @classmethod
     def options_from_settings(cls, values: Mapping[str, str]) -> dict[str, Any]:
-        """The constructor's keyword arguments for the given :attr:`settings`, by option name."""
+        """The constructor's keyword arguments for the given :attr:`command_settings`, by option name."""
         options: dict[str, Any] = {}
-        for setting in cls.settings:
+        for setting in cls.command_settings:
             if setting.option not in values:
                 continue
             value = values[setting.option]
