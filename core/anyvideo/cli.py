@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -26,6 +27,9 @@ from anyvideo.migrate.commands import export as export_command
 from anyvideo.migrate.commands import migrate as migrate_group
 from anyvideo.models import RecordingStatus, RoomStatus
 from anyvideo.plugins import Plugins
+
+if TYPE_CHECKING:
+    from anyvideo.testing.server import Emulator
 
 __all__ = ["cli", "main"]
 
@@ -217,20 +221,99 @@ class _InstalledEmulators(click.Choice[str]):
         pass  # click.Choice sets its list once; ours is always the installed one
 
 
-@cli.command("emulator")
+def _setting_param(option: str) -> str:
+    return "setting_" + option.replace("-", "_")
+
+
+class _EmulatorCommand(click.Command):
+    """``anyvideo emulator``, with an option for each setting an installed emulator declares
+    (:attr:`anyvideo.testing.Emulator.command_settings`), read when the command line is parsed."""
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        params = super().get_params(ctx)
+        return [*params[:-1], *_setting_options(), params[-1]]  # --help stays last
+
+
+def _setting_options() -> list[click.Option]:
+    """One option per setting name among the installed emulators, its help saying which take it."""
+    plugins = Plugins()
+    takers: dict[str, list[str]] = {}
+    helps: dict[str, str] = {}
+    secret: set[str] = set()
+    for name in plugins.emulator_names():
+        try:
+            declared = plugins.emulator(name).command_settings
+        except Exception:  # a broken plugin's emulator offers no options (running it says why)
+            continue
+        for setting in declared:
+            takers.setdefault(setting.option, []).append(name)
+            helps.setdefault(setting.option, setting.help)
+            if setting.secret:
+                secret.add(setting.option)
+    return [
+        click.Option(
+            [f"--{option}", _setting_param(option)],
+            metavar="VALUE",
+            default=None,
+            help=f"[{', '.join(names)}] {helps[option]}"
+            + (" A secret: printed, never logged." if option in secret else ""),
+        )
+        for option, names in takers.items()
+    ]
+
+
+def _emulator_options(cls: type[Emulator], given: dict[str, str | None]) -> dict[str, Any]:
+    """The constructor's keywords for the setting options given; a usage error for an option
+    this emulator does not take, or a value it refuses."""
+    declared = {setting.option: setting for setting in cls.command_settings}
+    values: dict[str, str] = {}
+    for param, value in given.items():
+        if value is None:
+            continue
+        option = next((o for o in declared if _setting_param(o) == param), None)
+        if option is None:
+            shown = "--" + param.removeprefix("setting_").replace("_", "-")
+            raise click.UsageError(f"the {cls.name} emulator takes no {shown} option")
+        problem = declared[option].check(value)
+        if problem is not None:
+            raise click.BadParameter(problem, param_hint=f"'--{option}'")
+        values[option] = value
+    return cls.options_from_settings(values)
+
+
+@cli.command("emulator", cls=_EmulatorCommand)
 @click.argument("provider", type=_InstalledEmulators())
 @click.option("--port", type=int, default=0, show_default=True, help="Port on 127.0.0.1 (0: any free one).")
 @click.option("--tls/--no-tls", default=None, help="Serve HTTPS (default: as the provider's SDK needs).")
 @click.option("--processing-delay", type=float, default=2.0, show_default=True, help="Seconds to process media.")
-def emulator_command(provider: str, port: int, tls: bool | None, processing_delay: float) -> None:
-    """Run a provider's REST API emulator on loopback until interrupted."""
+def emulator_command(
+    provider: str, port: int, tls: bool | None, processing_delay: float, **settings: str | None
+) -> None:
+    """Run a provider's REST API emulator on loopback until interrupted.
+
+    It prints every setting an application needs to use it, as export lines:
+    credentials, base URL, callback signature secret, and a registry file
+    (ANYVIDEO_REGISTRY) the application's processes share. Options in brackets
+    are the settings of the emulators named (credentials, callback URLs, ...);
+    without them an emulator makes its own credentials.
+    """
     cls = Plugins().emulator(provider)
-    running = cls(port=port, tls=cls.default_tls if tls is None else tls, processing_delay=processing_delay)
+    options = _emulator_options(cls, settings)
+    tls = cls.default_tls if tls is None else tls
+    running = cls(port=port, tls=tls, processing_delay=processing_delay, **options)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with running, tempfile.TemporaryDirectory(prefix=f"anyvideo-{provider}-") as scratch:
         click.echo(f"{provider} emulator listening at {running.base_url}")
+        if not tls and not cls.sdk_speaks_http:
+            click.echo(
+                f"warning: the {provider} SDK only speaks HTTPS, and anyvideo's {provider} backend through it:"
+                " over --no-tls these settings do not work with them; what works is the control API and"
+                " plain HTTP clients (requests). Drop --no-tls for the SDK.",
+                err=True,
+            )
         click.echo("to point anyvideo at it (anyvideo demo, your app), in another shell:")
-        for key, value in running.backend_environment.items():
+        environment = {**running.app_environment, "ANYVIDEO_REGISTRY": str(Path(scratch) / "registry.sqlite")}
+        for key, value in environment.items():
             if "\n" in value:  # a PEM key: hand it over as a file
                 path = Path(scratch) / f"{key.lower()}.pem"
                 path.write_text(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from anyvideo.testing.server import EmulatorSetting
 from anyvideo_twilio.emulator.devices import TwilioDevices
 from anyvideo_twilio.emulator.routes import (
     CompositionRoutes,
@@ -41,3 +42,13 @@ class TwilioEmulator(
     """
 
     devices_class = TwilioDevices
+    command_settings = (
+        EmulatorSetting(
+            "account-sid", "account_sid", "The account SID.", pattern="AC[0-9a-fA-F]{32}", form="AC and 32 hex digits"
+        ),
+        EmulatorSetting("auth-token", "auth_token", "The account's auth token (it also signs callbacks).", secret=True),
+        EmulatorSetting(
+            "api-key-sid", "api_key_sid", "An API key's SID.", pattern="SK[0-9a-fA-F]{32}", form="SK and 32 hex digits"
+        ),
+        EmulatorSetting("api-key-secret", "api_key_secret", "That API key's secret.", secret=True),
+    )

@@ -42,15 +42,26 @@ class CallbackSettings:
         return f"CallbackSettings(urls={self.urls!r}, signed={self.signature_secret is not None})"
 
     def configure(self, settings: Mapping[str, Any]) -> None:
-        """Replace the settings: ``{"session": url, …, "signature_secret": secret}`` (``None`` or absent: unset)."""
+        """Change the settings given: ``{"session": url, …, "signature_secret": secret}``. A key
+        left out keeps its value; ``None`` (or ``""``) unsets it. So turning signing off is
+        said (``"signature_secret": None``), never the side effect of changing a URL: an
+        application that checks signatures refuses unsigned callbacks, and their events are lost."""
         unknown = set(settings) - {*CALLBACK_KINDS, "signature_secret"}
         if unknown:
             raise ValueError(f"unknown callback settings: {', '.join(sorted(unknown))}")
         for key, value in settings.items():
             if value is not None and not isinstance(value, str):
                 raise ValueError(f"{key} must be a string")
-        self.urls = {kind: settings[kind] for kind in CALLBACK_KINDS if settings.get(kind)}
-        self.signature_secret = settings.get("signature_secret") or None
+        urls = dict(self.urls)
+        for kind in CALLBACK_KINDS:
+            if kind in settings:
+                if settings[kind]:
+                    urls[kind] = settings[kind]
+                else:
+                    urls.pop(kind, None)
+        self.urls = urls
+        if "signature_secret" in settings:
+            self.signature_secret = settings["signature_secret"] or None
 
     def describe(self) -> dict[str, Any]:
         """The settings without the secret."""

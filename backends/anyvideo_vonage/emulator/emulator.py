@@ -15,12 +15,12 @@ from anyvideo.sim import Grant, SimEvent, World
 from anyvideo.sim.media import Box
 from anyvideo.sim.records import CompositionRecord, ParticipantRecord, RecordingRecord, StreamRecord
 from anyvideo.testing.seeding import SEED_PATH, SeedRequest
-from anyvideo.testing.server import CONTROL_PREFIX, Emulator, HttpError, Request, Response, route
+from anyvideo.testing.server import CONTROL_PREFIX, Emulator, EmulatorSetting, HttpError, Request, Response, route
 from anyvideo_vonage.emulator import errors, ids, stylesheet, translate
 from anyvideo_vonage.emulator.archives import SEEDED, ArchiveRoutes
 from anyvideo_vonage.emulator.auth import ApplicationCredentials
 from anyvideo_vonage.emulator.broadcasts import BroadcastRoutes
-from anyvideo_vonage.emulator.callbacks import CallbackSettings
+from anyvideo_vonage.emulator.callbacks import CALLBACK_KINDS, CallbackSettings
 from anyvideo_vonage.emulator.captions import CaptionRoutes
 from anyvideo_vonage.emulator.media import Downloads
 from anyvideo_vonage.emulator.render import RenderRoutes
@@ -57,6 +57,25 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
     default_tls = True
     #: The provider takes ``…/broadcast/`` for ``…/broadcast`` (an official SDK's form), on every path.
     trailing_slash = True
+    sdk_speaks_http = False
+    command_settings = (
+        EmulatorSetting("api-key", "api_key", "The project's API key (legacy X-OPENTOK-AUTH credentials)."),
+        EmulatorSetting("api-secret", "api_secret", "The project's API secret.", secret=True),
+        EmulatorSetting(
+            "callback-url",
+            "callback_urls",
+            f"Where every kind of callback goes ({', '.join(CALLBACK_KINDS)});"
+            " --KIND-callback-url overrides it for one kind.",
+            keys=CALLBACK_KINDS,
+        ),
+        *(
+            EmulatorSetting(f"{kind}-callback-url", "callback_urls", f"Where {kind} callbacks go.", keys=(kind,))
+            for kind in CALLBACK_KINDS
+        ),
+        EmulatorSetting(
+            "signature-secret", "signature_secret", "Sign callbacks with this secret (HS256 JWT).", secret=True
+        ),
+    )
 
     def __init__(
         self,
@@ -79,6 +98,19 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
 
     def __repr__(self) -> str:
         return f"VonageEmulator(application_id={self.application.application_id!r})"
+
+    @property
+    def app_environment(self) -> dict[str, str]:
+        """:attr:`backend_environment`, the project's API key and secret (the other credential
+        mode, as Vonage's SDK samples name them), and the callbacks' signature secret, if any."""
+        environment = {
+            **self.backend_environment,
+            "VONAGE_API_KEY": self.application.api_key,
+            "VONAGE_API_SECRET": self.application.api_secret,
+        }
+        if self.callback_settings.signature_secret is not None:
+            environment["VONAGE_SIGNATURE_SECRET"] = self.callback_settings.signature_secret
+        return environment
 
     # --- the provider-specific part of the shared server ----------------------
 
@@ -198,8 +230,8 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
 
     @route("PUT", CONTROL_PREFIX + "/vonage/callbacks")
     def _control_configure_callbacks(self, request: Request) -> Any:
-        """Set the callback URLs and signature secret: ``{"session": url, "archive": url,
-        "broadcast": url, "render": url, "signature_secret": secret}``."""
+        """Change the callback settings named: ``{"session": url, "archive": url, "broadcast": url,
+        "render": url, "signature_secret": secret}``; a key left out keeps its value, ``null`` unsets it."""
         settings = request.json()
         if not isinstance(settings, dict):
             raise HttpError(400, "expected a JSON object")

@@ -19,6 +19,7 @@ import json
 import re
 import socket
 import ssl
+import sys
 import tempfile
 import threading
 import time
@@ -32,7 +33,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
-from anyvideo.errors import AnyVideoError, AuthenticationError, Conflict, Forbidden, InvalidRequest, NotFound
+from anyvideo.errors import (
+    AnyVideoError,
+    AuthenticationError,
+    ConfigurationError,
+    Conflict,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+)
 from anyvideo.models import StreamKind, VideoSource
 from anyvideo.sim import Clock, Grant, OffsetClock, SimEvent, Store, World
 from anyvideo.sim.media import Box
@@ -44,9 +53,36 @@ from anyvideo.testing.faults import LATE_BACKSTOP, Faults
 if TYPE_CHECKING:
     from anyvideo.client import Video
 
-__all__ = ["Emulator", "HttpError", "Request", "Response", "route"]
+__all__ = ["Emulator", "EmulatorSetting", "HttpError", "Request", "Response", "route"]
 
 CONTROL_PREFIX = "/_emulator"
+#: What ``anyvideo emulator`` says when an HTTPS emulator cannot make its certificate.
+TRUSTME_MISSING = 'the emulator\'s HTTPS needs trustme: pip install "anyvideo[testing]"'
+
+
+@attrs.frozen
+class EmulatorSetting:
+    """One setting an emulator takes on the command line: ``anyvideo emulator <name>
+    --<option> VALUE`` passes ``VALUE`` to the constructor's ``keyword``, or, with
+    ``keys``, as those entries of the mapping ``keyword`` takes (one option can set
+    several; a later setting of the table overrides an earlier one's entries).
+    A ``secret`` is printed in the ``export`` lines, which is what the user asked
+    for, and never logged or shown otherwise. A value must match ``pattern``
+    (described by ``form``) when one is given."""
+
+    option: str
+    keyword: str
+    help: str
+    secret: bool = False
+    keys: tuple[str, ...] = ()
+    pattern: str | None = None
+    form: str | None = None
+
+    def check(self, value: str) -> str | None:
+        """Why ``value`` is refused, or ``None``."""
+        if self.pattern is not None and not re.fullmatch(self.pattern, value):
+            return f"must be {self.form or 'of the form ' + self.pattern}"
+        return None
 
 
 @attrs.frozen
@@ -165,12 +201,17 @@ class Emulator(abc.ABC):
     name: ClassVar[str]
     #: Whether ``anyvideo emulator`` serves HTTPS unless told otherwise (for SDKs that only speak https).
     default_tls: ClassVar[bool] = False
+    #: Whether the provider's official SDK can reach a plain-HTTP emulator (``False``: it only speaks
+    #: https, so ``anyvideo emulator --no-tls`` says the settings it prints are not for the SDK).
+    sdk_speaks_http: ClassVar[bool] = True
     #: The client devices that join this emulator's rooms as the provider's client SDKs do
     #: (a face whose clients publish differently subclasses :class:`EmulatorControl`).
     devices_class: ClassVar[type[EmulatorControl]] = EmulatorControl
     #: Whether a path ending in ``/`` is answered as the path without it, as some
     #: providers do on every path (off: paths match exactly).
     trailing_slash: ClassVar[bool] = False
+    #: The settings ``anyvideo emulator <name>`` takes as options (credentials, callback URLs, ...).
+    command_settings: ClassVar[tuple[EmulatorSetting, ...]] = ()
 
     def __init__(
         self,
@@ -233,6 +274,27 @@ class Emulator(abc.ABC):
         """The same, as the environment variables the backend reads (``anyvideo emulator`` prints them)."""
 
     @property
+    def app_environment(self) -> dict[str, str]:
+        """Every setting an application of this emulator needs, as environment variables:
+        :attr:`backend_environment`, then what the provider's own clients read besides it
+        (another credential mode's credentials, say). ``anyvideo emulator`` prints it."""
+        return dict(self.backend_environment)
+
+    @classmethod
+    def options_from_settings(cls, values: Mapping[str, str]) -> dict[str, Any]:
+        """The constructor's keyword arguments for the given :attr:`command_settings`, by option name."""
+        options: dict[str, Any] = {}
+        for setting in cls.command_settings:
+            if setting.option not in values:
+                continue
+            value = values[setting.option]
+            if setting.keys:
+                options.setdefault(setting.keyword, {}).update(dict.fromkeys(setting.keys, value))
+            else:
+                options[setting.keyword] = value
+        return options
+
+    @property
     def client_environment(self) -> dict[str, str | None]:
         """Environment variables a client of this emulator needs while it runs (``None``:
         remove the variable); the pytest fixtures set them for the test. An HTTPS
@@ -282,11 +344,13 @@ class Emulator(abc.ABC):
     def start(self) -> Emulator:
         if self._server is not None:
             return self
+        context = self._tls_context() if self._tls else None
         handler = type("Handler", (_Handler,), {"emulator": self})
-        server = ThreadingHTTPServer((self._host, self._port), handler)
-        server.daemon_threads = True
-        if self._tls:
-            server.socket = self._tls_context().wrap_socket(server.socket, server_side=True)
+        server = _Server((self._host, self._port), handler)
+        if context is not None:
+            # Each connection's handshake is made by its own thread (_Handler.handle): made in
+            # accept(), one client that connects and says nothing would hold every other.
+            server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"{self.name}-emulator", daemon=True
@@ -321,8 +385,8 @@ class Emulator(abc.ABC):
     def _tls_context(self) -> ssl.SSLContext:
         try:
             import trustme
-        except ImportError:  # pragma: no cover - trustme comes with anyvideo[test]
-            raise RuntimeError("an HTTPS emulator needs trustme: pip install 'anyvideo[test]'") from None
+        except ImportError:  # trustme comes with anyvideo[testing]
+            raise ConfigurationError(TRUSTME_MISSING) from None
         authority = trustme.CA()
         certificate = authority.issue_cert("127.0.0.1", "localhost", "::1")
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -446,6 +510,23 @@ class Emulator(abc.ABC):
         self.faults.clear()
 
 
+#: What a client that goes away mid-handshake or mid-request makes the server's socket raise.
+_CLIENT_GONE = (ConnectionError, ssl.SSLEOFError, ssl.SSLZeroReturnError)
+
+
+class _Server(ThreadingHTTPServer):
+    """The stdlib's threading server, quiet about clients that went away."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up is not the server's error: nothing to report. Anything
+        else is, and is printed with its traceback, as the stdlib does."""
+        if isinstance(sys.exc_info()[1], _CLIENT_GONE):
+            return
+        super().handle_error(request, client_address)
+
+
 class _Handler(BaseHTTPRequestHandler):
     """Turns raw HTTP into :class:`Request` objects for the emulator, and applies faults."""
 
@@ -466,6 +547,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read callbacks, not logs
         pass
+
+    def handle(self) -> None:
+        """The TLS handshake first, on this connection's thread: a client that fails it
+        (goes away, or speaks no TLS) gets nothing and leaves nothing to report."""
+        if isinstance(self.connection, ssl.SSLSocket):
+            try:
+                self.connection.do_handshake()
+            except OSError:  # ssl.SSLError included
+                self.close_connection = True
+                return
+        super().handle()
 
     def date_time_string(self, timestamp: float | None = None) -> str:
         """The Date header's text, made once a second: the stdlib formats it for every
@@ -574,9 +666,9 @@ class _Handler(BaseHTTPRequestHandler):
             if self.command != "HEAD":
                 self._headers_buffer.append(response.body)
             self.flush_headers()
-        except (BrokenPipeError, ConnectionResetError):
-            # The client gave up waiting (a read timeout): the request was handled and its
-            # answer is lost, as on a real platform. Nothing to report.
+        except _CLIENT_GONE:
+            # The client gave up waiting (a read timeout) or hung up: the request was handled
+            # and its answer is lost, as on a real platform. Nothing to report.
             self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
