@@ -16,14 +16,16 @@ move the platform's clock::
                 yield Platform(video, video.backend.browser(), advance=my_clock.advance)
 
 Every core operation is checked, and each declared :class:`~anyvideo.Feature`
-for its behaviour; a feature the backend does not declare is checked to be
-refused with :class:`~anyvideo.UnsupportedFeature` before anything happens.
+for its behaviour; where a check needs a feature the backend does not declare
+(:func:`needs`), it checks instead that a call needing it is refused with
+:class:`~anyvideo.UnsupportedFeature`, naming the feature and the backend,
+before anything happens. No check is skipped.
 Outcomes are compared through the core model only (statuses, names, kinds,
 checksums), never by backend name: a backend passes by behaving, not by
 being recognised.
 """
 
-from anyvideo.testing.conformance.kit import Platform
+from anyvideo.testing.conformance.kit import Platform, needs
 from anyvideo.testing.conformance.media import CompositionConformance, RecordingConformance
 from anyvideo.testing.conformance.rooms import ParticipantConformance, RoomConformance, TokenConformance
 from anyvideo.testing.conformance.unsupported import UnsupportedConformance
@@ -37,6 +39,7 @@ __all__ = [
     "RoomConformance",
     "TokenConformance",
     "UnsupportedConformance",
+    "needs",
 ]
 
 

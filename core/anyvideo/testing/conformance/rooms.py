@@ -91,8 +91,8 @@ class RoomConformance(ConformanceKit):
             video.rooms.create("no spaces/or slashes")
         assert refused.value.field == "name"
 
+    @needs(Feature.MAX_PARTICIPANTS)
     def test_a_capped_room_refuses_one_participant_too_many(self, video: Video, devices: Devices) -> None:
-        needs(video, Feature.MAX_PARTICIPANTS)
         room = video.rooms.create(unique_name(), max_participants=2)
         for identity in ("ann", "bob"):
             devices.join(video.tokens.create(room, identity))
@@ -139,21 +139,21 @@ class TokenConformance(ConformanceKit):
         with pytest.raises(InvalidRequest):
             video.tokens.create(room, "ann", ttl=video.backend.max_token_ttl + 1)
 
+    @needs(Feature.TOKEN_ROLES)
     def test_a_subscriber_token_cannot_publish(self, video: Video, devices: Devices, room: Room) -> None:
-        needs(video, Feature.TOKEN_ROLES)
         ann = devices.join(video.tokens.create(room, "ann", role=Role.SUBSCRIBER))
         with pytest.raises(Forbidden):
             ann.publish()
         assert list(video.streams.list(room)) == []
 
+    @needs(Feature.TOKEN_ROLES)
     def test_a_moderator_token_publishes(self, video: Video, devices: Devices, room: Room) -> None:
-        needs(video, Feature.TOKEN_ROLES)
         ann = devices.join(video.tokens.create(room, "ann", role=Role.MODERATOR))
         stream_id = ann.publish(StreamKind.VIDEO, name="cam")
         assert [s.id for s in video.streams.list(room)] == [stream_id]
 
+    @needs(Feature.TOKEN_DATA)
     def test_a_tokens_data_reaches_its_participant(self, video: Video, devices: Devices, room: Room) -> None:
-        needs(video, Feature.TOKEN_DATA)
         ann = devices.join(video.tokens.create(room, "ann", data='{"seat": 4}'))
         participant = video.participants.get(room, ann.participant_id)
         assert (participant.identity, participant.data) == ("ann", '{"seat": 4}')
@@ -226,31 +226,31 @@ class ParticipantConformance(ConformanceKit):
         with pytest.raises(NotFound):
             video.streams.get(room, stream_id)
 
+    @needs(Feature.MUTE)
     def test_muting_a_stream_mutes_its_audio(self, video: Video, devices: Devices, room: Room) -> None:
-        needs(video, Feature.MUTE)
         ann = devices.join(video.tokens.create(room, "ann"))
         stream_id = ann.publish(StreamKind.AUDIO_VIDEO, name="ann-cam")
         assert video.streams.mute(room, stream_id).audio_muted
         assert video.streams.get(room, stream_id).audio_muted
 
+    @needs(Feature.MUTE)
     def test_mute_all_spares_the_streams_listed(self, video: Video, devices: Devices, room: Room) -> None:
-        needs(video, Feature.MUTE)
         ann = devices.join(video.tokens.create(room, "ann")).publish(StreamKind.AUDIO_VIDEO, name="ann")
         bob = devices.join(video.tokens.create(room, "bob")).publish(StreamKind.AUDIO_VIDEO, name="bob")
         video.streams.mute_all(room, except_streams=[bob])
         assert video.streams.get(room, ann).audio_muted
         assert not video.streams.get(room, bob).audio_muted
 
+    @needs(Feature.SIGNALS)
     def test_a_signal_reaches_every_connected_participant(self, video: Video, devices: Devices, room: Room) -> None:
-        needs(video, Feature.SIGNALS)
         ann = devices.join(video.tokens.create(room, "ann"))
         bob = devices.join(video.tokens.create(room, "bob"))
         video.signals.send(room, "chat", "hello")
         for device in (ann, bob):
             assert [(s.type, s.data) for s in device.signals()] == [("chat", "hello")]
 
+    @needs(Feature.SIGNALS)
     def test_a_signal_to_one_participant_reaches_only_them(self, video: Video, devices: Devices, room: Room) -> None:
-        needs(video, Feature.SIGNALS)
         ann = devices.join(video.tokens.create(room, "ann"))
         bob = devices.join(video.tokens.create(room, "bob"))
         video.signals.send(room, "chat", "psst", to=bob.participant_id)
