@@ -4,14 +4,12 @@ of a user's suite, and passes with only anyvideo's pytest plugin to serve the em
 from __future__ import annotations
 
 import inspect
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from support import REPO
+from support.docs import run_as_test_modules
 
 from anyvideo.plugins import Plugins
 from anyvideo.testing.server import CONTROL_PREFIX
@@ -25,23 +23,7 @@ def test_every_python_block_of_the_page_is_a_test_module() -> None:
 
 
 def test_every_python_block_of_the_page_passes(tmp_path: Path) -> None:
-    for number, block in enumerate(BLOCKS):
-        (tmp_path / f"test_block_{number}.py").write_text(block, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANYVIDEO_", "VONAGE_", "TWILIO_"))}
-    env["PYTHONPATH"] = os.pathsep.join(entry for entry in sys.path if entry)
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error", str(tmp_path)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    tests = sum(len(re.findall(r"^def test_", block, re.MULTILINE)) for block in BLOCKS)
-    passed = re.search(r"(\d+) passed", result.stdout)
-    assert passed and int(passed[1]) >= tests and "skipped" not in result.stdout, result.stdout
+    run_as_test_modules(BLOCKS, tmp_path, "-W", "error")
 
 
 def _shape(method: str, path: str) -> str:

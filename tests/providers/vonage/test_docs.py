@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,13 +13,14 @@ from urllib.parse import urlsplit
 
 import pytest
 from support import REPO
+from support.docs import module_blocks, run_as_test_modules
 
 from anyvideo import Video
 from anyvideo_vonage.emulator import VonageEmulator
 
 PAGE = REPO / "docs" / "providers" / "vonage.md"
 BLOCKS = [textwrap.dedent(b) for b in re.findall(r"```python\n(.*?)```", PAGE.read_text(encoding="utf-8"), re.S)]
-TEST_MODULES = [block for block in BLOCKS if re.search(r"^def test_", block, re.M)]
+TEST_MODULES = module_blocks(BLOCKS)
 SCRIPTS = [block for block in BLOCKS if block not in TEST_MODULES]
 
 
@@ -57,20 +56,4 @@ def test_every_script_block_runs_against_the_emulator(number: int, vonage_enviro
 
 
 def test_every_test_module_block_passes(tmp_path: Path) -> None:
-    for number, block in enumerate(TEST_MODULES):
-        (tmp_path / f"test_vonage_block_{number}.py").write_text(block, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANYVIDEO_", "VONAGE_", "TWILIO_"))}
-    env["PYTHONPATH"] = os.pathsep.join(entry for entry in sys.path if entry)
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", str(tmp_path)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    tests = sum(len(re.findall(r"^def test_", block, re.M)) for block in TEST_MODULES)
-    passed = re.search(r"(\d+) passed", result.stdout)
-    assert passed and int(passed[1]) >= tests and "skipped" not in result.stdout, result.stdout
+    run_as_test_modules(TEST_MODULES, tmp_path, "-p", "no:randomly")
