@@ -65,7 +65,7 @@ from anyvideo.ratelimit import RateLimiter, limiter_from_settings
 from anyvideo.registry import EndedRooms, Registry
 from anyvideo.retry import RetryPolicy, Safety, policy_from_settings
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, TokenSpec
-from anyvideo.webhooks import Transitions, WebhookRequest
+from anyvideo.webhooks import Transitions, WebhookRequest, clock_from_settings
 from anyvideo_twilio import layouts as twilio_layouts
 from anyvideo_twilio import options, reconcile, statuses, tokens, translate
 from anyvideo_twilio import settings as account_settings
@@ -151,7 +151,10 @@ class TwilioBackend(Backend):
         registry: Registry,
         policy: RetryPolicy | None = None,
         limiter: RateLimiter | None = None,
+        *,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
+        """``now`` is the time callbacks' signed ``Timestamp`` is judged against (default: the machine's)."""
         self.settings = settings
         self.registry = registry
         #: The client-side request rate limit (the ``rate`` setting), if any.
@@ -179,6 +182,7 @@ class TwilioBackend(Backend):
             roles=self.roles,
             disconnect=self.disconnect_participant if settings.enforce_roles else None,
             ended=self.ended,
+            now=now or (lambda: datetime.now(UTC)),
         )
         # Secrets never reach a log line, ours or the SDK's (which logs each request).
         for secret in (*settings.auth_tokens, settings.api_key_secret):
@@ -196,7 +200,7 @@ class TwilioBackend(Backend):
         policy = policy_from_settings(settings, environ)  # retries, timeout, deadline: as every backend reads them
         limiter = limiter_from_settings(settings, environ)
         registry = Registry.from_settings(settings.get("registry"), environ, namespace=f"twilio:{loaded.account_sid}")
-        return cls(loaded, registry, policy, limiter)
+        return cls(loaded, registry, policy, limiter, now=clock_from_settings(settings))
 
     @property
     def policy(self) -> RetryPolicy:

@@ -238,10 +238,14 @@ class Emulator(abc.ABC):
 
     def connect(self, **settings: Any) -> Video:
         """anyvideo connected to this emulator as an application connects (``settings`` add to
-        or override :attr:`backend_settings`); closed when the emulator stops."""
+        or override :attr:`backend_settings`); closed when the emulator stops.
+
+        It judges the callbacks' signed times by the emulator's :attr:`clock` (the
+        ``webhook_clock`` setting), so a test that advances the clock moves both sides;
+        a receiver running elsewhere passes ``webhook_clock=emulator.clock`` too."""
         from anyvideo.client import connect
 
-        video = connect(self.name, environ={}, **{**self.backend_settings, **settings})
+        video = connect(self.name, environ={}, **{**self.backend_settings, "webhook_clock": self.clock, **settings})
         self._videos.append(video)
         return video
 
