@@ -11,6 +11,7 @@ from anyvideo_twilio.emulator.routes import (
     RecordingRoutes,
     RoomRoutes,
     SettingsRoutes,
+    TranscriptionRoutes,
 )
 
 __all__ = ["TwilioEmulator"]
@@ -22,6 +23,7 @@ class TwilioEmulator(
     RecordingRoutes,
     CompositionRoutes,
     SettingsRoutes,
+    TranscriptionRoutes,
     MediaRoutes,
     ControlRoutes,
 ):
