@@ -30,6 +30,9 @@ FORMATS = {
     "recording": re.compile(_sid("RT") + "|win_[0-9a-f]{24}"),
     "composition": re.compile(_sid("CJ")),
     "hook": re.compile(_sid("HK")),  # a composition hook
+    "track_recording": re.compile(_sid("RT")),
+    # a transcriptions resource (``video_extension_`` and a UUID in Twilio's answers)
+    "transcription": re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}"),
 }
 
 IDS = IdFormats("twilio", FORMATS)
