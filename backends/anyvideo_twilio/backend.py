@@ -116,8 +116,8 @@ class TwilioBackend(Backend):
         "in your application, keyed by identity",
         Feature.SIP_DIAL: "Twilio Video rooms take no SIP participants through the Video API",
         Feature.DTMF: "Twilio Video rooms have no telephone participants to send DTMF to",
-        Feature.CAPTIONS: "Twilio's room transcriptions (/Rooms/{sid}/Transcriptions) are not wrapped by anyvideo; "
-        "reach them through video.native",
+        Feature.CAPTIONS: "Twilio's real-time transcriptions are not core captions: start and stop them with "
+        "video.ext.start_transcriptions / update_transcriptions",
         Feature.RENDER: "Twilio Video cannot render a web page into a room",
         Feature.E2EE: "Twilio group rooms route media through Twilio's servers (encrypted in transit only)",
     }
@@ -128,11 +128,8 @@ class TwilioBackend(Backend):
     #: Hooks, storage and callback URL for a settings migration (settings.py).
     account_settings: ClassVar[AccountSettings | None] = account_settings
     not_covered = {
-        "room transcriptions": "/Rooms/{sid}/Transcriptions and transcribe_participants_on_connect are not wrapped; "
-        "use video.native.video.v1.rooms(sid).transcriptions",
-        "participant anonymization": "not wrapped; use video.native.video.v1.rooms(sid).participants(pid).anonymize()",
-        "subscribed tracks": "what a participant receives now is not listed; use "
-        "video.native.video.v1.rooms(sid).participants(pid).subscribed_tracks",
+        "transcribe on connect": "rooms.create does not offer transcribe_participants_on_connect (use video.native); or start them with "
+        "video.ext.start_transcriptions",
         "large rooms": "the large_room option is not offered (nor the deprecated enable_turn); use video.native",
         "list filters": "listing by creation date, by source track or by media type is not offered; use video.native",
     }
