@@ -128,8 +128,8 @@ class TwilioBackend(Backend):
     #: Hooks, storage and callback URL for a settings migration (settings.py).
     account_settings: ClassVar[AccountSettings | None] = account_settings
     not_covered = {
-        "transcribe on connect": "rooms.create does not offer transcribe_participants_on_connect (use video.native); or start them with "
-        "video.ext.start_transcriptions",
+        "transcribe on connect": "rooms.create does not offer transcribe_participants_on_connect (use "
+        "video.native), or start them with video.ext.start_transcriptions",
         "large rooms": "the large_room option is not offered (nor the deprecated enable_turn); use video.native",
         "list filters": "listing by creation date, by source track or by media type is not offered; use video.native",
     }
