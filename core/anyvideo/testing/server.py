@@ -168,6 +168,10 @@ class Emulator(abc.ABC):
     #: The client devices that join this emulator's rooms as the provider's client SDKs do
     #: (a face whose clients publish differently subclasses :class:`EmulatorControl`).
     devices_class: ClassVar[type[EmulatorControl]] = EmulatorControl
+    #: Whether the callbacks it signs are dated by its :attr:`clock` and its backend takes the
+    #: ``webhook_clock`` setting (:func:`anyvideo.webhooks.clock_from_settings`): then
+    #: :meth:`connect` judges them by that clock.
+    signs_with_clock: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -240,12 +244,13 @@ class Emulator(abc.ABC):
         """anyvideo connected to this emulator as an application connects (``settings`` add to
         or override :attr:`backend_settings`); closed when the emulator stops.
 
-        It judges the callbacks' signed times by the emulator's :attr:`clock` (the
-        ``webhook_clock`` setting), so a test that advances the clock moves both sides;
+        When the emulator :attr:`signs_with_clock`, it judges the callbacks' signed times by
+        its :attr:`clock` (the ``webhook_clock`` setting), so a test that advances the clock moves both sides;
         a receiver running elsewhere passes ``webhook_clock=emulator.clock`` too."""
         from anyvideo.client import connect
 
-        video = connect(self.name, environ={}, **{**self.backend_settings, "webhook_clock": self.clock, **settings})
+        clock = {"webhook_clock": self.clock} if self.signs_with_clock else {}
+        video = connect(self.name, environ={}, **{**self.backend_settings, **clock, **settings})
         self._videos.append(video)
         return video
 
