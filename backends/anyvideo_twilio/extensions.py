@@ -23,7 +23,7 @@ from anyvideo.extensions import Extensions, extension
 from anyvideo.models import Layout, Resolution
 from anyvideo.retry import Safety
 from anyvideo_twilio import reconcile, translate
-from anyvideo_twilio.ids import IDS
+from anyvideo_twilio.ids import IDS, TRACK_RECORDING, TTID
 from anyvideo_twilio.models import (
     AnonymizedParticipant,
     CompositionHook,
@@ -404,9 +404,26 @@ class TwilioExtensions(Extensions):
     # --- shared --------------------------------------------------------------
 
     @staticmethod
-    def _check(**ids: str) -> None:
-        for kind, value in ids.items():
-            IDS.check(kind, value, f"{kind}_id" if kind != "transcription" else "transcription_id")
+    def _check(
+        *,
+        room: str,
+        participant: str | None = None,
+        stream: str | None = None,
+        track_recording: str | None = None,
+        transcription: str | None = None,
+    ) -> None:
+        """Each id given, checked against its format (``InvalidRequest`` naming its argument)."""
+        IDS.check("room", room, "room_id")
+        if participant is not None:
+            IDS.check("participant", participant, "participant_id")
+        if stream is not None:
+            IDS.check("stream", stream, "track_id")
+        if track_recording is not None and not (
+            isinstance(track_recording, str) and TRACK_RECORDING.fullmatch(track_recording)
+        ):
+            raise InvalidRequest("recording_id", "must be a Twilio track recording SID (RT and 32 hex digits)")
+        if transcription is not None and not (isinstance(transcription, str) and TTID.fullmatch(transcription)):
+            raise InvalidRequest("transcription_id", "must be a Twilio transcriptions id (video_extension_<uuid>)")
 
 
 def _configuration(config: TranscriptionConfig | None) -> dict[str, Any] | None:

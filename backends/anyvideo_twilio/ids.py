@@ -15,7 +15,7 @@ import re
 
 from anyvideo.ids import IdFormats
 
-__all__ = ["FORMATS", "IDS"]
+__all__ = ["FORMATS", "IDS", "TRACK_RECORDING", "TTID"]
 
 
 def _sid(prefix: str) -> str:
@@ -30,9 +30,11 @@ FORMATS = {
     "recording": re.compile(_sid("RT") + "|win_[0-9a-f]{24}"),
     "composition": re.compile(_sid("CJ")),
     "hook": re.compile(_sid("HK")),  # a composition hook
-    "track_recording": re.compile(_sid("RT")),
-    # a transcriptions resource (``video_extension_`` and a UUID in Twilio's answers)
-    "transcription": re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}"),
 }
+
+#: A track recording's SID, where an anyvideo recording window will not do (``video.ext``'s room recordings).
+TRACK_RECORDING = re.compile(_sid("RT"))
+#: A transcriptions resource's id (``Ttid``): ``video_extension_`` and a UUID, as Twilio answers it.
+TTID = re.compile(r"video_extension_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 IDS = IdFormats("twilio", FORMATS)

@@ -10,6 +10,8 @@ from anyvideo import StreamKind
 from anyvideo.errors import InvalidRequest, NotFound
 from anyvideo_twilio.models import TranscriptionConfig
 
+TTID = "video_extension_2c70be23-4788-423d-9351-df6705efa035"  # the spec's example
+
 
 def test_subscribed_tracks_follow_the_subscribe_rules(video, room, browser):
     ann = browser.join(video.tokens.create(room, "ann"))
@@ -54,11 +56,15 @@ def test_transcriptions_stop_start_and_end_with_the_room(video, room, emulator):
     [
         (lambda ext: ext.start_transcriptions("RM1"), "room_id"),
         (lambda ext: ext.start_transcriptions("RM" + "0" * 32, TranscriptionConfig(engine="whisper")), "engine"),
-        (lambda ext: ext.update_transcriptions("RM" + "0" * 32, "video_extension_x", status="failed"), "status"),
-        (lambda ext: ext.update_transcriptions("RM" + "0" * 32, "video_extension_x"), "status"),
+        (lambda ext: ext.update_transcriptions("RM" + "0" * 32, TTID, status="failed"), "status"),
+        (lambda ext: ext.update_transcriptions("RM" + "0" * 32, TTID), "status"),
+        (
+            lambda ext: ext.update_transcriptions("RM" + "0" * 32, "video_extension_x", status="stopped"),
+            "transcription_id",
+        ),
         (lambda ext: ext.get_transcriptions("RM" + "0" * 32, "../x"), "transcription_id"),
-        (lambda ext: ext.get_room_recording("RM" + "0" * 32, "CJ" + "0" * 32), "track_recording_id"),
-        (lambda ext: ext.get_subscribed_track("RM" + "0" * 32, "PA" + "0" * 32, "nope"), "stream_id"),
+        (lambda ext: ext.get_room_recording("RM" + "0" * 32, "win_" + "0" * 24), "recording_id"),
+        (lambda ext: ext.get_subscribed_track("RM" + "0" * 32, "PA" + "0" * 32, "nope"), "track_id"),
     ],
 )
 def test_bad_input_is_refused_before_any_request(video, call, field):
