@@ -109,8 +109,8 @@ class Site:
             "links": {
                 "participants": f"{url}/Participants",
                 "recordings": f"{url}/Recordings",
+                # the published samples list no transcriptions link (the spec's newer examples do)
                 "recording_rules": f"{url}/RecordingRules",
-                "transcriptions": f"{url}/Transcriptions",
             },
         }
 
