@@ -65,7 +65,7 @@ from anyvideo.ratelimit import RateLimiter, limiter_from_settings
 from anyvideo.registry import EndedRooms, Registry
 from anyvideo.retry import RetryPolicy, Safety, policy_from_settings
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, TokenSpec
-from anyvideo.webhooks import Transitions, WebhookRequest
+from anyvideo.webhooks import Transitions, WebhookRequest, clock_from_settings
 from anyvideo_twilio import layouts as twilio_layouts
 from anyvideo_twilio import options, reconcile, statuses, tokens, translate
 from anyvideo_twilio import settings as account_settings
@@ -116,8 +116,8 @@ class TwilioBackend(Backend):
         "in your application, keyed by identity",
         Feature.SIP_DIAL: "Twilio Video rooms take no SIP participants through the Video API",
         Feature.DTMF: "Twilio Video rooms have no telephone participants to send DTMF to",
-        Feature.CAPTIONS: "Twilio's room transcriptions (/Rooms/{sid}/Transcriptions) are not wrapped by anyvideo; "
-        "reach them through video.native",
+        Feature.CAPTIONS: "Twilio's real-time transcriptions are not core captions: start and stop them with "
+        "video.ext.start_transcriptions / update_transcriptions",
         Feature.RENDER: "Twilio Video cannot render a web page into a room",
         Feature.E2EE: "Twilio group rooms route media through Twilio's servers (encrypted in transit only)",
     }
@@ -128,11 +128,8 @@ class TwilioBackend(Backend):
     #: Hooks, storage and callback URL for a settings migration (settings.py).
     account_settings: ClassVar[AccountSettings | None] = account_settings
     not_covered = {
-        "room transcriptions": "/Rooms/{sid}/Transcriptions and transcribe_participants_on_connect are not wrapped; "
-        "use video.native.video.v1.rooms(sid).transcriptions",
-        "participant anonymization": "not wrapped; use video.native.video.v1.rooms(sid).participants(pid).anonymize()",
-        "subscribed tracks": "what a participant receives now is not listed; use "
-        "video.native.video.v1.rooms(sid).participants(pid).subscribed_tracks",
+        "transcribe on connect": "rooms.create does not offer transcribe_participants_on_connect (use "
+        "video.native), or start them with video.ext.start_transcriptions",
         "large rooms": "the large_room option is not offered (nor the deprecated enable_turn); use video.native",
         "list filters": "listing by creation date, by source track or by media type is not offered; use video.native",
     }
@@ -151,7 +148,10 @@ class TwilioBackend(Backend):
         registry: Registry,
         policy: RetryPolicy | None = None,
         limiter: RateLimiter | None = None,
+        *,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
+        """``now`` is the time callbacks' signed ``Timestamp`` is judged against (default: the machine's)."""
         self.settings = settings
         self.registry = registry
         #: The client-side request rate limit (the ``rate`` setting), if any.
@@ -179,6 +179,7 @@ class TwilioBackend(Backend):
             roles=self.roles,
             disconnect=self.disconnect_participant if settings.enforce_roles else None,
             ended=self.ended,
+            now=now or (lambda: datetime.now(UTC)),
         )
         # Secrets never reach a log line, ours or the SDK's (which logs each request).
         for secret in (*settings.auth_tokens, settings.api_key_secret):
@@ -196,7 +197,7 @@ class TwilioBackend(Backend):
         policy = policy_from_settings(settings, environ)  # retries, timeout, deadline: as every backend reads them
         limiter = limiter_from_settings(settings, environ)
         registry = Registry.from_settings(settings.get("registry"), environ, namespace=f"twilio:{loaded.account_sid}")
-        return cls(loaded, registry, policy, limiter)
+        return cls(loaded, registry, policy, limiter, now=clock_from_settings(settings))
 
     @property
     def policy(self) -> RetryPolicy:

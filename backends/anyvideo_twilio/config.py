@@ -23,6 +23,7 @@ from twilio.rest import Client
 from anyvideo.calls import BackendSettings
 from anyvideo.errors import ConfigurationError
 from anyvideo.retry import POLICY_SETTINGS
+from anyvideo.webhooks import CLOCK_SETTINGS
 
 __all__ = ["CALLBACK_METHODS", "SETTINGS", "SWITCHES", "TwilioSettings", "build_client"]
 
@@ -45,9 +46,10 @@ SETTINGS = BackendSettings(
         "registry": "ANYVIDEO_REGISTRY",
         **POLICY_SETTINGS,
         "rate": "ANYVIDEO_RATE_LIMIT",
+        **CLOCK_SETTINGS,
     },
 )
-_READ_BY_CORE = ("registry", *POLICY_SETTINGS, "rate")
+_READ_BY_CORE = ("registry", *POLICY_SETTINGS, "rate", *CLOCK_SETTINGS)
 
 #: How Twilio may call a status callback.
 CALLBACK_METHODS = ("POST", "GET")

@@ -1,5 +1,7 @@
-"""Twilio's provider extensions: recording and subscribe rules, composition
-hooks, and the account's recording and composition storage settings.
+"""Twilio's provider extensions: recording and subscribe rules, a participant's
+tracks (published and subscribed) and anonymization, a room's track recordings,
+real-time transcriptions, composition hooks, and the account's recording and
+composition storage settings.
 
 Applications reach them as ``video.ext.<name>(...)`` (see
 :mod:`anyvideo.extensions`); the typed objects they take and return live in
@@ -16,18 +18,43 @@ from twilio.base import values
 
 from anyvideo.backend import Feature
 from anyvideo.calls import done
-from anyvideo.errors import Conflict
+from anyvideo.errors import Conflict, InvalidRequest
 from anyvideo.extensions import Extensions, extension
 from anyvideo.models import Layout, Resolution
 from anyvideo.retry import Safety
 from anyvideo_twilio import reconcile, translate
-from anyvideo_twilio.ids import IDS
-from anyvideo_twilio.models import CompositionHook, StorageSettings, TrackRule, TrackRules, rule_set
+from anyvideo_twilio.ids import IDS, TRACK_RECORDING, TTID
+from anyvideo_twilio.models import (
+    AnonymizedParticipant,
+    CompositionHook,
+    RoomTrack,
+    StorageSettings,
+    TrackRecording,
+    TrackRule,
+    TrackRules,
+    Transcription,
+    TranscriptionConfig,
+    rule_set,
+)
 
 if TYPE_CHECKING:
     from anyvideo_twilio.backend import TwilioBackend
 
-__all__ = ["CompositionHook", "StorageSettings", "TrackRule", "TrackRules", "TwilioExtensions"]
+__all__ = [
+    "AnonymizedParticipant",
+    "CompositionHook",
+    "RoomTrack",
+    "StorageSettings",
+    "TrackRecording",
+    "TrackRule",
+    "TrackRules",
+    "Transcription",
+    "TranscriptionConfig",
+    "TwilioExtensions",
+]
+
+#: What a transcriptions update may set its status to (``failed`` is Twilio's to set).
+TRANSCRIPTION_STATUSES = ("started", "stopped")
 
 
 class TwilioExtensions(Extensions):
@@ -229,3 +256,179 @@ class TwilioExtensions(Extensions):
             "set composition settings",
             lambda: translate.storage_settings(self._v1.composition_settings().create(**arguments)),
         )
+
+    # --- participants' tracks, anonymization --------------------------------
+
+    @extension(refs=("room", "participant"))
+    def get_published_track(self, room_id: str, participant_id: str, track_id: str) -> RoomTrack:
+        """one track a participant publishes"""
+        self._check(room=room_id, participant=participant_id, stream=track_id)
+        return self._transport.call(
+            "fetch published track",
+            lambda: translate.room_track(
+                self._v1.rooms(room_id).participants(participant_id).published_tracks(track_id).fetch()
+            ),
+        )
+
+    @extension(refs=("room", "participant"))
+    def list_subscribed_tracks(self, room_id: str, participant_id: str) -> Iterator[RoomTrack]:
+        """the tracks a participant receives now (what its subscribe rules pick of the others'), lazily"""
+        self._check(room=room_id, participant=participant_id)
+        tracks = self._v1.rooms(room_id).participants(participant_id).subscribed_tracks
+        yield from (
+            translate.room_track(instance, subscriber=participant_id)
+            for instance in self._transport.pages(
+                "list subscribed tracks", partial(tracks.page, page_size=self._transport.page_size)
+            )
+        )
+
+    @extension(refs=("room", "participant"))
+    def get_subscribed_track(self, room_id: str, participant_id: str, track_id: str) -> RoomTrack:
+        """one track a participant receives (NotFound if it does not receive it)"""
+        self._check(room=room_id, participant=participant_id, stream=track_id)
+        return self._transport.call(
+            "fetch subscribed track",
+            lambda: translate.room_track(
+                self._v1.rooms(room_id).participants(participant_id).subscribed_tracks(track_id).fetch(),
+                subscriber=participant_id,
+            ),
+        )
+
+    @extension(refs=("room", "participant"))
+    def anonymize_participant(self, room_id: str, participant_id: str) -> AnonymizedParticipant:
+        """replace a participant's identity (personal data) with its SID, once it has left"""
+        self._check(room=room_id, participant=participant_id)
+        return self._transport.call(
+            "anonymize participant",
+            lambda: translate.anonymized(self._v1.rooms(room_id).participants(participant_id).anonymize().update()),
+        )
+
+    # --- a room's track recordings ------------------------------------------
+
+    @extension(refs=("room",))
+    def list_room_recordings(self, room_id: str) -> Iterator[TrackRecording]:
+        """a room's track recordings (RT…), as Twilio has them, lazily"""
+        self._check(room=room_id)
+        listing = self._v1.rooms(room_id).recordings
+        yield from (
+            translate.room_recording(instance)
+            for instance in self._transport.pages(
+                "list room recordings", partial(listing.page, page_size=self._transport.page_size)
+            )
+        )
+
+    @extension(refs=("room",))
+    def get_room_recording(self, room_id: str, recording_id: str) -> TrackRecording:
+        """one of a room's track recordings (RT…), as Twilio has it"""
+        self._check(room=room_id, track_recording=recording_id)
+        return self._transport.call(
+            "fetch room recording",
+            lambda: translate.room_recording(self._v1.rooms(room_id).recordings(recording_id).fetch()),
+        )
+
+    @extension(refs=("room",))
+    def delete_room_recording(self, room_id: str, recording_id: str) -> None:
+        """delete one of a room's track recordings (RT…) once it is captured"""
+        self._check(room=room_id, track_recording=recording_id)
+        self._transport.call(
+            "delete room recording", lambda: self._v1.rooms(room_id).recordings(recording_id).delete(), gone=done
+        )
+
+    # --- real-time transcriptions -------------------------------------------
+
+    @extension(refs=("room",))
+    def start_transcriptions(self, room_id: str, config: TranscriptionConfig | None = None) -> Transcription:
+        """transcribe a group room in progress (its participants' speech, sent to its clients)"""
+        self._check(room=room_id)
+        configuration = _configuration(config)
+        return self._transport.call(
+            "create transcriptions",
+            lambda: translate.transcription(
+                self._v1.rooms(room_id).transcriptions.create(
+                    configuration=values.unset if configuration is None else configuration
+                )
+            ),
+            # a second create while the first runs is refused: a lost one is not made twice
+            safety=Safety.UNSAFE,
+        )
+
+    @extension(refs=("room",))
+    def list_transcriptions(self, room_id: str) -> Iterator[Transcription]:
+        """a room's transcriptions, lazily"""
+        self._check(room=room_id)
+        listing = self._v1.rooms(room_id).transcriptions
+        yield from (
+            translate.transcription(instance)
+            for instance in self._transport.pages(
+                "list transcriptions", partial(listing.page, page_size=self._transport.page_size)
+            )
+        )
+
+    @extension(refs=("room",))
+    def get_transcriptions(self, room_id: str, transcription_id: str) -> Transcription:
+        """one of a room's transcriptions"""
+        self._check(room=room_id, transcription=transcription_id)
+        return self._transport.call(
+            "fetch transcriptions",
+            lambda: translate.transcription(self._v1.rooms(room_id).transcriptions(transcription_id).fetch()),
+        )
+
+    @extension(refs=("room",))
+    def update_transcriptions(
+        self,
+        room_id: str,
+        transcription_id: str,
+        *,
+        status: str | None = None,
+        config: TranscriptionConfig | None = None,
+    ) -> Transcription:
+        """stop (``status="stopped"``) or start again (``"started"``) a room's transcriptions, or reconfigure them"""
+        self._check(room=room_id, transcription=transcription_id)
+        if status is not None and status not in TRANSCRIPTION_STATUSES:
+            raise InvalidRequest("status", f"must be one of {', '.join(TRANSCRIPTION_STATUSES)}")
+        configuration = _configuration(config)
+        if status is None and configuration is None:
+            raise InvalidRequest("status", "give a status, a config, or both")
+        return self._transport.call(
+            "update transcriptions",
+            lambda: translate.transcription(
+                self._v1.rooms(room_id)
+                .transcriptions(transcription_id)
+                .update(
+                    status=values.unset if status is None else status,
+                    configuration=values.unset if configuration is None else configuration,
+                )
+            ),
+        )
+
+    # --- shared --------------------------------------------------------------
+
+    @staticmethod
+    def _check(
+        *,
+        room: str,
+        participant: str | None = None,
+        stream: str | None = None,
+        track_recording: str | None = None,
+        transcription: str | None = None,
+    ) -> None:
+        """Each id given, checked against its format (``InvalidRequest`` naming its argument)."""
+        IDS.check("room", room, "room_id")
+        if participant is not None:
+            IDS.check("participant", participant, "participant_id")
+        if stream is not None:
+            IDS.check("stream", stream, "track_id")
+        if track_recording is not None and not (
+            isinstance(track_recording, str) and TRACK_RECORDING.fullmatch(track_recording)
+        ):
+            raise InvalidRequest("recording_id", "must be a Twilio track recording SID (RT and 32 hex digits)")
+        if transcription is not None and not (isinstance(transcription, str) and TTID.fullmatch(transcription)):
+            raise InvalidRequest("transcription_id", "must be a Twilio transcriptions id (video_extension_<uuid>)")
+
+
+def _configuration(config: TranscriptionConfig | None) -> dict[str, Any] | None:
+    if config is None:
+        return None
+    if not isinstance(config, TranscriptionConfig):
+        raise InvalidRequest("config", "must be a TranscriptionConfig")
+    return config.as_dict()

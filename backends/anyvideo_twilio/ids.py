@@ -15,7 +15,7 @@ import re
 
 from anyvideo.ids import IdFormats
 
-__all__ = ["FORMATS", "IDS"]
+__all__ = ["FORMATS", "IDS", "TRACK_RECORDING", "TTID"]
 
 
 def _sid(prefix: str) -> str:
@@ -31,5 +31,10 @@ FORMATS = {
     "composition": re.compile(_sid("CJ")),
     "hook": re.compile(_sid("HK")),  # a composition hook
 }
+
+#: A track recording's SID, where an anyvideo recording window will not do (``video.ext``'s room recordings).
+TRACK_RECORDING = re.compile(_sid("RT"))
+#: A transcriptions resource's id (``Ttid``): ``video_extension_`` and a UUID, as Twilio answers it.
+TTID = re.compile(r"video_extension_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 IDS = IdFormats("twilio", FORMATS)

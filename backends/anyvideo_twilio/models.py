@@ -17,7 +17,20 @@ import attrs
 from anyvideo.errors import InvalidRequest
 from anyvideo.models import Resolution
 
-__all__ = ["UNNAMED_SETTINGS", "CompositionHook", "StorageSettings", "TrackRule", "TrackRules", "rule_set"]
+__all__ = [
+    "TRANSCRIPTION_ENGINES",
+    "UNNAMED_SETTINGS",
+    "AnonymizedParticipant",
+    "CompositionHook",
+    "RoomTrack",
+    "StorageSettings",
+    "TrackRecording",
+    "TrackRule",
+    "TrackRules",
+    "Transcription",
+    "TranscriptionConfig",
+    "rule_set",
+]
 
 #: The name StorageSettings gets when the account never named (or set) its settings.
 UNNAMED_SETTINGS = "(not set)"
@@ -164,3 +177,114 @@ class StorageSettings:
             raise InvalidRequest("aws_storage_enabled", "external storage needs aws_credentials_sid and aws_s3_url")
         if self.encryption_enabled and not self.encryption_key_sid:
             raise InvalidRequest("encryption_enabled", "encryption needs encryption_key_sid")
+
+
+@attrs.frozen
+class RoomTrack:
+    """A track in a room: one a participant publishes, or one it receives (subscribed).
+
+    ``participant_id`` is the participant asked about (the publisher, or the subscriber);
+    ``publisher_id`` is whose track it is (the same for a published track)."""
+
+    id: str
+    name: str
+    kind: str
+    enabled: bool
+    room_id: str
+    participant_id: str
+    publisher_id: str
+    created_at: datetime | None = None
+    raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+
+
+@attrs.frozen
+class AnonymizedParticipant:
+    """A participant who left, its identity (personal data) replaced by its SID."""
+
+    id: str
+    room_id: str
+    identity: str
+    status: str
+    joined_at: datetime | None = None
+    left_at: datetime | None = None
+    raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+
+
+@attrs.frozen
+class TrackRecording:
+    """One of a room's track recordings (``RT…``), as Twilio has it (not an anyvideo recording window)."""
+
+    id: str
+    room_id: str
+    track_id: str
+    track_name: str | None
+    kind: str
+    status: str
+    container: str | None
+    codec: str | None
+    duration: float | None
+    size: int | None
+    created_at: datetime | None = None
+    raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+
+
+#: The speech engines Twilio's real-time transcriptions offer.
+TRANSCRIPTION_ENGINES = ("google", "deepgram")
+_LANGUAGE = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,4})?")
+
+
+@attrs.frozen
+class TranscriptionConfig:
+    """How a room is transcribed (Twilio's ``Configuration``); what is ``None`` is left to Twilio."""
+
+    language: str | None = None
+    engine: str | None = None
+    speech_model: str | None = None
+    partial_results: bool | None = None
+    profanity_filter: bool | None = None
+    automatic_punctuation: bool | None = None
+    hints: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.language is not None and not (isinstance(self.language, str) and _LANGUAGE.fullmatch(self.language)):
+            raise InvalidRequest("language", "must be a language tag such as en-US")
+        if self.engine is not None and self.engine not in TRANSCRIPTION_ENGINES:
+            raise InvalidRequest("engine", f"must be one of {', '.join(TRANSCRIPTION_ENGINES)}")
+        for name in ("speech_model", "hints"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, str) and value):
+                raise InvalidRequest(name, "must be a non-empty string")
+        for name in ("partial_results", "profanity_filter", "automatic_punctuation"):
+            if getattr(self, name) not in (None, True, False):
+                raise InvalidRequest(name, "must be true or false")
+
+    def as_dict(self) -> dict[str, Any]:
+        """Twilio's ``Configuration`` JSON (camelCase), without what is left to Twilio."""
+        names = {
+            "language": "languageCode",
+            "engine": "transcriptionEngine",
+            "speech_model": "speechModel",
+            "partial_results": "partialResults",
+            "profanity_filter": "profanityFilter",
+            "automatic_punctuation": "enableAutomaticPunctuation",
+            "hints": "hints",
+        }
+        return {twilio: getattr(self, ours) for ours, twilio in names.items() if getattr(self, ours) is not None}
+
+
+@attrs.frozen
+class Transcription:
+    """A room's real-time transcriptions: ``started``, ``stopped`` or ``failed``.
+
+    ``duration`` (seconds it ran) is known once it is stopped."""
+
+    id: str
+    room_id: str
+    status: str
+    configuration: Mapping[str, Any]
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    duration: float | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)

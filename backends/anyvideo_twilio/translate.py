@@ -35,7 +35,17 @@ from anyvideo.models import (
 )
 from anyvideo_twilio import layouts, options, statuses
 from anyvideo_twilio.errors import MalformedAnswer
-from anyvideo_twilio.models import UNNAMED_SETTINGS, CompositionHook, StorageSettings, TrackRule, TrackRules
+from anyvideo_twilio.models import (
+    UNNAMED_SETTINGS,
+    AnonymizedParticipant,
+    CompositionHook,
+    RoomTrack,
+    StorageSettings,
+    TrackRecording,
+    TrackRule,
+    TrackRules,
+    Transcription,
+)
 
 __all__ = [
     "aware",
@@ -422,5 +432,72 @@ def storage_settings(instance: Any) -> StorageSettings:
         aws_s3_url=_text(instance, "aws_s3_url"),
         encryption_enabled=bool(instance.encryption_enabled),
         encryption_key_sid=_text(instance, "encryption_key_sid"),
+        raw=raw(instance),
+    )
+
+
+@_answer("track")
+def room_track(instance: Any, *, subscriber: str | None = None) -> RoomTrack:
+    """A published track (``subscriber`` ``None``) or a subscribed one, as Twilio answered it."""
+    publisher = _sid(instance, "publisher_sid") if subscriber is not None else _sid(instance, "participant_sid")
+    return RoomTrack(
+        id=_sid(instance),
+        name=_text(instance, "name") or "",
+        kind=_text(instance, "kind", required=True),
+        enabled=bool(instance.enabled),
+        room_id=_sid(instance, "room_sid"),
+        participant_id=subscriber or publisher,
+        publisher_id=publisher,
+        created_at=_moment(instance, "date_created"),
+        raw=raw(instance),
+    )
+
+
+@_answer("participant")
+def anonymized(instance: Any) -> AnonymizedParticipant:
+    """An anonymized participant, as Twilio answered it."""
+    return AnonymizedParticipant(
+        id=_sid(instance),
+        room_id=_sid(instance, "room_sid"),
+        identity=_text(instance, "identity", required=True),
+        status=_text(instance, "status", required=True),
+        joined_at=_moment(instance, "start_time"),
+        left_at=_moment(instance, "end_time"),
+        raw=raw(instance),
+    )
+
+
+@_answer("room recording")
+def room_recording(instance: Any) -> TrackRecording:
+    """A room's track recording, as Twilio answered it."""
+    return TrackRecording(
+        id=_sid(instance),
+        room_id=_sid(instance, "room_sid"),
+        track_id=_sid(instance, "source_sid"),
+        track_name=_text(instance, "track_name"),
+        kind=_text(instance, "type", required=True),
+        status=_text(instance, "status", required=True),
+        container=_text(instance, "container_format"),
+        codec=_text(instance, "codec"),
+        duration=_seconds(instance, "duration"),
+        size=_whole(instance, "size"),
+        created_at=_moment(instance, "date_created"),
+        raw=raw(instance),
+    )
+
+
+@_answer("transcriptions")
+def transcription(instance: Any) -> Transcription:
+    """A room's transcriptions resource, as Twilio answered it."""
+    return Transcription(
+        id=_text(instance, "ttid", required=True),
+        room_id=_sid(instance, "room_sid"),
+        status=_text(instance, "status", required=True),
+        configuration=_mapping(instance, "configuration"),
+        started_at=_moment(instance, "start_time"),
+        ended_at=_moment(instance, "end_time"),
+        duration=_seconds(instance, "duration"),
+        created_at=_moment(instance, "date_created"),
+        updated_at=_moment(instance, "date_updated"),
         raw=raw(instance),
     )

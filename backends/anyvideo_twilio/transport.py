@@ -37,11 +37,13 @@ from anyvideo.errors import AnyVideoError, Conflict, InvalidRequest, ProviderErr
 from anyvideo.ratelimit import RateLimiter
 from anyvideo.retry import RetryPolicy
 from anyvideo_twilio.config import TwilioSettings, build_client
-from anyvideo_twilio.errors import PROVIDER, MalformedAnswer, translated, translating
+from anyvideo_twilio.errors import PROVIDER, MalformedAnswer, NotEmulated, translated, translating
 
-__all__ = ["CHUNK", "RecordingHttpClient", "Transport"]
+__all__ = ["CHUNK", "TWILIO_VIDEO_HOST", "RecordingHttpClient", "Transport"]
 
 CHUNK = 64 * 1024
+#: Where the Video API is unless ``base_url`` says otherwise.
+TWILIO_VIDEO_HOST = "video.twilio.com"
 #: Connections kept per host, as the SDK sizes its pool.
 _POOL = min(32, (os.cpu_count() or 1) + 4)
 
@@ -49,8 +51,10 @@ _POOL = min(32, (os.cpu_count() or 1) + 4)
 class RecordingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # the SDK is untyped
     """``TwilioHttpClient`` that keeps each thread's last response and never retries by itself."""
 
-    def __init__(self, *, timeout: tuple[float, float]) -> None:
+    def __init__(self, *, timeout: tuple[float, float], only: str | None = None) -> None:
         super().__init__()
+        #: ``scheme://host[:port]`` every request must go to (an emulator's), or ``None``: anywhere.
+        self.only = only
         # (connect, read) seconds; set after the base class, whose check takes one number only.
         self.timeout = timeout
         assert self.session is not None  # made with pool_connections=True
@@ -62,11 +66,17 @@ class RecordingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # the SDK is
         #: REST requests sent so far (media downloads not counted).
         self.sent = 0
 
-    def request(self, *args: Any, **kwargs: Any) -> Response:
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        if self.only is not None and _origin(url) != self.only:
+            raise NotEmulated(
+                f"twilio: {method} {_origin(url)}{urlsplit(url).path} is not emulated: the backend points at an "
+                f"emulator ({self.only}), which emulates only the Video API (video.twilio.com); this request, from "
+                f"the SDK's {_domain(url)!r} domain, would have gone to the real Twilio and was not sent"
+            )
         self._local.last = None
         with self._count:
             self.sent += 1
-        response = super().request(*args, **kwargs)
+        response = super().request(method, url, *args, **kwargs)
         self._local.last = response
         return response
 
@@ -110,7 +120,9 @@ class Transport:
         self.policy = policy
         #: Items asked for per page when listing.
         self.page_size = settings.page_size
-        self._http = RecordingHttpClient(timeout=policy.timeout)
+        emulated = settings.base_url is not None and urlsplit(settings.base_url).hostname != TWILIO_VIDEO_HOST
+        # Pointed at an emulator, nothing may reach the real Twilio through video.native's other domains.
+        self._http = RecordingHttpClient(timeout=policy.timeout, only=_origin(settings.base_url) if emulated else None)
         #: The ``twilio.rest.Client`` every request goes through.
         self.client = build_client(settings, self._http)
         #: The SDK's Video v1 domain (``client.video.v1``).
@@ -228,6 +240,18 @@ def _refused_as_done(error: AnyVideoError) -> bool:
     """Whether Twilio's refusal of a repeat may mean the lost try did it (a name taken,
     a room completed, a 400 with no finer code)."""
     return isinstance(error, Conflict | InvalidRequest) or (isinstance(error, ProviderError) and error.status == 400)
+
+
+def _origin(url: str | None) -> str:
+    """``scheme://host[:port]`` of ``url`` (lower case), to compare where requests go."""
+    split = urlsplit(url or "")
+    return f"{split.scheme}://{split.netloc}".lower()
+
+
+def _domain(url: str) -> str:
+    """The SDK domain a Twilio URL belongs to (``api`` for ``https://api.twilio.com/...``)."""
+    host = urlsplit(url).hostname or ""
+    return host.removesuffix(".twilio.com").split(".")[0] or host
 
 
 def _json_body(text: str) -> dict[str, Any]:

@@ -149,6 +149,7 @@ class VonageBackend(Backend):
         rate_limiter: RateLimiter | None = None,
         page_size: int = PAGE_SIZE,
         signature_secrets: Sequence[str] = (),
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         redaction.install(SDK_LOGGERS)
         redaction.register_credential_field("X-OPENTOK-AUTH")
@@ -168,7 +169,10 @@ class VonageBackend(Backend):
         )
         self._tokens = ClientTokens(self.transport.jwt)
         self._names = threading.Lock()  # room names: check and file as one step
-        self._callbacks = CallbackParser(self.registry, signature_secrets, self._layout)
+        # ``now``: the time callbacks' signed ``iat`` is judged against (default: the machine's).
+        self._callbacks = CallbackParser(
+            self.registry, signature_secrets, self._layout, now=now or (lambda: datetime.now(UTC))
+        )
         #: Gives streams the layout classes that place them in custom layouts.
         self.placing = Placing(self.transport, self.registry, learns_identities=bool(signature_secrets))
 

@@ -11,6 +11,7 @@ from anyvideo.errors import ConfigurationError
 from anyvideo.ratelimit import limiter_from_settings
 from anyvideo.registry import Registry
 from anyvideo.retry import POLICY_SETTINGS, policy_from_settings
+from anyvideo.webhooks import CLOCK_SETTINGS, clock_from_settings
 from anyvideo_vonage.credentials import load_private_key
 from anyvideo_vonage.rest import PAGE_SIZE
 
@@ -29,6 +30,7 @@ SETTINGS = BackendSettings(
         **POLICY_SETTINGS,
         "rate": "ANYVIDEO_RATE_LIMIT",
         "page_size": None,
+        **CLOCK_SETTINGS,
     },
 )
 
@@ -62,4 +64,5 @@ def backend_arguments(settings: Mapping[str, Any], environ: Mapping[str, str]) -
         "rate_limiter": rate_limiter,
         "page_size": page_size,
         "signature_secrets": secrets,
+        "now": clock_from_settings(settings),
     }

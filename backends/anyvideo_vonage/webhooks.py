@@ -147,7 +147,10 @@ class CallbackParser:
             sent_at = datetime.fromtimestamp(issued, UTC)
         except (OverflowError, OSError, ValueError):
             raise WebhookVerificationError("the vonage callback's signature has no usable issue time (iat)") from None
-        check_fresh(sent_at, self._now(), self.replay_window)
+        now = self._now()
+        check_fresh(sent_at, now, self.replay_window)
+        if "exp" in claims and claims["exp"] <= now.timestamp():  # by the same clock as iat
+            raise WebhookVerificationError("the vonage callback's signature has expired")
         self._first_use(_token_id(token, claims), issued)
 
     def release(self, request: WebhookRequest) -> None:
@@ -165,19 +168,22 @@ class CallbackParser:
     def _claims(self, token: str) -> dict[str, Any]:
         for secret in self._secrets:
             try:
-                # iat is judged by the replay window (both directions), not by PyJWT's "not in the future"
-                return jwt.decode(
+                # iat is judged by the replay window (both directions), not by PyJWT's "not in the future";
+                # exp by the same clock (the webhook_clock setting), not PyJWT's machine time
+                claims: dict[str, Any] = jwt.decode(
                     token,
                     secret,
                     algorithms=["HS256"],
-                    options={"verify_iat": False, "require": list(REQUIRED_CLAIMS)},
+                    options={"verify_iat": False, "verify_exp": False, "require": list(REQUIRED_CLAIMS)},
                 )
-            except jwt.ExpiredSignatureError:
-                raise WebhookVerificationError("the vonage callback's signature has expired") from None
             except jwt.MissingRequiredClaimError as exc:
                 raise WebhookVerificationError(f"the vonage callback's signature has no {exc.claim!r} claim") from None
             except jwt.InvalidTokenError:
                 continue
+            expires = claims.get("exp")
+            if expires is not None and (isinstance(expires, bool) or not isinstance(expires, int | float)):
+                raise WebhookVerificationError("the vonage callback's signature has no usable expiry (exp)")
+            return claims
         raise WebhookVerificationError("the vonage callback's signature does not verify with any secret")
 
     def _first_use(self, token_id: str, issued: float) -> None:

@@ -25,13 +25,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, MutableMapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import attrs
 
-from anyvideo.errors import AnyVideoError, WebhookVerificationError
+from anyvideo.errors import AnyVideoError, ConfigurationError, WebhookVerificationError
 from anyvideo.registry import Registry
 
 if TYPE_CHECKING:
@@ -40,12 +40,14 @@ if TYPE_CHECKING:
     from anyvideo.models import Event
 
 __all__ = [
+    "CLOCK_SETTINGS",
     "DEFAULT_REPLAY_WINDOW",
     "HandledEvents",
     "Transitions",
     "WebhookRequest",
     "asgi_app",
     "check_fresh",
+    "clock_from_settings",
     "form_fields",
     "stable_event_id",
     "wsgi_app",
@@ -140,6 +142,35 @@ def form_fields(source: str) -> dict[str, str]:
             value = unquote(value.replace("+", " "), errors="replace")
         fields[name] = value
     return fields
+
+
+#: The setting every backend takes for the time signed callbacks are judged against
+#: (keyword only: it is an object, not text). Its value is a clock with ``now()`` (such
+#: as an emulator's ``clock``) or a function returning the time, aware, in UTC.
+CLOCK_SETTINGS: dict[str, str | None] = {"webhook_clock": None}
+
+
+def clock_from_settings(settings: Mapping[str, Any]) -> Callable[[], datetime]:
+    """What "now" is for a backend's replay window: the ``webhook_clock`` setting's time,
+    else the machine's. A test that moves an emulator's clock moves this one with it
+    (:meth:`anyvideo.testing.Emulator.connect` passes the emulator's clock), so callbacks
+    the emulator signs with its own time still verify; a receiver running elsewhere
+    passes the same clock."""
+    clock = settings.get("webhook_clock")
+    if clock is None:
+        return lambda: datetime.now(UTC)
+    now = getattr(clock, "now", clock)
+    if not callable(now):
+        raise ConfigurationError("webhook_clock must be a clock with now(), or a function returning the time")
+
+    def checked() -> datetime:
+        moment = now()
+        if not isinstance(moment, datetime) or moment.utcoffset() is None:
+            raise ConfigurationError("webhook_clock must tell the time as a timezone-aware datetime")
+        return moment
+
+    checked()  # a clock that cannot tell the time is refused when connecting, not at the first callback
+    return checked
 
 
 def check_fresh(sent_at: datetime, now: datetime, window: timedelta, *, what: str = "callback") -> None:

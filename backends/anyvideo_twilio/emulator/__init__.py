@@ -85,7 +85,10 @@ Anonymize                                      Only a disconnected participant (
 MaxParticipantDuration                         Accepted from 600 to 86400 seconds (default 14400).
 Paths                                          A participant may be named by the identity of a
                                                connected one, as Twilio's docs allow.
-Transcriptions                                 ``/Rooms/{RoomSid}/Transcriptions`` is not emulated.
+Transcriptions                                 Their state is emulated (statuses, configuration, stop/start,
+                                               ending with the room); no speech is transcribed, so clients
+                                               receive no text. ``source_sid`` is ``null``. One started
+                                               transcription per room (Twilio does not document a second).
 =============================================  ==========================================================
 """
 

@@ -12,6 +12,7 @@ from anyvideo_twilio.emulator.routes import (
     RecordingRoutes,
     RoomRoutes,
     SettingsRoutes,
+    TranscriptionRoutes,
 )
 
 __all__ = ["TwilioEmulator"]
@@ -23,6 +24,7 @@ class TwilioEmulator(
     RecordingRoutes,
     CompositionRoutes,
     SettingsRoutes,
+    TranscriptionRoutes,
     MediaRoutes,
     ControlRoutes,
 ):

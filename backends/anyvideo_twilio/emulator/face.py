@@ -41,6 +41,7 @@ class Face(Emulator):
     """What every Twilio route builds on."""
 
     name = "twilio"
+    signs_with_clock = True
 
     def __init__(
         self,

@@ -5,6 +5,7 @@ rules pick, end empty rooms, compose completed rooms for the hooks)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,11 +24,18 @@ from anyvideo.models import (
 from anyvideo.sim import SimEvent, World
 from anyvideo.sim.records import CompositionRecord, ParticipantRecord, RecordingRecord, RoomRecord, StreamRecord
 from anyvideo.testing.server import Request, Response
-from anyvideo_twilio.emulator import layouts, rules, sids, webhooks
+from anyvideo_twilio.emulator import errors, layouts, rules, sids, webhooks
 from anyvideo_twilio.emulator.face import Face
 from anyvideo_twilio.emulator.layouts import Box
 from anyvideo_twilio.emulator.rules import INCLUDE_ALL, Rule
-from anyvideo_twilio.emulator.state import CompositionEntry, CompositionParams, Hook, RecordingExtra, RoomState
+from anyvideo_twilio.emulator.state import (
+    CompositionEntry,
+    CompositionParams,
+    Hook,
+    RecordingExtra,
+    RoomState,
+    Transcription,
+)
 from anyvideo_twilio.emulator.statuses import (
     COMPOSITION_EVENTS,
     PARTICIPANT_STATUS,
@@ -119,6 +127,17 @@ class Reactions(Face):
         if entry := self.state.compositions.get(event.subject.id):
             entry.completed_at = event.occurred_at
 
+    def start_transcription(self, room: RoomRecord, settings: dict[str, Any], at: datetime) -> Transcription:
+        """A new started transcriptions resource of ``room`` (refused while one runs)."""
+        with self.state.lock:
+            kept = self.state.transcriptions.setdefault(room.id, [])
+            if any(t.status == "started" for t in kept):
+                raise errors.invalid(f"Room {room.id} is already being transcribed; stop that transcription first")
+            ttid = f"video_extension_{uuid.uuid4()}"  # random, as SIDs are
+            transcription = Transcription(ttid, room.id, settings, at, at, start_time=at)
+            kept.append(transcription)
+            return transcription
+
     def _react_room_started(self, event: SimEvent) -> None:
         room = event.subject_as(RoomRecord)
         self.state.timers.set(("room", room.id), room.created_at + _minutes(room.options["unused_room_timeout"]))
@@ -126,6 +145,10 @@ class Reactions(Face):
     def _react_room_ended(self, event: SimEvent) -> None:
         room = event.subject_as(RoomRecord)
         self.state.timers.cancel(("room", room.id))
+        with self.state.lock:  # a room's transcriptions end with it
+            for transcription in self.state.transcriptions.get(room.id, ()):
+                if transcription.status == "started":
+                    transcription.stop(event.occurred_at)
         self.state.rooms[room.id].capturing.clear()  # the world stopped them with the room
         if not self.world.count(RecordingRecord, room_id=room.id):
             return  # nothing to compose (every recording of the world is a track recording)

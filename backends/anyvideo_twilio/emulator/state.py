@@ -24,6 +24,7 @@ __all__ = [
     "Settings",
     "State",
     "Timers",
+    "Transcription",
 ]
 
 #: Twilio's defaults for what a composition makes.
@@ -105,6 +106,30 @@ class RecordingExtra:
     deleted_at: datetime | None = None
 
 
+@attrs.define
+class Transcription:
+    """A room's real-time transcriptions: ``started`` until stopped or the room ends;
+    a stopped one may be started again while the room is in progress."""
+
+    ttid: str
+    room_sid: str
+    configuration: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    status: str = "started"
+    #: When it last started, and when it last stopped (``None`` while started).
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    #: Seconds it was started, over every start (known once it is stopped).
+    seconds: float = 0.0
+
+    def stop(self, at: datetime) -> None:
+        """Stopped at ``at`` (by a request, or with its room)."""
+        assert self.start_time is not None
+        self.status, self.end_time, self.updated_at = "stopped", at, at
+        self.seconds += max(0.0, (at - self.start_time).total_seconds())
+
+
 #: What ends by itself: ("room" | "participant", SID).
 TimerKey = tuple[str, str]
 
@@ -152,6 +177,8 @@ class State:
         self.rooms: dict[str, RoomState] = {}
         self.subscribe_rules: dict[str, tuple[Rule, ...]] = {}
         self.anonymized: set[str] = set()
+        #: Room SID -> its transcriptions resources, oldest first.
+        self.transcriptions: dict[str, list[Transcription]] = {}
         self.recordings: dict[str, RecordingExtra] = {}
         self.compositions: dict[str, CompositionEntry] = {}
         self.hooks: dict[str, Hook] = {}

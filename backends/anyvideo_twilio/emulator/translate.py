@@ -11,7 +11,7 @@ import attrs
 from anyvideo.models import RecordingStatus, StreamKind
 from anyvideo.sim.records import CompositionRecord, ParticipantRecord, RecordingRecord, RoomRecord, StreamRecord
 from anyvideo_twilio.emulator.rules import Rule
-from anyvideo_twilio.emulator.state import CompositionEntry, Hook, RecordingExtra, RoomState, Settings
+from anyvideo_twilio.emulator.state import CompositionEntry, Hook, RecordingExtra, RoomState, Settings, Transcription
 from anyvideo_twilio.emulator.statuses import (
     COMPOSITION_STATUS,
     PARTICIPANT_STATUS,
@@ -109,8 +109,27 @@ class Site:
             "links": {
                 "participants": f"{url}/Participants",
                 "recordings": f"{url}/Recordings",
+                # the published samples list no transcriptions link (the spec's newer examples do)
                 "recording_rules": f"{url}/RecordingRules",
             },
+        }
+
+    def transcription(self, transcription: Transcription) -> dict[str, Any]:
+        stopped = transcription.status != "started"
+        return {
+            "account_sid": self.account_sid,
+            "room_sid": transcription.room_sid,
+            "source_sid": None,  # Twilio's call that transcribes: none here
+            "ttid": transcription.ttid,
+            "date_created": date(transcription.created_at),
+            "date_updated": date(transcription.updated_at),
+            "status": transcription.status,
+            "configuration": dict(transcription.configuration),
+            "start_time": date(transcription.start_time),
+            "end_time": date(transcription.end_time),
+            # seconds it was started, known once it is stopped
+            "duration": round(transcription.seconds) if stopped else None,
+            "url": self.url(f"/Rooms/{transcription.room_sid}/Transcriptions/{transcription.ttid}"),
         }
 
     def participant(self, participant: ParticipantRecord, *, anonymized: bool) -> dict[str, Any]:

@@ -210,7 +210,7 @@ class VonageFace:
 
     def notify(self, kind: str, payload: dict[str, Any]) -> None:
         """Send a callback of ``kind`` ("session", "archive", …) if the application set its URL."""
-        self.callback_settings.send(self.callbacks, kind, payload)
+        self.callback_settings.send(self.callbacks, kind, payload, self.clock.now())
 
     @staticmethod
     def _page(request: Request, newest_first: list[T], render: Callable[[T], dict[str, Any]]) -> dict[str, Any]:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import jwt
@@ -67,19 +67,20 @@ class CallbackSettings:
         """The settings without the secret."""
         return {**{kind: self.urls.get(kind) for kind in CALLBACK_KINDS}, "signed": self.signature_secret is not None}
 
-    def send(self, callbacks: Callbacks, kind: str, payload: Mapping[str, Any]) -> None:
-        """Queue ``payload`` for the URL of ``kind``, if one is set."""
+    def send(self, callbacks: Callbacks, kind: str, payload: Mapping[str, Any], now: datetime) -> None:
+        """Queue ``payload`` for the URL of ``kind``, if one is set, signed at ``now`` (the emulator's time)."""
         url = self.urls.get(kind)
         if url is None:
             return
         body = json.dumps(payload).encode()
         headers = {"Content-Type": "application/json"}
         if self.signature_secret is not None:
-            # Receivers check expiry against their own clock: sign with the machine's.
-            now = int(time.time())
+            # Signed at the emulator's time, as the platform signs at its own: a receiver judges
+            # iat and exp by the same clock (anyvideo's by its webhook_clock setting).
+            issued = int(now.timestamp())
             claims = {
-                "iat": now,
-                "exp": now + _SIGNATURE_LIFETIME,
+                "iat": issued,
+                "exp": issued + _SIGNATURE_LIFETIME,
                 "jti": str(uuid.uuid4()),
                 "payload_hash": hashlib.sha256(body).hexdigest(),
             }

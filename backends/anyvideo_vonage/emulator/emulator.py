@@ -54,6 +54,7 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
     """
 
     name = "vonage"
+    signs_with_clock = True
     default_tls = True
     #: The provider takes ``…/broadcast/`` for ``…/broadcast`` (an official SDK's form), on every path.
     trailing_slash = True

@@ -212,6 +212,10 @@ class Emulator(abc.ABC):
     trailing_slash: ClassVar[bool] = False
     #: The settings ``anyvideo emulator <name>`` takes as options (credentials, callback URLs, ...).
     command_settings: ClassVar[tuple[EmulatorSetting, ...]] = ()
+    #: Whether the callbacks it signs are dated by its :attr:`clock` and its backend takes the
+    #: ``webhook_clock`` setting (:func:`anyvideo.webhooks.clock_from_settings`): then
+    #: :meth:`connect` judges them by that clock.
+    signs_with_clock: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -303,10 +307,15 @@ class Emulator(abc.ABC):
 
     def connect(self, **settings: Any) -> Video:
         """anyvideo connected to this emulator as an application connects (``settings`` add to
-        or override :attr:`backend_settings`); closed when the emulator stops."""
+        or override :attr:`backend_settings`); closed when the emulator stops.
+
+        When the emulator :attr:`signs_with_clock`, it judges the callbacks' signed times by
+        its :attr:`clock` (the ``webhook_clock`` setting), so a test that advances the clock moves both sides;
+        a receiver running elsewhere passes ``webhook_clock=emulator.clock`` too."""
         from anyvideo.client import connect
 
-        video = connect(self.name, environ={}, **{**self.backend_settings, **settings})
+        clock = {"webhook_clock": self.clock} if self.signs_with_clock else {}
+        video = connect(self.name, environ={}, **{**self.backend_settings, **clock, **settings})
         self._videos.append(video)
         return video
 

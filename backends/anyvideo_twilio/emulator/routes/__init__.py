@@ -7,6 +7,7 @@ from anyvideo_twilio.emulator.routes.participants import ParticipantRoutes
 from anyvideo_twilio.emulator.routes.recordings import RecordingRoutes
 from anyvideo_twilio.emulator.routes.rooms import RoomRoutes
 from anyvideo_twilio.emulator.routes.settings import SettingsRoutes
+from anyvideo_twilio.emulator.routes.transcriptions import TranscriptionRoutes
 
 __all__ = [
     "CompositionRoutes",
@@ -16,4 +17,5 @@ __all__ = [
     "RecordingRoutes",
     "RoomRoutes",
     "SettingsRoutes",
+    "TranscriptionRoutes",
 ]

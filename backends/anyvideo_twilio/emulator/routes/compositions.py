@@ -34,12 +34,19 @@ _RESOLUTION = re.compile(r"([0-9]{2,4})x([0-9]{2,4})")
 _MIN_SIDE, _MAX_SIDE, _MAX_AREA = 16, 1280, 921_600
 
 
-def composition_params(form: Params) -> CompositionParams:
+def composition_params(form: Params, *, kept: CompositionParams | None = None) -> CompositionParams:
     """What to compose, as a composition or a hook is asked; omitted values take
-    Twilio's defaults (a hook update resets what it leaves out)."""
+    Twilio's defaults (a hook update resets what it leaves out), except that an
+    update of hook ``kept`` naming neither ``VideoLayout`` nor ``AudioSources``
+    keeps what the hook composes (its layout and audio sources, and the excluded
+    ones unless given): the spec requires only ``FriendlyName`` of an update."""
     raw_layout = form.json("VideoLayout")
     layout = None if raw_layout is None else layouts.normalize(raw_layout)
     audio = tuple(form.strings("AudioSources") or ())
+    excluded = form.strings("AudioSourcesExcluded")
+    if kept is not None and raw_layout is None and form.strings("AudioSources") is None:
+        layout, audio = kept.video_layout, kept.audio_sources
+        excluded = list(kept.audio_sources_excluded) if excluded is None else excluded
     if not audio and not layout:
         raise errors.invalid("Either VideoLayout or AudioSources must be given")
     resolution = form.text("Resolution", DEFAULT_RESOLUTION)
@@ -53,7 +60,7 @@ def composition_params(form: Params) -> CompositionParams:
     return CompositionParams(
         video_layout=layout,
         audio_sources=audio,
-        audio_sources_excluded=tuple(form.strings("AudioSourcesExcluded") or ()),
+        audio_sources_excluded=tuple(excluded or ()),
         resolution=resolution,
         format=form.choice("Format", FORMATS, DEFAULT_FORMAT) or DEFAULT_FORMAT,
         trim=bool(form.boolean("Trim", True)),
@@ -137,7 +144,7 @@ class CompositionRoutes(Reactions):
 
     # --- composition hooks --------------------------------------------------
 
-    def _hook_fields(self, form: Params, *, sid: str | None) -> dict[str, Any]:
+    def _hook_fields(self, form: Params, *, sid: str | None, kept: Hook | None = None) -> dict[str, Any]:
         name = form.text("FriendlyName", required=True)
         assert name is not None
         if len(name) > MAX_FRIENDLY_NAME:
@@ -147,7 +154,7 @@ class CompositionRoutes(Reactions):
         return {
             "friendly_name": name,
             "enabled": bool(form.boolean("Enabled", True)),
-            "params": composition_params(form),
+            "params": composition_params(form, kept=None if kept is None else kept.params),
         }
 
     def hook(self, request: Request) -> Hook:
@@ -175,9 +182,10 @@ class CompositionRoutes(Reactions):
     def update_hook(self, request: Request) -> dict[str, Any]:
         with self.state.lock:
             hook = self.hook(request)
-            # Twilio replaces the whole hook: what the update leaves out returns to its default.
+            # Twilio replaces the whole hook: what the update leaves out returns to its default
+            # (but what it composes, when the update names neither layout nor audio).
             hook = attrs.evolve(
-                hook, updated_at=self.clock.now(), **self._hook_fields(self.form(request), sid=hook.sid)
+                hook, updated_at=self.clock.now(), **self._hook_fields(self.form(request), sid=hook.sid, kept=hook)
             )
             self.state.hooks[hook.sid] = hook
         return self.site(request).hook(hook)

@@ -11,6 +11,7 @@ from anyvideo.testing.server import Request, Response, route
 from anyvideo_twilio.emulator import errors, rules
 from anyvideo_twilio.emulator.params import Params
 from anyvideo_twilio.emulator.reactions import Reactions
+from anyvideo_twilio.emulator.routes.transcriptions import room_configuration
 from anyvideo_twilio.emulator.statuses import ROOM_STATUS, world_statuses
 
 __all__ = ["RoomRoutes"]
@@ -45,6 +46,9 @@ class RoomRoutes(Reactions):
             )
         if kind in PEER_TO_PEER and (record or recording_rules is not None):
             raise errors.ROOM_TYPE_INCOMPATIBLE(detail=f"a {kind} room cannot be recorded")
+        transcribed = room_configuration(form)
+        if transcribed is not None and kind not in ("group", "group-small"):
+            raise errors.ROOM_TYPE_INCOMPATIBLE(detail=f"a {kind} room cannot be transcribed")
         audio_only = form.boolean("AudioOnly", False)
         codecs = form.strings("VideoCodecs") or ["VP8"]
         if any(codec not in VIDEO_CODECS for codec in codecs):
@@ -74,6 +78,8 @@ class RoomRoutes(Reactions):
             room = self.world.create_room(name, max_participants=max_participants, options=options)
         except Conflict:
             raise errors.ROOM_EXISTS() from None
+        if transcribed is not None:
+            self.start_transcription(room, transcribed, room.created_at)
         return Response.json(self.site(request).room(room), 201)
 
     @staticmethod

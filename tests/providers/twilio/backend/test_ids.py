@@ -87,6 +87,23 @@ OPERATIONS: dict[str, tuple[str, str, Operation]] = {
     "ext.get_composition_hook": ("hook", "hook_id", lambda v, bad: v.ext.get_composition_hook(bad)),
     "ext.update_composition_hook": ("hook", "hook_id", lambda v, bad: v.ext.update_composition_hook(bad, "all")),
     "ext.delete_composition_hook": ("hook", "hook_id", lambda v, bad: v.ext.delete_composition_hook(bad)),
+    "ext.get_published_track": (
+        "stream",
+        "track_id",
+        lambda v, bad: v.ext.get_published_track(ROOM, PARTICIPANT, bad),
+    ),
+    "ext.list_subscribed_tracks": (
+        "participant",
+        "participant_id",
+        lambda v, bad: list(v.ext.list_subscribed_tracks(ROOM, bad)),
+    ),
+    "ext.anonymize_participant": (
+        "participant",
+        "participant_id",
+        lambda v, bad: v.ext.anonymize_participant(ROOM, bad),
+    ),
+    "ext.list_room_recordings": ("room", "room_id", lambda v, bad: list(v.ext.list_room_recordings(bad))),
+    "ext.start_transcriptions": ("room", "room_id", lambda v, bad: v.ext.start_transcriptions(bad)),
 }
 
 

@@ -121,7 +121,9 @@ def test_tokens_too_old_to_replay_are_forgotten_once_a_replay_window() -> None:
 
     def deliver(at: datetime) -> WebhookRequest:
         callback = {"sessionId": "1_MX5z", "event": "sessionCreated", "timestamp": 1_700_000_000_000}
-        request = WebhookRequest("POST", URL, *vonage_signed(callback, iat=int(at.timestamp())))
+        request = WebhookRequest(
+            "POST", URL, *vonage_signed(callback, iat=int(at.timestamp()), exp=int(at.timestamp()) + 300)
+        )
         parser.verify(request)
         return request
 

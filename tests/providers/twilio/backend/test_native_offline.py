@@ -1,0 +1,75 @@
+"""``video.native`` against an emulator is offline: the SDK's parts other than Video
+(the 2010 API, messaging, voice, ...) fail fast and clearly instead of reaching the
+real Twilio, refused by the backend's HTTP client before any network activity."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+import anyvideo
+from anyvideo import Video
+from anyvideo.errors import AnyVideoError
+from anyvideo_twilio.emulator import TwilioEmulator
+from anyvideo_twilio.errors import NotEmulated
+
+#: The SDK calls that would leave the Video API: what, and the SDK domain it belongs to.
+ELSEWHERE: dict[str, tuple[Callable[[Any], Any], str]] = {
+    "accounts": (lambda native: native.api.v2010.accounts.list(limit=1), "api"),
+    "messages": (lambda native: native.messages.create(to="+15005550006", from_="+15005550001", body="hi"), "api"),
+    "calls": (lambda native: native.calls.list(limit=1), "api"),
+    "messaging services": (lambda native: native.messaging.v1.services.list(limit=1), "messaging"),
+    "voice": (lambda native: native.voice.v1.dialing_permissions.countries.list(limit=1), "voice"),
+    "video's own domain elsewhere": (lambda native: native.insights.v1.rooms.list(limit=1), "insights"),
+}
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
+    """Any attempt to reach a host other than loopback (its name looked up) is recorded and refused."""
+    attempts: list[Any] = []
+    real = socket.getaddrinfo
+
+    def guarded(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            attempts.append(host)
+            raise OSError(f"test: no network to {host}")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", guarded)
+    yield attempts
+
+
+@pytest.mark.parametrize("what", sorted(ELSEWHERE))
+def test_a_request_to_another_twilio_api_is_refused_before_any_network(
+    video: Video, no_network: list[Any], what: str
+) -> None:
+    call, domain = ELSEWHERE[what]
+    with pytest.raises(NotEmulated) as raised:
+        call(video.native)
+    message = str(raised.value)
+    assert "only the Video API" in message and f"{domain!r}" in message and "not sent" in message
+    assert isinstance(raised.value, AnyVideoError)
+    assert no_network == []
+
+
+def test_the_video_api_through_native_still_reaches_the_emulator(video: Video, no_network: list[Any]) -> None:
+    room = video.native.video.v1.rooms.create(unique_name="native")
+    assert video.native.video.v1.rooms(room.sid).fetch().unique_name == "native"
+    assert no_network == []
+
+
+@pytest.mark.parametrize("base_url", [None, "https://video.twilio.com"])
+def test_pointed_at_twilio_every_domain_goes_out(
+    emulator: TwilioEmulator, no_network: list[Any], base_url: str | None
+) -> None:
+    """Only a backend configured for an emulator refuses: pointed at Twilio, the 2010 API is Twilio's."""
+    settings = {k: v for k, v in emulator.backend_settings.items() if k != "base_url"}
+    with anyvideo.connect("twilio", environ={}, **settings, **({"base_url": base_url} if base_url else {})) as video:
+        with pytest.raises(Exception) as raised:
+            video.native.api.v2010.accounts.list(limit=1)
+    assert not isinstance(raised.value, NotEmulated)
+    assert no_network == ["api.twilio.com"]
