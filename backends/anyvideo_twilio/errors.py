@@ -27,16 +27,10 @@ from anyvideo.errors import (
     error_for_status,
 )
 
-__all__ = ["CODES", "MalformedAnswer", "NotEmulated", "translate", "translating", "translated"]
+__all__ = ["CODES", "MalformedAnswer", "translate", "translating", "translated"]
 
 PROVIDER = "twilio"
 T = TypeVar("T")
-
-
-class NotEmulated(AnyVideoError):
-    """A request the SDK was about to send to a Twilio API other than Video while the
-    backend points at an emulator, which emulates only the Video API: refused before
-    any network activity (it would have gone to the real Twilio)."""
 
 
 class MalformedAnswer(ProviderError):

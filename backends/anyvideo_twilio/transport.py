@@ -33,11 +33,11 @@ from twilio.http.response import Response
 
 from anyvideo.calls import Caller
 from anyvideo.deadline import DeadlineAdapter
-from anyvideo.errors import AnyVideoError, Conflict, InvalidRequest, ProviderError
+from anyvideo.errors import AnyVideoError, ConfigurationError, Conflict, InvalidRequest, ProviderError
 from anyvideo.ratelimit import RateLimiter
 from anyvideo.retry import RetryPolicy
 from anyvideo_twilio.config import TwilioSettings, build_client
-from anyvideo_twilio.errors import PROVIDER, MalformedAnswer, NotEmulated, translated, translating
+from anyvideo_twilio.errors import PROVIDER, MalformedAnswer, translated, translating
 
 __all__ = ["CHUNK", "TWILIO_VIDEO_HOST", "RecordingHttpClient", "Transport"]
 
@@ -68,7 +68,7 @@ class RecordingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # the SDK is
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
         if self.only is not None and _origin(url) != self.only:
-            raise NotEmulated(
+            raise ConfigurationError(
                 f"twilio: {method} {_origin(url)}{urlsplit(url).path} is not emulated: the backend points at an "
                 f"emulator ({self.only}), which emulates only the Video API (video.twilio.com); this request, from "
                 f"the SDK's {_domain(url)!r} domain, would have gone to the real Twilio and was not sent"
