@@ -19,13 +19,14 @@ from anyvideo.plugins import Plugins
 from anyvideo.testing.control import EmulatorControl, RemoteClient, SettledClient, SettledDevices
 from anyvideo.testing.receiver import WebhookServer
 from anyvideo.testing.rendering import placements, regions_shown
-from anyvideo.testing.server import Emulator
+from anyvideo.testing.server import Emulator, EmulatorSetting
 
 if TYPE_CHECKING:
     from anyvideo.backend import Backend, Devices
 
 __all__ = [
     "Emulator",
+    "EmulatorSetting",
     "EmulatorControl",
     "RemoteClient",
     "SettledClient",

@@ -9,7 +9,7 @@ import json
 import time
 
 import pytest
-from support.specs import VONAGE_SAMPLES, VONAGE_SPEC, sample_body, spec_enum
+from support.specs import VONAGE_SAMPLES, VONAGE_SPEC, needs_spec, sample_body, spec_enum
 from support.webhooks import VONAGE_SECRET, vonage_signed
 
 from anyvideo import (
@@ -150,7 +150,8 @@ ARCHIVE_TYPES = {
 
 
 def test_the_archive_table_covers_the_spec() -> None:
-    assert set(ARCHIVE_STATUSES) <= set(ARCHIVE_TYPES) or not ARCHIVE_STATUSES
+    needs_spec(VONAGE_SPEC)
+    assert ARCHIVE_STATUSES and set(ARCHIVE_STATUSES) <= set(ARCHIVE_TYPES)
 
 
 @pytest.mark.parametrize("status", ARCHIVE_STATUSES)
