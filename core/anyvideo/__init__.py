@@ -56,6 +56,7 @@ from anyvideo.models import (
 )
 from anyvideo.plugins import Plugins
 
+# The one place the version is set: the build reads it from here ([tool.hatch.version]).
 __version__ = "0.1.0"
 
 __all__ = [
