@@ -7,20 +7,24 @@ exactly as for ``anyvideo.connect()``. Plugins may add subcommands through the
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from anyvideo import capabilities
+from anyvideo.backend import FEATURE_DESCRIPTIONS, Feature
 from anyvideo.client import Video, connect
 from anyvideo.errors import AnyVideoError, InvalidRequest, NotFound
 from anyvideo.migrate.commands import export as export_command
@@ -56,8 +60,56 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def _when(moment: object) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment is not None else "-"  # type: ignore[attr-defined]
+_json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON document (a list of objects) instead of a table."
+)
+
+#: What ``rooms list --json`` gives for each room (attributes of :class:`anyvideo.Room`),
+#: and the table's columns among them (key: header).
+ROOM_KEYS = ("id", "ref", "provider", "name", "status", "created_at", "ended_at", "max_participants")
+ROOM_COLUMNS = {"id": "id", "name": "name", "status": "status", "created_at": "created"}
+#: What ``recordings list --json`` gives for each recording (attributes of
+#: :class:`anyvideo.Recording`), and the table's columns among them (key: header).
+RECORDING_KEYS = ("id", "ref", "provider", "room_id", "mode", "status", "started_at", "stopped_at", "duration", "size")
+RECORDING_COLUMNS = {
+    "id": "id",
+    "room_id": "room",
+    "mode": "mode",
+    "status": "status",
+    "started_at": "started",
+    "size": "bytes",
+}
+
+
+def _jsonable(value: object) -> object:
+    """``value`` as JSON has it: times in ISO 8601 with their offset, enums by value."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def _records(items: Iterable[object], keys: Sequence[str]) -> list[dict[str, object]]:
+    return [{key: getattr(item, key) for key in keys} for item in items]
+
+
+def _cell(value: object) -> str:
+    """A value as the table shows it: times to the second, with their offset."""
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return str(_jsonable(value))
+
+
+def _listing(records: list[dict[str, object]], columns: Mapping[str, str], as_json: bool) -> None:
+    """Print ``records`` as one JSON document, or as a table of ``columns``."""
+    if as_json:
+        click.echo(json.dumps([{k: _jsonable(v) for k, v in r.items()} for r in records], indent=2))
+    else:
+        rows = [[_cell(record[key]) for key in columns] for record in records]
+        click.echo(_table(list(columns.values()), rows))
 
 
 @click.group()
@@ -67,11 +119,22 @@ def cli() -> None:
 
 
 @cli.command()
-def backends() -> None:
-    """List installed backends and the features each declares."""
+@_json_option
+def backends(as_json: bool) -> None:
+    """List installed backends and the features each declares.
+
+    With --json: one object per backend, {"name", "features"} (the feature names it declares).
+    """
     plugins = Plugins()
     installed = capabilities.providers(plugins.backends())
-    click.echo(_table(["feature", *installed, "what it means"], capabilities.feature_rows(installed)))
+    if as_json:
+        records = [
+            {"name": name, "features": [f.value for f in Feature if f in cls.features]}
+            for name, cls in installed.items()
+        ]
+        click.echo(json.dumps(records, indent=2))
+    else:
+        click.echo(_table(["feature", *installed, "what it means"], capabilities.feature_rows(installed)))
     for plugin, error in sorted(plugins.broken.items()):
         click.echo(f"plugin {plugin!r} failed to load: {type(error).__name__}: {error}", err=True)
     for name, claimants in plugins.conflicts().items():
@@ -80,13 +143,34 @@ def backends() -> None:
 
 @cli.command("capabilities")
 @click.option("--markdown", is_flag=True, help="Print the Markdown page (docs/capabilities.md).")
-def capabilities_command(markdown: bool) -> None:
-    """The capability matrix of the installed backends, with why each lacks what it lacks."""
+@_json_option
+def capabilities_command(markdown: bool, as_json: bool) -> None:
+    """The capability matrix of the installed backends, with why each lacks what it lacks.
+
+    With --json: one object per feature, {"feature", "description", "backends": {name: true
+    or false}, "hints": {name: why it lacks it}}.
+    """
     installed = Plugins().backends()
+    if markdown and as_json:
+        raise click.UsageError("--markdown and --json are exclusive")
     if markdown:
         click.echo(capabilities.markdown(installed), nl=False)
         return
     installed = capabilities.providers(installed)
+    if as_json:
+        records = [
+            {
+                "feature": feature.value,
+                "description": FEATURE_DESCRIPTIONS[feature],
+                "backends": {name: feature in cls.features for name, cls in installed.items()},
+                "hints": {
+                    name: cls.feature_hints[feature] for name, cls in installed.items() if feature in cls.feature_hints
+                },
+            }
+            for feature in Feature
+        ]
+        click.echo(json.dumps(records, indent=2))
+        return
     click.echo(_table(["feature", *installed, "what it means"], capabilities.feature_rows(installed)))
     for name, cls in installed.items():
         for feature, hint in cls.feature_hints.items():
@@ -131,11 +215,12 @@ def rooms_create(backend: str | None, name: str, max_participants: int | None) -
 @rooms.command("list")
 @_backend_option
 @click.option("--status", type=click.Choice([s.value for s in RoomStatus]), default=None)
-def rooms_list(backend: str | None, status: str | None) -> None:
+@_json_option
+def rooms_list(backend: str | None, status: str | None, as_json: bool) -> None:
     """List rooms, oldest first."""
     with _video(backend) as video:
-        rows = [[r.id, r.name or "-", r.status, _when(r.created_at)] for r in video.rooms.list(status=status)]
-    click.echo(_table(["id", "name", "status", "created"], rows))
+        records = _records(video.rooms.list(status=status), ROOM_KEYS)
+    _listing(records, ROOM_COLUMNS, as_json)
 
 
 @rooms.command("end")
@@ -160,14 +245,12 @@ def recordings() -> None:
 @_backend_option
 @click.option("--room", default=None, help="Only this room's recordings.")
 @click.option("--status", type=click.Choice([s.value for s in RecordingStatus]), default=None)
-def recordings_list(backend: str | None, room: str | None, status: str | None) -> None:
+@_json_option
+def recordings_list(backend: str | None, room: str | None, status: str | None, as_json: bool) -> None:
     """List recordings, oldest first."""
     with _video(backend) as video:
-        rows = [
-            [r.id, r.room_id, r.mode, r.status, _when(r.started_at), str(r.size or "-")]
-            for r in video.recordings.list(room=room, status=status)
-        ]
-    click.echo(_table(["id", "room", "mode", "status", "started", "bytes"], rows))
+        records = _records(video.recordings.list(room=room, status=status), RECORDING_KEYS)
+    _listing(records, RECORDING_COLUMNS, as_json)
 
 
 @recordings.command("download")
