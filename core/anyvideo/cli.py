@@ -26,7 +26,20 @@ import click
 from anyvideo import capabilities
 from anyvideo.backend import FEATURE_DESCRIPTIONS, Feature
 from anyvideo.client import Video, connect
-from anyvideo.errors import AnyVideoError, InvalidRequest, NotFound
+from anyvideo.errors import (
+    AnyVideoError,
+    AuthenticationError,
+    ConfigurationError,
+    Conflict,
+    DeadlineExceeded,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    ProviderError,
+    RateLimited,
+    UnsupportedFeature,
+    WaitTimeout,
+)
 from anyvideo.migrate.commands import export as export_command
 from anyvideo.migrate.commands import migrate as migrate_group
 from anyvideo.models import RecordingStatus, RoomStatus
@@ -35,7 +48,32 @@ from anyvideo.plugins import Plugins
 if TYPE_CHECKING:
     from anyvideo.testing.server import Emulator
 
-__all__ = ["cli", "main"]
+__all__ = ["EXIT_CODES", "cli", "exit_code", "main"]
+
+#: The exit status for each kind of error, so a script can tell them apart. An error takes
+#: the code of the nearest of its classes listed here (``BackendNotFound`` is a
+#: ``ConfigurationError``, ``DeadlineExceeded`` is listed before the ``ProviderError`` it
+#: subclasses); an anyvideo error of none of them exits 1. Usage errors exit 2 (click's),
+#: an interrupted command 130. ``docs/cli.md`` has the same table: keep them in step.
+EXIT_CODES: dict[type[AnyVideoError], int] = {
+    ConfigurationError: 3,
+    InvalidRequest: 4,
+    NotFound: 5,
+    Conflict: 6,
+    AuthenticationError: 7,
+    Forbidden: 8,
+    UnsupportedFeature: 9,
+    RateLimited: 10,
+    ProviderError: 11,
+    DeadlineExceeded: 12,
+    WaitTimeout: 12,
+}
+
+
+def exit_code(error: AnyVideoError) -> int:
+    """The exit status ``anyvideo`` ends with for ``error`` (see :data:`EXIT_CODES`)."""
+    return next((EXIT_CODES[cls] for cls in type(error).__mro__ if cls in EXIT_CODES), 1)
+
 
 _backend_option = click.option(
     "--backend",
@@ -427,7 +465,7 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except AnyVideoError as exc:
         click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+        sys.exit(exit_code(exc))
 
 
 if __name__ == "__main__":
