@@ -42,7 +42,7 @@ from anyvideo.errors import (
 )
 from anyvideo.migrate.commands import export as export_command
 from anyvideo.migrate.commands import migrate as migrate_group
-from anyvideo.models import RecordingStatus, RoomStatus
+from anyvideo.models import RecordingStatus, Role, RoomStatus
 from anyvideo.plugins import Plugins
 
 if TYPE_CHECKING:
@@ -324,6 +324,43 @@ def recordings_download(backend: str | None, recording: str, destination: str, f
                 raise click.UsageError(str(exc)) from None
             raise click.BadParameter(exc.reason, param_hint=option) from None
     click.echo(str(saved))
+
+
+@cli.group()
+def tokens() -> None:
+    """Mint client tokens."""
+
+
+@tokens.command("create")
+@_backend_option
+@click.argument("room")
+@click.argument("identity")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.PUBLISHER.value, show_default=True)
+@click.option("--ttl", type=float, default=3600, show_default=True, help="Seconds the token is valid.")
+@click.option("--data", default=None, help="Data the token carries to the other participants.")
+@_json_option
+def tokens_create(
+    backend: str | None, room: str, identity: str, role: str, ttl: float, data: str | None, as_json: bool
+) -> None:
+    """Mint a token for IDENTITY to join ROOM (an id or a ref); prints the token.
+
+    With --json: {"token", "provider", "room", "room_ref", "identity", "role", "expires_at"}.
+    """
+    with _video(backend) as video:
+        token = video.tokens.create(room, identity, role=role, ttl=ttl, data=data)
+    if as_json:
+        record = {
+            "token": token.token,
+            "provider": token.provider,
+            "room": token.room_id,
+            "room_ref": token.room_ref,
+            "identity": token.identity,
+            "role": token.role.value,
+            "expires_at": token.expires_at.isoformat(),
+        }
+        click.echo(json.dumps(record, indent=2))
+    else:
+        click.echo(token.token)
 
 
 class _InstalledEmulators(click.Choice[str]):
