@@ -11,6 +11,7 @@ import json
 import os
 import shlex
 import signal
+import ssl
 import sys
 import tempfile
 import threading
@@ -48,7 +49,7 @@ from anyvideo.plugins import Plugins
 if TYPE_CHECKING:
     from anyvideo.testing.server import Emulator
 
-__all__ = ["EXIT_CODES", "cli", "exit_code", "main"]
+__all__ = ["EXIT_CODES", "ROOM_STATE", "cli", "environment_problem", "exit_code", "main"]
 
 #: The exit status for each kind of error, so a script can tell them apart. An error takes
 #: the code of the nearest of its classes listed here (``BackendNotFound`` is a
@@ -82,6 +83,28 @@ _backend_option = click.option(
     default=None,
     help="Backend to use (default: ANYVIDEO_BACKEND, else local).",
 )
+
+
+#: Backends that keep their rooms in the file a variable names, else in the process's memory
+#: (so a command's rooms are forgotten when it exits): the variable, and why listing needs it.
+ROOM_STATE: dict[str, tuple[str, str]] = {
+    "local": ("ANYVIDEO_LOCAL_DB", "the local backend's rooms live in its database"),
+    "vonage": ("ANYVIDEO_REGISTRY", "Vonage has no API listing sessions: anyvideo lists the rooms its registry keeps"),
+}
+
+
+def _note_rooms_in_memory(video: Video, *, created: bool) -> None:
+    """A note on stderr when the rooms just created or listed live only in this process."""
+    if video.backend_name not in ROOM_STATE:
+        return
+    variable, why = ROOM_STATE[video.backend_name]
+    if os.environ.get(variable):
+        return
+    if created:
+        note = f"this room is forgotten when the command exits ({why}; set {variable} to a file to keep them)"
+    else:
+        note = f"only rooms created by this command are listed ({why}; set {variable} to the file they were kept in)"
+    click.echo(f"note: {variable} is not set: {note}", err=True)
 
 
 @contextmanager
@@ -248,6 +271,7 @@ def rooms_create(backend: str | None, name: str, max_participants: int | None) -
     with _video(backend) as video:
         room = video.rooms.create(name, max_participants=max_participants)
         click.echo(room.ref)
+        _note_rooms_in_memory(video, created=True)
 
 
 @rooms.command("list")
@@ -258,6 +282,8 @@ def rooms_list(backend: str | None, status: str | None, as_json: bool) -> None:
     """List rooms, oldest first."""
     with _video(backend) as video:
         records = _records(video.rooms.list(status=status), ROOM_KEYS)
+        if not records:
+            _note_rooms_in_memory(video, created=False)
     _listing(records, ROOM_COLUMNS, as_json)
 
 
@@ -489,6 +515,52 @@ cli.add_command(export_command)
 cli.add_command(migrate_group)
 
 
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """``error`` and what led to it: the exceptions chained to it, and those that urllib3
+    and requests keep as a reason or an argument."""
+    seen: set[int] = set()
+    pending = [error]
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        linked = (current.__cause__, current.__context__, getattr(current, "reason", None), *current.args)
+        pending += [cause for cause in linked if isinstance(cause, BaseException)]
+
+
+def _address(error: BaseException) -> str:
+    """The host:port the request behind ``error`` went to, as urllib3 recorded it."""
+    for cause in _causes(error):
+        endpoint = getattr(cause, "pool", None) or getattr(cause, "conn", None)
+        host, port = getattr(endpoint, "host", None), getattr(endpoint, "port", None)
+        if host:
+            return f"{host}:{port}" if port else str(host)
+    return "the server"
+
+
+def environment_problem(error: BaseException) -> str | None:
+    """One line saying what is wrong around anyvideo when ``error`` comes from there (nothing
+    listening, a certificate not trusted, a CA bundle missing), else ``None``."""
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE")
+    for cause in _causes(error):
+        if isinstance(cause, ConnectionRefusedError):
+            return (
+                f"connection refused by {_address(error)}: nothing listens there"
+                " (is the server, or the emulator, running, and the host setting right?)"
+            )
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            trusted = f"the CA bundle REQUESTS_CA_BUNDLE names ({bundle})" if bundle else "the system's CA bundles"
+            return (
+                f"TLS: the certificate of {_address(error)} is not trusted by {trusted}: {cause.verify_message}"
+                " (set REQUESTS_CA_BUNDLE to the CA bundle that signed it; an emulator prints it)"
+            )
+        if isinstance(cause, OSError) and "TLS CA certificate bundle" in str(cause):
+            return f"TLS: the CA bundle REQUESTS_CA_BUNDLE names ({bundle}) does not exist (fix or unset it)"
+    return None
+
+
 def main() -> None:
     """Entry point of the ``anyvideo`` console script."""
     Plugins().manager.hook.anyvideo_register_commands(cli=cli)
@@ -501,8 +573,17 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except AnyVideoError as exc:
-        click.echo(f"error: {exc}", err=True)
+        problem = environment_problem(exc)
+        if problem is not None and isinstance(exc, ProviderError):
+            problem = f"{exc.provider}: {problem}"
+        click.echo(f"error: {problem or exc}", err=True)
         sys.exit(exit_code(exc))
+    except OSError as exc:  # requests checks REQUESTS_CA_BUNDLE before any request, untranslated
+        problem = environment_problem(exc)
+        if problem is None:
+            raise
+        click.echo(f"error: {problem}", err=True)
+        sys.exit(EXIT_CODES[ConfigurationError])
 
 
 if __name__ == "__main__":
