@@ -49,7 +49,7 @@ from anyvideo.plugins import Plugins
 if TYPE_CHECKING:
     from anyvideo.testing.server import Emulator
 
-__all__ = ["EXIT_CODES", "ROOM_STATE", "cli", "environment_problem", "exit_code", "main"]
+__all__ = ["EXIT_CODES", "cli", "environment_problem", "exit_code", "main"]
 
 #: The exit status for each kind of error, so a script can tell them apart. An error takes
 #: the code of the nearest of its classes listed here (``BackendNotFound`` is a
@@ -85,19 +85,11 @@ _backend_option = click.option(
 )
 
 
-#: Backends that keep their rooms in the file a variable names, else in the process's memory
-#: (so a command's rooms are forgotten when it exits): the variable, and why listing needs it.
-ROOM_STATE: dict[str, tuple[str, str]] = {
-    "local": ("ANYVIDEO_LOCAL_DB", "the local backend's rooms live in its database"),
-    "vonage": ("ANYVIDEO_REGISTRY", "Vonage has no API listing sessions: anyvideo lists the rooms its registry keeps"),
-}
-
-
 def _note_rooms_in_memory(video: Video, *, created: bool) -> None:
     """A note on stderr when the rooms just created or listed live only in this process."""
-    if video.backend_name not in ROOM_STATE:
+    if video.backend.rooms_kept_in is None:
         return
-    variable, why = ROOM_STATE[video.backend_name]
+    variable, why = video.backend.rooms_kept_in
     if os.environ.get(variable):
         return
     if created:
