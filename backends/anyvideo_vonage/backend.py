@@ -125,6 +125,10 @@ class VonageBackend(Backend):
     resolutions = frozenset({"640x480", "480x640", "1280x720", "720x1280", "1920x1080", "1080x1920"})
     max_token_ttl = 30 * 24 * 3600.0
     client_sdk = "the Vonage Video client SDK (@vonage/client-sdk-video, or the iOS/Android SDKs)"
+    rooms_kept_in = (
+        "ANYVIDEO_REGISTRY",
+        "Vonage has no API listing sessions: anyvideo lists the rooms its registry keeps",
+    )
     account_settings: ClassVar[AccountSettings | None] = (
         account_settings  # room defaults kept by anyvideo, for a settings migration (settings.py)
     )

@@ -187,6 +187,10 @@ class Backend(abc.ABC):
     not_covered: ClassVar[Mapping[str, str]] = {}
     #: The client SDK browsers and apps load to join this backend's rooms, for people to read.
     client_sdk: ClassVar[str] = "the provider's client SDK"
+    #: Where rooms live when anyvideo, not the provider, keeps them: the environment variable
+    #: naming the file (without it they are in memory, forgotten when the process exits), and
+    #: why, for people to read (``None``: the provider keeps them; ``anyvideo rooms`` says so).
+    rooms_kept_in: ClassVar[tuple[str, str] | None] = None
 
     _sink: EventSink | None = None
     #: Where the backend keeps what its provider does not store (``None``: nothing); the

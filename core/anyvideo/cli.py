@@ -7,31 +7,74 @@ exactly as for ``anyvideo.connect()``. Plugins may add subcommands through the
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import signal
+import ssl
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from anyvideo import capabilities
+from anyvideo.backend import FEATURE_DESCRIPTIONS, Feature
 from anyvideo.client import Video, connect
-from anyvideo.errors import AnyVideoError, InvalidRequest, NotFound
+from anyvideo.errors import (
+    AnyVideoError,
+    AuthenticationError,
+    ConfigurationError,
+    Conflict,
+    DeadlineExceeded,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    ProviderError,
+    RateLimited,
+    UnsupportedFeature,
+    WaitTimeout,
+)
 from anyvideo.migrate.commands import export as export_command
 from anyvideo.migrate.commands import migrate as migrate_group
-from anyvideo.models import RecordingStatus, RoomStatus
+from anyvideo.models import RecordingStatus, Role, RoomStatus
 from anyvideo.plugins import Plugins
 
 if TYPE_CHECKING:
     from anyvideo.testing.server import Emulator
 
-__all__ = ["cli", "main"]
+__all__ = ["EXIT_CODES", "cli", "environment_problem", "exit_code", "main"]
+
+#: The exit status for each kind of error, so a script can tell them apart. An error takes
+#: the code of the nearest of its classes listed here (``BackendNotFound`` is a
+#: ``ConfigurationError``, ``DeadlineExceeded`` is listed before the ``ProviderError`` it
+#: subclasses); an anyvideo error of none of them exits 1. Usage errors exit 2 (click's),
+#: an interrupted command 130. ``docs/cli.md`` has the same table: keep them in step.
+EXIT_CODES: dict[type[AnyVideoError], int] = {
+    ConfigurationError: 3,
+    InvalidRequest: 4,
+    NotFound: 5,
+    Conflict: 6,
+    AuthenticationError: 7,
+    Forbidden: 8,
+    UnsupportedFeature: 9,
+    RateLimited: 10,
+    ProviderError: 11,
+    DeadlineExceeded: 12,
+    WaitTimeout: 12,
+}
+
+
+def exit_code(error: AnyVideoError) -> int:
+    """The exit status ``anyvideo`` ends with for ``error`` (see :data:`EXIT_CODES`)."""
+    return next((EXIT_CODES[cls] for cls in type(error).__mro__ if cls in EXIT_CODES), 1)
+
 
 _backend_option = click.option(
     "--backend",
@@ -40,6 +83,20 @@ _backend_option = click.option(
     default=None,
     help="Backend to use (default: ANYVIDEO_BACKEND, else local).",
 )
+
+
+def _note_rooms_in_memory(video: Video, *, created: bool) -> None:
+    """A note on stderr when the rooms just created or listed live only in this process."""
+    if video.backend.rooms_kept_in is None:
+        return
+    variable, why = video.backend.rooms_kept_in
+    if os.environ.get(variable):
+        return
+    if created:
+        note = f"this room is forgotten when the command exits ({why}; set {variable} to a file to keep them)"
+    else:
+        note = f"only rooms created by this command are listed ({why}; set {variable} to the file they were kept in)"
+    click.echo(f"note: {variable} is not set: {note}", err=True)
 
 
 @contextmanager
@@ -56,8 +113,56 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def _when(moment: object) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment is not None else "-"  # type: ignore[attr-defined]
+_json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON document (a list of objects) instead of a table."
+)
+
+#: What ``rooms list --json`` gives for each room (attributes of :class:`anyvideo.Room`),
+#: and the table's columns among them (key: header).
+ROOM_KEYS = ("id", "ref", "provider", "name", "status", "created_at", "ended_at", "max_participants")
+ROOM_COLUMNS = {"id": "id", "name": "name", "status": "status", "created_at": "created"}
+#: What ``recordings list --json`` gives for each recording (attributes of
+#: :class:`anyvideo.Recording`), and the table's columns among them (key: header).
+RECORDING_KEYS = ("id", "ref", "provider", "room_id", "mode", "status", "started_at", "stopped_at", "duration", "size")
+RECORDING_COLUMNS = {
+    "id": "id",
+    "room_id": "room",
+    "mode": "mode",
+    "status": "status",
+    "started_at": "started",
+    "size": "bytes",
+}
+
+
+def _jsonable(value: object) -> object:
+    """``value`` as JSON has it: times in ISO 8601 with their offset, enums by value."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def _records(items: Iterable[object], keys: Sequence[str]) -> list[dict[str, object]]:
+    return [{key: getattr(item, key) for key in keys} for item in items]
+
+
+def _cell(value: object) -> str:
+    """A value as the table shows it: times to the second, with their offset."""
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return str(_jsonable(value))
+
+
+def _listing(records: list[dict[str, object]], columns: Mapping[str, str], as_json: bool) -> None:
+    """Print ``records`` as one JSON document, or as a table of ``columns``."""
+    if as_json:
+        click.echo(json.dumps([{k: _jsonable(v) for k, v in r.items()} for r in records], indent=2))
+    else:
+        rows = [[_cell(record[key]) for key in columns] for record in records]
+        click.echo(_table(list(columns.values()), rows))
 
 
 @click.group()
@@ -67,11 +172,22 @@ def cli() -> None:
 
 
 @cli.command()
-def backends() -> None:
-    """List installed backends and the features each declares."""
+@_json_option
+def backends(as_json: bool) -> None:
+    """List installed backends and the features each declares.
+
+    With --json: one object per backend, {"name", "features"} (the feature names it declares).
+    """
     plugins = Plugins()
     installed = capabilities.providers(plugins.backends())
-    click.echo(_table(["feature", *installed, "what it means"], capabilities.feature_rows(installed)))
+    if as_json:
+        records = [
+            {"name": name, "features": [f.value for f in Feature if f in cls.features]}
+            for name, cls in installed.items()
+        ]
+        click.echo(json.dumps(records, indent=2))
+    else:
+        click.echo(_table(["feature", *installed, "what it means"], capabilities.feature_rows(installed)))
     for plugin, error in sorted(plugins.broken.items()):
         click.echo(f"plugin {plugin!r} failed to load: {type(error).__name__}: {error}", err=True)
     for name, claimants in plugins.conflicts().items():
@@ -80,13 +196,34 @@ def backends() -> None:
 
 @cli.command("capabilities")
 @click.option("--markdown", is_flag=True, help="Print the Markdown page (docs/capabilities.md).")
-def capabilities_command(markdown: bool) -> None:
-    """The capability matrix of the installed backends, with why each lacks what it lacks."""
+@_json_option
+def capabilities_command(markdown: bool, as_json: bool) -> None:
+    """The capability matrix of the installed backends, with why each lacks what it lacks.
+
+    With --json: one object per feature, {"feature", "description", "backends": {name: true
+    or false}, "hints": {name: why it lacks it}}.
+    """
     installed = Plugins().backends()
+    if markdown and as_json:
+        raise click.UsageError("--markdown and --json are exclusive")
     if markdown:
         click.echo(capabilities.markdown(installed), nl=False)
         return
     installed = capabilities.providers(installed)
+    if as_json:
+        records = [
+            {
+                "feature": feature.value,
+                "description": FEATURE_DESCRIPTIONS[feature],
+                "backends": {name: feature in cls.features for name, cls in installed.items()},
+                "hints": {
+                    name: cls.feature_hints[feature] for name, cls in installed.items() if feature in cls.feature_hints
+                },
+            }
+            for feature in Feature
+        ]
+        click.echo(json.dumps(records, indent=2))
+        return
     click.echo(_table(["feature", *installed, "what it means"], capabilities.feature_rows(installed)))
     for name, cls in installed.items():
         for feature, hint in cls.feature_hints.items():
@@ -126,16 +263,20 @@ def rooms_create(backend: str | None, name: str, max_participants: int | None) -
     with _video(backend) as video:
         room = video.rooms.create(name, max_participants=max_participants)
         click.echo(room.ref)
+        _note_rooms_in_memory(video, created=True)
 
 
 @rooms.command("list")
 @_backend_option
 @click.option("--status", type=click.Choice([s.value for s in RoomStatus]), default=None)
-def rooms_list(backend: str | None, status: str | None) -> None:
+@_json_option
+def rooms_list(backend: str | None, status: str | None, as_json: bool) -> None:
     """List rooms, oldest first."""
     with _video(backend) as video:
-        rows = [[r.id, r.name or "-", r.status, _when(r.created_at)] for r in video.rooms.list(status=status)]
-    click.echo(_table(["id", "name", "status", "created"], rows))
+        records = _records(video.rooms.list(status=status), ROOM_KEYS)
+        if not records:
+            _note_rooms_in_memory(video, created=False)
+    _listing(records, ROOM_COLUMNS, as_json)
 
 
 @rooms.command("end")
@@ -160,14 +301,12 @@ def recordings() -> None:
 @_backend_option
 @click.option("--room", default=None, help="Only this room's recordings.")
 @click.option("--status", type=click.Choice([s.value for s in RecordingStatus]), default=None)
-def recordings_list(backend: str | None, room: str | None, status: str | None) -> None:
+@_json_option
+def recordings_list(backend: str | None, room: str | None, status: str | None, as_json: bool) -> None:
     """List recordings, oldest first."""
     with _video(backend) as video:
-        rows = [
-            [r.id, r.room_id, r.mode, r.status, _when(r.started_at), str(r.size or "-")]
-            for r in video.recordings.list(room=room, status=status)
-        ]
-    click.echo(_table(["id", "room", "mode", "status", "started", "bytes"], rows))
+        records = _records(video.recordings.list(room=room, status=status), RECORDING_KEYS)
+    _listing(records, RECORDING_COLUMNS, as_json)
 
 
 @recordings.command("download")
@@ -203,6 +342,43 @@ def recordings_download(backend: str | None, recording: str, destination: str, f
                 raise click.UsageError(str(exc)) from None
             raise click.BadParameter(exc.reason, param_hint=option) from None
     click.echo(str(saved))
+
+
+@cli.group()
+def tokens() -> None:
+    """Mint client tokens."""
+
+
+@tokens.command("create")
+@_backend_option
+@click.argument("room")
+@click.argument("identity")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.PUBLISHER.value, show_default=True)
+@click.option("--ttl", type=float, default=3600, show_default=True, help="Seconds the token is valid.")
+@click.option("--data", default=None, help="Data the token carries to the other participants.")
+@_json_option
+def tokens_create(
+    backend: str | None, room: str, identity: str, role: str, ttl: float, data: str | None, as_json: bool
+) -> None:
+    """Mint a token for IDENTITY to join ROOM (an id or a ref); prints the token.
+
+    With --json: {"token", "provider", "room", "room_ref", "identity", "role", "expires_at"}.
+    """
+    with _video(backend) as video:
+        token = video.tokens.create(room, identity, role=role, ttl=ttl, data=data)
+    if as_json:
+        record = {
+            "token": token.token,
+            "provider": token.provider,
+            "room": token.room_id,
+            "room_ref": token.room_ref,
+            "identity": token.identity,
+            "role": token.role.value,
+            "expires_at": token.expires_at.isoformat(),
+        }
+        click.echo(json.dumps(record, indent=2))
+    else:
+        click.echo(token.token)
 
 
 class _InstalledEmulators(click.Choice[str]):
@@ -331,6 +507,52 @@ cli.add_command(export_command)
 cli.add_command(migrate_group)
 
 
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """``error`` and what led to it: the exceptions chained to it, and those that urllib3
+    and requests keep as a reason or an argument."""
+    seen: set[int] = set()
+    pending = [error]
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        linked = (current.__cause__, current.__context__, getattr(current, "reason", None), *current.args)
+        pending += [cause for cause in linked if isinstance(cause, BaseException)]
+
+
+def _address(error: BaseException) -> str:
+    """The host:port the request behind ``error`` went to, as urllib3 recorded it."""
+    for cause in _causes(error):
+        endpoint = getattr(cause, "pool", None) or getattr(cause, "conn", None)
+        host, port = getattr(endpoint, "host", None), getattr(endpoint, "port", None)
+        if host:
+            return f"{host}:{port}" if port else str(host)
+    return "the server"
+
+
+def environment_problem(error: BaseException) -> str | None:
+    """One line saying what is wrong around anyvideo when ``error`` comes from there (nothing
+    listening, a certificate not trusted, a CA bundle missing), else ``None``."""
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE")
+    for cause in _causes(error):
+        if isinstance(cause, ConnectionRefusedError):
+            return (
+                f"connection refused by {_address(error)}: nothing listens there"
+                " (is the server, or the emulator, running, and the host setting right?)"
+            )
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            trusted = f"the CA bundle REQUESTS_CA_BUNDLE names ({bundle})" if bundle else "the system's CA bundles"
+            return (
+                f"TLS: the certificate of {_address(error)} is not trusted by {trusted}: {cause.verify_message}"
+                " (set REQUESTS_CA_BUNDLE to the CA bundle that signed it; an emulator prints it)"
+            )
+        if isinstance(cause, OSError) and "TLS CA certificate bundle" in str(cause):
+            return f"TLS: the CA bundle REQUESTS_CA_BUNDLE names ({bundle}) does not exist (fix or unset it)"
+    return None
+
+
 def main() -> None:
     """Entry point of the ``anyvideo`` console script."""
     Plugins().manager.hook.anyvideo_register_commands(cli=cli)
@@ -343,8 +565,17 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except AnyVideoError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+        problem = environment_problem(exc)
+        if problem is not None and isinstance(exc, ProviderError):
+            problem = f"{exc.provider}: {problem}"
+        click.echo(f"error: {problem or exc}", err=True)
+        sys.exit(exit_code(exc))
+    except OSError as exc:  # requests checks REQUESTS_CA_BUNDLE before any request, untranslated
+        problem = environment_problem(exc)
+        if problem is None:
+            raise
+        click.echo(f"error: {problem}", err=True)
+        sys.exit(EXIT_CODES[ConfigurationError])
 
 
 if __name__ == "__main__":

@@ -104,13 +104,13 @@ def test_demo_prints_the_timeline_and_exits_zero() -> None:
 
 def test_unknown_backend_exits_non_zero_naming_the_installed_ones() -> None:
     result = run("rooms", "list", "--backend", "nosuch")
-    assert result.returncode == 1
+    assert result.returncode == 3  # a ConfigurationError
     assert "no backend named 'nosuch'" in result.stderr and "local" in result.stderr
 
 
 def test_invalid_input_exits_non_zero_naming_the_field() -> None:
     result = run("rooms", "create", "bad name!")
-    assert result.returncode == 1
+    assert result.returncode == 4  # an InvalidRequest
     assert result.stderr.startswith("error: name:")
 
 

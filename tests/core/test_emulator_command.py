@@ -180,9 +180,9 @@ def test_twilio_over_plain_http_has_nothing_to_warn_about() -> None:
     assert stderr_of("twilio") == ""
 
 
-def test_without_trustme_https_is_one_clear_line_and_exit_code_1() -> None:
+def test_without_trustme_https_is_one_clear_line_and_the_configuration_exit_code() -> None:
     result = run("vonage", prelude="import sys; sys.modules['trustme'] = None; ")
-    assert result.returncode == 1
+    assert result.returncode == 3  # a ConfigurationError (docs/cli.md)
     assert result.stderr == f"error: {TRUSTME_MISSING}\n"
     assert TRUSTME_MISSING == 'the emulator\'s HTTPS needs trustme: pip install "anyvideo[testing]"'
 

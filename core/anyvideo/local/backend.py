@@ -49,6 +49,7 @@ class LocalBackend(Backend):
     """
 
     name = "local"
+    rooms_kept_in = ("ANYVIDEO_LOCAL_DB", "the local backend's rooms live in its database")
     features = frozenset(
         {
             Feature.RECORDING,
