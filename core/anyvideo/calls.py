@@ -333,16 +333,19 @@ def allowed_options(
 @attrs.frozen
 class BackendSettings:
     """A backend's settings: each name and the environment variable it falls back
-    to (``None``: keyword only)."""
+    to (``None``: keyword only). ``aliases`` gives other names a variable is also read
+    under (the provider's own quickstarts' names, say)."""
 
     backend: str
     variables: Mapping[str, str | None]
+    aliases: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
 
     def load(self, settings: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
         """Each setting's value: the keyword's, else (when the keyword is absent, ``None``
-        or empty) its environment variable's when that is not empty. Settings with
-        no value are left out; an unknown keyword is a :class:`ConfigurationError`
-        naming it."""
+        or empty) its environment variable's when that is not empty, or an alias's.
+        Settings with no value are left out; an unknown keyword, or a variable and its
+        alias set to different values, is a :class:`ConfigurationError` naming them
+        (never their values)."""
         unknown = sorted(set(settings) - set(self.variables))
         if unknown:
             raise ConfigurationError(
@@ -353,10 +356,19 @@ class BackendSettings:
         for name, variable in self.variables.items():
             value = settings.get(name)
             if (value is None or value == "") and variable is not None:
-                value = environ.get(variable) or None
+                value = self._from_environment(variable, environ)
             if value is not None:
                 values[name] = value
         return values
+
+    def _from_environment(self, variable: str, environ: Mapping[str, str]) -> str | None:
+        found = {name: environ[name] for name in (variable, *self.aliases.get(variable, ())) if environ.get(name)}
+        if len(set(found.values())) > 1:
+            raise ConfigurationError(
+                f"{' and '.join(found)} are both set, to different values; they mean the same"
+                f" for the {self.backend} backend: set one, or both alike"
+            )
+        return next(iter(found.values()), None)
 
     def require(self, values: Mapping[str, Any], *names: str) -> None:
         """A :class:`ConfigurationError` naming each of ``names`` (and its variable) ``values`` lacks."""
