@@ -30,6 +30,7 @@ __all__ = [
     "DeadlineExceeded",
     "Forbidden",
     "InvalidRequest",
+    "MissingExtra",
     "NotFound",
     "ProviderError",
     "RateLimited",
@@ -77,6 +78,22 @@ class BackendNotFound(ConfigurationError, LookupError):
         for plugin, reason in sorted(self.broken.items()):
             message += f"; plugin {plugin!r} failed to load: {reason}"
         super().__init__(message)
+
+
+class MissingExtra(BackendNotFound):
+    """The backend ``name`` is installed, but a module it needs (``module``) is not:
+    the optional dependencies of its plugin were not installed. ``command`` is the
+    ``pip`` command that installs them."""
+
+    def __init__(self, name: str, module: str, command: str, installed: Iterable[str]):
+        self.name = name
+        self.module = module
+        self.command = command
+        self.installed = tuple(sorted(installed))
+        self.broken = {}
+        ConfigurationError.__init__(
+            self, f"the {name} backend needs the module {module!r}, which is not installed: {command}"
+        )
 
 
 class UnsupportedFeature(AnyVideoError, NotImplementedError):

@@ -24,6 +24,7 @@ from anyvideo.errors import (
     DeadlineExceeded,
     Forbidden,
     InvalidRequest,
+    MissingExtra,
     NotFound,
     ProviderError,
     RateLimited,
@@ -43,6 +44,11 @@ SAMPLES: dict[type[AnyVideoError], tuple[Callable[[], AnyVideoError], str, dict[
         lambda: BackendNotFound("zoom", ["local"]),
         "no backend named 'zoom'; installed backends: local",
         {"name": "zoom", "installed": ("local",), "broken": {}},
+    ),
+    MissingExtra: (
+        lambda: MissingExtra("twilio", "twilio", 'pip install "anyvideo[twilio]"', ["local"]),
+        "the twilio backend needs the module 'twilio', which is not installed: pip install \"anyvideo[twilio]\"",
+        {"name": "twilio", "module": "twilio", "command": 'pip install "anyvideo[twilio]"', "installed": ("local",)},
     ),
     UnsupportedFeature: (
         lambda: UnsupportedFeature(Feature.RECORDING, "local", "not here"),
