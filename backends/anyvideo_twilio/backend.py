@@ -2,7 +2,8 @@
 
 Configuration (keyword settings, else the environment given to ``connect``):
 ``account_sid`` (``TWILIO_ACCOUNT_SID``), ``api_key_sid`` + ``api_key_secret``
-(``TWILIO_API_KEY_SID``/``TWILIO_API_KEY_SECRET``; needed to mint access
+(``TWILIO_API_KEY_SID``/``TWILIO_API_KEY_SECRET``, or the quickstarts'
+``TWILIO_API_KEY``/``TWILIO_API_SECRET``; needed to mint access
 tokens, and used for the REST API when given), ``auth_token``
 (``TWILIO_AUTH_TOKEN``; verifies status callbacks, and drives the REST API
 without an API key), ``base_url`` (``TWILIO_VIDEO_BASE_URL``, e.g. an

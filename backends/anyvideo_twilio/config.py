@@ -48,6 +48,8 @@ SETTINGS = BackendSettings(
         "rate": "ANYVIDEO_RATE_LIMIT",
         **CLOCK_SETTINGS,
     },
+    # the names Twilio's own quickstarts and samples use for an API key
+    aliases={"TWILIO_API_KEY_SID": ("TWILIO_API_KEY",), "TWILIO_API_KEY_SECRET": ("TWILIO_API_SECRET",)},
 )
 _READ_BY_CORE = ("registry", *POLICY_SETTINGS, "rate", *CLOCK_SETTINGS)
 

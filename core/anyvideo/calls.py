@@ -47,6 +47,7 @@ environment.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
@@ -132,8 +133,10 @@ class Caller:
     under ``limiter``, its exceptions translated by ``edge`` (a context manager
     that turns the SDK's exceptions into anyvideo errors, chained).
 
-    ``provider`` prefixes what is logged; ``refused_as_done`` says which refusal
-    of a repeat after a lost answer may mean the lost try did the work.
+    ``provider`` prefixes what is logged and names the backend's logger,
+    ``anyvideo.<provider>``: each try sent (INFO) and each that failed (INFO, the
+    error's message, which never holds a credential); ``refused_as_done`` says which
+    refusal of a repeat after a lost answer may mean the lost try did the work.
     """
 
     policy: RetryPolicy
@@ -145,6 +148,12 @@ class Caller:
     #: One sweep at a time, so two threads never remove the same duplicate; re-entered when a removal is
     #: itself a create-like request (ending a room), whose own look covers only its own operation.
     _sweeping: threading.RLock = attrs.field(factory=threading.RLock, init=False, repr=False, eq=False)
+    _log: logging.Logger = attrs.field(
+        default=attrs.Factory(lambda self: get_logger(f"anyvideo.{self.provider}"), takes_self=True),
+        init=False,
+        repr=False,
+        eq=False,
+    )
 
     def call(
         self,
@@ -166,6 +175,7 @@ class Caller:
         ``operation`` is tried once, within the outer deadline.
         """
         lost = False  # some try may have taken effect though its answer never came
+        tries = 0
 
         def past_deadline() -> bool:
             left = deadlines.time_left()
@@ -190,16 +200,19 @@ class Caller:
                     return None
 
         def attempt() -> T:
-            nonlocal lost
+            nonlocal lost, tries
             if self.limiter is not None and self.limiter.acquire(within=deadlines.time_left()) is None:
                 raise exceeded()  # the request could go only after the deadline: fail now, not then
             if past_deadline():
                 # The policy already looked for what a lost try made (``lookup``) before this try.
                 raise exceeded()
+            tries += 1
+            self._log.info("%s: %s: try %d sent", self.provider, what, tries)
             try:
                 with self.edge():
                     return operation()
             except AnyVideoError as exc:
+                self._log.info("%s: %s: try %d failed: %s (%s)", self.provider, what, tries, type(exc).__name__, exc)
                 if lost and gone is not None and isinstance(exc, NotFound):
                     log.info("%s: %s: a repeat found it gone; the lost try did it", self.provider, what)
                     return gone()
@@ -320,16 +333,19 @@ def allowed_options(
 @attrs.frozen
 class BackendSettings:
     """A backend's settings: each name and the environment variable it falls back
-    to (``None``: keyword only)."""
+    to (``None``: keyword only). ``aliases`` gives other names a variable is also read
+    under (the provider's own quickstarts' names, say)."""
 
     backend: str
     variables: Mapping[str, str | None]
+    aliases: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
 
     def load(self, settings: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
         """Each setting's value: the keyword's, else (when the keyword is absent, ``None``
-        or empty) its environment variable's when that is not empty. Settings with
-        no value are left out; an unknown keyword is a :class:`ConfigurationError`
-        naming it."""
+        or empty) its environment variable's when that is not empty, or an alias's.
+        Settings with no value are left out; an unknown keyword, or a variable and its
+        alias set to different values, is a :class:`ConfigurationError` naming them
+        (never their values)."""
         unknown = sorted(set(settings) - set(self.variables))
         if unknown:
             raise ConfigurationError(
@@ -340,10 +356,19 @@ class BackendSettings:
         for name, variable in self.variables.items():
             value = settings.get(name)
             if (value is None or value == "") and variable is not None:
-                value = environ.get(variable) or None
+                value = self._from_environment(variable, environ)
             if value is not None:
                 values[name] = value
         return values
+
+    def _from_environment(self, variable: str, environ: Mapping[str, str]) -> str | None:
+        found = {name: environ[name] for name in (variable, *self.aliases.get(variable, ())) if environ.get(name)}
+        if len(set(found.values())) > 1:
+            raise ConfigurationError(
+                f"{' and '.join(found)} are both set, to different values; they mean the same"
+                f" for the {self.backend} backend: set one, or both alike"
+            )
+        return next(iter(found.values()), None)
 
     def require(self, values: Mapping[str, Any], *names: str) -> None:
         """A :class:`ConfigurationError` naming each of ``names`` (and its variable) ``values`` lacks."""

@@ -4,6 +4,12 @@ Every error raised through the public API is an :class:`AnyVideoError`.
 Provider SDK exceptions never leak: a backend translates them at its edge and
 chains the original (``raise NotFound(...) from exc``). No message built here
 ever contains a credential: callers pass ids and field names, never secrets.
+
+Where a builtin exception means the same thing, the error is also that builtin
+(:data:`BUILTIN_BASES` lists them), so ``except LookupError`` or ``except ValueError``
+in a caller catches it as it would the standard library's own. Only the errors that
+clearly are that builtin get one: an ``except`` around anyvideo code never catches a
+kind of failure it did not ask for.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ if TYPE_CHECKING:
     from anyvideo.backend import Feature
 
 __all__ = [
+    "BUILTIN_BASES",
     "AnyVideoError",
     "AuthenticationError",
     "BackendNotFound",
@@ -23,6 +30,7 @@ __all__ = [
     "DeadlineExceeded",
     "Forbidden",
     "InvalidRequest",
+    "MissingExtra",
     "NotFound",
     "ProviderError",
     "RateLimited",
@@ -35,15 +43,31 @@ __all__ = [
 
 
 class AnyVideoError(Exception):
-    """Base class of every error anyvideo raises."""
+    """Base class of every error anyvideo raises.
+
+    Every one pickles (to cross a process boundary) with its message and attributes.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The default rebuilds by calling __init__(*self.args), but args holds the one
+        # formatted message, not what __init__ takes: rebuild from the message and attributes.
+        return (_restore, (type(self), self.args, dict(vars(self))))
+
+
+def _restore(cls: type[AnyVideoError], args: tuple[Any, ...], state: dict[str, Any]) -> AnyVideoError:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    vars(error).update(state)
+    return error
 
 
 class ConfigurationError(AnyVideoError):
     """The library or a backend is configured wrongly (missing or unknown setting)."""
 
 
-class BackendNotFound(ConfigurationError):
-    """No installed plugin provides the requested backend."""
+class BackendNotFound(ConfigurationError, LookupError):
+    """No installed plugin provides the requested backend (a :class:`LookupError`, as
+    :func:`codecs.lookup` raises for an unknown codec)."""
 
     def __init__(self, name: str, installed: Iterable[str], *, broken: dict[str, str] | None = None):
         self.name = name
@@ -56,8 +80,25 @@ class BackendNotFound(ConfigurationError):
         super().__init__(message)
 
 
-class UnsupportedFeature(AnyVideoError):
-    """The selected backend cannot do what was asked; nothing was sent to the provider."""
+class MissingExtra(BackendNotFound):
+    """The backend ``name`` is installed, but a module it needs (``module``) is not:
+    the optional dependencies of its plugin were not installed. ``command`` is the
+    ``pip`` command that installs them."""
+
+    def __init__(self, name: str, module: str, command: str, installed: Iterable[str]):
+        self.name = name
+        self.module = module
+        self.command = command
+        self.installed = tuple(sorted(installed))
+        self.broken = {}
+        ConfigurationError.__init__(
+            self, f"the {name} backend needs the module {module!r}, which is not installed: {command}"
+        )
+
+
+class UnsupportedFeature(AnyVideoError, NotImplementedError):
+    """The selected backend cannot do what was asked; nothing was sent to the provider
+    (a :class:`NotImplementedError`: this backend does not implement it)."""
 
     def __init__(self, feature: Feature, backend: str, hint: str | None = None):
         self.feature = feature
@@ -69,8 +110,9 @@ class UnsupportedFeature(AnyVideoError):
         super().__init__(message)
 
 
-class InvalidRequest(AnyVideoError):
-    """Bad input, caught before any request was made. ``field`` names the culprit."""
+class InvalidRequest(AnyVideoError, ValueError):
+    """Bad input, caught before any request was made. ``field`` names the culprit
+    (a :class:`ValueError`)."""
 
     def __init__(self, field: str, message: str):
         self.field = field
@@ -78,8 +120,8 @@ class InvalidRequest(AnyVideoError):
         super().__init__(f"{field}: {message}")
 
 
-class NotFound(AnyVideoError):
-    """The provider has no such object (or no longer has it)."""
+class NotFound(AnyVideoError, LookupError):
+    """The provider has no such object (or no longer has it) (a :class:`LookupError`)."""
 
 
 class Conflict(AnyVideoError):
@@ -154,11 +196,11 @@ class ProviderError(AnyVideoError):
         super().__init__(f"{provider}: {message}" + (f" ({suffix})" if suffix else ""))
 
 
-class DeadlineExceeded(ProviderError):
+class DeadlineExceeded(ProviderError, TimeoutError):
     """``operation`` did not finish within its ``deadline`` (seconds, every try and wait
     counted). Final for the operation: it is not tried again. A request cut off by it
     may still have taken effect (``docs/reliability.md`` says what that means for
-    each kind of operation)."""
+    each kind of operation). A :class:`TimeoutError`, as :class:`WaitTimeout` is."""
 
     def __init__(self, operation: str, deadline: float, *, provider: str):
         self.operation = operation
@@ -168,6 +210,19 @@ class DeadlineExceeded(ProviderError):
 
 class WebhookVerificationError(AnyVideoError):
     """A callback's signature is missing, wrong or too old; no event was produced."""
+
+
+#: Each error that is also a builtin exception, with that builtin. The rest have none that
+#: clearly fits: a rejected credential or a forbidden act is no :class:`PermissionError`
+#: (that one is the operating system's EACCES), a conflict or a provider's failure no builtin.
+BUILTIN_BASES: dict[type[AnyVideoError], type[Exception]] = {
+    BackendNotFound: LookupError,
+    NotFound: LookupError,
+    InvalidRequest: ValueError,
+    UnsupportedFeature: NotImplementedError,
+    WaitTimeout: TimeoutError,
+    DeadlineExceeded: TimeoutError,
+}
 
 
 def error_for_status(

@@ -19,7 +19,7 @@ import pluggy
 
 from anyvideo import hookspecs
 from anyvideo.backend import Backend
-from anyvideo.errors import BackendNotFound, ConfigurationError
+from anyvideo.errors import BackendNotFound, ConfigurationError, MissingExtra
 
 if TYPE_CHECKING:
     from anyvideo.testing.server import Emulator
@@ -54,6 +54,7 @@ class Plugins:
         self._emulators: dict[str, dict[str, type[Emulator] | str]] = {}
         self.broken: dict[str, Exception] = {}
         """Entry points that failed to load, by name, with their error."""
+        self._distributions: dict[str, importlib.metadata.Distribution] = {}
 
     @property
     def manager(self) -> pluggy.PluginManager:
@@ -70,6 +71,8 @@ class Plugins:
                 continue
             if manager.has_plugin(entry_point.name) or entry_point.name in self.broken:
                 continue  # the same distribution seen twice on sys.path
+            if entry_point.dist is not None:
+                self._distributions[entry_point.name] = entry_point.dist
             try:
                 manager.register(entry_point.load(), name=entry_point.name)
                 manager.check_pending()
@@ -186,6 +189,8 @@ class Plugins:
                 return self._loaded(name)
             except Exception as exc:  # e.g. its provider's SDK is missing: say so where it is selected
                 self.broken[plugin] = exc
+                if isinstance(exc, ModuleNotFoundError) and exc.name:
+                    raise self._missing(name, plugin, exc.name) from exc
                 raise BackendNotFound(name, self.backend_names(), broken=self._broken_texts()) from exc
         claimants = self.conflicts().get(name)
         if claimants:
@@ -195,6 +200,19 @@ class Plugins:
             )
         error = BackendNotFound(name, self.backend_names(), broken=self._broken_texts())
         raise error from self.broken.get(name)
+
+    def _missing(self, name: str, plugin: str, module: str) -> MissingExtra:
+        """The error for backend ``name`` whose ``module`` is not installed, with the ``pip``
+        command that installs what it needs: its distribution's extra named after the
+        backend when it has one (``anyvideo[<name>]``), else the distribution."""
+        distribution = self._distributions.get(plugin)
+        if distribution is None:  # registered in code: no distribution to name
+            command = f"pip install {module.partition('.')[0]}"
+        else:
+            project = distribution.metadata["Name"]
+            extras = distribution.metadata.get_all("Provides-Extra") or []
+            command = f'pip install "{project}[{name}]"' if name in extras else f'pip install "{project}"'
+        return MissingExtra(name, module, command, self.backend_names())
 
     def _broken_texts(self) -> dict[str, str]:
         return {plugin: f"{type(exc).__name__}: {exc}" for plugin, exc in self.broken.items()}
