@@ -77,6 +77,9 @@ def _failure(exc: requests.RequestException) -> str:
     name = type(exc).__name__
     reason = exc.args[0] if exc.args else None
     reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError carries the cause
+    if isinstance(reason, urllib3.exceptions.NewConnectionError):
+        # urllib3 files a refused or unresolvable connection under ConnectTimeoutError: test it first
+        return f"could not connect, refused or not found ({name}: {type(reason).__name__})"
     if isinstance(exc, requests.Timeout) or isinstance(reason, urllib3.exceptions.TimeoutError):
         return f"timed out ({name}: {type(reason).__name__ if isinstance(reason, Exception) else name})"
     if isinstance(reason, Exception):

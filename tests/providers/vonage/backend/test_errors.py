@@ -5,6 +5,7 @@ retrying is ``test_vonage_retries.py``'s subject."""
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -71,3 +72,13 @@ def test_a_dropped_connection_is_a_provider_error(video, room, vonage_emulator) 
     vonage_emulator.faults.add(Fault(drop=True), path=r"/connection$")
     with pytest.raises(ProviderError):
         list(video.participants.list(room))
+
+
+def test_a_refused_connection_says_so_rather_than_timed_out(connect_vonage) -> None:
+    with socket.socket() as probe:  # a port nothing listens on once this closes
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    video = connect_vonage(retries=0, video_host=f"127.0.0.1:{port}")
+    with pytest.raises(ProviderError) as caught:
+        video.rooms.create()
+    assert "could not connect" in str(caught.value) and "timed out" not in str(caught.value)
