@@ -40,7 +40,7 @@ from vonage_video import Video
 
 from anyvideo.calls import Caller, Duplicates
 from anyvideo.deadline import DeadlineAdapter
-from anyvideo.errors import ConfigurationError, ProviderError
+from anyvideo.errors import AnyVideoError, ConfigurationError, ProviderError
 from anyvideo.ratelimit import RateLimiter
 from anyvideo.retry import RetryPolicy, Safety
 from anyvideo_vonage import errors
@@ -208,6 +208,8 @@ class Transport:
         def read() -> T:
             try:
                 return operation()
+            except AnyVideoError:
+                raise  # already translated (the REST helper's), though NotFound is a LookupError too
             except (ValidationError, LookupError, TypeError, AttributeError) as exc:
                 # The SDK read an answer that is not what the spec says: its models refused it
                 # (ValidationError), or its own code indexed into it (``response[0]["session_id"]``).
