@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support import REPO
 
 from anyvideo.backend import Feature
 from anyvideo.cli import RECORDING_KEYS, ROOM_KEYS, cli
@@ -102,3 +107,16 @@ def test_capabilities_markdown_and_json_are_exclusive(runner: CliRunner) -> None
     result = runner.invoke(cli, ["capabilities", "--markdown", "--json"])
     assert result.exit_code == 2
     assert "exclusive" in result.output
+
+
+def test_the_script_of_the_cli_page_prints_the_open_rooms_refs(runner: CliRunner, tmp_path: Path) -> None:
+    """docs/cli.md's shell block, run by a shell as written, in a folder whose python is this one."""
+    [script] = re.findall(r"```sh\n(.*?)```", (REPO / "docs" / "cli.md").read_text(encoding="utf-8"), re.S)
+    kept = runner.invoke(cli, ["rooms", "create", "standup"]).stdout.strip()
+    ended = runner.invoke(cli, ["rooms", "create", "retro"]).stdout.strip()
+    assert runner.invoke(cli, ["rooms", "end", ended]).exit_code == 0
+    folder = Path(sys.executable).parent
+    env = os.environ | dict(runner.env) | {"PATH": f"{folder}{os.pathsep}{os.environ.get('PATH', '')}"}
+    shown = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.split() == [kept]
