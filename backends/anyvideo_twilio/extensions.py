@@ -423,7 +423,7 @@ class TwilioExtensions(Extensions):
         ):
             raise InvalidRequest("recording_id", "must be a Twilio track recording SID (RT and 32 hex digits)")
         if transcription is not None and not (isinstance(transcription, str) and TTID.fullmatch(transcription)):
-            raise InvalidRequest("transcription_id", "must be a Twilio transcriptions id (video_extension_<uuid>)")
+            raise InvalidRequest("transcription_id", "must be a Twilio transcriptions id (letters, digits, _ and -)")
 
 
 def _configuration(config: TranscriptionConfig | None) -> dict[str, Any] | None:

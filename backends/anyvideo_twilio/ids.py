@@ -34,7 +34,8 @@ FORMATS = {
 
 #: A track recording's SID, where an anyvideo recording window will not do (``video.ext``'s room recordings).
 TRACK_RECORDING = re.compile(_sid("RT"))
-#: A transcriptions resource's id (``Ttid``): ``video_extension_`` and a UUID, as Twilio answers it.
-TTID = re.compile(r"video_extension_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+#: A transcriptions resource's id (``Ttid``). The spec gives no format (its example is
+#: ``video_extension_`` and a UUID), so only what is safe in a URL path is checked.
+TTID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 IDS = IdFormats("twilio", FORMATS)

@@ -59,7 +59,7 @@ def test_transcriptions_stop_start_and_end_with_the_room(video, room, emulator):
         (lambda ext: ext.update_transcriptions("RM" + "0" * 32, TTID, status="failed"), "status"),
         (lambda ext: ext.update_transcriptions("RM" + "0" * 32, TTID), "status"),
         (
-            lambda ext: ext.update_transcriptions("RM" + "0" * 32, "video_extension_x", status="stopped"),
+            lambda ext: ext.update_transcriptions("RM" + "0" * 32, "video_extension_x?status=x", status="stopped"),
             "transcription_id",
         ),
         (lambda ext: ext.get_transcriptions("RM" + "0" * 32, "../x"), "transcription_id"),
@@ -73,3 +73,11 @@ def test_bad_input_is_refused_before_any_request(video, call, field):
         call(video.ext)
     assert raised.value.field == field
     assert video.backend.requests_sent == sent
+
+
+def test_a_transcriptions_id_of_another_shape_is_asked_for_not_refused(video, room):
+    """The spec gives the id no format: one unlike its example reaches Twilio, which knows it or not."""
+    sent = video.backend.requests_sent
+    with pytest.raises(NotFound):
+        video.ext.get_transcriptions(room.id, "TT" + "0" * 32)
+    assert video.backend.requests_sent > sent
