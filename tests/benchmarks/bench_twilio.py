@@ -33,7 +33,7 @@ from typing import Any
 
 import pytest
 from benchmarks.harness import Contest, Report, Row, Served, per_op, ratio, served
-from twilio.http.http_client import TwilioHttpClient
+from benchmarks.twilio_sdk import CountingHttpClient
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VideoGrant
 from twilio.rest import Client
@@ -47,18 +47,6 @@ SECTION = "twilio"
 ROUNDS, PER_ROUND = 25, 4
 #: Participants per room when joining many (a group room takes 50).
 ROOM_SEATS = 40
-
-
-class CountingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # the SDK is untyped
-    """The SDK's own HTTP client, counting the requests it sends."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sent = 0
-
-    def request(self, *args: Any, **kwargs: Any) -> Any:
-        self.sent += 1
-        return super().request(*args, **kwargs)
 
 
 @pytest.fixture(scope="module")

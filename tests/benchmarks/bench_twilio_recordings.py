@@ -42,12 +42,11 @@ from __future__ import annotations
 
 import tracemalloc
 from collections.abc import Callable, Iterator
-from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from benchmarks.harness import Contest, Report, Row, Served, per_op, ratio, served
-from twilio.http.http_client import TwilioHttpClient
+from benchmarks.twilio_sdk import CountingHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
@@ -59,18 +58,6 @@ SECTION = "twilio recordings"
 ROUNDS = 9
 LATER = (1, 50)
 INCLUDE_ALL, EXCLUDE_ALL = [{"type": "include", "all": True}], [{"type": "exclude", "all": True}]
-
-
-class CountingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # the SDK is untyped
-    """The SDK's own HTTP client, counting the requests it sends."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sent = 0
-
-    def request(self, *args: Any, **kwargs: Any) -> Any:
-        self.sent += 1
-        return super().request(*args, **kwargs)
 
 
 @pytest.fixture(scope="module")
