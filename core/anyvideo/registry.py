@@ -19,6 +19,7 @@ import functools
 import json
 import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
@@ -41,6 +42,27 @@ CREATE TABLE IF NOT EXISTS entries (
 );
 CREATE INDEX IF NOT EXISTS entries_by_seq ON entries (namespace, kind, seq);
 """
+
+#: How long opening a registry waits for other processes or threads opening it too.
+_OPEN_TIMEOUT = 30.0
+
+
+def _while_locked(statement: Callable[[], object], path: object) -> None:
+    """Run ``statement``, again while the file is locked. Processes opening one new file
+    race to switch it to WAL, and SQLite answers the loser "database is locked" at once,
+    without the busy timeout, so that wait is here."""
+    deadline = time.monotonic() + _OPEN_TIMEOUT
+    while True:
+        try:
+            statement()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            if time.monotonic() > deadline:
+                raise ConfigurationError(f"cannot open the registry {str(path)!r}: still locked") from exc
+            time.sleep(0.005)
+
 
 #: Fields :meth:`Registry.find` can filter on are plain JSON values.
 _Scalar = str | int | float | bool | None
@@ -67,8 +89,8 @@ class Registry:
         self._lock = threading.RLock()
         with self._lock:
             if self.path is not None:
-                self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
+                _while_locked(lambda: self._db.execute("PRAGMA journal_mode=WAL"), path)
+            _while_locked(lambda: self._db.executescript(_SCHEMA), path)
         #: The fields :meth:`find` has an index on (made the first time it filters on one).
         self._indexed: set[str] = set()
 
