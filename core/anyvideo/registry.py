@@ -19,7 +19,6 @@ import functools
 import json
 import sqlite3
 import threading
-import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
@@ -28,6 +27,7 @@ from typing import Any
 
 from anyvideo.errors import ConfigurationError, NotFound
 from anyvideo.models import RoomStatus
+from anyvideo.sqlite import while_locked
 
 __all__ = ["EndedRooms", "Registry"]
 
@@ -42,27 +42,6 @@ CREATE TABLE IF NOT EXISTS entries (
 );
 CREATE INDEX IF NOT EXISTS entries_by_seq ON entries (namespace, kind, seq);
 """
-
-#: How long opening a registry waits for other processes or threads opening it too.
-_OPEN_TIMEOUT = 30.0
-
-
-def _while_locked(statement: Callable[[], object], path: object) -> None:
-    """Run ``statement``, again while the file is locked. Processes opening one new file
-    race to switch it to WAL, and SQLite answers the loser "database is locked" at once,
-    without the busy timeout, so that wait is here."""
-    deadline = time.monotonic() + _OPEN_TIMEOUT
-    while True:
-        try:
-            statement()
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc):
-                raise
-            if time.monotonic() > deadline:
-                raise ConfigurationError(f"cannot open the registry {str(path)!r}: still locked") from exc
-            time.sleep(0.005)
-
 
 #: Fields :meth:`Registry.find` can filter on are plain JSON values.
 _Scalar = str | int | float | bool | None
@@ -88,9 +67,12 @@ class Registry:
             raise ConfigurationError(f"cannot open the registry {str(path)!r}: {exc}") from exc
         self._lock = threading.RLock()
         with self._lock:
-            if self.path is not None:
-                _while_locked(lambda: self._db.execute("PRAGMA journal_mode=WAL"), path)
-            _while_locked(lambda: self._db.executescript(_SCHEMA), path)
+            try:
+                if self.path is not None:
+                    while_locked(lambda: self._db.execute("PRAGMA journal_mode=WAL"))
+                while_locked(lambda: self._db.executescript(_SCHEMA))
+            except sqlite3.Error as exc:
+                raise ConfigurationError(f"cannot open the registry {str(path)!r}: {exc}") from exc
         #: The fields :meth:`find` has an index on (made the first time it filters on one).
         self._indexed: set[str] = set()
 

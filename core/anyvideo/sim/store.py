@@ -24,6 +24,7 @@ import attrs
 import cattrs
 
 from anyvideo.sim.records import RECORD_TYPES, Record, RoomRecord, SimEvent
+from anyvideo.sqlite import while_locked
 
 __all__ = ["Store"]
 
@@ -177,8 +178,8 @@ class Store:
         self.path = None if path is None else os.fspath(path)
         self._db = sqlite3.connect(self.path or ":memory:", timeout=30, isolation_level=None, check_same_thread=False)
         if self.path:
-            self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+            while_locked(lambda: self._db.execute("PRAGMA journal_mode=WAL"))
+        while_locked(lambda: self._db.executescript(_SCHEMA))
         self._lock = threading.RLock()
         self._depth = 0
         #: How many records were decoded from their stored JSON (what a read costs, by count).
