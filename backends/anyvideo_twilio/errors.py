@@ -16,6 +16,7 @@ import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from anyvideo.calls import retry_after
+from anyvideo.connections import unreachable
 from anyvideo.errors import (
     AnyVideoError,
     AuthenticationError,
@@ -86,7 +87,9 @@ def translate(exc: Exception, headers: dict[str, str] | None = None) -> AnyVideo
         status = exc.response.status_code if exc.response is not None else None
         if status is not None:
             return error_for_status(status, f"media download failed: {type(exc).__name__}", provider=PROVIDER)
-        return ProviderError(f"could not reach Twilio: {type(exc).__name__}", provider=PROVIDER)
+        return unreachable(exc, provider=PROVIDER) or ProviderError(
+            f"could not reach Twilio: {type(exc).__name__}", provider=PROVIDER
+        )
     return ProviderError(f"unexpected answer: {exc}", provider=PROVIDER, request_id=request_id)
 
 

@@ -23,6 +23,7 @@ from vonage_http_client.errors import HttpRequestError
 from vonage_utils.errors import VonageError
 
 from anyvideo.calls import retry_after
+from anyvideo.connections import unreachable
 from anyvideo.errors import AnyVideoError, Conflict, ProviderError, error_for_status
 
 __all__ = ["PROVIDER", "SDK_ERRORS", "from_answer", "from_sdk", "translating"]
@@ -64,7 +65,9 @@ def from_sdk(exc: BaseException) -> AnyVideoError:
     if answer is not None:
         return from_answer(answer.status_code, answer.content, answer.headers)
     if isinstance(exc, requests.RequestException):
-        return ProviderError(f"the request failed: {_failure(exc)}", provider=PROVIDER)
+        return unreachable(exc, provider=PROVIDER) or ProviderError(
+            f"the request failed: {_failure(exc)}", provider=PROVIDER
+        )
     if isinstance(exc, ValidationError):
         # the SDK's models refused the provider's answer (a value it does not know)
         return ProviderError("answered something the SDK could not read", provider=PROVIDER)
@@ -72,14 +75,12 @@ def from_sdk(exc: BaseException) -> AnyVideoError:
 
 
 def _failure(exc: requests.RequestException) -> str:
-    """What went wrong, by type names only (the messages quote URLs): with urllib3 told not to
-    retry, a read timeout reaches ``requests`` as a ``ConnectionError`` around the timeout."""
+    """What went wrong once connected, by type names only (the messages quote URLs): with
+    urllib3 told not to retry, a read timeout reaches ``requests`` as a ``ConnectionError``
+    around the timeout."""
     name = type(exc).__name__
     reason = exc.args[0] if exc.args else None
     reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError carries the cause
-    if isinstance(reason, urllib3.exceptions.NewConnectionError):
-        # urllib3 files a refused or unresolvable connection under ConnectTimeoutError: test it first
-        return f"could not connect, refused or not found ({name}: {type(reason).__name__})"
     if isinstance(exc, requests.Timeout) or isinstance(reason, urllib3.exceptions.TimeoutError):
         return f"timed out ({name}: {type(reason).__name__ if isinstance(reason, Exception) else name})"
     if isinstance(reason, Exception):

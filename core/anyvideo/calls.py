@@ -60,7 +60,15 @@ from typing import Any, TypeVar
 import attrs
 
 from anyvideo import deadline as deadlines
-from anyvideo.errors import AnyVideoError, ConfigurationError, Conflict, DeadlineExceeded, InvalidRequest, NotFound
+from anyvideo.errors import (
+    AnyVideoError,
+    ConfigurationError,
+    Conflict,
+    DeadlineExceeded,
+    InvalidRequest,
+    NotFound,
+    Unreachable,
+)
 from anyvideo.ratelimit import RateLimiter
 from anyvideo.redaction import get_logger
 from anyvideo.retry import RetryPolicy, Safety, is_transient
@@ -221,7 +229,8 @@ class Caller:
                     if found is not None:
                         log.info("%s: %s: a repeat was refused; adopting what the lost try made", self.provider, what)
                         return found
-                lost = lost or is_transient(exc)
+                # a try that never connected was never sent: it cannot have taken effect
+                lost = lost or (is_transient(exc) and not isinstance(exc, Unreachable))
                 if is_transient(exc) and past_deadline():
                     found = lookup() if lost and reconcile is not None else None
                     if found is not None:

@@ -11,6 +11,7 @@ import json
 import os
 import shlex
 import signal
+import socket
 import ssl
 import sys
 import tempfile
@@ -38,6 +39,7 @@ from anyvideo.errors import (
     NotFound,
     ProviderError,
     RateLimited,
+    Unreachable,
     UnsupportedFeature,
     WaitTimeout,
 )
@@ -68,6 +70,7 @@ EXIT_CODES: dict[type[AnyVideoError], int] = {
     ProviderError: 11,
     DeadlineExceeded: 12,
     WaitTimeout: 12,
+    Unreachable: 13,
 }
 
 
@@ -507,45 +510,25 @@ cli.add_command(export_command)
 cli.add_command(migrate_group)
 
 
-def _causes(error: BaseException) -> Iterator[BaseException]:
-    """``error`` and what led to it: the exceptions chained to it, and those that urllib3
-    and requests keep as a reason or an argument."""
-    seen: set[int] = set()
-    pending = [error]
-    while pending:
-        current = pending.pop(0)
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        linked = (current.__cause__, current.__context__, getattr(current, "reason", None), *current.args)
-        pending += [cause for cause in linked if isinstance(cause, BaseException)]
-
-
-def _address(error: BaseException) -> str:
-    """The host:port the request behind ``error`` went to, as urllib3 recorded it."""
-    for cause in _causes(error):
-        endpoint = getattr(cause, "pool", None) or getattr(cause, "conn", None)
-        host, port = getattr(endpoint, "host", None), getattr(endpoint, "port", None)
-        if host:
-            return f"{host}:{port}" if port else str(host)
-    return "the server"
-
-
 def environment_problem(error: BaseException) -> str | None:
-    """One line saying what is wrong around anyvideo when ``error`` comes from there (nothing
-    listening, a certificate not trusted, a CA bundle missing), else ``None``."""
+    """One line saying what is wrong around anyvideo when ``error`` comes from there (a name
+    that does not resolve, nothing listening, a certificate not trusted, a CA bundle
+    missing), else ``None``."""
+    from anyvideo.connections import address, causes, host  # urllib3 only once something failed
+
     bundle = os.environ.get("REQUESTS_CA_BUNDLE")
-    for cause in _causes(error):
+    for cause in causes(error):
+        if isinstance(cause, socket.gaierror):
+            return f"cannot resolve {host(error)}: no such name, or no network (is the host setting right?)"
         if isinstance(cause, ConnectionRefusedError):
             return (
-                f"connection refused by {_address(error)}: nothing listens there"
+                f"connection refused by {address(error)}: nothing listens there"
                 " (is the server, or the emulator, running, and the host setting right?)"
             )
         if isinstance(cause, ssl.SSLCertVerificationError):
             trusted = f"the CA bundle REQUESTS_CA_BUNDLE names ({bundle})" if bundle else "the system's CA bundles"
             return (
-                f"TLS: the certificate of {_address(error)} is not trusted by {trusted}: {cause.verify_message}"
+                f"TLS: the certificate of {address(error)} is not trusted by {trusted}: {cause.verify_message}"
                 " (set REQUESTS_CA_BUNDLE to the CA bundle that signed it; an emulator prints it)"
             )
         if isinstance(cause, OSError) and "TLS CA certificate bundle" in str(cause):

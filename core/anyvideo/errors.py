@@ -35,6 +35,7 @@ __all__ = [
     "ProviderError",
     "RateLimited",
     "StatusUnreachable",
+    "Unreachable",
     "UnsupportedFeature",
     "WaitTimeout",
     "WebhookVerificationError",
@@ -208,6 +209,13 @@ class DeadlineExceeded(ProviderError, TimeoutError):
         super().__init__(f"{operation} did not finish within its deadline of {deadline:g} s", provider=provider)
 
 
+class Unreachable(ProviderError, ConnectionError):
+    """No connection to the provider could be made: nothing listens at its address, its
+    name does not resolve, or connecting timed out. The request was never sent, so it
+    made nothing and repeating it is safe. Transient (it may pass) and a
+    :class:`ConnectionError`, as :class:`DeadlineExceeded` is a :class:`TimeoutError`."""
+
+
 class WebhookVerificationError(AnyVideoError):
     """A callback's signature is missing, wrong or too old; no event was produced."""
 
@@ -222,6 +230,7 @@ BUILTIN_BASES: dict[type[AnyVideoError], type[Exception]] = {
     UnsupportedFeature: NotImplementedError,
     WaitTimeout: TimeoutError,
     DeadlineExceeded: TimeoutError,
+    Unreachable: ConnectionError,
 }
 
 

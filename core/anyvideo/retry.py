@@ -16,7 +16,8 @@ Whether a transient failure may be retried depends on the operation:
   before each new try; what it returns is adopted), else raised.
 
 A 429 is retried for every operation: the provider refused it before doing
-anything. Each retry is logged on ``anyvideo.retry`` and passed to
+anything; so is :class:`~anyvideo.errors.Unreachable`, a try that never connected
+and so was never sent. Each retry is logged on ``anyvideo.retry`` and passed to
 ``on_retry``. Under a deadline (``deadline_at``), no wait runs past it: a
 backoff is cut to what is left, and a ``Retry-After`` that does not fit is
 raised at once.
@@ -33,7 +34,7 @@ from typing import Any, TypeVar
 import attrs
 import tenacity
 
-from anyvideo.errors import ConfigurationError, DeadlineExceeded, ProviderError, RateLimited
+from anyvideo.errors import ConfigurationError, DeadlineExceeded, ProviderError, RateLimited, Unreachable
 from anyvideo.redaction import get_logger
 
 __all__ = ["POLICY_SETTINGS", "RetryEvent", "RetryPolicy", "Safety", "is_transient", "policy_from_settings"]
@@ -141,13 +142,14 @@ class RetryPolicy:
                 return operation()
             except Exception as exc:
                 # Once an answer was lost, a later refusal (429) does not prove the lost try made nothing.
-                lost_answer = lost_answer or is_transient(exc)
+                # A try that never connected was never sent: it lost no answer.
+                lost_answer = lost_answer or (is_transient(exc) and not isinstance(exc, Unreachable))
                 raise
 
         def retryable(error: BaseException) -> bool:
             if retry_if is not None:
                 return retry_if(error)
-            if isinstance(error, RateLimited):
+            if isinstance(error, (RateLimited, Unreachable)):
                 return True
             return is_transient(error) and (safety is Safety.SAFE or reconcile is not None)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from anyvideo.cli import EXIT_CODES
-from anyvideo.errors import ConfigurationError, ProviderError
+from anyvideo.errors import ConfigurationError, ProviderError, Unreachable
 from anyvideo.plugins import Plugins
 from anyvideo.testing.server import Emulator
 
@@ -68,10 +68,21 @@ def test_connection_refused_is_said_so_not_timed_out(backend: str, closed_port: 
     host = f"127.0.0.1:{closed_port}"
     env = {k: v.format(url=f"http://{host}", host=host) for k, v in REACHING[backend].items()}
     result = run("rooms", "create", "standup", "--backend", backend, env={**env, "VONAGE_PRIVATE_KEY": vonage_key})
-    assert result.returncode == EXIT_CODES[ProviderError]
-    last = result.stderr.splitlines()[-1]
-    assert last.startswith(f"error: {backend}: connection refused by {host}: nothing listens there"), result.stderr
+    assert result.returncode == EXIT_CODES[Unreachable]
+    (line,) = result.stderr.splitlines()  # nothing was sent: no duplicates were looked for, and none warned of
+    assert line.startswith(f"error: {backend}: connection refused by {host}: nothing listens there"), result.stderr
     assert "timed out" not in result.stderr
+
+
+@pytest.mark.parametrize("backend", sorted(REACHING))
+def test_a_name_that_does_not_resolve_is_said_so(backend: str, vonage_key: str) -> None:
+    host = "video.example.invalid"  # .invalid never resolves (RFC 6761)
+    env = {k: v.format(url=f"https://{host}", host=host) for k, v in REACHING[backend].items()}
+    result = run("rooms", "create", "standup", "--backend", backend, env={**env, "VONAGE_PRIVATE_KEY": vonage_key})
+    assert result.returncode == EXIT_CODES[Unreachable]
+    assert result.stderr.splitlines() == [
+        f"error: {backend}: cannot resolve {host}: no such name, or no network (is the host setting right?)"
+    ]
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from anyvideo.errors import (
     ProviderError,
     RateLimited,
     StatusUnreachable,
+    Unreachable,
     UnsupportedFeature,
     WaitTimeout,
     WebhookVerificationError,
@@ -53,6 +54,7 @@ CASES: list[tuple[AnyVideoError, int]] = [
     (ProviderError("the request failed", provider="vonage", status=500), 11),
     (DeadlineExceeded("rooms.create", 5.0, provider="vonage"), 12),
     (WaitTimeout(ROOM, "open", 1.0), 12),
+    (Unreachable("could not connect: 127.0.0.1:9 refused the connection", provider="vonage"), 13),
 ]
 
 

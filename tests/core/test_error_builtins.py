@@ -29,6 +29,7 @@ from anyvideo.errors import (
     ProviderError,
     RateLimited,
     StatusUnreachable,
+    Unreachable,
     UnsupportedFeature,
     WaitTimeout,
     WebhookVerificationError,
@@ -85,11 +86,25 @@ SAMPLES: dict[type[AnyVideoError], tuple[Callable[[], AnyVideoError], str, dict[
         "vonage: create_room did not finish within its deadline of 3 s",
         {"operation": "create_room", "deadline": 3.0, "provider": "vonage", "status": None},
     ),
+    Unreachable: (
+        lambda: Unreachable("could not connect: 127.0.0.1:9 refused the connection", provider="twilio"),
+        "twilio: could not connect: 127.0.0.1:9 refused the connection",
+        {"provider": "twilio", "status": None},
+    ),
     WebhookVerificationError: (lambda: WebhookVerificationError("bad signature"), "bad signature", {}),
 }
 
 #: The builtins a caller might catch around anyvideo code.
-BUILTINS = (LookupError, KeyError, ValueError, NotImplementedError, RuntimeError, TimeoutError, OSError)
+BUILTINS = (
+    LookupError,
+    KeyError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+    TimeoutError,
+    ConnectionError,
+    OSError,
+)
 
 
 def test_every_public_error_has_a_sample() -> None:
