@@ -28,8 +28,10 @@ threads, so each thread gets its own SDK client (all sharing the one cached
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -47,7 +49,31 @@ from anyvideo_vonage import errors
 from anyvideo_vonage.credentials import ApplicationJwt, CachedAuth, PrivateKey
 from anyvideo_vonage.rest import PAGE_SIZE, VonageRest
 
-__all__ = ["OTHER_APIS", "TimedOptions", "Transport", "VideoOnlyAdapter", "is_vonage_host", "sdk_options"]
+__all__ = [
+    "OTHER_APIS",
+    "SdkAnswerWarnings",
+    "TimedOptions",
+    "Transport",
+    "VideoOnlyAdapter",
+    "is_vonage_host",
+    "sdk_options",
+]
+
+#: Whether this thread or task is inside one of anyvideo's SDK calls.
+_calling: ContextVar[bool] = ContextVar("anyvideo_vonage_calling", default=False)
+
+
+class SdkAnswerWarnings(logging.Filter):
+    """Drops the SDK's WARNING for an error answer (``Http Response Error! …``, on the
+    ``vonage`` logger) when anyvideo made the call: anyvideo raises that answer as its own
+    error, and with no logging configured Python would print the SDK's line to stderr
+    beside it. The SDK's lines from calls of its own (``video.native``) pass unchanged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno != logging.WARNING or not _calling.get()
+
+
+logging.getLogger("vonage").addFilter(SdkAnswerWarnings())
 
 T = TypeVar("T")
 
@@ -206,6 +232,7 @@ class Transport:
         ``safety``, ``reconcile``, ``gone`` and ``duplicates``: see :meth:`anyvideo.calls.Caller.call`."""
 
         def read() -> T:
+            calling = _calling.set(True)
             try:
                 return operation()
             except AnyVideoError:
@@ -214,6 +241,8 @@ class Transport:
                 # The SDK read an answer that is not what the spec says: its models refused it
                 # (ValidationError), or its own code indexed into it (``response[0]["session_id"]``).
                 raise self._unreadable(what) from exc
+            finally:
+                _calling.reset(calling)
 
         return self.calls.call(what, read, safety=safety, reconcile=reconcile, gone=gone, duplicates=duplicates)
 

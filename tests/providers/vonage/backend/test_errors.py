@@ -5,6 +5,7 @@ retrying is ``test_vonage_retries.py``'s subject."""
 
 from __future__ import annotations
 
+import logging
 import socket
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -82,3 +83,30 @@ def test_a_refused_connection_says_so_rather_than_timed_out(connect_vonage) -> N
     with pytest.raises(ProviderError) as caught:
         video.rooms.create()
     assert "could not connect" in str(caught.value) and "timed out" not in str(caught.value)
+
+
+@pytest.fixture
+def wrong_key() -> str:
+    """A private key of no application the emulator knows."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return pem.decode()
+
+
+def test_the_sdks_own_warning_of_an_error_answer_is_not_repeated_beside_the_error(
+    connect_vonage, room, wrong_key, caplog
+) -> None:
+    """The SDK logs each error answer as a WARNING ("Http Response Error! …"), which Python
+    prints to stderr when the application configured no logging: beside anyvideo's own
+    error, the same failure twice, once in the SDK's words."""
+    video = connect_vonage(retries=0, private_key=wrong_key)
+    with caplog.at_level(logging.DEBUG, logger="vonage"), pytest.raises(AuthenticationError):
+        video.streams.mute(room, "00000000-0000-0000-0000-000000000000")  # sent by the SDK
+    assert [r.getMessage() for r in caplog.records if r.name == "vonage" and r.levelno >= logging.WARNING] == []
+    # The SDK called directly keeps its warning: the application asked the SDK, not anyvideo.
+    with caplog.at_level(logging.DEBUG, logger="vonage"), pytest.raises(HttpRequestError):
+        video.native.video.mute_stream(room.id, "00000000-0000-0000-0000-000000000000")
+    assert any("Http Response Error" in r.getMessage() for r in caplog.records if r.name == "vonage")
