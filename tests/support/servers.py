@@ -19,7 +19,7 @@ START_TIMEOUT = 60.0
 class ServerProcess:
     """``command`` (with ``{fd}`` where the server takes the listening socket's descriptor) run
     with ``env``; its ``url`` is known from the start; ready once ``GET <url><health>`` answers
-    200 (on entering); terminated on exit."""
+    200. Entering starts it and waits until it is ready; exiting terminates it."""
 
     def __init__(self, command: Sequence[str], env: Mapping[str, str], log: Path, health: str = "/health") -> None:
         self._command, self.env, self._log, self._health = list(command), dict(env), log, health
@@ -28,7 +28,8 @@ class ServerProcess:
         self._listening.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._listening.getsockname()[1]}"
 
-    def __enter__(self) -> ServerProcess:
+    def start(self) -> None:
+        """Start the server, without waiting for it to be ready (to start several at once)."""
         with self._listening as listening:
             listening.listen(64)
             listening.set_inheritable(True)
@@ -38,14 +39,17 @@ class ServerProcess:
                     command, env=self.env, stdout=log, stderr=subprocess.STDOUT, pass_fds=[listening.fileno()]
                 )
         # Only the server holds the socket now: if it dies, connecting fails instead of waiting.
+
+    def __enter__(self) -> ServerProcess:
+        self.start()
         try:
-            self._wait_ready()
+            self.wait_ready()
         except BaseException:
             self.__exit__()
             raise
         return self
 
-    def _wait_ready(self) -> None:
+    def wait_ready(self) -> None:
         """Ask the health URL until it answers: connections wait in the socket's backlog until
         the server accepts them, so each attempt lasts until the server answers or dies."""
         assert self._process is not None

@@ -1,11 +1,11 @@
-"""Each framework integration in a real server process (gunicorn for the WSGI ones, uvicorn for
-ASGI), receiving real signed callbacks from both emulators, called directly and through a
+"""Each framework integration in a real server process (gunicorn or waitress for the WSGI ones,
+uvicorn for ASGI), receiving real signed callbacks from both emulators, called directly and through a
 prefix-stripping proxy: one short meeting per case (a room, one participant joins and leaves),
 and the events the application recorded are the meeting's.
 
 The applications are tests/support/webapps (the forms docs/webhooks.md shows); one server
 process per application, way of reaching it and provider serves every form of that
-application, started when first needed and stopped when the module ends.
+application; all are started at once, when the module starts, and stopped when it ends.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ pytest.importorskip("flask")
 pytest.importorskip("fastapi")
 pytest.importorskip("gunicorn")
 pytest.importorskip("uvicorn")
+pytest.importorskip("waitress")
 
 PROVIDERS = ("vonage", "twilio")
 PREFIX = "/hooks"
@@ -40,17 +41,23 @@ PREFIX = "/hooks"
 #: How each application is served; ``{fd}`` is the listening socket, ``{prefix}`` the proxy's.
 COMMANDS = {
     "flask": ["-m", "gunicorn", "--bind", "fd://{fd}", "--workers", "1", "support.webapps.flask_app:app"],
+    # waitress-serve as docs/webhooks.md says, trusting the proxy's X-Forwarded-Proto and -Host
+    "flask under waitress": ["-m", "support.waitress_serve", "{fd}", "--trusted-proxy=127.0.0.1"]
+    + ["--trusted-proxy-headers=x-forwarded-proto x-forwarded-host", "support.webapps.flask_app:app"],
     "django": ["-m", "gunicorn", "--bind", "fd://{fd}", "--workers", "1", "support.webapps.djangosite.wsgi"],
     "fastapi": ["-m", "uvicorn", "--fd", "{fd}", "--log-level", "warning", "support.webapps.fastapi_app:app"],
 }
-#: ... and behind the proxy: uvicorn is told the prefix the proxy strips (the WSGI applications
-#: read it from ``X-Forwarded-Prefix``, or from ``WEBAPP_PREFIX``).
+#: The applications told about the proxy (``WEBAPP_PUBLIC_URL``, ``WEBAPP_PREFIX``, and these
+#: arguments): uvicorn learns the prefix from ``--root-path``, Django from its settings. The others
+#: read the proxy's ``X-Forwarded-*`` headers, so one server of theirs serves both ways.
+TOLD_OF_PROXY = {"fastapi", "django"}
 BEHIND_PROXY = {"fastapi": ["--root-path", "{prefix}"]}
 
 #: Each documented form: the application, and the path of the URL the provider is given.
 FORMS = {
     "flask view": ("flask", "/video/callbacks"),
     "flask mounted adapter": ("flask", "/video/adapter"),
+    "flask view under waitress": ("flask under waitress", "/video/callbacks"),
     "fastapi route, no trailing slash": ("fastapi", "/video/callbacks"),
     "fastapi mount, trailing slash": ("fastapi", "/video/mount/"),
     "django include()": ("django", "/video/callbacks"),
@@ -99,35 +106,51 @@ def server_environment(emulator: Emulator, events: Path) -> dict[str, str]:
     return env
 
 
+Key = tuple[str, bool, str]
+
+
+def needed(request: pytest.FixtureRequest) -> set[Key]:
+    """(application, proxied, provider) of each test of this module that runs."""
+    return {
+        (FORMS[item.callspec.params["form"]][0], item.callspec.params["proxied"], item.callspec.params["provider"])
+        for item in request.session.items
+        if item.module is request.module and hasattr(item, "callspec")
+    }
+
+
 @pytest.fixture(scope="module")
-def serve(
-    emulators: dict[str, Emulator], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Callable[[str, bool, str], Served]]:
-    """``serve(app, proxied, provider)``: the application in its server process (started once)."""
-    started: dict[tuple[str, bool, str], Served] = {}
-    servers: list[ServerProcess] = []
+def served(
+    request: pytest.FixtureRequest, emulators: dict[str, Emulator], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[Key, Served]]:
+    """Every server the module's tests need, all started at once (a server that reads the
+    proxy's headers serves both ways; one told about the proxy, behind it only), each proxied
+    one with its proxy in front; stopped when the module ends."""
+    started: dict[Key, Served] = {}
+    servers: dict[Key, ServerProcess] = {}
     with ExitStack() as stack:
-
-        def get(app: str, proxied: bool, provider: str) -> Served:
-            key = (app, proxied, provider)
-            if key not in started:
-                folder = tmp_path_factory.mktemp(f"{app}-{provider}-{'proxied' if proxied else 'direct'}")
-                env = server_environment(emulators[provider], folder / "events.jsonl")
-                arguments = COMMANDS[app] + (BEHIND_PROXY.get(app, []) if proxied else [])
+        for app, proxied, provider in sorted(needed(request)):
+            told = proxied and app in TOLD_OF_PROXY
+            server = servers.get((app, told, provider))
+            if server is None:
+                folder = tmp_path_factory.mktemp(f"{app.replace(' ', '-')}-{provider}-{'told' if told else 'as-is'}")
+                arguments = COMMANDS[app] + (BEHIND_PROXY.get(app, []) if told else [])
                 command = [sys.executable, *(a.replace("{prefix}", PREFIX) for a in arguments)]
-                server = ServerProcess(command, env, folder / "server.log")
-                base = server.url
-                if proxied:
-                    base = stack.enter_context(PrefixProxy(server.url, PREFIX)).url
-                    server.env |= {"WEBAPP_PUBLIC_URL": base, "WEBAPP_PREFIX": PREFIX}
-                servers.append(stack.enter_context(server))
-                started[key] = Served(base, folder / "events.jsonl")
-            return started[key]
-
+                env = server_environment(emulators[provider], folder / "events.jsonl")
+                server = servers[(app, told, provider)] = ServerProcess(command, env, folder / "server.log")
+            base = server.url
+            if proxied:
+                base = stack.enter_context(PrefixProxy(server.url, PREFIX)).url
+                server.env |= {"WEBAPP_PUBLIC_URL": base, "WEBAPP_PREFIX": PREFIX} if told else {}
+            started[(app, proxied, provider)] = Served(base, Path(server.env["WEBAPP_EVENTS"]))
+        for server in servers.values():
+            stack.push(server.__exit__)
+            server.start()
         try:
-            yield get
+            for server in servers.values():
+                server.wait_ready()
+            yield started
         finally:
-            for server in servers:  # all told at once, before each is waited for
+            for server in servers.values():  # all told at once, before each is waited for
                 server.terminate()
 
 
@@ -145,11 +168,11 @@ def short_meeting(video: Video, control: Any, name: str, room_options: dict[str,
 @pytest.mark.parametrize("proxied", [False, True], ids=["direct", "behind a prefix-stripping proxy"])
 @pytest.mark.parametrize("form", FORMS)
 def test_the_application_receives_the_meetings_events(
-    serve: Callable[[str, bool, str], Served], emulators: dict[str, Emulator], form: str, proxied: bool, provider: str
+    served: dict[Key, Served], emulators: dict[str, Emulator], form: str, proxied: bool, provider: str
 ) -> None:
     app, path = FORMS[form]
-    served = serve(app, proxied, provider)
-    url = served.base + path
+    server = served[(app, proxied, provider)]
+    url = server.base + path
     emulator = emulators[provider]
     if provider == "vonage":
         emulator.control.call("PUT", "/vonage/callbacks", {"session": url, "signature_secret": VONAGE_SECRET})
@@ -160,7 +183,7 @@ def test_the_application_receives_the_meetings_events(
     room_id = short_meeting(emulator.connect(), emulator.control, name, room_options)
     answered = [(d["url"], d["status"] or d["error"]) for d in emulator.control.callbacks() if d["url"] == url]
     assert answered and all(status == 204 for _, status in answered), answered
-    assert served.received(room_id) == [
+    assert server.received(room_id) == [
         ("room.started", None),
         ("participant.joined", "ann"),
         ("participant.left", "ann"),
