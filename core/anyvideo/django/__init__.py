@@ -12,7 +12,13 @@ is built from the settings when first needed (:func:`get_video`), and again when
 ``ANYVIDEO`` changes (a test's ``override_settings``).
 """
 
-from anyvideo.django.signals import video_event
-from anyvideo.django.video import get_video
+try:
+    import django  # noqa: F401
+except ModuleNotFoundError as missing:  # one line that says what to install
+    message = 'anyvideo.django needs Django: pip install "anyvideo[django]"'
+    raise ModuleNotFoundError(message, name="django") from missing
+
+from anyvideo.django.signals import video_event  # noqa: E402
+from anyvideo.django.video import get_video  # noqa: E402
 
 __all__ = ["get_video", "video_event"]
