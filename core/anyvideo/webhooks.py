@@ -392,10 +392,11 @@ class ASGIApp:
         headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]]
         request = WebhookRequest(scope["method"], _asgi_url(scope, headers), headers, body)
         request = request.with_public_url(self._public_url, scope.get("root_path", ""))
-        if isinstance(self._video, Async):
-            status = await _aanswer(self._video, request)
+        video = self._video
+        if isinstance(video, Async):
+            status = await _aanswer(video, request)
         else:
-            status = await asyncio.to_thread(answer, self._video, request)
+            status = await asyncio.to_thread(answer, video, request)
         await _asgi_status(send, status)
 
 

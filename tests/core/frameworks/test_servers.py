@@ -3,9 +3,10 @@ uvicorn for ASGI), receiving real signed callbacks from both emulators, called d
 prefix-stripping proxy: one short meeting per case (a room, one participant joins and leaves),
 and the events the application recorded are the meeting's.
 
-The applications are tests/support/webapps (the forms docs/webhooks.md shows); one server
-process per application, way of reaching it and provider serves every form of that
-application; all are started at once, when the module starts, and stopped when it ends.
+The applications are tests/support/webapps (the forms docs/webhooks.md shows). One server
+process per application and provider serves every form of that application (and, when the
+application reads the proxy's headers, both ways of reaching it); the servers the selected
+tests need are all started at once, when the module starts, and stopped when it ends.
 """
 
 from __future__ import annotations
