@@ -40,11 +40,13 @@ if TYPE_CHECKING:
     from anyvideo.models import Event
 
 __all__ = [
+    "ASGIApp",
     "CLOCK_SETTINGS",
     "DEFAULT_REPLAY_WINDOW",
     "HandledEvents",
     "Transitions",
     "WebhookRequest",
+    "answer",
     "asgi_app",
     "check_fresh",
     "clock_from_settings",
@@ -115,16 +117,21 @@ class WebhookRequest:
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise AnyVideoError(f"the callback body is not JSON: {exc}") from None
 
-    def with_public_url(self, public_url: str | None) -> WebhookRequest:
+    def with_public_url(self, public_url: str | None, root: str = "") -> WebhookRequest:
         """This request as the provider addressed it, when a proxy rewrote the URL.
 
         ``public_url`` (``https://hooks.example.com``, optionally with a path
-        prefix) replaces the scheme, host and port, and prefixes the path.
+        prefix) is the public address of ``root``, the start of the path where
+        the application receiving the request is mounted (a WSGI ``SCRIPT_NAME``,
+        an ASGI ``root_path``): it replaces the scheme, host, port and ``root``,
+        and the rest of the path and the query are kept. A prefix that the
+        server reports already (in ``root``) is so not counted twice.
         """
         if not public_url:
             return self
         public, seen = urlsplit(public_url), urlsplit(self.url)
-        path = public.path.rstrip("/") + seen.path
+        within = seen.path[len(root) :] if root and seen.path.startswith(root) else seen.path
+        path = public.path.rstrip("/") + within
         return attrs.evolve(self, url=urlunsplit((public.scheme, public.netloc, path, seen.query, "")))
 
 
@@ -262,8 +269,10 @@ StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 _STATUS = {204: "204 No Content", 400: "400 Bad Request", 403: "403 Forbidden", 405: "405 Method Not Allowed"}
 
 
-def _answer(video: Video, request: WebhookRequest) -> int:
-    """Parse, verify and dispatch; the HTTP status to answer the provider with."""
+def answer(video: Video, request: WebhookRequest) -> int:
+    """Verify ``request``, hand its events to the hooks; the HTTP status to answer the provider
+    with: 204, 403 when it fails verification, 400 when it is not a callback, 405 for a method
+    other than POST and GET (what :func:`wsgi_app` answers). A hook's exception propagates."""
     if request.method not in ("POST", "GET"):
         return 405
     try:
@@ -274,7 +283,7 @@ def _answer(video: Video, request: WebhookRequest) -> int:
 
 
 async def _aanswer(video: AsyncVideo, request: WebhookRequest) -> int:
-    """:func:`_answer` for an async ``Video``: handled in the event loop, hooks awaited."""
+    """:func:`answer` for an async ``Video``: handled in the event loop, hooks awaited."""
     if request.method not in ("POST", "GET"):
         return 405
     try:
@@ -295,8 +304,10 @@ def wsgi_app(video: Video, *, public_url: str | None = None) -> Callable[[dict[s
 
     It answers 204 once the events are dispatched to the ``anyvideo_event``
     hooks, 403 to a request that fails verification, 400 to one that cannot
-    be parsed. ``public_url`` is the address the provider calls, when a proxy
-    in front of the application changes scheme, host or path.
+    be parsed. ``public_url`` is the public address of where it is mounted
+    (its ``SCRIPT_NAME``; the site's address when it serves the whole site),
+    when a proxy in front of the application changes scheme, host or path:
+    see :meth:`WebhookRequest.with_public_url`.
     """
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
@@ -309,7 +320,7 @@ def wsgi_app(video: Video, *, public_url: str | None = None) -> Callable[[dict[s
         if environ.get("CONTENT_TYPE"):
             headers.append(("Content-Type", environ["CONTENT_TYPE"]))
         request = WebhookRequest(environ["REQUEST_METHOD"], _wsgi_url(environ), headers, body)
-        status = _answer(video, request.with_public_url(public_url))
+        status = answer(video, request.with_public_url(public_url, environ.get("SCRIPT_NAME", "")))
         start_response(_STATUS[status], [("Content-Length", "0")])
         return []
 
@@ -341,21 +352,33 @@ def _content_length(header: str | None) -> int | None:
     return length if length <= MAX_BODY else None
 
 
-def asgi_app(
-    video: Video | AsyncVideo, *, public_url: str | None = None
-) -> Callable[[MutableMapping[str, Any], ASGIReceive, ASGISend], Awaitable[None]]:
+def asgi_app(video: Video | AsyncVideo, *, public_url: str | None = None) -> ASGIApp:
     """An ASGI application that receives ``video``'s provider callbacks; answers as :func:`wsgi_app`.
 
     Given an :class:`anyvideo.aio.Video`, it awaits ``video.webhooks.handle``: verification
     runs in its worker pool, async ``anyvideo_event`` hooks are awaited in the loop and sync
     ones run in worker threads, so no hook blocks the loop. Given a sync ``Video``, the
-    whole handling runs in a worker thread.
+    whole handling runs in a worker thread. ``public_url`` is the public address of where
+    it is mounted (its ``root_path``), as for :func:`wsgi_app`.
     """
-    import asyncio
+    return ASGIApp(video, public_url=public_url)
 
-    from anyvideo.aio.client import Video as Async  # the async facade imports this module
 
-    async def app(scope: MutableMapping[str, Any], receive: ASGIReceive, send: ASGISend) -> None:
+class ASGIApp:
+    """The ASGI application :func:`asgi_app` makes: an object, not a function, so that a
+    framework's router takes it for an ASGI application (Starlette's ``Route`` and
+    ``add_route`` call a function as a request handler instead)."""
+
+    def __init__(self, video: Video | AsyncVideo, *, public_url: str | None = None) -> None:
+        self._video = video
+        self._public_url = public_url
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: ASGIReceive, send: ASGISend) -> None:
+        """Answer one HTTP request (a callback)."""
+        import asyncio
+
+        from anyvideo.aio.client import Video as Async  # the async facade imports this module
+
         if scope["type"] != "http":
             raise ValueError(f"the anyvideo webhook app serves http, not {scope['type']}")
         body = b""
@@ -368,14 +391,13 @@ def asgi_app(
                 break
         headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]]
         request = WebhookRequest(scope["method"], _asgi_url(scope, headers), headers, body)
-        request = request.with_public_url(public_url)
+        request = request.with_public_url(self._public_url, scope.get("root_path", ""))
+        video = self._video
         if isinstance(video, Async):
             status = await _aanswer(video, request)
         else:
-            status = await asyncio.to_thread(_answer, video, request)
+            status = await asyncio.to_thread(answer, video, request)
         await _asgi_status(send, status)
-
-    return app
 
 
 async def _asgi_status(send: ASGISend, status: int) -> None:

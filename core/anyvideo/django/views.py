@@ -1,0 +1,19 @@
+"""The view that receives provider callbacks."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from anyvideo.django.video import get_video, public_url
+from anyvideo.webhooks import WebhookRequest, answer
+
+
+@csrf_exempt  # type: ignore[untyped-decorator]  # the provider signs its callbacks; it has no CSRF token
+def callbacks(request: HttpRequest) -> HttpResponse:
+    """Verify the callback, send its events as :data:`~anyvideo.django.signals.video_event`, and
+    answer as :func:`anyvideo.webhooks.wsgi_app` does: 204, 403 (verification failed), 400 (not
+    a callback), 405 (neither POST nor GET). A receiver that raises makes it a 500."""
+    root = request.path[: len(request.path) - len(request.path_info)]  # the script prefix
+    seen = WebhookRequest(request.method or "GET", request.build_absolute_uri(), request.headers.items(), request.body)
+    return HttpResponse(status=answer(get_video(), seen.with_public_url(public_url(), root)))
