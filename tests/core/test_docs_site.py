@@ -9,6 +9,7 @@ naming each.
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import shutil
@@ -17,6 +18,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from anyvideo import hookspecs
 
 ROOT = Path(__file__).resolve().parents[2]
 # What a build reads: the config, the pages and their extension and templates, and the code it documents.
@@ -55,6 +58,32 @@ def test_every_page_and_the_api_reference_are_built(site: Path) -> None:
     # A docstring's Sphinx role became a link to the object it names.
     assert 'href="#anyvideo.NotFound"' in reference
     assert ":class:`" not in reference
+
+
+@pytest.mark.parametrize(
+    ("module", "page"),
+    [
+        ("anyvideo", "anyvideo"),
+        ("anyvideo.aio", "aio"),
+        ("anyvideo.webhooks", "webhooks"),
+        ("anyvideo.testing", "testing"),
+        ("anyvideo_vonage", "vonage"),
+        ("anyvideo_vonage.config", "vonage"),
+        ("anyvideo_twilio", "twilio"),
+        ("anyvideo_twilio.config", "twilio"),
+    ],
+)
+def test_every_exported_name_has_its_entry_in_the_reference(site: Path, module: str, page: str) -> None:
+    exported = importlib.import_module(module).__all__
+    html = (site / "reference" / page / "index.html").read_text()
+    assert [name for name in exported if f'id="{module}.{name}"' not in html] == []
+
+
+def test_every_hook_has_its_entry_in_the_reference(site: Path) -> None:
+    hooks = [name for name in vars(hookspecs) if name.startswith("anyvideo_")]
+    assert len(hooks) >= 4
+    html = (site / "reference" / "hookspecs" / "index.html").read_text()
+    assert [name for name in hooks if f'id="anyvideo.hookspecs.{name}"' not in html] == []
 
 
 def test_the_site_loads_nothing_from_the_network(site: Path) -> None:
