@@ -10,6 +10,12 @@ do not read on their own:
   link to the object when the API reference renders it, and code text otherwise.
   A role naming an object that does not exist is a warning, which fails a strict
   build, as a broken link does.
+- A method without a docstring that overrides a documented one (a backend's
+  ``get_room``, say) inherits its docstring, as with autodoc.
+
+Python's protocol methods (``__repr__``, ``__enter__``, ...) are left out of the
+reference. Which public names must have a docstring is decided where they are
+rendered: docs/_templates.
 """
 
 from __future__ import annotations
