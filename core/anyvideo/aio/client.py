@@ -129,7 +129,7 @@ class Video:
 
     @property
     def backend_name(self) -> str:
-        """The name of the backend this ``Video`` drives (``"local"``, ``"vonage"``, ...)."""
+        """The name of the backend this ``Video`` drives (``"local"``, say): what ``ANYVIDEO_BACKEND`` selects."""
         return self._core.backend_name
 
     @property
