@@ -90,10 +90,12 @@ class TwilioSettings:
 
     @property
     def auth_token(self) -> str | None:
+        """The current auth token, if one is configured."""
         return self.auth_tokens[0] if self.auth_tokens else None
 
     @property
     def can_mint_tokens(self) -> bool:
+        """Whether an API key (SID and secret) is configured: Twilio signs client tokens with one."""
         return bool(self.api_key_sid and self.api_key_secret)
 
     def default_callback(self, arguments: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from anyvideo_vonage.rest import PAGE_SIZE
 
 __all__ = ["DEFAULT_VIDEO_HOST", "SETTINGS", "backend_arguments"]
 
+#: The Video API host the backend talks to unless ``video_host`` (``VONAGE_VIDEO_HOST``) says otherwise.
 DEFAULT_VIDEO_HOST = "video.api.vonage.com"
 #: Keyword settings and the environment variables they default to.
 SETTINGS = BackendSettings(

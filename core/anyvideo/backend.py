@@ -302,17 +302,20 @@ class Backend(abc.ABC):
     # --- rooms --------------------------------------------------------------
 
     @abc.abstractmethod
-    def create_room(self, spec: RoomSpec) -> Room: ...
+    def create_room(self, spec: RoomSpec) -> Room:
+        """Create a room as ``spec`` describes; the room, as the provider reports it."""
 
     @abc.abstractmethod
-    def get_room(self, room_id: str) -> Room: ...
+    def get_room(self, room_id: str) -> Room:
+        """The room with this id; :class:`~anyvideo.NotFound` if the provider has none."""
 
     @abc.abstractmethod
     def find_room(self, name: str) -> Room:
         """The room with this unique name: the open one, else the newest."""
 
     @abc.abstractmethod
-    def list_rooms(self, *, status: RoomStatus | None = None, name: str | None = None) -> Iterator[Room]: ...
+    def list_rooms(self, *, status: RoomStatus | None = None, name: str | None = None) -> Iterator[Room]:
+        """The rooms, optionally only those with this ``status`` or ``name``."""
 
     @abc.abstractmethod
     def end_room(self, room_id: str) -> Room:
@@ -321,52 +324,65 @@ class Backend(abc.ABC):
     # --- participants and streams ------------------------------------------
 
     @abc.abstractmethod
-    def list_participants(self, room_id: str, *, status: ParticipantStatus | None = None) -> Iterator[Participant]: ...
+    def list_participants(self, room_id: str, *, status: ParticipantStatus | None = None) -> Iterator[Participant]:
+        """The room's participants, optionally only those with this ``status``."""
 
     @abc.abstractmethod
-    def get_participant(self, room_id: str, participant_id: str) -> Participant: ...
+    def get_participant(self, room_id: str, participant_id: str) -> Participant:
+        """One participant of the room; :class:`~anyvideo.NotFound` if there is none with this id."""
 
     @abc.abstractmethod
-    def disconnect_participant(self, room_id: str, participant_id: str) -> None: ...
+    def disconnect_participant(self, room_id: str, participant_id: str) -> None:
+        """Disconnect the participant from the room."""
 
     @abc.abstractmethod
     def list_streams(self, room_id: str) -> Iterator[Stream]:
         """The streams published in the room now."""
 
     @abc.abstractmethod
-    def get_stream(self, room_id: str, stream_id: str) -> Stream: ...
+    def get_stream(self, room_id: str, stream_id: str) -> Stream:
+        """One stream published in the room now; :class:`~anyvideo.NotFound` if there is none with this id."""
 
     def mute_stream(self, room_id: str, stream_id: str) -> Stream:
+        """Mute the stream's audio (:attr:`~anyvideo.Feature.MUTE`); the stream as it is then."""
         raise self._unsupported(Feature.MUTE)
 
     def mute_all(self, room_id: str, *, except_stream_ids: tuple[str, ...] = ()) -> None:
+        """Mute the audio of every stream in the room but ``except_stream_ids`` (:attr:`~anyvideo.Feature.MUTE`)."""
         raise self._unsupported(Feature.MUTE)
 
     # --- tokens and signals -------------------------------------------------
 
     @abc.abstractmethod
-    def create_token(self, room_id: str, spec: TokenSpec) -> AccessToken: ...
+    def create_token(self, room_id: str, spec: TokenSpec) -> AccessToken:
+        """Mint a client token that lets a browser join the room as ``spec`` describes."""
 
     def send_signal(self, room_id: str, spec: SignalSpec) -> None:
+        """Send a message to the room's clients, or to one of them (:attr:`~anyvideo.Feature.SIGNALS`)."""
         raise self._unsupported(Feature.SIGNALS)
 
     # --- recordings ---------------------------------------------------------
 
     def start_recording(self, room_id: str, spec: RecordingSpec) -> Recording:
+        """Start recording the room as ``spec`` describes (:attr:`~anyvideo.Feature.RECORDING`)."""
         raise self._unsupported(Feature.RECORDING)
 
     def stop_recording(self, recording_id: str) -> Recording:
+        """Stop the recording; the recording as it is then."""
         raise self._unsupported(Feature.RECORDING)
 
     def get_recording(self, recording_id: str) -> Recording:
+        """The recording with this id; :class:`~anyvideo.NotFound` if the provider has none."""
         raise self._unsupported(Feature.RECORDING)
 
     def list_recordings(
         self, *, room_id: str | None = None, status: RecordingStatus | None = None
     ) -> Iterator[Recording]:
+        """The recordings, optionally only those of one room or with one ``status``."""
         raise self._unsupported(Feature.RECORDING)
 
     def delete_recording(self, recording_id: str) -> None:
+        """Delete the recording and its files."""
         raise self._unsupported(Feature.RECORDING)
 
     def download_recording(self, recording_id: str, file_name: str) -> Iterator[bytes]:
@@ -397,22 +413,31 @@ class Backend(abc.ABC):
     # --- compositions -------------------------------------------------------
 
     def start_composition(self, room_id: str, spec: CompositionSpec) -> Composition:
+        """Start a composition as ``spec`` describes: a file rendered from recordings
+        (:attr:`~anyvideo.Feature.POST_HOC_COMPOSITION`) or a live broadcast
+        (:attr:`~anyvideo.Feature.LIVE_STREAMING`).
+        """
         live = spec.output is CompositionOutput.LIVE
         raise self._unsupported(Feature.LIVE_STREAMING if live else Feature.POST_HOC_COMPOSITION)
 
     def stop_composition(self, composition_id: str) -> Composition:
+        """Stop a live composition; the composition as it is then."""
         raise self._unsupported(Feature.LIVE_STREAMING)
 
     def get_composition(self, composition_id: str) -> Composition:
+        """The composition with this id; :class:`~anyvideo.NotFound` if the provider has none."""
         raise self._unsupported(Feature.POST_HOC_COMPOSITION)
 
     def list_compositions(
         self, *, room_id: str | None = None, status: CompositionStatus | None = None
     ) -> Iterator[Composition]:
+        """The compositions, optionally only those of one room or with one ``status``."""
         raise self._unsupported(Feature.POST_HOC_COMPOSITION)
 
     def delete_composition(self, composition_id: str) -> None:
+        """Delete the composition and its files."""
         raise self._unsupported(Feature.POST_HOC_COMPOSITION)
 
     def download_composition(self, composition_id: str, file_name: str) -> Iterator[bytes]:
+        """The bytes of one of the composition's files, in chunks."""
         raise self._unsupported(Feature.POST_HOC_COMPOSITION)

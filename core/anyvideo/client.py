@@ -144,6 +144,7 @@ class Video:
 
     @property
     def backend_name(self) -> str:
+        """The name of the backend this ``Video`` drives (``"local"``, say): what ``ANYVIDEO_BACKEND`` selects."""
         return self.backend.name
 
     @property
@@ -153,6 +154,7 @@ class Video:
 
     @property
     def features(self) -> frozenset[Feature]:
+        """What the backend can do beyond the core operations (:meth:`supports` asks for one)."""
         return self.backend.features
 
     def supports(self, feature: Feature) -> bool:
@@ -272,9 +274,11 @@ class Participants(_Resource):
     """Who is (or was) in a room."""
 
     def list(self, room: ObjectRef, *, status: ParticipantStatus | str | None = None) -> Iterator[Participant]:
+        """The room's participants, optionally only those with this ``status``, fetched lazily."""
         return self._run(operations.list_participants(self._video, room, status))
 
     def get(self, room: ObjectRef, participant: ObjectRef) -> Participant:
+        """One participant of the room; :class:`~anyvideo.NotFound` if there is none."""
         return self._run(operations.get_participant(self._video, room, participant))
 
     def disconnect(self, room: ObjectRef, participant: ObjectRef) -> None:
@@ -291,6 +295,7 @@ class Streams(_Resource):
         return self._run(operations.list_streams(self._video, room))
 
     def get(self, room: ObjectRef, stream: ObjectRef) -> Stream:
+        """One stream published in the room now; :class:`~anyvideo.NotFound` if there is none."""
         return self._run(operations.get_stream(self._video, room, stream))
 
     def mute(self, room: ObjectRef, stream: ObjectRef) -> Stream:
@@ -324,7 +329,7 @@ class _Media(_Resource):
 
     #: What errors call the item, as the other operations on it do.
     _field: str
-    #: The order of the item's statuses, for :meth:`wait`.
+    #: The order of the item's statuses, for the subclasses' ``wait``.
     _life: Life
     #: The model of the items: one given as such, with files, is not fetched again.
     _model: type[Recording] | type[Composition]
@@ -554,9 +559,11 @@ class Recordings(_Media):
         )
 
     def stop(self, recording: ObjectRef) -> Recording:
+        """Stop the recording; the recording as it is then (see :meth:`wait` for its files)."""
         return self._run(operations.stop_recording(self._video, recording))
 
     def get(self, recording: ObjectRef) -> Recording:
+        """The recording as the provider reports it now."""
         return self._run(operations.get_recording(self._video, recording))
 
     def list(
@@ -566,6 +573,7 @@ class Recordings(_Media):
         return self._run(operations.list_recordings(self._video, room, status))
 
     def delete(self, recording: ObjectRef) -> None:
+        """Delete the recording and its files."""
         self._run(operations.delete_recording(self._video, recording))
 
     def wait(
@@ -654,11 +662,14 @@ class Compositions(_Media):
         return self._run(operations.stop_composition(self._video, composition))
 
     def get(self, composition: ObjectRef) -> Composition:
+        """The composition as the provider reports it now."""
         return self._run(operations.get_composition(self._video, composition))
 
     def list(
         self, *, room: ObjectRef | None = None, status: CompositionStatus | str | None = None
     ) -> Iterator[Composition]:
+        """Compositions of the account (or of one room), optionally only those with this ``status``,
+        fetched lazily."""
         return self._run(operations.list_compositions(self._video, room, status))
 
     def delete(self, composition: ObjectRef) -> None:

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 
 __all__ = ["hookimpl", "hookspec"]
 
+#: Marks the hook specifications below (for anyvideo itself; plugins implement them).
 hookspec = pluggy.HookspecMarker("anyvideo")
+#: Marks a plugin's hook implementations: ``@anyvideo.hookimpl`` above each function.
 hookimpl = pluggy.HookimplMarker("anyvideo")
 
 

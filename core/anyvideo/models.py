@@ -56,6 +56,8 @@ __all__ = [
 
 
 class RoomStatus(StrEnum):
+    """Where a room is in its life; ``UNKNOWN`` for a provider status the backend does not map."""
+
     OPEN = "open"
     ENDED = "ended"
     FAILED = "failed"
@@ -63,6 +65,8 @@ class RoomStatus(StrEnum):
 
 
 class ParticipantStatus(StrEnum):
+    """Whether a participant is in the room now; ``UNKNOWN`` for a status the backend does not map."""
+
     CONNECTED = "connected"
     DISCONNECTED = "disconnected"
     UNKNOWN = "unknown"
@@ -79,14 +83,18 @@ class StreamKind(StrEnum):
 
     @property
     def has_audio(self) -> bool:
+        """Whether the stream carries audio."""
         return self in (StreamKind.AUDIO, StreamKind.AUDIO_VIDEO)
 
     @property
     def has_video(self) -> bool:
+        """Whether the stream carries video."""
         return self in (StreamKind.VIDEO, StreamKind.AUDIO_VIDEO)
 
 
 class VideoSource(StrEnum):
+    """Where a stream's video comes from: a camera, a shared screen, or anything else."""
+
     CAMERA = "camera"
     SCREEN = "screen"
     CUSTOM = "custom"
@@ -102,19 +110,27 @@ class Role(StrEnum):
 
     @property
     def can_publish(self) -> bool:
+        """Whether a client with this role may publish streams."""
         return self is not Role.SUBSCRIBER
 
     @property
     def can_subscribe(self) -> bool:
+        """Whether a client with this role may subscribe to others' streams."""
         return self is not Role.PUBLISHER_ONLY
 
 
 class RecordingMode(StrEnum):
+    """``COMPOSED``: one file mixing every stream; ``INDIVIDUAL``: one file per stream."""
+
     COMPOSED = "composed"
     INDIVIDUAL = "individual"
 
 
 class RecordingStatus(StrEnum):
+    """Where a recording is in its life: ``AVAILABLE`` once its files can be downloaded;
+    ``UNKNOWN`` for a provider status the backend does not map.
+    """
+
     RECORDING = "recording"
     PAUSED = "paused"
     PROCESSING = "processing"
@@ -126,11 +142,18 @@ class RecordingStatus(StrEnum):
 
 
 class CompositionOutput(StrEnum):
+    """What a composition makes: a ``FILE`` from recordings, or a ``LIVE`` broadcast."""
+
     FILE = "file"
     LIVE = "live"
 
 
 class CompositionStatus(StrEnum):
+    """Where a composition is in its life: a file composition is ``AVAILABLE`` once
+    rendered, a live one is ``LIVE`` until ``STOPPED``; ``UNKNOWN`` for a provider status
+    the backend does not map.
+    """
+
     QUEUED = "queued"
     PROCESSING = "processing"
     LIVE = "live"
@@ -172,6 +195,8 @@ class SelectBy(StrEnum):
 
 
 class LayoutKind(StrEnum):
+    """The portable layouts: the presets, and ``CUSTOM`` (regions placed by hand)."""
+
     GRID = "grid"
     PIP = "pip"
     FOCUS = "focus"
@@ -247,6 +272,7 @@ class _Referenced:
 
     @property
     def ref(self) -> str:
+        """The object's ref, ``"<backend>:<id>"``: it names the object across backends (the router's too)."""
         return make_ref(self.provider, self.id)
 
 
@@ -270,6 +296,9 @@ class Resolution:
 
     @classmethod
     def parse(cls, value: str | Resolution, *, field: str = "resolution") -> Resolution:
+        """The resolution in ``value`` (``"1280x720"``, or a resolution itself);
+        :class:`~anyvideo.InvalidRequest` naming ``field`` if it is not one.
+        """
         if isinstance(value, Resolution):
             return value
         match = _RESOLUTION.fullmatch(value) if isinstance(value, str) else None
@@ -374,6 +403,7 @@ class Selector:
 
     @property
     def matches_all(self) -> bool:
+        """Whether the selector picks every stream (it names no field)."""
         return not self.by
 
     def to_json(self) -> dict[str, str]:
@@ -466,23 +496,28 @@ class Layout:
 
     @classmethod
     def grid(cls) -> Layout:
+        """Every stream in a grid of equal tiles."""
         return cls(LayoutKind.GRID)
 
     @classmethod
     def pip(cls) -> Layout:
+        """One stream full size, another in a small picture inside it."""
         return cls(LayoutKind.PIP)
 
     @classmethod
     def focus(cls) -> Layout:
+        """One stream large, the others smaller."""
         return cls(LayoutKind.FOCUS)
 
     @classmethod
     def presentation(cls, *, vertical: bool = True) -> Layout:
+        """A shared screen large, the other streams in a column beside it (``vertical``) or in a row below it."""
         kind = LayoutKind.VERTICAL_PRESENTATION if vertical else LayoutKind.HORIZONTAL_PRESENTATION
         return cls(kind)
 
     @classmethod
     def custom(cls, regions: Iterable[Region]) -> Layout:
+        """Streams placed in ``regions``, each picking its streams by :class:`~anyvideo.Selector`."""
         return cls(LayoutKind.CUSTOM, regions=regions)
 
     def to_json(self) -> dict[str, Any]:
@@ -660,6 +695,7 @@ class AccessToken:
 
     @property
     def room_ref(self) -> str:
+        """The room's ref, ``"<backend>:<room id>"``, as :attr:`Room.ref <anyvideo.Room.ref>` gives it."""
         return make_ref(self.provider, self.room_id)
 
 

@@ -30,7 +30,7 @@ from anyvideo.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 IMPORT_PACKAGES = ("anyvideo", "anyvideo_vonage", "anyvideo_twilio")
-EXTRAS = {"vonage", "twilio", "s3", "django", "all", "testing", "test"}
+EXTRAS = {"vonage", "twilio", "s3", "django", "all", "testing", "docs", "test"}
 # Quick tests of the sdist's own: the core models, and the Twilio status maps against the vendored spec.
 SDIST_OWN_TESTS = ["tests/core/test_models.py", "tests/providers/twilio/backend/test_statuses.py"]
 URL_LABELS = {"Homepage", "Documentation", "Changelog", "Issues", "Source"}
@@ -131,7 +131,15 @@ def test_every_import_package_in_the_wheel_is_typed(wheel: zipfile.ZipFile) -> N
 def test_the_sdist_holds_the_docs_tests_specs_and_licence(sdist: Path) -> None:
     for folder in ("core/anyvideo", "backends/anyvideo_vonage", "backends/anyvideo_twilio", "docs", "tests", "specs"):
         assert (sdist / folder).is_dir(), folder
-    for name in ("README.md", "LICENSE", "CHANGELOG.md", "pyproject.toml", "PKG-INFO", "specs/SOURCES.md"):
+    for name in (
+        "README.md",
+        "LICENSE",
+        "CHANGELOG.md",
+        "pyproject.toml",
+        "PKG-INFO",
+        "specs/SOURCES.md",
+        "mkdocs.yml",
+    ):
         assert (sdist / name).is_file(), name
     shipped_tests = {p.relative_to(sdist).as_posix() for p in (sdist / "tests").rglob("*.py")}
     tracked_tests = {p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").rglob("*.py")}

@@ -129,6 +129,7 @@ class Video:
 
     @property
     def backend_name(self) -> str:
+        """The name of the backend this ``Video`` drives (``"local"``, say): what ``ANYVIDEO_BACKEND`` selects."""
         return self._core.backend_name
 
     @property
@@ -138,6 +139,7 @@ class Video:
 
     @property
     def features(self) -> frozenset[Feature]:
+        """What the backend can do beyond the core operations (:meth:`supports` asks for one)."""
         return self._core.features
 
     def supports(self, feature: Feature) -> bool:
@@ -248,9 +250,11 @@ class Participants(_Resource):
     """Who is (or was) in a room."""
 
     def list(self, room: ObjectRef, *, status: ParticipantStatus | str | None = None) -> AsyncIterator[Participant]:
+        """The room's participants, optionally only those with this ``status``, fetched lazily (``async for``)."""
         return self._video._listing(operations.list_participants(self._core, room, status))
 
     async def get(self, room: ObjectRef, participant: ObjectRef) -> Participant:
+        """One participant of the room; :class:`~anyvideo.NotFound` if there is none."""
         return await self._video._drive(operations.get_participant(self._core, room, participant))
 
     async def disconnect(self, room: ObjectRef, participant: ObjectRef) -> None:
@@ -266,6 +270,7 @@ class Streams(_Resource):
         return self._video._listing(operations.list_streams(self._core, room))
 
     async def get(self, room: ObjectRef, stream: ObjectRef) -> Stream:
+        """One stream published in the room now; :class:`~anyvideo.NotFound` if there is none."""
         return await self._video._drive(operations.get_stream(self._core, room, stream))
 
     async def mute(self, room: ObjectRef, stream: ObjectRef) -> Stream:
@@ -403,9 +408,11 @@ class Recordings(_Media):
         return await self._video._drive(operation)
 
     async def stop(self, recording: ObjectRef) -> Recording:
+        """Stop the recording; the recording as it is then (see :meth:`wait` for its files)."""
         return await self._video._drive(operations.stop_recording(self._core, recording))
 
     async def get(self, recording: ObjectRef) -> Recording:
+        """The recording as the provider reports it now."""
         return await self._video._drive(operations.get_recording(self._core, recording))
 
     def list(
@@ -415,6 +422,7 @@ class Recordings(_Media):
         return self._video._listing(operations.list_recordings(self._core, room, status))
 
     async def delete(self, recording: ObjectRef) -> None:
+        """Delete the recording and its files."""
         await self._video._drive(operations.delete_recording(self._core, recording))
 
     async def wait(
@@ -481,11 +489,14 @@ class Compositions(_Media):
         return await self._video._drive(operations.stop_composition(self._core, composition))
 
     async def get(self, composition: ObjectRef) -> Composition:
+        """The composition as the provider reports it now."""
         return await self._video._drive(operations.get_composition(self._core, composition))
 
     def list(
         self, *, room: ObjectRef | None = None, status: CompositionStatus | str | None = None
     ) -> AsyncIterator[Composition]:
+        """Compositions of the account (or of one room), optionally only those with this ``status``,
+        fetched lazily (``async for``)."""
         return self._video._listing(operations.list_compositions(self._core, room, status))
 
     async def delete(self, composition: ObjectRef) -> None:

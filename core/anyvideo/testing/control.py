@@ -61,6 +61,9 @@ class EmulatorControl:
         return cls(base_url if "//" in base_url else f"https://{base_url}")
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None, *, timeout: float = 30) -> Any:
+        """Send one request to the emulator's control API (``/_emulator`` + ``path``); its JSON answer.
+        An error answer raises the matching anyvideo error (400: :class:`~anyvideo.InvalidRequest`).
+        """
         answer = self._session.request(method, f"{self.base_url}/_emulator{path}", json=body, timeout=timeout)
         if answer.status_code >= 400:
             try:
@@ -104,6 +107,7 @@ class EmulatorControl:
         return configured
 
     def clear_faults(self) -> None:
+        """Remove every fault injected so far."""
         self.call("DELETE", "/faults")
 
 
@@ -141,6 +145,7 @@ class RemoteClient:
         return stream_id
 
     def unpublish(self, stream_id: str) -> None:
+        """Stop publishing the stream, as the browser would."""
         self._control.call("POST", f"/streams/{stream_id}/unpublish")
 
     def signals(self) -> list[ReceivedSignal]:
@@ -149,6 +154,7 @@ class RemoteClient:
         return [ReceivedSignal(s["type"], s["data"], datetime.fromisoformat(s["sent_at"])) for s in received]
 
     def leave(self) -> None:
+        """Leave the room, as the browser would."""
         self._control.call("POST", f"/participants/{self.participant_id}/leave")
 
 
@@ -171,6 +177,7 @@ class SettledDevices:
         return f"SettledDevices({self.control.base_url!r})"
 
     def join(self, token: str | AccessToken, room_id: str | None = None) -> SettledClient:
+        """Join as :meth:`EmulatorControl.join` does, once the callbacks it causes are delivered."""
         client = self.control.join(token, room_id)
         self.control.callbacks()
         return SettledClient(self.control, client.participant_id, client.room_id, client.identity)
@@ -191,10 +198,12 @@ class SettledClient(RemoteClient):
         return stream_id
 
     def unpublish(self, stream_id: str) -> None:
+        """Stop publishing the stream, once the callbacks it causes are delivered."""
         super().unpublish(stream_id)
         self._control.callbacks()
 
     def leave(self) -> None:
+        """Leave the room, once the callbacks it causes are delivered."""
         super().leave()
         self._control.callbacks()
 

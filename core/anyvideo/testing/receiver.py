@@ -51,6 +51,7 @@ class WebhookServer:
         self.close()
 
     def close(self) -> None:
+        """Stop the server and wait for its thread."""
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()

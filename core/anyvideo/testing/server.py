@@ -335,6 +335,8 @@ class Emulator(abc.ABC):
 
     @property
     def base_url(self) -> str:
+        """Where the running emulator answers (``http://127.0.0.1:PORT``, or ``https://``);
+        :class:`RuntimeError` if it is not running."""
         if self._server is None:
             raise RuntimeError("the emulator is not running; use it as a context manager or call start()")
         host, port = _address(self._server)
@@ -351,6 +353,7 @@ class Emulator(abc.ABC):
         return self.devices_class(self.base_url, ca_bundle=self.ca_bundle)
 
     def start(self) -> Emulator:
+        """Start serving on loopback, and delivering callbacks (a second call does nothing); the emulator itself."""
         if self._server is not None:
             return self
         context = self._tls_context() if self._tls else None
@@ -369,6 +372,7 @@ class Emulator(abc.ABC):
         return self
 
     def stop(self) -> None:
+        """Stop serving and delivering callbacks, and close the ``Video`` objects connected to it and its state."""
         if self._server is None:
             return
         while self._videos:
