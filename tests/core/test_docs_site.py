@@ -66,6 +66,7 @@ def test_every_page_and_the_api_reference_are_built(site: Path) -> None:
         ("anyvideo", "anyvideo"),
         ("anyvideo.aio", "aio"),
         ("anyvideo.webhooks", "webhooks"),
+        ("anyvideo.django", "django"),
         ("anyvideo.testing", "testing"),
         ("anyvideo_vonage", "vonage"),
         ("anyvideo_vonage.config", "vonage"),
