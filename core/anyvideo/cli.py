@@ -41,6 +41,7 @@ from anyvideo.errors import (
     UnsupportedFeature,
     WaitTimeout,
 )
+from anyvideo.meetings.commands import serve as serve_group
 from anyvideo.migrate.commands import export as export_command
 from anyvideo.migrate.commands import migrate as migrate_group
 from anyvideo.models import RecordingStatus, Role, RoomStatus
@@ -505,6 +506,7 @@ def emulator_command(
 
 cli.add_command(export_command)
 cli.add_command(migrate_group)
+cli.add_command(serve_group)
 
 
 def _causes(error: BaseException) -> Iterator[BaseException]:

@@ -1,0 +1,198 @@
+"""The ASGI application: seed 001's endpoints, the backend's webhook adapter, the OpenAPI document.
+
+``create_app(settings)`` connects the backend (as :func:`anyvideo.connect` does, from
+``settings.environ``), opens the database and, unless told not to, upgrades it to the
+shipped migrations. ``uvicorn`` (``anyvideo serve``) or any ASGI server runs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import PlainTextResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import sessionmaker
+
+import anyvideo
+from anyvideo.client import Video
+from anyvideo.meetings.auth import Permission, Principal, TokenRefused, verify_token
+from anyvideo.meetings.db import make_engine, migrate
+from anyvideo.meetings.problems import BodyLimit, ProblemError, install
+from anyvideo.meetings.schema import (
+    ArchiveList,
+    ArchiveOut,
+    AttendeeOut,
+    MeetingOptions,
+    Problem,
+    SessionWebhook,
+    TokenRequest,
+    TokenResponse,
+    VideoChatSessionPartial,
+)
+from anyvideo.meetings.service import MeetingHooks, MeetingService
+from anyvideo.meetings.settings import Settings
+from anyvideo.webhooks import asgi_app
+
+__all__ = ["PROVIDER_WEBHOOKS", "create_app"]
+
+#: Where the backend's own callbacks (Vonage, Twilio) are received: point the provider here.
+PROVIDER_WEBHOOKS = "/webhooks/provider"
+
+_bearer = HTTPBearer(auto_error=False, description="A JWT carrying the permissions (anyvideo serve token).")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+#: The problem documents each kind of endpoint may answer, for the OpenAPI document.
+_PROBLEMS: dict[int | str, dict[str, object]] = {
+    status: {"model": Problem, "content": {"application/problem+json": {}}, "description": description}
+    for status, description in {
+        400: "Refused: the problem names the field or the reason",
+        401: "No valid bearer token",
+        403: "The token lacks the permission",
+        404: "No such meeting or archive",
+        409: "The meeting's state forbids it",
+        413: "The body is too large",
+        422: "The body does not fit the schema: each field named",
+    }.items()
+}
+
+
+def _requires(permission: Permission) -> Callable[[Request, Credentials], Principal]:
+    def check(request: Request, credentials: Credentials) -> Principal:
+        challenge = {"WWW-Authenticate": "Bearer"}
+        if credentials is None:
+            raise ProblemError(401, "a bearer token is required", headers=challenge)
+        settings: Settings = request.app.state.settings
+        try:
+            principal = verify_token(credentials.credentials, [settings.auth_secret])
+        except TokenRefused as exc:
+            raise ProblemError(401, str(exc), headers=challenge) from None
+        if not principal.may(permission):
+            raise ProblemError(403, f"the token does not grant {permission.value}")
+        return principal
+
+    return check
+
+
+def _service(request: Request) -> MeetingService:
+    service: MeetingService = request.app.state.service
+    return service
+
+
+Service = Annotated[MeetingService, Depends(_service)]
+
+
+def create_app(settings: Settings, *, video: Video | None = None) -> FastAPI:
+    """The meeting service over ``video`` (default: connected from ``settings``)."""
+    engine = make_engine(settings.database_url)
+    if settings.migrate_on_start:
+        migrate(engine)
+    video = video or anyvideo.connect(settings.backend, environ=settings.environ)
+    service = MeetingService(video, sessionmaker(engine, expire_on_commit=False))
+    video.plugins.manager.register(MeetingHooks(service))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        video.close()
+        engine.dispose()
+
+    app = FastAPI(
+        title="Video Conferencing Service",
+        version="1.0.0",
+        description="Meetings on any anyvideo backend (seed 001): links, scheduling, role tokens, attendees, "
+        "archives. Errors are application/problem+json (RFC 9457).",
+        lifespan=lifespan,
+        responses=_PROBLEMS,
+    )
+    app.state.settings = settings
+    app.state.service = service
+    app.state.video = video
+    install(app)
+    app.add_middleware(BodyLimit, limit=settings.max_body)
+    app.mount(PROVIDER_WEBHOOKS, asgi_app(video))
+
+    @app.post(
+        "/session",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "The link id"}},
+        summary="Create a meeting; answers its meeting link id",
+    )
+    def create_session(
+        options: MeetingOptions,
+        service: Service,
+        caller: Annotated[Principal, Depends(_requires(Permission.CREATE_MEETING_SESSION))],
+    ) -> PlainTextResponse:
+        return PlainTextResponse(service.create(options, caller))
+
+    @app.patch("/session/{meetingLinkId}", status_code=204, summary="Edit a meeting")
+    def edit_session(
+        meetingLinkId: str,  # noqa: N803 - the seed's name, as the path writes it
+        changes: VideoChatSessionPartial,
+        service: Service,
+        caller: Annotated[Principal, Depends(_requires(Permission.EDIT_MEETING))],
+    ) -> Response:
+        service.edit(meetingLinkId, changes, caller)
+        return Response(status_code=204)
+
+    @app.patch("/session/{meetingLinkId}/end", status_code=204, summary="End a meeting (once)")
+    def end_session(
+        meetingLinkId: str,  # noqa: N803
+        service: Service,
+        caller: Annotated[Principal, Depends(_requires(Permission.STOP_MEETING))],
+    ) -> Response:
+        service.end(meetingLinkId, caller)
+        return Response(status_code=204)
+
+    @app.post("/session/{meetingLinkId}/token", summary="A client token for the meeting, with a role and an expiry")
+    def session_token(
+        meetingLinkId: str,  # noqa: N803
+        service: Service,
+        caller: Annotated[Principal, Depends(_requires(Permission.GENERATE_MEETING_TOKEN))],
+        request: TokenRequest | None = None,
+    ) -> TokenResponse:
+        return service.token(meetingLinkId, request or TokenRequest(), caller)
+
+    @app.get("/session/{meetingLinkId}/attendees", summary="Who joined the meeting")
+    def session_attendees(
+        meetingLinkId: str,  # noqa: N803
+        service: Service,
+        caller: Annotated[Principal, Depends(_requires(Permission.GET_MEETING_ATTENDEES))],
+        active: Annotated[bool | None, Query(description="true: connected now; false: gone")] = None,
+    ) -> list[AttendeeOut]:
+        return service.attendees(meetingLinkId, active)
+
+    @app.post("/webhooks/session", status_code=204, summary="A third party adds or updates an attendee")
+    def session_webhook(update: SessionWebhook, service: Service) -> Response:
+        service.third_party_update(update)
+        return Response(status_code=204)
+
+    @app.get("/archives", summary="The meetings' archives, newest first")
+    def list_archives(
+        service: Service,
+        caller: Annotated[Principal, Depends(_requires(Permission.GET_MEETING_ARCHIVES))],
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> ArchiveList:
+        return service.archives(limit, offset)
+
+    @app.get("/archives/{archiveId}", summary="One archive")
+    def get_archive(
+        archiveId: str,  # noqa: N803
+        service: Service,
+        caller: Annotated[Principal, Depends(_requires(Permission.GET_MEETING_ARCHIVES))],
+    ) -> ArchiveOut:
+        return service.archive(archiveId)
+
+    @app.delete("/archives/{archiveId}", status_code=204, summary="Delete an archive (provider and database)")
+    def delete_archive(
+        archiveId: str,  # noqa: N803
+        service: Service,
+        caller: Annotated[Principal, Depends(_requires(Permission.DELETE_MEETING_ARCHIVE))],
+    ) -> Response:
+        service.delete_archive(archiveId, caller)
+        return Response(status_code=204)
+
+    return app
