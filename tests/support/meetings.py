@@ -17,6 +17,7 @@ from anyvideo import Video
 from anyvideo.meetings.app import create_app
 from anyvideo.meetings.auth import Permission, mint_token
 from anyvideo.meetings.settings import Settings
+from anyvideo.sim import Clock
 
 #: The tests' signing secret (long enough for HS256).
 SECRET = "meetings-tests-secret-0123456789abcdef"
@@ -71,9 +72,11 @@ class Api:
 
 
 @contextmanager
-def local_service(database: str, video: Video, **overrides: Any) -> Iterator[tuple[FastAPI, TestClient]]:
-    """The service on ``video`` and a SQLite file, driven through FastAPI's TestClient."""
-    app = create_app(settings_for(database, **overrides), video=video)
+def local_service(
+    database: str, video: Video, clock: Clock | None = None, **overrides: Any
+) -> Iterator[tuple[FastAPI, TestClient]]:
+    """The service on ``video`` (and its ``clock``) and a SQLite file, driven through FastAPI's TestClient."""
+    app = create_app(settings_for(database, **overrides), video=video, clock=clock)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield app, client
 

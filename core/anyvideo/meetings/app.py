@@ -34,6 +34,7 @@ from anyvideo.meetings.schema import (
 )
 from anyvideo.meetings.service import MeetingHooks, MeetingService
 from anyvideo.meetings.settings import Settings
+from anyvideo.sim import Clock
 from anyvideo.webhooks import asgi_app
 
 __all__ = ["PROVIDER_WEBHOOKS", "create_app"]
@@ -84,13 +85,14 @@ def _service(request: Request) -> MeetingService:
 Service = Annotated[MeetingService, Depends(_service)]
 
 
-def create_app(settings: Settings, *, video: Video | None = None) -> FastAPI:
-    """The meeting service over ``video`` (default: connected from ``settings``)."""
+def create_app(settings: Settings, *, video: Video | None = None, clock: Clock | None = None) -> FastAPI:
+    """The meeting service over ``video`` (default: connected from ``settings``); ``clock`` says what
+    "now" is for schedules and expiries (default: the system clock; a test passes its backend's)."""
     engine = make_engine(settings.database_url)
     if settings.migrate_on_start:
         migrate(engine)
     video = video or anyvideo.connect(settings.backend, environ=settings.environ)
-    service = MeetingService(video, sessionmaker(engine, expire_on_commit=False))
+    service = MeetingService(video, sessionmaker(engine, expire_on_commit=False), clock)
     video.plugins.manager.register(MeetingHooks(service))
 
     @asynccontextmanager

@@ -41,6 +41,7 @@ from anyvideo.meetings.schema import (
     VideoChatSessionPartial,
 )
 from anyvideo.models import Event, EventType, Participant, Recording, RecordingStatus, Role
+from anyvideo.sim import Clock, SystemClock
 
 __all__ = ["MeetingHooks", "MeetingService"]
 
@@ -65,9 +66,11 @@ def room_name(link: str) -> str:
 class MeetingService:
     """Seed 001's operations over ``video`` and the database behind ``sessions``."""
 
-    def __init__(self, video: Video, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, video: Video, sessions: sessionmaker[Session], clock: Clock | None = None) -> None:
         self.video = video
         self.sessions = sessions
+        #: What "now" is for schedules, expiries and end times (the backend's clock in tests).
+        self.clock = clock or SystemClock()
 
     # --- helpers -------------------------------------------------------------
 
@@ -89,13 +92,12 @@ class MeetingService:
         reason = f"the {self.video.backend_name} backend cannot {what} ({feature.value})"
         raise ProblemError(400, f"{reason}: {hint}" if hint else reason, field=field)
 
-    @staticmethod
-    def _check_schedule(is_scheduled: bool, schedule_time: datetime | None) -> None:
+    def _check_schedule(self, is_scheduled: bool, schedule_time: datetime | None) -> None:
         if is_scheduled and schedule_time is None:
             raise ProblemError(400, "a scheduled meeting needs its scheduleTime", field="scheduleTime")
         if not is_scheduled and schedule_time is not None:
             raise ProblemError(400, "scheduleTime is for a scheduled meeting (isScheduled)", field="scheduleTime")
-        if schedule_time is not None and schedule_time <= utcnow():
+        if schedule_time is not None and schedule_time <= self.clock.now():
             raise ProblemError(400, "a meeting cannot be scheduled in the past", field="scheduleTime")
 
     def _check_archiving(self, archiving: bool, e2ee: bool, field: str) -> None:
@@ -199,7 +201,7 @@ class MeetingService:
             ended = session.execute(
                 update(Meeting)
                 .where(Meeting.meeting_link == link, Meeting.end_time.is_(None))
-                .values(end_time=utcnow(), modified_by=caller.subject, modified_on=utcnow())
+                .values(end_time=self.clock.now(), modified_by=caller.subject, modified_on=utcnow())
             )
             if ended.rowcount != 1:  # type: ignore[attr-defined]
                 raise ProblemError(409, "the meeting has already ended", field="meetingLinkId")
@@ -213,8 +215,9 @@ class MeetingService:
             meeting_id, room_id, e2ee = meeting.id, meeting.session_id, meeting.e2ee
         if request.role is not TokenRole.PUBLISHER:
             self._refuse_unsupported(Feature.TOKEN_ROLES, "role", f"grant the role {request.role.value}")
-        expires = request.expire_time or utcnow() + DEFAULT_TOKEN_TTL
-        ttl = (expires - utcnow()).total_seconds()
+        now = self.clock.now()
+        expires = request.expire_time or now + DEFAULT_TOKEN_TTL
+        ttl = (expires - now).total_seconds()
         if ttl <= 0:
             raise ProblemError(400, "expireTime is in the past", field="expireTime")
         if room_id is None:
@@ -224,7 +227,8 @@ class MeetingService:
                 room_id, request.identity or caller.subject, role=Role(request.role.value), ttl=ttl, data=request.data
             )
         except InvalidRequest as exc:
-            raise ProblemError(400, exc.reason, field=API_FIELDS.get(exc.field, exc.field)) from exc
+            reason = f"the token's lifetime (now to expireTime) {exc.reason}" if exc.field == "ttl" else exc.reason
+            raise ProblemError(400, reason, field=API_FIELDS.get(exc.field, exc.field)) from exc
         except UnsupportedFeature as exc:
             raise ProblemError(400, str(exc), field="data" if exc.feature is Feature.TOKEN_DATA else "role") from exc
         except Conflict as exc:
@@ -247,7 +251,7 @@ class MeetingService:
         """``POST /webhooks/session``: an attendee joined or left, as a third party reports it."""
         with self._transaction() as session:
             meeting = self._meeting(session, update_.meeting_link_id)
-            when = update_.occurred_at or utcnow()
+            when = update_.occurred_at or self.clock.now()
             if update_.event is AttendeeEvent.JOINED:
                 if meeting.end_time is not None:
                     raise ProblemError(409, "the meeting has ended; nobody joins it", field="meetingLinkId")
