@@ -5,11 +5,12 @@ Request bodies refuse unknown fields (422 naming the field); times must carry a 
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 from pydantic.alias_generators import to_camel
 
 __all__ = [
@@ -28,6 +29,34 @@ __all__ = [
 
 #: How long a free-text field may be.
 SHORT = 256
+
+
+def _iso_text(value: object) -> object:
+    """A time is written as ISO 8601 text (seed 001's ``date-time``), not as a number of seconds."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError("a date-time is ISO 8601 text with a zone, such as 2026-05-01T09:30:00Z")
+    return value
+
+
+#: A request's time: ISO 8601 text with a zone.
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
+
+
+def _finite(value: Any) -> Any:
+    """Refuses the numbers JSON cannot write (``1e999`` parses as infinity), anywhere inside."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("numbers must be finite (JSON has no infinity or NaN)")
+    if isinstance(value, dict):
+        for item in value.values():
+            _finite(item)
+    elif isinstance(value, list):
+        for item in value:
+            _finite(item)
+    return value
+
+
+#: The caller's own data: any JSON object, kept as given.
+Metadata = Annotated[dict[str, Any], AfterValidator(_finite)]
 
 
 class Body(BaseModel):
@@ -57,14 +86,16 @@ class Audit(Answer):
 class MeetingOptions(Body):
     """``POST /session``: what the meeting needs. Archiving with end-to-end encryption is refused."""
 
-    enable_archiving: bool = Field(default=False, description="Record the meeting (its archive) from the first stream.")
-    e2ee: bool = Field(default=False, description="End-to-end encrypted media; not with archiving.")
-    is_scheduled: bool = Field(default=False, description="Booked for later: the room is made when first needed.")
-    schedule_time: AwareDatetime | None = Field(
+    enable_archiving: StrictBool = Field(
+        default=False, description="Record the meeting (its archive) from the first stream."
+    )
+    e2ee: StrictBool = Field(default=False, description="End-to-end encrypted media; not with archiving.")
+    is_scheduled: StrictBool = Field(default=False, description="Booked for later: the room is made when first needed.")
+    schedule_time: Timestamp | None = Field(
         default=None, description="When a scheduled meeting starts (in the future)."
     )
     ext_id: str | None = Field(default=None, max_length=SHORT, description="An id of the caller's own.")
-    ext_metadata: dict[str, Any] | None = Field(default=None, description="The caller's own data, kept as given.")
+    ext_metadata: Metadata | None = Field(default=None, description="The caller's own data, kept as given.")
 
 
 class VideoChatSessionPartial(Body):
@@ -72,25 +103,25 @@ class VideoChatSessionPartial(Body):
     ``scheduleTime``, ``isArchived``, ``extId`` and ``extMetadata`` may change (the others are the
     service's, and are refused with a 422 naming them)."""
 
-    deleted: bool | None = None
-    deleted_on: AwareDatetime | None = None
+    deleted: StrictBool | None = None
+    deleted_on: Timestamp | None = None
     deleted_by: str | None = None
-    created_on: AwareDatetime | None = None
-    modified_on: AwareDatetime | None = None
+    created_on: Timestamp | None = None
+    modified_on: Timestamp | None = None
     created_by: str | None = None
     modified_by: str | None = None
     id: float | None = None
     session_id: str | None = None
     meeting_link: str | None = None
-    is_scheduled: bool | None = None
-    schedule_time: AwareDatetime | None = None
-    is_archived: bool | None = None
+    is_scheduled: StrictBool | None = None
+    schedule_time: Timestamp | None = None
+    is_archived: StrictBool | None = None
     archive_id: str | None = None
     upload_target: str | None = None
-    start_time: AwareDatetime | None = None
-    end_time: AwareDatetime | None = None
+    start_time: Timestamp | None = None
+    end_time: Timestamp | None = None
     ext_id: str | None = Field(default=None, max_length=SHORT)
-    ext_metadata: dict[str, Any] | None = None
+    ext_metadata: Metadata | None = None
 
 
 #: The fields of :class:`VideoChatSessionPartial` a caller may change.
@@ -109,7 +140,7 @@ class TokenRequest(Body):
     """``POST /session/{meetingLinkId}/token``: who joins, with what role, until when."""
 
     role: TokenRole = Field(default=TokenRole.PUBLISHER, description="What the holder may do.")
-    expire_time: AwareDatetime | None = Field(
+    expire_time: Timestamp | None = Field(
         default=None, description="When the token stops working (default: in 1 hour)."
     )
     identity: str | None = Field(
@@ -157,9 +188,9 @@ class SessionWebhook(Body):
     meeting_link_id: str = Field(min_length=1, max_length=64)
     attendee: str = Field(min_length=1, max_length=128)
     event: AttendeeEvent
-    occurred_at: AwareDatetime | None = Field(default=None, description="When it happened (default: when received).")
+    occurred_at: Timestamp | None = Field(default=None, description="When it happened (default: when received).")
     ext_id: str | None = Field(default=None, max_length=SHORT)
-    ext_metadata: dict[str, Any] | None = None
+    ext_metadata: Metadata | None = None
 
 
 class ArchiveOut(Audit):
