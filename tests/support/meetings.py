@@ -89,9 +89,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(app: FastAPI) -> Iterator[str]:
-    """``app`` served by uvicorn on 127.0.0.1 in a thread; yields its base URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning"))
+def served(app: FastAPI, port: int | None = None) -> Iterator[str]:
+    """``app`` served by uvicorn on 127.0.0.1 (``port``, else a free one) in a thread; yields its base URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port or free_port(), log_level="warning"))
     started = threading.Event()
     original = server.startup
 

@@ -15,12 +15,13 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import sessionmaker
+from starlette.routing import Route
 
 import anyvideo
 from anyvideo.client import Video
 from anyvideo.meetings.auth import Permission, Principal, TokenRefused, verify_token
 from anyvideo.meetings.db import make_engine, migrate
-from anyvideo.meetings.problems import BodyLimit, ProblemError, install
+from anyvideo.meetings.problems import ASGIApp, BodyLimit, ProblemError, Receive, Scope, Send, install
 from anyvideo.meetings.schema import (
     ArchiveList,
     ArchiveOut,
@@ -77,6 +78,16 @@ def _requires(permission: Permission) -> Callable[[Request, Credentials], Princi
     return check
 
 
+class _Adapter:
+    """An ASGI application as a route's endpoint (Starlette calls a plain function with a Request)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
 def _service(request: Request) -> MeetingService:
     service: MeetingService = request.app.state.service
     return service
@@ -114,7 +125,9 @@ def create_app(settings: Settings, *, video: Video | None = None, clock: Clock |
     app.state.video = video
     install(app)
     app.add_middleware(BodyLimit, limit=settings.max_body)
-    app.mount(PROVIDER_WEBHOOKS, asgi_app(video))
+    # A route, not a mount: a mount answers its own path with a redirect to the path and a
+    # slash, which a provider's POST does not follow.
+    app.router.routes.append(Route(PROVIDER_WEBHOOKS, _Adapter(asgi_app(video)), methods=["GET", "POST"]))
 
     @app.post(
         "/session",
