@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import PlainTextResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import sessionmaker
 from starlette.routing import Route
@@ -46,9 +48,9 @@ PROVIDER_WEBHOOKS = "/webhooks/provider"
 _bearer = HTTPBearer(auto_error=False, description="A JWT carrying the permissions (anyvideo serve token).")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
-#: The problem documents each kind of endpoint may answer, for the OpenAPI document.
+#: The errors each endpoint may answer, all as problem documents (see :func:`_openapi`).
 _PROBLEMS: dict[int | str, dict[str, object]] = {
-    status: {"model": Problem, "content": {"application/problem+json": {}}, "description": description}
+    status: {"description": description}
     for status, description in {
         400: "Refused: the problem names the field or the reason",
         401: "No valid bearer token",
@@ -59,6 +61,8 @@ _PROBLEMS: dict[int | str, dict[str, object]] = {
         422: "The body does not fit the schema: each field named",
     }.items()
 }
+#: FastAPI's own error schemas, which the service never answers with (its 422 is a problem).
+_UNUSED_SCHEMAS = ("HTTPValidationError", "ValidationError")
 
 
 def _requires(permission: Permission) -> Callable[[Request, Credentials], Principal]:
@@ -75,7 +79,49 @@ def _requires(permission: Permission) -> Callable[[Request, Credentials], Princi
             raise ProblemError(403, f"the token does not grant {permission.value}")
         return principal
 
+    check.permission = permission  # type: ignore[attr-defined]  # read by _permissions
     return check
+
+
+def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """The document FastAPI makes, with every error as ``application/problem+json`` (the
+    :class:`Problem` schema) and each operation's permission as ``x-permission``, as the seed lists it."""
+
+    def document() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Problem"] = Problem.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+        for name in _UNUSED_SCHEMAS:
+            schemas.pop(name, None)
+        problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        permissions = _permissions(app)
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                for status, response in operation["responses"].items():
+                    if int(status) >= 400:
+                        response["content"] = problem
+                permission = permissions.get((method.upper(), path))
+                if permission is not None:
+                    operation["x-permission"] = permission.value
+        app.openapi_schema = schema
+        return schema
+
+    return document
+
+
+def _permissions(app: FastAPI) -> dict[tuple[str, str], Permission]:
+    """The permission each operation needs, read from its dependencies."""
+    found = {}
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        for dependency in route.dependant.dependencies:
+            permission = getattr(dependency.call, "permission", None)
+            if isinstance(permission, Permission):
+                found.update({(method, route.path_format): permission for method in route.methods or ()})
+    return found
 
 
 class _Adapter:
@@ -210,4 +256,5 @@ def create_app(settings: Settings, *, video: Video | None = None, clock: Clock |
         service.delete_archive(archiveId, caller)
         return Response(status_code=204)
 
+    app.openapi = _openapi(app)  # type: ignore[method-assign]
     return app
