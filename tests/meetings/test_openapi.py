@@ -98,7 +98,8 @@ def test_every_error_is_documented_as_a_problem(document: dict) -> None:
         for method, op in ops.items():
             for status in ("400", "422"):
                 content = op["responses"][status]["content"]
-                assert content == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+                problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+                assert content == problem, (method, path, status)
 
 
 def test_the_document_is_served(tmp_path: Path) -> None:
