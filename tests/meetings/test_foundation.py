@@ -229,3 +229,34 @@ def _drive_the_served_api(server: subprocess.Popen[str], port: int, tmp_path: Pa
     token = requests.post(f"{base}/session/{link}/token", json={"role": "moderator"}, headers=headers, timeout=30)
     assert token.status_code == 200 and token.json()["role"] == "moderator"
     assert requests.get(f"{base}/session/{link}/attendees", headers=headers, timeout=30).json() == []
+
+
+#: ``anyvideo serve`` in an interpreter where the service's dependency ``module`` cannot be imported.
+WITHOUT = """
+import sys
+
+hidden = sys.argv[1]
+
+class Hidden:
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.partition(".")[0] == hidden:
+            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+        return None
+
+sys.meta_path.insert(0, Hidden())
+sys.argv = ["anyvideo", "serve", "--port", "9"]
+from anyvideo.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("module", ["fastapi", "sqlalchemy"])
+def test_serving_without_the_extra_says_how_to_install_it(tmp_path: Path, module: str) -> None:
+    environ = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "core"), str(REPO / "backends")])}
+    ran = subprocess.run(
+        [sys.executable, "-c", WITHOUT, module], cwd=tmp_path, env=environ, capture_output=True, text=True, timeout=60
+    )
+    assert ran.returncode != 0
+    assert ran.stderr.strip() == (
+        f'error: anyvideo serve needs the module {module!r}, which is not installed: pip install "anyvideo[serve]"'
+    )

@@ -17,13 +17,16 @@ SERVE_MODULES = ("fastapi", "uvicorn", "sqlalchemy", "alembic")
 
 
 def _require_extra() -> None:
-    import importlib.util
+    """Refuses, naming the module and the pip command, when the ``serve`` extra is not installed."""
+    import importlib
 
     for module in SERVE_MODULES:
-        if importlib.util.find_spec(module) is None:
+        try:
+            importlib.import_module(module)
+        except ImportError:
             raise ConfigurationError(
                 f'anyvideo serve needs the module {module!r}, which is not installed: pip install "anyvideo[serve]"'
-            )
+            ) from None
 
 
 @click.group(invoke_without_command=True)
