@@ -111,3 +111,8 @@ def test_the_document_is_served(tmp_path: Path) -> None:
             served = client.get("/openapi.json")
             assert served.status_code == 200 and "/session" in served.json()["paths"]
             assert client.get("/docs").status_code == 200
+
+
+def test_the_create_options_are_named_as_callers_write_them(document: dict) -> None:
+    properties = document["components"]["schemas"]["MeetingOptions"]["properties"]
+    assert list(properties) == ["enableArchiving", "e2ee", "isScheduled", "scheduleTime", "extId", "extMetadata"]

@@ -109,3 +109,20 @@ def test_numbers_json_cannot_carry_are_refused_not_stored(api: Api, number: byte
     answer = api.client.post("/session", content=body, headers=headers)
     assert answer.status_code in (400, 422), answer.text
     assert answer.headers["content-type"] == PROBLEM
+
+
+def test_a_405_allows_every_method_of_the_path(api: Api) -> None:
+    """Starlette names only the first route's methods; ``/archives/{archiveId}`` has two routes."""
+    answer = api.client.request("OPTIONS", "/archives/some-id", headers=api.headers)
+    problem(answer, 405)
+    assert answer.headers["allow"] == "DELETE, GET"
+
+
+def test_the_python_names_of_fields_are_unknown_fields(api: Api) -> None:
+    answer = api.client.post("/session", json={"enable_archiving": True}, headers=api.headers)
+    assert problem(answer, 422)["field"] == "enable_archiving"
+
+
+def test_an_unknown_query_parameter_is_a_422_naming_it(api: Api) -> None:
+    answer = api.client.get("/archives?limit=5&page=2", headers=api.headers)
+    assert problem(answer, 422)["field"] == "query.page"

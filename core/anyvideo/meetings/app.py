@@ -124,6 +124,15 @@ def _permissions(app: FastAPI) -> dict[tuple[str, str], Permission]:
     return found
 
 
+def _known_query(request: Request) -> None:
+    """An unknown query parameter is refused (422 naming it), as an unknown body field is."""
+    route = request.scope.get("route")
+    known = {param.alias for param in route.dependant.query_params} if isinstance(route, APIRoute) else set()
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise ProblemError(422, f"{', '.join(unknown)}: no such query parameter", field=f"query.{unknown[0]}")
+
+
 class _Adapter:
     """An ASGI application as a route's endpoint (Starlette calls a plain function with a Request)."""
 
@@ -165,6 +174,7 @@ def create_app(settings: Settings, *, video: Video | None = None, clock: Clock |
         "archives. Errors are application/problem+json (RFC 9457).",
         lifespan=lifespan,
         responses=_PROBLEMS,
+        dependencies=[Depends(_known_query)],
     )
     app.state.settings = settings
     app.state.service = service

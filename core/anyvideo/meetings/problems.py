@@ -80,9 +80,22 @@ def _validation(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(422, detail, field=first["field"], errors=listed)
 
 
+def _allowed(request: Request) -> str:
+    """Every method some route serves at this path (Starlette's own 405 names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(request.url.path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
 def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return problem_response(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed(request)
+    return problem_response(exc.status_code, str(exc.detail), headers=headers or None)
 
 
 def _problem(request: Request, exc: Exception) -> JSONResponse:

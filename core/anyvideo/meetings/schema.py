@@ -62,7 +62,7 @@ Metadata = Annotated[dict[str, Any], AfterValidator(_finite)]
 class Body(BaseModel):
     """A request body: camelCase, no unknown fields."""
 
-    model_config = ConfigDict(alias_generator=to_camel, validate_by_name=True, validate_by_alias=True, extra="forbid")
+    model_config = ConfigDict(alias_generator=to_camel, validate_by_name=False, validate_by_alias=True, extra="forbid")
 
 
 class Answer(BaseModel):
@@ -89,7 +89,7 @@ class MeetingOptions(Body):
     enable_archiving: StrictBool = Field(
         default=False, description="Record the meeting (its archive) from the first stream."
     )
-    e2ee: StrictBool = Field(default=False, description="End-to-end encrypted media; not with archiving.")
+    e2ee: StrictBool = Field(default=False, alias="e2ee", description="End-to-end encrypted media; not with archiving.")
     is_scheduled: StrictBool = Field(default=False, description="Booked for later: the room is made when first needed.")
     schedule_time: Timestamp | None = Field(
         default=None, description="When a scheduled meeting starts (in the future)."
