@@ -222,3 +222,18 @@ def test_a_token_request_may_have_no_body(api: Api) -> None:
     link = api.create()
     answer = api.client.post(f"/session/{link}/token", headers=api.headers)
     assert answer.status_code == 200 and answer.json()["role"] == "publisher"
+
+
+def test_a_meeting_whose_room_the_provider_closed_gets_a_new_one_at_its_next_token(
+    service: tuple[FastAPI, Api], local_video: Video
+) -> None:
+    """As Twilio closes an empty room after minutes: the meeting is still open, so it goes on in a new room."""
+    app, api = service
+    link = api.create()
+    closed = meeting_row(app, link).session_id
+    local_video.rooms.end(closed)
+    answer = api.token(link, identity="ann")
+    assert answer["sessionId"] != closed and meeting_row(app, link).session_id == answer["sessionId"]
+    client = local_video.backend.browser().join(answer["token"])
+    assert api.who(link, active=True) == ["ann"] and client.room_id == answer["sessionId"]
+    assert api.token(link)["sessionId"] == answer["sessionId"]

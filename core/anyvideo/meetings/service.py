@@ -40,7 +40,7 @@ from anyvideo.meetings.schema import (
     TokenRole,
     VideoChatSessionPartial,
 )
-from anyvideo.models import Event, EventType, Participant, Recording, RecordingStatus, Role
+from anyvideo.models import Event, EventType, Participant, Recording, RecordingStatus, Role, RoomStatus
 from anyvideo.sim import Clock, SystemClock
 
 __all__ = ["MeetingHooks", "MeetingService"]
@@ -120,6 +120,21 @@ class MeetingService:
                 update(Meeting).where(Meeting.id == meeting_id, Meeting.session_id.is_(None)).values(session_id=room_id)
             )
         return room_id
+
+    def _reopen(self, meeting_id: int, link: str, e2ee: bool, ended_room: str) -> str:
+        """The meeting's room after ``ended_room`` was ended by the provider: a new one (made once,
+        whoever asks first); raises the provider's :class:`Conflict` when the room has not ended."""
+        if self.video.rooms.get(ended_room).status is not RoomStatus.ENDED:
+            raise Conflict(f"the room {ended_room} refuses tokens")
+        room_id = self._make_room(link, e2ee)
+        with self._transaction() as session:
+            session.execute(
+                update(Meeting)
+                .where(Meeting.id == meeting_id, Meeting.session_id == ended_room, Meeting.end_time.is_(None))
+                .values(session_id=room_id)
+            )
+            current = session.scalar(select(Meeting.session_id).where(Meeting.id == meeting_id))
+        return current or room_id
 
     # --- meetings -----------------------------------------------------------
 
@@ -222,10 +237,15 @@ class MeetingService:
             raise ProblemError(400, "expireTime is in the past", field="expireTime")
         if room_id is None:
             room_id = self._room_of(meeting_id, link, e2ee)
+        identity, role = request.identity or caller.subject, Role(request.role.value)
         try:
-            token = self.video.tokens.create(
-                room_id, request.identity or caller.subject, role=Role(request.role.value), ttl=ttl, data=request.data
-            )
+            try:
+                token = self.video.tokens.create(room_id, identity, role=role, ttl=ttl, data=request.data)
+            except Conflict:
+                # The provider closed the room while the meeting is still open (Twilio closes an
+                # empty room after minutes): the meeting gets a new room, once.
+                room_id = self._reopen(meeting_id, link, e2ee, room_id)
+                token = self.video.tokens.create(room_id, identity, role=role, ttl=ttl, data=request.data)
         except InvalidRequest as exc:
             reason = f"the token's lifetime (now to expireTime) {exc.reason}" if exc.field == "ttl" else exc.reason
             raise ProblemError(400, reason, field=API_FIELDS.get(exc.field, exc.field)) from exc
