@@ -43,6 +43,7 @@ from anyvideo.errors import (
     UnsupportedFeature,
     WaitTimeout,
 )
+from anyvideo.meetings.commands import serve as serve_group
 from anyvideo.migrate.commands import export as export_command
 from anyvideo.migrate.commands import migrate as migrate_group
 from anyvideo.models import RecordingStatus, Role, RoomStatus
@@ -508,6 +509,7 @@ def emulator_command(
 
 cli.add_command(export_command)
 cli.add_command(migrate_group)
+cli.add_command(serve_group)
 
 
 def environment_problem(error: BaseException) -> str | None:

@@ -1,0 +1,270 @@
+"""The ASGI application: seed 001's endpoints, the backend's webhook adapter, the OpenAPI document.
+
+``create_app(settings)`` connects the backend (as :func:`anyvideo.connect` does, from
+``settings.environ``), opens the database and, unless told not to, upgrades it to the
+shipped migrations. ``uvicorn`` (``anyvideo serve``) or any ASGI server runs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import PlainTextResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import sessionmaker
+from starlette.routing import Route
+
+import anyvideo
+from anyvideo.client import Video
+from anyvideo.meetings.auth import Permission, Principal, TokenRefused, verify_token
+from anyvideo.meetings.db import make_engine, migrate
+from anyvideo.meetings.problems import ASGIApp, BodyLimit, ProblemError, Receive, Scope, Send, install
+from anyvideo.meetings.schema import (
+    ArchiveList,
+    ArchiveOut,
+    AttendeeOut,
+    MeetingOptions,
+    Problem,
+    SessionWebhook,
+    TokenRequest,
+    TokenResponse,
+    VideoChatSessionPartial,
+)
+from anyvideo.meetings.service import MeetingHooks, MeetingService
+from anyvideo.meetings.settings import Settings
+from anyvideo.sim import Clock
+from anyvideo.webhooks import asgi_app
+
+__all__ = ["PROVIDER_WEBHOOKS", "create_app"]
+
+#: Where the backend's own callbacks (Vonage, Twilio) are received: point the provider here.
+PROVIDER_WEBHOOKS = "/webhooks/provider"
+
+_bearer = HTTPBearer(auto_error=False, description="A JWT carrying the permissions (anyvideo serve token).")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+#: The errors each endpoint may answer, all as problem documents (see :func:`_openapi`).
+_PROBLEMS: dict[int | str, dict[str, object]] = {
+    status: {"description": description}
+    for status, description in {
+        400: "Refused: the problem names the field or the reason",
+        401: "No valid bearer token",
+        403: "The token lacks the permission",
+        404: "No such meeting or archive",
+        409: "The meeting's state forbids it",
+        413: "The body is too large",
+        422: "The body does not fit the schema: each field named",
+    }.items()
+}
+#: FastAPI's own error schemas, which the service never answers with (its 422 is a problem).
+_UNUSED_SCHEMAS = ("HTTPValidationError", "ValidationError")
+
+
+def _requires(permission: Permission) -> Callable[[Request, Credentials], Principal]:
+    def check(request: Request, credentials: Credentials) -> Principal:
+        challenge = {"WWW-Authenticate": "Bearer"}
+        if credentials is None:
+            raise ProblemError(401, "a bearer token is required", headers=challenge)
+        settings: Settings = request.app.state.settings
+        try:
+            principal = verify_token(credentials.credentials, [settings.auth_secret])
+        except TokenRefused as exc:
+            raise ProblemError(401, str(exc), headers=challenge) from None
+        if not principal.may(permission):
+            raise ProblemError(403, f"the token does not grant {permission.value}")
+        return principal
+
+    check.permission = permission  # type: ignore[attr-defined]  # read by _permissions
+    return check
+
+
+def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """The document FastAPI makes, with every error as ``application/problem+json`` (the
+    :class:`Problem` schema) and each operation's permission as ``x-permission``, as the seed lists it."""
+
+    def document() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Problem"] = Problem.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+        for name in _UNUSED_SCHEMAS:
+            schemas.pop(name, None)
+        problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        permissions = _permissions(app)
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                for status, response in operation["responses"].items():
+                    if int(status) >= 400:
+                        response["content"] = problem
+                permission = permissions.get((method.upper(), path))
+                if permission is not None:
+                    operation["x-permission"] = permission.value
+        app.openapi_schema = schema
+        return schema
+
+    return document
+
+
+def _permissions(app: FastAPI) -> dict[tuple[str, str], Permission]:
+    """The permission each operation needs, read from its dependencies."""
+    found = {}
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        for dependency in route.dependant.dependencies:
+            permission = getattr(dependency.call, "permission", None)
+            if isinstance(permission, Permission):
+                found.update({(method, route.path_format): permission for method in route.methods or ()})
+    return found
+
+
+def _known_query(request: Request) -> None:
+    """An unknown query parameter is refused (422 naming it), as an unknown body field is."""
+    route = request.scope.get("route")
+    known = {param.alias for param in route.dependant.query_params} if isinstance(route, APIRoute) else set()
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise ProblemError(422, f"{', '.join(unknown)}: no such query parameter", field=f"query.{unknown[0]}")
+
+
+class _Adapter:
+    """An ASGI application as a route's endpoint (Starlette calls a plain function with a Request)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+def _service(request: Request) -> MeetingService:
+    service: MeetingService = request.app.state.service
+    return service
+
+
+Service = Annotated[MeetingService, Depends(_service)]
+
+
+def create_app(settings: Settings, *, video: Video | None = None, clock: Clock | None = None) -> FastAPI:
+    """The meeting service over ``video`` (default: connected from ``settings``); ``clock`` says what
+    "now" is for schedules and expiries (default: the system clock; a test passes its backend's)."""
+    engine = make_engine(settings.database_url)
+    if settings.migrate_on_start:
+        migrate(engine)
+    video = video or anyvideo.connect(settings.backend, environ=settings.environ)
+    service = MeetingService(video, sessionmaker(engine, expire_on_commit=False), clock)
+    video.plugins.manager.register(MeetingHooks(service))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        video.close()
+        engine.dispose()
+
+    app = FastAPI(
+        title="Video Conferencing Service",
+        version="1.0.0",
+        description="Meetings on any anyvideo backend (seed 001): links, scheduling, role tokens, attendees, "
+        "archives. Errors are application/problem+json (RFC 9457).",
+        lifespan=lifespan,
+        responses=_PROBLEMS,
+        dependencies=[Depends(_known_query)],
+    )
+    app.state.settings = settings
+    app.state.service = service
+    app.state.video = video
+    install(app)
+    app.add_middleware(BodyLimit, limit=settings.max_body)
+    # A route, not a mount: a mount answers its own path with a redirect to the path and a
+    # slash, which a provider's POST does not follow.
+    app.router.routes.append(Route(PROVIDER_WEBHOOKS, _Adapter(asgi_app(video)), methods=["GET", "POST"]))
+
+    @app.post(
+        "/session",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "The link id"}},
+        summary="Create a meeting; answers its meeting link id",
+    )
+    def create_session(
+        options: MeetingOptions,
+        service: Service,
+        caller: Annotated[Principal, Depends(_requires(Permission.CREATE_MEETING_SESSION))],
+    ) -> PlainTextResponse:
+        return PlainTextResponse(service.create(options, caller))
+
+    @app.patch("/session/{meetingLinkId}", status_code=204, summary="Edit a meeting")
+    def edit_session(
+        meetingLinkId: str,  # noqa: N803 - the seed's name, as the path writes it
+        changes: VideoChatSessionPartial,
+        service: Service,
+        caller: Annotated[Principal, Depends(_requires(Permission.EDIT_MEETING))],
+    ) -> Response:
+        service.edit(meetingLinkId, changes, caller)
+        return Response(status_code=204)
+
+    @app.patch("/session/{meetingLinkId}/end", status_code=204, summary="End a meeting (once)")
+    def end_session(
+        meetingLinkId: str,  # noqa: N803
+        service: Service,
+        caller: Annotated[Principal, Depends(_requires(Permission.STOP_MEETING))],
+    ) -> Response:
+        service.end(meetingLinkId, caller)
+        return Response(status_code=204)
+
+    @app.post("/session/{meetingLinkId}/token", summary="A client token for the meeting, with a role and an expiry")
+    def session_token(
+        meetingLinkId: str,  # noqa: N803
+        service: Service,
+        caller: Annotated[Principal, Depends(_requires(Permission.GENERATE_MEETING_TOKEN))],
+        request: TokenRequest | None = None,
+    ) -> TokenResponse:
+        return service.token(meetingLinkId, request or TokenRequest(), caller)
+
+    @app.get("/session/{meetingLinkId}/attendees", summary="Who joined the meeting")
+    def session_attendees(
+        meetingLinkId: str,  # noqa: N803
+        service: Service,
+        caller: Annotated[Principal, Depends(_requires(Permission.GET_MEETING_ATTENDEES))],
+        active: Annotated[bool | None, Query(description="true: connected now; false: gone")] = None,
+    ) -> list[AttendeeOut]:
+        return service.attendees(meetingLinkId, active)
+
+    @app.post("/webhooks/session", status_code=204, summary="A third party adds or updates an attendee")
+    def session_webhook(update: SessionWebhook, service: Service) -> Response:
+        service.third_party_update(update)
+        return Response(status_code=204)
+
+    @app.get("/archives", summary="The meetings' archives, newest first")
+    def list_archives(
+        service: Service,
+        caller: Annotated[Principal, Depends(_requires(Permission.GET_MEETING_ARCHIVES))],
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> ArchiveList:
+        return service.archives(limit, offset)
+
+    @app.get("/archives/{archiveId}", summary="One archive")
+    def get_archive(
+        archiveId: str,  # noqa: N803
+        service: Service,
+        caller: Annotated[Principal, Depends(_requires(Permission.GET_MEETING_ARCHIVES))],
+    ) -> ArchiveOut:
+        return service.archive(archiveId)
+
+    @app.delete("/archives/{archiveId}", status_code=204, summary="Delete an archive (provider and database)")
+    def delete_archive(
+        archiveId: str,  # noqa: N803
+        service: Service,
+        caller: Annotated[Principal, Depends(_requires(Permission.DELETE_MEETING_ARCHIVE))],
+    ) -> Response:
+        service.delete_archive(archiveId, caller)
+        return Response(status_code=204)
+
+    app.openapi = _openapi(app)  # type: ignore[method-assign]
+    return app
