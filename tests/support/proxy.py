@@ -6,10 +6,11 @@ and ``-For`` saying what the client called."""
 from __future__ import annotations
 
 import http.client
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
+
+from support.serving import ServedInBackground
 
 #: Headers that belong to one connection, not forwarded either way (RFC 9110, 7.6.1).
 HOP_BY_HOP = frozenset(
@@ -17,7 +18,7 @@ HOP_BY_HOP = frozenset(
 )
 
 
-class PrefixProxy:
+class PrefixProxy(ServedInBackground):
     """Serves ``prefix`` (``/app``) on 127.0.0.1 and forwards what is under it to ``upstream``
     (``http://127.0.0.1:8000``) without the prefix; anything else is answered 404."""
 
@@ -65,19 +66,9 @@ class PrefixProxy:
             def log_message(self, format: str, *args: Any) -> None:
                 """Tests read what the application received, not access logs."""
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._serve(ThreadingHTTPServer(("127.0.0.1", 0), Handler))
 
     @property
     def url(self) -> str:
         """The public address: the proxy's, with the prefix."""
         return f"http://127.0.0.1:{self._server.server_address[1]}{self.prefix}"
-
-    def __enter__(self) -> PrefixProxy:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()

@@ -10,8 +10,10 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from support.serving import ServedInBackground
 
-class Receiver:
+
+class Receiver(ServedInBackground):
     """Keeps every request it receives, answers 204. Each item has the ``method``, the
     ``url`` the sender used, the ``path``, the ``headers``, a JSON ``body`` decoded (else
     ``None``), and the form fields or query as ``params``."""
@@ -45,8 +47,7 @@ class Receiver:
             def log_message(self, format: str, *args: Any) -> None:
                 """Tests read what was received, not access logs."""
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._serve(ThreadingHTTPServer(("127.0.0.1", 0), Handler))
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}{path}"
@@ -57,12 +58,3 @@ class Receiver:
 
     def bodies(self, path: str) -> list[Any]:
         return [item["body"] for item in self.at(path)]
-
-    def __enter__(self) -> Receiver:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
