@@ -280,3 +280,15 @@ def test_get_linked_reads_the_entry_another_names(registry: Registry) -> None:
     assert registry.get_linked("track", "RT1", "room_sid", "window") is None
     with pytest.raises(ValueError, match="not a field name"):
         registry.get_linked("track", "RT1", "window')--", "window")
+
+
+def test_a_registry_file_commits_to_its_wal_without_an_fsync_each_time(tmp_path: Path) -> None:
+    # synchronous=NORMAL: a commit is in the file for every process (and survives this one crashing);
+    # only the checkpoints are flushed to the disk, not every commit (FULL, SQLite's default, costs an fsync each).
+    registry = Registry(tmp_path / "registry.db", namespace="n")
+    registry.put("room", "r1", {"status": "open"})
+    assert registry._db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert registry._db.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL
+    with sqlite3.connect(tmp_path / "registry.db") as other:  # another process's view: committed
+        assert other.execute("SELECT key FROM entries").fetchall() == [("r1",)]
+    registry.close()
