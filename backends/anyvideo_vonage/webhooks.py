@@ -204,8 +204,17 @@ class CallbackParser:
     # --- translation -----------------------------------------------------------
 
     def parse(self, request: WebhookRequest) -> list[Event]:
-        """Verify, then translate; a callback of an unknown kind is one ``unknown`` event."""
-        self.verify(request)
+        """Verify, then translate; a callback of an unknown kind is one ``unknown`` event.
+
+        One registry transaction: the token filed against replays and what the callback tells
+        (a connection's identity, a stream's publisher) are filed together, in one write, or,
+        should the callback not translate, not at all (its redelivery is refused the same way).
+        """
+        with self._registry.transaction():
+            self.verify(request)
+            return self._translate(request)
+
+    def _translate(self, request: WebhookRequest) -> list[Event]:
         body = request.json()
         if not isinstance(body, dict):
             raise AnyVideoError("a vonage callback is a JSON object")

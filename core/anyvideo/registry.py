@@ -28,6 +28,7 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -223,7 +224,7 @@ class Registry:
         also raise (for example :class:`~anyvideo.errors.Conflict`) to leave
         the entry as it was. :class:`NotFound` when there is no entry.
         """
-        with self._lock, self._transaction():
+        with self.transaction():
             row = self._db.execute(
                 "SELECT body FROM entries WHERE namespace = ? AND kind = ? AND key = ?", (self.namespace, kind, key)
             ).fetchone()
@@ -287,22 +288,48 @@ class Registry:
             )
         return cursor.rowcount
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
+    def transaction(self) -> AbstractContextManager[None]:
+        """Every read and write inside, in this thread, as one transaction: all filed or, when the
+        block raises, none. It takes the write lock as it begins (``BEGIN IMMEDIATE``), so what it
+        reads no other process changes before it writes, and it commits once: a block filing
+        several entries costs one write to a registry file, not one each. Another thread using
+        this registry waits for the block to end. A transaction inside another is part of it: when
+        the inner block raises, what it did is undone, and the outer one goes on.
+        """
+        return _Transaction(self)
 
 
 class _Transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` when the block raises: a
-    writer takes the file's write lock before it reads what it will change."""
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` when the block raises, under the registry's
+    lock; inside another (same thread: the lock is re-entrant), a savepoint of it."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
+    __slots__ = ("_registry", "_outermost")
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+        self._outermost = False
 
     def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+        registry = self._registry
+        registry._lock.acquire()
+        try:
+            self._outermost = not registry._db.in_transaction
+            registry._db.execute("BEGIN IMMEDIATE" if self._outermost else "SAVEPOINT inner")
+        except BaseException:
+            registry._lock.release()
+            raise
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+        registry = self._registry
+        try:
+            if self._outermost:
+                registry._db.execute("COMMIT" if kind is None else "ROLLBACK")
+            else:
+                if kind is not None:
+                    registry._db.execute("ROLLBACK TO inner")
+                registry._db.execute("RELEASE inner")
+        finally:
+            registry._lock.release()
 
 
 class EndedRooms:

@@ -292,3 +292,43 @@ def test_a_registry_file_commits_to_its_wal_without_an_fsync_each_time(tmp_path:
     with sqlite3.connect(tmp_path / "registry.db") as other:  # another process's view: committed
         assert other.execute("SELECT key FROM entries").fetchall() == [("r1",)]
     registry.close()
+
+
+def test_a_transaction_files_all_or_nothing_and_an_inner_one_is_undone_alone(tmp_path: Path) -> None:
+    registry = Registry(tmp_path / "registry.db", namespace="n")
+    with registry.transaction():
+        registry.put("room", "r1", {"status": "open"})
+        with pytest.raises(Conflict), registry.transaction():
+            registry.put("room", "r2", {"status": "open"})
+            raise Conflict("the inner block fails")
+        registry.add("token", "t1", {"iat": 1})
+    assert [key for key, _ in registry.find("room")] == ["r1"] and registry.get("token", "t1") == {"iat": 1}
+    with pytest.raises(NotFound), registry.transaction():
+        registry.put("room", "r3", {"status": "open"})
+        registry.update("room", "nope", lambda entry: None)  # raises: r3 is not filed either
+    assert registry.get("room", "r3") is None
+
+
+def test_a_transaction_commits_once_however_many_entries_it_files(tmp_path: Path) -> None:
+    registry = Registry(tmp_path / "registry.db", namespace="n")
+    statements: list[str] = []
+    registry._db.set_trace_callback(statements.append)
+    with registry.transaction():
+        registry.add("token", "t1", {"iat": 1})
+        registry.add("connection", "c1", {"room_id": "r1"})
+        registry.update("connection", "c1", lambda entry: {**entry, "identity": "ann"})
+    assert [s for s in statements if s.split()[0] in ("BEGIN", "COMMIT")] == ["BEGIN IMMEDIATE", "COMMIT"]
+    assert registry.get("connection", "c1") == {"room_id": "r1", "identity": "ann"}
+
+
+def test_another_thread_waits_for_a_transaction_to_end(tmp_path: Path) -> None:
+    registry = Registry(tmp_path / "registry.db", namespace="n")
+    began, seen = threading.Event(), []
+    with registry.transaction():
+        registry.put("room", "r1", {"status": "open"})
+        reader = threading.Thread(target=lambda: (began.set(), seen.append(registry.get("room", "r1"))))
+        reader.start()
+        began.wait()
+        registry.put("room", "r1", {"status": "ended"})
+    reader.join()
+    assert seen == [{"status": "ended"}]  # it read after the commit, never the entry half way
