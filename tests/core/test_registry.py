@@ -204,11 +204,15 @@ def test_has_compares_an_entrys_fields_without_reading_it_back(registry: Registr
 
 
 def test_set_fields_files_or_changes_an_entry_in_one_statement(registry: Registry) -> None:
-    registry.set_fields("room", "s1", {"status": "open", "n": 1}, filed={"name": "a"})
+    assert registry.set_fields("room", "s1", {"status": "open", "n": 1}, filed={"name": "a"}) == {
+        "name": "a",
+        "status": "open",
+        "n": 1,
+    }
     assert registry.get("room", "s1") == {"name": "a", "status": "open", "n": 1}
-    registry.set_fields("room", "s1", {"status": "ended", "at": None}, unless=("status", "ended"))
-    assert registry.get("room", "s1") == {"name": "a", "status": "ended", "n": 1, "at": None}
-    registry.set_fields("room", "s1", {"status": "open"}, unless=("status", "ended"))  # left as it was
+    changed = registry.set_fields("room", "s1", {"status": "ended", "at": None}, unless=("status", "ended"))
+    assert registry.get("room", "s1") == changed == {"name": "a", "status": "ended", "n": 1, "at": None}
+    assert registry.set_fields("room", "s1", {"status": "open"}, unless=("status", "ended")) is None  # as it was
     assert registry.get("room", "s1")["status"] == "ended"
     with pytest.raises(ValueError):
         registry.set_fields("room", "s1", {"a') OR 1=1 --": 1})
@@ -332,3 +336,16 @@ def test_another_thread_waits_for_a_transaction_to_end(tmp_path: Path) -> None:
         registry.put("room", "r1", {"status": "ended"})
     reader.join()
     assert seen == [{"status": "ended"}]  # it read after the commit, never the entry half way
+
+
+def test_get_many_reads_the_entries_of_many_keys_in_one_statement(registry: Registry) -> None:
+    for i in range(1200):
+        registry.put("stream", f"s{i}", {"n": i})
+    registry.put("room", "s1", {"other": "kind"})
+    statements: list[str] = []
+    registry._db.set_trace_callback(statements.append)
+    assert registry.get_many("stream", ["s1", "nope", "s3", "s1"]) == {"s1": {"n": 1}, "s3": {"n": 3}}
+    assert len(statements) == 1
+    keys = [f"s{i}" for i in range(1200)]
+    assert registry.get_many("stream", keys) == {f"s{i}": {"n": i} for i in range(1200)}  # in chunks of keys
+    assert registry.get_many("stream", []) == {}
