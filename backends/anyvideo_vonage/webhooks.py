@@ -294,8 +294,7 @@ class CallbackParser:
         """The connection as a participant, filing what its connection data says in the registry."""
         connection_id = _required(connection, "id", "the connection")
         raw_data = connection.get("data")
-        identity, data = translate.read_connection_data(raw_data if isinstance(raw_data, str) else None)
-        role = translate.read_role(raw_data if isinstance(raw_data, str) else None)
+        identity, data, role = translate.read_connection(raw_data if isinstance(raw_data, str) else None)
         joined = connection.get("createdAt")
         gone = at.get("timestamp") if left and at is not None else None
 
