@@ -313,8 +313,8 @@ class VonageBackend(Backend):
         A Vonage session cannot be closed: ending is anyvideo's policy, kept in the registry.
         """
         self._room_entry(room_id)  # a session made elsewhere must exist: it is filed, ended
-        self._ended.end(room_id, datetime.now(UTC), filed={"name": None, "created_at": None})
-        entry = self.registry.require("room", room_id)
+        ended = self._ended.end(room_id, datetime.now(UTC), filed={"name": None, "created_at": None})
+        entry = ended or self.registry.require("room", room_id)  # ended before: as it was filed then
         present = self._connections(room_id)
         connections.seen(self.registry, room_id, present)
         for item in present:
@@ -374,7 +374,8 @@ class VonageBackend(Backend):
         IDS.check("room", room_id)
         rest = self.transport.rest
         listed = items_of(rest.call("GET", rest.project_path("session", room_id, "stream"), what="list_streams"))
-        return iter([self._stream(room_id, body) for body in listed])
+        known = self.registry.get_many("stream", [body["id"] for body in listed if isinstance(body.get("id"), str)])
+        return iter([translate.known_stream(room_id, body, known.get(str(body.get("id")), {})) for body in listed])
 
     def get_stream(self, room_id: str, stream_id: str) -> Stream:
         IDS.check("room", room_id)
@@ -521,9 +522,18 @@ class VonageBackend(Backend):
     ) -> Iterator[Recording]:
         filters = {"sessionId": IDS.check("room", room_id)} if room_id is not None else {}
         rest = self.transport.rest
-        items = rest.oldest_first(rest.project_path("archive"), filters, page_size=self.transport.page_size)
-        recordings = (translate.archive(body, self._archive_layout(str(body.get("id")))) for body in items)
+        pages = rest.oldest_first_pages(rest.project_path("archive"), filters, page_size=self.transport.page_size)
+        recordings = (translate.archive(body, layout) for body, layout in self._with_layouts("archive", pages))
         return (r for r in recordings if status is None or r.status is status)
+
+    def _with_layouts(
+        self, kind: Literal["archive", "broadcast"], pages: Iterable[list[dict[str, Any]]]
+    ) -> Iterator[tuple[dict[str, Any], Layout | None]]:
+        """Each listed item with the layout anyvideo asked for: one registry read per page."""
+        for page in pages:
+            filed = self.registry.get_many(kind, [str(body.get("id")) for body in page])
+            for body in page:
+                yield body, layouts.from_json(filed.get(str(body.get("id")), {}).get("layout"))
 
     def delete_recording(self, recording_id: str) -> None:
         IDS.check("recording", recording_id)
@@ -644,6 +654,6 @@ class VonageBackend(Backend):
     ) -> Iterator[Composition]:
         filters = {"sessionId": IDS.check("room", room_id)} if room_id is not None else {}
         rest = self.transport.rest
-        items = rest.oldest_first(rest.project_path("broadcast"), filters, page_size=self.transport.page_size)
-        compositions = (translate.broadcast(body, self._broadcast_layout(str(body.get("id")))) for body in items)
+        pages = rest.oldest_first_pages(rest.project_path("broadcast"), filters, page_size=self.transport.page_size)
+        compositions = (translate.broadcast(body, layout) for body, layout in self._with_layouts("broadcast", pages))
         return (c for c in compositions if status is None or c.status is status)

@@ -44,13 +44,16 @@ def remember(registry: Registry, connection_id: str, change: Callable[[dict[str,
 
 
 def seen(registry: Registry, room_id: str, items: Iterable[Mapping[str, Any]]) -> None:
-    """File the connections of a listing (items of ``GET …/connection``) not yet filed as they are."""
+    """File the connections of a listing (items of ``GET …/connection``) not yet filed as they are
+    (what is filed read in one statement)."""
+    items = list(items)
+    filed = registry.get_many(KIND, [str(item["connectionId"]) for item in items])
     for item in items:
         connection_id = str(item["connectionId"])
         fields: dict[str, Any] = {"room_id": room_id}
         if translate.from_ms(item.get("createdAt")) is not None:
             fields["joined_at"] = item["createdAt"]
-        known = registry.get(KIND, connection_id) or {}
+        known = filed.get(connection_id, {})
         if any(known.get(key) != value for key, value in fields.items()):
             remember(registry, connection_id, _merge(fields))
 

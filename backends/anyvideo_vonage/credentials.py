@@ -146,9 +146,13 @@ class ApplicationJwt:
         (``application_id``, ``iat``, ``jti``, ``exp`` 15 minutes on), signed with the loaded key."""
         payload = dict(claims)
         payload["application_id"] = self._application_id
-        payload.setdefault("iat", int(time.time()))
-        payload.setdefault("jti", str(uuid.uuid4()))
-        payload.setdefault("exp", payload["iat"] + APPLICATION_JWT_LIFETIME)
+        # Only what is missing is made (a client token brings its own: no second uuid4 per token).
+        if "iat" not in payload:
+            payload["iat"] = int(time.time())
+        if "jti" not in payload:
+            payload["jti"] = str(uuid.uuid4())
+        if "exp" not in payload:
+            payload["exp"] = payload["iat"] + APPLICATION_JWT_LIFETIME
         return jwt.encode(payload, self._key.key, algorithm="RS256", headers={"typ": "JWT"}).encode()
 
 

@@ -11,9 +11,8 @@ the request (which carries tokens).
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import requests
@@ -119,10 +118,15 @@ def _reason(body: bytes | str | None) -> tuple[str, Any]:
 SDK_ERRORS: tuple[type[BaseException], ...] = (VonageError, requests.RequestException, ValidationError)
 
 
-@contextlib.contextmanager
-def translating() -> Iterator[None]:
-    """SDK calls inside come out with anyvideo errors, the SDK's exception chained."""
-    try:
-        yield
-    except SDK_ERRORS as exc:
-        raise from_sdk(exc) from exc
+class translating:  # noqa: N801 - used as a function: ``with translating():``
+    """SDK calls inside come out with anyvideo errors, the SDK's exception chained. (A class, not a
+    generator: every try of every request enters one.)"""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if exc is not None and isinstance(exc, SDK_ERRORS):
+            raise from_sdk(exc) from exc

@@ -135,7 +135,15 @@ class VonageRest:
         self, path: str, filters: Mapping[str, str], *, page_size: int = PAGE_SIZE
     ) -> Iterator[dict[str, Any]]:
         """Every item of a newest-first ``{count, items}`` listing, oldest first, fetched a page at a
-        time as it is consumed.
+        time as it is consumed (see :meth:`oldest_first_pages`)."""
+        for page in self.oldest_first_pages(path, filters, page_size=page_size):
+            yield from page
+
+    def oldest_first_pages(
+        self, path: str, filters: Mapping[str, str], *, page_size: int = PAGE_SIZE
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The items of a newest-first ``{count, items}`` listing, oldest first, a page at a time
+        (each list what one request brought that was not yielded before), fetched as consumed.
 
         The first page (newest items) gives the total; the rest is read from
         the end. Offsets are computed here from what the provider reports
@@ -167,9 +175,11 @@ class VonageRest:
                 floor, newest = 0, []
             if not items:  # nothing where the count said there was more (items went meanwhile)
                 break
-            yield from progress.unseen(reversed(items))
+            if unseen := list(progress.unseen(reversed(items))):
+                yield unseen
             end = start
-        yield from progress.unseen(reversed(newest))
+        if unseen := list(progress.unseen(reversed(newest))):
+            yield unseen
 
     def download(self, url: str) -> Iterator[bytes]:
         """The bytes at a pre-signed URL, in chunks, sent without any credential. Getting the answer is

@@ -54,8 +54,7 @@ __all__ = [
     "departed",
     "from_ms",
     "identifier",
-    "read_connection_data",
-    "read_role",
+    "read_connection",
     "reads",
     "render",
     "room",
@@ -168,28 +167,27 @@ def connection_data(identity: str, data: str | None, role: Role | None = None) -
     return text
 
 
-def read_connection_data(raw: str | None) -> tuple[str | None, str | None]:
-    """``(identity, data)`` from connection data anyvideo wrote; other data is all ``data``."""
+def read_connection(raw: str | None) -> tuple[str | None, str | None, Role | None]:
+    """``(identity, data, role)`` from connection data anyvideo wrote (decoded once); other data is
+    all ``data``, with neither identity nor role."""
     if not raw:
-        return None, None
+        return None, None, None
     try:
         parsed = json.loads(raw)
     except ValueError:
-        return None, raw
-    if isinstance(parsed, dict) and isinstance(parsed.get("identity"), str):
-        data = parsed.get("data")
-        return parsed["identity"], data if isinstance(data, str) else None
-    return None, raw
+        return None, raw, None
+    if not isinstance(parsed, dict):
+        return None, raw, None
+    role = parsed.get("role")
+    named = _ROLES.get(role) if isinstance(role, str) else None
+    identity, data = parsed.get("identity"), parsed.get("data")
+    if isinstance(identity, str):
+        return identity, data if isinstance(data, str) else None, named
+    return None, raw, named
 
 
-def read_role(raw: str | None) -> Role | None:
-    """The role connection data anyvideo wrote names, if it names one."""
-    try:
-        parsed = json.loads(raw) if raw else None
-    except ValueError:
-        return None
-    role = parsed.get("role") if isinstance(parsed, dict) else None
-    return Role(role) if isinstance(role, str) and role in Role.__members__.values() else None
+#: Each role by the value connection data names it with.
+_ROLES = {role.value: role for role in Role}
 
 
 # --- the objects ------------------------------------------------------------------

@@ -204,8 +204,17 @@ class CallbackParser:
     # --- translation -----------------------------------------------------------
 
     def parse(self, request: WebhookRequest) -> list[Event]:
-        """Verify, then translate; a callback of an unknown kind is one ``unknown`` event."""
-        self.verify(request)
+        """Verify, then translate; a callback of an unknown kind is one ``unknown`` event.
+
+        One registry transaction: the token filed against replays and what the callback tells
+        (a connection's identity, a stream's publisher) are filed together, in one write, or,
+        should the callback not translate, not at all (its redelivery is refused the same way).
+        """
+        with self._registry.transaction():
+            self.verify(request)
+            return self._translate(request)
+
+    def _translate(self, request: WebhookRequest) -> list[Event]:
         body = request.json()
         if not isinstance(body, dict):
             raise AnyVideoError("a vonage callback is a JSON object")
@@ -285,8 +294,7 @@ class CallbackParser:
         """The connection as a participant, filing what its connection data says in the registry."""
         connection_id = _required(connection, "id", "the connection")
         raw_data = connection.get("data")
-        identity, data = translate.read_connection_data(raw_data if isinstance(raw_data, str) else None)
-        role = translate.read_role(raw_data if isinstance(raw_data, str) else None)
+        identity, data, role = translate.read_connection(raw_data if isinstance(raw_data, str) else None)
         joined = connection.get("createdAt")
         gone = at.get("timestamp") if left and at is not None else None
 

@@ -50,7 +50,7 @@ import contextlib
 import logging
 import math
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -105,15 +105,6 @@ _trying: ContextVar[bool] = ContextVar("anyvideo_calls_trying", default=False)
 def inside_a_try() -> bool:
     """Whether this code runs inside a :class:`Caller` request's try (so a request made here is tried once)."""
     return _trying.get()
-
-
-@contextlib.contextmanager
-def _one_try_under_way() -> Iterator[None]:
-    token = _trying.set(True)
-    try:
-        yield
-    finally:
-        _trying.reset(token)
 
 
 def done() -> None:
@@ -245,8 +236,9 @@ class Caller:
             # before this create is sent: once made, it is unknown to the backend until filed, like a duplicate
             self.settle(final=False, what=what)
         made: list[T] = []
+        trying = _trying.set(True)  # one try under way: a request made inside it is tried once
         try:
-            with _one_try_under_way(), deadlines.within(self.policy.deadline) as expires:
+            with deadlines.within(self.policy.deadline) as expires:
                 try:
                     made.append(
                         self.policy.run(
@@ -263,6 +255,7 @@ class Caller:
                     raise
             return made[0]
         finally:
+            _trying.reset(trying)
             # raised too: the caller was told nothing was made, so whatever a lost try made is a duplicate
             if lost and duplicates is not None:
                 self._watch(what, duplicates, made[0] if made else None)

@@ -18,12 +18,11 @@ download's body) is read outside any deadline, with the read timeout alone.
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import io
 import socket
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -54,16 +53,24 @@ def length() -> float | None:
     return None if current is None else current[1]
 
 
-@contextlib.contextmanager
-def within(seconds: float | None) -> Iterator[float | None]:
+class within:  # noqa: N801 - used as a function: ``with within(seconds) as expires``
     """Hold what runs inside to a deadline ``seconds`` from now (``None``: no deadline);
-    gives the ``time.monotonic()`` instant it falls at."""
-    expires = None if seconds is None else time.monotonic() + seconds
-    token = _current.set(None if expires is None or seconds is None else (expires, seconds))
-    try:
-        yield expires
-    finally:
-        _current.reset(token)
+    gives the ``time.monotonic()`` instant it falls at. (A class, not a generator: every
+    request of every operation enters one.)"""
+
+    __slots__ = ("_seconds", "_token")
+
+    def __init__(self, seconds: float | None) -> None:
+        self._seconds = seconds
+
+    def __enter__(self) -> float | None:
+        seconds = self._seconds
+        expires = None if seconds is None else time.monotonic() + seconds
+        self._token = _current.set(None if expires is None or seconds is None else (expires, seconds))
+        return expires
+
+    def __exit__(self, *exc_info: object) -> None:
+        _current.reset(self._token)
 
 
 class DeadlinePassed(Timeout):

@@ -11,6 +11,13 @@ and every read-modify-write here is one transaction, so concurrent processes
 and threads never lose an update. A write of one statement (put, add, delete,
 sweep) is a transaction by itself: SQLite takes the write lock as such a
 statement starts, before it reads, so it needs no ``BEGIN`` of its own.
+
+A file is kept in WAL mode with ``synchronous=NORMAL``: a commit is in the
+file once it returns, for every other process and across a crash of this one,
+but is not flushed to the disk each time (an fsync costs ten times the write
+itself, and a callback files two or three entries). A power loss or a crash of
+the operating system may undo the last commits before a checkpoint, never
+corrupt the file.
 """
 
 from __future__ import annotations
@@ -20,7 +27,8 @@ import json
 import sqlite3
 import threading
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +50,9 @@ CREATE TABLE IF NOT EXISTS entries (
 );
 CREATE INDEX IF NOT EXISTS entries_by_seq ON entries (namespace, kind, seq);
 """
+
+#: How many keys :meth:`Registry.get_many` asks for in one statement (well below SQLite's limit on parameters).
+_KEYS_PER_STATEMENT = 500
 
 #: Fields :meth:`Registry.find` can filter on are plain JSON values.
 _Scalar = str | int | float | bool | None
@@ -70,6 +81,8 @@ class Registry:
             try:
                 if self.path is not None:
                     while_locked(lambda: self._db.execute("PRAGMA journal_mode=WAL"))
+                    # Per connection: a commit is written to the WAL but not fsynced (the checkpoint is).
+                    self._db.execute("PRAGMA synchronous=NORMAL")
                 while_locked(lambda: self._db.executescript(_SCHEMA))
             except sqlite3.Error as exc:
                 raise ConfigurationError(f"cannot open the registry {str(path)!r}: {exc}") from exc
@@ -97,6 +110,22 @@ class Registry:
                 "SELECT body FROM entries WHERE namespace = ? AND kind = ? AND key = ?", (self.namespace, kind, key)
             ).fetchone()
         return None if row is None else json.loads(row[0])
+
+    def get_many(self, kind: str, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The entries filed under ``kind`` and any of ``keys``, by key (a key with none is left out):
+        one statement for a page of keys, where :meth:`get` is one each."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(wanted), _KEYS_PER_STATEMENT):
+            chunk = wanted[start : start + _KEYS_PER_STATEMENT]
+            marks = ", ".join("?" * len(chunk))
+            with self._lock:
+                rows = self._db.execute(
+                    f"SELECT key, body FROM entries WHERE namespace = ? AND kind = ? AND key IN ({marks})",
+                    (self.namespace, kind, *chunk),
+                ).fetchall()
+            found.update((key, json.loads(body)) for key, body in rows)
+        return found
 
     def get_linked(self, kind: str, key: str, field: str, target: str) -> tuple[str, dict[str, Any]] | None:
         """The ``target`` entry whose key the top-level ``field`` of the ``kind``/``key`` entry
@@ -214,7 +243,7 @@ class Registry:
         also raise (for example :class:`~anyvideo.errors.Conflict`) to leave
         the entry as it was. :class:`NotFound` when there is no entry.
         """
-        with self._lock, self._transaction():
+        with self.transaction():
             row = self._db.execute(
                 "SELECT body FROM entries WHERE namespace = ? AND kind = ? AND key = ?", (self.namespace, kind, key)
             ).fetchone()
@@ -236,18 +265,20 @@ class Registry:
         *,
         filed: Mapping[str, Any] | None = None,
         unless: tuple[str, _Scalar] | None = None,
-    ) -> None:
+    ) -> dict[str, Any] | None:
         """Set top-level ``fields`` of the entry filed under ``kind``/``key``, in one statement
-        (no entry is read into Python). Where there is none, ``{**filed, **fields}`` is filed;
-        ``unless=(field, value)`` leaves an entry whose ``field`` has that value as it was."""
+        (no entry is read first). Where there is none, ``{**filed, **fields}`` is filed;
+        ``unless=(field, value)`` leaves an entry whose ``field`` has that value as it was.
+        Returns the entry as filed, or ``None`` when ``unless`` left it as it was."""
         body = json.dumps({**(filed or {}), **fields}, separators=(",", ":"), sort_keys=True)
         paths = ", ".join(f"'$.{_field(name)}', ?" for name in fields)
         keep = "" if unless is None else f" WHERE json_extract(body, '$.{_field(unless[0])}') IS NOT ?"
         with self._lock:
-            self._db.execute(
+            row = self._db.execute(
                 "INSERT INTO entries (namespace, kind, key, seq, body) VALUES (?, ?, ?, "
                 "(SELECT COALESCE(MAX(seq), 0) + 1 FROM entries WHERE namespace = ? AND kind = ?), ?) "
-                f"ON CONFLICT (namespace, kind, key) DO UPDATE SET body = json_set(body, {paths}){keep}",
+                f"ON CONFLICT (namespace, kind, key) DO UPDATE SET body = json_set(body, {paths}){keep} "
+                "RETURNING body",
                 (
                     self.namespace,
                     kind,
@@ -258,7 +289,8 @@ class Registry:
                     *map(_sql, fields.values()),
                     *(() if unless is None else (_sql(unless[1]),)),
                 ),
-            )
+            ).fetchone()
+        return None if row is None else json.loads(row[0])
 
     def delete(self, kind: str, key: str) -> None:
         """Forget the entry (no error when there is none)."""
@@ -278,22 +310,48 @@ class Registry:
             )
         return cursor.rowcount
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
+    def transaction(self) -> AbstractContextManager[None]:
+        """Every read and write inside, in this thread, as one transaction: all filed or, when the
+        block raises, none. It takes the write lock as it begins (``BEGIN IMMEDIATE``), so what it
+        reads no other process changes before it writes, and it commits once: a block filing
+        several entries costs one write to a registry file, not one each. Another thread using
+        this registry waits for the block to end. A transaction inside another is part of it: when
+        the inner block raises, what it did is undone, and the outer one goes on.
+        """
+        return _Transaction(self)
 
 
 class _Transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` when the block raises: a
-    writer takes the file's write lock before it reads what it will change."""
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` when the block raises, under the registry's
+    lock; inside another (same thread: the lock is re-entrant), a savepoint of it."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
+    __slots__ = ("_registry", "_outermost")
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+        self._outermost = False
 
     def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+        registry = self._registry
+        registry._lock.acquire()
+        try:
+            self._outermost = not registry._db.in_transaction
+            registry._db.execute("BEGIN IMMEDIATE" if self._outermost else "SAVEPOINT inner")
+        except BaseException:
+            registry._lock.release()
+            raise
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+        registry = self._registry
+        try:
+            if self._outermost:
+                registry._db.execute("COMMIT" if kind is None else "ROLLBACK")
+            else:
+                if kind is not None:
+                    registry._db.execute("ROLLBACK TO inner")
+                registry._db.execute("RELEASE inner")
+        finally:
+            registry._lock.release()
 
 
 class EndedRooms:
@@ -328,11 +386,12 @@ class EndedRooms:
             return room_id in self._in_memory
         return self._registry.has(self.KIND, room_id, status=RoomStatus.ENDED.value)
 
-    def end(self, room_id: str, at: datetime | None, filed: Mapping[str, Any] | None = None) -> None:
+    def end(self, room_id: str, at: datetime | None, filed: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
         """Mark the room ended at ``at`` (an ended room keeps its first end); a room with no
-        entry is filed with ``filed``'s fields. One statement, however many processes end it."""
+        entry is filed with ``filed``'s fields. One statement, however many processes end it.
+        Returns the room's entry as this ended it; ``None`` when it had ended already."""
         ended = RoomStatus.ENDED.value
-        self._registry.set_fields(
+        entry = self._registry.set_fields(
             self.KIND,
             room_id,
             {"status": ended, "ended_at": None if at is None else at.isoformat()},
@@ -341,6 +400,7 @@ class EndedRooms:
         )
         if self._in_memory is not None:
             self._in_memory.add(room_id)
+        return entry
 
 
 #: The rooms each registry in memory holds ended (see :class:`EndedRooms`).

@@ -204,11 +204,15 @@ def test_has_compares_an_entrys_fields_without_reading_it_back(registry: Registr
 
 
 def test_set_fields_files_or_changes_an_entry_in_one_statement(registry: Registry) -> None:
-    registry.set_fields("room", "s1", {"status": "open", "n": 1}, filed={"name": "a"})
+    assert registry.set_fields("room", "s1", {"status": "open", "n": 1}, filed={"name": "a"}) == {
+        "name": "a",
+        "status": "open",
+        "n": 1,
+    }
     assert registry.get("room", "s1") == {"name": "a", "status": "open", "n": 1}
-    registry.set_fields("room", "s1", {"status": "ended", "at": None}, unless=("status", "ended"))
-    assert registry.get("room", "s1") == {"name": "a", "status": "ended", "n": 1, "at": None}
-    registry.set_fields("room", "s1", {"status": "open"}, unless=("status", "ended"))  # left as it was
+    changed = registry.set_fields("room", "s1", {"status": "ended", "at": None}, unless=("status", "ended"))
+    assert registry.get("room", "s1") == changed == {"name": "a", "status": "ended", "n": 1, "at": None}
+    assert registry.set_fields("room", "s1", {"status": "open"}, unless=("status", "ended")) is None  # as it was
     assert registry.get("room", "s1")["status"] == "ended"
     with pytest.raises(ValueError):
         registry.set_fields("room", "s1", {"a') OR 1=1 --": 1})
@@ -280,3 +284,68 @@ def test_get_linked_reads_the_entry_another_names(registry: Registry) -> None:
     assert registry.get_linked("track", "RT1", "room_sid", "window") is None
     with pytest.raises(ValueError, match="not a field name"):
         registry.get_linked("track", "RT1", "window')--", "window")
+
+
+def test_a_registry_file_commits_to_its_wal_without_an_fsync_each_time(tmp_path: Path) -> None:
+    # synchronous=NORMAL: a commit is in the file for every process (and survives this one crashing);
+    # only the checkpoints are flushed to the disk, not every commit (FULL, SQLite's default, costs an fsync each).
+    registry = Registry(tmp_path / "registry.db", namespace="n")
+    registry.put("room", "r1", {"status": "open"})
+    assert registry._db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert registry._db.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL
+    with sqlite3.connect(tmp_path / "registry.db") as other:  # another process's view: committed
+        assert other.execute("SELECT key FROM entries").fetchall() == [("r1",)]
+    registry.close()
+
+
+def test_a_transaction_files_all_or_nothing_and_an_inner_one_is_undone_alone(tmp_path: Path) -> None:
+    registry = Registry(tmp_path / "registry.db", namespace="n")
+    with registry.transaction():
+        registry.put("room", "r1", {"status": "open"})
+        with pytest.raises(Conflict), registry.transaction():
+            registry.put("room", "r2", {"status": "open"})
+            raise Conflict("the inner block fails")
+        registry.add("token", "t1", {"iat": 1})
+    assert [key for key, _ in registry.find("room")] == ["r1"] and registry.get("token", "t1") == {"iat": 1}
+    with pytest.raises(NotFound), registry.transaction():
+        registry.put("room", "r3", {"status": "open"})
+        registry.update("room", "nope", lambda entry: None)  # raises: r3 is not filed either
+    assert registry.get("room", "r3") is None
+
+
+def test_a_transaction_commits_once_however_many_entries_it_files(tmp_path: Path) -> None:
+    registry = Registry(tmp_path / "registry.db", namespace="n")
+    statements: list[str] = []
+    registry._db.set_trace_callback(statements.append)
+    with registry.transaction():
+        registry.add("token", "t1", {"iat": 1})
+        registry.add("connection", "c1", {"room_id": "r1"})
+        registry.update("connection", "c1", lambda entry: {**entry, "identity": "ann"})
+    assert [s for s in statements if s.split()[0] in ("BEGIN", "COMMIT")] == ["BEGIN IMMEDIATE", "COMMIT"]
+    assert registry.get("connection", "c1") == {"room_id": "r1", "identity": "ann"}
+
+
+def test_another_thread_waits_for_a_transaction_to_end(tmp_path: Path) -> None:
+    registry = Registry(tmp_path / "registry.db", namespace="n")
+    began, seen = threading.Event(), []
+    with registry.transaction():
+        registry.put("room", "r1", {"status": "open"})
+        reader = threading.Thread(target=lambda: (began.set(), seen.append(registry.get("room", "r1"))))
+        reader.start()
+        began.wait()
+        registry.put("room", "r1", {"status": "ended"})
+    reader.join()
+    assert seen == [{"status": "ended"}]  # it read after the commit, never the entry half way
+
+
+def test_get_many_reads_the_entries_of_many_keys_in_one_statement(registry: Registry) -> None:
+    for i in range(1200):
+        registry.put("stream", f"s{i}", {"n": i})
+    registry.put("room", "s1", {"other": "kind"})
+    statements: list[str] = []
+    registry._db.set_trace_callback(statements.append)
+    assert registry.get_many("stream", ["s1", "nope", "s3", "s1"]) == {"s1": {"n": 1}, "s3": {"n": 3}}
+    assert len(statements) == 1
+    keys = [f"s{i}" for i in range(1200)]
+    assert registry.get_many("stream", keys) == {f"s{i}": {"n": i} for i in range(1200)}  # in chunks of keys
+    assert registry.get_many("stream", []) == {}

@@ -45,3 +45,22 @@ def test_concurrent_first_requests_sign_once() -> None:
     for thread in threads:
         thread.join()
     assert cache.signed == 1 and len(set(seen)) == 1
+
+
+def test_signing_keeps_the_claims_given_and_completes_only_the_missing(monkeypatch) -> None:
+    import uuid
+
+    cache = ApplicationJwt(APPLICATION.application_id, load_private_key(APPLICATION.private_key))
+    made: list[uuid.UUID] = []
+    real = uuid.uuid4
+    monkeypatch.setattr(uuid, "uuid4", lambda: made.append(real()) or made[-1])
+    given = jwt.decode(
+        cache.sign({"jti": "mine", "iat": 1_700_000_000, "exp": 1_700_000_060}),
+        APPLICATION.public_key,
+        algorithms=["RS256"],
+        options={"verify_exp": False},
+    )
+    assert (given["jti"], given["iat"], given["exp"]) == ("mine", 1_700_000_000, 1_700_000_060) and made == []
+    completed = jwt.decode(cache.sign({"scope": "x"}), APPLICATION.public_key, algorithms=["RS256"])
+    assert completed["jti"] == str(made[0]) and completed["exp"] - completed["iat"] == 15 * 60
+    assert completed["application_id"] == APPLICATION.application_id

@@ -10,7 +10,7 @@ from support.specs import VONAGE_SAMPLES, sample_body
 from support.webhooks import VONAGE_SECRET as SECRET
 from support.webhooks import vonage_signed
 
-from anyvideo import EventType, ParticipantStatus, Role, WebhookVerificationError
+from anyvideo import AnyVideoError, EventType, ParticipantStatus, Role, WebhookVerificationError
 
 URL = "https://app.example.com/vonage/callbacks"
 
@@ -105,6 +105,27 @@ def test_the_same_signature_twice_is_a_replay(video_with_secret) -> None:
     video_with_secret.webhooks.parse("POST", URL, headers, body)
     with pytest.raises(WebhookVerificationError, match="already received"):
         video_with_secret.webhooks.parse("POST", URL, headers, body)
+
+
+def test_a_callback_that_does_not_translate_files_nothing(video_with_secret) -> None:
+    # Its token and what it tells are filed in one transaction: all of it, or none.
+    registry = video_with_secret.backend.registry
+    broken = {"sessionId": "1_MX5z", "event": "connectionCreated", "timestamp": 1_700_000_000_000}
+    headers, body = vonage_signed(broken)  # no "connection" object
+    for _ in range(2):  # delivered again: refused for what it is, not as a replay
+        with pytest.raises(AnyVideoError, match="no 'connection' object"):
+            video_with_secret.webhooks.parse("POST", URL, headers, body)
+    assert list(registry.find("callback_token")) == []
+
+
+def test_a_callback_files_its_token_and_its_connection_in_one_commit(video_with_secret) -> None:
+    statements: list[str] = []
+    video_with_secret.backend.registry._db.set_trace_callback(statements.append)
+    connection = {"id": "c-1", "createdAt": 1_700_000_000_000, "data": '{"identity":"ann"}'}
+    callback = {"sessionId": "1_MX5z", "event": "connectionCreated", "timestamp": 1_700_000_000_000}
+    video_with_secret.webhooks.parse("POST", URL, *vonage_signed(callback | {"connection": connection}))
+    writes = [s.split()[0] for s in statements if s.split()[0] in ("BEGIN", "COMMIT", "INSERT", "UPDATE")]
+    assert writes == ["BEGIN", "INSERT", "INSERT", "COMMIT"]  # the token, the connection; one commit
 
 
 def test_tokens_too_old_to_replay_are_forgotten_once_a_replay_window() -> None:
