@@ -1,10 +1,15 @@
-"""Twilio resources (the SDK's ``*Instance`` objects) -> core models.
+"""Twilio resources -> core models.
 
-Every model keeps the resource's fields in ``raw`` (JSON values: times as ISO
-8601 text), for what the common model does not cover.
+A resource is read from either the SDK's ``*Instance`` object or, where the
+backend has the SDK send the request but make no instance of its answer
+(rooms, participants and published tracks: the instance parses every field,
+which costs more than the translation), the resource's JSON as Twilio sent
+it. Every model keeps the resource's fields in ``raw`` (JSON values: times as
+Twilio writes them, ISO 8601 text in UTC ending ``Z``), for what the common
+model does not cover.
 
 An answer that is not what the spec says (a field of the wrong type, a time
-the SDK could not parse and left as text, a missing SID) is a
+that is not ISO 8601, a missing SID) is a
 :class:`~anyvideo.errors.ProviderError` naming the resource and field, never
 a ``KeyError``/``TypeError`` from deep inside: every translator of an answer
 is wrapped by :func:`_answer`, and the fields read are checked by the
@@ -15,7 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, ParamSpec, TypeVar, overload
 
 from anyvideo.errors import InvalidRequest, ProviderError
@@ -91,9 +96,14 @@ def _answer(what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     return wrap
 
 
+def _value(instance: Any, name: str) -> Any:
+    """The field ``name`` of an answer: a key of its JSON, or an attribute of the SDK's instance."""
+    return instance.get(name) if isinstance(instance, dict) else getattr(instance, name, None)
+
+
 def _malformed(instance: Any, name: str, expected: str) -> MalformedAnswer:
-    value = getattr(instance, name, None)
-    kind = type(instance).__name__.removesuffix("Instance") or "resource"
+    value = _value(instance, name)
+    kind = "resource" if isinstance(instance, dict) else type(instance).__name__.removesuffix("Instance") or "resource"
     return MalformedAnswer(f"answered a {kind} whose {name} is {type(value).__name__} {value!r:.60}, not {expected}")
 
 
@@ -102,7 +112,7 @@ def _text(instance: Any, name: str, *, required: Literal[True]) -> str: ...
 @overload
 def _text(instance: Any, name: str, *, required: bool = False) -> str | None: ...
 def _text(instance: Any, name: str, *, required: bool = False) -> str | None:
-    value = getattr(instance, name, None)
+    value = _value(instance, name)
     if value is None and not required:
         return None
     if not isinstance(value, str) or (required and not value):
@@ -115,36 +125,41 @@ def _sid(instance: Any, name: str = "sid") -> str:
 
 
 def _moment(instance: Any, name: str) -> datetime | None:
-    # The SDK leaves a time it cannot parse as the text it got.
-    value = getattr(instance, name, None)
-    if value is not None and not isinstance(value, datetime):
+    # JSON has the text; the SDK's instance a time, or the text when the SDK could not parse it.
+    value = _value(instance, name)
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise _malformed(instance, name, "an ISO 8601 time") from None
+    elif value is not None and not isinstance(value, datetime):
         raise _malformed(instance, name, "an ISO 8601 time")
     return aware(value)
 
 
 def _whole(instance: Any, name: str) -> int | None:
-    value = getattr(instance, name, None)
+    value = _value(instance, name)
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
         raise _malformed(instance, name, "a whole number")
     return value
 
 
 def _seconds(instance: Any, name: str) -> float | None:
-    value = getattr(instance, name, None)
+    value = _value(instance, name)
     if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
         raise _malformed(instance, name, "a number")
     return None if value is None else float(value)
 
 
 def _texts(instance: Any, name: str) -> tuple[str, ...]:
-    value = getattr(instance, name, None) or ()
+    value = _value(instance, name) or ()
     if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
         raise _malformed(instance, name, "a list of text")
     return tuple(value)
 
 
 def _mapping(instance: Any, name: str) -> dict[str, Any]:
-    value = getattr(instance, name, None) or {}
+    value = _value(instance, name) or {}
     if not isinstance(value, Mapping):
         raise _malformed(instance, name, "an object")
     return dict(value)
@@ -154,20 +169,30 @@ def _mapping(instance: Any, name: str) -> dict[str, Any]:
 CONTENT_TYPES = {"mka": "audio/x-matroska", "mkv": "video/x-matroska", "mp4": "video/mp4", "webm": "video/webm"}
 
 
+_NO_OFFSET = timedelta(0)
 #: Field types that are JSON values as they are (most of an answer's fields): no conversion.
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def raw(instance: Any) -> dict[str, Any]:
-    """An SDK instance's public fields as JSON values."""
-    return {name: _json(value) for name, value in vars(instance).items() if name[0] != "_"}
+    """An answer's fields as JSON values: its JSON as it is, or an SDK instance's public fields
+    (the times it parsed written back as Twilio wrote them)."""
+    if isinstance(instance, dict):
+        return instance
+    return {
+        name: value if type(value) in _PLAIN else _json(value)
+        for name, value in vars(instance).items()
+        if name[0] != "_"
+    }
 
 
 def _json(value: Any) -> Any:
     if type(value) in _PLAIN:
         return value
     if isinstance(value, datetime):
-        return aware(value).isoformat()
+        moment = aware(value)
+        text = moment.isoformat()
+        return text[:-6] + "Z" if moment.utcoffset() == _NO_OFFSET else text
     if isinstance(value, dict):
         return {key: item if type(item) in _PLAIN else _json(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -254,7 +279,7 @@ def stream(instance: Any, room_id: str, participant_id: str) -> Stream:
         name=_text(instance, "name"),
         video_source=video_source(kind, _text(instance, "name")),
         # Twilio reports ``enabled`` for every track; only audio can be muted.
-        audio_muted=kind.has_audio and instance.enabled is False,
+        audio_muted=kind.has_audio and _value(instance, "enabled") is False,
         published_at=_moment(instance, "date_created"),
         raw=raw(instance),
     )
