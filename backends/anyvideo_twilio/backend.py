@@ -456,7 +456,7 @@ class TwilioBackend(Backend):
         individual recording of its own; windows that captured nothing follow."""
         if room_id is not None:
             IDS.check("room", room_id)
-        listed = self.transport.pages(
+        listed = self.transport.records(
             "list recordings",
             partial(self._v1.recordings.page, grouping_sid=room_id or _UNSET, page_size=self.page_size),
         )

@@ -56,8 +56,10 @@ __all__ = [
     "aware",
     "composition",
     "composition_file",
+    "field",
     "hook",
     "hook_arguments",
+    "moment",
     "participant",
     "raw",
     "room",
@@ -96,13 +98,13 @@ def _answer(what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     return wrap
 
 
-def _value(instance: Any, name: str) -> Any:
+def field(instance: Any, name: str) -> Any:
     """The field ``name`` of an answer: a key of its JSON, or an attribute of the SDK's instance."""
     return instance.get(name) if isinstance(instance, dict) else getattr(instance, name, None)
 
 
 def _malformed(instance: Any, name: str, expected: str) -> MalformedAnswer:
-    value = _value(instance, name)
+    value = field(instance, name)
     kind = "resource" if isinstance(instance, dict) else type(instance).__name__.removesuffix("Instance") or "resource"
     return MalformedAnswer(f"answered a {kind} whose {name} is {type(value).__name__} {value!r:.60}, not {expected}")
 
@@ -112,7 +114,7 @@ def _text(instance: Any, name: str, *, required: Literal[True]) -> str: ...
 @overload
 def _text(instance: Any, name: str, *, required: bool = False) -> str | None: ...
 def _text(instance: Any, name: str, *, required: bool = False) -> str | None:
-    value = _value(instance, name)
+    value = field(instance, name)
     if value is None and not required:
         return None
     if not isinstance(value, str) or (required and not value):
@@ -124,9 +126,10 @@ def _sid(instance: Any, name: str = "sid") -> str:
     return _text(instance, name, required=True)
 
 
-def _moment(instance: Any, name: str) -> datetime | None:
+def moment(instance: Any, name: str) -> datetime | None:
+    """The time in the field ``name`` of an answer (MalformedAnswer when it is not one), with a time zone."""
     # JSON has the text; the SDK's instance a time, or the text when the SDK could not parse it.
-    value = _value(instance, name)
+    value = field(instance, name)
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value)
@@ -138,28 +141,28 @@ def _moment(instance: Any, name: str) -> datetime | None:
 
 
 def _whole(instance: Any, name: str) -> int | None:
-    value = _value(instance, name)
+    value = field(instance, name)
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
         raise _malformed(instance, name, "a whole number")
     return value
 
 
 def _seconds(instance: Any, name: str) -> float | None:
-    value = _value(instance, name)
+    value = field(instance, name)
     if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
         raise _malformed(instance, name, "a number")
     return None if value is None else float(value)
 
 
 def _texts(instance: Any, name: str) -> tuple[str, ...]:
-    value = _value(instance, name) or ()
+    value = field(instance, name) or ()
     if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
         raise _malformed(instance, name, "a list of text")
     return tuple(value)
 
 
 def _mapping(instance: Any, name: str) -> dict[str, Any]:
-    value = _value(instance, name) or {}
+    value = field(instance, name) or {}
     if not isinstance(value, Mapping):
         raise _malformed(instance, name, "an object")
     return dict(value)
@@ -225,8 +228,8 @@ def room(instance: Any) -> Room:
         provider=PROVIDER,
         name=_text(instance, "unique_name"),
         status=statuses.room_status(_text(instance, "status")),
-        created_at=_moment(instance, "date_created"),
-        ended_at=_moment(instance, "end_time"),
+        created_at=moment(instance, "date_created"),
+        ended_at=moment(instance, "end_time"),
         max_participants=_whole(instance, "max_participants"),
         raw=raw(instance),
     )
@@ -241,8 +244,8 @@ def participant(instance: Any) -> Participant:
         identity=_text(instance, "identity", required=True),
         status=statuses.participant_status(_text(instance, "status")),
         role=None,  # Twilio tokens have no roles
-        joined_at=_moment(instance, "start_time"),
-        left_at=_moment(instance, "end_time"),
+        joined_at=moment(instance, "start_time"),
+        left_at=moment(instance, "end_time"),
         raw=raw(instance),
     )
 
@@ -279,8 +282,8 @@ def stream(instance: Any, room_id: str, participant_id: str) -> Stream:
         name=_text(instance, "name"),
         video_source=video_source(kind, _text(instance, "name")),
         # Twilio reports ``enabled`` for every track; only audio can be muted.
-        audio_muted=kind.has_audio and _value(instance, "enabled") is False,
-        published_at=_moment(instance, "date_created"),
+        audio_muted=kind.has_audio and field(instance, "enabled") is False,
+        published_at=moment(instance, "date_created"),
         raw=raw(instance),
     )
 
@@ -323,8 +326,8 @@ def composition(instance: Any, layout: Layout | None = None) -> Composition:
         layout=layout,
         resolution=Resolution.parse(resolution) if resolution else None,
         format=_text(instance, "format"),
-        started_at=_moment(instance, "date_created"),
-        ended_at=_moment(instance, "date_completed"),
+        started_at=moment(instance, "date_created"),
+        ended_at=moment(instance, "date_completed"),
         duration=duration if completed else None,
         files=(composition_file(instance),) if completed else (),
         raw=raw(instance),
@@ -338,7 +341,7 @@ def track_recording(instance: Any) -> Recording:
     raw_status = _text(instance, "status")
     kind = statuses.stream_kind(_text(instance, "type"))
     grouping = _mapping(instance, "grouping_sids")
-    room_sid = grouping.get("room_sid") or getattr(instance, "room_sid", None) or ""
+    room_sid = grouping.get("room_sid") or field(instance, "room_sid") or ""
     if not isinstance(room_sid, str):
         raise _malformed(instance, "grouping_sids", "an object with a room_sid")
     completed = raw_status == "completed"
@@ -351,7 +354,7 @@ def track_recording(instance: Any) -> Recording:
         name=_text(instance, "track_name"),
         has_audio=kind.has_audio,
         has_video=kind.has_video,
-        started_at=_moment(instance, "date_created"),
+        started_at=moment(instance, "date_created"),
         duration=_seconds(instance, "duration") if completed else None,
         files=(track_file(instance),) if completed else (),
         raw=raw(instance),
@@ -369,7 +372,7 @@ def rules(answer: Any) -> TrackRules:
         raise _malformed(answer, "rules", "a list of rules")
     # TrackRule.parse checks rules a caller gives; here a rule it refuses is Twilio's answer, not the caller's.
     parsed = tuple(TrackRule.parse({k: v for k, v in rule.items() if v is not None}) for rule in given)
-    return TrackRules(parsed, _moment(answer, "date_updated"), raw(answer))
+    return TrackRules(parsed, moment(answer, "date_updated"), raw(answer))
 
 
 def hook_arguments(
@@ -425,8 +428,8 @@ def hook(instance: Any) -> CompositionHook:
         format=_text(instance, "format") or "",
         trim=bool(instance.trim),
         status_callback=_text(instance, "status_callback"),
-        created_at=_moment(instance, "date_created"),
-        updated_at=_moment(instance, "date_updated"),
+        created_at=moment(instance, "date_created"),
+        updated_at=moment(instance, "date_updated"),
         raw=raw(instance),
     )
 
@@ -473,7 +476,7 @@ def room_track(instance: Any, *, subscriber: str | None = None) -> RoomTrack:
         room_id=_sid(instance, "room_sid"),
         participant_id=subscriber or publisher,
         publisher_id=publisher,
-        created_at=_moment(instance, "date_created"),
+        created_at=moment(instance, "date_created"),
         raw=raw(instance),
     )
 
@@ -486,8 +489,8 @@ def anonymized(instance: Any) -> AnonymizedParticipant:
         room_id=_sid(instance, "room_sid"),
         identity=_text(instance, "identity", required=True),
         status=_text(instance, "status", required=True),
-        joined_at=_moment(instance, "start_time"),
-        left_at=_moment(instance, "end_time"),
+        joined_at=moment(instance, "start_time"),
+        left_at=moment(instance, "end_time"),
         raw=raw(instance),
     )
 
@@ -506,7 +509,7 @@ def room_recording(instance: Any) -> TrackRecording:
         codec=_text(instance, "codec"),
         duration=_seconds(instance, "duration"),
         size=_whole(instance, "size"),
-        created_at=_moment(instance, "date_created"),
+        created_at=moment(instance, "date_created"),
         raw=raw(instance),
     )
 
@@ -519,10 +522,10 @@ def transcription(instance: Any) -> Transcription:
         room_id=_sid(instance, "room_sid"),
         status=_text(instance, "status", required=True),
         configuration=_mapping(instance, "configuration"),
-        started_at=_moment(instance, "start_time"),
-        ended_at=_moment(instance, "end_time"),
+        started_at=moment(instance, "start_time"),
+        ended_at=moment(instance, "end_time"),
         duration=_seconds(instance, "duration"),
-        created_at=_moment(instance, "date_created"),
-        updated_at=_moment(instance, "date_updated"),
+        created_at=moment(instance, "date_created"),
+        updated_at=moment(instance, "date_updated"),
         raw=raw(instance),
     )

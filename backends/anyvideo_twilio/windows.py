@@ -356,8 +356,8 @@ class RecordingWindows:
         sid = translate.sid(instance)
         claimed = self._registry.get("track", sid)
         if claimed is None:
-            room_sid = (instance.grouping_sids or {}).get("room_sid")
-            created = _date(instance.date_created)
+            room_sid = (translate.field(instance, "grouping_sids") or {}).get("room_sid")
+            created = _date(translate.moment(instance, "date_created"))
             window = self.window_at(room_sid, created, started=True) if room_sid else None
             if window is None or created < window.started_at.replace(microsecond=0):
                 return None
