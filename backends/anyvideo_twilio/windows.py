@@ -380,9 +380,10 @@ class RecordingWindows:
         found = next(self._registry.find("window", composition=composition_sid), None)
         return None if found is None else Window.from_entry(*found)
 
-    def recording(self, window: Window) -> Recording:
-        """The core recording of a window as the registry has it (no request)."""
-        return self._recording(window)
+    def recording(self, window: Window, standing: tuple[RecordingStatus, dict[str, Any]] | None = None) -> Recording:
+        """The core recording of a window as the registry has it (no request); ``standing``:
+        its :meth:`standing`, when the caller has just read it."""
+        return self._recording(window, standing)
 
     def note_track(
         self, window_id: str, sid: str, changes: Mapping[str, Any], *, known: Window | None = None
@@ -731,10 +732,10 @@ class RecordingWindows:
                 status = statuses.composed_window_status(composed.get("status"))
         return status, composition
 
-    def _recording(self, window: Window) -> Recording:
+    def _recording(self, window: Window, standing: tuple[RecordingStatus, dict[str, Any]] | None = None) -> Recording:
         """The core recording of a window from what the registry has of it (no request)."""
         found = [] if window.deleted else _present_answers(window)
-        status, composition = self.standing(window)
+        status, composition = standing or self.standing(window)
         files: list[MediaFile] = []
         if window.mode is RecordingMode.INDIVIDUAL:
             files = [_track_file(window, answer) for answer in found if answer.get("status") == "completed"]
