@@ -232,7 +232,8 @@ class RecordingWindows:
         except BaseException:
             self._registry.update("room", room_id, lambda entry: {**entry, "open_window": None})
             raise
-        self.rules_set(room_id, [rule.as_dict() for rule in chosen])
+        # The room's rules are not filed now: only a start reads them, and while this window is
+        # open a start is refused; its stop files the rules it leaves (record nothing).
         return self._recording(window)
 
     def rules_set(self, room_id: str, rules: list[dict[str, Any]]) -> None:
