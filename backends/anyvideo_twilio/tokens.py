@@ -56,7 +56,7 @@ class DistinctAccessToken(AccessToken):  # type: ignore[misc]  # the SDK is unty
         return payload
 
 
-class _CheckedOnce(HMACAlgorithm):  # type: ignore[misc]  # PyJWT's key types are wider
+class _CheckedOnce(HMACAlgorithm):
     """HS256 whose secret is checked and prepared once, not for every token."""
 
     #: Secrets told apart at once (an application signs with one or two API keys).

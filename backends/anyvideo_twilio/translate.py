@@ -130,12 +130,14 @@ def moment(instance: Any, name: str) -> datetime | None:
     """The time in the field ``name`` of an answer (MalformedAnswer when it is not one), with a time zone."""
     # JSON has the text; the SDK's instance a time, or the text when the SDK could not parse it.
     value = field(instance, name)
+    if value is None:
+        return None
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value)
+            return aware(datetime.fromisoformat(value))
         except ValueError:
             raise _malformed(instance, name, "an ISO 8601 time") from None
-    elif value is not None and not isinstance(value, datetime):
+    if not isinstance(value, datetime):
         raise _malformed(instance, name, "an ISO 8601 time")
     return aware(value)
 
