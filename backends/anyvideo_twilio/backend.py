@@ -275,7 +275,7 @@ class TwilioBackend(Backend):
 
     def get_room(self, room_id: str) -> Room:
         IDS.check("room", room_id)
-        return self.transport.call("fetch room", lambda: translate.room(self._v1.rooms(room_id).fetch()))
+        return self.transport.call("fetch room", lambda: translate.room(self.transport.fetch(f"/Rooms/{room_id}")))
 
     def find_room(self, name: str) -> Room:
         # By unique name Twilio answers only the room in progress; else the newest completed one.
@@ -284,7 +284,7 @@ class TwilioBackend(Backend):
         except NotFound:
             pass
         newest: Room | None = None
-        for instance in self.transport.pages(
+        for instance in self.transport.records(
             "list completed rooms by name",
             partial(self._v1.rooms.page, status="completed", unique_name=name, page_size=self.page_size),
         ):
@@ -300,7 +300,7 @@ class TwilioBackend(Backend):
         for twilio_status in statuses.ROOM_FILTERS.get(status, ()):
             yield from (
                 translate.room(instance)
-                for instance in self.transport.pages(
+                for instance in self.transport.records(
                     "list rooms",
                     partial(
                         self._v1.rooms.page,
@@ -315,7 +315,7 @@ class TwilioBackend(Backend):
         IDS.check("room", room_id)
         room = self.transport.call(
             "end room",
-            lambda: translate.room(self._v1.rooms(room_id).update(status="completed")),
+            lambda: translate.room(self.transport.update(f"/Rooms/{room_id}", {"Status": "completed"})),
             safety=Safety.UNSAFE,
             reconcile=lambda: reconcile.ended(self.get_room(room_id)),
         )
@@ -330,11 +330,11 @@ class TwilioBackend(Backend):
         IDS.check("room", room_id)
         return (translate.participant(instance) for instance in self._participants(room_id, status))
 
-    def _participants(self, room_id: str, status: ParticipantStatus | None) -> Iterator[Any]:
-        """The SDK's participant instances, lazily: Twilio lists one status at a time
+    def _participants(self, room_id: str, status: ParticipantStatus | None) -> Iterator[dict[str, Any]]:
+        """The participants as Twilio sent them, lazily: Twilio lists one status at a time
         (connected by default in a room in progress)."""
         for twilio_status in statuses.PARTICIPANT_FILTERS.get(status, ()):
-            yield from self.transport.pages(
+            yield from self.transport.records(
                 "list participants",
                 partial(self._v1.rooms(room_id).participants.page, status=twilio_status, page_size=self.page_size),
             )
@@ -344,7 +344,7 @@ class TwilioBackend(Backend):
         IDS.check("participant", participant_id)
         return self.transport.call(
             "fetch participant",
-            lambda: translate.participant(self._v1.rooms(room_id).participants(participant_id).fetch()),
+            lambda: translate.participant(self.transport.fetch(f"/Rooms/{room_id}/Participants/{participant_id}")),
         )
 
     def disconnect_participant(self, room_id: str, participant_id: str) -> None:
@@ -370,7 +370,7 @@ class TwilioBackend(Backend):
             participant_sid = translate.sid(participant)  # only its SID is needed: no Participant is made
             yield from (
                 translate.stream(track, room_id, participant_sid)
-                for track in self.transport.pages(
+                for track in self.transport.records(
                     "list published tracks",
                     partial(
                         self._v1.rooms(room_id).participants(participant_sid).published_tracks.page,
@@ -456,7 +456,7 @@ class TwilioBackend(Backend):
         individual recording of its own; windows that captured nothing follow."""
         if room_id is not None:
             IDS.check("room", room_id)
-        listed = self.transport.pages(
+        listed = self.transport.records(
             "list recordings",
             partial(self._v1.recordings.page, grouping_sid=room_id or _UNSET, page_size=self.page_size),
         )

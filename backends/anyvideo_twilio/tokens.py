@@ -7,6 +7,11 @@ and appends a random suffix, through the SDK's documented way to shape a
 token (``Jwt._generate_payload`` is what its subclasses provide), so every
 token is distinct and still ``<key>-<second>``-prefixed.
 
+The token is the SDK's (its headers and payload), signed as its ``to_jwt()``
+signs it, with PyJWT, HS256, to the byte; but PyJWT checks the secret anew
+for every token (that it is no PEM, SSH, DER or JWK key: most of a token's
+cost), and here it is checked once per secret (:class:`_CheckedOnce`).
+
 Twilio tokens carry no role. With the ``enforce_roles`` setting, anyvideo keeps
 the role of each identity's latest token in a room (:class:`Roles`, in the
 backend's registry) and the backend disconnects a participant whose role cannot
@@ -15,11 +20,14 @@ publish when Twilio's ``track-added`` callback says it published.
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from datetime import UTC, datetime
 from typing import Any
 
+from jwt.algorithms import HMACAlgorithm
+from jwt.api_jws import PyJWS
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VideoGrant
 
@@ -28,7 +36,7 @@ from anyvideo.errors import ConfigurationError
 from anyvideo.registry import Registry
 from anyvideo_twilio.config import TwilioSettings
 
-__all__ = ["ENFORCED_ROLES", "MAX_TTL", "DistinctAccessToken", "Roles", "api_key", "mint"]
+__all__ = ["ENFORCED_ROLES", "MAX_TTL", "DistinctAccessToken", "Roles", "api_key", "mint", "signed"]
 
 #: The roles a token may carry when roles are enforced: publishing is what anyvideo can
 #: take away (by disconnecting); a moderator's powers and a publisher-only token's
@@ -46,6 +54,38 @@ class DistinctAccessToken(AccessToken):  # type: ignore[misc]  # the SDK is unty
         payload: dict[str, Any] = super()._generate_payload()
         payload["jti"] += "-" + secrets.token_hex(8)
         return payload
+
+
+class _CheckedOnce(HMACAlgorithm):
+    """HS256 whose secret is checked and prepared once, not for every token."""
+
+    #: Secrets told apart at once (an application signs with one or two API keys).
+    KEPT = 4
+
+    def __init__(self) -> None:
+        super().__init__(HMACAlgorithm.SHA256)
+        self._prepared: dict[str | bytes, bytes] = {}
+
+    def prepare_key(self, key: str | bytes) -> bytes:
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            prepared = super().prepare_key(key)  # raises for a secret PyJWT refuses, every time
+            if len(self._prepared) >= self.KEPT:
+                self._prepared.clear()
+            self._prepared[key] = prepared
+        return prepared
+
+
+_SIGNER = PyJWS(algorithms=["HS256"])
+_SIGNER.unregister_algorithm("HS256")
+_SIGNER.register_algorithm("HS256", _CheckedOnce())
+
+
+def signed(token: AccessToken) -> str:
+    """``token.to_jwt()``, the same string, with its secret checked once (see the module's docstring)."""
+    # as PyJWT's jwt.encode turns a payload (of whole-number times) into the bytes it signs
+    payload = json.dumps(token.payload, separators=(",", ":")).encode()
+    return str(_SIGNER.encode(payload, token.secret_key, algorithm=token.algorithm, headers=token.headers))
 
 
 def api_key(settings: TwilioSettings) -> tuple[str, str]:
@@ -103,7 +143,7 @@ def mint(
     )
     token.add_grant(VideoGrant(room=room))
     return models.AccessToken(
-        token=token.to_jwt(),
+        token=signed(token),
         provider="twilio",
         room_id=room,
         identity=identity,

@@ -1,10 +1,15 @@
-"""Twilio resources (the SDK's ``*Instance`` objects) -> core models.
+"""Twilio resources -> core models.
 
-Every model keeps the resource's fields in ``raw`` (JSON values: times as ISO
-8601 text), for what the common model does not cover.
+A resource is read from either the SDK's ``*Instance`` object or, where the
+backend has the SDK send the request but make no instance of its answer
+(rooms, participants and published tracks: the instance parses every field,
+which costs more than the translation), the resource's JSON as Twilio sent
+it. Every model keeps the resource's fields in ``raw`` (JSON values: times as
+Twilio writes them, ISO 8601 text in UTC ending ``Z``), for what the common
+model does not cover.
 
 An answer that is not what the spec says (a field of the wrong type, a time
-the SDK could not parse and left as text, a missing SID) is a
+that is not ISO 8601, a missing SID) is a
 :class:`~anyvideo.errors.ProviderError` naming the resource and field, never
 a ``KeyError``/``TypeError`` from deep inside: every translator of an answer
 is wrapped by :func:`_answer`, and the fields read are checked by the
@@ -15,7 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, ParamSpec, TypeVar, overload
 
 from anyvideo.errors import InvalidRequest, ProviderError
@@ -51,8 +56,10 @@ __all__ = [
     "aware",
     "composition",
     "composition_file",
+    "field",
     "hook",
     "hook_arguments",
+    "moment",
     "participant",
     "raw",
     "room",
@@ -91,9 +98,14 @@ def _answer(what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     return wrap
 
 
+def field(instance: Any, name: str) -> Any:
+    """The field ``name`` of an answer: a key of its JSON, or an attribute of the SDK's instance."""
+    return instance.get(name) if isinstance(instance, dict) else getattr(instance, name, None)
+
+
 def _malformed(instance: Any, name: str, expected: str) -> MalformedAnswer:
-    value = getattr(instance, name, None)
-    kind = type(instance).__name__.removesuffix("Instance") or "resource"
+    value = field(instance, name)
+    kind = "resource" if isinstance(instance, dict) else type(instance).__name__.removesuffix("Instance") or "resource"
     return MalformedAnswer(f"answered a {kind} whose {name} is {type(value).__name__} {value!r:.60}, not {expected}")
 
 
@@ -102,7 +114,7 @@ def _text(instance: Any, name: str, *, required: Literal[True]) -> str: ...
 @overload
 def _text(instance: Any, name: str, *, required: bool = False) -> str | None: ...
 def _text(instance: Any, name: str, *, required: bool = False) -> str | None:
-    value = getattr(instance, name, None)
+    value = field(instance, name)
     if value is None and not required:
         return None
     if not isinstance(value, str) or (required and not value):
@@ -114,37 +126,45 @@ def _sid(instance: Any, name: str = "sid") -> str:
     return _text(instance, name, required=True)
 
 
-def _moment(instance: Any, name: str) -> datetime | None:
-    # The SDK leaves a time it cannot parse as the text it got.
-    value = getattr(instance, name, None)
-    if value is not None and not isinstance(value, datetime):
+def moment(instance: Any, name: str) -> datetime | None:
+    """The time in the field ``name`` of an answer (MalformedAnswer when it is not one), with a time zone."""
+    # JSON has the text; the SDK's instance a time, or the text when the SDK could not parse it.
+    value = field(instance, name)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return aware(datetime.fromisoformat(value))
+        except ValueError:
+            raise _malformed(instance, name, "an ISO 8601 time") from None
+    if not isinstance(value, datetime):
         raise _malformed(instance, name, "an ISO 8601 time")
     return aware(value)
 
 
 def _whole(instance: Any, name: str) -> int | None:
-    value = getattr(instance, name, None)
+    value = field(instance, name)
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
         raise _malformed(instance, name, "a whole number")
     return value
 
 
 def _seconds(instance: Any, name: str) -> float | None:
-    value = getattr(instance, name, None)
+    value = field(instance, name)
     if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
         raise _malformed(instance, name, "a number")
     return None if value is None else float(value)
 
 
 def _texts(instance: Any, name: str) -> tuple[str, ...]:
-    value = getattr(instance, name, None) or ()
+    value = field(instance, name) or ()
     if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
         raise _malformed(instance, name, "a list of text")
     return tuple(value)
 
 
 def _mapping(instance: Any, name: str) -> dict[str, Any]:
-    value = getattr(instance, name, None) or {}
+    value = field(instance, name) or {}
     if not isinstance(value, Mapping):
         raise _malformed(instance, name, "an object")
     return dict(value)
@@ -154,20 +174,30 @@ def _mapping(instance: Any, name: str) -> dict[str, Any]:
 CONTENT_TYPES = {"mka": "audio/x-matroska", "mkv": "video/x-matroska", "mp4": "video/mp4", "webm": "video/webm"}
 
 
+_NO_OFFSET = timedelta(0)
 #: Field types that are JSON values as they are (most of an answer's fields): no conversion.
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def raw(instance: Any) -> dict[str, Any]:
-    """An SDK instance's public fields as JSON values."""
-    return {name: _json(value) for name, value in vars(instance).items() if name[0] != "_"}
+    """An answer's fields as JSON values: its JSON as it is, or an SDK instance's public fields
+    (the times it parsed written back as Twilio wrote them)."""
+    if isinstance(instance, dict):
+        return instance
+    return {
+        name: value if type(value) in _PLAIN else _json(value)
+        for name, value in vars(instance).items()
+        if name[0] != "_"
+    }
 
 
 def _json(value: Any) -> Any:
     if type(value) in _PLAIN:
         return value
     if isinstance(value, datetime):
-        return aware(value).isoformat()
+        moment = aware(value)
+        text = moment.isoformat()
+        return text[:-6] + "Z" if moment.utcoffset() == _NO_OFFSET else text
     if isinstance(value, dict):
         return {key: item if type(item) in _PLAIN else _json(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -200,8 +230,8 @@ def room(instance: Any) -> Room:
         provider=PROVIDER,
         name=_text(instance, "unique_name"),
         status=statuses.room_status(_text(instance, "status")),
-        created_at=_moment(instance, "date_created"),
-        ended_at=_moment(instance, "end_time"),
+        created_at=moment(instance, "date_created"),
+        ended_at=moment(instance, "end_time"),
         max_participants=_whole(instance, "max_participants"),
         raw=raw(instance),
     )
@@ -216,8 +246,8 @@ def participant(instance: Any) -> Participant:
         identity=_text(instance, "identity", required=True),
         status=statuses.participant_status(_text(instance, "status")),
         role=None,  # Twilio tokens have no roles
-        joined_at=_moment(instance, "start_time"),
-        left_at=_moment(instance, "end_time"),
+        joined_at=moment(instance, "start_time"),
+        left_at=moment(instance, "end_time"),
         raw=raw(instance),
     )
 
@@ -254,8 +284,8 @@ def stream(instance: Any, room_id: str, participant_id: str) -> Stream:
         name=_text(instance, "name"),
         video_source=video_source(kind, _text(instance, "name")),
         # Twilio reports ``enabled`` for every track; only audio can be muted.
-        audio_muted=kind.has_audio and instance.enabled is False,
-        published_at=_moment(instance, "date_created"),
+        audio_muted=kind.has_audio and field(instance, "enabled") is False,
+        published_at=moment(instance, "date_created"),
         raw=raw(instance),
     )
 
@@ -298,8 +328,8 @@ def composition(instance: Any, layout: Layout | None = None) -> Composition:
         layout=layout,
         resolution=Resolution.parse(resolution) if resolution else None,
         format=_text(instance, "format"),
-        started_at=_moment(instance, "date_created"),
-        ended_at=_moment(instance, "date_completed"),
+        started_at=moment(instance, "date_created"),
+        ended_at=moment(instance, "date_completed"),
         duration=duration if completed else None,
         files=(composition_file(instance),) if completed else (),
         raw=raw(instance),
@@ -313,7 +343,7 @@ def track_recording(instance: Any) -> Recording:
     raw_status = _text(instance, "status")
     kind = statuses.stream_kind(_text(instance, "type"))
     grouping = _mapping(instance, "grouping_sids")
-    room_sid = grouping.get("room_sid") or getattr(instance, "room_sid", None) or ""
+    room_sid = grouping.get("room_sid") or field(instance, "room_sid") or ""
     if not isinstance(room_sid, str):
         raise _malformed(instance, "grouping_sids", "an object with a room_sid")
     completed = raw_status == "completed"
@@ -326,7 +356,7 @@ def track_recording(instance: Any) -> Recording:
         name=_text(instance, "track_name"),
         has_audio=kind.has_audio,
         has_video=kind.has_video,
-        started_at=_moment(instance, "date_created"),
+        started_at=moment(instance, "date_created"),
         duration=_seconds(instance, "duration") if completed else None,
         files=(track_file(instance),) if completed else (),
         raw=raw(instance),
@@ -344,7 +374,7 @@ def rules(answer: Any) -> TrackRules:
         raise _malformed(answer, "rules", "a list of rules")
     # TrackRule.parse checks rules a caller gives; here a rule it refuses is Twilio's answer, not the caller's.
     parsed = tuple(TrackRule.parse({k: v for k, v in rule.items() if v is not None}) for rule in given)
-    return TrackRules(parsed, _moment(answer, "date_updated"), raw(answer))
+    return TrackRules(parsed, moment(answer, "date_updated"), raw(answer))
 
 
 def hook_arguments(
@@ -400,8 +430,8 @@ def hook(instance: Any) -> CompositionHook:
         format=_text(instance, "format") or "",
         trim=bool(instance.trim),
         status_callback=_text(instance, "status_callback"),
-        created_at=_moment(instance, "date_created"),
-        updated_at=_moment(instance, "date_updated"),
+        created_at=moment(instance, "date_created"),
+        updated_at=moment(instance, "date_updated"),
         raw=raw(instance),
     )
 
@@ -448,7 +478,7 @@ def room_track(instance: Any, *, subscriber: str | None = None) -> RoomTrack:
         room_id=_sid(instance, "room_sid"),
         participant_id=subscriber or publisher,
         publisher_id=publisher,
-        created_at=_moment(instance, "date_created"),
+        created_at=moment(instance, "date_created"),
         raw=raw(instance),
     )
 
@@ -461,8 +491,8 @@ def anonymized(instance: Any) -> AnonymizedParticipant:
         room_id=_sid(instance, "room_sid"),
         identity=_text(instance, "identity", required=True),
         status=_text(instance, "status", required=True),
-        joined_at=_moment(instance, "start_time"),
-        left_at=_moment(instance, "end_time"),
+        joined_at=moment(instance, "start_time"),
+        left_at=moment(instance, "end_time"),
         raw=raw(instance),
     )
 
@@ -481,7 +511,7 @@ def room_recording(instance: Any) -> TrackRecording:
         codec=_text(instance, "codec"),
         duration=_seconds(instance, "duration"),
         size=_whole(instance, "size"),
-        created_at=_moment(instance, "date_created"),
+        created_at=moment(instance, "date_created"),
         raw=raw(instance),
     )
 
@@ -494,10 +524,10 @@ def transcription(instance: Any) -> Transcription:
         room_id=_sid(instance, "room_sid"),
         status=_text(instance, "status", required=True),
         configuration=_mapping(instance, "configuration"),
-        started_at=_moment(instance, "start_time"),
-        ended_at=_moment(instance, "end_time"),
+        started_at=moment(instance, "start_time"),
+        ended_at=moment(instance, "end_time"),
         duration=_seconds(instance, "duration"),
-        created_at=_moment(instance, "date_created"),
-        updated_at=_moment(instance, "date_updated"),
+        created_at=moment(instance, "date_created"),
+        updated_at=moment(instance, "date_updated"),
         raw=raw(instance),
     )

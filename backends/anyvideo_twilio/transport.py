@@ -55,6 +55,7 @@ class RecordingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # the SDK is
         super().__init__()
         #: ``scheme://host[:port]`` every request must go to (an emulator's), or ``None``: anywhere.
         self.only = only
+        self._inside = None if only is None else only + "/"
         # (connect, read) seconds; set after the base class, whose check takes one number only.
         self.timeout = timeout
         assert self.session is not None  # made with pool_connections=True
@@ -67,7 +68,8 @@ class RecordingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # the SDK is
         self.sent = 0
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
-        if self.only is not None and _origin(url) != self.only:
+        # (a URL the SDK made from the base URL starts with it: no need to parse it)
+        if self._inside is not None and not url.startswith(self._inside) and _origin(url) != self.only:
             raise ConfigurationError(
                 f"twilio: {method} {_origin(url)}{urlsplit(url).path} is not emulated: the backend points at an "
                 f"emulator ({self.only}), which emulates only the Video API (video.twilio.com); this request, from "
@@ -154,13 +156,32 @@ class Transport:
         return translating(lambda: self._http.last_headers, lambda: self._http.last_status)
 
     def pages(self, what: str, first: Callable[[], Any]) -> Iterator[Any]:
-        """The records of a Twilio list, fetched lazily page by page (``next_page_url``):
-        only the current page is held, and each page fetch is retried on its own."""
+        """The records of a Twilio list (the SDK's instances), fetched lazily page by page
+        (``next_page_url``): only the current page is held, and each page fetch is retried on its own."""
+        return self._paged(what, first, list)
+
+    def records(self, what: str, first: Callable[[], Any]) -> Iterator[dict[str, Any]]:
+        """As :meth:`pages`, but each record as Twilio sent it (its JSON object): the SDK makes no
+        instance of it, whose parsing of every field costs more than reading the few anyvideo reads."""
+        return self._paged(what, first, _page_records)
+
+    def fetch(self, uri: str) -> dict[str, Any]:
+        """GET ``uri`` of the Video API (``/Rooms/RM…``) as the SDK's fetches do (its credentials, its
+        HTTP client, its errors): the answer's JSON object, of which the SDK makes no instance.
+        One request, not retried: an operation for :meth:`call`."""
+        return _object(self.v1.fetch(method="GET", uri=uri, headers=_ACCEPT))
+
+    def update(self, uri: str, data: dict[str, Any]) -> dict[str, Any]:
+        """POST ``data`` (the form fields, by Twilio's names) to ``uri`` as the SDK's updates do: the
+        answer's JSON object, as :meth:`fetch`."""
+        return _object(self.v1.update(method="POST", uri=uri, data=data, headers=_FORM))
+
+    def _paged(self, what: str, first: Callable[[], Any], read: Callable[[Any], list[Any]]) -> Iterator[Any]:
         page = self.call(what, first)
         followed = _Followed()
         while page is not None:
             with self.calling():  # the SDK makes a page's instances as it is read
-                records = list(page)
+                records = read(page)
                 link = page.next_page_url
             yield from records
             if not link:
@@ -230,6 +251,23 @@ class _Followed:
             return False
         self._recent.append(link)
         return True
+
+
+#: What the SDK's own fetches ask for.
+_ACCEPT = {"Accept": "application/json"}
+_FORM = {"Content-Type": "application/x-www-form-urlencoded", **_ACCEPT}
+
+
+def _page_records(page: Any) -> list[Any]:
+    """The records of one of the SDK's pages as Twilio sent them (its ``Page`` keeps them, every 9.x, in
+    ``_records``; iterating the page would make each one's instance)."""
+    return list(page._records)
+
+
+def _object(answer: Any) -> dict[str, Any]:
+    if not isinstance(answer, dict):
+        raise MalformedAnswer(f"answered {type(answer).__name__} where the spec has an object")
+    return answer
 
 
 #: Links without a page number remembered to refuse a loop (see :class:`_Followed`).

@@ -350,12 +350,13 @@ class CallbackParser:
         """``recording.available`` or ``recording.failed`` for a stopped window that got there,
         announced once (by ``by`` when it is the first callback to find it so); the window's
         recording is built only for the callback that announces it."""
-        status, composition = self._windows.standing(window)
+        standing = self._windows.standing(window)
+        status, composition = standing
         kind = _outcome(status, window.mode, composition.get("status"))
         announced = None if kind is None else self._transitions.announce(window.id, "outcome", by, kind)
         if announced is None:
             return []
-        return [_window_event(announced, params, occurred_at, self._windows.recording(window), window)]
+        return [_window_event(announced, params, occurred_at, self._windows.recording(window, standing), window)]
 
     def _window_of(self, recording_sid: str, room_sid: str | None, moment: datetime | None, name: str) -> Window | None:
         """The window a track recording belongs to, if any: the one that claimed it, else

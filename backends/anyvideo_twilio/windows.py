@@ -232,7 +232,8 @@ class RecordingWindows:
         except BaseException:
             self._registry.update("room", room_id, lambda entry: {**entry, "open_window": None})
             raise
-        self.rules_set(room_id, [rule.as_dict() for rule in chosen])
+        # The room's rules are not filed now: only a start reads them, and while this window is
+        # open a start is refused; its stop files the rules it leaves (record nothing).
         return self._recording(window)
 
     def rules_set(self, room_id: str, rules: list[dict[str, Any]]) -> None:
@@ -356,8 +357,8 @@ class RecordingWindows:
         sid = translate.sid(instance)
         claimed = self._registry.get("track", sid)
         if claimed is None:
-            room_sid = (instance.grouping_sids or {}).get("room_sid")
-            created = _date(instance.date_created)
+            room_sid = (translate.field(instance, "grouping_sids") or {}).get("room_sid")
+            created = _date(translate.moment(instance, "date_created"))
             window = self.window_at(room_sid, created, started=True) if room_sid else None
             if window is None or created < window.started_at.replace(microsecond=0):
                 return None
@@ -380,9 +381,10 @@ class RecordingWindows:
         found = next(self._registry.find("window", composition=composition_sid), None)
         return None if found is None else Window.from_entry(*found)
 
-    def recording(self, window: Window) -> Recording:
-        """The core recording of a window as the registry has it (no request)."""
-        return self._recording(window)
+    def recording(self, window: Window, standing: tuple[RecordingStatus, dict[str, Any]] | None = None) -> Recording:
+        """The core recording of a window as the registry has it (no request); ``standing``:
+        its :meth:`standing`, when the caller has just read it."""
+        return self._recording(window, standing)
 
     def note_track(
         self, window_id: str, sid: str, changes: Mapping[str, Any], *, known: Window | None = None
@@ -616,11 +618,7 @@ class RecordingWindows:
 
     def _present(self, window: Window) -> list[SimpleNamespace]:
         """The window's track recordings as last filed, those deleted left out (attribute access, as the SDK's)."""
-        return [
-            _filed(window.seen[sid])
-            for sid in window.tracks
-            if sid in window.seen and window.seen[sid].get("status") != _DELETED
-        ]
+        return [_filed(answer) for answer in _present_answers(window)]
 
     def compose(self, window: Window) -> None:
         """Ask Twilio for the composition of a closed window of an ended room."""
@@ -735,13 +733,13 @@ class RecordingWindows:
                 status = statuses.composed_window_status(composed.get("status"))
         return status, composition
 
-    def _recording(self, window: Window) -> Recording:
+    def _recording(self, window: Window, standing: tuple[RecordingStatus, dict[str, Any]] | None = None) -> Recording:
         """The core recording of a window from what the registry has of it (no request)."""
-        found = [] if window.deleted else self._present(window)
-        status, composition = self.standing(window)
+        found = [] if window.deleted else _present_answers(window)
+        status, composition = standing or self.standing(window)
         files: list[MediaFile] = []
         if window.mode is RecordingMode.INDIVIDUAL:
-            files = [_track_file(window, i) for i in found if i.status == "completed"]
+            files = [_track_file(window, answer) for answer in found if answer.get("status") == "completed"]
         elif composition.get("sid") and composition["status"] == "completed":
             composed = window.composed or {}
             files = [
@@ -767,7 +765,7 @@ class RecordingWindows:
             files=tuple(files),
             raw={
                 "window": window.to_entry(),
-                "track_recordings": [window.seen[i.sid] for i in found],
+                "track_recordings": found,
                 "composition": composition,
             },
         )
@@ -832,19 +830,25 @@ def made_rules(sdk: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [TrackRule.include_all().as_dict()] if sdk.get("record_participants_on_connect") else []
 
 
-def _track_file(window: Window, instance: Any) -> MediaFile:
-    """A track recording's file, saying whose track it is as far as Twilio tells: the
-    published track (``source_sid``), its participant, kind, when it started in the
-    window (Twilio dates in whole seconds) and how long it lasted."""
-    grouping = instance.grouping_sids if isinstance(instance.grouping_sids, dict) else {}
-    participant = grouping.get("participant_sid")
-    created = translate.aware(instance.date_created) if isinstance(instance.date_created, datetime) else None
-    duration = instance.duration
+def _present_answers(window: Window) -> list[dict[str, Any]]:
+    """The window's track recordings as last filed (their JSON), those deleted left out."""
+    seen = window.seen
+    return [seen[sid] for sid in window.tracks if sid in seen and seen[sid].get("status") != _DELETED]
+
+
+def _track_file(window: Window, answer: Mapping[str, Any]) -> MediaFile:
+    """The file of a track recording as filed, saying whose track it is as far as Twilio
+    tells: the published track (``source_sid``), its participant, kind, when it started
+    in the window (Twilio dates in whole seconds) and how long it lasted."""
+    grouping = answer.get("grouping_sids")
+    participant = grouping.get("participant_sid") if isinstance(grouping, dict) else None
+    created = _filed_time(answer.get("date_created"))
+    duration, source, kind = answer.get("duration"), answer.get("source_sid"), answer.get("type")
     return translate.track_file(
-        instance,
-        stream_id=instance.source_sid if isinstance(instance.source_sid, str) and instance.source_sid else None,
+        answer,
+        stream_id=source if isinstance(source, str) and source else None,
         participant_id=participant if isinstance(participant, str) and participant else None,
-        kind=statuses.TRACK_KIND.get(instance.type if isinstance(instance.type, str) else ""),
+        kind=statuses.TRACK_KIND.get(kind if isinstance(kind, str) else ""),
         offset=None if created is None else max(0.0, (created - window.started_at).total_seconds()),
         duration=float(duration) if isinstance(duration, int) and not isinstance(duration, bool) else None,
     )
@@ -914,6 +918,16 @@ def _composed(instance: Any) -> dict[str, Any]:
     """What a window keeps of its composition's answer."""
     size = instance.size
     return {"status": instance.status, "size": size if isinstance(size, int) and not isinstance(size, bool) else None}
+
+
+def _filed_time(value: Any) -> datetime | None:
+    """A time as filed (ISO 8601 text; a datetime while it is being filed), or ``None``."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return translate.aware(value) if isinstance(value, datetime) else None
 
 
 def _filed(answer: Mapping[str, Any]) -> SimpleNamespace:

@@ -139,6 +139,8 @@ def test_rooms(report: Report, video: Video, sdk: tuple[Client, CountingHttpClie
         http,
         lambda i: video.rooms.create(f"a-{i}"),
         lambda i: v1.rooms.create(unique_name=f"s-{i}", type="group"),  # anyvideo names the type
+        why="the room filed in the registry (one SQLite commit of the registry's file, which the emulator's "
+        "export lines name), then the facade's checks, the retry and deadline layer, the translation",
     )
     _contest(
         report,
@@ -156,6 +158,8 @@ def test_rooms(report: Report, video: Video, sdk: tuple[Client, CountingHttpClie
         http,
         lambda i: video.rooms.end(next(ended)),
         lambda i: v1.rooms(next(ended)).update(status="completed"),
+        why="the end filed in the registry (one SQLite commit of the registry's file: tokens for the room are "
+        "refused in every process sharing it) and the windows waiting for it looked up",
     )
     # the rooms in progress now: the listed ones, those created above (a page or more)
     _contest(

@@ -49,6 +49,14 @@ CASES: dict[str, tuple[Callable[[Any], Any], Callable[[Any, dict[str, Any]], Any
         lambda v, p: PublishedTrackInstance(v, p, ROOM, PARTICIPANT),
         "room_participant_published_track__fetch_response.json",
     ),
+    # rooms, participants and published tracks are also read from Twilio's JSON, of which the SDK made no instance
+    "room (JSON)": (translate.room, lambda v, p: p, "room__fetch_response.json"),
+    "participant (JSON)": (translate.participant, lambda v, p: p, "room_participant__fetch_response.json"),
+    "stream (JSON)": (
+        lambda i: translate.stream(i, ROOM, PARTICIPANT),
+        lambda v, p: p,
+        "room_participant_published_track__fetch_response.json",
+    ),
     "composition": (translate.composition, lambda v, p: CompositionInstance(v, p), "composition__fetch_response.json"),
     "track recording": (
         translate.track_recording,
@@ -144,6 +152,22 @@ def test_a_time_the_sdk_could_not_parse_names_the_field(version):
     payload = {**sample("room__fetch_response.json"), "date_created": "yesterday"}
     with pytest.raises(ProviderError, match="date_created"):
         translate.room(RoomInstance(version, payload))
+
+
+def test_a_time_that_is_not_iso_8601_in_json_names_the_field():
+    payload = {**sample("room__fetch_response.json"), "end_time": "yesterday"}
+    with pytest.raises(ProviderError, match="end_time"):
+        translate.room(payload)
+
+
+@pytest.mark.parametrize("case", ["room", "participant", "stream"])
+def test_json_and_the_sdks_instance_of_it_translate_alike(case, version):
+    translator, make, name = CASES[case]
+    payload = sample(name)
+    from_json, from_instance = translator(payload), translator(make(version, payload))
+    assert from_json == from_instance
+    assert dict(from_json.raw) == payload  # the answer as Twilio sent it
+    assert dict(from_instance.raw) == {key: payload[key] for key in from_instance.raw}  # times written back alike
 
 
 def test_a_rule_twilio_should_not_send_is_a_provider_error_not_invalid_input(version):

@@ -7,10 +7,13 @@ from datetime import UTC, datetime
 
 import jwt
 import pytest
+from twilio.jwt.access_token import AccessToken
+from twilio.jwt.access_token.grants import VideoGrant
 
 from anyvideo import Feature, Role
 from anyvideo.errors import Conflict, InvalidRequest, NotFound, UnsupportedFeature
 from anyvideo.testing import WebhookServer
+from anyvideo_twilio import tokens
 
 
 def claims(token: str, secret: str) -> dict:
@@ -114,3 +117,28 @@ def test_a_room_that_ended_unheard_of_gets_a_token_twilio_refuses(video, room, b
     token = video.tokens.create(room, "late")
     with pytest.raises(Conflict, match="has ended"):
         browser.join(token)
+
+
+class _FixedToken(AccessToken):
+    """The SDK's token with a fixed ``jti`` (its own is the current second), to compare strings."""
+
+    def _generate_payload(self):
+        payload = super()._generate_payload()
+        payload["jti"] = "SK-fixed"
+        return payload
+
+
+@pytest.mark.parametrize("secret", ["a-secret-of-32-bytes-or-more-....", "another secret, of 33 bytes or so"])
+def test_a_token_is_signed_to_the_byte_as_the_sdk_signs_it(secret):
+    token = _FixedToken("AC" + "a" * 32, "SK" + "b" * 32, secret, identity="ann", nbf=1000, valid_until=5000)
+    token.add_grant(VideoGrant(room="RM" + "c" * 32))
+    assert tokens.signed(token) == token.to_jwt()
+    assert tokens.signed(token) == token.to_jwt()  # the secret checked once is still the one signing
+
+
+def test_a_secret_pyjwt_refuses_is_refused_every_time():
+    pem = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n"
+    token = _FixedToken("AC" + "a" * 32, "SK" + "b" * 32, pem, identity="ann", nbf=1000, valid_until=5000)
+    for _ in range(2):
+        with pytest.raises(jwt.exceptions.InvalidKeyError):
+            tokens.signed(token)

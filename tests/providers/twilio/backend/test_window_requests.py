@@ -43,6 +43,26 @@ def test_reading_the_first_window_costs_the_same_however_many_followed(connect_t
     assert len(listed) == later + 1 and listed[0].id == first and listed[0].files == settled[0].files
 
 
+def test_start_and_stop_write_the_registry_four_times_and_the_next_start_knows_the_rules(
+    video, join, control, monkeypatch
+):
+    """A start files its claim and its window; a stop the window closed and the room's rules
+    (record nothing): what a later start reads, so it sends no request to read them."""
+    room = video.rooms.create("written")
+    join(room, "ann").publish(StreamKind.AUDIO)
+    registry, writes = video.backend.registry, []
+    for name in ("put", "add", "update", "set_fields", "delete"):
+        write = getattr(registry, name)
+        monkeypatch.setattr(
+            registry, name, lambda *a, write=write, name=name, **k: (writes.append(name), write(*a, **k))[1]
+        )
+    video.recordings.stop(video.recordings.start(room, mode="individual"))
+    assert len(writes) == 4
+    monkeypatch.undo()
+    control.advance(1)
+    assert sent_by(video, lambda: video.recordings.start(room, mode="individual")) == 1  # the rules set, not read
+
+
 def test_start_and_stop_send_one_request_each_on_a_room_anyvideo_made(video, join, control):
     room = video.rooms.create("counted")
     join(room, "ann").publish(StreamKind.AUDIO)
