@@ -15,8 +15,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -171,6 +170,45 @@ class _Listing:
         return attrs.evolve(self, newest_first=not self.newest_first)
 
 
+class _Transaction:
+    """:meth:`Store.transaction`: the store's lock held, and the outermost use's
+    ``BEGIN`` … ``COMMIT`` (``ROLLBACK`` on an exception). One per store, since the
+    store counts how deep the uses nest: a class, not a generator, because every
+    change of the world enters it several times."""
+
+    __slots__ = ("_store",)
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __enter__(self) -> None:
+        store = self._store
+        store._lock.acquire()
+        if store._depth:
+            store._depth += 1
+            return
+        try:
+            store._db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            store._lock.release()
+            raise
+        store._depth = 1
+
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        store = self._store
+        try:
+            if store._depth > 1:
+                return
+            if exc_type is None:
+                store._db.execute("COMMIT")
+            else:
+                store._db.execute("ROLLBACK")
+                store._quiet = None  # noted inside the transaction, of rows now back as they were
+        finally:
+            store._depth -= 1
+            store._lock.release()
+
+
 class Store:
     """SQLite-backed record storage; thread-safe, and safe across processes for a file."""
 
@@ -182,6 +220,7 @@ class Store:
         while_locked(lambda: self._db.executescript(_SCHEMA))
         self._lock = threading.RLock()
         self._depth = 0
+        self._transaction = _Transaction(self)
         #: How many records were decoded from their stored JSON (what a read costs, by count).
         self.decoded = 0
         #: Bumped by every write: an offset hint is good only while it is unchanged.
@@ -191,6 +230,8 @@ class Store:
         #: In memory, nothing is due before this (None: nothing is due at all) while the
         #: connection's count of changed rows is the one noted with it.
         self._quiet: tuple[int, str | None] | None = None
+        #: The record :meth:`put` stored last, and its JSON (what an event about it embeds).
+        self._saved: tuple[Record | None, str] = (None, "")
         self._count_existing()
 
     def _count_existing(self) -> None:
@@ -215,43 +256,25 @@ class Store:
         with self._lock:
             self._db.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One atomic unit of work; nested uses join the outer one."""
-        with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield
-                finally:
-                    self._depth -= 1
-                return
-            self._db.execute("BEGIN IMMEDIATE")
-            self._depth = 1
-            try:
-                yield
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                self._quiet = None  # noted inside the transaction, of rows now back as they were
-                raise
-            else:
-                self._db.execute("COMMIT")
-            finally:
-                self._depth = 0
+    def transaction(self) -> _Transaction:
+        """One atomic unit of work (a context manager); nested uses join the outer one."""
+        return self._transaction
 
     # --- records ------------------------------------------------------------
 
     def put(self, record: Record) -> None:
         """Insert or replace ``record``; a replaced record keeps its place in listings."""
+        row = _row(record)
         with self.transaction():
             self._db.execute(
                 "INSERT INTO records (kind, id, seq, room_id, name, status, due_at, body)"
                 " VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM records), ?, ?, ?, ?, ?)"
                 " ON CONFLICT (kind, id) DO UPDATE SET room_id = excluded.room_id, name = excluded.name,"
                 " status = excluded.status, due_at = excluded.due_at, body = excluded.body",
-                _row(record),
+                row,
             )
             self._version += 1
+            self._saved = (record, row[-1])
 
     def get(self, cls: type[R], record_id: str) -> R | None:
         with self._lock:
@@ -417,15 +440,14 @@ class Store:
     def add_event(
         self, event_id: str, type: str, occurred_at: datetime, room_id: str | None, subject: Record
     ) -> SimEvent:
-        body = {
-            "type": type,
-            "occurred_at": occurred_at.isoformat(),
-            "room_id": room_id,
-            "kind": subject.KIND,
-            "subject": unstructure(subject),
-        }
+        head = {"type": type, "occurred_at": occurred_at.isoformat(), "room_id": room_id, "kind": subject.KIND}
         with self.transaction():
-            cursor = self._db.execute("INSERT INTO events (id, body) VALUES (?, ?)", (event_id, json.dumps(body)))
+            # The world files an event about the record it has just saved: its JSON is at hand.
+            saved, text = self._saved
+            if saved is not subject:
+                text = json.dumps(unstructure(subject))
+            body = f'{json.dumps(head)[:-1]}, "subject": {text}}}'
+            cursor = self._db.execute("INSERT INTO events (id, body) VALUES (?, ?)", (event_id, body))
         return SimEvent(event_id, cursor.lastrowid or 0, type, occurred_at, room_id, subject)
 
     def events(self, after_seq: int = 0, limit: int = 1000) -> list[SimEvent]:
