@@ -203,7 +203,7 @@ class _Transaction:
                 store._db.execute("COMMIT")
             else:
                 store._db.execute("ROLLBACK")
-                store._quiet = None  # noted inside the transaction, of rows now back as they were
+                store._first_due_known = False  # perhaps learnt inside it, of rows now back as they were
         finally:
             store._depth -= 1
             store._lock.release()
@@ -227,9 +227,11 @@ class Store:
         self._version = 0
         #: Per listing (filters, order): ``(version, position, seq)``, a row's place in it.
         self._hints: dict[tuple[Any, ...], tuple[int, int, int]] = {}
-        #: In memory, nothing is due before this (None: nothing is due at all) while the
-        #: connection's count of changed rows is the one noted with it.
-        self._quiet: tuple[int, str | None] | None = None
+        #: In memory, when known: nothing is due before this (``None``: nothing is due at all).
+        #: A lower bound: a write lowers it if it must (a record saved with an earlier due time),
+        #: a later or removed due time leaves it early (which costs a query), a rollback forgets it.
+        self._first_due: str | None = None
+        self._first_due_known = False
         #: The record :meth:`put` stored last, and its JSON (what an event about it embeds).
         self._saved: tuple[Record | None, str] = (None, "")
         self._count_existing()
@@ -275,6 +277,7 @@ class Store:
             )
             self._version += 1
             self._saved = (record, row[-1])
+            self._due_by(row[5])
 
     def get(self, cls: type[R], record_id: str) -> R | None:
         with self._lock:
@@ -400,8 +403,15 @@ class Store:
                 stored += self._insert(batch)
         return stored
 
+    def _due_by(self, due_at: str | None) -> None:
+        """Note that a record just written is due at ``due_at`` (for :meth:`due`)."""
+        if due_at is not None and self._first_due_known and (self._first_due is None or due_at < self._first_due):
+            self._first_due = due_at
+
     def _insert(self, rows: list[tuple[Any, ...]]) -> int:
         self._version += 1
+        for row in rows:
+            self._due_by(row[5])
         self._db.executemany(
             "INSERT INTO records (kind, id, seq, room_id, name, status, due_at, body)"
             " VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM records), ?, ?, ?, ?, ?)",
@@ -416,19 +426,21 @@ class Store:
     def due(self, now: datetime) -> list[Record]:
         """Records whose current state ends by itself at or before ``now``, earliest first.
 
-        The world asks before every change. An in-memory store remembers when the
-        next record is due, until any row changes, and answers until then without a query."""
+        The world asks before every change. An in-memory store keeps a bound before which
+        nothing is due, lowered by the writes that need it, and answers before it without
+        a query; a file's store is written by other processes too, and always looks."""
         moment = _sortable(now)
         assert moment is not None
         with self._lock:
-            changes = self._db.total_changes
             if self.path is None:
-                if self._quiet is None or self._quiet[0] != changes:
-                    (first,) = self._db.execute("SELECT MIN(due_at) FROM records WHERE due_at IS NOT NULL").fetchone()
-                    self._quiet = (changes, first)
-                first = self._quiet[1]
-                if first is None or moment < first:
+                if not self._first_due_known:
+                    (self._first_due,) = self._db.execute(
+                        "SELECT MIN(due_at) FROM records WHERE due_at IS NOT NULL"
+                    ).fetchone()
+                    self._first_due_known = True
+                if self._first_due is None or moment < self._first_due:
                     return []
+                self._first_due_known = False  # what is due now is settled next: look again after
             rows = self._db.execute(
                 "SELECT kind, body FROM records WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, seq",
                 (moment,),
