@@ -65,7 +65,6 @@ def peak_threads() -> Iterator[list[int]]:
         peak[0] -= 1  # the sampler itself
 
 
-@pytest.mark.parametrize("provider", ["vonage", "twilio"])
 def _tasks_alone(loop: asyncio.AbstractEventLoop, count: int) -> Callable[[int], None]:
     """``count`` coroutines that do nothing, gathered: the price of the concurrency itself."""
 
@@ -78,6 +77,7 @@ def _tasks_alone(loop: asyncio.AbstractEventLoop, count: int) -> Callable[[int],
     return lambda i: loop.run_until_complete(batch())
 
 
+@pytest.mark.parametrize("provider", ["vonage", "twilio"])
 def test_aio_against_sequential_sync(provider: str, report: Report) -> None:
     with served(provider) as server:
         sync = server.connect()

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from anyvideo.errors import AuthenticationError
@@ -35,7 +36,7 @@ def _b64(data: bytes) -> bytes:
     return base64.urlsafe_b64encode(data).rstrip(b"=")
 
 
-def _sign_hs256(claims: dict[str, object], key: str) -> str:
+def _sign_hs256(claims: Mapping[str, object], key: str) -> str:
     """``claims`` as a compact HS256 JWT signed with ``key``."""
     signing_input = _HEADER + b"." + _b64(json.dumps(claims, separators=(",", ":")).encode())
     signature = hmac.new(key.encode(), signing_input, hashlib.sha256).digest()
