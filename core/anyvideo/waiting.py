@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import attrs
 
-from anyvideo import deadline
 from anyvideo.errors import InvalidRequest, StatusUnreachable, WaitTimeout
 from anyvideo.models import Composition, CompositionStatus, Event, Recording, RecordingStatus
 
@@ -297,6 +296,8 @@ def _limit(timeout: float | None, interval: float, max_interval: float) -> float
             raise InvalidRequest(name, f"must be a number of seconds, 0 or more, got {value!r}")
     if not interval > 0 or max_interval < interval:
         raise InvalidRequest("interval", "must be more than 0 and at most max_interval")
+    from anyvideo import deadline  # here: it loads requests, which an application without a provider never needs
+
     limit, left = timeout, deadline.time_left()
     if left is not None:  # an operation with a deadline is waiting: it ends by then
         limit = max(0.0, left) if limit is None else min(limit, max(0.0, left))

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from datetime import timedelta
 
+import attrs
 import pytest
 import requests
 
@@ -395,3 +396,18 @@ def test_an_answer_the_client_stopped_waiting_for_is_lost_quietly(mini, api, cap
     time.sleep(0.6)  # the handlers write their answers to closed connections
     assert "Traceback" not in capfd.readouterr().err
     assert api.get(f"{mini.base_url}/rooms/{room_id}").status_code == 200
+
+
+def test_a_routed_request_keeps_every_field_and_gains_its_path_parameters() -> None:
+    request = Request("POST", "/v1/Rooms/RM1", {"a": ["1"]}, {"host": "h"}, b"x=1", "http://h/v1/Rooms/RM1")
+    assert request.with_params({"sid": "RM1"}) == attrs.evolve(request, params={"sid": "RM1"})
+    # with_params names every field: one added to Request must be added there too
+    assert [field.name for field in attrs.fields(Request)] == [
+        "method",
+        "path",
+        "query",
+        "headers",
+        "body",
+        "url",
+        "params",
+    ]

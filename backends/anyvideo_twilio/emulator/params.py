@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, overload
 
 from anyvideo.testing.server import HttpError
 from anyvideo_twilio.emulator import errors
 
-__all__ = ["Params"]
+__all__ = ["Params", "Refusal"]
 
 _URL = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
+
+#: Makes the exception a refused value raises: called only then, so good parameters build no error.
+Refusal = Callable[[], HttpError]
 
 
 class Params:
@@ -44,19 +47,19 @@ class Params:
         return None if values is None else list(values)
 
     @overload
-    def choice(self, name: str, choices: Sequence[str], default: str, *, error: HttpError | None = None) -> str: ...
+    def choice(self, name: str, choices: Sequence[str], default: str, *, error: Refusal | None = None) -> str: ...
 
     @overload
     def choice(
-        self, name: str, choices: Sequence[str], default: None = None, *, error: HttpError | None = None
+        self, name: str, choices: Sequence[str], default: None = None, *, error: Refusal | None = None
     ) -> str | None: ...
 
     def choice(
-        self, name: str, choices: Sequence[str], default: str | None = None, *, error: HttpError | None = None
+        self, name: str, choices: Sequence[str], default: str | None = None, *, error: Refusal | None = None
     ) -> str | None:
         value = self.text(name, default)
         if value is not None and value not in choices:
-            raise error or errors.invalid(f"{name} must be one of: {', '.join(choices)}")
+            raise error() if error else errors.invalid(f"{name} must be one of: {', '.join(choices)}")
         return value
 
     def boolean(self, name: str, default: bool | None = None) -> bool | None:
@@ -68,15 +71,15 @@ class Params:
         return value.lower() == "true"
 
     @overload
-    def integer(self, name: str, default: int, *, low: int, high: int, error: HttpError | None = None) -> int: ...
+    def integer(self, name: str, default: int, *, low: int, high: int, error: Refusal | None = None) -> int: ...
 
     @overload
     def integer(
-        self, name: str, default: None = None, *, low: int, high: int, error: HttpError | None = None
+        self, name: str, default: None = None, *, low: int, high: int, error: Refusal | None = None
     ) -> int | None: ...
 
     def integer(
-        self, name: str, default: int | None = None, *, low: int, high: int, error: HttpError | None = None
+        self, name: str, default: int | None = None, *, low: int, high: int, error: Refusal | None = None
     ) -> int | None:
         value = self.text(name)
         if value is None:
@@ -86,23 +89,23 @@ class Params:
         except ValueError:
             raise errors.invalid(f"{name} must be a whole number, not {value!r}") from None
         if not low <= number <= high:
-            raise error or errors.invalid(f"{name} must be from {low} to {high}, not {number}")
+            raise error() if error else errors.invalid(f"{name} must be from {low} to {high}, not {number}")
         return number
 
-    def url(self, name: str, *, error: HttpError) -> str | None:
+    def url(self, name: str, *, error: Refusal) -> str | None:
         value = self.text(name)
         if value is not None and not _URL.fullmatch(value):
-            raise error
+            raise error()
         return value
 
-    def json(self, name: str, *, error: HttpError | None = None) -> Any:
+    def json(self, name: str, *, error: Refusal | None = None) -> Any:
         value = self.text(name)
         if value is None:
             return None
         try:
             return json.loads(value, object_pairs_hook=_no_duplicates)
         except ValueError:
-            raise error or errors.invalid(f"{name} is not valid JSON") from None
+            raise (error() if error else errors.invalid(f"{name} is not valid JSON")) from None
 
     def moment(self, name: str) -> datetime | None:
         """An ISO 8601 date-time (or a date, meaning its midnight UTC)."""

@@ -35,6 +35,16 @@ __all__ = ["VonageEmulator"]
 _STREAM_GONE_WITH_CONNECTION = "clientDisconnected"
 _STREAM_FORCED_OUT = "forceDisconnected"
 _STREAM_UNPUBLISHED = "mediaStopped"
+#: What the face does when the world tells it of an event, by event type: the name of the
+#: method (a table of names, not of bound methods built on every event).
+_EVENT_HANDLERS: dict[str, str] = {
+    EventType.PARTICIPANT_JOINED: "_connection_created",
+    EventType.PARTICIPANT_LEFT: "_connection_destroyed",
+    EventType.STREAM_PUBLISHED: "_stream_created",
+    EventType.STREAM_UNPUBLISHED: "_stream_destroyed",
+    EventType.RECORDING_AVAILABLE: "_archive_available",
+    EventType.COMPOSITION_ENDED: "_broadcast_stopped",
+}
 
 
 class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, CaptionRoutes, RenderRoutes, Emulator):
@@ -248,16 +258,9 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
         """Session monitoring, the automatic archives of ``archiveMode=always``
         sessions, force-mute of new streams, and the status callbacks that follow
         from timed transitions (archive available, broadcast stopped)."""
-        handler = {
-            EventType.PARTICIPANT_JOINED: self._connection_created,
-            EventType.PARTICIPANT_LEFT: self._connection_destroyed,
-            EventType.STREAM_PUBLISHED: self._stream_created,
-            EventType.STREAM_UNPUBLISHED: self._stream_destroyed,
-            EventType.RECORDING_AVAILABLE: self._archive_available,
-            EventType.COMPOSITION_ENDED: self._broadcast_stopped,
-        }.get(EventType(event.type))
-        if handler is not None:
-            handler(event)
+        name = _EVENT_HANDLERS.get(event.type)
+        if name is not None:
+            getattr(self, name)(event)
 
     def _monitoring(self, name: str, event: SimEvent, **fields: Any) -> None:
         assert event.room_id is not None

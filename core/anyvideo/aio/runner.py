@@ -103,6 +103,7 @@ class Runner:
     ) -> T:
         """Drive ``operation`` to its end in the event loop (from ``step`` when it has
         already taken its first one): the async twin of :func:`anyvideo.operations.run`."""
+        requestless = self.backend.requestless
         try:
             step = next(operation) if step is None else step
             while True:
@@ -110,6 +111,10 @@ class Runner:
                     result: Any = None
                     if isinstance(step, Dispatch):
                         await dispatch(step.event)
+                    elif step.function is None and step.name in requestless:
+                        # No request to wait on (a token is signed here): done at once in the loop,
+                        # as the sync facade does it, with no future to make and await.
+                        result = getattr(self.backend, step.name)(*step.args, **step.kwargs)
                     else:
                         result = await self.perform(step)
                 except BaseException as exc:  # a cancellation too: the operation may clean up

@@ -3,14 +3,22 @@
 The key is made once per world and kept in its store, so a token minted by one
 process is accepted by another that opens the same database. Expiry is judged
 by the world's clock (which a test may move), not by the machine's.
+
+A token is signed here with the standard library (an HS256 JWT is two base64url
+JSON parts and their HMAC-SHA256); PyJWT, which loads the ``cryptography``
+package, is imported only to verify one, so an application on ``local`` that
+mints tokens starts without it.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import secrets
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-
-import jwt
 
 from anyvideo.errors import AuthenticationError
 from anyvideo.models import Role
@@ -20,6 +28,19 @@ __all__ = ["LocalTokens"]
 
 ISSUER = "anyvideo-local"
 _KEY_NAME = "local.token-signing-key"
+#: The encoded JOSE header of every token (PyJWT writes the same one).
+_HEADER = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=")
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def _sign_hs256(claims: Mapping[str, object], key: str) -> str:
+    """``claims`` as a compact HS256 JWT signed with ``key``."""
+    signing_input = _HEADER + b"." + _b64(json.dumps(claims, separators=(",", ":")).encode())
+    signature = hmac.new(key.encode(), signing_input, hashlib.sha256).digest()
+    return (signing_input + b"." + _b64(signature)).decode()
 
 
 class LocalTokens:
@@ -51,10 +72,12 @@ class LocalTokens:
         }
         if grant.data is not None:
             claims["data"] = grant.data
-        return jwt.encode(claims, self._signing_key, algorithm="HS256")
+        return _sign_hs256(claims, self._signing_key)
 
     def verify(self, token: str) -> Grant:
         """The grant of a genuine token; AuthenticationError for anything else."""
+        import jwt
+
         try:
             claims = jwt.decode(
                 token,

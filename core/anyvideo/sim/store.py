@@ -15,8 +15,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -171,6 +170,45 @@ class _Listing:
         return attrs.evolve(self, newest_first=not self.newest_first)
 
 
+class _Transaction:
+    """:meth:`Store.transaction`: the store's lock held, and the outermost use's
+    ``BEGIN`` … ``COMMIT`` (``ROLLBACK`` on an exception). One per store, since the
+    store counts how deep the uses nest: a class, not a generator, because every
+    change of the world enters it several times."""
+
+    __slots__ = ("_store",)
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __enter__(self) -> None:
+        store = self._store
+        store._lock.acquire()
+        if store._depth:
+            store._depth += 1
+            return
+        try:
+            store._db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            store._lock.release()
+            raise
+        store._depth = 1
+
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        store = self._store
+        try:
+            if store._depth > 1:
+                return
+            if exc_type is None:
+                store._db.execute("COMMIT")
+            else:
+                store._db.execute("ROLLBACK")
+                store._first_due_known = False  # perhaps learnt inside it, of rows now back as they were
+        finally:
+            store._depth -= 1
+            store._lock.release()
+
+
 class Store:
     """SQLite-backed record storage; thread-safe, and safe across processes for a file."""
 
@@ -182,15 +220,20 @@ class Store:
         while_locked(lambda: self._db.executescript(_SCHEMA))
         self._lock = threading.RLock()
         self._depth = 0
+        self._transaction = _Transaction(self)
         #: How many records were decoded from their stored JSON (what a read costs, by count).
         self.decoded = 0
         #: Bumped by every write: an offset hint is good only while it is unchanged.
         self._version = 0
         #: Per listing (filters, order): ``(version, position, seq)``, a row's place in it.
         self._hints: dict[tuple[Any, ...], tuple[int, int, int]] = {}
-        #: In memory, nothing is due before this (None: nothing is due at all) while the
-        #: connection's count of changed rows is the one noted with it.
-        self._quiet: tuple[int, str | None] | None = None
+        #: In memory, when known: nothing is due before this (``None``: nothing is due at all).
+        #: A lower bound: a write lowers it if it must (a record saved with an earlier due time),
+        #: a later or removed due time leaves it early (which costs a query), a rollback forgets it.
+        self._first_due: str | None = None
+        self._first_due_known = False
+        #: The record :meth:`put` stored last, and its JSON (what an event about it embeds).
+        self._saved: tuple[Record | None, str] = (None, "")
         self._count_existing()
 
     def _count_existing(self) -> None:
@@ -215,43 +258,26 @@ class Store:
         with self._lock:
             self._db.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One atomic unit of work; nested uses join the outer one."""
-        with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield
-                finally:
-                    self._depth -= 1
-                return
-            self._db.execute("BEGIN IMMEDIATE")
-            self._depth = 1
-            try:
-                yield
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                self._quiet = None  # noted inside the transaction, of rows now back as they were
-                raise
-            else:
-                self._db.execute("COMMIT")
-            finally:
-                self._depth = 0
+    def transaction(self) -> _Transaction:
+        """One atomic unit of work (a context manager); nested uses join the outer one."""
+        return self._transaction
 
     # --- records ------------------------------------------------------------
 
     def put(self, record: Record) -> None:
         """Insert or replace ``record``; a replaced record keeps its place in listings."""
+        row = _row(record)
         with self.transaction():
             self._db.execute(
                 "INSERT INTO records (kind, id, seq, room_id, name, status, due_at, body)"
                 " VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM records), ?, ?, ?, ?, ?)"
                 " ON CONFLICT (kind, id) DO UPDATE SET room_id = excluded.room_id, name = excluded.name,"
                 " status = excluded.status, due_at = excluded.due_at, body = excluded.body",
-                _row(record),
+                row,
             )
             self._version += 1
+            self._saved = (record, row[-1])
+            self._due_by(row[5])
 
     def get(self, cls: type[R], record_id: str) -> R | None:
         with self._lock:
@@ -377,8 +403,15 @@ class Store:
                 stored += self._insert(batch)
         return stored
 
+    def _due_by(self, due_at: str | None) -> None:
+        """Note that a record just written is due at ``due_at`` (for :meth:`due`)."""
+        if due_at is not None and self._first_due_known and (self._first_due is None or due_at < self._first_due):
+            self._first_due = due_at
+
     def _insert(self, rows: list[tuple[Any, ...]]) -> int:
         self._version += 1
+        for row in rows:
+            self._due_by(row[5])
         self._db.executemany(
             "INSERT INTO records (kind, id, seq, room_id, name, status, due_at, body)"
             " VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM records), ?, ?, ?, ?, ?)",
@@ -393,19 +426,21 @@ class Store:
     def due(self, now: datetime) -> list[Record]:
         """Records whose current state ends by itself at or before ``now``, earliest first.
 
-        The world asks before every change. An in-memory store remembers when the
-        next record is due, until any row changes, and answers until then without a query."""
+        The world asks before every change. An in-memory store keeps a bound before which
+        nothing is due, lowered by the writes that need it, and answers before it without
+        a query; a file's store is written by other processes too, and always looks."""
         moment = _sortable(now)
         assert moment is not None
         with self._lock:
-            changes = self._db.total_changes
             if self.path is None:
-                if self._quiet is None or self._quiet[0] != changes:
-                    (first,) = self._db.execute("SELECT MIN(due_at) FROM records WHERE due_at IS NOT NULL").fetchone()
-                    self._quiet = (changes, first)
-                first = self._quiet[1]
-                if first is None or moment < first:
+                if not self._first_due_known:
+                    (self._first_due,) = self._db.execute(
+                        "SELECT MIN(due_at) FROM records WHERE due_at IS NOT NULL"
+                    ).fetchone()
+                    self._first_due_known = True
+                if self._first_due is None or moment < self._first_due:
                     return []
+                self._first_due_known = False  # what is due now is settled next: look again after
             rows = self._db.execute(
                 "SELECT kind, body FROM records WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, seq",
                 (moment,),
@@ -417,15 +452,14 @@ class Store:
     def add_event(
         self, event_id: str, type: str, occurred_at: datetime, room_id: str | None, subject: Record
     ) -> SimEvent:
-        body = {
-            "type": type,
-            "occurred_at": occurred_at.isoformat(),
-            "room_id": room_id,
-            "kind": subject.KIND,
-            "subject": unstructure(subject),
-        }
+        head = {"type": type, "occurred_at": occurred_at.isoformat(), "room_id": room_id, "kind": subject.KIND}
         with self.transaction():
-            cursor = self._db.execute("INSERT INTO events (id, body) VALUES (?, ?)", (event_id, json.dumps(body)))
+            # The world files an event about the record it has just saved: its JSON is at hand.
+            saved, text = self._saved
+            if saved is not subject:
+                text = json.dumps(unstructure(subject))
+            body = f'{json.dumps(head)[:-1]}, "subject": {text}}}'
+            cursor = self._db.execute("INSERT INTO events (id, body) VALUES (?, ?)", (event_id, body))
         return SimEvent(event_id, cursor.lastrowid or 0, type, occurred_at, room_id, subject)
 
     def events(self, after_seq: int = 0, limit: int = 1000) -> list[SimEvent]:

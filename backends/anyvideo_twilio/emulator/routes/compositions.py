@@ -64,7 +64,7 @@ def composition_params(form: Params, *, kept: CompositionParams | None = None) -
         resolution=resolution,
         format=form.choice("Format", FORMATS, DEFAULT_FORMAT) or DEFAULT_FORMAT,
         trim=bool(form.boolean("Trim", True)),
-        status_callback=form.url("StatusCallback", error=errors.invalid("StatusCallback is not a valid URL")),
+        status_callback=form.url("StatusCallback", error=lambda: errors.invalid("StatusCallback is not a valid URL")),
         status_callback_method=form.choice("StatusCallbackMethod", ("GET", "POST"), "POST") or "POST",
     )
 

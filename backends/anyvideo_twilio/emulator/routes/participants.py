@@ -151,9 +151,8 @@ class ParticipantRoutes(Reactions):
     @route("POST", _BASE + "/{ParticipantSid}/SubscribeRules")
     def update_subscribe_rules(self, request: Request) -> dict[str, Any]:
         participant = self.participant(request, self.room_of(request))
-        invalid = errors.SUBSCRIBE_RULES_INVALID()
-        raw = self.form(request).json("Rules", error=invalid)
-        chosen = rules.parse(raw, kinds=SUBSCRIBE_KINDS, priorities=PRIORITIES, error=invalid)
+        raw = self.form(request).json("Rules", error=errors.SUBSCRIBE_RULES_INVALID)
+        chosen = rules.parse(raw, kinds=SUBSCRIBE_KINDS, priorities=PRIORITIES, error=errors.SUBSCRIBE_RULES_INVALID())
         with self.state.lock:
             self.state.subscribe_rules[participant.id] = chosen
         return self.site(request).subscribe_rules(participant, chosen)

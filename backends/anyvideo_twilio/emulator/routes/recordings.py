@@ -36,8 +36,8 @@ class RecordingRoutes(Reactions):
             raise errors.ROOM_TYPE_INCOMPATIBLE(detail=f"a {room.options['type']} room cannot be recorded")
         if room.status is not RoomStatus.OPEN:
             raise errors.ROOM_COMPLETED()
-        invalid = errors.RECORDING_RULES_INVALID()
-        chosen = rules.parse(self.form(request).json("Rules", error=invalid), kinds=RECORDING_KINDS, error=invalid)
+        raw = self.form(request).json("Rules", error=errors.RECORDING_RULES_INVALID)
+        chosen = rules.parse(raw, kinds=RECORDING_KINDS, error=errors.RECORDING_RULES_INVALID())
         with self.state.lock:
             room_state = self.state.rooms[room.id]
             room_state.rules, room_state.rules_updated_at = chosen, self.clock.now()

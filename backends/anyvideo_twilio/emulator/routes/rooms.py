@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from anyvideo.errors import Conflict
@@ -31,15 +32,15 @@ class RoomRoutes(Reactions):
     @route("POST", "/v1/Rooms")
     def create_room(self, request: Request) -> Response:
         form = self.form(request)
-        kind = form.choice("Type", tuple(ROOM_TYPES), "group", error=errors.ROOM_TYPE_INVALID())
+        kind = form.choice("Type", tuple(ROOM_TYPES), "group", error=errors.ROOM_TYPE_INVALID)
         assert kind is not None
         name = form.text("UniqueName")
         if name is not None and len(name) > MAX_NAME:
             raise errors.ROOM_NAME_TOO_LONG()
         limit = ROOM_TYPES[kind]
-        out_of_range = errors.MAX_PARTICIPANTS_OUT_OF_RANGE(detail=f"a {kind} room holds 1 to {limit}")
+        out_of_range = partial(errors.MAX_PARTICIPANTS_OUT_OF_RANGE, detail=f"a {kind} room holds 1 to {limit}")
         record = form.boolean("RecordParticipantsOnConnect", False)
-        recording_rules = form.json("RecordingRules", error=errors.RECORDING_RULES_INVALID())
+        recording_rules = form.json("RecordingRules", error=errors.RECORDING_RULES_INVALID)
         if recording_rules is not None:
             recording_rules = rules.parse(
                 recording_rules, kinds=("audio", "video"), error=errors.RECORDING_RULES_INVALID()
@@ -56,9 +57,9 @@ class RoomRoutes(Reactions):
         form.boolean("EnableTurn")  # deprecated: checked, then always true
         options: dict[str, Any] = {
             "type": kind,
-            "status_callback": form.url("StatusCallback", error=errors.STATUS_CALLBACK_INVALID()),
+            "status_callback": form.url("StatusCallback", error=errors.STATUS_CALLBACK_INVALID),
             "status_callback_method": form.choice(
-                "StatusCallbackMethod", ("GET", "POST"), "POST", error=errors.STATUS_CALLBACK_METHOD_INVALID()
+                "StatusCallbackMethod", ("GET", "POST"), "POST", error=errors.STATUS_CALLBACK_METHOD_INVALID
             ),
             "max_participant_duration": form.integer("MaxParticipantDuration", 14400, low=600, high=86400),
             "max_concurrent_published_tracks": MAX_PUBLISHED_TRACKS[kind],
@@ -67,7 +68,7 @@ class RoomRoutes(Reactions):
             if recording_rules is None
             else [r.as_dict(with_nulls=True) for r in recording_rules],
             "video_codecs": [] if audio_only else codecs,
-            "media_region": form.choice("MediaRegion", MEDIA_REGIONS, "us1", error=errors.MEDIA_REGION_INVALID()),
+            "media_region": form.choice("MediaRegion", MEDIA_REGIONS, "us1", error=errors.MEDIA_REGION_INVALID),
             "audio_only": audio_only,
             "empty_room_timeout": self._timeout(form, "EmptyRoomTimeout"),
             "unused_room_timeout": self._timeout(form, "UnusedRoomTimeout"),
@@ -85,7 +86,9 @@ class RoomRoutes(Reactions):
     @staticmethod
     def _timeout(form: Params, name: str) -> int:
         # minutes; Twilio's default is 5
-        return form.integer(name, 5, low=1, high=60, error=errors.TIMEOUT_OUT_OF_RANGE(detail=f"{name} is 1 to 60"))
+        return form.integer(
+            name, 5, low=1, high=60, error=partial(errors.TIMEOUT_OUT_OF_RANGE, detail=f"{name} is 1 to 60")
+        )
 
     @route("GET", "/v1/Rooms/{RoomSid}")
     def fetch_room(self, request: Request) -> dict[str, Any]:

@@ -29,7 +29,7 @@ def parse_settings(form: Params) -> Settings:
     settings = Settings(
         friendly_name=form.text("FriendlyName", required=True),
         aws_credentials_sid=_credential(form, "AwsCredentialsSid"),
-        aws_s3_url=form.url("AwsS3Url", error=errors.invalid("AwsS3Url is not a valid URL")),
+        aws_s3_url=form.url("AwsS3Url", error=lambda: errors.invalid("AwsS3Url is not a valid URL")),
         aws_storage_enabled=bool(form.boolean("AwsStorageEnabled", False)),
         encryption_key_sid=_credential(form, "EncryptionKeySid"),
         encryption_enabled=bool(form.boolean("EncryptionEnabled", False)),

@@ -112,7 +112,7 @@ class TranscriptionRoutes(Reactions):
     def create_transcription(self, request: Request) -> Response:
         room = self.room_of(request)
         self._transcribable(room)
-        settings = configuration(self.form(request).json("Configuration", error=_not_json()))
+        settings = configuration(self.form(request).json("Configuration", error=_not_json))
         transcription = self.start_transcription(room, settings, self.clock.now())
         return Response.json(self.site(request).transcription(transcription), 202)
 
@@ -126,8 +126,8 @@ class TranscriptionRoutes(Reactions):
     def update_transcription(self, request: Request) -> Response:
         room = self.room_of(request)
         form = self.form(request)
-        status = form.choice("Status", STATUSES[:2], error=errors.invalid("Status must be started or stopped"))
-        raw = form.json("Configuration", error=_not_json())
+        status = form.choice("Status", STATUSES[:2], error=lambda: errors.invalid("Status must be started or stopped"))
+        raw = form.json("Configuration", error=_not_json)
         settings = None if raw is None else configuration(raw)
         now = self.clock.now()
         with self.state.lock:
@@ -151,7 +151,9 @@ def _not_json() -> HttpError:
 
 def room_configuration(form: Params) -> dict[str, Any] | None:
     """What a room create asks to be transcribed with from the start (``None``: not transcribed)."""
-    raw = form.json("TranscriptionsConfiguration", error=errors.invalid("TranscriptionsConfiguration must be JSON"))
+    raw = form.json(
+        "TranscriptionsConfiguration", error=lambda: errors.invalid("TranscriptionsConfiguration must be JSON")
+    )
     if not form.boolean("TranscribeParticipantsOnConnect", False):
         return None
     return configuration(raw)
