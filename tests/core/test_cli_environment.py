@@ -4,13 +4,13 @@ trusted, a CA bundle missing; and a note when the rooms a command sees live only
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import serving
 
 from anyvideo.cli import EXIT_CODES
 from anyvideo.errors import ConfigurationError, ProviderError, Unreachable
@@ -47,11 +47,7 @@ def run(*args: str, env: dict[str, str], drop: tuple[str, ...] = ()) -> subproce
 
 @pytest.fixture
 def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
+    return serving.closed_port()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pytest
 import requests
 import urllib3.exceptions
+from support import serving
 from urllib3.connection import HTTPConnection
 from urllib3.connectionpool import HTTPConnectionPool
 
@@ -21,11 +22,7 @@ from anyvideo.retry import RetryPolicy, Safety
 
 @pytest.fixture
 def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
+    return serving.closed_port()
 
 
 def failure_of(url: str) -> requests.RequestException:

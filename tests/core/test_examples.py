@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 
 import pytest
 from support import REPO
+from support.serving import closed_port
 
 from anyvideo.testing import Emulator
 
@@ -48,12 +48,6 @@ def check(result: subprocess.CompletedProcess[str], name: str, backend: str) -> 
     assert (counts["passed"], counts["skipped"]) == OUTCOMES[name][backend], result.stdout
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def webhook_port(name: str, port: int) -> dict[str, str]:
     """Where the example's own conftest serves its webhook endpoint."""
     return {f"{name.upper()}_WEBHOOK_PORT": str(port)}
@@ -67,7 +61,7 @@ def test_the_example_passes_on_the_local_backend(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(OUTCOMES))
 def test_the_example_passes_on_the_vonage_emulator(name: str, vonage_emulator: Emulator) -> None:
-    port, secret = free_port(), f"{name}-callback-signature-secret"
+    port, secret = closed_port(), f"{name}-callback-signature-secret"
     url = f"http://127.0.0.1:{port}/callbacks"
     vonage_emulator.control.call(
         "PUT",
@@ -88,7 +82,7 @@ def test_the_example_passes_on_the_vonage_emulator(name: str, vonage_emulator: E
 
 @pytest.mark.parametrize("name", sorted(OUTCOMES))
 def test_the_example_passes_on_the_twilio_emulator(name: str, twilio_emulator: Emulator) -> None:
-    port = free_port()
+    port = closed_port()
     settings = twilio_emulator.backend_settings
     environ = {
         "ANYVIDEO_BACKEND": "twilio",

@@ -14,7 +14,8 @@ from typing import Any
 import attrs
 import pytest
 import requests
-from support.meetings import Api, bearer, free_port, served, settings_for
+from support.meetings import Api, bearer, served, settings_for
+from support.serving import closed_port
 
 import anyvideo
 from anyvideo import StreamKind, Video
@@ -62,7 +63,7 @@ class Http:
 @pytest.fixture(params=["local", "vonage", "twilio"])
 def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deployment]:
     database = str(tmp_path / "meetings.db")
-    port = free_port()
+    port = closed_port()
     hooks = f"http://127.0.0.1:{port}{PROVIDER_WEBHOOKS}"
     backend = request.param
     if backend == "local":

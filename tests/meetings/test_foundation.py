@@ -18,7 +18,8 @@ from alembic.migration import MigrationContext
 from click.testing import CliRunner
 from sqlalchemy import inspect
 from support import REPO
-from support.meetings import SECRET, Api, bearer, free_port
+from support.meetings import SECRET, Api, bearer
+from support.serving import closed_port
 
 from anyvideo.cli import cli
 from anyvideo.errors import ConfigurationError
@@ -191,7 +192,7 @@ def test_anyvideo_serve_with_nothing_configured_serves_the_api(tmp_path: Path) -
     """A real process, as a user starts it in an empty folder: the local backend, SQLite files there."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("ANYVIDEO_", "VONAGE_", "TWILIO_"))}
     environ["PYTHONPATH"] = os.pathsep.join([str(REPO / "core"), str(REPO / "backends")])
-    port = free_port()
+    port = closed_port()
     command = [sys.executable, "-m", "anyvideo", "serve", "--port", str(port)]
     with subprocess.Popen(
         command, cwd=tmp_path, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True

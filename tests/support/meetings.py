@@ -3,7 +3,6 @@ driven over HTTP with bearer tokens, and served on loopback for emulators' callb
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ from anyvideo.meetings.app import create_app
 from anyvideo.meetings.auth import Permission, mint_token
 from anyvideo.meetings.settings import Settings
 from anyvideo.sim import Clock
+from support.serving import closed_port
 
 #: The tests' signing secret (long enough for HS256).
 SECRET = "meetings-tests-secret-0123456789abcdef"
@@ -81,17 +81,10 @@ def local_service(
         yield app, client
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextmanager
 def served(app: FastAPI, port: int | None = None) -> Iterator[str]:
     """``app`` served by uvicorn on 127.0.0.1 (``port``, else a free one) in a thread; yields its base URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port or free_port(), log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port or closed_port(), log_level="warning"))
     started = threading.Event()
     original = server.startup
 

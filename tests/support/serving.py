@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import socketserver
 import threading
 from typing import Self
@@ -25,3 +26,12 @@ class ServedInBackground:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on now (bound, then released): for a server to be
+    started on it, or for a client to be refused by it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
