@@ -2,7 +2,7 @@
 
     # settings.py
     INSTALLED_APPS = [..., "anyvideo.django"]
-    ANYVIDEO = {"BACKEND": "twilio"}  # other keys: the backend's settings; the rest from the environment
+    ANYVIDEO = {"BACKEND": "..."}  # a provider backend's name; other keys: its settings; the rest from the environment
 
     # urls.py
     urlpatterns = [path("video/", include("anyvideo.django.urls"))]  # the callback URL: .../video/callbacks

@@ -42,7 +42,7 @@ from anyvideo.webhooks import asgi_app
 
 __all__ = ["PROVIDER_WEBHOOKS", "create_app"]
 
-#: Where the backend's own callbacks (Vonage, Twilio) are received: point the provider here.
+#: Where the backend's own provider callbacks are received: point the provider here.
 PROVIDER_WEBHOOKS = "/webhooks/provider"
 
 _bearer = HTTPBearer(auto_error=False, description="A JWT carrying the permissions (anyvideo serve token).")

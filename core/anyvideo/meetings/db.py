@@ -73,9 +73,9 @@ class Meeting(Audited, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     meeting_link: Mapped[str] = mapped_column(String(64), unique=True)
-    #: The provider's room id (a Vonage session id, a Twilio RM… sid); none until the room is made.
+    #: The provider's room id (as the backend gives it); none until the room is made.
     session_id: Mapped[str | None] = mapped_column(String(256), index=True)
-    #: The anyvideo backend the room is on (``local``, ``vonage``, ``twilio``, …).
+    #: The anyvideo backend the room is on (``local`` or a provider's).
     provider: Mapped[str] = mapped_column(String(64))
     is_scheduled: Mapped[bool] = mapped_column(Boolean, default=False)
     schedule_time: Mapped[datetime | None] = mapped_column(UTCDateTime)

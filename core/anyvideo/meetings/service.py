@@ -242,7 +242,7 @@ class MeetingService:
             try:
                 token = self.video.tokens.create(room_id, identity, role=role, ttl=ttl, data=request.data)
             except Conflict:
-                # The provider closed the room while the meeting is still open (Twilio closes an
+                # The provider closed the room while the meeting is still open (a provider may close an
                 # empty room after minutes): the meeting gets a new room, once.
                 room_id = self._reopen(meeting_id, link, e2ee, room_id)
                 token = self.video.tokens.create(room_id, identity, role=role, ttl=ttl, data=request.data)

@@ -51,7 +51,7 @@ class Settings:
     """What the service needs: where its database is, how it checks tokens, which backend.
 
     ``environ`` is what :func:`anyvideo.connect` reads the backend's configuration from
-    (``ANYVIDEO_BACKEND``, ``VONAGE_…``, ``TWILIO_…``); ``backend`` overrides its choice.
+    (``ANYVIDEO_BACKEND`` and the backend's own variables); ``backend`` overrides its choice.
     """
 
     auth_secret: str = attrs.field(repr=False)
