@@ -42,6 +42,9 @@ from anyvideo.webhooks import asgi_app
 
 __all__ = ["PROVIDER_WEBHOOKS", "create_app"]
 
+#: The largest offset a listing takes: what a database's 64-bit integer holds.
+MAX_OFFSET = 2**63 - 1
+
 #: Where the backend's own provider callbacks are received: point the provider here.
 PROVIDER_WEBHOOKS = "/webhooks/provider"
 
@@ -245,7 +248,7 @@ def create_app(settings: Settings, *, video: Video | None = None, clock: Clock |
         service: Service,
         caller: Annotated[Principal, Depends(_requires(Permission.GET_MEETING_ARCHIVES))],
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> ArchiveList:
         return service.archives(limit, offset)
 
