@@ -70,7 +70,8 @@ class SdkAnswerWarnings(logging.Filter):
     beside it. The SDK's lines from calls of its own (``video.native``) pass unchanged."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno != logging.WARNING or not _calling.get()
+        answered = record.levelno == logging.WARNING and str(record.msg).startswith("Http Response Error!")
+        return not (answered and _calling.get())
 
 
 logging.getLogger("vonage").addFilter(SdkAnswerWarnings())
