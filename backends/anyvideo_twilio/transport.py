@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -39,11 +40,15 @@ from anyvideo.retry import RetryPolicy
 from anyvideo_twilio.config import TwilioSettings, build_client
 from anyvideo_twilio.errors import PROVIDER, MalformedAnswer, translated, translating
 
-__all__ = ["CHUNK", "TWILIO_VIDEO_HOST", "RecordingHttpClient", "Transport"]
+__all__ = ["CHUNK", "EMULATED_PATHS", "TWILIO_VIDEO_HOST", "RecordingHttpClient", "Transport"]
 
 CHUNK = 64 * 1024
 #: Where the Video API is unless ``base_url`` says otherwise.
 TWILIO_VIDEO_HOST = "video.twilio.com"
+#: Paths of the SDK's other domains (``api.twilio.com`` …) that the emulator serves too, as
+#: patterns matched at the start of the path: pointed at an emulator, their requests go to it
+#: (same path, query and headers) instead of Twilio's hosts.
+EMULATED_PATHS: tuple[re.Pattern[str], ...] = ()
 #: Connections kept per host, as the SDK sizes its pool.
 _POOL = min(32, (os.cpu_count() or 1) + 4)
 
@@ -69,12 +74,15 @@ class RecordingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # the SDK is
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
         # (a URL the SDK made from the base URL starts with it: no need to parse it)
-        if self._inside is not None and not url.startswith(self._inside) and _origin(url) != self.only:
-            raise ConfigurationError(
-                f"twilio: {method} {_origin(url)}{urlsplit(url).path} is not emulated: the backend points at an "
-                f"emulator ({self.only}), which emulates only the Video API (video.twilio.com); this request, from "
-                f"the SDK's {_domain(url)!r} domain, would have gone to the real Twilio and was not sent"
-            )
+        if self.only is not None and not url.startswith(self._inside or "") and _origin(url) != self.only:
+            split = urlsplit(url)
+            if not any(pattern.match(split.path) for pattern in EMULATED_PATHS):
+                raise ConfigurationError(
+                    f"twilio: {method} {_origin(url)}{split.path} is not emulated: the backend points at an "
+                    f"emulator ({self.only}), which does not emulate it; this request, from the SDK's "
+                    f"{_domain(url)!r} domain, would have gone to the real Twilio and was not sent"
+                )
+            url = self.only + split._replace(scheme="", netloc="").geturl()
         self._local.last = None
         with self._count:
             self.sent += 1

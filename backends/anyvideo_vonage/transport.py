@@ -15,9 +15,10 @@ a request is sent at most ``policy.attempts`` times. Both send through core's
 operation's deadline.
 
 Offline: when ``video_host`` is not Vonage's (an emulator), the SDK client's
-session refuses every request to another host (:class:`VideoOnlyAdapter`):
-``video.native.application``, ``.voice``, ``.messages`` … would otherwise reach
-the real Vonage, which no emulator stands in for.
+session sends the requests of every API the emulator serves (:data:`EMULATED_APIS`)
+to the emulator, whatever Vonage host the SDK addressed them to, and refuses every
+other request to another host (:class:`VideoOnlyAdapter`): the rest of
+``video.native`` would otherwise reach the real Vonage, which no emulator stands in for.
 
 Speed and threads: the private key is parsed once and one application JWT is
 reused until shortly before it expires (:mod:`.credentials`). The SDK's HTTP
@@ -50,6 +51,7 @@ from anyvideo_vonage.credentials import ApplicationJwt, CachedAuth, PrivateKey
 from anyvideo_vonage.rest import PAGE_SIZE, VonageRest
 
 __all__ = [
+    "EMULATED_APIS",
     "OTHER_APIS",
     "SdkAnswerWarnings",
     "TimedOptions",
@@ -99,6 +101,10 @@ OTHER_APIS = {
     "/identity-insights/": "the Identity Insights API (video.native.identity_insights)",
 }
 
+#: The starts of the paths of the SDK's other APIs that the emulator serves too: pointed at an
+#: emulator, their requests go to it (same path, query and headers) instead of Vonage's hosts.
+EMULATED_APIS: tuple[str, ...] = ()
+
 
 def is_vonage_host(host: str) -> bool:
     """Whether ``host`` (``name[:port]``, or a URL) is one of Vonage's own, not an emulator's."""
@@ -114,8 +120,9 @@ class VideoOnlyAdapter(DeadlineAdapter):
     """Core's :class:`~anyvideo.deadline.DeadlineAdapter` that sends only to the video host.
 
     Mounted on the SDK client's session when the video host is an emulator: a request
-    for any other host (the SDK's other APIs) raises :class:`ConfigurationError`
-    before any network activity, naming the API, since only the Video API is emulated.
+    of an API the emulator serves (:data:`EMULATED_APIS`) goes to the emulator whatever
+    host it was addressed to; a request for any other host raises :class:`ConfigurationError`
+    before any network activity, naming the API, since the emulator does not stand in for it.
     """
 
     def __init__(self, video_host: str, **options: Any) -> None:
@@ -125,13 +132,17 @@ class VideoOnlyAdapter(DeadlineAdapter):
     def send(self, request: PreparedRequest, *args: Any, **kwargs: Any) -> Response:
         url = request.url or ""
         if _netloc(url) != self.video_host:
-            path = urlsplit(url).path  # never the query: the legacy APIs carry api_secret there
+            split = urlsplit(url)
+            path = split.path  # never the query: the legacy APIs carry api_secret there
+            if path.startswith(EMULATED_APIS):
+                request.url = split._replace(netloc=self.video_host).geturl()
+                return super().send(request, *args, **kwargs)
             starts = [start for start in OTHER_APIS if path.startswith(start)]
             api = OTHER_APIS[max(starts, key=len)] if starts else "an API other than Video"
             raise ConfigurationError(
                 f"vonage: {request.method} {urlsplit(url).scheme}://{_netloc(url)}{path} is {api}, which is not "
-                f"emulated: the backend points at an emulator ({self.video_host}), which emulates only the Video "
-                "API. The request was not sent (it would have reached the real Vonage)."
+                f"emulated: the backend points at an emulator ({self.video_host}), which does not emulate it. "
+                "The request was not sent (it would have reached the real Vonage)."
             )
         return super().send(request, *args, **kwargs)
 

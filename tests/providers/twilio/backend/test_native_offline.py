@@ -4,6 +4,8 @@ real Twilio, refused by the backend's HTTP client before any network activity.""
 
 from __future__ import annotations
 
+import json
+import re
 import socket
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -13,6 +15,7 @@ import pytest
 import anyvideo
 from anyvideo import Video
 from anyvideo.errors import ConfigurationError
+from anyvideo_twilio import transport
 from anyvideo_twilio.emulator import TwilioEmulator
 
 #: The SDK calls that would leave the Video API: what, and the SDK domain it belongs to.
@@ -50,13 +53,24 @@ def test_a_request_to_another_twilio_api_is_refused_before_any_network(
     with pytest.raises(ConfigurationError) as raised:
         call(video.native)
     message = str(raised.value)
-    assert "only the Video API" in message and f"{domain!r}" in message and "not sent" in message
+    assert "does not emulate it" in message and f"{domain!r}" in message and "not sent" in message
     assert no_network == []
 
 
 def test_the_video_api_through_native_still_reaches_the_emulator(video: Video, no_network: list[Any]) -> None:
     room = video.native.video.v1.rooms.create(unique_name="native")
     assert video.native.video.v1.rooms(room.sid).fetch().unique_name == "native"
+    assert no_network == []
+
+
+def test_a_path_the_emulator_serves_goes_to_it_from_any_twilio_domain(
+    video: Video, no_network: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the Video API's own path, addressed to the 2010 API's domain, stands in for an emulated one
+    monkeypatch.setattr(transport, "EMULATED_PATHS", (re.compile("/v1/Rooms"),))
+    room = video.native.video.v1.rooms.create(unique_name="routed")
+    answer = video.native.request("GET", f"https://api.twilio.com/v1/Rooms/{room.sid}")
+    assert answer.status_code == 200 and json.loads(answer.text)["unique_name"] == "routed"
     assert no_network == []
 
 

@@ -15,6 +15,7 @@ from vonage import Auth, Vonage
 
 from anyvideo import ConfigurationError
 from anyvideo.deadline import DeadlineAdapter
+from anyvideo_vonage import transport
 from anyvideo_vonage.transport import OTHER_APIS, VideoOnlyAdapter, is_vonage_host
 
 #: Hosts looked up or connected to while a test watches (an audit hook cannot be removed: it records only then).
@@ -58,13 +59,25 @@ def test_the_sdks_other_apis_fail_fast_on_an_emulator(video, network, call, api)
     with pytest.raises(ConfigurationError) as caught:
         call(video.native)
     message = str(caught.value)
-    assert api in message and "not emulated" in message and "only the Video API" in message
+    assert api in message and "not emulated" in message and "does not emulate it" in message
     assert not [host for host in network if "nexmo.com" in host or "vonage.com" in host]
 
 
 def test_the_video_api_still_reaches_the_emulator(video, vonage_emulator, network) -> None:
     session_id = video.native.video.create_session().session_id
     assert vonage_emulator.world.get_room(session_id)
+    assert set(network) <= {"127.0.0.1"}
+
+
+def test_an_api_the_emulator_serves_goes_to_it_from_any_vonage_host(
+    video, vonage_emulator, network, monkeypatch
+) -> None:
+    # the Video API's own path, addressed to another Vonage host, stands in for an emulated API
+    monkeypatch.setattr(transport, "EMULATED_APIS", ("/v2/project/",))
+    session_id = video.native.video.create_session().session_id
+    path = f"/v2/project/{video.native.video._http_client.auth.application_id}/session/{session_id}/stream"
+    answer = video.native.http_client.get("api.nexmo.com", path)
+    assert answer == {"count": 0, "items": []}
     assert set(network) <= {"127.0.0.1"}
 
 
