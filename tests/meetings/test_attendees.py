@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from support.meetings import Api, bearer
+from support.meetings import Api
 
 from anyvideo import Video
 from anyvideo.sim import ManualClock
@@ -71,27 +71,27 @@ def test_active_must_be_a_boolean(api: Api) -> None:
 def test_a_third_party_adds_and_updates_attendees(api: Api, clock: ManualClock) -> None:
     link = api.create()
     joined = {"meetingLinkId": link, "attendee": "phone-caller", "event": "joined", "extMetadata": {"via": "pstn"}}
-    assert api.client.post("/webhooks/session", json=joined).status_code == 204
+    assert api.webhook(joined).status_code == 204
     [caller] = api.attendees(link, active=True)
     assert caller["attendee"] == "phone-caller" and caller["extMetadata"] == {"via": "pstn"}
     assert caller["participantId"] is None
     left_at = clock.now() + timedelta(minutes=5)
     left = {"meetingLinkId": link, "attendee": "phone-caller", "event": "left", "occurredAt": left_at.isoformat()}
-    assert api.client.post("/webhooks/session", json=left).status_code == 204
+    assert api.webhook(left).status_code == 204
     [caller] = api.attendees(link, active=False)
     assert caller["leftOn"] == left_at.isoformat().replace("+00:00", "Z")
 
 
 def test_the_webhook_needs_no_token_but_a_known_meeting(api: Api) -> None:
     body = {"meetingLinkId": "nosuchmeeting", "attendee": "ann", "event": "joined"}
-    answer = api.client.post("/webhooks/session", json=body)
+    answer = api.webhook(body)
     assert answer.status_code == 404 and answer.json()["field"] == "meetingLinkId"
 
 
 def test_nobody_joins_an_ended_meeting_through_the_webhook(api: Api) -> None:
     link = api.create()
     api.end(link)
-    answer = api.client.post("/webhooks/session", json={"meetingLinkId": link, "attendee": "ann", "event": "joined"})
+    answer = api.webhook({"meetingLinkId": link, "attendee": "ann", "event": "joined"})
     assert answer.status_code == 409
 
 
@@ -108,5 +108,5 @@ def test_nobody_joins_an_ended_meeting_through_the_webhook(api: Api) -> None:
     ids=["no-meeting", "no-attendee", "unknown-event", "bad-time", "unknown-field", "wrong-type"],
 )
 def test_the_webhook_body_is_validated(api: Api, body: dict[str, object], field: str) -> None:
-    answer = api.client.post("/webhooks/session", json=body, headers=bearer())
+    answer = api.webhook(body)
     assert answer.status_code == 422 and answer.json()["field"] == field, answer.text

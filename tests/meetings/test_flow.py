@@ -45,6 +45,8 @@ class Http:
         self.base = base
 
     def request(self, method: str, path: str, **options: Any) -> requests.Response:
+        if "content" in options:  # the TestClient's name of a raw body
+            options["data"] = options.pop("content")
         return requests.request(method, self.base + path, timeout=60, **options)
 
     def post(self, path: str, **options: Any) -> requests.Response:
@@ -72,7 +74,11 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deplo
             app = create_app(settings_for(database), video=video, clock=clock)
             with served(app, port) as base:
                 yield Deployment(
-                    Api(Http(base)), video, video.backend.browser(), lambda s: clock.advance(seconds=s), lambda: None
+                    Api(Http(base), clock=clock),
+                    video,
+                    video.backend.browser(),
+                    lambda s: clock.advance(seconds=s),
+                    lambda: None,
                 )
         return
     emulator: Emulator = request.getfixturevalue(f"{backend}_emulator")
@@ -85,7 +91,9 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deplo
         video = emulator.connect(status_callback=hooks)
     app = create_app(settings_for(database), video=video, clock=emulator.clock)
     with served(app, port) as base:
-        yield Deployment(Api(Http(base)), video, SettledDevices(control), control.advance, control.callbacks)
+        yield Deployment(
+            Api(Http(base), clock=emulator.clock), video, SettledDevices(control), control.advance, control.callbacks
+        )
         control.callbacks()
 
 
@@ -123,7 +131,7 @@ def test_the_seeds_flow(deployment: Deployment) -> None:
     deployment.settle()
     assert api.who(link, active=True) == sorted(tokens)
     extra = {"meetingLinkId": link, "attendee": "dial-in", "event": "joined"}
-    assert api.client.post("/webhooks/session", json=extra).status_code == 204
+    assert api.webhook(extra).status_code == 204
     clients["publisher"].leave()
     deployment.settle()
     assert api.who(link, active=False) == ["publisher"]
@@ -147,6 +155,6 @@ def test_the_seeds_flow(deployment: Deployment) -> None:
     fetched = api.client.get(f"/archives/{archive['archiveId']}", headers=api.headers).json()
     assert fetched["status"] == "available", fetched
     deleted = api.client.delete(f"/archives/{archive['archiveId']}", headers=bearer(["DeleteMeetingArchive"]))
-    assert deleted.status_code == 204
+    assert (deleted.status_code, deleted.text) == (200, archive["archiveId"])
     assert api.archives()["count"] == 0
     assert api.client.get(f"/archives/{archive['archiveId']}", headers=api.headers).status_code == 404

@@ -3,9 +3,11 @@ driven over HTTP with bearer tokens, and served on loopback for emulators' callb
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import uvicorn
@@ -14,19 +16,29 @@ from fastapi.testclient import TestClient
 
 from anyvideo import Video
 from anyvideo.meetings.app import create_app
-from anyvideo.meetings.auth import Permission, mint_token
+from anyvideo.meetings.auth import SIGNATURE_HEADER, Permission, mint_token, sign_webhook
 from anyvideo.meetings.settings import Settings
-from anyvideo.sim import Clock
+from anyvideo.sim import Clock, SystemClock
 from support.serving import closed_port
 
 #: The tests' signing secret (long enough for HS256).
 SECRET = "meetings-tests-secret-0123456789abcdef"
+#: The secret the third party's webhook is signed with in these tests.
+WEBHOOK_SECRET = "meetings-tests-webhook-secret-0123456789"
 ALL = [p.value for p in Permission]
 
 
 def settings_for(database: str, **overrides: Any) -> Settings:
-    """Settings on the SQLite file ``database``, the test secret, no environment."""
-    return Settings(auth_secret=SECRET, database_url=f"sqlite:///{database}", environ={}, **overrides)
+    """Settings on the SQLite file ``database``, the test secrets, no environment."""
+    options: dict[str, Any] = {"webhook_secret": WEBHOOK_SECRET} | overrides
+    return Settings(auth_secret=SECRET, database_url=f"sqlite:///{database}", environ={}, **options)
+
+
+def signed(body: object, when: datetime, *, secret: str = WEBHOOK_SECRET) -> dict[str, Any]:
+    """The request options of ``POST /webhooks/session`` with ``body``, signed at ``when``."""
+    content = json.dumps(body).encode()
+    headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign_webhook(secret, content, when)}
+    return {"content": content, "headers": headers}
 
 
 def bearer(permissions: Iterable[str] = ALL, *, subject: str = "tester", secret: str = SECRET) -> dict[str, str]:
@@ -37,9 +49,15 @@ def bearer(permissions: Iterable[str] = ALL, *, subject: str = "tester", secret:
 class Api:
     """The service's endpoints over HTTP, as its callers use them (every permission by default)."""
 
-    def __init__(self, client: Any, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, client: Any, headers: dict[str, str] | None = None, clock: Clock | None = None) -> None:
         self.client = client
         self.headers = headers or bearer()
+        #: The service's clock, which a webhook's signature time is judged by.
+        self.clock = clock or SystemClock()
+
+    def webhook(self, body: object) -> Any:
+        """``POST /webhooks/session`` with ``body``, signed as the third party signs it."""
+        return self.client.post("/webhooks/session", **signed(body, self.clock.now()))
 
     def create(self, **options: Any) -> str:
         answer = self.client.post("/session", json=options, headers=self.headers)

@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query, Request
+import jwt
+from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import PlainTextResponse, Response
 from fastapi.routing import APIRoute
@@ -21,7 +22,16 @@ from starlette.routing import Route
 
 import anyvideo
 from anyvideo.client import Video
-from anyvideo.meetings.auth import Permission, Principal, TokenRefused, verify_token
+from anyvideo.meetings.auth import (
+    SIGNATURE_HEADER,
+    KeysUnavailable,
+    Permission,
+    Principal,
+    SignatureRefused,
+    TokenRefused,
+    Verifier,
+    verify_webhook,
+)
 from anyvideo.meetings.db import make_engine, migrate
 from anyvideo.meetings.problems import ASGIApp, BodyLimit, ProblemError, Receive, Scope, Send, install
 from anyvideo.meetings.schema import (
@@ -45,6 +55,9 @@ __all__ = ["PROVIDER_WEBHOOKS", "create_app"]
 #: The largest offset a listing takes: what a database's 64-bit integer holds.
 MAX_OFFSET = 2**63 - 1
 
+#: Seconds to wait for the JWKS URL's answer.
+JWKS_TIMEOUT = 10.0
+
 #: Where the backend's own provider callbacks are received: point the provider here.
 PROVIDER_WEBHOOKS = "/webhooks/provider"
 
@@ -62,6 +75,8 @@ _PROBLEMS: dict[int | str, dict[str, object]] = {
         409: "The meeting's state forbids it",
         413: "The body is too large",
         422: "The body does not fit the schema: each field named",
+        502: "The video provider failed or refused the service",
+        503: "The video provider (or the identity provider's keys) cannot be reached now; Retry-After when known",
     }.items()
 }
 #: FastAPI's own error schemas, which the service never answers with (its 422 is a problem).
@@ -73,17 +88,55 @@ def _requires(permission: Permission) -> Callable[[Request, Credentials], Princi
         challenge = {"WWW-Authenticate": "Bearer"}
         if credentials is None:
             raise ProblemError(401, "a bearer token is required", headers=challenge)
-        settings: Settings = request.app.state.settings
+        verifier: Verifier = request.app.state.verifier
         try:
-            principal = verify_token(credentials.credentials, [settings.auth_secret])
+            principal = verifier.verify(credentials.credentials)
         except TokenRefused as exc:
             raise ProblemError(401, str(exc), headers=challenge) from None
+        except KeysUnavailable as exc:
+            raise ProblemError(503, str(exc)) from None
         if not principal.may(permission):
             raise ProblemError(403, f"the token does not grant {permission.value}")
         return principal
 
     check.permission = permission  # type: ignore[attr-defined]  # read by _permissions
     return check
+
+
+def _verifier(settings: Settings) -> Verifier:
+    """The token checks ``settings`` configure: the shared secret, and the JWKS URL when one is set."""
+    jwks = None
+    if settings.jwks_url is not None:
+        cache = settings.jwks_cache_seconds
+        jwks = jwt.PyJWKClient(
+            settings.jwks_url,
+            cache_jwk_set=cache > 0,
+            lifespan=cache or 1,
+            timeout=JWKS_TIMEOUT,
+            cooldown_duration=settings.jwks_cooldown_seconds,
+        )
+    return Verifier((settings.auth_secret,), jwks, settings.jwt_issuer, settings.jwt_audience)
+
+
+async def _signed(
+    request: Request,
+    signature: Annotated[
+        str | None,
+        Header(
+            alias=SIGNATURE_HEADER,
+            description="t=<unix time>,v1=<hex HMAC-SHA256 of '<unix time>.<body>' with the webhook secret>",
+        ),
+    ] = None,
+) -> None:
+    """The third party's webhook is signed with the webhook secret (401 otherwise)."""
+    settings: Settings = request.app.state.settings
+    if settings.webhook_secret is None:
+        raise ProblemError(401, "this service takes no third-party webhooks: it has no webhook secret configured")
+    service: MeetingService = request.app.state.service
+    try:
+        verify_webhook(settings.webhook_secret, signature, await request.body(), service.clock.now())
+    except SignatureRefused as exc:
+        raise ProblemError(401, str(exc), field=SIGNATURE_HEADER) from None
 
 
 def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
@@ -180,6 +233,7 @@ def create_app(settings: Settings, *, video: Video | None = None, clock: Clock |
         dependencies=[Depends(_known_query)],
     )
     app.state.settings = settings
+    app.state.verifier = _verifier(settings)
     app.state.service = service
     app.state.video = video
     install(app)
@@ -238,7 +292,12 @@ def create_app(settings: Settings, *, video: Video | None = None, clock: Clock |
     ) -> list[AttendeeOut]:
         return service.attendees(meetingLinkId, active)
 
-    @app.post("/webhooks/session", status_code=204, summary="A third party adds or updates an attendee")
+    @app.post(
+        "/webhooks/session",
+        status_code=204,
+        summary="A third party adds or updates an attendee (signed with the webhook secret)",
+        dependencies=[Depends(_signed)],
+    )
     def session_webhook(update: SessionWebhook, service: Service) -> Response:
         service.third_party_update(update)
         return Response(status_code=204)
@@ -260,14 +319,19 @@ def create_app(settings: Settings, *, video: Video | None = None, clock: Clock |
     ) -> ArchiveOut:
         return service.archive(archiveId)
 
-    @app.delete("/archives/{archiveId}", status_code=204, summary="Delete an archive (provider and database)")
+    @app.delete(
+        "/archives/{archiveId}",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "The archive id"}},
+        summary="Delete an archive (provider and database); answers its id",
+    )
     def delete_archive(
         archiveId: str,  # noqa: N803
         service: Service,
         caller: Annotated[Principal, Depends(_requires(Permission.DELETE_MEETING_ARCHIVE))],
-    ) -> Response:
+    ) -> PlainTextResponse:
         service.delete_archive(archiveId, caller)
-        return Response(status_code=204)
+        return PlainTextResponse(archiveId)
 
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     return app

@@ -2,21 +2,45 @@
 
 Bad JSON is a 400, a body that does not fit the schema (wrong types, unknown or missing
 fields) a 422 listing each field, a body over the limit a 413, before any of it is parsed.
+
+An anyvideo error an endpoint does not answer itself is answered by its kind
+(:data:`LIBRARY_STATUSES`): a provider that cannot be reached now, slows the service down or
+does not answer in time is a 503 (with ``Retry-After`` when the provider said when), one that
+fails otherwise a 502, what the backend cannot do a 400 naming the backend.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Awaitable, Callable, MutableMapping
 from http import HTTPStatus
 from typing import Any
 
+import requests
+import urllib3.exceptions
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-__all__ = ["BodyLimit", "ProblemError", "install", "problem_response"]
+from anyvideo.connections import causes
+from anyvideo.errors import (
+    AnyVideoError,
+    AuthenticationError,
+    Conflict,
+    DeadlineExceeded,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    ProviderError,
+    RateLimited,
+    Unreachable,
+    UnsupportedFeature,
+    WaitTimeout,
+)
+
+__all__ = ["LIBRARY_STATUSES", "BodyLimit", "ProblemError", "install", "library_problem", "problem_response"]
 
 CONTENT_TYPE = "application/problem+json"
 log = logging.getLogger("anyvideo.meetings")
@@ -108,11 +132,68 @@ def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(500, "the service failed to answer; the error is in its log")
 
 
+#: The status answering an anyvideo error, by its class (the nearest one of its class's ancestors
+#: listed here decides). A provider's own 502/503/504 and a request that timed out are 503 too
+#: (see :func:`library_problem`).
+LIBRARY_STATUSES: dict[type[AnyVideoError], int] = {
+    InvalidRequest: 400,
+    UnsupportedFeature: 400,
+    Conflict: 409,
+    # The provider no longer has what the service's records name (a room, a recording): the
+    # service's view and the provider's disagree, which the caller cannot mend.
+    NotFound: 502,
+    # The provider refused the service's own credentials: a fault of the deployment, not the caller's.
+    AuthenticationError: 502,
+    Forbidden: 502,
+    RateLimited: 503,
+    Unreachable: 503,
+    DeadlineExceeded: 503,
+    WaitTimeout: 503,
+    ProviderError: 502,
+    AnyVideoError: 502,
+}
+#: A provider's answers that say "not now": passed on as 503.
+UNAVAILABLE_STATUSES = frozenset({502, 503, 504})
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """Whether ``exc`` came of a request that got no answer in time (``requests`` and urllib3
+    have timeout classes of their own, which are no :class:`TimeoutError`)."""
+    timeouts = (TimeoutError, requests.Timeout, urllib3.exceptions.TimeoutError)
+    return any(isinstance(cause, timeouts) for cause in causes(exc))
+
+
+def library_problem(exc: AnyVideoError) -> ProblemError:
+    """The problem answering ``exc``, an anyvideo error no endpoint answered itself."""
+    status = next(LIBRARY_STATUSES[cls] for cls in type(exc).__mro__ if cls in LIBRARY_STATUSES)
+    if isinstance(exc, ProviderError) and status == 502 and (exc.status in UNAVAILABLE_STATUSES or _timed_out(exc)):
+        status = 503
+    if isinstance(exc, UnsupportedFeature):
+        detail = f"the {exc.backend} backend cannot do {exc.feature.value}" + (f": {exc.hint}" if exc.hint else "")
+    elif status >= 500:
+        detail = f"the video provider failed the request: {exc}"
+    else:
+        detail = str(exc)
+    headers = None
+    if isinstance(exc, RateLimited) and exc.retry_after is not None:
+        headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
+    return ProblemError(status, detail, headers=headers)
+
+
+def _library(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AnyVideoError)
+    problem = library_problem(exc)
+    if problem.status >= 500:
+        log.warning("%s %s: %s answered %d", request.method, request.url.path, type(exc).__name__, problem.status)
+    return _problem(request, problem)
+
+
 def install(app: FastAPI) -> None:
     """Answer every error of ``app`` as a problem document."""
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(ProblemError, _problem)
+    app.add_exception_handler(AnyVideoError, _library)
     app.add_exception_handler(Exception, _unexpected)
 
 

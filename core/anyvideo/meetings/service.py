@@ -122,16 +122,22 @@ class MeetingService:
         return room_id
 
     def _reopen(self, meeting_id: int, link: str, e2ee: bool, ended_room: str) -> str:
-        """The meeting's room after ``ended_room`` was ended by the provider: a new one (made once,
-        whoever asks first); raises the provider's :class:`Conflict` when the room has not ended."""
-        if self.video.rooms.get(ended_room).status is not RoomStatus.ENDED:
+        """The meeting's room after ``ended_room`` was ended (or forgotten) by the provider: a new one
+        (made once, whoever asks first), where an archiving meeting is recorded again from its first
+        stream; raises the provider's :class:`Conflict` when the room has not ended."""
+        try:
+            ended = self.video.rooms.get(ended_room).status is RoomStatus.ENDED
+        except NotFound:
+            ended = True
+        if not ended:
             raise Conflict(f"the room {ended_room} refuses tokens")
         room_id = self._make_room(link, e2ee)
         with self._transaction() as session:
+            # The ended room's recording stays among the archives; the new room's is claimed afresh.
             session.execute(
                 update(Meeting)
                 .where(Meeting.id == meeting_id, Meeting.session_id == ended_room, Meeting.end_time.is_(None))
-                .values(session_id=room_id)
+                .values(session_id=room_id, archive_id=None)
             )
             current = session.scalar(select(Meeting.session_id).where(Meeting.id == meeting_id))
         return current or room_id
@@ -208,10 +214,13 @@ class MeetingService:
         if archive_id not in (None, PENDING):
             try:
                 self.video.recordings.stop(archive_id)
-            except Conflict:
-                pass  # already stopped (its maximum duration, say)
+            except (Conflict, NotFound):
+                pass  # already stopped (its maximum duration, say), or gone on the provider
         if room_id is not None:
-            self.video.rooms.end(room_id)
+            try:
+                self.video.rooms.end(room_id)
+            except NotFound:
+                pass  # the provider no longer has the room: nobody can be in it
         with self._transaction() as session:
             ended = session.execute(
                 update(Meeting)

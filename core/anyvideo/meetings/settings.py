@@ -28,6 +28,19 @@ DEFAULT_LOCAL_DB = "anyvideo-meetings-local.db"
 MIN_SECRET_LENGTH = 32
 #: Request bodies larger than this are refused with 413.
 DEFAULT_MAX_BODY = 256 * 1024
+#: How long keys read from the JWKS URL are kept before they are read again, in seconds.
+DEFAULT_JWKS_CACHE = 300.0
+#: The shortest time between two reads of the JWKS URL for a key id not among the cached keys,
+#: in seconds: tokens with made-up key ids cannot make the service hammer the identity provider.
+DEFAULT_JWKS_COOLDOWN = 30.0
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name)
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        raise ConfigurationError(f"{name}: not a number of seconds: {raw!r}") from None
 
 
 def _secret_from_file(path: Path) -> str:
@@ -60,12 +73,29 @@ class Settings:
     environ: Mapping[str, str] = attrs.field(factory=dict, repr=False)
     max_body: int = DEFAULT_MAX_BODY
     migrate_on_start: bool = True
+    #: Where an identity provider publishes the keys its RS256/ES256 tokens are signed with.
+    jwks_url: str | None = None
+    #: The ``iss`` and ``aud`` a JWKS-verified token must carry, when given.
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwks_cache_seconds: float = DEFAULT_JWKS_CACHE
+    jwks_cooldown_seconds: float = DEFAULT_JWKS_COOLDOWN
+    #: The secret ``POST /webhooks/session`` is signed with (HMAC-SHA256); ``None``: it is refused.
+    webhook_secret: str | None = attrs.field(default=None, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if len(self.auth_secret) < MIN_SECRET_LENGTH:
             raise ConfigurationError(
                 f"ANYVIDEO_MEETINGS_AUTH_SECRET: the token secret must be at least {MIN_SECRET_LENGTH} characters"
             )
+        if self.webhook_secret is not None and len(self.webhook_secret) < MIN_SECRET_LENGTH:
+            raise ConfigurationError(
+                f"ANYVIDEO_MEETINGS_WEBHOOK_SECRET: the webhook secret must be at least {MIN_SECRET_LENGTH} characters"
+            )
+        if self.jwks_url is not None and not self.jwks_url.startswith(("https://", "http://")):
+            raise ConfigurationError("ANYVIDEO_MEETINGS_JWKS_URL: must be an https:// (or http://) URL")
+        if self.jwks_cache_seconds < 0 or self.jwks_cooldown_seconds < 0:
+            raise ConfigurationError("ANYVIDEO_MEETINGS_JWKS_CACHE_SECONDS/COOLDOWN_SECONDS: cannot be negative")
         if self.max_body < 1:
             raise ConfigurationError("ANYVIDEO_MEETINGS_MAX_BODY: must be a positive number of bytes")
 
@@ -78,6 +108,11 @@ class Settings:
         ``ANYVIDEO_MEETINGS_SECRET_FILE``, ``anyvideo-meetings.secret``), ``ANYVIDEO_MEETINGS_MAX_BODY``
         (bytes). The local backend keeps its platform in ``anyvideo-meetings-local.db`` unless
         ``ANYVIDEO_LOCAL_DB`` says otherwise.
+
+        Tokens of an identity provider: ``ANYVIDEO_MEETINGS_JWKS_URL`` (its keys),
+        ``ANYVIDEO_MEETINGS_JWT_ISSUER`` and ``ANYVIDEO_MEETINGS_JWT_AUDIENCE`` (checked when set),
+        ``ANYVIDEO_MEETINGS_JWKS_CACHE_SECONDS`` and ``ANYVIDEO_MEETINGS_JWKS_COOLDOWN_SECONDS``.
+        The third party's webhook: ``ANYVIDEO_MEETINGS_WEBHOOK_SECRET`` (unset: refused).
         """
         environ = dict(os.environ if environ is None else environ)
         secret = environ.get("ANYVIDEO_MEETINGS_AUTH_SECRET") or _secret_from_file(
@@ -95,4 +130,10 @@ class Settings:
             database_url=environ.get("ANYVIDEO_MEETINGS_DATABASE_URL") or DEFAULT_DATABASE_URL,
             environ=backend_environ,
             max_body=max_body,
+            jwks_url=environ.get("ANYVIDEO_MEETINGS_JWKS_URL") or None,
+            jwt_issuer=environ.get("ANYVIDEO_MEETINGS_JWT_ISSUER") or None,
+            jwt_audience=environ.get("ANYVIDEO_MEETINGS_JWT_AUDIENCE") or None,
+            jwks_cache_seconds=_seconds(environ, "ANYVIDEO_MEETINGS_JWKS_CACHE_SECONDS", DEFAULT_JWKS_CACHE),
+            jwks_cooldown_seconds=_seconds(environ, "ANYVIDEO_MEETINGS_JWKS_COOLDOWN_SECONDS", DEFAULT_JWKS_COOLDOWN),
+            webhook_secret=environ.get("ANYVIDEO_MEETINGS_WEBHOOK_SECRET") or None,
         )
