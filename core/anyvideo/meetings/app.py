@@ -55,6 +55,11 @@ __all__ = ["PROVIDER_WEBHOOKS", "create_app"]
 #: The largest offset a listing takes: what a database's 64-bit integer holds.
 MAX_OFFSET = 2**63 - 1
 
+#: What a request the seed lets leave its body out means: a meeting with no options, an edit
+#: that changes nothing.
+NO_OPTIONS = MeetingOptions()
+NO_CHANGES = VideoChatSessionPartial()
+
 #: Seconds to wait for the JWKS URL's answer.
 JWKS_TIMEOUT = 10.0
 
@@ -249,18 +254,18 @@ def create_app(settings: Settings, *, video: Video | None = None, clock: Clock |
         summary="Create a meeting; answers its meeting link id",
     )
     def create_session(
-        options: MeetingOptions,
         service: Service,
         caller: Annotated[Principal, Depends(_requires(Permission.CREATE_MEETING_SESSION))],
+        options: MeetingOptions = NO_OPTIONS,  # the seed's body is optional
     ) -> PlainTextResponse:
         return PlainTextResponse(service.create(options, caller))
 
     @app.patch("/session/{meetingLinkId}", status_code=204, summary="Edit a meeting")
     def edit_session(
         meetingLinkId: str,  # noqa: N803 - the seed's name, as the path writes it
-        changes: VideoChatSessionPartial,
         service: Service,
         caller: Annotated[Principal, Depends(_requires(Permission.EDIT_MEETING))],
+        changes: VideoChatSessionPartial = NO_CHANGES,  # the seed's body is optional
     ) -> Response:
         service.edit(meetingLinkId, changes, caller)
         return Response(status_code=204)
