@@ -23,6 +23,7 @@ from typing import Any
 
 import attrs
 import jwt
+from jwt.types import Options
 
 __all__ = [
     "ALGORITHM",
@@ -117,9 +118,11 @@ def _principal(claims: dict[str, Any]) -> Principal:
 def _decode(token: str, key: Any, algorithm: str, **checks: Any) -> dict[str, Any]:
     """The claims of ``token``; :class:`TokenRefused` (saying why) when it does not verify."""
     claimed = {"issuer": "iss", "audience": "aud"}
-    options: dict[str, Any] = {"require": ["exp", "sub", *(claimed[check] for check in checks)]}
-    if "audience" not in checks:
-        options["verify_aud"] = False  # an audience is checked only where one is configured
+    # an audience is checked only where one is configured
+    options: Options = {
+        "require": ["exp", "sub", *(claimed[check] for check in checks)],
+        "verify_aud": "audience" in checks,
+    }
     try:
         claims: dict[str, Any] = jwt.decode(token, key, algorithms=[algorithm], options=options, **checks)
     except jwt.InvalidSignatureError:
