@@ -26,7 +26,7 @@ from anyvideo.errors import Conflict, InvalidRequest, NotFound, UnsupportedFeatu
 from anyvideo.hookspecs import hookimpl
 from anyvideo.meetings.auth import Principal
 from anyvideo.meetings.db import Archive, Attendee, Meeting, utcnow
-from anyvideo.meetings.problems import ProblemError
+from anyvideo.meetings.problems import ProblemError, library_problem
 from anyvideo.meetings.schema import (
     EDITABLE,
     ArchiveList,
@@ -259,7 +259,8 @@ class MeetingService:
             reason = f"the token's lifetime (now to expireTime) {exc.reason}" if exc.field == "ttl" else exc.reason
             raise ProblemError(400, reason, field=API_FIELDS.get(exc.field, exc.field)) from exc
         except UnsupportedFeature as exc:
-            raise ProblemError(400, str(exc), field="data" if exc.feature is Feature.TOKEN_DATA else "role") from exc
+            field = "data" if exc.feature is Feature.TOKEN_DATA else "role"
+            raise ProblemError(400, library_problem(exc).detail, field=field) from exc
         except Conflict as exc:
             raise ProblemError(409, f"the meeting's room refuses tokens: {exc}", field="meetingLinkId") from exc
         return TokenResponse(session_id=room_id, token=token.token, role=request.role, expire_time=token.expires_at)
