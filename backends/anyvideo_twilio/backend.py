@@ -45,6 +45,7 @@ from anyvideo import redaction
 from anyvideo.backend import AccountSettings, Backend, Feature
 from anyvideo.calls import done
 from anyvideo.errors import Conflict, InvalidRequest, NotFound, ProviderError
+from anyvideo.messaging import Invitation, InvitationSpec
 from anyvideo.models import (
     AccessToken,
     Composition,
@@ -65,7 +66,6 @@ from anyvideo.models import (
 from anyvideo.ratelimit import RateLimiter, limiter_from_settings
 from anyvideo.registry import EndedRooms, Registry
 from anyvideo.retry import RetryPolicy, Safety, policy_from_settings
-from anyvideo.messaging import Invitation, InvitationSpec
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, TokenSpec
 from anyvideo.webhooks import Transitions, WebhookRequest, clock_from_settings
 from anyvideo_twilio import layouts as twilio_layouts

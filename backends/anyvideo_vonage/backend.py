@@ -34,6 +34,7 @@ from anyvideo import redaction
 from anyvideo.backend import AccountSettings, Backend, Feature
 from anyvideo.calls import done
 from anyvideo.errors import AuthenticationError, Conflict, NotFound, ProviderError
+from anyvideo.messaging import Invitation, InvitationSpec, Verification, VerificationSpec
 from anyvideo.models import (
     AccessToken,
     Composition,
@@ -58,7 +59,6 @@ from anyvideo.registry import EndedRooms, Registry
 from anyvideo.retry import RetryPolicy, Safety
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
 from anyvideo.webhooks import WebhookRequest
-from anyvideo.messaging import Invitation, InvitationSpec, Verification, VerificationSpec
 from anyvideo_vonage import config, connections, layouts, messaging, options, reconcile, translate, verify
 from anyvideo_vonage import settings as account_settings
 from anyvideo_vonage.credentials import ClientTokens, PrivateKey

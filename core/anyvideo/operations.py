@@ -28,6 +28,19 @@ import attrs
 
 from anyvideo.backend import COMPOSITION_FEATURES, Feature
 from anyvideo.errors import Conflict, InvalidRequest, NotFound, UnsupportedFeature
+from anyvideo.messaging import (
+    INVITE_URL_ENV,
+    Channel,
+    DialIn,
+    Invitation,
+    InvitationSpec,
+    Verification,
+    VerificationSpec,
+    check_code,
+    invitation_text,
+    join_link,
+    link_fields,
+)
 from anyvideo.models import (
     AccessToken,
     Composition,
@@ -47,19 +60,6 @@ from anyvideo.models import (
     RtmpTarget,
     Stream,
     make_ref,
-)
-from anyvideo.messaging import (
-    INVITE_URL_ENV,
-    Channel,
-    DialIn,
-    Invitation,
-    InvitationSpec,
-    Verification,
-    VerificationSpec,
-    check_code,
-    invitation_text,
-    join_link,
-    link_fields,
 )
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
 
