@@ -72,7 +72,7 @@ class VerifyRequest:
     done: bool = False
 
 
-class MessagingRoutes(MessageLogRoutes, VonageFace):
+class MessagingRoutes(VonageFace, MessageLogRoutes):
     """``/v1/messages``, ``/verify/json``, ``/verify/check/json`` and the control routes."""
 
     def __init__(self, **options: Any) -> None:
