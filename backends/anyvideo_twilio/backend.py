@@ -45,6 +45,7 @@ from anyvideo import redaction
 from anyvideo.backend import AccountSettings, Backend, Feature
 from anyvideo.calls import done
 from anyvideo.errors import Conflict, InvalidRequest, NotFound, ProviderError
+from anyvideo.messaging import Invitation, InvitationSpec
 from anyvideo.models import (
     AccessToken,
     Composition,
@@ -68,7 +69,7 @@ from anyvideo.retry import RetryPolicy, Safety, policy_from_settings
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, TokenSpec
 from anyvideo.webhooks import Transitions, WebhookRequest, clock_from_settings
 from anyvideo_twilio import layouts as twilio_layouts
-from anyvideo_twilio import options, reconcile, statuses, tokens, translate
+from anyvideo_twilio import messaging, options, reconcile, statuses, tokens, translate
 from anyvideo_twilio import settings as account_settings
 from anyvideo_twilio.config import TwilioSettings
 from anyvideo_twilio.extensions import TwilioExtensions
@@ -102,6 +103,7 @@ class TwilioBackend(Backend):
             Feature.SUBSCRIBE_RULES,
             Feature.COMPOSITION_HOOKS,
             Feature.EXTERNAL_STORAGE,
+            Feature.INVITATIONS,
         }
     )
     feature_hints = {
@@ -121,7 +123,11 @@ class TwilioBackend(Backend):
         "video.ext.start_transcriptions / update_transcriptions",
         Feature.RENDER: "Twilio Video cannot render a web page into a room",
         Feature.E2EE: "Twilio group rooms route media through Twilio's servers (encrypted in transit only)",
+        Feature.PHONE_VERIFICATION: "Twilio Verify (verify.twilio.com) is outside the specifications anyvideo "
+        "is built and tested against (only Video v1 and REST API 2010); use video.native.verify",
     }
+    channels = frozenset(messaging.PREFIXES)
+    channel_hints = messaging.CHANNEL_HINTS
     extensions_class = TwilioExtensions
     #: Always one: Twilio keeps no recording windows nor the portable layouts of compositions.
     registry: Registry
@@ -389,6 +395,9 @@ class TwilioBackend(Backend):
         raise NotFound(f"twilio: no track {stream_id!r} published in room {room_id!r}")
 
     # --- tokens ---------------------------------------------------------------
+
+    def send_invitation(self, spec: InvitationSpec) -> Invitation:
+        return messaging.send(self.transport, spec, self.settings.message_sender)
 
     def create_token(self, room_id: str, spec: TokenSpec) -> AccessToken:
         IDS.check("room", room_id)

@@ -42,6 +42,7 @@ SETTINGS = BackendSettings(
         "status_callback": "TWILIO_STATUS_CALLBACK",
         "status_callback_method": None,
         "enforce_roles": "TWILIO_ENFORCE_ROLES",
+        "message_sender": "TWILIO_MESSAGE_SENDER",
         # read by core, as for every backend (Registry.from_settings, policy_from_settings, limiter_from_settings)
         "registry": "ANYVIDEO_REGISTRY",
         **POLICY_SETTINGS,
@@ -87,6 +88,8 @@ class TwilioSettings:
     #: Accept ``subscriber`` tokens and disconnect a subscriber that publishes, when its
     #: track-added callback arrives (Twilio tokens carry no role; see ``docs/providers/twilio.md``).
     enforce_roles: bool = False
+    #: Who invitations come from unless the call says: a Twilio number (E.164).
+    message_sender: str | None = None
 
     @property
     def auth_token(self) -> str | None:

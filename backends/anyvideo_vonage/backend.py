@@ -34,6 +34,7 @@ from anyvideo import redaction
 from anyvideo.backend import AccountSettings, Backend, Feature
 from anyvideo.calls import done
 from anyvideo.errors import AuthenticationError, Conflict, NotFound, ProviderError
+from anyvideo.messaging import Invitation, InvitationSpec, Verification, VerificationSpec
 from anyvideo.models import (
     AccessToken,
     Composition,
@@ -58,7 +59,7 @@ from anyvideo.registry import EndedRooms, Registry
 from anyvideo.retry import RetryPolicy, Safety
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
 from anyvideo.webhooks import WebhookRequest
-from anyvideo_vonage import config, connections, layouts, options, reconcile, translate
+from anyvideo_vonage import config, connections, layouts, messaging, options, reconcile, translate, verify
 from anyvideo_vonage import settings as account_settings
 from anyvideo_vonage.credentials import ClientTokens, PrivateKey
 from anyvideo_vonage.extensions import VonageExtensions
@@ -108,6 +109,8 @@ class VonageBackend(Backend):
             Feature.CAPTIONS,
             Feature.RENDER,
             Feature.E2EE,
+            Feature.INVITATIONS,
+            Feature.PHONE_VERIFICATION,
         }
     )
     feature_hints = {
@@ -124,6 +127,7 @@ class VonageBackend(Backend):
     selectors = frozenset(SelectBy)
     resolutions = frozenset({"640x480", "480x640", "1280x720", "720x1280", "1920x1080", "1080x1920"})
     max_token_ttl = 30 * 24 * 3600.0
+    channels = frozenset(messaging.CHANNELS)
     client_sdk = "the Vonage Video client SDK (@vonage/client-sdk-video, or the iOS/Android SDKs)"
     rooms_kept_in = (
         "ANYVIDEO_REGISTRY",
@@ -154,8 +158,13 @@ class VonageBackend(Backend):
         page_size: int = PAGE_SIZE,
         signature_secrets: Sequence[str] = (),
         now: Callable[[], datetime] | None = None,
+        api_key: str | None = None,
+        api_secret: str | None = None,
+        message_sender: str | None = None,
     ) -> None:
         redaction.install(SDK_LOGGERS)
+        if api_secret:
+            redaction.register_secret(api_secret)
         redaction.register_credential_field("X-OPENTOK-AUTH")
         for secret in signature_secrets:
             redaction.register_secret(secret)
@@ -170,7 +179,11 @@ class VonageBackend(Backend):
             policy=policy or RetryPolicy(),
             rate_limiter=rate_limiter,
             page_size=page_size,
+            api_key=api_key,
+            api_secret=api_secret,
         )
+        #: Who invitations come from unless the call says (``message_sender``).
+        self.message_sender = message_sender
         self._tokens = ClientTokens(self.transport.jwt)
         self._names = threading.Lock()  # room names: check and file as one step
         # ``now``: the time callbacks' signed ``iat`` is judged against (default: the machine's).
@@ -432,6 +445,15 @@ class VonageBackend(Backend):
             expires_at=datetime.fromtimestamp(expires, UTC),
             data=spec.data,
         )
+
+    def send_invitation(self, spec: InvitationSpec) -> Invitation:
+        return messaging.send(self.transport, spec, self.message_sender)
+
+    def start_verification(self, spec: VerificationSpec) -> Verification:
+        return verify.start(self.transport, spec)
+
+    def check_verification(self, verification_id: str, code: str) -> Verification:
+        return verify.check(self.transport, verification_id, code)
 
     def send_signal(self, room_id: str, spec: SignalSpec) -> None:
         IDS.check("room", room_id)

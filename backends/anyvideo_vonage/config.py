@@ -28,6 +28,9 @@ SETTINGS = BackendSettings(
         "video_host": "VONAGE_VIDEO_HOST",
         "registry": "ANYVIDEO_REGISTRY",
         "signature_secret": "VONAGE_SIGNATURE_SECRET",
+        "api_key": "VONAGE_API_KEY",
+        "api_secret": "VONAGE_API_SECRET",
+        "message_sender": "VONAGE_MESSAGE_SENDER",
         **POLICY_SETTINGS,
         "rate": "ANYVIDEO_RATE_LIMIT",
         "page_size": None,
@@ -66,4 +69,17 @@ def backend_arguments(settings: Mapping[str, Any], environ: Mapping[str, str]) -
         "page_size": page_size,
         "signature_secrets": secrets,
         "now": clock_from_settings(settings),
+        **_messaging(values),
     }
+
+
+def _messaging(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings of invitations and verification, each optional: ``api_key`` and
+    ``api_secret`` (the Verify API's credentials, both or neither) and ``message_sender``."""
+    found = {name: values.get(name) or None for name in ("api_key", "api_secret", "message_sender")}
+    for name, value in found.items():
+        if value is not None and not isinstance(value, str):
+            raise ConfigurationError(f"{name} must be a string")
+    if bool(found["api_key"]) != bool(found["api_secret"]):
+        raise ConfigurationError("api_key and api_secret go together: set both (VONAGE_API_KEY, VONAGE_API_SECRET)")
+    return found

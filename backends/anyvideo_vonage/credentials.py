@@ -196,8 +196,19 @@ class CachedAuth(Auth):  # type: ignore[misc]  # the SDK is untyped
     """The SDK's ``Auth`` (its documented extension point) with the application JWT
     cached and every signature made from the key loaded once."""
 
-    def __init__(self, application_id: str, key: PrivateKey, jwt_cache: ApplicationJwt) -> None:
-        super().__init__(application_id=application_id, private_key=key.pkcs8_pem)
+    def __init__(
+        self,
+        application_id: str,
+        key: PrivateKey,
+        jwt_cache: ApplicationJwt,
+        *,
+        api_key: str | None = None,
+        api_secret: str | None = None,
+    ) -> None:
+        # The account's key and secret, when given, are for the APIs that take no application JWT (Verify).
+        super().__init__(
+            api_key=api_key, api_secret=api_secret, application_id=application_id, private_key=key.pkcs8_pem
+        )
         self._anyvideo_jwt = jwt_cache
 
     def __repr__(self) -> str:

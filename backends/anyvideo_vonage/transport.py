@@ -103,7 +103,7 @@ OTHER_APIS = {
 
 #: The starts of the paths of the SDK's other APIs that the emulator serves too: pointed at an
 #: emulator, their requests go to it (same path, query and headers) instead of Vonage's hosts.
-EMULATED_APIS: tuple[str, ...] = ()
+EMULATED_APIS: tuple[str, ...] = ("/v1/messages", "/verify/json", "/verify/check/json")
 
 
 def is_vonage_host(host: str) -> bool:
@@ -175,6 +175,8 @@ class Transport:
         policy: RetryPolicy,
         rate_limiter: RateLimiter | None = None,
         page_size: int = PAGE_SIZE,
+        api_key: str | None = None,
+        api_secret: str | None = None,
     ) -> None:
         self.application_id = application_id
         self.video_host = video_host
@@ -183,7 +185,9 @@ class Transport:
         #: Every request goes through it: retry policy, timeouts, rate limit.
         self.calls = Caller(policy, errors.PROVIDER, edge=errors.translating, limiter=rate_limiter)
         self.jwt = ApplicationJwt(application_id, private_key)
-        self.auth: Auth = CachedAuth(application_id, private_key, self.jwt)
+        self.auth: Auth = CachedAuth(application_id, private_key, self.jwt, api_key=api_key, api_secret=api_secret)
+        #: Whether the account's API key and secret were given (the Verify API needs them).
+        self.has_api_secret = bool(api_key and api_secret)
         self.rest = VonageRest(video_host, application_id, self.jwt, calls=self.calls)
         self._local = threading.local()
         self._clients: list[Vonage] = []

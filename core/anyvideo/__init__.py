@@ -29,6 +29,7 @@ from anyvideo.errors import (
 )
 from anyvideo.extensions import UnsupportedExtension
 from anyvideo.hookspecs import hookimpl
+from anyvideo.messaging import Channel, DialIn, Invitation, Verification, VerificationStatus
 from anyvideo.models import (
     AccessToken,
     Composition,
@@ -67,17 +68,20 @@ __all__ = [
     "AuthenticationError",
     "Backend",
     "BackendNotFound",
+    "Channel",
     "Composition",
     "CompositionOutput",
     "CompositionStatus",
     "ConfigurationError",
     "Conflict",
     "DeadlineExceeded",
+    "DialIn",
     "Event",
     "EventType",
     "Feature",
     "Forbidden",
     "InvalidRequest",
+    "Invitation",
     "Layout",
     "LayoutKind",
     "MediaFile",
@@ -105,6 +109,8 @@ __all__ = [
     "Unreachable",
     "UnsupportedExtension",
     "UnsupportedFeature",
+    "Verification",
+    "VerificationStatus",
     "Video",
     "VideoSource",
     "WaitTimeout",

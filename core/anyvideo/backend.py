@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Protocol, Self
 
 from anyvideo.accounts import Setting, Step
 from anyvideo.errors import ConfigurationError, UnsupportedFeature
+from anyvideo.messaging import Channel, Invitation, InvitationSpec, Verification, VerificationSpec
 from anyvideo.models import (
     AccessToken,
     Composition,
@@ -121,6 +122,8 @@ class Feature(StrEnum):
     RENDER = "render"
     E2EE = "e2ee"
     EXTERNAL_STORAGE = "external_storage"
+    INVITATIONS = "invitations"
+    PHONE_VERIFICATION = "phone_verification"
 
 
 #: One line per feature, for ``anyvideo backends`` and the capability matrix.
@@ -143,6 +146,8 @@ FEATURE_DESCRIPTIONS: Mapping[Feature, str] = {
     Feature.RENDER: "render a web page into a room as a stream",
     Feature.E2EE: "end-to-end encrypted media",
     Feature.EXTERNAL_STORAGE: "store recordings in the customer's own bucket",
+    Feature.INVITATIONS: "send a room's join link (and dial-in number and PIN) to a phone by SMS or chat",
+    Feature.PHONE_VERIFICATION: "check a phone number with a one-time code before issuing a token",
 }
 
 #: Either feature makes ``compositions.get`` and ``list`` available (``delete`` needs a file composition).
@@ -191,6 +196,10 @@ class Backend(abc.ABC):
     #: naming the file (without it they are in memory, forgotten when the process exits), and
     #: why, for people to read (``None``: the provider keeps them; ``anyvideo rooms`` says so).
     rooms_kept_in: ClassVar[tuple[str, str] | None] = None
+    #: The messaging channels invitations go out on (:attr:`Feature.INVITATIONS`).
+    channels: ClassVar[frozenset[Channel]] = frozenset()
+    #: Why a channel is missing, for error messages.
+    channel_hints: ClassVar[Mapping[Channel, str]] = {}
 
     _sink: EventSink | None = None
     #: Where the backend keeps what its provider does not store (``None``: nothing); the
@@ -441,3 +450,18 @@ class Backend(abc.ABC):
     def download_composition(self, composition_id: str, file_name: str) -> Iterator[bytes]:
         """The bytes of one of the composition's files, in chunks."""
         raise self._unsupported(Feature.POST_HOC_COMPOSITION)
+
+    # --- invitations and phone verification ------------------------------------
+
+    def send_invitation(self, spec: InvitationSpec) -> Invitation:
+        """Send ``spec.text`` to ``spec.to`` on ``spec.channel`` (:attr:`~anyvideo.Feature.INVITATIONS`)."""
+        raise self._unsupported(Feature.INVITATIONS)
+
+    def start_verification(self, spec: VerificationSpec) -> Verification:
+        """Send a one-time code to ``spec.number`` (:attr:`~anyvideo.Feature.PHONE_VERIFICATION`)."""
+        raise self._unsupported(Feature.PHONE_VERIFICATION)
+
+    def check_verification(self, verification_id: str, code: str) -> Verification:
+        """Check ``code`` against the verification: verified, still pending (a wrong code with
+        tries left) or failed (too many wrong codes, expired)."""
+        raise self._unsupported(Feature.PHONE_VERIFICATION)

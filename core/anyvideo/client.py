@@ -34,6 +34,7 @@ from anyvideo.errors import (
     UnsupportedFeature,
 )
 from anyvideo.extensions import VideoExtensions
+from anyvideo.messaging import Channel, DialIn, Invitation, Verification
 from anyvideo.models import (
     AccessToken,
     Composition,
@@ -110,8 +111,9 @@ def connect(
 class Video:
     """One connection to one backend, with the operations grouped by object:
     ``rooms``, ``participants``, ``streams``, ``tokens``, ``recordings``,
-    ``compositions``, ``signals``, ``webhooks``; and ``ext``, the backend's
-    provider extensions (:class:`~anyvideo.extensions.VideoExtensions`).
+    ``compositions``, ``signals``, ``webhooks``, ``verify`` (phone verification); ``invite``,
+    which sends a room's join link to a phone; and ``ext``, the backend's provider extensions
+    (:class:`~anyvideo.extensions.VideoExtensions`).
     """
 
     def __init__(self, backend: Backend, plugins: Plugins | None = None) -> None:
@@ -127,6 +129,7 @@ class Video:
         self.compositions = Compositions(self)
         self.signals = Signals(self)
         self.webhooks = Webhooks(self)
+        self.verify = Verify(self)
         self.ext = VideoExtensions(self)
 
     def __repr__(self) -> str:
@@ -170,6 +173,27 @@ class Video:
         able = [name for name, cls in self.plugins.backends().items() if feature in cls.features]
         elsewhere = f"backends installed here that can: {', '.join(able)}" if able else ""
         raise UnsupportedFeature(feature, self.backend_name, "; ".join(p for p in (hint, elsewhere) if p) or None)
+
+    def invite(
+        self,
+        room: ObjectRef,
+        to: str,
+        channel: Channel | str = Channel.SMS,
+        *,
+        link: str | None = None,
+        dial_in: DialIn | None = None,
+        text: str | None = None,
+        sender: str | None = None,
+    ) -> Invitation:
+        """Send the room's join link to the phone ``to`` (E.164) on ``channel``
+        (:attr:`~anyvideo.Feature.INVITATIONS`; ``docs/invitations.md``).
+
+        ``link`` is the join URL, or a template naming ``{room}`` (the room's id) or ``{name}``
+        (its unique name); default: ``ANYVIDEO_INVITE_URL``. With ``dial_in`` (a
+        :class:`~anyvideo.messaging.DialIn`), the number and PIN follow. ``text`` replaces the
+        message's template (``{link}``, ``{number}``, ``{pin}``); ``sender`` the backend's sender.
+        """
+        return operations.run(self, operations.invite(self, room, to, channel, link, dial_in, text, sender))
 
     def dispatch(self, event: Event) -> None:
         """Hand ``event`` to every ``anyvideo_event`` hook implementation, then wake the
@@ -760,6 +784,20 @@ class Signals(_Resource):
     def send(self, room: ObjectRef, type: str = "", data: str = "", *, to: ObjectRef | None = None) -> None:
         """Send to every connected client, or only to participant ``to``."""
         self._run(operations.send_signal(self._video, room, type, data, to))
+
+
+class Verify(_Resource):
+    """Phone verification (:attr:`~anyvideo.Feature.PHONE_VERIFICATION`): the provider sends a
+    one-time code to a number; the person types it in; ``check`` says whether it matched."""
+
+    def start(self, number: str, *, brand: str = "anyvideo", code_length: int = 6) -> Verification:
+        """Send a code of ``code_length`` digits (4 or 6) to ``number`` (E.164), naming ``brand``."""
+        return self._run(operations.start_verification(self._video, number, brand, code_length))
+
+    def check(self, verification: str | Verification, code: str) -> Verification:
+        """Check ``code``: the verification, ``verified``, still ``pending`` after a wrong code
+        while tries remain, or ``failed`` (too many wrong codes, expired)."""
+        return self._run(operations.check_verification(self._video, verification, code))
 
 
 # --- download destinations ------------------------------------------------------

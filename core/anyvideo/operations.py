@@ -18,6 +18,7 @@ sent to a provider.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from datetime import timedelta
 from enum import Enum, StrEnum
@@ -26,7 +27,20 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 
 from anyvideo.backend import COMPOSITION_FEATURES, Feature
-from anyvideo.errors import Conflict, InvalidRequest, NotFound
+from anyvideo.errors import Conflict, InvalidRequest, NotFound, UnsupportedFeature
+from anyvideo.messaging import (
+    INVITE_URL_ENV,
+    Channel,
+    DialIn,
+    Invitation,
+    InvitationSpec,
+    Verification,
+    VerificationSpec,
+    check_code,
+    invitation_text,
+    join_link,
+    link_fields,
+)
 from anyvideo.models import (
     AccessToken,
     Composition,
@@ -270,6 +284,60 @@ def send_signal(video: Video, room: ObjectRef, type: str, data: str, to: ObjectR
     spec = SignalSpec(type, data, None if to is None else video._id(to, "to"))
     video.require(Feature.SIGNALS)
     yield Call("send_signal", (video._id(room, "room"), spec), effect=Effect.CHANGE)
+
+
+# --- invitations and phone verification ---------------------------------------------------
+
+
+def invite(
+    video: Video,
+    room: ObjectRef,
+    to: str,
+    channel: Channel | str,
+    link: str | None,
+    dial_in: DialIn | None,
+    text: str | None,
+    sender: str | None,
+) -> Operation[Invitation]:
+    video.require(Feature.INVITATIONS)
+    room_id = video._id(room, "room")
+    template = link if link is not None else os.environ.get(INVITE_URL_ENV)
+    if not template:
+        raise InvalidRequest("link", f"give the join link (or its template), or set {INVITE_URL_ENV}")
+    if dial_in is not None and not isinstance(dial_in, DialIn):
+        raise InvalidRequest("dial_in", f"expected a DialIn(number, pin), got {type(dial_in).__name__}")
+    # Every check on the text before the recipient's: a bad template fails whoever it is for.
+    invitation_text("https://x", dial_in, text)
+    spec = InvitationSpec(to, channel, "-", sender)
+    backend = video.backend
+    if spec.channel not in backend.channels:
+        hint = backend.channel_hints.get(spec.channel) or (
+            f"{video.backend_name} sends invitations by {', '.join(sorted(backend.channels))} only"
+        )
+        raise UnsupportedFeature(Feature.INVITATIONS, video.backend_name, f"{spec.channel.value}: {hint}")
+    name = getattr(room, "name", None)
+    if "name" in link_fields(template) and name is None:
+        found: Room = yield Call("get_room", (room_id,))
+        name = found.name
+    message = invitation_text(join_link(template, room=room_id, name=name), dial_in, text)
+    sent: Invitation = yield Call("send_invitation", (attrs.evolve(spec, text=message),), effect=Effect.CHANGE)
+    return sent
+
+
+def start_verification(video: Video, number: str, brand: str, code_length: int) -> Operation[Verification]:
+    video.require(Feature.PHONE_VERIFICATION)
+    spec = VerificationSpec(number, brand, code_length)
+    started: Verification = yield Call("start_verification", (spec,), effect=Effect.CHANGE)
+    return started
+
+
+def check_verification(video: Video, verification: str | Verification, code: str) -> Operation[Verification]:
+    video.require(Feature.PHONE_VERIFICATION)
+    verification_id = verification.id if isinstance(verification, Verification) else verification
+    if not isinstance(verification_id, str) or not verification_id:
+        raise InvalidRequest("verification", "expected a Verification or its id")
+    checked: Verification = yield Call("check_verification", (verification_id, check_code(code)), effect=Effect.CHANGE)
+    return checked
 
 
 # --- recordings -----------------------------------------------------------------------

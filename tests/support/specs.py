@@ -104,3 +104,64 @@ class RecordsExchanges:
         if not request.path.startswith(CONTROL_PREFIX):
             self.exchanges.append((request, response))
         return response
+
+
+class SpecAnswers:
+    """The answers of one OpenAPI document's operations, to check an emulator's answers against:
+    ``prefix`` maps the path the SDK sends to the document's (its server's path, say ``/verify``);
+    ``aliases`` maps a served path to the document's path when the SDK's differs from it."""
+
+    def __init__(self, path: Path, *, prefix: str = "", aliases: dict[str, str] | None = None) -> None:
+        self._spec = load_spec(path)
+        self.prefix = prefix
+        self.aliases = aliases or {}
+
+    def operation(self, method: str, path: str) -> tuple[str, dict[str, Any]] | None:
+        import re
+
+        path = self.aliases.get(path, path).removeprefix(self.prefix) or "/"
+        for template, item in self._spec["paths"].items():
+            if re.fullmatch(re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template)), path) and method.lower() in item:
+                return template, item[method.lower()]
+        return None
+
+    def _resolve(self, node: Any) -> Any:
+        if isinstance(node, list):
+            return [self._resolve(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if "$ref" in node:
+            target: Any = self._spec
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target[part]
+            return self._resolve(target)
+        resolved: dict[str, Any] = {}
+        for key, value in node.items():
+            if key in ("description", "example", "examples", "title", "default", "xml") or key.startswith("x-"):
+                continue
+            if key == "properties":
+                resolved[key] = {name: self._resolve(schema) for name, schema in value.items()}
+            else:
+                resolved["anyOf" if key == "oneOf" else key] = self._resolve(value)
+        if resolved.pop("nullable", False) and "type" in resolved:
+            resolved["type"] = [resolved["type"], "null"]
+        return resolved
+
+    def problems(self, request: Request, response: Response) -> list[str]:
+        """What is wrong with one answer by the document: an unknown operation, an undocumented
+        status, a JSON body its schema refuses."""
+        import jsonschema_rs
+
+        found = self.operation(request.method, request.path)
+        if found is None:
+            return [f"{request.method} {request.path} is not an operation of the spec"]
+        template, operation = found
+        answer = self._resolve(operation.get("responses", {})).get(str(response.status))
+        name = f"{request.method} {template} -> {response.status}"
+        if answer is None:
+            return [f"{name}: status not in the spec"]
+        schema = answer.get("content", {}).get("application/json", {}).get("schema")
+        if schema is None or not response.body:
+            return []
+        body = json.loads(response.body)
+        return [f"{name}: {e.message}" for e in jsonschema_rs.Draft7Validator(schema).iter_errors(body)]

@@ -8,6 +8,7 @@ from anyvideo_twilio.emulator.routes import (
     CompositionRoutes,
     ControlRoutes,
     MediaRoutes,
+    MessageRoutes,
     ParticipantRoutes,
     RecordingRoutes,
     RoomRoutes,
@@ -26,6 +27,7 @@ class TwilioEmulator(
     SettingsRoutes,
     TranscriptionRoutes,
     MediaRoutes,
+    MessageRoutes,
     ControlRoutes,
 ):
     """Twilio Video's REST API (``https://video.twilio.com/v1``) on loopback.

@@ -23,6 +23,7 @@ from anyvideo_vonage.emulator.broadcasts import BroadcastRoutes
 from anyvideo_vonage.emulator.callbacks import CALLBACK_KINDS, CallbackSettings
 from anyvideo_vonage.emulator.captions import CaptionRoutes
 from anyvideo_vonage.emulator.media import Downloads
+from anyvideo_vonage.emulator.messaging import OWN_CREDENTIALS, MessagingRoutes
 from anyvideo_vonage.emulator.render import RenderRoutes
 from anyvideo_vonage.emulator.sessions import SessionRoutes
 from anyvideo_vonage.emulator.sip import SipRoutes
@@ -47,7 +48,9 @@ _EVENT_HANDLERS: dict[str, str] = {
 }
 
 
-class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, CaptionRoutes, RenderRoutes, Emulator):
+class VonageEmulator(
+    SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, CaptionRoutes, RenderRoutes, MessagingRoutes, Emulator
+):
     """Vonage Video's REST API (``video.api.vonage.com``) on loopback.
 
     Give it an application (``application_id``, ``private_key`` as a PEM) or
@@ -136,6 +139,8 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
         return ids.new_uuid()
 
     def authenticate(self, request: Request) -> None:
+        if request.path.startswith(OWN_CREDENTIALS):
+            return  # Verify checks its key and secret itself, answering a status
         project = self.application.authenticate(request)
         claimed = request.params.get("application_id")
         if claimed is not None and claimed != project:

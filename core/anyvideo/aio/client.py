@@ -24,6 +24,7 @@ from anyvideo.aio.runner import Pages, Runner
 from anyvideo.backend import Feature
 from anyvideo.client import ObjectRef
 from anyvideo.extensions import ExtensionInfo
+from anyvideo.messaging import Channel, DialIn, Invitation, Verification
 from anyvideo.models import (
     AccessToken,
     Composition,
@@ -98,6 +99,7 @@ class Video:
         self.compositions = Compositions(self)
         self.signals = Signals(self)
         self.webhooks = Webhooks(self)
+        self.verify = Verify(self)
         self.ext = Extensions(self)
 
     def __repr__(self) -> str:
@@ -149,6 +151,20 @@ class Video:
     def require(self, *features: Feature) -> None:
         """Raise :class:`~anyvideo.UnsupportedFeature` unless the backend has one of ``features``."""
         self._core.require(*features)
+
+    async def invite(
+        self,
+        room: ObjectRef,
+        to: str,
+        channel: Channel | str = Channel.SMS,
+        *,
+        link: str | None = None,
+        dial_in: DialIn | None = None,
+        text: str | None = None,
+        sender: str | None = None,
+    ) -> Invitation:
+        """The sync :meth:`anyvideo.Video.invite`, awaited."""
+        return await self._drive(operations.invite(self._core, room, to, channel, link, dial_in, text, sender))
 
     async def dispatch(self, event: Event) -> None:
         """Hand ``event`` to every ``anyvideo_event`` hook, in pluggy's order, one after the
@@ -556,6 +572,18 @@ class Signals(_Resource):
     async def send(self, room: ObjectRef, type: str = "", data: str = "", *, to: ObjectRef | None = None) -> None:
         """Send to every connected client, or only to participant ``to``."""
         await self._video._drive(operations.send_signal(self._core, room, type, data, to))
+
+
+class Verify(_Resource):
+    """Phone verification, awaited (the sync :class:`anyvideo.client.Verify`)."""
+
+    async def start(self, number: str, *, brand: str = "anyvideo", code_length: int = 6) -> Verification:
+        """Send a code of ``code_length`` digits (4 or 6) to ``number`` (E.164), naming ``brand``."""
+        return await self._video._drive(operations.start_verification(self._core, number, brand, code_length))
+
+    async def check(self, verification: str | Verification, code: str) -> Verification:
+        """Check ``code``: verified, still pending after a wrong code, or failed."""
+        return await self._video._drive(operations.check_verification(self._core, verification, code))
 
 
 class Extensions:

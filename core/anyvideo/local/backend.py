@@ -73,6 +73,9 @@ class LocalBackend(Backend):
         Feature.RENDER: "the embedded platform has no browser to render a page in",
         Feature.E2EE: "the embedded platform carries no real media to encrypt",
         Feature.EXTERNAL_STORAGE: "media stays in the embedded store; download it",
+        Feature.INVITATIONS: "the embedded platform has no messaging: nothing would reach a phone; "
+        "use the vonage or twilio backend (their emulators keep a log of what was sent)",
+        Feature.PHONE_VERIFICATION: "the embedded platform has no messaging to send a code with",
     }
     resolutions = frozenset({"640x480", "1280x720", "1920x1080", "480x640", "720x1280", "1080x1920"})
 

@@ -33,7 +33,17 @@ def room_created() -> dict[str, str]:
     }
 
 
-RESOURCES = ["rooms", "participants", "streams", "tokens", "recordings", "compositions", "signals", "webhooks"]
+RESOURCES = [
+    "rooms",
+    "participants",
+    "streams",
+    "tokens",
+    "recordings",
+    "compositions",
+    "signals",
+    "webhooks",
+    "verify",
+]
 
 
 def run(coroutine: Any) -> Any:

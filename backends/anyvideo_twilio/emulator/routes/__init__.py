@@ -3,6 +3,7 @@
 from anyvideo_twilio.emulator.routes.compositions import CompositionRoutes
 from anyvideo_twilio.emulator.routes.control import ControlRoutes
 from anyvideo_twilio.emulator.routes.media import MediaRoutes
+from anyvideo_twilio.emulator.routes.messages import MessageRoutes
 from anyvideo_twilio.emulator.routes.participants import ParticipantRoutes
 from anyvideo_twilio.emulator.routes.recordings import RecordingRoutes
 from anyvideo_twilio.emulator.routes.rooms import RoomRoutes
@@ -13,6 +14,7 @@ __all__ = [
     "CompositionRoutes",
     "ControlRoutes",
     "MediaRoutes",
+    "MessageRoutes",
     "ParticipantRoutes",
     "RecordingRoutes",
     "RoomRoutes",

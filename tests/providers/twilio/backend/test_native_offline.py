@@ -21,7 +21,7 @@ from anyvideo_twilio.emulator import TwilioEmulator
 #: The SDK calls that would leave the Video API: what, and the SDK domain it belongs to.
 ELSEWHERE: dict[str, tuple[Callable[[Any], Any], str]] = {
     "accounts": (lambda native: native.api.v2010.accounts.list(limit=1), "api"),
-    "messages": (lambda native: native.messages.create(to="+15005550006", from_="+15005550001", body="hi"), "api"),
+    "message fetch": (lambda native: native.messages("SM" + "0" * 32).fetch(), "api"),
     "calls": (lambda native: native.calls.list(limit=1), "api"),
     "messaging services": (lambda native: native.messaging.v1.services.list(limit=1), "messaging"),
     "voice": (lambda native: native.voice.v1.dialing_permissions.countries.list(limit=1), "voice"),
@@ -54,6 +54,13 @@ def test_a_request_to_another_twilio_api_is_refused_before_any_network(
         call(video.native)
     message = str(raised.value)
     assert "does not emulate it" in message and f"{domain!r}" in message and "not sent" in message
+    assert no_network == []
+
+
+def test_messages_the_emulator_serves_reach_it_through_native(video: Video, no_network: list[Any]) -> None:
+    """Sending a message (REST API 2010, Messages) is one of ``EMULATED_PATHS``: it goes to the emulator."""
+    message = video.native.messages.create(to="+15005550006", from_="+15005550001", body="hi")
+    assert message.sid.startswith("SM") and message.status == "queued"
     assert no_network == []
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from vonage import Auth, Vonage
+from vonage_sms import SmsMessage
 
 from anyvideo import ConfigurationError
 from anyvideo.deadline import DeadlineAdapter
@@ -51,6 +52,9 @@ OTHER_CALLS: list[tuple[str, Callable[[Vonage], Any], str]] = [
     ("numbers", lambda sdk: sdk.numbers.list_owned_numbers(), "the Numbers API"),
     ("account", lambda sdk: sdk.account.get_balance(), "the Account API"),
     ("users", lambda sdk: sdk.users.list_users(), "the Users API"),
+    ("verify v2", lambda sdk: sdk.verify.cancel_verification("c11236f4-00bf-4b89-84ba-88b25df97315"), "the Verify API"),
+    ("verify search", lambda sdk: sdk.verify_legacy.search("abcdef0123456789abcdef0123456789"), "legacy Verify API"),
+    ("sms", lambda sdk: sdk.sms.send(SmsMessage(to="15551234567", from_="acme", text="hi")), "the SMS API"),
 ]
 
 
@@ -78,6 +82,15 @@ def test_an_api_the_emulator_serves_goes_to_it_from_any_vonage_host(
     path = f"/v2/project/{video.native.video._http_client.auth.application_id}/session/{session_id}/stream"
     answer = video.native.http_client.get("api.nexmo.com", path)
     assert answer == {"count": 0, "items": []}
+    assert set(network) <= {"127.0.0.1"}
+
+
+def test_messages_the_emulator_serves_reach_it_through_native(video, vonage_emulator, network) -> None:
+    """The Messages API is one of ``EMULATED_APIS``: the SDK's ``messages.send`` goes to the emulator."""
+    from vonage_messages import Sms
+
+    answer = video.native.messages.send(Sms(to="15551234567", from_="acme", text="hi"))
+    assert [m.id for m in vonage_emulator.messages.sent()] == [answer.message_uuid]
     assert set(network) <= {"127.0.0.1"}
 
 
