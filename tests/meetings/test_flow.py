@@ -71,9 +71,8 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deplo
         with anyvideo.connect("local", clock=clock, processing_delay=2, environ={}) as video:
             app = create_app(settings_for(database), video=video, clock=clock)
             with served(app, port) as base:
-                yield Deployment(
-                    Api(Http(base)), video, video.backend.browser(), lambda s: clock.advance(seconds=s), lambda: None
-                )
+                api = Api(Http(base), jobs=app.state.jobs)
+                yield Deployment(api, video, video.backend.browser(), lambda s: clock.advance(seconds=s), lambda: None)
         return
     emulator: Emulator = request.getfixturevalue(f"{backend}_emulator")
     control = emulator.control
@@ -85,7 +84,8 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deplo
         video = emulator.connect(status_callback=hooks)
     app = create_app(settings_for(database), video=video, clock=emulator.clock)
     with served(app, port) as base:
-        yield Deployment(Api(Http(base)), video, SettledDevices(control), control.advance, control.callbacks)
+        api = Api(Http(base), jobs=app.state.jobs)
+        yield Deployment(api, video, SettledDevices(control), control.advance, control.callbacks)
         control.callbacks()
 
 

@@ -15,18 +15,23 @@ from fastapi.testclient import TestClient
 from anyvideo import Video
 from anyvideo.meetings.app import create_app
 from anyvideo.meetings.auth import Permission, mint_token
+from anyvideo.meetings.jobs import JobQueue
 from anyvideo.meetings.settings import Settings
 from anyvideo.sim import Clock
 from support.serving import closed_port
 
 #: The tests' signing secret (long enough for HS256).
 SECRET = "meetings-tests-secret-0123456789abcdef"
+#: The tests' Fernet key for storage credentials (a fixed test key: 32 bytes, url-safe base64).
+STORAGE_KEY = "bWVldGluZ3MtdGVzdHMtc3RvcmFnZS1rZXktMzJiISE="
 ALL = [p.value for p in Permission]
 
 
 def settings_for(database: str, **overrides: Any) -> Settings:
-    """Settings on the SQLite file ``database``, the test secret, no environment."""
-    return Settings(auth_secret=SECRET, database_url=f"sqlite:///{database}", environ={}, **overrides)
+    """Settings on the SQLite file ``database``, the test secret and storage key, no environment;
+    no job worker thread: jobs run when a test drains them (:class:`Api` does before it reads)."""
+    options: dict[str, Any] = {"storage_key": STORAGE_KEY, "run_worker": False} | overrides
+    return Settings(auth_secret=SECRET, database_url=f"sqlite:///{database}", environ={}, **options)
 
 
 def bearer(permissions: Iterable[str] = ALL, *, subject: str = "tester", secret: str = SECRET) -> dict[str, str]:
@@ -35,11 +40,19 @@ def bearer(permissions: Iterable[str] = ALL, *, subject: str = "tester", secret:
 
 
 class Api:
-    """The service's endpoints over HTTP, as its callers use them (every permission by default)."""
+    """The service's endpoints over HTTP, as its callers use them (every permission by default).
 
-    def __init__(self, client: Any, headers: dict[str, str] | None = None) -> None:
+    Given the service's ``jobs``, it drains them before it reads attendees or archives, as the
+    service's worker would have by then (the backend's events are jobs)."""
+
+    def __init__(self, client: Any, headers: dict[str, str] | None = None, jobs: JobQueue | None = None) -> None:
         self.client = client
         self.headers = headers or bearer()
+        self.jobs = jobs
+
+    def drain(self) -> None:
+        if self.jobs is not None:
+            self.jobs.drain()
 
     def create(self, **options: Any) -> str:
         answer = self.client.post("/session", json=options, headers=self.headers)
@@ -57,6 +70,7 @@ class Api:
         assert answer.status_code == 204, answer.text
 
     def attendees(self, link: str, active: bool | None = None) -> list[dict[str, Any]]:
+        self.drain()
         query = "" if active is None else f"?active={str(active).lower()}"
         answer = self.client.get(f"/session/{link}/attendees{query}", headers=self.headers)
         assert answer.status_code == 200, answer.text
@@ -66,6 +80,7 @@ class Api:
         return sorted(a["attendee"] for a in self.attendees(link, active))
 
     def archives(self, **query: Any) -> dict[str, Any]:
+        self.drain()
         answer = self.client.get("/archives", params=query, headers=self.headers)
         assert answer.status_code == 200, answer.text
         return dict(answer.json())
