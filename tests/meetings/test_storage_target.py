@@ -18,7 +18,7 @@ import boto3
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
-from support.meetings import Api, bearer, local_service
+from support.meetings import SECRET, STORAGE_KEY, Api, bearer, local_service, settings_for
 from support.storage import (
     AZURITE_ACCOUNT,
     AZURITE_INSTALL,
@@ -29,7 +29,10 @@ from support.storage import (
 )
 
 from anyvideo import RecordingStatus, Video
+from anyvideo.errors import ConfigurationError
+from anyvideo.meetings.app import create_app
 from anyvideo.meetings.db import Job, Meeting, StorageTarget
+from anyvideo.meetings.settings import Settings
 from anyvideo.meetings.storage import AzureTarget, S3Target
 from anyvideo.sim import ManualClock
 
@@ -245,3 +248,24 @@ def test_the_credentials_are_in_no_repr() -> None:
         assert S3_SECRET not in repr(body) and "session-secret" not in repr(body)
         assert "azure-secret" not in repr(body) and "azure-secret" not in str(body)
     assert "'k'" not in repr(s3)  # the access key id names the account: not shown either
+
+
+def test_a_storage_key_that_is_not_a_fernet_key_stops_the_start(tmp_path: Path, local_video: Video) -> None:
+    with pytest.raises(ConfigurationError, match="ANYVIDEO_MEETINGS_STORAGE_KEY: not a Fernet key") as refused:
+        create_app(settings_for(str(tmp_path / "m.db"), storage_key="not-a-key-at-all"), video=local_video)
+    assert "not-a-key-at-all" not in str(refused.value)
+
+
+def test_the_environment_gives_the_storage_key_and_the_job_lease() -> None:
+    settings = Settings.from_env(
+        {
+            "ANYVIDEO_MEETINGS_AUTH_SECRET": SECRET,
+            "ANYVIDEO_MEETINGS_STORAGE_KEY": STORAGE_KEY,
+            "ANYVIDEO_MEETINGS_JOB_LEASE": "7.5",
+        }
+    )
+    assert (settings.storage_key, settings.job_lease, settings.run_worker) == (STORAGE_KEY, 7.5, True)
+    assert STORAGE_KEY not in repr(settings)
+    for lease in ("soon", "0", "-1"):
+        with pytest.raises(ConfigurationError, match="ANYVIDEO_MEETINGS_JOB_LEASE"):
+            Settings.from_env({"ANYVIDEO_MEETINGS_AUTH_SECRET": SECRET, "ANYVIDEO_MEETINGS_JOB_LEASE": lease})
