@@ -27,8 +27,14 @@ from anyvideo.sim import ManualClock
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    made = make_engine(f"sqlite:///{tmp_path / 'jobs.db'}")
+def database_url(tmp_path: Path) -> str:
+    """The jobs' database (a SQLite file; the one fixture to parametrise for another database)."""
+    return f"sqlite:///{tmp_path / 'jobs.db'}"
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    made = make_engine(database_url)
     migrate(made)
     yield made
     made.dispose()
@@ -50,20 +56,24 @@ def job(sessions: sessionmaker[Session], key: str) -> Job:
         return found
 
 
-def test_each_job_is_claimed_once_by_two_concurrent_claimers(tmp_path: Path, engine: Engine, clock: ManualClock):
+def test_each_job_is_claimed_once_by_two_concurrent_claimers(database_url: str, engine: Engine, clock: ManualClock):
     """Two claimers, each with its own engine (as two service processes), race over 60 jobs."""
     jobs = queue(sessionmaker(engine), clock)
     for number in range(60):
         jobs.enqueue("work", {"n": number}, key=f"work:{number}")
-    engines = [make_engine(f"sqlite:///{tmp_path / 'jobs.db'}") for _ in range(2)]
+    engines = [make_engine(database_url) for _ in range(2)]
     claimers = [queue(sessionmaker(e), clock, owner=f"claimer-{i}") for i, e in enumerate(engines)]
     claimed: dict[str, list[int]] = {claimer.owner: [] for claimer in claimers}
     start = threading.Barrier(len(claimers))
+    errors: list[BaseException] = []
 
     def claim_all(claimer: JobQueue) -> None:
         start.wait()
-        while (held := claimer.claim()) is not None:
-            claimed[claimer.owner].append(held.payload["n"])
+        try:
+            while (held := claimer.claim()) is not None:
+                claimed[claimer.owner].append(held.payload["n"])
+        except BaseException as exc:  # shown by the assertion below, not lost in the thread
+            errors.append(exc)
 
     threads = [threading.Thread(target=claim_all, args=(claimer,)) for claimer in claimers]
     for thread in threads:
@@ -72,6 +82,7 @@ def test_each_job_is_claimed_once_by_two_concurrent_claimers(tmp_path: Path, eng
         thread.join()
     for made in engines:
         made.dispose()
+    assert errors == []
     every = [number for numbers in claimed.values() for number in numbers]
     assert sorted(every) == list(range(60))  # each job once: none twice, none lost
     with sessionmaker(engine)() as session:
