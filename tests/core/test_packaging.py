@@ -30,7 +30,7 @@ from anyvideo.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 IMPORT_PACKAGES = ("anyvideo", "anyvideo_vonage", "anyvideo_twilio")
-EXTRAS = {"vonage", "twilio", "s3", "django", "serve", "all", "testing", "docs", "test"}
+EXTRAS = {"vonage", "twilio", "s3", "azure", "django", "serve", "all", "testing", "docs", "test"}
 # Quick tests of the sdist's own: the core models, and the Twilio status maps against the vendored spec.
 SDIST_OWN_TESTS = ["tests/core/test_models.py", "tests/providers/twilio/backend/test_statuses.py"]
 URL_LABELS = {"Homepage", "Documentation", "Changelog", "Issues", "Source"}

@@ -24,7 +24,7 @@ def local_video(clock: ManualClock) -> Iterator[Video]:
 @pytest.fixture
 def service(tmp_path: Path, local_video: Video, clock: ManualClock) -> Iterator[tuple[FastAPI, Api]]:
     with local_service(str(tmp_path / "meetings.db"), local_video, clock) as (app, client):
-        yield app, Api(client, clock=clock)
+        yield app, Api(client, clock=clock, jobs=app.state.jobs)
 
 
 @pytest.fixture

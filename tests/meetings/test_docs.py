@@ -18,6 +18,7 @@ from support import REPO
 from anyvideo.cli import cli
 from anyvideo.meetings.auth import Permission, verify_token
 from anyvideo.meetings.settings import Settings
+from anyvideo.meetings.storage import Vault
 
 PAGE = (REPO / "docs" / "meetings.md").read_text(encoding="utf-8")
 PYTHON = [textwrap.dedent(b) for b in re.findall(r"```python\n(.*?)```", PAGE, re.S)]
@@ -25,7 +26,7 @@ SHELL = [b for b in re.findall(r"```sh\n(.*?)```", PAGE, re.S)]
 
 
 def test_the_page_has_the_blocks_this_test_runs() -> None:
-    assert len(PYTHON) == 1 and len(SHELL) == 1
+    assert len(PYTHON) == 1 and len(SHELL) == 2
 
 
 def test_the_python_block_runs_as_written(tmp_path: Path) -> None:
@@ -58,6 +59,19 @@ def test_the_commands_run_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyP
         if argv[2] == "token":  # signed with the secret kept in the folder, as the page says
             verify_token(result.output.strip(), [Settings.from_env({}).auth_secret])
     assert (tmp_path / "anyvideo-meetings.secret").is_file() and (tmp_path / "anyvideo-meetings.db").is_file()
+
+
+def test_the_storage_key_command_makes_a_key_the_service_takes() -> None:
+    environ = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])}
+    ran = subprocess.run(
+        ["bash", "-c", SHELL[1] + 'printf %s "$ANYVIDEO_MEETINGS_STORAGE_KEY"'],
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    vault = Vault(ran.stdout)
+    assert vault.open(vault.seal({"secret": "s"})) == {"secret": "s"}
 
 
 def test_the_permission_table_names_every_permission() -> None:

@@ -7,15 +7,18 @@ devices, so every action returns once the callbacks it caused were answered.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import attrs
+import boto3
 import pytest
 import requests
 from support.meetings import Api, bearer, served, settings_for
 from support.serving import closed_port
+from support.storage import moto_server
 
 import anyvideo
 from anyvideo import StreamKind, Video
@@ -52,6 +55,9 @@ class Http:
     def post(self, path: str, **options: Any) -> requests.Response:
         return self.request("POST", path, **options)
 
+    def put(self, path: str, **options: Any) -> requests.Response:
+        return self.request("PUT", path, **options)
+
     def patch(self, path: str, **options: Any) -> requests.Response:
         return self.request("PATCH", path, **options)
 
@@ -60,6 +66,12 @@ class Http:
 
     def delete(self, path: str, **options: Any) -> requests.Response:
         return self.request("DELETE", path, **options)
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture(params=["local", "vonage", "twilio"])
@@ -73,13 +85,8 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deplo
         with anyvideo.connect("local", clock=clock, processing_delay=2, environ={}) as video:
             app = create_app(settings_for(database), video=video, clock=clock)
             with served(app, port) as base:
-                yield Deployment(
-                    Api(Http(base), clock=clock),
-                    video,
-                    video.backend.browser(),
-                    lambda s: clock.advance(seconds=s),
-                    lambda: None,
-                )
+                api = Api(Http(base), clock=clock, jobs=app.state.jobs)
+                yield Deployment(api, video, video.backend.browser(), lambda s: clock.advance(seconds=s), lambda: None)
         return
     emulator: Emulator = request.getfixturevalue(f"{backend}_emulator")
     control = emulator.control
@@ -91,14 +98,22 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deplo
         video = emulator.connect(status_callback=hooks)
     app = create_app(settings_for(database), video=video, clock=emulator.clock)
     with served(app, port) as base:
-        yield Deployment(
-            Api(Http(base), clock=emulator.clock), video, SettledDevices(control), control.advance, control.callbacks
-        )
+        api = Api(Http(base), clock=emulator.clock, jobs=app.state.jobs)
+        yield Deployment(api, video, SettledDevices(control), control.advance, control.callbacks)
         control.callbacks()
 
 
-def test_the_seeds_flow(deployment: Deployment) -> None:
+def test_the_seeds_flow(deployment: Deployment, s3_endpoint: str) -> None:
     api, video, backend = deployment.api, deployment.video, deployment.video.backend_name
+    # The storage target: a bucket every recording that becomes available is copied to.
+    s3 = boto3.client(
+        "s3", endpoint_url=s3_endpoint, region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s"
+    )
+    bucket = f"flow-{backend}-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    target = {"type": "s3", "bucket": bucket, "endpointUrl": s3_endpoint, "accessKeyId": "k", "secretAccessKey": "s"}
+    assert api.client.put("/archives/storage-target", json=target, headers=api.headers).text == f"s3://{bucket}"
+
     # Create: an archiving meeting now, and one scheduled for tomorrow (no room yet).
     link = api.create(enableArchiving=True, extId="crm-7")
     scheduled = api.create(isScheduled=True, scheduleTime="2099-01-01T09:00:00Z")
@@ -154,6 +169,16 @@ def test_the_seeds_flow(deployment: Deployment) -> None:
     deployment.settle()
     fetched = api.client.get(f"/archives/{archive['archiveId']}", headers=api.headers).json()
     assert fetched["status"] == "available", fetched
+    api.drain()  # the copy to the storage target
+    recording = video.recordings.get(archive["archiveId"])
+    copied = {
+        f"recordings/{recording.provider}/{recording.id}/{media.name}": b"".join(
+            video.recordings.iter_bytes(recording, file_name=media.name)
+        )
+        for media in recording.files
+    }
+    listed = s3.list_objects_v2(Bucket=bucket)["Contents"]
+    assert {item["Key"]: s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read() for item in listed} == copied
     deleted = api.client.delete(f"/archives/{archive['archiveId']}", headers=bearer(["DeleteMeetingArchive"]))
     assert (deleted.status_code, deleted.text) == (200, archive["archiveId"])
     assert api.archives()["count"] == 0

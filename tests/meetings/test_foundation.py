@@ -92,7 +92,7 @@ def test_every_table_has_the_seeds_audit_fields_and_soft_delete(table: str) -> N
 
 def test_the_migrations_ship_inside_the_package() -> None:
     versions = REPO / "core" / "anyvideo" / "meetings" / "migrations" / "versions"
-    assert sorted(p.name for p in versions.glob("*.py")) == ["0001_meetings.py"]
+    assert sorted(p.name for p in versions.glob("*.py")) == ["0001_meetings.py", "0002_jobs_storage.py"]
 
 
 # --- tokens ------------------------------------------------------------------------------
@@ -147,12 +147,13 @@ ENDPOINTS = [
     ("GET", "/archives", Permission.GET_MEETING_ARCHIVES),
     ("GET", "/archives/abc", Permission.GET_MEETING_ARCHIVES),
     ("DELETE", "/archives/abc", Permission.DELETE_MEETING_ARCHIVE),
+    ("PUT", "/archives/storage-target", Permission.SET_MEETING_UPLOAD_TARGET),
 ]
 
 
 @pytest.mark.parametrize(("method", "path", "permission"), ENDPOINTS)
 def test_each_endpoint_needs_a_token_and_its_permission(api: Api, method: str, path: str, permission: Permission):
-    body = {} if method in ("POST", "PATCH") else None
+    body = {} if method in ("POST", "PATCH", "PUT") else None
     missing = api.client.request(method, path, json=body)
     assert missing.status_code == 401 and missing.headers["www-authenticate"] == "Bearer"
     assert missing.headers["content-type"] == "application/problem+json"

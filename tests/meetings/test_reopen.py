@@ -40,9 +40,15 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deplo
         clock = ManualClock()
         with (
             anyvideo.connect("local", clock=clock, processing_delay=2, environ={}) as video,
-            local_service(database, video, clock) as (_, client),
+            local_service(database, video, clock) as (app, client),
         ):
-            yield Deployment(Api(client, clock=clock), video, video.backend.browser(), video.rooms.end, lambda: None)
+            yield Deployment(
+                Api(client, clock=clock, jobs=app.state.jobs),
+                video,
+                video.backend.browser(),
+                video.rooms.end,
+                lambda: None,
+            )
         return
     emulator: Emulator = request.getfixturevalue("twilio_emulator")
     control = emulator.control
@@ -58,7 +64,11 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deplo
     app = create_app(settings_for(database), video=video, clock=emulator.clock)
     with served(app, port) as base:
         yield Deployment(
-            Api(Http(base), clock=emulator.clock), video, SettledDevices(control), close, control.callbacks
+            Api(Http(base), clock=emulator.clock, jobs=app.state.jobs),
+            video,
+            SettledDevices(control),
+            close,
+            control.callbacks,
         )
         control.callbacks()
 

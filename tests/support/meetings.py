@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from anyvideo import Video
 from anyvideo.meetings.app import create_app
 from anyvideo.meetings.auth import SIGNATURE_HEADER, Permission, mint_token, sign_webhook
+from anyvideo.meetings.jobs import JobQueue
 from anyvideo.meetings.settings import Settings
 from anyvideo.sim import Clock, SystemClock
 from support.serving import closed_port
@@ -25,13 +26,16 @@ from support.serving import closed_port
 SECRET = "meetings-tests-secret-0123456789abcdef"
 #: The secret the third party's webhook is signed with in these tests.
 WEBHOOK_SECRET = "meetings-tests-webhook-secret-0123456789"
+#: The tests' Fernet key for storage credentials (a fixed test key: 32 bytes, url-safe base64).
+STORAGE_KEY = "bWVldGluZ3MtdGVzdHMtc3RvcmFnZS1rZXktMzJiISE="
 ALL = [p.value for p in Permission]
 
 
 def settings_for(database: str, **overrides: Any) -> Settings:
-    """Settings on the SQLite file ``database``, the test secrets, no environment."""
-    options: dict[str, Any] = {"webhook_secret": WEBHOOK_SECRET} | overrides
-    return Settings(auth_secret=SECRET, database_url=f"sqlite:///{database}", environ={}, **options)
+    """Settings on the SQLite file ``database``, the test secrets and storage key, no environment;
+    no job worker thread: jobs run when a test drains them (:class:`Api` does before it reads)."""
+    options: dict[str, Any] = {"webhook_secret": WEBHOOK_SECRET, "storage_key": STORAGE_KEY, "run_worker": False}
+    return Settings(auth_secret=SECRET, database_url=f"sqlite:///{database}", environ={}, **(options | overrides))
 
 
 def signed(body: object, when: datetime, *, secret: str = WEBHOOK_SECRET) -> dict[str, Any]:
@@ -47,17 +51,31 @@ def bearer(permissions: Iterable[str] = ALL, *, subject: str = "tester", secret:
 
 
 class Api:
-    """The service's endpoints over HTTP, as its callers use them (every permission by default)."""
+    """The service's endpoints over HTTP, as its callers use them (every permission by default).
 
-    def __init__(self, client: Any, headers: dict[str, str] | None = None, clock: Clock | None = None) -> None:
+    Given the service's ``jobs``, it drains them before it reads attendees or archives, as the
+    service's worker would have by then (the backend's events are jobs)."""
+
+    def __init__(
+        self,
+        client: Any,
+        headers: dict[str, str] | None = None,
+        clock: Clock | None = None,
+        jobs: JobQueue | None = None,
+    ) -> None:
         self.client = client
         self.headers = headers or bearer()
         #: The service's clock, which a webhook's signature time is judged by.
         self.clock = clock or SystemClock()
+        self.jobs = jobs
 
     def webhook(self, body: object) -> Any:
         """``POST /webhooks/session`` with ``body``, signed as the third party signs it."""
         return self.client.post("/webhooks/session", **signed(body, self.clock.now()))
+
+    def drain(self) -> None:
+        if self.jobs is not None:
+            self.jobs.drain()
 
     def create(self, **options: Any) -> str:
         answer = self.client.post("/session", json=options, headers=self.headers)
@@ -75,6 +93,7 @@ class Api:
         assert answer.status_code == 204, answer.text
 
     def attendees(self, link: str, active: bool | None = None) -> list[dict[str, Any]]:
+        self.drain()
         query = "" if active is None else f"?active={str(active).lower()}"
         answer = self.client.get(f"/session/{link}/attendees{query}", headers=self.headers)
         assert answer.status_code == 200, answer.text
@@ -84,6 +103,7 @@ class Api:
         return sorted(a["attendee"] for a in self.attendees(link, active))
 
     def archives(self, **query: Any) -> dict[str, Any]:
+        self.drain()
         answer = self.client.get("/archives", params=query, headers=self.headers)
         assert answer.status_code == 200, answer.text
         return dict(answer.json())

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Annotated, Any
 
 import jwt
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import Body, Depends, FastAPI, Header, Query, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import PlainTextResponse, Response
 from fastapi.routing import APIRoute
@@ -33,6 +34,7 @@ from anyvideo.meetings.auth import (
     verify_webhook,
 )
 from anyvideo.meetings.db import make_engine, migrate
+from anyvideo.meetings.jobs import JobQueue, Worker
 from anyvideo.meetings.problems import ASGIApp, BodyLimit, ProblemError, Receive, Scope, Send, install
 from anyvideo.meetings.schema import (
     ArchiveList,
@@ -47,7 +49,8 @@ from anyvideo.meetings.schema import (
 )
 from anyvideo.meetings.service import MeetingHooks, MeetingService
 from anyvideo.meetings.settings import Settings
-from anyvideo.sim import Clock
+from anyvideo.meetings.storage import StorageTargetBody, Vault
+from anyvideo.sim import Clock, SystemClock
 from anyvideo.webhooks import asgi_app
 
 __all__ = ["PROVIDER_WEBHOOKS", "create_app"]
@@ -218,15 +221,25 @@ def create_app(settings: Settings, *, video: Video | None = None, clock: Clock |
     engine = make_engine(settings.database_url)
     if settings.migrate_on_start:
         migrate(engine)
+    vault = Vault(settings.storage_key) if settings.storage_key else None
     video = video or anyvideo.connect(settings.backend, environ=settings.environ)
-    service = MeetingService(video, sessionmaker(engine, expire_on_commit=False), clock)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    clock = clock or SystemClock()
+    jobs = JobQueue(sessions, clock=clock.now, lease=timedelta(seconds=settings.job_lease))
+    service = MeetingService(video, sessions, clock, jobs=jobs, vault=vault)
     video.plugins.manager.register(MeetingHooks(service))
+    worker = Worker(jobs)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        video.close()
-        engine.dispose()
+        if settings.run_worker:
+            worker.start()
+        try:
+            yield
+        finally:
+            worker.stop()
+            video.close()
+            engine.dispose()
 
     app = FastAPI(
         title="Video Conferencing Service",
@@ -241,6 +254,7 @@ def create_app(settings: Settings, *, video: Video | None = None, clock: Clock |
     app.state.verifier = _verifier(settings)
     app.state.service = service
     app.state.video = video
+    app.state.jobs = jobs
     install(app)
     app.add_middleware(BodyLimit, limit=settings.max_body)
     # A route, not a mount: a mount answers its own path with a redirect to the path and a
@@ -337,6 +351,22 @@ def create_app(settings: Settings, *, video: Video | None = None, clock: Clock |
     ) -> PlainTextResponse:
         service.delete_archive(archiveId, caller)
         return PlainTextResponse(archiveId)
+
+    @app.put(
+        "/archives/storage-target",
+        response_class=PlainTextResponse,
+        responses={
+            200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "The target's URL"},
+            503: {"description": "The service has no key to encrypt storage credentials with"},
+        },
+        summary="Copy every recording that becomes available to an S3 bucket or an Azure Blob container",
+    )
+    def set_storage_target(
+        target: Annotated[StorageTargetBody, Body()],
+        service: Service,
+        caller: Annotated[Principal, Depends(_requires(Permission.SET_MEETING_UPLOAD_TARGET))],
+    ) -> PlainTextResponse:
+        return PlainTextResponse(service.storage.set(target, caller))
 
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     return app

@@ -12,11 +12,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, TypeDecorator, create_engine, event
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Archive", "Attendee", "Base", "Meeting", "make_engine", "migrate", "utcnow"]
+__all__ = ["Archive", "Attendee", "Base", "Job", "Meeting", "StorageTarget", "make_engine", "migrate", "utcnow"]
 
 #: Where the Alembic environment and its versions are, inside the package (so they ship in the wheel).
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -124,6 +137,48 @@ class Archive(Audited, Base):
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     duration: Mapped[float | None] = mapped_column(Float)
     size: Mapped[int | None]
+
+
+class Job(Audited, Base):
+    """A durable job (:mod:`anyvideo.meetings.jobs`): work that must not be lost, run at least once.
+
+    ``state`` is ``pending`` (due at ``run_at``), ``running`` (claimed by ``lease_owner`` until
+    ``lease_expires``; an expired lease makes it claimable again), ``done`` or ``failed`` (its
+    attempts spent; ``last_error`` says why).
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_state_run_at", "state", "run_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: Enqueuing a second job under one key does nothing: the first is the job.
+    idempotency_key: Mapped[str] = mapped_column(String(512), unique=True)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(256))
+    lease_expires: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class StorageTarget(Audited, Base):
+    """Where available recordings are copied (``PUT /archives/storage-target``): the newest row
+    not deleted is the target. ``credentials`` is Fernet ciphertext, never the secrets themselves."""
+
+    __tablename__ = "storage_targets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: ``s3`` or ``azure``.
+    kind: Mapped[str] = mapped_column(String(16))
+    #: The S3 bucket or the Azure container.
+    container: Mapped[str] = mapped_column(String(256))
+    prefix: Mapped[str] = mapped_column(String(1024), default="")
+    #: An S3-compatible endpoint, or the Azure account's blob endpoint.
+    endpoint_url: Mapped[str | None] = mapped_column(String(1024))
+    region: Mapped[str | None] = mapped_column(String(64))
+    credentials: Mapped[str] = mapped_column(Text)
 
 
 def _sqlite_pragmas(connection: Any, record: Any) -> None:

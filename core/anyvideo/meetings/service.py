@@ -5,6 +5,10 @@ The service talks to the video platform only through anyvideo's public facade
 below holds on every backend. Provider calls are made outside database transactions: the
 local backend hands its events to the hooks while the call is still running, and the hook
 writes to the same database.
+
+The backend's events are durable jobs (:mod:`anyvideo.meetings.jobs`): the hook only enqueues
+each event, once by its id, and the job worker processes it, retried until it succeeds; so
+is the copy of each available recording to the storage target (:mod:`anyvideo.meetings.storage`).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from anyvideo.errors import Conflict, InvalidRequest, NotFound, UnsupportedFeatu
 from anyvideo.hookspecs import hookimpl
 from anyvideo.meetings.auth import Principal
 from anyvideo.meetings.db import Archive, Attendee, Meeting, utcnow
+from anyvideo.meetings.jobs import JobQueue
 from anyvideo.meetings.problems import ProblemError, library_problem
 from anyvideo.meetings.schema import (
     EDITABLE,
@@ -40,6 +45,7 @@ from anyvideo.meetings.schema import (
     TokenRole,
     VideoChatSessionPartial,
 )
+from anyvideo.meetings.storage import COPY, StorageTargets, Vault
 from anyvideo.models import Event, EventType, Participant, Recording, RecordingStatus, Role, RoomStatus
 from anyvideo.sim import Clock, SystemClock
 
@@ -56,6 +62,17 @@ DEFAULT_TOKEN_TTL = timedelta(hours=1)
 API_FIELDS = {"ttl": "expireTime", "identity": "identity", "data": "data", "role": "role"}
 #: Where a recording claim is held while the recording starts.
 PENDING = "pending"
+#: The job kind of a backend event.
+EVENT = "event"
+#: The events the service keeps its tables from (others are not enqueued).
+HANDLED = frozenset(
+    {
+        EventType.PARTICIPANT_JOINED,
+        EventType.PARTICIPANT_LEFT,
+        EventType.STREAM_PUBLISHED,
+        *(kind for kind in EventType if kind.startswith("recording.")),
+    }
+)
 
 
 def room_name(link: str) -> str:
@@ -66,11 +83,24 @@ def room_name(link: str) -> str:
 class MeetingService:
     """Seed 001's operations over ``video`` and the database behind ``sessions``."""
 
-    def __init__(self, video: Video, sessions: sessionmaker[Session], clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        video: Video,
+        sessions: sessionmaker[Session],
+        clock: Clock | None = None,
+        *,
+        jobs: JobQueue | None = None,
+        vault: Vault | None = None,
+    ) -> None:
         self.video = video
         self.sessions = sessions
         #: What "now" is for schedules, expiries and end times (the backend's clock in tests).
         self.clock = clock or SystemClock()
+        #: The durable jobs: the backend's events and the copies to the storage target.
+        self.jobs = jobs or JobQueue(sessions, clock=self.clock.now)
+        self.storage = StorageTargets(self, vault)
+        self.jobs.register(EVENT, self.process_event)
+        self.jobs.register(COPY, self.storage.copy)
 
     # --- helpers -------------------------------------------------------------
 
@@ -296,17 +326,36 @@ class MeetingService:
     # --- events from the backend ------------------------------------------------
 
     def on_event(self, event: Event) -> None:
-        """Keep attendees and archives current from the backend's normalised events."""
-        if event.room_id is None:
+        """Enqueue a backend event the service keeps its tables from, once by its id."""
+        if event.room_id is None or event.type not in HANDLED:
             return
-        if event.type == EventType.PARTICIPANT_JOINED and isinstance(event.subject, Participant):
-            self._participant(event, event.subject, joined=True)
-        elif event.type == EventType.PARTICIPANT_LEFT and isinstance(event.subject, Participant):
-            self._participant(event, event.subject, joined=False)
-        elif event.type == EventType.STREAM_PUBLISHED:
-            self._start_archive(event.room_id)
-        elif event.type.startswith("recording.") and isinstance(event.subject, Recording):
-            self._archive_seen(event.subject)
+        payload: dict[str, Any] = {
+            "type": str(event.type),
+            "roomId": event.room_id,
+            "occurredAt": event.occurred_at.isoformat(),
+        }
+        if isinstance(event.subject, Participant):
+            payload["participant"] = {"id": event.subject.id, "identity": event.subject.identity}
+        elif isinstance(event.subject, Recording):
+            payload["recording"] = event.subject.ref
+        self.jobs.enqueue(EVENT, payload, key=f"{EVENT}:{event.provider}:{event.event_id}")
+
+    def process_event(self, payload: Mapping[str, Any]) -> None:
+        """The event job: keep attendees and archives current from one of the backend's events."""
+        kind, room_id = payload["type"], str(payload["roomId"])
+        occurred_at = datetime.fromisoformat(payload["occurredAt"])
+        participant = payload.get("participant")
+        if kind in (EventType.PARTICIPANT_JOINED, EventType.PARTICIPANT_LEFT) and participant:
+            joined = kind == EventType.PARTICIPANT_JOINED
+            self._participant(room_id, occurred_at, participant["identity"], participant["id"], joined=joined)
+        elif kind == EventType.STREAM_PUBLISHED:
+            self._start_archive(room_id)
+        elif kind.startswith("recording.") and payload.get("recording"):
+            try:  # as the provider has it now: a job may run after later events
+                recording = self.video.recordings.get(str(payload["recording"]))
+            except NotFound:
+                return
+            self._archive_seen(recording)
 
     def _meeting_of_room(self, session: Session, room_id: str) -> Meeting | None:
         return session.scalar(
@@ -317,18 +366,19 @@ class MeetingService:
             )
         )
 
-    def _participant(self, event: Event, participant: Participant, *, joined: bool) -> None:
-        assert event.room_id is not None
+    def _participant(
+        self, room_id: str, occurred_at: datetime, identity: str, participant_id: str, *, joined: bool
+    ) -> None:
         with self._transaction() as session:
-            meeting = self._meeting_of_room(session, event.room_id)
+            meeting = self._meeting_of_room(session, room_id)
             if meeting is None:
                 return  # a room the service did not make
             if joined:
-                _joined(session, meeting, participant.identity, participant.id, event.occurred_at)
+                _joined(session, meeting, identity, participant_id, occurred_at)
                 if meeting.start_time is None:
-                    meeting.start_time = event.occurred_at
+                    meeting.start_time = occurred_at
             else:
-                _left(session, meeting, participant.identity, participant.id, event.occurred_at)
+                _left(session, meeting, identity, participant_id, occurred_at)
 
     def _start_archive(self, room_id: str) -> None:
         """Start an archiving meeting's recording at its first stream (claimed once in the database)."""
@@ -362,9 +412,11 @@ class MeetingService:
     def _archive_seen(self, recording: Recording) -> None:
         with self._transaction() as session:
             row = session.scalar(select(Archive).where(Archive.archive_id == recording.ref))
-            if row is not None:
-                for name, value in _archive_fields(recording).items():
-                    setattr(row, name, value)
+            if row is None:
+                return
+            for name, value in _archive_fields(recording).items():
+                setattr(row, name, value)
+        self.storage.copy_later(recording)
 
     # --- archives ------------------------------------------------------------
 
@@ -409,7 +461,10 @@ class MeetingService:
             else:
                 archive.status = RecordingStatus.DELETED.value
             session.flush()
-            return _archive_out(archive, meeting)
+            answer = _archive_out(archive, meeting)
+        if recording is not None:
+            self.storage.copy_later(recording)
+        return answer
 
     def delete_archive(self, archive_id: str, caller: Principal) -> None:
         """Delete the archive on the provider and, softly, in the database."""

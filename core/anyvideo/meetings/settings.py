@@ -43,6 +43,10 @@ def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
         raise ConfigurationError(f"{name}: not a number of seconds: {raw!r}") from None
 
 
+#: How long a worker's claim on a job lasts unless renewed (it renews every third of it).
+DEFAULT_JOB_LEASE = 60.0
+
+
 def _secret_from_file(path: Path) -> str:
     """The secret kept in ``path``, made (random, readable by its owner only) when missing."""
     try:
@@ -82,6 +86,12 @@ class Settings:
     jwks_cooldown_seconds: float = DEFAULT_JWKS_COOLDOWN
     #: The secret ``POST /webhooks/session`` is signed with (HMAC-SHA256); ``None``: it is refused.
     webhook_secret: str | None = attrs.field(default=None, repr=False)
+    #: The Fernet key storage credentials are encrypted with (``ANYVIDEO_MEETINGS_STORAGE_KEY``).
+    storage_key: str | None = attrs.field(default=None, repr=False)
+    #: Seconds a job's claim lasts unless renewed: how soon a killed worker's job runs again.
+    job_lease: float = DEFAULT_JOB_LEASE
+    #: Run the job worker in the app (off: jobs wait for ``app.state.jobs.drain()``).
+    run_worker: bool = True
 
     def __attrs_post_init__(self) -> None:
         if len(self.auth_secret) < MIN_SECRET_LENGTH:
@@ -98,6 +108,8 @@ class Settings:
             raise ConfigurationError("ANYVIDEO_MEETINGS_JWKS_CACHE_SECONDS/COOLDOWN_SECONDS: cannot be negative")
         if self.max_body < 1:
             raise ConfigurationError("ANYVIDEO_MEETINGS_MAX_BODY: must be a positive number of bytes")
+        if not self.job_lease > 0:
+            raise ConfigurationError("ANYVIDEO_MEETINGS_JOB_LEASE: must be a positive number of seconds")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -106,7 +118,9 @@ class Settings:
         ``ANYVIDEO_MEETINGS_DATABASE_URL`` (SQLAlchemy URL, default a SQLite file here),
         ``ANYVIDEO_MEETINGS_AUTH_SECRET`` (HS256 secret; default: made once and kept in
         ``ANYVIDEO_MEETINGS_SECRET_FILE``, ``anyvideo-meetings.secret``), ``ANYVIDEO_MEETINGS_MAX_BODY``
-        (bytes). The local backend keeps its platform in ``anyvideo-meetings-local.db`` unless
+        (bytes), ``ANYVIDEO_MEETINGS_STORAGE_KEY`` (the Fernet key of the storage target's
+        credentials), ``ANYVIDEO_MEETINGS_JOB_LEASE`` (seconds). The local backend keeps its
+        platform in ``anyvideo-meetings-local.db`` unless
         ``ANYVIDEO_LOCAL_DB`` says otherwise.
 
         Tokens of an identity provider: ``ANYVIDEO_MEETINGS_JWKS_URL`` (its keys),
@@ -125,8 +139,15 @@ class Settings:
             max_body = int(raw_max_body) if raw_max_body else DEFAULT_MAX_BODY
         except ValueError:
             raise ConfigurationError(f"ANYVIDEO_MEETINGS_MAX_BODY: not a number of bytes: {raw_max_body!r}") from None
+        raw_lease = environ.get("ANYVIDEO_MEETINGS_JOB_LEASE")
+        try:
+            job_lease = float(raw_lease) if raw_lease else DEFAULT_JOB_LEASE
+        except ValueError:
+            raise ConfigurationError(f"ANYVIDEO_MEETINGS_JOB_LEASE: not a number of seconds: {raw_lease!r}") from None
         return cls(
             auth_secret=secret,
+            storage_key=environ.get("ANYVIDEO_MEETINGS_STORAGE_KEY") or None,
+            job_lease=job_lease,
             database_url=environ.get("ANYVIDEO_MEETINGS_DATABASE_URL") or DEFAULT_DATABASE_URL,
             environ=backend_environ,
             max_body=max_body,

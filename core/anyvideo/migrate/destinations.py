@@ -1,4 +1,5 @@
-"""Where an export goes: a local folder, or S3-compatible object storage through ``boto3``.
+"""Where an export goes: a local folder, S3-compatible object storage through ``boto3``, or an
+Azure Blob Storage container through ``azure-storage-blob``.
 
 Both stores write each object whole or not at all, and check what they stored
 against the sha256 and size the caller expects, so a file that is present is
@@ -26,6 +27,7 @@ import attrs
 from anyvideo.errors import AnyVideoError, ConfigurationError, InvalidRequest
 
 __all__ = [
+    "AzureBlobDestination",
     "DamagedTransfer",
     "Destination",
     "FolderDestination",
@@ -409,6 +411,127 @@ class S3Destination:
 
     def sync(self) -> None:
         return None  # an object is durable once PutObject has answered
+
+
+class AzureBlobDestination:
+    """A container (and name prefix) of Azure Blob Storage, through an ``azure-storage-blob``
+    ``ContainerClient``.
+
+    Each object is one block blob, uploaded with ``overwrite`` (so it is replaced whole, never
+    doubled) and ``validate_content``: the SDK sends each request's MD5, which the service checks on
+    arrival, refusing a body that does not match. Media is spooled to a local temporary file
+    first (in memory up to 8 MiB), so its size and sha256 are checked before the upload; the
+    sha256 is kept in the blob's metadata. ``read_back=True`` reads every object back and hashes it.
+
+    Blobs cannot be appended to in place, so, as for S3, the journal is a local file
+    (``journal``), uploaded as ``<prefix>/manifest.jsonl`` when a run ends.
+    """
+
+    def __init__(
+        self,
+        container: str,
+        prefix: str = "",
+        *,
+        client: Any,
+        journal: str | os.PathLike[str] | None = None,
+        read_back: bool = False,
+    ) -> None:
+        if not container or "/" in container:
+            raise InvalidRequest("container", f"{container!r} is not a container name")
+        self.container = container
+        self.prefix = prefix.strip("/")
+        self.url = f"azure://{container}/{self.prefix}" if self.prefix else f"azure://{container}"
+        self.client = client
+        self.read_back = read_back
+        self._journal = Path(journal) if journal is not None else _default_journal(f"azure-{container}", self.prefix)
+
+    @classmethod
+    def from_connection_string(
+        cls, connection_string: str, container: str, prefix: str = "", **options: Any
+    ) -> AzureBlobDestination:
+        """The destination in the account a connection string names (``AZURE_STORAGE_CONNECTION_STRING``)."""
+        try:
+            from azure.storage.blob import ContainerClient
+        except ImportError as exc:
+            needs = "exporting to Azure needs azure-storage-blob: pip install 'anyvideo[azure]'"
+            raise ConfigurationError(needs) from exc
+        client = ContainerClient.from_connection_string(connection_string, container)
+        return cls(container, prefix, client=client, **options)
+
+    def __repr__(self) -> str:
+        return f"AzureBlobDestination({self.url!r})"
+
+    def _key(self, key: str) -> str:
+        relative = _safe_key(key).as_posix()
+        return f"{self.prefix}/{relative}" if self.prefix else relative
+
+    def journal_path(self) -> Path:
+        if not self._journal.exists():
+            remote = self.read("manifest.jsonl")
+            if remote is not None:
+                self._journal.parent.mkdir(parents=True, exist_ok=True)
+                with self._journal.open("wb") as handle:
+                    for chunk in remote:
+                        handle.write(chunk)
+        return self._journal
+
+    def publish_journal(self) -> None:
+        if self._journal.exists():
+            self.write("manifest.jsonl", _file_chunks(self._journal.open("rb")), content_type="application/jsonl")
+
+    def write(
+        self,
+        key: str,
+        chunks: Iterable[bytes],
+        *,
+        content_type: str = "application/octet-stream",
+        size: int | None = None,
+        sha256: str | None = None,
+    ) -> StoredFile:
+        from azure.storage.blob import ContentSettings
+
+        with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
+            digest, written = hashlib.sha256(), 0
+            for chunk in chunks:
+                spool.write(chunk)
+                digest.update(chunk)
+                written += len(chunk)
+            stored = StoredFile(written, digest.hexdigest())
+            _check(key, stored, size, sha256)
+            spool.seek(0)
+            self.client.upload_blob(
+                self._key(key),
+                spool,
+                length=written,
+                overwrite=True,
+                validate_content=True,
+                metadata={"sha256": stored.sha256},
+                content_settings=ContentSettings(content_type=content_type),
+            )
+        if self.read_back:
+            _check(key, hash_chunks(self.read(key) or iter(())), written, stored.sha256)
+        return stored
+
+    def read(self, key: str) -> Iterator[bytes] | None:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:
+            downloader = self.client.download_blob(self._key(key))
+        except ResourceNotFoundError:
+            return None
+        chunks: Iterator[bytes] = iter(downloader.chunks())
+        return chunks
+
+    def keys(self, prefix: str = "") -> Iterator[str]:
+        root = f"{self.prefix}/" if self.prefix else ""
+        for blob in self.client.list_blobs(name_starts_with=root + prefix):
+            yield blob.name[len(root) :]
+
+    def discard_partials(self, prefix: str) -> None:
+        return None  # an upload that fails leaves no blob behind
+
+    def sync(self) -> None:
+        return None  # a blob is durable once its upload has answered
 
 
 def _stream_chunks(body: Any) -> Iterator[bytes]:

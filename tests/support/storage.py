@@ -1,0 +1,168 @@
+"""Object stores for the meeting service's storage-target tests, each a real server on loopback:
+S3 through moto's server, Azure Blob Storage through Azurite (Microsoft's emulator, from npm),
+and a proxy in front of either that can hold an upload while the test acts."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from support.serving import ServedInBackground
+
+#: How Azurite is installed for these tests (``.ci/run`` does it).
+AZURITE_INSTALL = "npm install --prefix <dir> azurite, then put <dir>/node_modules/.bin on PATH (or ANYVIDEO_AZURITE)"
+#: Azurite's well-known development account (published in its README; not a secret).
+AZURITE_ACCOUNT = "devstoreaccount1"
+AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+#: moto's S3 server in a process of its own; prints its port, serves until stdin closes.
+_S3_SERVER = """
+import logging, sys
+from moto.server import ThreadedMotoServer
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+server.start()
+print(server.get_host_and_port()[1], flush=True)
+sys.stdin.read()
+server.stop()
+"""
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """A real S3 API server (moto) on 127.0.0.1; its URL."""
+    server = subprocess.Popen(
+        [sys.executable, "-c", _S3_SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert server.stdout is not None and server.stdin is not None
+    with server:
+        port = server.stdout.readline().strip()
+        if not port.isdigit():
+            server.kill()
+            raise RuntimeError("the S3 server did not start")
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.stdin.close()
+            server.wait(timeout=30)
+
+
+def azurite_command() -> str | None:
+    """Azurite's blob server: ``ANYVIDEO_AZURITE`` (the ``azurite-blob`` or ``azurite`` program),
+    else ``azurite-blob`` on PATH; ``None`` when it is not installed."""
+    configured = os.environ.get("ANYVIDEO_AZURITE")
+    if configured:
+        return configured
+    return shutil.which("azurite-blob")
+
+
+@contextmanager
+def azurite_server(command: str, folder: Path) -> Iterator[str]:
+    """Azurite's blob service on a free loopback port, its data in ``folder``; its account URL."""
+    arguments = [command, "--blobHost", "127.0.0.1"]
+    if Path(command).name == "azurite":  # the program of all three services: the others on free ports too
+        arguments += ["--queuePort", "0", "--tablePort", "0"]
+    arguments += ["--blobPort", "0", "--location", str(folder), "--silent", "--skipApiVersionCheck"]
+    arguments += ["--disableTelemetry", "--loose"]
+    with subprocess.Popen(arguments, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as server:
+        assert server.stdout is not None
+        drain = threading.Thread(target=server.stdout.read, daemon=True)  # keeps its pipe from filling
+        try:
+            url = None
+            for line in server.stdout:
+                if "Blob service successfully listens on" in line:
+                    url = line.rsplit(" ", 1)[-1].strip()
+                    break
+            if url is None:
+                raise RuntimeError(f"Azurite did not start (exit status {server.wait()})")
+            drain.start()
+            yield f"{url}/{AZURITE_ACCOUNT}"
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            if drain.is_alive():
+                drain.join(30)
+
+
+def azurite_connection_string(account_url: str) -> str:
+    """The connection string of Azurite's development account at ``account_url``."""
+    return (
+        f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
+        f"BlobEndpoint={account_url};"
+    )
+
+
+#: Headers that belong to one connection, not forwarded (RFC 9110, 7.6.1).
+HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"}
+)
+
+
+class HoldingProxy(ServedInBackground):
+    """A forwarding proxy on loopback in front of ``upstream`` that, while :attr:`holding`, keeps
+    every ``PUT`` whose path contains ``hold`` waiting, unanswered, and never forwards it; the
+    test sees it arrive (:attr:`held`) and decides what happens to the process that sent it.
+    Everything else is forwarded; :attr:`forwarded` lists the forwarded ``PUT`` paths."""
+
+    def __init__(self, upstream: str, hold: str) -> None:
+        target = urlsplit(upstream)
+        if target.hostname != "127.0.0.1":
+            raise ValueError("the test proxy forwards to loopback only")
+        self.holding = True
+        self.held = threading.Event()
+        self.release = threading.Event()
+        self.forwarded: list[str] = []
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return None
+
+            def _forward(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.command == "PUT" and hold in self.path and proxy.holding:
+                    proxy.held.set()
+                    proxy.release.wait()  # until the test ends: the sender is killed meanwhile
+                    self.close_connection = True
+                    return
+                if self.command == "PUT":
+                    proxy.forwarded.append(self.path)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+                connection = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
+                try:
+                    connection.request(self.command, self.path, body, headers)
+                    answer = connection.getresponse()
+                    content = answer.read()
+                finally:
+                    connection.close()
+                self.send_response(answer.status)
+                for name, value in answer.getheaders():
+                    if name.lower() not in HOP_BY_HOP | {"content-length"}:
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(content)
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{server.server_address[1]}"
+        self._serve(server)
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release.set()
+        super().__exit__(*exc_info)
