@@ -8,7 +8,6 @@ devices, so every action returns once the callbacks it caused were answered.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -61,8 +60,8 @@ class Http:
 
 
 @pytest.fixture(params=["local", "vonage", "twilio"])
-def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deployment]:
-    database = str(tmp_path / "meetings.db")
+def deployment(request: pytest.FixtureRequest, database_url: str) -> Iterator[Deployment]:
+    database = database_url
     port = closed_port()
     hooks = f"http://127.0.0.1:{port}{PROVIDER_WEBHOOKS}"
     backend = request.param

@@ -25,8 +25,9 @@ ALL = [p.value for p in Permission]
 
 
 def settings_for(database: str, **overrides: Any) -> Settings:
-    """Settings on the SQLite file ``database``, the test secret, no environment."""
-    return Settings(auth_secret=SECRET, database_url=f"sqlite:///{database}", environ={}, **overrides)
+    """Settings on ``database`` (a SQLAlchemy URL, or a SQLite file), the test secret, no environment."""
+    url = database if "://" in database else f"sqlite:///{database}"
+    return Settings(auth_secret=SECRET, database_url=url, environ={}, **overrides)
 
 
 def bearer(permissions: Iterable[str] = ALL, *, subject: str = "tester", secret: str = SECRET) -> dict[str, str]:
@@ -75,7 +76,8 @@ class Api:
 def local_service(
     database: str, video: Video, clock: Clock | None = None, **overrides: Any
 ) -> Iterator[tuple[FastAPI, TestClient]]:
-    """The service on ``video`` (and its ``clock``) and a SQLite file, driven through FastAPI's TestClient."""
+    """The service on ``video`` (and its ``clock``) and ``database`` (a URL, or a SQLite file), driven
+    through FastAPI's TestClient."""
     app = create_app(settings_for(database, **overrides), video=video, clock=clock)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield app, client

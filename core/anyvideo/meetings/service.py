@@ -113,13 +113,15 @@ class MeetingService:
         return room.id
 
     def _room_of(self, meeting_id: int, link: str, e2ee: bool) -> str:
-        """The meeting's room id, made when first needed."""
+        """The meeting's room id, made when first needed; when another request (of this instance or
+        another) filed one first, that one."""
         room_id = self._make_room(link, e2ee)
         with self._transaction() as session:
             session.execute(
                 update(Meeting).where(Meeting.id == meeting_id, Meeting.session_id.is_(None)).values(session_id=room_id)
             )
-        return room_id
+            current = session.scalar(select(Meeting.session_id).where(Meeting.id == meeting_id))
+        return current or room_id
 
     def _reopen(self, meeting_id: int, link: str, e2ee: bool, ended_room: str) -> str:
         """The meeting's room after ``ended_room`` was ended by the provider: a new one (made once,
