@@ -8,10 +8,11 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -24,6 +25,7 @@ from support.meetings import SECRET, Api, bearer
 from support.postgres import sqlalchemy_url
 from support.serving import closed_port
 
+from anyvideo import Video
 from anyvideo.meetings.db import Meeting, database_url, make_engine, migrate
 from anyvideo.meetings.service import MeetingService
 from anyvideo.meetings.settings import Settings, registry_location
@@ -80,6 +82,23 @@ def test_instances_starting_at_once_migrate_once(database_url: str) -> None:
             engine.dispose()
 
 
+def test_text_postgresql_cannot_hold_is_refused_or_not_found_on_every_database(service: tuple[FastAPI, Api]) -> None:
+    """A NUL character: PostgreSQL's text cannot hold one, so a body with one is refused naming the
+    field (422), and an id with one names nothing (404), never a 500 from the database."""
+    _, api = service
+    link = api.create()
+    for path, body, field in [
+        ("/session", {"extId": "a\x00b"}, "extId"),
+        (f"/session/{link}/token", {"identity": "ann\x00"}, "identity"),
+        ("/webhooks/session", {"meetingLinkId": link, "attendee": "\x00", "event": "joined"}, "attendee"),
+    ]:
+        answer = api.client.post(path, json=body, headers=api.headers)
+        assert answer.status_code == 422 and field in answer.text, (path, answer.text)
+    for path in ["/session/a%00b/attendees", "/archives/local:rec%00"]:
+        assert api.client.get(path, headers=api.headers).status_code == 404, path
+    assert api.client.patch("/session/a%00b/end", headers=api.headers).status_code == 404
+
+
 def test_a_room_another_request_filed_first_is_the_meetings_room(service: tuple[FastAPI, Api]) -> None:
     """Two requests (of one instance or two) making a scheduled meeting's room at once: the room
     filed first is the one every token is for, whatever room the later request was handed."""
@@ -100,6 +119,46 @@ def test_a_room_another_request_filed_first_is_the_meetings_room(service: tuple[
 
     meetings._make_room = made_meanwhile  # type: ignore[method-assign]
     assert meetings._room_of(meeting_id, link, e2ee=False) == "filed-first"
+
+
+@pytest.mark.parametrize("provider", ["vonage", "twilio"])
+def test_backends_sharing_the_services_database_make_one_room_under_one_name(
+    provider: str, database_url: str, request: pytest.FixtureRequest
+) -> None:
+    """Four connections (as of four instances) with the registry in the service's database, making a
+    room under one name at once: one room. Twilio refuses a second room under a name itself; for
+    Vonage, which does not, the registry's transaction is what makes the name unique."""
+    emulator: Emulator = request.getfixturevalue(f"{provider}_emulator")
+    videos = [emulator.connect(registry=database_url) for _ in range(4)]
+    barrier = threading.Barrier(len(videos))
+    if provider == "vonage":
+        # Every connection has made its session before any files it: the race, every time.
+        made_all = threading.Barrier(len(videos))
+        for video in videos:
+            rest = video.backend.transport.rest
+            rest.call = _then_wait(rest.call, made_all)
+
+    def make(video: Video) -> str:
+        barrier.wait()
+        return video.rooms.create("standup").id
+
+    with ThreadPoolExecutor(len(videos)) as pool:
+        made = set(pool.map(make, videos))
+    assert len(made) == 1
+    for video in videos:
+        assert [room.id for room in video.rooms.list(name="standup")] == list(made)
+
+
+def _then_wait(call: Callable[..., Any], barrier: threading.Barrier) -> Callable[..., Any]:
+    """``call``, which after creating a session waits until every other connection has made one."""
+
+    def calling(*args: Any, **options: Any) -> Any:
+        answer = call(*args, **options)
+        if options.get("what") == "create_session":
+            barrier.wait(120)
+        return answer
+
+    return calling
 
 
 # --- two processes ------------------------------------------------------------------------

@@ -24,16 +24,19 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 from support.serving import closed_port
 
-__all__ = ["ENV", "PostgresServer", "postgres", "postgres_database", "sqlalchemy_url", "throwaway_cluster"]
+__all__ = ["ENV", "REQUIRED", "PostgresServer", "postgres", "postgres_database", "sqlalchemy_url", "throwaway_cluster"]
 
 #: A superuser's URL of a server to use instead of starting one.
 ENV = "ANYVIDEO_TEST_POSTGRES_URL"
+#: Set (CI sets it): no PostgreSQL is a failure, not a skip.
+REQUIRED = "ANYVIDEO_TEST_POSTGRES_REQUIRED"
 #: Who runs the cluster when the tests run as root (made when missing and ``nobody`` is not there).
 FALLBACK_USER = "anyvideo-postgres"
 INSTALL_HINT = (
@@ -145,20 +148,27 @@ class PostgresServer:
             self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _unavailable(reason: str) -> NoReturn:
+    """Skip, saying ``reason``; fail instead where ``ANYVIDEO_TEST_POSTGRES_REQUIRED`` is set."""
+    if os.environ.get(REQUIRED):
+        pytest.fail(f"{reason} ({REQUIRED} is set)")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     """The session's PostgreSQL: ``ANYVIDEO_TEST_POSTGRES_URL``, else a throw-away cluster (skips without either)."""
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        pytest.skip('psycopg is not installed: pip install "psycopg[binary]" (in the anyvideo[serve] extra)')
+        _unavailable('psycopg is not installed: pip install "psycopg[binary]" (in the anyvideo[serve] extra)')
     given = os.environ.get(ENV)
     if given:
         yield PostgresServer(given)
         return
     bin_dir = binaries()
     if bin_dir is None:
-        pytest.skip(INSTALL_HINT)
+        _unavailable(INSTALL_HINT)
     with throwaway_cluster(bin_dir) as url:
         yield PostgresServer(url)
 
