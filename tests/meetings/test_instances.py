@@ -198,15 +198,24 @@ def serving(environ: dict[str, str], cwd: Path) -> Iterator[str]:
             reader.join(30)
 
 
+def instance_environment(database: str, emulator: Emulator) -> dict[str, str]:
+    """The environment of an ``anyvideo serve`` on ``database`` and ``emulator``, nothing else configured."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("ANYVIDEO_", "VONAGE_", "TWILIO_"))}
+    return (
+        environ
+        | emulator.app_environment
+        | {
+            "PYTHONPATH": os.pathsep.join([str(REPO / "core"), str(REPO / "backends")]),
+            "ANYVIDEO_MEETINGS_DATABASE_URL": sqlalchemy_url(database),
+            "ANYVIDEO_MEETINGS_AUTH_SECRET": SECRET,
+        }
+    )
+
+
 def test_two_instances_on_one_postgresql_share_meetings_and_make_one_room(
     postgres_database: str, twilio_emulator: Emulator, tmp_path: Path
 ) -> None:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("ANYVIDEO_", "VONAGE_", "TWILIO_"))}
-    environ |= twilio_emulator.app_environment | {
-        "PYTHONPATH": os.pathsep.join([str(REPO / "core"), str(REPO / "backends")]),
-        "ANYVIDEO_MEETINGS_DATABASE_URL": sqlalchemy_url(postgres_database),
-        "ANYVIDEO_MEETINGS_AUTH_SECRET": SECRET,
-    }
+    environ = instance_environment(postgres_database, twilio_emulator)
     headers = bearer()
     with ExitStack() as stack:
         first, second = (stack.enter_context(serving(environ, tmp_path)) for _ in range(2))
@@ -255,6 +264,48 @@ def test_two_instances_on_one_postgresql_share_meetings_and_make_one_room(
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Meeting)) == 1
     engine.dispose()
+
+
+@pytest.mark.parametrize("provider", ["twilio", "vonage"])
+def test_two_instances_under_load_answer_every_request_and_make_one_room_per_meeting(
+    provider: str, postgres_database: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """200 scheduled meetings created and 2,000 tokens asked for (ten per meeting, side by side),
+    spread across two instances on one PostgreSQL database: every request answered, and each
+    meeting's tokens for one room, the only one the provider has under its name."""
+    emulator: Emulator = request.getfixturevalue(f"{provider}_emulator")
+    headers, local = bearer(), threading.local()
+
+    def http() -> requests.Session:
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        return local.session  # type: ignore[no-any-return]
+
+    environ = instance_environment(postgres_database, emulator)
+    with ExitStack() as stack:
+        bases = [stack.enter_context(serving(environ, tmp_path)) for _ in "ab"]
+
+        def create(n: int) -> requests.Response:
+            body = {"isScheduled": True, "scheduleTime": "2099-01-01T09:00:00Z"}
+            return http().post(f"{bases[n % 2]}/session", json=body, headers=headers, timeout=120)
+
+        def token(n: int) -> tuple[str, requests.Response]:
+            link = links[n // 10]
+            return link, http().post(f"{bases[n % 2]}/session/{link}/token", json={}, headers=headers, timeout=120)
+
+        with ThreadPoolExecutor(16) as pool:
+            created = list(pool.map(create, range(200)))
+            assert [answer.status_code for answer in created] == [200] * 200, [a.text for a in created][:3]
+            links = [answer.text for answer in created]
+            tokens = list(pool.map(token, range(2000)))
+    assert [answer.status_code for _, answer in tokens] == [200] * 2000, [a.text for _, a in tokens][:3]
+    rooms: dict[str, set[str]] = {}
+    for link, answer in tokens:
+        rooms.setdefault(link, set()).add(answer.json()["sessionId"])
+    assert all(len(held) == 1 for held in rooms.values()) and len(rooms) == 200
+    with emulator.connect(registry=postgres_database) as video:
+        named = {link: [room.id for room in video.rooms.list(name=f"meeting-{link}")] for link in links}
+    assert named == {link: list(held) for link, held in rooms.items()}
 
 
 class _Http:
