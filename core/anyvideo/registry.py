@@ -208,8 +208,11 @@ class Registry:
         if postgres is not None:
             self._sql: _Dialect = POSTGRES
             self.url = _redacted(postgres)
-            self._db: Any = _connect_postgres(postgres, self.url)
-            weakref.finalize(self, self._db.close)  # a registry dropped unclosed closes its connection
+            self._connect = functools.partial(_connect_postgres, postgres, self.url)
+            #: How many :meth:`transaction` blocks are open (in the thread holding the lock).
+            self._blocks = 0
+            self._db: Any = None
+            self._reconnect()
             return
         self._sql = SQLITE
         location = _sqlite_path(path)
@@ -247,8 +250,19 @@ class Registry:
         with self._lock:
             self._db.close()
 
+    def _reconnect(self) -> None:
+        """A new PostgreSQL connection in place of the one lost (or of none yet)."""
+        self._db = self._connect()
+        weakref.finalize(self, self._db.close)  # a registry dropped unclosed closes its connection
+
     def _execute(self, statement: str, parameters: Iterable[object] = ()) -> Any:
-        """The cursor of ``statement`` (written with ``?`` parameters) on this registry's database."""
+        """The cursor of ``statement`` (written with ``?`` parameters) on this registry's database.
+
+        A PostgreSQL connection found lost (the server restarted: the statement that found it
+        failed) is made anew for the next statement, outside a transaction; inside one, the
+        transaction fails as a whole."""
+        if self._sql is POSTGRES and self._blocks == 0 and self._db.broken:
+            self._reconnect()
         return self._db.execute(self._sql.prepare(statement), tuple(parameters))
 
     # --- reading ------------------------------------------------------------
@@ -342,7 +356,7 @@ class Registry:
         statement = self._sql.index(_field(name))
         with self._lock:
             if self._sql is POSTGRES:
-                with self._db.transaction():
+                with self.transaction():
                     self._execute(f"SELECT pg_advisory_xact_lock({_PG_SCHEMA_LOCK})")
                     self._execute(statement)
             else:
@@ -516,22 +530,29 @@ class _PostgresTransaction:
         registry = self._registry
         registry._lock.acquire()
         try:
-            outermost = registry._db.info.transaction_status == 0  # IDLE: no transaction open
-            self._transaction = registry._db.transaction()
-            self._transaction.__enter__()
+            outermost = registry._blocks == 0
+            if outermost and registry._db.broken:
+                registry._reconnect()
+            transaction = registry._db.transaction()
+            transaction.__enter__()
+            self._transaction = transaction
+            registry._blocks += 1
             if outermost:
                 registry._execute("SELECT pg_advisory_xact_lock(?)", (_lock_key(registry.namespace),))
         except BaseException as exc:
-            if self._transaction is not None:
+            if self._transaction is not None:  # begun: ended
+                registry._blocks -= 1
                 self._transaction.__exit__(type(exc), exc, exc.__traceback__)
             registry._lock.release()
             raise
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, traceback: Any) -> None:
+        registry = self._registry
         try:
+            registry._blocks -= 1
             self._transaction.__exit__(kind, value, traceback)
         finally:
-            self._registry._lock.release()
+            registry._lock.release()
 
 
 class EndedRooms:

@@ -422,3 +422,27 @@ def test_an_unreachable_postgresql_registry_is_a_configuration_error() -> None:
     pytest.importorskip("psycopg")
     with pytest.raises(ConfigurationError, match="cannot open the registry 'postgresql://u:\\*\\*\\*@"):
         Registry(f"postgresql://u:pw@127.0.0.1:{closed_port()}/db?connect_timeout=5", namespace="n")
+
+
+def test_a_postgresql_registry_whose_connection_was_lost_connects_again(request: pytest.FixtureRequest) -> None:
+    """The server ended the connection (a restart, say): the statement that finds it lost fails,
+    and the next one runs on a new connection."""
+    import psycopg
+
+    url: str = request.getfixturevalue("postgres_database")
+    registry = Registry(url, namespace="n")
+    registry.put("room", "r1", {"status": "open"})
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (registry._db.info.backend_pid,))
+    with pytest.raises(psycopg.OperationalError):
+        registry.get("room", "r1")
+    assert registry.get("room", "r1") == {"status": "open"}
+    admin_ended = registry._db.info.backend_pid
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (admin_ended,))
+    with pytest.raises(psycopg.OperationalError), registry.transaction():
+        registry.put("room", "r2", {})
+    with registry.transaction():  # the next transaction begins on a new connection
+        registry.put("room", "r2", {"status": "open"})
+    assert registry.get("room", "r2") == {"status": "open"}
+    registry.close()

@@ -149,6 +149,19 @@ def test_backends_sharing_the_services_database_make_one_room_under_one_name(
         assert [room.id for room in video.rooms.list(name="standup")] == list(made)
 
 
+def test_a_twilio_room_another_instance_made_keeps_the_entry_that_instance_filed(
+    database_url: str, twilio_emulator: Emulator
+) -> None:
+    """The instance that finds the name taken (Twilio 53113) hands back the room and files nothing
+    over what the instance that made it filed (the room's recording rules, a window's claim)."""
+    making, finding = (twilio_emulator.connect(registry=database_url) for _ in range(2))
+    room = making.rooms.create("standup", provider_options={"record_participants_on_connect": True})
+    filed = making.backend.registry.get("room", room.id)
+    assert filed is not None and filed["rules"]
+    assert finding.rooms.create("standup").id == room.id
+    assert finding.backend.registry.get("room", room.id) == filed
+
+
 def _then_wait(call: Callable[..., Any], barrier: threading.Barrier) -> Callable[..., Any]:
     """``call``, which after creating a session waits until every other connection has made one."""
 
