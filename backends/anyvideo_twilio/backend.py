@@ -275,8 +275,12 @@ class TwilioBackend(Backend):
             if existing is None:
                 raise
             room, made_here = existing, False
-        # handed out: never taken for a late try's; the rules of a room it made are anyvideo's
-        self.registry.put("room", room.id, {RULES: made_rules(sdk)} if made_here else {})
+        # handed out: never taken for a late try's; the rules of a room it made are anyvideo's. A room
+        # another process made keeps the entry that process filed (its rules, an open window).
+        if made_here:
+            self.registry.put("room", room.id, {RULES: made_rules(sdk)})
+        else:
+            self.registry.add("room", room.id, {})
         return room
 
     def get_room(self, room_id: str) -> Room:

@@ -272,10 +272,12 @@ class VonageBackend(Backend):
             "e2ee": bool(asked.e2ee),
             "location": asked.location,
         }
-        with self._names:
+        # Checked and filed in one registry transaction: of the processes sharing the registry that
+        # make a room under one name at once, one files it and the others hand back that room.
+        with self._names, self.registry.transaction():
             if spec.name is not None:
                 existing = self._open_room(spec.name)
-                if existing is not None:  # made meanwhile by another thread; the new session stays unused
+                if existing is not None:  # made meanwhile by another thread or process; the new session stays unused
                     return existing
             self.registry.put("room", session_id, entry)
         return translate.room(session_id, entry)

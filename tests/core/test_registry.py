@@ -7,14 +7,29 @@ import threading
 from pathlib import Path
 
 import pytest
+from support.postgres import postgres, postgres_database  # noqa: F401 - fixtures
 
-from anyvideo.errors import Conflict, NotFound
+from anyvideo.errors import ConfigurationError, Conflict, NotFound
 from anyvideo.registry import Registry
 
+#: Every store a registry has: SQLite (in memory, or a file several processes share) and PostgreSQL.
+STORES = ["sqlite", "postgresql"]
 
-@pytest.fixture
-def registry() -> Registry:
-    return Registry(namespace="vonage:app-1")
+
+@pytest.fixture(params=STORES)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where registries several processes share are: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "registry.db")
+    return str(request.getfixturevalue("postgres_database"))
+
+
+@pytest.fixture(params=STORES)
+def registry(request: pytest.FixtureRequest) -> Registry:
+    """A registry in memory (SQLite), or in a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return Registry(namespace="vonage:app-1")
+    return Registry(request.getfixturevalue("postgres_database"), namespace="vonage:app-1")
 
 
 def test_an_entry_put_is_read_back(registry: Registry) -> None:
@@ -60,8 +75,9 @@ def find_work(registry: Registry, kind: str, **equal: object) -> tuple[list[str]
     return keys, steps
 
 
-def test_a_filtered_find_visits_only_what_it_answers(registry: Registry) -> None:
+def test_a_filtered_find_visits_only_what_it_answers() -> None:
     """Filing more entries of other rooms does not make finding one room's entries more work."""
+    registry = Registry(namespace="vonage:app-1")
     for n in range(3):
         registry.put("connection", f"mine-{n}", {"room_id": "mine"})
     registry.put("connection", "other-0", {"room_id": "other"})
@@ -80,8 +96,8 @@ def test_replacing_an_entry_keeps_its_place(registry: Registry) -> None:
     assert [(key, entry["v"]) for key, entry in registry.find("room")] == [("a", 2), ("b", 1)]
 
 
-def test_namespaces_and_kinds_are_apart(tmp_path: Path) -> None:
-    path = tmp_path / "registry.db"
+def test_namespaces_and_kinds_are_apart(store: str) -> None:
+    path = store
     one, other = Registry(path, namespace="vonage:app-1"), Registry(path, namespace="vonage:app-2")
     one.put("room", "s1", {"name": "mine"})
     assert other.get("room", "s1") is None
@@ -105,8 +121,8 @@ def test_update_changes_in_one_step_and_a_refusal_changes_nothing(registry: Regi
         registry.update("room", "nope", end)
 
 
-def test_concurrent_updates_from_two_processes_worth_of_handles_lose_nothing(tmp_path: Path) -> None:
-    path = tmp_path / "registry.db"
+def test_concurrent_updates_from_two_processes_worth_of_handles_lose_nothing(store: str) -> None:
+    path = store
     Registry(path, namespace="n").put("counter", "c", {"n": 0})
     handles = [Registry(path, namespace="n") for _ in range(4)]
 
@@ -154,8 +170,8 @@ def test_a_field_name_that_is_not_one_is_refused(registry: Registry) -> None:
         list(registry.find("room", **{"a') OR 1=1 --": 1}))
 
 
-def test_add_files_an_entry_only_where_there_is_none(tmp_path) -> None:
-    first, second = (Registry(tmp_path / "shared.db", namespace="ns") for _ in range(2))
+def test_add_files_an_entry_only_where_there_is_none(store: str) -> None:
+    first, second = (Registry(store, namespace="ns") for _ in range(2))
     assert first.add("seen", "k", {"n": 1}) is True
     assert second.add("seen", "k", {"n": 2}) is False  # another process got there first
     assert first.get("seen", "k") == second.get("seen", "k") == {"n": 1}
@@ -163,22 +179,22 @@ def test_add_files_an_entry_only_where_there_is_none(tmp_path) -> None:
     second.close()
 
 
-def test_of_many_threads_adding_one_key_exactly_one_wins(tmp_path) -> None:
+def test_of_many_threads_adding_one_key_exactly_one_wins(store: str) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    registry = Registry(tmp_path / "shared.db", namespace="ns")
+    registry = Registry(store, namespace="ns")
     with ThreadPoolExecutor(8) as pool:
         won = list(pool.map(lambda n: registry.add("seen", "k", {"n": n}), range(64)))
     assert won.count(True) == 1
     registry.close()
 
 
-def test_ended_rooms_are_known_across_processes_and_keep_their_first_end(tmp_path) -> None:
+def test_ended_rooms_are_known_across_processes_and_keep_their_first_end(store: str) -> None:
     from datetime import UTC, datetime
 
     from anyvideo.registry import EndedRooms
 
-    first, second = (Registry(tmp_path / "shared.db", namespace="ns") for _ in range(2))
+    first, second = (Registry(store, namespace="ns") for _ in range(2))
     ending, asking = EndedRooms(first), EndedRooms(second)
     first.put("room", "made", {"name": "standup", "status": "open"})
     assert not asking.has_ended("made") and not asking.has_ended("unknown")
@@ -255,8 +271,8 @@ def test_add_or_get_of_a_filed_entry_writes_nothing(tmp_path: Path) -> None:
         writer.close()
 
 
-def test_of_many_threads_add_or_get_of_one_key_exactly_one_files_and_all_see_it(tmp_path: Path) -> None:
-    path = tmp_path / "registry.sqlite"
+def test_of_many_threads_add_or_get_of_one_key_exactly_one_files_and_all_see_it(store: str) -> None:
+    path = store
     got: list[dict[str, str] | None] = []
 
     def claim(n: int) -> None:
@@ -298,8 +314,8 @@ def test_a_registry_file_commits_to_its_wal_without_an_fsync_each_time(tmp_path:
     registry.close()
 
 
-def test_a_transaction_files_all_or_nothing_and_an_inner_one_is_undone_alone(tmp_path: Path) -> None:
-    registry = Registry(tmp_path / "registry.db", namespace="n")
+def test_a_transaction_files_all_or_nothing_and_an_inner_one_is_undone_alone(store: str) -> None:
+    registry = Registry(store, namespace="n")
     with registry.transaction():
         registry.put("room", "r1", {"status": "open"})
         with pytest.raises(Conflict), registry.transaction():
@@ -325,8 +341,8 @@ def test_a_transaction_commits_once_however_many_entries_it_files(tmp_path: Path
     assert registry.get("connection", "c1") == {"room_id": "r1", "identity": "ann"}
 
 
-def test_another_thread_waits_for_a_transaction_to_end(tmp_path: Path) -> None:
-    registry = Registry(tmp_path / "registry.db", namespace="n")
+def test_another_thread_waits_for_a_transaction_to_end(store: str) -> None:
+    registry = Registry(store, namespace="n")
     began, seen = threading.Event(), []
     with registry.transaction():
         registry.put("room", "r1", {"status": "open"})
@@ -338,7 +354,8 @@ def test_another_thread_waits_for_a_transaction_to_end(tmp_path: Path) -> None:
     assert seen == [{"status": "ended"}]  # it read after the commit, never the entry half way
 
 
-def test_get_many_reads_the_entries_of_many_keys_in_one_statement(registry: Registry) -> None:
+def test_get_many_reads_the_entries_of_many_keys_in_one_statement() -> None:
+    registry = Registry(namespace="vonage:app-1")
     for i in range(1200):
         registry.put("stream", f"s{i}", {"n": i})
     registry.put("room", "s1", {"other": "kind"})
@@ -349,3 +366,83 @@ def test_get_many_reads_the_entries_of_many_keys_in_one_statement(registry: Regi
     keys = [f"s{i}" for i in range(1200)]
     assert registry.get_many("stream", keys) == {f"s{i}": {"n": i} for i in range(1200)}  # in chunks of keys
     assert registry.get_many("stream", []) == {}
+
+
+def test_get_many_reads_in_chunks_of_keys(registry: Registry) -> None:
+    for i in range(1200):
+        registry.put("stream", f"s{i}", {"n": i})
+    assert registry.get_many("stream", [f"s{i}" for i in range(1200)]) == {f"s{i}": {"n": i} for i in range(1200)}
+
+
+def test_transactions_of_two_handles_run_one_after_the_other(store: str) -> None:
+    """A read, then a write, in a transaction: no other handle's transaction comes in between
+    (SQLite's write lock; PostgreSQL's advisory lock of the namespace), so no count is lost."""
+    Registry(store, namespace="n").put("counter", "c", {"n": 0})
+    handles = [Registry(store, namespace="n") for _ in range(3)]
+
+    def bump(registry: Registry) -> None:
+        for _ in range(30):
+            with registry.transaction():
+                registry.put("counter", "c", {"n": registry.require("counter", "c")["n"] + 1})
+
+    threads = [threading.Thread(target=bump, args=(handle,)) for handle in handles]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert handles[0].require("counter", "c") == {"n": 90}
+
+
+@pytest.mark.parametrize(
+    ("location", "path"),
+    [("sqlite:///some/registry.db", Path("some/registry.db")), ("sqlite:////abs/r.db", Path("/abs/r.db"))],
+)
+def test_a_sqlite_url_names_its_file(location: str, path: Path) -> None:
+    from anyvideo.registry import _sqlite_path
+
+    assert Path(str(_sqlite_path(location))) == path
+    assert _sqlite_path("sqlite://") is None and _sqlite_path("sqlite:///:memory:") == ":memory:"
+
+
+def test_a_registry_in_postgresql_is_named_by_its_url_without_the_password(request: pytest.FixtureRequest) -> None:
+    url: str = request.getfixturevalue("postgres_database")
+    for given in (url, url.replace("postgresql://", "postgresql+psycopg://", 1)):
+        registry = Registry.from_settings(None, {"ANYVIDEO_REGISTRY": given}, namespace="n")
+        assert registry.path is None and not registry.in_memory and registry.url == url
+        registry.close()
+    secret = url.replace("postgres@", "postgres:hunter2@", 1)
+    registry = Registry(secret, namespace="n")  # a trusted loopback server ignores the password
+    assert "hunter2" not in repr(registry) and registry.url is not None and ":***@" in registry.url
+    registry.close()
+
+
+def test_an_unreachable_postgresql_registry_is_a_configuration_error() -> None:
+    from support.serving import closed_port
+
+    pytest.importorskip("psycopg")
+    with pytest.raises(ConfigurationError, match="cannot open the registry 'postgresql://u:\\*\\*\\*@"):
+        Registry(f"postgresql://u:pw@127.0.0.1:{closed_port()}/db?connect_timeout=5", namespace="n")
+
+
+def test_a_postgresql_registry_whose_connection_was_lost_connects_again(request: pytest.FixtureRequest) -> None:
+    """The server ended the connection (a restart, say): the statement that finds it lost fails,
+    and the next one runs on a new connection."""
+    import psycopg
+
+    url: str = request.getfixturevalue("postgres_database")
+    registry = Registry(url, namespace="n")
+    registry.put("room", "r1", {"status": "open"})
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (registry._db.info.backend_pid,))
+    with pytest.raises(psycopg.OperationalError):
+        registry.get("room", "r1")
+    assert registry.get("room", "r1") == {"status": "open"}
+    admin_ended = registry._db.info.backend_pid
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (admin_ended,))
+    with pytest.raises(psycopg.OperationalError), registry.transaction():
+        registry.put("room", "r2", {})
+    with registry.transaction():  # the next transaction begins on a new connection
+        registry.put("room", "r2", {"status": "open"})
+    assert registry.get("room", "r2") == {"status": "open"}
+    registry.close()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -75,8 +74,8 @@ def s3_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture(params=["local", "vonage", "twilio"])
-def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deployment]:
-    database = str(tmp_path / "meetings.db")
+def deployment(request: pytest.FixtureRequest, database_url: str) -> Iterator[Deployment]:
+    database = database_url
     port = closed_port()
     hooks = f"http://127.0.0.1:{port}{PROVIDER_WEBHOOKS}"
     backend = request.param

@@ -72,8 +72,8 @@ def test_a_bad_setting_is_refused_by_name(environ: dict[str, str], named: str) -
 # --- the schema -------------------------------------------------------------------------
 
 
-def test_the_migrations_make_exactly_the_models_and_run_again_harmlessly(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+def test_the_migrations_make_exactly_the_models_and_run_again_harmlessly(database_url: str) -> None:
+    engine = make_engine(database_url)
     migrate(engine)
     migrate(engine)
     with engine.connect() as connection:

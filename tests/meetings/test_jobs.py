@@ -2,14 +2,14 @@
 retries until a failing job is failed with its error, idempotent enqueue, leases that expire
 (a killed worker's job runs again) and the worker thread, started and stopped cleanly.
 
-On SQLite; the PostgreSQL run of the same claims is the database's own tests'."""
+On SQLite and on PostgreSQL (``database_url``, from conftest), where a claim is
+``FOR UPDATE SKIP LOCKED``."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,12 +24,6 @@ from anyvideo.meetings.db import Job, make_engine, migrate
 from anyvideo.meetings.jobs import Backoff, JobQueue, JobState, Worker
 from anyvideo.models import Event, Participant, ParticipantStatus
 from anyvideo.sim import ManualClock
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """The jobs' database (a SQLite file; the one fixture to parametrise for another database)."""
-    return f"sqlite:///{tmp_path / 'jobs.db'}"
 
 
 @pytest.fixture

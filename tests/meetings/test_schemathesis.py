@@ -8,6 +8,7 @@ end-to-end encryption), with the 400 problem the document lists."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -15,16 +16,21 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 from support.meetings import bearer, settings_for
+from support.postgres import sqlalchemy_url
 
 import anyvideo
 from anyvideo.meetings.app import create_app
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    database = Path(tmp_path_factory.mktemp("schemathesis")) / "m.db"
-    with anyvideo.connect("local", environ={}) as video:
-        yield create_app(settings_for(str(database)), video=video)
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            database = str(Path(tmp_path_factory.mktemp("schemathesis")) / "m.db")
+        else:
+            database = sqlalchemy_url(stack.enter_context(request.getfixturevalue("postgres").database()))
+        video = stack.enter_context(anyvideo.connect("local", environ={}))
+        yield create_app(settings_for(database), video=video)
 
 
 # Each operation's cases are drawn by hypothesis from the document schemathesis loaded, one

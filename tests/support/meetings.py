@@ -32,10 +32,12 @@ ALL = [p.value for p in Permission]
 
 
 def settings_for(database: str, **overrides: Any) -> Settings:
-    """Settings on the SQLite file ``database``, the test secrets and storage key, no environment;
-    no job worker thread: jobs run when a test drains them (:class:`Api` does before it reads)."""
+    """Settings on ``database`` (a SQLAlchemy URL, or a SQLite file), the test secrets and storage
+    key, no environment; no job worker thread: jobs run when a test drains them (:class:`Api`
+    does before it reads)."""
+    url = database if "://" in database else f"sqlite:///{database}"
     options: dict[str, Any] = {"webhook_secret": WEBHOOK_SECRET, "storage_key": STORAGE_KEY, "run_worker": False}
-    return Settings(auth_secret=SECRET, database_url=f"sqlite:///{database}", environ={}, **(options | overrides))
+    return Settings(auth_secret=SECRET, database_url=url, environ={}, **(options | overrides))
 
 
 def signed(body: object, when: datetime, *, secret: str = WEBHOOK_SECRET) -> dict[str, Any]:
@@ -113,7 +115,8 @@ class Api:
 def local_service(
     database: str, video: Video, clock: Clock | None = None, **overrides: Any
 ) -> Iterator[tuple[FastAPI, TestClient]]:
-    """The service on ``video`` (and its ``clock``) and a SQLite file, driven through FastAPI's TestClient."""
+    """The service on ``video`` (and its ``clock``) and ``database`` (a URL, or a SQLite file), driven
+    through FastAPI's TestClient."""
     app = create_app(settings_for(database, **overrides), video=video, clock=clock)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield app, client

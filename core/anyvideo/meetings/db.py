@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -25,14 +26,28 @@ from sqlalchemy import (
     TypeDecorator,
     create_engine,
     event,
+    text,
 )
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine import URL, Dialect, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Archive", "Attendee", "Base", "Job", "Meeting", "StorageTarget", "make_engine", "migrate", "utcnow"]
+__all__ = [
+    "Archive",
+    "Attendee",
+    "Base",
+    "Job",
+    "Meeting",
+    "StorageTarget",
+    "database_url",
+    "make_engine",
+    "migrate",
+    "utcnow",
+]
 
 #: Where the Alembic environment and its versions are, inside the package (so they ship in the wheel).
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: The PostgreSQL advisory lock a migration holds (:func:`migrate`).
+MIGRATION_LOCK = 0x6D656574  # "meet"
 
 
 def utcnow() -> datetime:
@@ -136,7 +151,7 @@ class Archive(Audited, Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     duration: Mapped[float | None] = mapped_column(Float)
-    size: Mapped[int | None]
+    size: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Job(Audited, Base):
@@ -189,12 +204,26 @@ def _sqlite_pragmas(connection: Any, record: Any) -> None:
     cursor.close()
 
 
+def database_url(url: str) -> URL:
+    """``url`` as SQLAlchemy connects to it: PostgreSQL through psycopg 3 (``postgresql://`` and
+    ``postgres://`` are ``postgresql+psycopg://``; SQLAlchemy's default would be psycopg2)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
 def make_engine(url: str) -> Engine:
-    """The engine for ``url``; SQLite files in WAL mode, so readers never wait for the writer."""
-    engine = create_engine(url)
+    """The engine for ``url``: SQLite files in WAL mode, so readers never wait for the writer;
+    PostgreSQL through psycopg 3, each pooled connection checked before use (a server restarted
+    under a running service costs a reconnect, not a failed request)."""
+    parsed = database_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(parsed)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        if url not in ("sqlite://", "sqlite:///:memory:"):
+        if parsed.database not in (None, "", ":memory:"):
             with engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA journal_mode=WAL")
     return engine
@@ -208,5 +237,11 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        # Of several instances starting at once, one migrates; the others wait for it, then find the
+        # schema current. The lock is held until this transaction ends.
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        elif connection.dialect.name == "sqlite":  # the write lock, before Alembic reads the version
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

@@ -147,10 +147,9 @@ class JobQueue:
             dialect = session.get_bind().dialect.name
             if dialect in ("sqlite", "postgresql"):
                 insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(Job)
-                added = session.execute(
-                    insert.values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
-                )
-                made = bool(added.rowcount)  # type: ignore[attr-defined]
+                # RETURNING, not rowcount: psycopg's rowcount does not say a conflict inserted nothing.
+                statement = insert.values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
+                made = session.execute(statement.returning(Job.id)).scalar() is not None
             else:
                 try:
                     with session.begin_nested():

@@ -55,6 +55,16 @@ def _finite(value: Any) -> Any:
     return value
 
 
+def _no_nul(value: str) -> str:
+    """Text the service stores holds no NUL character, which PostgreSQL's text cannot hold."""
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character (U+0000)")
+    return value
+
+
+#: Text the service keeps in its database.
+Text = Annotated[str, AfterValidator(_no_nul)]
+
 #: The caller's own data: any JSON object, kept as given.
 Metadata = Annotated[dict[str, Any], AfterValidator(_finite)]
 
@@ -94,7 +104,7 @@ class MeetingOptions(Body):
     schedule_time: Timestamp | None = Field(
         default=None, description="When a scheduled meeting starts (in the future)."
     )
-    ext_id: str | None = Field(default=None, max_length=SHORT, description="An id of the caller's own.")
+    ext_id: Text | None = Field(default=None, max_length=SHORT, description="An id of the caller's own.")
     ext_metadata: Metadata | None = Field(default=None, description="The caller's own data, kept as given.")
 
 
@@ -120,7 +130,7 @@ class VideoChatSessionPartial(Body):
     upload_target: str | None = None
     start_time: Timestamp | None = None
     end_time: Timestamp | None = None
-    ext_id: str | None = Field(default=None, max_length=SHORT)
+    ext_id: Text | None = Field(default=None, max_length=SHORT)
     ext_metadata: Metadata | None = None
 
 
@@ -143,7 +153,7 @@ class TokenRequest(Body):
     expire_time: Timestamp | None = Field(
         default=None, description="When the token stops working (default: in 1 hour)."
     )
-    identity: str | None = Field(
+    identity: Text | None = Field(
         default=None, min_length=1, max_length=128, description="Who joins (default: the caller's token subject)."
     )
     data: str | None = Field(
@@ -185,11 +195,11 @@ class AttendeeEvent(StrEnum):
 class SessionWebhook(Body):
     """``POST /webhooks/session``: a third party adds or updates an attendee of a meeting."""
 
-    meeting_link_id: str = Field(min_length=1, max_length=64)
-    attendee: str = Field(min_length=1, max_length=128)
+    meeting_link_id: Text = Field(min_length=1, max_length=64)
+    attendee: Text = Field(min_length=1, max_length=128)
     event: AttendeeEvent
     occurred_at: Timestamp | None = Field(default=None, description="When it happened (default: when received).")
-    ext_id: str | None = Field(default=None, max_length=SHORT)
+    ext_id: Text | None = Field(default=None, max_length=SHORT)
     ext_metadata: Metadata | None = None
 
 

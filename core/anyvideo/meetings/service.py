@@ -110,7 +110,12 @@ class MeetingService:
             yield session
 
     def _meeting(self, session: Session, link: str) -> Meeting:
-        meeting = session.scalar(select(Meeting).where(Meeting.meeting_link == link, Meeting.deleted.is_(False)))
+        # An id no row can have is not asked for (PostgreSQL's text cannot even hold a NUL).
+        meeting = (
+            None
+            if "\x00" in link
+            else session.scalar(select(Meeting).where(Meeting.meeting_link == link, Meeting.deleted.is_(False)))
+        )
         if meeting is None:
             raise ProblemError(404, f"no meeting has the link id {link!r}", field="meetingLinkId")
         return meeting
@@ -143,13 +148,15 @@ class MeetingService:
         return room.id
 
     def _room_of(self, meeting_id: int, link: str, e2ee: bool) -> str:
-        """The meeting's room id, made when first needed."""
+        """The meeting's room id, made when first needed; when another request (of this instance or
+        another) filed one first, that one."""
         room_id = self._make_room(link, e2ee)
         with self._transaction() as session:
             session.execute(
                 update(Meeting).where(Meeting.id == meeting_id, Meeting.session_id.is_(None)).values(session_id=room_id)
             )
-        return room_id
+            current = session.scalar(select(Meeting.session_id).where(Meeting.id == meeting_id))
+        return current or room_id
 
     def _reopen(self, meeting_id: int, link: str, e2ee: bool, ended_room: str) -> str:
         """The meeting's room after ``ended_room`` was ended (or forgotten) by the provider: a new one
@@ -436,11 +443,15 @@ class MeetingService:
             return ArchiveList(count=count, items=[_archive_out(archive, meeting) for archive, meeting in rows])
 
     def _archive_row(self, session: Session, archive_id: str) -> tuple[Archive, Meeting]:
-        found = session.execute(
-            select(Archive, Meeting)
-            .join(Meeting, Archive.meeting_id == Meeting.id)
-            .where(Archive.archive_id == archive_id, Archive.deleted.is_(False))
-        ).first()
+        found = (
+            None
+            if "\x00" in archive_id
+            else session.execute(
+                select(Archive, Meeting)
+                .join(Meeting, Archive.meeting_id == Meeting.id)
+                .where(Archive.archive_id == archive_id, Archive.deleted.is_(False))
+            ).first()
+        )
         if found is None:
             raise ProblemError(404, f"no archive has the id {archive_id!r}", field="archiveId")
         return found[0], found[1]

@@ -15,7 +15,7 @@ import attrs
 
 from anyvideo.errors import ConfigurationError
 
-__all__ = ["DEFAULT_DATABASE_URL", "DEFAULT_SECRET_FILE", "MIN_SECRET_LENGTH", "Settings"]
+__all__ = ["DEFAULT_DATABASE_URL", "DEFAULT_SECRET_FILE", "MIN_SECRET_LENGTH", "Settings", "registry_location"]
 
 #: With nothing configured: a SQLite file in the working directory.
 DEFAULT_DATABASE_URL = "sqlite:///anyvideo-meetings.db"
@@ -61,6 +61,18 @@ def _secret_from_file(path: Path) -> str:
     with os.fdopen(descriptor, "w") as file:
         file.write(secret + "\n")
     return secret
+
+
+def registry_location(database_url: str) -> str | None:
+    """Where the backend's registry goes by default: the service's own database when anyvideo's
+    registry can live there (a SQLite file or PostgreSQL), so every instance sharing the database
+    shares the registry too; else ``None`` (the backend's default)."""
+    scheme = database_url.partition("://")[0].lower()
+    if scheme == "sqlite" and database_url not in ("sqlite://", "sqlite:///:memory:"):
+        return database_url
+    if scheme.split("+")[0] in ("postgresql", "postgres"):
+        return database_url
+    return None
 
 
 @attrs.frozen
@@ -120,8 +132,9 @@ class Settings:
         ``ANYVIDEO_MEETINGS_SECRET_FILE``, ``anyvideo-meetings.secret``), ``ANYVIDEO_MEETINGS_MAX_BODY``
         (bytes), ``ANYVIDEO_MEETINGS_STORAGE_KEY`` (the Fernet key of the storage target's
         credentials), ``ANYVIDEO_MEETINGS_JOB_LEASE`` (seconds). The local backend keeps its
-        platform in ``anyvideo-meetings-local.db`` unless
-        ``ANYVIDEO_LOCAL_DB`` says otherwise.
+        platform in ``anyvideo-meetings-local.db`` unless ``ANYVIDEO_LOCAL_DB`` says otherwise; the
+        backend's registry (``ANYVIDEO_REGISTRY``) is the service's database unless that variable
+        says otherwise (:func:`registry_location`).
 
         Tokens of an identity provider: ``ANYVIDEO_MEETINGS_JWKS_URL`` (its keys),
         ``ANYVIDEO_MEETINGS_JWT_ISSUER`` and ``ANYVIDEO_MEETINGS_JWT_AUDIENCE`` (checked when set),
@@ -132,8 +145,12 @@ class Settings:
         secret = environ.get("ANYVIDEO_MEETINGS_AUTH_SECRET") or _secret_from_file(
             Path(environ.get("ANYVIDEO_MEETINGS_SECRET_FILE") or DEFAULT_SECRET_FILE)
         )
+        database_url = environ.get("ANYVIDEO_MEETINGS_DATABASE_URL") or DEFAULT_DATABASE_URL
         backend_environ = dict(environ)
         backend_environ.setdefault("ANYVIDEO_LOCAL_DB", DEFAULT_LOCAL_DB)
+        registry = registry_location(database_url)
+        if registry is not None and not environ.get("ANYVIDEO_REGISTRY"):
+            backend_environ["ANYVIDEO_REGISTRY"] = registry
         raw_max_body = environ.get("ANYVIDEO_MEETINGS_MAX_BODY")
         try:
             max_body = int(raw_max_body) if raw_max_body else DEFAULT_MAX_BODY
@@ -148,7 +165,7 @@ class Settings:
             auth_secret=secret,
             storage_key=environ.get("ANYVIDEO_MEETINGS_STORAGE_KEY") or None,
             job_lease=job_lease,
-            database_url=environ.get("ANYVIDEO_MEETINGS_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            database_url=database_url,
             environ=backend_environ,
             max_body=max_body,
             jwks_url=environ.get("ANYVIDEO_MEETINGS_JWKS_URL") or None,

@@ -73,7 +73,7 @@ def upgrade() -> None:
         sa.Column("started_at", UTCDateTime(), nullable=True),
         sa.Column("stopped_at", UTCDateTime(), nullable=True),
         sa.Column("duration", sa.Float(), nullable=True),
-        sa.Column("size", sa.Integer(), nullable=True),
+        sa.Column("size", sa.BigInteger(), nullable=True),  # bytes: past 2 GiB on PostgreSQL too
         *audit_columns(),
     )
 
