@@ -17,6 +17,8 @@ from anyvideo.sim.records import CompositionRecord, ParticipantRecord, Recording
 from anyvideo.testing.seeding import SEED_PATH, SeedRequest
 from anyvideo.testing.server import CONTROL_PREFIX, Emulator, EmulatorSetting, HttpError, Request, Response, route
 from anyvideo_vonage.emulator import errors, ids, stylesheet, translate
+from anyvideo_vonage.emulator.applications import API as APPLICATION_API
+from anyvideo_vonage.emulator.applications import ApplicationRoutes, Applications, check_account
 from anyvideo_vonage.emulator.archives import SEEDED, ArchiveRoutes
 from anyvideo_vonage.emulator.auth import ApplicationCredentials
 from anyvideo_vonage.emulator.broadcasts import BroadcastRoutes
@@ -47,7 +49,16 @@ _EVENT_HANDLERS: dict[str, str] = {
 }
 
 
-class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, CaptionRoutes, RenderRoutes, Emulator):
+class VonageEmulator(
+    SessionRoutes,
+    ArchiveRoutes,
+    BroadcastRoutes,
+    SipRoutes,
+    CaptionRoutes,
+    RenderRoutes,
+    ApplicationRoutes,
+    Emulator,
+):
     """Vonage Video's REST API (``video.api.vonage.com``) on loopback.
 
     Give it an application (``application_id``, ``private_key`` as a PEM) or
@@ -57,6 +68,11 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
     callbacks go to, signed with ``signature_secret`` when one is given; both
     can be changed later through ``PUT /_emulator/vonage/callbacks``. Other
     options are the shared :class:`~anyvideo.testing.Emulator`'s.
+
+    The account's other applications are made through the Application API
+    (``/v2/applications``, :mod:`.applications`), with the API key and secret:
+    their JWTs work as this one's, and their sessions' callbacks go to their
+    video capability's URLs.
 
     The official SDK only speaks https: run it with ``tls=True`` and point the
     SDK at it with ``HttpClientOptions(video_host="127.0.0.1:<port>")`` and
@@ -100,6 +116,8 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
         **options: Any,
     ) -> None:
         self.application = ApplicationCredentials(application_id, private_key, api_key, api_secret)
+        self.applications = Applications()
+        self.application.others = self.applications.public_key
         self.state = FaceState()
         self.downloads = Downloads()
         self.callback_settings = CallbackSettings(callback_urls, signature_secret)
@@ -136,6 +154,9 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
         return ids.new_uuid()
 
     def authenticate(self, request: Request) -> None:
+        if request.path.startswith(APPLICATION_API):  # the account's API: its key and secret
+            check_account(request, self.application)
+            return
         project = self.application.authenticate(request)
         claimed = request.params.get("application_id")
         if claimed is not None and claimed != project:
