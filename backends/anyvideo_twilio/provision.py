@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from anyvideo.errors import ConfigurationError
+from anyvideo.errors import ConfigurationError, InvalidRequest
 from anyvideo.provisioning import Provisioned, ProvisionRequest
 from anyvideo.retry import POLICY_SETTINGS, Safety, policy_from_settings
 from anyvideo_twilio.config import TwilioSettings
@@ -31,6 +31,13 @@ __all__ = ["provision"]
 
 def provision(request: ProvisionRequest) -> Provisioned:
     """Create an API key called ``request.name``; see the module docstring."""
+    if request.rotate_key or request.key_file is not None:
+        field = "rotate_key" if request.rotate_key else "key_file"
+        raise InvalidRequest(
+            field,
+            "a Twilio API key is a SID and a secret, with no key pair to keep or rotate: each run makes a new"
+            " key; delete the old one when the application uses the new",
+        )
     loaded = TwilioSettings.load(request.settings, request.environ)
     if loaded.auth_token is None:
         raise ConfigurationError(

@@ -154,11 +154,16 @@ class VonageBackend(Backend):
         page_size: int = PAGE_SIZE,
         signature_secrets: Sequence[str] = (),
         now: Callable[[], datetime] | None = None,
+        account: tuple[str, str] | None = None,
     ) -> None:
         redaction.install(SDK_LOGGERS)
         redaction.register_credential_field("X-OPENTOK-AUTH")
         for secret in signature_secrets:
             redaction.register_secret(secret)
+        if account is not None:
+            redaction.register_secret(account[1])
+        #: The account's API key and secret (``api_key``/``api_secret``), for the Application API, if given.
+        self.account = account
         self.registry = registry or Registry(None, namespace=f"vonage:{application_id}")
         #: The rooms anyvideo ended (a Vonage session never ends: ending is anyvideo's policy).
         self._ended = EndedRooms(self.registry)

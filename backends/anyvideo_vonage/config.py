@@ -28,6 +28,9 @@ SETTINGS = BackendSettings(
         "video_host": "VONAGE_VIDEO_HOST",
         "registry": "ANYVIDEO_REGISTRY",
         "signature_secret": "VONAGE_SIGNATURE_SECRET",
+        # the account's, for the Application API (a settings migration sets callback URLs with them)
+        "api_key": "VONAGE_API_KEY",
+        "api_secret": "VONAGE_API_SECRET",
         **POLICY_SETTINGS,
         "rate": "ANYVIDEO_RATE_LIMIT",
         "page_size": None,
@@ -56,8 +59,14 @@ def backend_arguments(settings: Mapping[str, Any], environ: Mapping[str, str]) -
     secrets = (secrets,) if isinstance(secrets, str) else tuple(secrets)
     if not all(isinstance(s, str) and s for s in secrets):
         raise ConfigurationError("signature_secret must be a string or a list of strings")
+    account = (values.get("api_key"), values.get("api_secret"))
+    if (account[0] is None) != (account[1] is None):
+        raise ConfigurationError("api_key and api_secret go together; one of them is missing")
+    if not all(isinstance(value, str | None) for value in account):
+        raise ConfigurationError("api_key and api_secret must be strings")
     return {
         "application_id": application_id,
+        "account": None if account[0] is None else account,
         "private_key": key,
         "video_host": values.get("video_host") or DEFAULT_VIDEO_HOST,
         "registry": registry,

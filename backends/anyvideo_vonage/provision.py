@@ -43,7 +43,7 @@ from anyvideo_vonage.config import DEFAULT_VIDEO_HOST
 from anyvideo_vonage.errors import translating
 from anyvideo_vonage.transport import sdk_client, sdk_options
 
-__all__ = ["SETTINGS", "VIDEO_WEBHOOKS", "provision"]
+__all__ = ["SETTINGS", "VIDEO_WEBHOOKS", "point_callbacks", "provision"]
 
 #: The account credentials provisioning reads, and where the API is.
 SETTINGS = BackendSettings(
@@ -93,6 +93,28 @@ def provision(request: ProvisionRequest) -> Provisioned:
     try:
         with translating():
             return _provision(client, request, key_file, host)
+    finally:
+        client.http_client._session.close()
+
+
+def point_callbacks(
+    application_id: str, url: str, *, account: tuple[str, str], video_host: str, timeout: tuple[float, float]
+) -> bool:
+    """Point every video callback of the application ``application_id`` at ``url`` (its other
+    settings, and its key, kept), with the account's API key and secret; whether it changed."""
+    client = sdk_client(Auth(api_key=account[0], api_secret=account[1]), video_host, sdk_options(video_host, timeout))
+    try:
+        with translating():
+            http = client.http_client
+            current = http.get(http.api_host, f"{_API}/{application_id}", None, "basic")
+            capabilities = current.get("capabilities") or {}
+            wanted = _with_video(capabilities, url)
+            if wanted == capabilities:
+                return False
+            http.put(
+                http.api_host, f"{_API}/{application_id}", {"name": current["name"], "capabilities": wanted}, "basic"
+            )
+            return True
     finally:
         client.http_client._session.close()
 
@@ -204,13 +226,19 @@ def _normal(pem: str) -> str:
     return "".join(pem.split())
 
 
+def _with_video(current: Mapping[str, Any], url: str) -> dict[str, Any]:
+    """``current`` capabilities with every webhook of the video capability at ``url``."""
+    capabilities = dict(current)
+    video = dict(capabilities.get("video") or {})
+    video["webhooks"] = {slot: {"address": url, "active": True} for slot in VIDEO_WEBHOOKS}
+    capabilities["video"] = video
+    return capabilities
+
+
 def _capabilities(request: ProvisionRequest, current: Mapping[str, Any]) -> dict[str, Any]:
     """The application's capabilities with video (and voice, for phones) pointed at anyvideo."""
     hook = request.webhook_url
-    capabilities = dict(current)
-    video = dict(capabilities.get("video") or {})
-    video["webhooks"] = {slot: {"address": hook, "active": True} for slot in VIDEO_WEBHOOKS}
-    capabilities["video"] = video
+    capabilities = _with_video(current, hook)
     if request.phone:
         voice = dict(capabilities.get("voice") or {})
         voice["webhooks"] = {

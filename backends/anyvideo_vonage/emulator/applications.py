@@ -21,6 +21,14 @@ each ``{"address": url, "active": bool}`` (``specs/WEBHOOKS.md``). The
 capability is kept as given, like every other one: the spec leaves
 ``capabilities`` open.
 
+The emulator's own application (its ``application_id``) is listed too. Its video
+webhooks set through the API become the emulator's callback URLs (the
+control API's ``/_emulator/vonage/callbacks``), one per kind: the first active
+session-monitoring slot for ``session``, ``archive_status``, ``broadcast_status``
+and ``render_status``; a new public key for it replaces the emulator's (whose
+``credentials`` then still name the old private key). Deleting it takes it off
+the list only: the emulator keeps serving it.
+
 The API creates an application without a key too (it then makes a key pair and
 answers its private key, the spec's ``keys.private_key``); the emulator does the
 same.
@@ -43,8 +51,17 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from anyvideo.testing.server import HttpError, Request, Response, route
 from anyvideo_vonage.emulator.auth import ApplicationCredentials, new_private_key
+from anyvideo_vonage.emulator.callbacks import CallbackSettings
 
-__all__ = ["API", "VIDEO_WEBHOOKS", "ApplicationRoutes", "Applications"]
+__all__ = [
+    "API",
+    "VIDEO_WEBHOOKS",
+    "Application",
+    "ApplicationRoutes",
+    "Applications",
+    "callback_urls",
+    "check_account",
+]
 
 #: Where the Application API is served.
 API = "/v2/applications"
@@ -106,9 +123,10 @@ class Application:
 
 
 class Applications:
-    """The account's applications, by id (thread-safe)."""
+    """The account's applications, by id (thread-safe); ``primary`` is the emulator's own."""
 
-    def __init__(self) -> None:
+    def __init__(self, primary: str) -> None:
+        self.primary = primary
         self._by_id: dict[str, Application] = {}
         self._keys: dict[str, rsa.RSAPublicKey] = {}
         self._lock = threading.Lock()
@@ -141,9 +159,10 @@ class Applications:
 
     def callback_url(self, application_id: str, kind: str, payload: Mapping[str, Any]) -> str | None:
         """Where the application's video capability sends a callback of ``kind`` with ``payload``,
-        or ``None`` (the slot is unset or inactive); ``KeyError`` if ``application_id`` is not one of these."""
+        or ``None`` (the slot is unset or inactive); ``KeyError`` if ``application_id`` is not one of these
+        or is the emulator's own, whose callbacks go where its callback settings say."""
         application = self.get(application_id)
-        if application is None:
+        if application is None or application_id == self.primary:
             raise KeyError(application_id)
         if kind == "session":
             slot = _MONITORING_SLOTS.get(str(payload.get("event")))
@@ -154,6 +173,19 @@ class Applications:
         if not isinstance(hook, dict) or not hook.get("address") or hook.get("active") is False:
             return None
         return str(hook["address"])
+
+
+def callback_urls(capabilities: Mapping[str, Any]) -> dict[str, str | None]:
+    """The emulator's callback URL of each kind that the video capability's webhooks say: the
+    first active slot of the kind (``None``: none is set)."""
+    webhooks = (capabilities.get("video") or {}).get("webhooks") or {}
+    urls: dict[str, str | None] = dict.fromkeys(("session", "archive", "broadcast", "render"))
+    for slot, kind in VIDEO_WEBHOOKS.items():
+        hook = webhooks.get(slot)
+        if kind in urls and urls[kind] is None and isinstance(hook, dict) and hook.get("active", True):
+            address = hook.get("address")
+            urls[kind] = address if isinstance(address, str) and address else None
+    return urls
 
 
 # --- answers -------------------------------------------------------------------------
@@ -269,10 +301,17 @@ class ApplicationRoutes:
 
     applications: Applications
     application: ApplicationCredentials
+    callback_settings: CallbackSettings
 
-    def forget_application_tokens(self, application_id: str) -> None:
-        """Drop what was verified with an application's previous key (provided by the emulator)."""
-        self.application.forget(application_id)
+    def _keep(self, application: Application, key: rsa.RSAPublicKey, *, key_changed: bool) -> None:
+        """File the application; the emulator's own also takes its key and callback URLs from it."""
+        self.applications.put(application, key)
+        if application.id == self.applications.primary:
+            self.application.public_key = key
+            if "video" in application.capabilities:
+                self.callback_settings.configure(callback_urls(application.capabilities))
+        if key_changed:
+            self.application.forget(application.id)
 
     @route("GET", API)
     def _list_applications(self, request: Request) -> Any:
@@ -321,7 +360,7 @@ class ApplicationRoutes:
             capabilities=dict(body.get("capabilities") or {}),
             privacy={"improve_ai": True, **(body.get("privacy") or {})},
         )
-        self.applications.put(application, key)
+        self._keep(application, key, key_changed=False)
         answer = application.json()
         if private_key is not None:
             answer["keys"]["private_key"] = private_key
@@ -346,9 +385,7 @@ class ApplicationRoutes:
             capabilities=dict(body.get("capabilities") or {}),
             privacy={**application.privacy, **(body.get("privacy") or {})},
         )
-        self.applications.put(updated, key)
-        if public_pem != application.public_key:
-            self.forget_application_tokens(application.id)
+        self._keep(updated, key, key_changed=public_pem != application.public_key)
         return updated.json()
 
     @route("DELETE", API + "/{application_id}")
@@ -356,7 +393,8 @@ class ApplicationRoutes:
         application_id = request.params["application_id"]
         if not self.applications.remove(application_id):
             raise _not_found(application_id)
-        self.forget_application_tokens(application_id)
+        if application_id != self.applications.primary:
+            self.application.forget(application_id)
         return Response.empty(204)
 
     def _application(self, application_id: str) -> Application:

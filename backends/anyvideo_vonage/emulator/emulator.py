@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
+from cryptography.hazmat.primitives import serialization
 
 from anyvideo.errors import NotFound
 from anyvideo.models import EventType, ParticipantStatus, RecordingStatus, Resolution
@@ -18,7 +19,7 @@ from anyvideo.testing.seeding import SEED_PATH, SeedRequest
 from anyvideo.testing.server import CONTROL_PREFIX, Emulator, EmulatorSetting, HttpError, Request, Response, route
 from anyvideo_vonage.emulator import errors, ids, stylesheet, translate
 from anyvideo_vonage.emulator.applications import API as APPLICATION_API
-from anyvideo_vonage.emulator.applications import ApplicationRoutes, Applications, check_account
+from anyvideo_vonage.emulator.applications import Application, ApplicationRoutes, Applications, check_account
 from anyvideo_vonage.emulator.archives import SEEDED, ArchiveRoutes
 from anyvideo_vonage.emulator.auth import ApplicationCredentials
 from anyvideo_vonage.emulator.broadcasts import BroadcastRoutes
@@ -116,8 +117,13 @@ class VonageEmulator(
         **options: Any,
     ) -> None:
         self.application = ApplicationCredentials(application_id, private_key, api_key, api_secret)
-        self.applications = Applications()
+        self.applications = Applications(self.application.application_id)
         self.application.others = self.applications.public_key
+        public_key = self.application.public_key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode()
+        own = Application(self.application.application_id, "anyvideo emulator", public_key)
+        self.applications.put(own, self.application.public_key)
         self.state = FaceState()
         self.downloads = Downloads()
         self.callback_settings = CallbackSettings(callback_urls, signature_secret)

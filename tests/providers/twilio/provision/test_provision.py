@@ -87,3 +87,11 @@ def test_an_api_key_cannot_make_keys(emulator) -> None:
     with anyvideo.connect(environ=environ) as video, pytest.raises(TwilioRestException) as refused:
         video.native.api.v2010.accounts(environ["TWILIO_ACCOUNT_SID"]).new_keys.create(friendly_name="x")
     assert refused.value.status == 401
+
+
+@pytest.mark.parametrize("asked", [{"rotate_key": True}, {"key_file": "twilio.key"}])
+def test_key_pair_options_are_refused_before_any_request(emulator, account, asked) -> None:
+    with pytest.raises(anyvideo.InvalidRequest) as refused:
+        provision("twilio", name="x", public_url="https://x.example", environ=account, **asked)
+    assert refused.value.field == next(iter(asked))
+    assert emulator.api_keys.all() == []
