@@ -100,6 +100,7 @@ class Provisioned:
         return "".join(f"export {name}={shlex.quote(value)}\n" for name, value in self.settings.items())
 
     def to_json(self) -> dict[str, Any]:
+        """``backend``, ``resource``, ``created``, ``settings`` (secrets included: the user asked) and ``notes``."""
         return {
             "backend": self.backend,
             "resource": self.resource,
