@@ -20,9 +20,11 @@ from typing import Any
 
 import attrs
 
+from anyvideo import redaction
 from anyvideo.errors import ConfigurationError, InvalidRequest
 from anyvideo.provisioning import Provisioned, ProvisionRequest
 from anyvideo.retry import POLICY_SETTINGS, Safety, policy_from_settings
+from anyvideo_twilio.backend import SDK_LOGGERS
 from anyvideo_twilio.config import TwilioSettings
 from anyvideo_twilio.transport import Transport
 
@@ -47,6 +49,7 @@ def provision(request: ProvisionRequest) -> Provisioned:
     # the account's own credentials, whatever key is configured
     settings = attrs.evolve(loaded, api_key_sid=None, api_key_secret=None)
     policy = policy_from_settings({k: request.settings[k] for k in POLICY_SETTINGS if k in request.settings}, {})
+    redaction.install(SDK_LOGGERS)
     transport = Transport(settings, policy)
     try:
         account = transport.client.api.v2010.accounts(settings.account_sid)
@@ -55,6 +58,7 @@ def provision(request: ProvisionRequest) -> Provisioned:
         )
     finally:
         transport.close()
+    redaction.register_secret(str(key.secret))  # printed once, on purpose; never logged
     values = {
         "ANYVIDEO_BACKEND": "twilio",
         "TWILIO_ACCOUNT_SID": settings.account_sid,

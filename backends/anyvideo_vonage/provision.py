@@ -35,10 +35,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from vonage import Auth, Vonage
 from vonage_application import ListApplicationsFilter
 
+from anyvideo import redaction
 from anyvideo.calls import BackendSettings
 from anyvideo.errors import ConfigurationError, InvalidRequest
 from anyvideo.provisioning import Provisioned, ProvisionRequest
 from anyvideo.retry import POLICY_SETTINGS, policy_from_settings
+from anyvideo_vonage.backend import SDK_LOGGERS
 from anyvideo_vonage.config import DEFAULT_VIDEO_HOST
 from anyvideo_vonage.errors import translating
 from anyvideo_vonage.transport import sdk_client, sdk_options
@@ -82,6 +84,7 @@ def provision(request: ProvisionRequest) -> Provisioned:
     """Create or update the application ``request.name``; see the module docstring."""
     values = SETTINGS.load(request.settings, request.environ)
     SETTINGS.require(values, "api_key", "api_secret")
+    _redact(values["api_secret"])
     host = values.get("video_host") or DEFAULT_VIDEO_HOST
     policy = policy_from_settings(
         {k: request.settings[k] for k in POLICY_SETTINGS if k in request.settings}, request.environ
@@ -102,6 +105,7 @@ def point_callbacks(
 ) -> bool:
     """Point every video callback of the application ``application_id`` at ``url`` (its other
     settings, and its key, kept), with the account's API key and secret; whether it changed."""
+    _redact(account[1])
     client = sdk_client(Auth(api_key=account[0], api_secret=account[1]), video_host, sdk_options(video_host, timeout))
     try:
         with translating():
@@ -247,6 +251,12 @@ def _capabilities(request: ProvisionRequest, current: Mapping[str, Any]) -> dict
         }
         capabilities["voice"] = voice
     return capabilities
+
+
+def _redact(secret: str) -> None:
+    """Keep the account's secret (and its Basic header) out of the SDK's log lines."""
+    redaction.install(SDK_LOGGERS)
+    redaction.register_secret(secret)
 
 
 def _slug(name: str) -> str:

@@ -3,7 +3,10 @@ settings (secrets kept out of its repr), and the provisioners plugins register."
 
 from __future__ import annotations
 
+import os
 import shlex
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -96,3 +99,24 @@ def test_a_name_is_needed(name: str) -> None:
     with pytest.raises(InvalidRequest) as refused:
         provision("local", name=name, public_url="https://x.example", plugins=Plugins(environ={}), environ={})
     assert refused.value.field == "name"
+
+
+@pytest.mark.parametrize(
+    "arguments, code, says",
+    [
+        (["local", "--public-url", "https://x.example"], 3, "no provisioner"),
+        (["nowhere", "--public-url", "https://x.example"], 3, "no backend named 'nowhere'"),
+        (["local", "--public-url", "ftp://x.example"], 4, "public_url"),
+    ],
+)
+def test_the_command_exits_with_the_errors_code(arguments: list[str], code: int, says: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANYVIDEO_", "VONAGE_", "TWILIO_"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "anyvideo", "provision", *arguments],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == code and says in done.stderr, done.stderr

@@ -4,7 +4,9 @@ application in the same state; ``--rotate-key``, the old key refused and the new
 
 from __future__ import annotations
 
+import base64
 import json
+import logging
 import shlex
 import stat
 from typing import Any
@@ -142,3 +144,11 @@ def test_bad_public_url_is_refused_before_any_request(emulator, account, tmp_pat
         provision("vonage", name="x", public_url="ftp://nowhere", key_file=tmp_path / "k", environ=account)
     assert refused.value.field == "public_url"
     assert [a.id for a in emulator.applications.all()] == [emulator.application.application_id]
+
+
+def test_the_accounts_secret_is_never_logged(emulator, account, tmp_path, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    provision("vonage", name="x", public_url="https://x.example", key_file=tmp_path / "k", environ=account)
+    basic = base64.b64encode(f"{account['VONAGE_API_KEY']}:{account['VONAGE_API_SECRET']}".encode()).decode()
+    assert caplog.records and account["VONAGE_API_SECRET"] not in caplog.text and basic not in caplog.text
+    assert "PRIVATE KEY" not in caplog.text
