@@ -160,7 +160,7 @@ class VonageEmulator(
         return ids.new_uuid()
 
     def authenticate(self, request: Request) -> None:
-        if request.path.startswith(APPLICATION_API):  # the account's API: its key and secret
+        if request.path == APPLICATION_API or request.path.startswith(APPLICATION_API + "/"):  # the account's API
             check_account(request, self.application)
             return
         project = self.application.authenticate(request)

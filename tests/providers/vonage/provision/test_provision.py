@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from support.receiver import Receiver
 
 import anyvideo
@@ -152,3 +154,14 @@ def test_the_accounts_secret_is_never_logged(emulator, account, tmp_path, caplog
     basic = base64.b64encode(f"{account['VONAGE_API_KEY']}:{account['VONAGE_API_SECRET']}".encode()).decode()
     assert caplog.records and account["VONAGE_API_SECRET"] not in caplog.text and basic not in caplog.text
     assert "PRIVATE KEY" not in caplog.text
+
+
+def test_an_existing_key_file_is_uploaded_not_replaced(emulator, account, tmp_path) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    key_file = tmp_path / "mine.key"
+    key_file.write_bytes(pem)
+    done = provision("vonage", name="x", public_url="https://x.example", key_file=key_file, environ=account)
+    uploaded = emulator.applications.get(done.settings["VONAGE_APPLICATION_ID"]).public_key
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    assert uploaded == public.decode() and key_file.read_bytes() == pem
