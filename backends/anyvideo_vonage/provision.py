@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -84,20 +85,13 @@ def provision(request: ProvisionRequest) -> Provisioned:
     """Create or update the application ``request.name``; see the module docstring."""
     values = SETTINGS.load(request.settings, request.environ)
     SETTINGS.require(values, "api_key", "api_secret")
-    _redact(values["api_secret"])
     host = values.get("video_host") or DEFAULT_VIDEO_HOST
     policy = policy_from_settings(
         {k: request.settings[k] for k in POLICY_SETTINGS if k in request.settings}, request.environ
     )
     key_file = request.key_file or Path(f"{_slug(request.name)}.key")
-    client = sdk_client(
-        Auth(api_key=values["api_key"], api_secret=values["api_secret"]), host, sdk_options(host, policy.timeout)
-    )
-    try:
-        with translating():
-            return _provision(client, request, key_file, host)
-    finally:
-        client.http_client._session.close()
+    with _account_client((values["api_key"], values["api_secret"]), host, policy.timeout) as client:
+        return _provision(client, request, key_file, host)
 
 
 def point_callbacks(
@@ -105,20 +99,28 @@ def point_callbacks(
 ) -> bool:
     """Point every video callback of the application ``application_id`` at ``url`` (its other
     settings, and its key, kept), with the account's API key and secret; whether it changed."""
-    _redact(account[1])
+    with _account_client(account, video_host, timeout) as client:
+        http = client.http_client
+        current = http.get(http.api_host, f"{_API}/{application_id}", None, "basic")
+        capabilities = current.get("capabilities") or {}
+        wanted = _with_video(capabilities, url)
+        if wanted == capabilities:
+            return False
+        body = {"name": current["name"], "capabilities": wanted}
+        http.put(http.api_host, f"{_API}/{application_id}", body, "basic")
+        return True
+
+
+@contextmanager
+def _account_client(account: tuple[str, str], video_host: str, timeout: tuple[float, float]) -> Iterator[Vonage]:
+    """An SDK client with the account's API key and secret (kept out of the SDK's log lines),
+    its errors anyvideo's, closed afterwards."""
+    redaction.install(SDK_LOGGERS)
+    redaction.register_secret(account[1])
     client = sdk_client(Auth(api_key=account[0], api_secret=account[1]), video_host, sdk_options(video_host, timeout))
     try:
         with translating():
-            http = client.http_client
-            current = http.get(http.api_host, f"{_API}/{application_id}", None, "basic")
-            capabilities = current.get("capabilities") or {}
-            wanted = _with_video(capabilities, url)
-            if wanted == capabilities:
-                return False
-            http.put(
-                http.api_host, f"{_API}/{application_id}", {"name": current["name"], "capabilities": wanted}, "basic"
-            )
-            return True
+            yield client
     finally:
         client.http_client._session.close()
 
@@ -251,12 +253,6 @@ def _capabilities(request: ProvisionRequest, current: Mapping[str, Any]) -> dict
         }
         capabilities["voice"] = voice
     return capabilities
-
-
-def _redact(secret: str) -> None:
-    """Keep the account's secret (and its Basic header) out of the SDK's log lines."""
-    redaction.install(SDK_LOGGERS)
-    redaction.register_secret(secret)
 
 
 def _slug(name: str) -> str:
