@@ -31,3 +31,8 @@ def anyvideo_register_backends(register: Callable[[str, str], None]) -> None:
 def anyvideo_register_emulators(register: Callable[[str, str], None]) -> None:
     # By path: the backend must not import its emulator, which loads only when asked for.
     register("twilio", "anyvideo_twilio.emulator:TwilioEmulator")
+
+
+@hookimpl
+def anyvideo_register_provisioners(register: Callable[[str, str], None]) -> None:
+    register("twilio", "anyvideo_twilio.provision:provision")

@@ -57,3 +57,8 @@ def anyvideo_register_backends(register: Callable[[str, str], None]) -> None:
 def anyvideo_register_emulators(register: Callable[[str, str], None]) -> None:
     # By path: the backend must not import its emulator, which loads only when asked for.
     register("vonage", "anyvideo_vonage.emulator:VonageEmulator")
+
+
+@hookimpl
+def anyvideo_register_provisioners(register: Callable[[str, str], None]) -> None:
+    register("vonage", "anyvideo_vonage.provision:provision")

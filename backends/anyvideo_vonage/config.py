@@ -28,6 +28,8 @@ SETTINGS = BackendSettings(
         "video_host": "VONAGE_VIDEO_HOST",
         "registry": "ANYVIDEO_REGISTRY",
         "signature_secret": "VONAGE_SIGNATURE_SECRET",
+        # the account's, for the Application API (a settings migration sets callback URLs with
+        # them) and for Verify
         "api_key": "VONAGE_API_KEY",
         "api_secret": "VONAGE_API_SECRET",
         "message_sender": "VONAGE_MESSAGE_SENDER",
@@ -74,8 +76,8 @@ def backend_arguments(settings: Mapping[str, Any], environ: Mapping[str, str]) -
 
 
 def _messaging(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The settings of invitations and verification, each optional: ``api_key`` and
-    ``api_secret`` (the Verify API's credentials, both or neither) and ``message_sender``."""
+    """The account's settings, each optional: ``api_key`` and ``api_secret`` (for the
+    Application API and Verify, both or neither) and ``message_sender`` (invitations)."""
     found = {name: values.get(name) or None for name in ("api_key", "api_secret", "message_sender")}
     for name, value in found.items():
         if value is not None and not isinstance(value, str):

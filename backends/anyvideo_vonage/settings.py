@@ -5,8 +5,10 @@ callback URLs are set in the dashboard (or the Application API), and
 automatic archiving is an option of each session. So the settings anyvideo
 can carry are kept by anyvideo itself, as room defaults in the registry that
 the backend gives every new session (``archive_mode="always"`` for rooms that
-must be recorded without anyone starting it); the rest is a manual step,
-said as one.
+must be recorded without anyone starting it). Callback URLs are set on the
+application through the Application API when the backend has the account's
+API key and secret (``api_key``/``api_secret``: :func:`.provision.point_callbacks`);
+the rest is a manual step, said as one.
 """
 
 from __future__ import annotations
@@ -61,19 +63,42 @@ def plan(backend: VonageBackend, setting: Setting) -> Step:
             "archives are then uploaded there ('uploaded' status) and no longer downloadable from Vonage"
             + ("; upload a public key there to keep them encrypted" if value.get("encrypted") else ""),
         )
+    if setting.kind == "callback_url" and backend.account is not None and value.get("url"):
+        return Step(
+            setting,
+            Action.APPLY,
+            f"the application's video callbacks (session monitoring, archive, broadcast, captions, render, SIP)"
+            f" go to {value['url']}, set through the Application API",
+            "callbacks are JSON signed with a JWT, not form posts signed with X-Twilio-Signature: anyvideo reads"
+            " both; give anyvideo the account's signature secret as VONAGE_SIGNATURE_SECRET",
+            {"callbacks": value["url"]},
+        )
     if setting.kind == "callback_url":
         return Step(
             setting,
             Action.MANUAL,
             f"set the application's session-monitoring, archive and broadcast callback URLs to {value.get('url')}"
             " (dashboard or Application API), signed, and give anyvideo the secret as VONAGE_SIGNATURE_SECRET",
-            "callbacks are JSON signed with a JWT, not form posts signed with X-Twilio-Signature: anyvideo reads both",
+            "callbacks are JSON signed with a JWT, not form posts signed with X-Twilio-Signature: anyvideo reads both;"
+            " with VONAGE_API_KEY and VONAGE_API_SECRET set, --apply sets the URLs (or run anyvideo provision vonage)",
         )
     return Step(setting, Action.IMPOSSIBLE, "nothing", f"Vonage has no setting like {setting.kind!r}")
 
 
 def apply(backend: VonageBackend, step: Step) -> bool:
-    """Make anyvideo's room defaults include ``step``'s; whether anything changed."""
+    """Make anyvideo's room defaults include ``step``'s, or point the application's callbacks
+    where it says; whether anything changed."""
+    if step.action is Action.APPLY and step.change.get("callbacks") and backend.account is not None:
+        from anyvideo_vonage.provision import point_callbacks  # the Application API's client: only now
+
+        transport = backend.transport
+        return point_callbacks(
+            transport.application_id,
+            step.change["callbacks"],
+            account=backend.account,
+            video_host=transport.video_host,
+            timeout=transport.policy.timeout,
+        )
     wanted = step.change.get("room_defaults")
     if step.action is not Action.APPLY or not wanted:
         raise ValueError(f"nothing to apply for {step.setting.kind} {step.setting.name!r}")

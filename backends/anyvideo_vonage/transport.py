@@ -58,6 +58,7 @@ __all__ = [
     "Transport",
     "VideoOnlyAdapter",
     "is_vonage_host",
+    "sdk_client",
     "sdk_options",
 ]
 
@@ -103,7 +104,7 @@ OTHER_APIS = {
 
 #: The starts of the paths of the SDK's other APIs that the emulator serves too: pointed at an
 #: emulator, their requests go to it (same path, query and headers) instead of Vonage's hosts.
-EMULATED_APIS: tuple[str, ...] = ("/v1/messages", "/verify/json", "/verify/check/json")
+EMULATED_APIS: tuple[str, ...] = ("/v1/messages", "/verify/json", "/verify/check/json", "/v2/applications")
 
 
 def is_vonage_host(host: str) -> bool:
@@ -162,6 +163,21 @@ def sdk_options(video_host: str, timeout: tuple[float, float]) -> TimedOptions:
     return TimedOptions(video_host=video_host, timeout=timeout, max_retries=0, pool_connections=1, pool_maxsize=1)
 
 
+def sdk_client(auth: Auth, video_host: str, options: TimedOptions) -> Vonage:
+    """An SDK client for ``auth`` whose requests go through core's deadline adapter; pointed at
+    an emulator (``video_host`` not Vonage's), through :class:`VideoOnlyAdapter`."""
+    client = Vonage(auth, options)
+    # The SDK mounts its own adapter and offers no way to pass one: replace it, same sizes, no retries.
+    sizes = {"pool_connections": options.pool_connections, "pool_maxsize": options.pool_maxsize}
+    session = client.http_client._session
+    if is_vonage_host(video_host):
+        session.mount("https://", DeadlineAdapter(**sizes, max_retries=0))
+    else:  # an emulator: nothing may reach the real Vonage through the SDK's other APIs
+        session.mount("https://", VideoOnlyAdapter(video_host, **sizes, max_retries=0))
+        session.mount("http://", VideoOnlyAdapter(video_host, max_retries=0))
+    return client
+
+
 class Transport:
     """The application's credentials, this thread's SDK client, the REST helper and the
     rules every request follows: errors translated at this edge, the retry policy, the rate limit."""
@@ -206,15 +222,7 @@ class Transport:
         if client is None:
             # No retries inside the SDK (see sdk_options): the policy alone decides.
             options = sdk_options(self.video_host, self.policy.timeout)
-            client = self._local.client = Vonage(self.auth, options)
-            # The SDK mounts its own adapter and offers no way to pass one: replace it, same sizes, no retries.
-            sizes = {"pool_connections": options.pool_connections, "pool_maxsize": options.pool_maxsize}
-            session = client.http_client._session
-            if is_vonage_host(self.video_host):
-                session.mount("https://", DeadlineAdapter(**sizes, max_retries=0))
-            else:  # an emulator: nothing may reach the real Vonage through the SDK's other APIs
-                session.mount("https://", VideoOnlyAdapter(self.video_host, **sizes, max_retries=0))
-                session.mount("http://", VideoOnlyAdapter(self.video_host, max_retries=0))
+            client = self._local.client = sdk_client(self.auth, self.video_host, options)
             with self._clients_lock:
                 self._clients.append(client)
         return client

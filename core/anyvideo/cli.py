@@ -48,6 +48,7 @@ from anyvideo.migrate.commands import export as export_command
 from anyvideo.migrate.commands import migrate as migrate_group
 from anyvideo.models import RecordingStatus, Role, RoomStatus
 from anyvideo.plugins import Plugins
+from anyvideo.provision_commands import provision as provision_group
 
 if TYPE_CHECKING:
     from anyvideo.testing.server import Emulator
@@ -510,6 +511,7 @@ def emulator_command(
 cli.add_command(export_command)
 cli.add_command(migrate_group)
 cli.add_command(serve_group)
+cli.add_command(provision_group)
 
 
 def environment_problem(error: BaseException) -> str | None:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from anyvideo.backend import Backend
     from anyvideo.client import Video
     from anyvideo.models import Event
+    from anyvideo.provisioning import Provisioner
     from anyvideo.testing.server import Emulator
 
 __all__ = ["hookimpl", "hookspec"]
@@ -58,3 +59,14 @@ def anyvideo_event(event: Event, video: Video) -> Any:
 @hookspec
 def anyvideo_register_commands(cli: click.Group) -> None:
     """Add subcommands to the ``anyvideo`` command line."""
+
+
+@hookspec
+def anyvideo_register_provisioners(register: Callable[[str, Provisioner | str], None]) -> None:
+    """Call ``register(name, provisioner)`` once per backend whose provider this plugin can
+    provision (``anyvideo provision <name>``, :func:`anyvideo.provisioning.provision`).
+
+    ``provisioner`` takes a :class:`~anyvideo.provisioning.ProvisionRequest` and returns a
+    :class:`~anyvideo.provisioning.Provisioned`; give its ``"module:function"`` path so it
+    (and the provider's SDK) loads only when someone provisions.
+    """

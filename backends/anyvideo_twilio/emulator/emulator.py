@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from anyvideo.testing.server import EmulatorSetting
 from anyvideo_twilio.emulator.devices import TwilioDevices
+from anyvideo_twilio.emulator.keys import KeyRoutes
 from anyvideo_twilio.emulator.routes import (
     CompositionRoutes,
     ControlRoutes,
@@ -29,6 +30,7 @@ class TwilioEmulator(
     MediaRoutes,
     MessageRoutes,
     ControlRoutes,
+    KeyRoutes,
 ):
     """Twilio Video's REST API (``https://video.twilio.com/v1``) on loopback.
 

@@ -12,6 +12,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import attrs
+import jwt
+
 from anyvideo.errors import Forbidden, NotFound
 from anyvideo.models import Role, RoomStatus
 from anyvideo.sim import Grant
@@ -19,6 +22,7 @@ from anyvideo.sim.records import ParticipantRecord, Record, RecordingRecord, Roo
 from anyvideo.testing.server import Emulator, HttpError, Request, Response
 from anyvideo_twilio.emulator import errors, sids
 from anyvideo_twilio.emulator.auth import Credentials
+from anyvideo_twilio.emulator.keys import ApiKeys
 from anyvideo_twilio.emulator.pagination import PAGING, Page, paginate, paginate_scan
 from anyvideo_twilio.emulator.params import Params
 from anyvideo_twilio.emulator.rules import TrackView
@@ -53,6 +57,8 @@ class Face(Emulator):
         **options: Any,
     ) -> None:
         self.creds = Credentials.generate(account_sid, auth_token, api_key_sid, api_key_secret)
+        #: The API keys made through the 2010 API (:mod:`.keys`): each authenticates as the key above does.
+        self.api_keys = ApiKeys()
         self.state = State()
         self._reserved = threading.local()
         self._media_key = secrets.token_bytes(32)
@@ -111,7 +117,10 @@ class Face(Emulator):
     def authenticate(self, request: Request) -> None:
         if request.path.startswith(MEDIA_PREFIX):
             self.check_media_signature(request)  # a signed URL needs no credentials
-        elif not self.creds.accepts(request.header("Authorization")):
+        elif not (
+            self.creds.accepts(request.header("Authorization"))
+            or self.api_keys.accepts(request.header("Authorization"))
+        ):
             raise HttpError(401, errors.AUTHENTICATE.message, code=errors.AUTHENTICATE.code)
 
     def error_response(self, status: int, message: str, code: int | str | None = None) -> Response:
@@ -119,7 +128,7 @@ class Face(Emulator):
         return Response.json(errors.body(status, message, code), status, headers)
 
     def verify_client_token(self, token: str) -> Grant:
-        claims = self.creds.verify_access_token(token)
+        claims = self._signer_of(token).verify_access_token(token)
         if not claims.room:
             raise Forbidden("the access token's VideoGrant names no room; the emulator needs one to join")
         room = self._room_by_reference(claims.room)
@@ -127,6 +136,17 @@ class Face(Emulator):
             raise NotFound(f"no in-progress room named {claims.room!r}")
         # Twilio tokens have no roles: everyone publishes and subscribes.
         return Grant(room_id=room.id, identity=claims.identity, role=Role.PUBLISHER, expires_at=claims.expires_at)
+
+    def _signer_of(self, token: str) -> Credentials:
+        """The credentials whose key an access token names as its issuer: a key made through
+        the API, else the emulator's own (which refuses a token it did not sign)."""
+        try:
+            issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+        except jwt.InvalidTokenError:
+            return self.creds
+        if not isinstance(issuer, str) or (secret := self.api_keys.secret_of(issuer)) is None:
+            return self.creds
+        return attrs.evolve(self.creds, api_key_sid=issuer, api_key_secret=secret)
 
     # --- signed media URLs (what Twilio's /Media redirects to) ----------------
 

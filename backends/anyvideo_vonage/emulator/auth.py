@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from jwt.algorithms import AllowedPublicKeys
     from jwt.types import Options
 
-__all__ = ["ApplicationCredentials", "ClientToken", "identity_of"]
+__all__ = ["ApplicationCredentials", "ClientToken", "identity_of", "new_private_key"]
 
 _LEGACY_HEADER = "X-OPENTOK-AUTH"
 #: How the older OpenTok client tokens begin.
@@ -69,7 +69,8 @@ _T1_SENTINEL = "T1=="
 _REMEMBERED = 256
 
 
-def _new_private_key() -> str:
+def new_private_key() -> str:
+    """A fresh 2048-bit RSA private key, as PKCS#8 PEM."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -118,7 +119,7 @@ class ApplicationCredentials:
         api_secret: str | None = None,
     ) -> None:
         self.application_id = application_id or new_uuid()
-        self.private_key = private_key or _new_private_key()
+        self.private_key = private_key or new_private_key()
         loaded = serialization.load_pem_private_key(self.private_key.encode(), password=None)
         if not isinstance(loaded, rsa.RSAPrivateKey):
             raise ValueError("a Vonage application key is an RSA private key")
@@ -127,7 +128,10 @@ class ApplicationCredentials:
         self.api_secret = api_secret or secrets.token_hex(20)
         #: The clock expiry is checked against for a JWT already verified (PyJWT's is the same time).
         self.now: Callable[[], float] = time.time
-        self._verified: OrderedDict[str, float] = OrderedDict()  # application JWT -> its exp
+        #: The public key of another application of the account (made through the Application
+        #: API), by id, or ``None``: its JWTs and client tokens are accepted too.
+        self.others: Callable[[str], rsa.RSAPublicKey | None] = lambda application_id: None
+        self._verified: OrderedDict[str, tuple[float, str]] = OrderedDict()  # application JWT -> (exp, its application)
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -148,8 +152,7 @@ class ApplicationCredentials:
         for the legacy header); raises the provider's 403 otherwise."""
         bearer = _bearer(request)
         if bearer:
-            self._check_application_jwt(bearer)
-            return self.application_id
+            return self._check_application_jwt(bearer)
         legacy = request.header(_LEGACY_HEADER)
         if legacy:
             claims = self._decode(legacy.strip(), self.api_secret, "HS256", ["iss", "ist", "exp"])
@@ -161,25 +164,50 @@ class ApplicationCredentials:
     def project_of(self, request: Request) -> str:
         """The project a request :meth:`authenticate` accepted is for, without checking
         its credentials again: the application's id, or the API key for the legacy header."""
-        return self.application_id if _bearer(request) else self.api_key
-
-    def _check_application_jwt(self, token: str) -> None:
-        """Verify the signature once per token (the costly part); its expiry on every request."""
+        bearer = _bearer(request)
+        if not bearer:
+            return self.api_key
         with self._lock:
-            expires = self._verified.get(token)
-        if expires is None:
-            claims = self._decode(token, self.public_key, "RS256", ["application_id", "exp"])
-            if claims["application_id"] != self.application_id:
+            verified = self._verified.get(bearer)
+        return verified[1] if verified is not None else self.application_id
+
+    def key_of(self, application_id: object) -> rsa.RSAPublicKey | None:
+        """The public key of the account's application ``application_id`` now, or ``None``."""
+        if application_id == self.application_id:
+            return self.public_key
+        return self.others(application_id) if isinstance(application_id, str) else None
+
+    def forget(self, application_id: str) -> None:
+        """Drop the verified JWTs of an application whose key changed (or that is gone):
+        from now on each is checked against its key again, and an old key's refused."""
+        with self._lock:
+            for token in [token for token, (_, owner) in self._verified.items() if owner == application_id]:
+                del self._verified[token]
+
+    def _check_application_jwt(self, token: str) -> str:
+        """Verify the signature once per token (the costly part); its expiry on every request.
+        Returns the application the JWT is for."""
+        with self._lock:
+            verified = self._verified.get(token)
+        if verified is None:
+            try:
+                claimed = jwt.decode(token, options={"verify_signature": False}).get("application_id")
+            except jwt.InvalidTokenError:
+                raise errors.INVALID_TOKEN.error() from None
+            key = self.key_of(claimed)
+            if key is None:
                 raise errors.UNAUTHORIZED.error()
-            expires = float(claims["exp"])
+            claims = self._decode(token, key, "RS256", ["application_id", "exp"])
+            verified = (float(claims["exp"]), str(claims["application_id"]))
             with self._lock:
-                self._verified[token] = expires
+                self._verified[token] = verified
                 if len(self._verified) > _REMEMBERED:
                     self._verified.popitem(last=False)
-        if self.now() >= expires:
+        if self.now() >= verified[0]:
             with self._lock:
                 self._verified.pop(token, None)
             raise errors.EXPIRED.error()
+        return verified[1]
 
     @staticmethod
     def _decode(token: str, key: AllowedPublicKeys | str, algorithm: str, required: Sequence[str]) -> dict[str, Any]:
@@ -205,7 +233,8 @@ class ApplicationCredentials:
             elif jwt.get_unverified_header(token).get("alg") == "HS256":
                 claims, project = self._project_claims(token), self.api_key
             else:
-                claims, project = self._application_claims(token), self.application_id
+                claims = self._application_claims(token)
+                project = str(claims["application_id"])
             role = Role(claims.get("role") or Role.PUBLISHER.value)
             expires_at = datetime.fromtimestamp(int(claims["exp"]), UTC)
         except (jwt.InvalidTokenError, ValueError, TypeError, OverflowError) as exc:
@@ -232,15 +261,17 @@ class ApplicationCredentials:
         return ClientToken(grant, tuple(str(c) for c in classes))
 
     def _application_claims(self, token: str) -> dict[str, Any]:
-        """An RS256 client token signed with the application's private key."""
+        """An RS256 client token signed with the private key of the application (or of another
+        of the account's applications) it names."""
+        key = self.key_of(jwt.decode(token, options={"verify_signature": False}).get("application_id"))
+        if key is None:
+            raise ValueError("made for another application")
         claims = jwt.decode(
             token,
-            self.public_key,
+            key,
             algorithms=["RS256"],
             options=_client_token_checks("application_id", "session_id", "scope", "exp"),
         )
-        if claims["application_id"] != self.application_id:
-            raise ValueError("made for another application")
         return claims
 
     def _project_claims(self, token: str) -> dict[str, Any]:

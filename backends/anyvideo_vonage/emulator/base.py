@@ -15,6 +15,7 @@ from anyvideo.sim.records import ParticipantRecord, RoomRecord, StreamRecord
 from anyvideo.testing.callbacks import Callbacks
 from anyvideo.testing.server import Request
 from anyvideo_vonage.emulator import errors
+from anyvideo_vonage.emulator.applications import Applications
 from anyvideo_vonage.emulator.auth import ApplicationCredentials, ClientToken
 from anyvideo_vonage.emulator.callbacks import CallbackSettings
 from anyvideo_vonage.emulator.errors import Problem
@@ -101,6 +102,7 @@ class VonageFace:
     clock: Clock
     state: FaceState
     application: ApplicationCredentials
+    applications: Applications
     downloads: Downloads
     callback_settings: CallbackSettings
     callbacks: Callbacks
@@ -209,8 +211,18 @@ class VonageFace:
             raise errors.INVALID_JSON.error("Invalid request. Give addStream or removeStream.")
 
     def notify(self, kind: str, payload: dict[str, Any]) -> None:
-        """Send a callback of ``kind`` ("session", "archive", …) if the application set its URL."""
-        self.callback_settings.send(self.callbacks, kind, payload, self.clock.now())
+        """Send a callback of ``kind`` ("session", "archive", …) if the application set its URL:
+        the one whose session it is about, when the Application API made it (its video
+        capability's URLs), else the emulator's own (:attr:`callback_settings`)."""
+        session_id = payload.get("sessionId")
+        project = self.project_of_session(session_id) if isinstance(session_id, str) else None
+        try:
+            url = self.applications.callback_url(project or "", kind, payload)
+        except KeyError:  # the emulator's own application
+            self.callback_settings.send(self.callbacks, kind, payload, self.clock.now())
+            return
+        if url is not None:
+            self.callback_settings.deliver(self.callbacks, url, payload, self.clock.now())
 
     @staticmethod
     def _page(request: Request, newest_first: list[T], render: Callable[[T], dict[str, Any]]) -> dict[str, Any]:

@@ -70,8 +70,11 @@ class CallbackSettings:
     def send(self, callbacks: Callbacks, kind: str, payload: Mapping[str, Any], now: datetime) -> None:
         """Queue ``payload`` for the URL of ``kind``, if one is set, signed at ``now`` (the emulator's time)."""
         url = self.urls.get(kind)
-        if url is None:
-            return
+        if url is not None:
+            self.deliver(callbacks, url, payload, now)
+
+    def deliver(self, callbacks: Callbacks, url: str, payload: Mapping[str, Any], now: datetime) -> None:
+        """Queue ``payload`` for ``url``, signed at ``now`` when there is a secret."""
         body = json.dumps(payload).encode()
         headers = {"Content-Type": "application/json"}
         if self.signature_secret is not None:

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
+from cryptography.hazmat.primitives import serialization
 
 from anyvideo.errors import NotFound
 from anyvideo.models import EventType, ParticipantStatus, RecordingStatus, Resolution
@@ -17,6 +18,8 @@ from anyvideo.sim.records import CompositionRecord, ParticipantRecord, Recording
 from anyvideo.testing.seeding import SEED_PATH, SeedRequest
 from anyvideo.testing.server import CONTROL_PREFIX, Emulator, EmulatorSetting, HttpError, Request, Response, route
 from anyvideo_vonage.emulator import errors, ids, stylesheet, translate
+from anyvideo_vonage.emulator.applications import API as APPLICATION_API
+from anyvideo_vonage.emulator.applications import Application, ApplicationRoutes, Applications, check_account
 from anyvideo_vonage.emulator.archives import SEEDED, ArchiveRoutes
 from anyvideo_vonage.emulator.auth import ApplicationCredentials
 from anyvideo_vonage.emulator.broadcasts import BroadcastRoutes
@@ -49,7 +52,15 @@ _EVENT_HANDLERS: dict[str, str] = {
 
 
 class VonageEmulator(
-    SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, CaptionRoutes, RenderRoutes, MessagingRoutes, Emulator
+    SessionRoutes,
+    ArchiveRoutes,
+    BroadcastRoutes,
+    SipRoutes,
+    CaptionRoutes,
+    RenderRoutes,
+    MessagingRoutes,
+    ApplicationRoutes,
+    Emulator,
 ):
     """Vonage Video's REST API (``video.api.vonage.com``) on loopback.
 
@@ -60,6 +71,11 @@ class VonageEmulator(
     callbacks go to, signed with ``signature_secret`` when one is given; both
     can be changed later through ``PUT /_emulator/vonage/callbacks``. Other
     options are the shared :class:`~anyvideo.testing.Emulator`'s.
+
+    The account's other applications are made through the Application API
+    (``/v2/applications``, :mod:`.applications`), with the API key and secret:
+    their JWTs work as this one's, and their sessions' callbacks go to their
+    video capability's URLs.
 
     The official SDK only speaks https: run it with ``tls=True`` and point the
     SDK at it with ``HttpClientOptions(video_host="127.0.0.1:<port>")`` and
@@ -103,6 +119,13 @@ class VonageEmulator(
         **options: Any,
     ) -> None:
         self.application = ApplicationCredentials(application_id, private_key, api_key, api_secret)
+        self.applications = Applications(self.application.application_id)
+        self.application.others = self.applications.public_key
+        public_key = self.application.public_key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode()
+        own = Application(self.application.application_id, "anyvideo emulator", public_key)
+        self.applications.put(own, self.application.public_key)
         self.state = FaceState()
         self.downloads = Downloads()
         self.callback_settings = CallbackSettings(callback_urls, signature_secret)
@@ -141,6 +164,9 @@ class VonageEmulator(
     def authenticate(self, request: Request) -> None:
         if request.path.startswith(OWN_CREDENTIALS):
             return  # Verify checks its key and secret itself, answering a status
+        if request.path == APPLICATION_API or request.path.startswith(APPLICATION_API + "/"):  # the account's API
+            check_account(request, self.application)
+            return
         project = self.application.authenticate(request)
         claimed = request.params.get("application_id")
         if claimed is not None and claimed != project:

@@ -92,3 +92,16 @@ def test_pointed_at_twilio_every_domain_goes_out(
             video.native.api.v2010.accounts.list(limit=1)
     assert not isinstance(raised.value, ConfigurationError)
     assert no_network == ["api.twilio.com"]
+
+
+def test_the_keys_api_is_served_by_the_emulator_and_calls_still_are_not(
+    video: Video, emulator: TwilioEmulator, no_network: list[Any]
+) -> None:
+    account = video.native.api.v2010.accounts(emulator.credentials["account_sid"])
+    assert any(
+        pattern.match(f"/2010-04-01/Accounts/{account._solution['sid']}/Keys.json")
+        for pattern in transport.EMULATED_PATHS
+    )
+    with pytest.raises(ConfigurationError, match="does not emulate it"):
+        account.calls.list()
+    assert no_network == []

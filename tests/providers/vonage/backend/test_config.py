@@ -46,8 +46,9 @@ def test_keyword_settings_win_over_the_environment(vonage_emulator: Emulator) ->
 
 
 def test_unknown_settings_are_named() -> None:
-    with pytest.raises(ConfigurationError, match="api_token, colour"):
-        anyvideo.connect("vonage", environ={}, application_id="app", private_key="k", colour="red", api_token="s")
+    # (api_key and api_secret are known: the account's, for the Application API and Verify)
+    with pytest.raises(ConfigurationError, match="auth_token, colour"):
+        anyvideo.connect("vonage", environ={}, application_id="app", private_key="k", colour="red", auth_token="s")
 
 
 def test_missing_credentials_are_named_by_setting_and_variable() -> None:

@@ -46,7 +46,6 @@ def network() -> Iterator[list[str]]:
 
 #: One request of each of the SDK's other clients, and the API its refusal names.
 OTHER_CALLS: list[tuple[str, Callable[[Vonage], Any], str]] = [
-    ("application", lambda sdk: sdk.application.list_applications(), "the Application API"),
     ("voice", lambda sdk: sdk.voice.list_calls(), "the Voice API"),
     ("voice call", lambda sdk: sdk.voice.get_call("63f61863-4a51-4f6b-86e1-46edebcf9356"), "the Voice API"),
     ("numbers", lambda sdk: sdk.numbers.list_owned_numbers(), "the Numbers API"),
@@ -91,6 +90,14 @@ def test_messages_the_emulator_serves_reach_it_through_native(video, vonage_emul
 
     answer = video.native.messages.send(Sms(to="15551234567", from_="acme", text="hi"))
     assert [m.id for m in vonage_emulator.messages.sent()] == [answer.message_uuid]
+
+
+def test_the_application_api_goes_to_the_emulator(video, network) -> None:
+    # served by the emulator (EMULATED_APIS): the SDK's Application client reaches it, not Vonage
+    assert "/v2/applications" in transport.EMULATED_APIS
+    with pytest.raises(Exception) as refused:  # the application's JWT is not the account's Basic credentials
+        video.native.application.list_applications()
+    assert "401" in str(refused.value) and not isinstance(refused.value, ConfigurationError)
     assert set(network) <= {"127.0.0.1"}
 
 
