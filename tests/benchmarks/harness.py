@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import re
@@ -168,6 +169,11 @@ class Row:
     def met(self) -> bool:
         return self.ratio <= self.target if self.lower_is_better else self.ratio >= self.target
 
+    @property
+    def has_target(self) -> bool:
+        """``False`` for a figure (:func:`figure`): measured and reported, with no goal to meet."""
+        return not math.isnan(self.target)
+
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.3g} ms"
@@ -204,6 +210,9 @@ class Report:
     def add(self, section: str, row: Row) -> None:
         self.sections.add(section)
         self.rows.append(row)
+        if not row.has_target:
+            print(f"  {row.goal}: anyvideo {row.anyvideo}, baseline {row.baseline}, ratio {row.ratio:.2f} (a figure)")
+            return
         print(
             f"  {row.goal}: anyvideo {row.anyvideo}, baseline {row.baseline}, ratio {row.ratio:.2f}"
             f" (target {'≤' if row.lower_is_better else '≥'} {row.target:g}) {'met' if row.met else 'MISSED'}"
@@ -226,10 +235,10 @@ class Report:
         ]
         for row in self.rows:
             sign = "≤" if row.lower_is_better else "≥"
-            met = "yes" if row.met else "**no**"
-            lines.append(
-                f"| {row.goal} | {row.anyvideo} | {row.baseline} | {row.ratio:.2f} | {sign} {row.target:g} | {met} |"
-            )
+            target, met = f"{sign} {row.target:g}", "yes" if row.met else "**no**"
+            if not row.has_target:
+                target, met = "none (a figure)", "—"
+            lines.append(f"| {row.goal} | {row.anyvideo} | {row.baseline} | {row.ratio:.2f} | {target} | {met} |")
         notes = [row for row in self.rows if row.note]
         if notes:
             lines += ["", "## Notes", ""] + [f"- **{row.goal}**: {row.note}" for row in notes]
@@ -294,3 +303,9 @@ class Network:
         from requests.adapters import HTTPAdapter
 
         HTTPAdapter.send = self._send  # type: ignore[method-assign]
+
+
+def figure(goal: str, anyvideo: str, baseline: str, ratio: float, *, note: str = "") -> Row:
+    """A row that reports a measurement no goal sets a target for (requests per second, say):
+    its target reads "none (a figure)" and it is neither met nor missed."""
+    return Row(goal, anyvideo, baseline, ratio, math.nan, note=note)
