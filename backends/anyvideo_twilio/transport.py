@@ -48,7 +48,10 @@ TWILIO_VIDEO_HOST = "video.twilio.com"
 #: Paths of the SDK's other domains (``api.twilio.com`` …) that the emulator serves too, as
 #: patterns matched at the start of the path: pointed at an emulator, their requests go to it
 #: (same path, query and headers) instead of Twilio's hosts.
-EMULATED_PATHS: tuple[re.Pattern[str], ...] = ()
+EMULATED_PATHS: tuple[re.Pattern[str], ...] = (
+    # Programmable Voice calls and the account's numbers (phone participants, anyvideo_twilio.phone)
+    re.compile(r"/2010-04-01/Accounts/[^/]+/(Calls|IncomingPhoneNumbers)(\.json$|/)"),
+)
 #: Connections kept per host, as the SDK sizes its pool.
 _POOL = min(32, (os.cpu_count() or 1) + 4)
 

@@ -103,7 +103,7 @@ OTHER_APIS = {
 
 #: The starts of the paths of the SDK's other APIs that the emulator serves too: pointed at an
 #: emulator, their requests go to it (same path, query and headers) instead of Vonage's hosts.
-EMULATED_APIS: tuple[str, ...] = ()
+EMULATED_APIS: tuple[str, ...] = ("/v1/calls",)  # the Voice API (phone participants, anyvideo_vonage.phone)
 
 
 def is_vonage_host(host: str) -> bool:

@@ -37,6 +37,7 @@ from anyvideo.models import (
 )
 from anyvideo.registry import Registry
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
+from anyvideo.voice import DialIn, PhoneCallSpec, VoiceReply
 from anyvideo.webhooks import WebhookRequest
 
 if TYPE_CHECKING:
@@ -121,6 +122,8 @@ class Feature(StrEnum):
     RENDER = "render"
     E2EE = "e2ee"
     EXTERNAL_STORAGE = "external_storage"
+    PHONE_DIAL_OUT = "phone_dial_out"
+    PHONE_DIAL_IN = "phone_dial_in"
 
 
 #: One line per feature, for ``anyvideo backends`` and the capability matrix.
@@ -143,6 +146,8 @@ FEATURE_DESCRIPTIONS: Mapping[Feature, str] = {
     Feature.RENDER: "render a web page into a room as a stream",
     Feature.E2EE: "end-to-end encrypted media",
     Feature.EXTERNAL_STORAGE: "store recordings in the customer's own bucket",
+    Feature.PHONE_DIAL_OUT: "call a phone number into a room as an audio-only participant",
+    Feature.PHONE_DIAL_IN: "a number people call to join a room by phone, with a PIN",
 }
 
 #: Either feature makes ``compositions.get`` and ``list`` available (``delete`` needs a file composition).
@@ -441,3 +446,21 @@ class Backend(abc.ABC):
     def download_composition(self, composition_id: str, file_name: str) -> Iterator[bytes]:
         """The bytes of one of the composition's files, in chunks."""
         raise self._unsupported(Feature.POST_HOC_COMPOSITION)
+
+    # --- phone participants ---------------------------------------------------
+
+    def call_phone(self, room_id: str, spec: PhoneCallSpec) -> Participant:
+        """Call ``spec.to`` into the room (:attr:`~anyvideo.Feature.PHONE_DIAL_OUT`); the phone
+        participant (``phone`` set, its number masked)."""
+        raise self._unsupported(Feature.PHONE_DIAL_OUT)
+
+    def dial_in(self, room_id: str, number: str) -> DialIn:
+        """The PIN that joins the room through ``number``, a number of the account whose voice
+        webhooks reach anyvideo (:attr:`~anyvideo.Feature.PHONE_DIAL_IN`)."""
+        raise self._unsupported(Feature.PHONE_DIAL_IN)
+
+    def voice_reply(self, request: WebhookRequest) -> VoiceReply | None:
+        """The answer to ``request`` if it is one of this backend's voice webhooks (a call
+        asking what to do, the digits a caller keyed), verified as its callbacks are;
+        ``None`` (the default): it is not one, and is handled as a callback."""
+        return None

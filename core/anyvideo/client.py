@@ -57,6 +57,7 @@ from anyvideo.models import (
     split_ref,
 )
 from anyvideo.operations import optional_enum
+from anyvideo.phone import Phone
 from anyvideo.placement import check_selectors
 from anyvideo.plugins import Plugins
 from anyvideo.registry import Registry
@@ -110,7 +111,7 @@ def connect(
 class Video:
     """One connection to one backend, with the operations grouped by object:
     ``rooms``, ``participants``, ``streams``, ``tokens``, ``recordings``,
-    ``compositions``, ``signals``, ``webhooks``; and ``ext``, the backend's
+    ``compositions``, ``signals``, ``webhooks``, ``phone``; and ``ext``, the backend's
     provider extensions (:class:`~anyvideo.extensions.VideoExtensions`).
     """
 
@@ -127,6 +128,7 @@ class Video:
         self.compositions = Compositions(self)
         self.signals = Signals(self)
         self.webhooks = Webhooks(self)
+        self.phone = Phone(self)
         self.ext = VideoExtensions(self)
 
     def __repr__(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from anyvideo.testing.server import EmulatorSetting
 from anyvideo_twilio.emulator.devices import TwilioDevices
 from anyvideo_twilio.emulator.routes import (
+    CallRoutes,
     CompositionRoutes,
     ControlRoutes,
     MediaRoutes,
@@ -27,6 +28,7 @@ class TwilioEmulator(
     TranscriptionRoutes,
     MediaRoutes,
     ControlRoutes,
+    CallRoutes,
 ):
     """Twilio Video's REST API (``https://video.twilio.com/v1``) on loopback.
 

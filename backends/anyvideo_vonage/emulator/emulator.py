@@ -261,6 +261,7 @@ class VonageEmulator(SessionRoutes, ArchiveRoutes, BroadcastRoutes, SipRoutes, C
         name = _EVENT_HANDLERS.get(event.type)
         if name is not None:
             getattr(self, name)(event)
+        self.voice_event(event)
 
     def _monitoring(self, name: str, event: SimEvent, **fields: Any) -> None:
         assert event.room_id is not None

@@ -73,6 +73,8 @@ class LocalBackend(Backend):
         Feature.RENDER: "the embedded platform has no browser to render a page in",
         Feature.E2EE: "the embedded platform carries no real media to encrypt",
         Feature.EXTERNAL_STORAGE: "media stays in the embedded store; download it",
+        Feature.PHONE_DIAL_OUT: "the embedded platform has no telephony",
+        Feature.PHONE_DIAL_IN: "the embedded platform has no telephony",
     }
     resolutions = frozenset({"640x480", "1280x720", "1920x1080", "480x640", "720x1280", "1080x1920"})
 

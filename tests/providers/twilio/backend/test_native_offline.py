@@ -22,7 +22,6 @@ from anyvideo_twilio.emulator import TwilioEmulator
 ELSEWHERE: dict[str, tuple[Callable[[Any], Any], str]] = {
     "accounts": (lambda native: native.api.v2010.accounts.list(limit=1), "api"),
     "messages": (lambda native: native.messages.create(to="+15005550006", from_="+15005550001", body="hi"), "api"),
-    "calls": (lambda native: native.calls.list(limit=1), "api"),
     "messaging services": (lambda native: native.messaging.v1.services.list(limit=1), "messaging"),
     "voice": (lambda native: native.voice.v1.dialing_permissions.countries.list(limit=1), "voice"),
     "video's own domain elsewhere": (lambda native: native.insights.v1.rooms.list(limit=1), "insights"),
@@ -71,6 +70,20 @@ def test_a_path_the_emulator_serves_goes_to_it_from_any_twilio_domain(
     room = video.native.video.v1.rooms.create(unique_name="routed")
     answer = video.native.request("GET", f"https://api.twilio.com/v1/Rooms/{room.sid}")
     assert answer.status_code == 200 and json.loads(answer.text)["unique_name"] == "routed"
+    assert no_network == []
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda native: native.calls.list(limit=1),
+        lambda native: native.api.v2010.account.incoming_phone_numbers.list(limit=1),
+    ],
+    ids=["calls", "incoming numbers"],
+)
+def test_the_voice_apis_the_emulator_serves_reach_it(video: Video, no_network: list[Any], call: Any) -> None:
+    # phone participants: Programmable Voice calls and the account's numbers (EMULATED_PATHS)
+    assert call(video.native) == []
     assert no_network == []
 
 
