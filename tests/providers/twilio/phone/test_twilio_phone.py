@@ -5,13 +5,15 @@ webhook anyvideo answers (PIN by ``<Gather>``)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
+from support.openapi import OpenApiChecker
+from support.specs import SPECS, RecordsExchanges
 
 import anyvideo
 from anyvideo import Conflict, EventType, InvalidRequest, ParticipantStatus, UnsupportedFeature, Video
 from anyvideo.testing import WebhookServer
+from anyvideo.testing.server import Request, Response
 from anyvideo.voice import PIN_ATTEMPTS
 from anyvideo_twilio.emulator import TwilioEmulator
 from anyvideo_twilio.phone import MAX_PHONE_PARTICIPANTS
@@ -20,10 +22,26 @@ CALLER_ID = "+15550001111"
 PHONE = "+15551234567"
 
 
+class CheckedTwilioEmulator(RecordsExchanges, TwilioEmulator):
+    """A Twilio emulator that keeps its exchanges, to check against the 2010 API's spec."""
+
+
+@pytest.fixture(scope="module")
+def api_2010() -> OpenApiChecker:
+    return OpenApiChecker(SPECS / "twilio_api_v2010.yaml", paths_as_uris=True)
+
+
 @pytest.fixture
-def emulator(twilio_emulator: Any) -> TwilioEmulator:
-    assert isinstance(twilio_emulator, TwilioEmulator)
-    return twilio_emulator
+def emulator(monkeypatch: pytest.MonkeyPatch, api_2010: OpenApiChecker) -> Iterator[TwilioEmulator]:
+    """The emulator; when the test ends, every voice request it took and answer it gave
+    (Calls, IncomingPhoneNumbers) must match ``twilio_api_v2010.yaml``."""
+    for variable in ("TWILIO_REGION", "TWILIO_EDGE"):
+        monkeypatch.delenv(variable, raising=False)
+    with CheckedTwilioEmulator() as running:
+        yield running
+    voice = [(q, a) for q, a in running.exchanges if q.path.startswith("/2010-04-01/")]
+    problems = [p for request, answer in voice for p in api_2010.problems(request, answer)]
+    assert not problems, "exchanges that do not match twilio_api_v2010.yaml:\n" + "\n".join(problems)
 
 
 @pytest.fixture
@@ -171,3 +189,11 @@ def test_a_number_of_another_account_opens_no_dial_in(video: Video, emulator: Tw
     room = video.rooms.create("clinic")
     with pytest.raises(InvalidRequest, match="not a number of this Twilio account"):
         video.phone.dial_in(room, number="+15550000000")
+
+
+def test_the_spec_check_refuses_what_the_2010_api_does_not_define(api_2010: OpenApiChecker) -> None:
+    path = "/2010-04-01/Accounts/AC" + "0" * 32 + "/Calls.json"
+    request = Request("POST", path, {}, {}, b"From=%2B15550001111&Colour=blue", "https://127.0.0.1" + path)
+    problems = api_2010.problems(request, Response.json({"sid": 7}, 201))
+    assert any("missing To" in p for p in problems) and any("unknown parameter Colour" in p for p in problems)
+    assert any("sid" in p for p in problems)  # the answer's sid is not a string

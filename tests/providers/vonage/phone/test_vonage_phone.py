@@ -4,15 +4,21 @@ connects the phone; and calls in to a linked number, asked for a PIN (NCCO ``inp
 
 from __future__ import annotations
 
+import json
+import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
+import jsonschema_rs
 import pytest
-from support.webhooks import VONAGE_SECRET, Collector, vonage_callbacks
+from support.openapi import OpenApiChecker
+from support.specs import SPECS, VONAGE_SPEC, RecordsExchanges
+from support.webhooks import VONAGE_SECRET, Collector, vonage_callbacks, vonage_signed
 
 from anyvideo import Conflict, Event, EventType, InvalidRequest, Participant, ParticipantStatus, Video
 from anyvideo.testing import WebhookServer
 from anyvideo.voice import PIN_ATTEMPTS
+from anyvideo.webhooks import WebhookRequest
 from anyvideo_vonage.emulator import VonageEmulator
 
 CALLER_ID = "+15550001111"
@@ -21,10 +27,41 @@ DIAL_IN = "+15559990000"
 CALLER = "+447700900123"
 
 
+class CheckedVonageEmulator(RecordsExchanges, VonageEmulator):
+    """A Vonage emulator that keeps its exchanges, to check against the Voice API's spec."""
+
+
+@pytest.fixture(scope="module")
+def voice_spec() -> OpenApiChecker:
+    conversation = ("components", "schemas", "conversation_uuid")
+    why = "the spec's own example, as Vonage answers, is CON-<uuid>, not a bare UUID"
+    return OpenApiChecker(
+        SPECS / "vonage_voice.yml", prefix="/v1/calls", deviations=[(conversation, {"format": None}, why)]
+    )
+
+
+@pytest.fixture(scope="module")
+def dial_spec() -> OpenApiChecker | None:
+    """The Video API's spec, for the SIP dials (not vendored: ``None`` without it)."""
+    return OpenApiChecker(VONAGE_SPEC) if VONAGE_SPEC.exists() else None
+
+
 @pytest.fixture
-def emulator(vonage_emulator: Any) -> VonageEmulator:
-    assert isinstance(vonage_emulator, VonageEmulator)
-    return vonage_emulator
+def emulator(
+    monkeypatch: pytest.MonkeyPatch, voice_spec: OpenApiChecker, dial_spec: OpenApiChecker | None
+) -> Iterator[VonageEmulator]:
+    """The emulator over HTTPS; when the test ends, every Voice API request it took and answer
+    it gave must match ``vonage_voice.yml``."""
+    with CheckedVonageEmulator(tls=True) as running:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(running.ca_bundle))
+        yield running
+    voice = [(q, a) for q, a in running.exchanges if q.path.startswith("/v1/calls")]
+    problems = [p for request, answer in voice for p in voice_spec.problems(request, answer)]
+    assert not problems, "exchanges that do not match vonage_voice.yml:\n" + "\n".join(problems)
+    dials = [(q, a) for q, a in running.exchanges if q.path.endswith("/dial")]
+    if dial_spec is not None:  # the SIP dials into the Voice side, by the Video API's spec
+        problems = [p for request, answer in dials for p in dial_spec.problems(request, answer)]
+        assert not problems, "SIP dials that do not match vonage_video.yml:\n" + "\n".join(problems)
 
 
 @pytest.fixture
@@ -149,3 +186,39 @@ def test_an_unsigned_voice_webhook_is_refused(emulator: VonageEmulator) -> None:
         emulator.control.call("PUT", "/vonage/callbacks", {"signature_secret": None})
         call = emulator.control.call_in(CALLER, DIAL_IN)
     assert call["status"] == "failed"  # the webhook answered 403: the call cannot go on
+
+
+def test_the_voice_api_shows_the_calls_and_hangs_one_up(video: Video, emulator: VonageEmulator) -> None:
+    room = video.rooms.create("standup")
+    called = video.phone.call(room, PHONE, caller_id=CALLER_ID)
+    listed, _ = video.native.voice.list_calls()
+    assert {call.to.number for call in listed} == {CALLER_ID.removeprefix("+"), PHONE.removeprefix("+")}
+    leg = next(call for call in listed if call.to.number == PHONE.removeprefix("+"))
+    assert video.native.voice.get_call(leg.uuid).status == "answered"
+    video.native.voice.hangup(leg.uuid)
+    assert video.native.voice.get_call(leg.uuid).status == "completed"
+    assert video.participants.get(room, called.id).status is ParticipantStatus.CONNECTED  # the SIP leg stays
+
+
+def test_the_answer_ncco_connects_the_phone_as_the_voice_spec_writes_an_endpoint(
+    video: Video, voice_spec: OpenApiChecker
+) -> None:
+    room = video.rooms.create("standup")
+    video.phone.call(room, PHONE, caller_id=CALLER_ID)
+    key, _ = next(iter(video.backend.registry.find("phone_call")))
+    query = {
+        "to": "15550001111",
+        "from": "sip",
+        "uuid": "u-1",
+        "conversation_uuid": "CON-1",
+        "SipHeader_X-AnyVideo-Call": key,
+    }
+    url = "http://127.0.0.1/voice?" + urllib.parse.urlencode(query)
+    headers, body = vonage_signed(b"")
+    reply = video.phone.reply(WebhookRequest("GET", url, headers, body))
+    assert reply is not None and reply.content_type == "application/json"
+    (connect,) = json.loads(reply.body)
+    assert connect["action"] == "connect" and connect["from"] == "15550001111"
+    endpoint = jsonschema_rs.Draft7Validator(voice_spec.schema_at("components", "schemas", "EndpointPhoneTo"))
+    assert list(endpoint.iter_errors(connect["endpoint"][0])) == []
+    assert connect["endpoint"][0] == {"type": "phone", "number": "15551234567"}
