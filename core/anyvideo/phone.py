@@ -12,6 +12,7 @@ request: numbers are E.164 (:mod:`anyvideo.phone_numbers`).
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from anyvideo import operations
@@ -23,9 +24,10 @@ from anyvideo.voice import DialIn, PhoneCallSpec, VoiceReply
 from anyvideo.webhooks import WebhookRequest
 
 if TYPE_CHECKING:
+    from anyvideo.aio.client import Video as AsyncVideo
     from anyvideo.client import ObjectRef, Video
 
-__all__ = ["Phone", "call_phone", "dial_in"]
+__all__ = ["AsyncPhone", "Phone", "call_phone", "dial_in"]
 
 
 def call_phone(video: Video, room: ObjectRef, to: str, caller_id: str, identity: str | None) -> Operation[Participant]:
@@ -74,3 +76,26 @@ class Phone:
         placed by :meth:`call` asking what to do), verified as callbacks are; ``None`` when
         ``request`` is not one. The webhook adapters ask this before handling a callback."""
         return self._video.backend.voice_reply(request)
+
+
+class AsyncPhone:
+    """``anyvideo.aio.Video.phone``: :class:`Phone`, awaited (the same operations, driven
+    from the event loop)."""
+
+    def __init__(self, video: AsyncVideo) -> None:
+        self._video = video
+        self._core = video._core
+
+    async def call(self, room: ObjectRef, to: str, *, caller_id: str, identity: str | None = None) -> Participant:
+        """As :meth:`Phone.call`."""
+        called: Participant = await self._video._drive(call_phone(self._core, room, to, caller_id, identity))
+        return called
+
+    async def dial_in(self, room: ObjectRef, *, number: str) -> DialIn:
+        """As :meth:`Phone.dial_in`."""
+        opened: DialIn = await self._video._drive(dial_in(self._core, room, number))
+        return opened
+
+    async def reply(self, request: WebhookRequest) -> VoiceReply | None:
+        """As :meth:`Phone.reply`, in a worker thread."""
+        return await asyncio.to_thread(self._core.backend.voice_reply, request)

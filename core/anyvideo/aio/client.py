@@ -44,6 +44,7 @@ from anyvideo.models import (
     Stream,
 )
 from anyvideo.operations import Call, Effect, Operation, optional_enum
+from anyvideo.phone import AsyncPhone
 from anyvideo.plugins import Plugins
 from anyvideo.waiting import COMPOSITION_LIFE, INTERVAL, MAX_INTERVAL, RECORDING_LIFE, Life
 from anyvideo.webhooks import WebhookRequest
@@ -98,6 +99,7 @@ class Video:
         self.compositions = Compositions(self)
         self.signals = Signals(self)
         self.webhooks = Webhooks(self)
+        self.phone = AsyncPhone(self)
         self.ext = Extensions(self)
 
     def __repr__(self) -> str:

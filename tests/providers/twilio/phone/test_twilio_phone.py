@@ -197,3 +197,24 @@ def test_the_spec_check_refuses_what_the_2010_api_does_not_define(api_2010: Open
     problems = api_2010.problems(request, Response.json({"sid": 7}, 201))
     assert any("missing To" in p for p in problems) and any("unknown parameter Colour" in p for p in problems)
     assert any("sid" in p for p in problems)  # the answer's sid is not a string
+
+
+def test_the_async_facade_calls_and_opens_dial_in_the_same_way(
+    video: Video, emulator: TwilioEmulator, dial_in_number: str
+) -> None:
+    import asyncio
+
+    from anyvideo import aio
+
+    room = video.rooms.create("standup")
+
+    async def main() -> tuple[anyvideo.Participant, str]:
+        async with aio.Video(video, close_video=False) as async_video:
+            called = await async_video.phone.call(room, PHONE, caller_id=CALLER_ID)
+            opened = await async_video.phone.dial_in(room, number=dial_in_number)
+            with pytest.raises(InvalidRequest):
+                await async_video.phone.call(room, "555", caller_id=CALLER_ID)
+            return called, opened.pin
+
+    called, pin = asyncio.run(main())
+    assert called.phone and video.phone.dial_in(room, number=dial_in_number).pin == pin
