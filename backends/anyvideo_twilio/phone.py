@@ -67,17 +67,10 @@ _TWIML = "application/xml"
 class TwilioPhone:
     """The Twilio backend's phone participants."""
 
-    def __init__(
-        self,
-        backend: TwilioBackend,
-        verify: Callable[[WebhookRequest], dict[str, str]],
-        *,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
+    def __init__(self, backend: TwilioBackend, verify: Callable[[WebhookRequest], dict[str, str]]) -> None:
         self.backend = backend
         self.pins = Pins(backend.registry)
         self._verify = verify
-        self._sleep = sleep
 
     @property
     def _account(self) -> Any:
@@ -132,7 +125,7 @@ class TwilioPhone:
                     pass  # answered, not in the room yet
             if time.monotonic() >= deadline:
                 raise Conflict(f"the call to {masked(spec.to)} did not join room {room_id} in {RING_TIMEOUT:.0f} s")
-            self._sleep(1.0)
+            time.sleep(1.0)  # the call's status callbacks would need a URL of the application: look again
 
     def _participant(self, room_id: str, identity: str) -> Participant:
         """The connected participant of this identity (Twilio's participant path takes one)."""

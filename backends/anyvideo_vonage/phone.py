@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from vonage_video.models import InitiateSipRequest, SipOptions
 from vonage_voice import Connect, Conversation, Dtmf, Input, NccoAction, PhoneEndpoint, Talk
 
-from anyvideo.errors import Conflict, InvalidRequest
+from anyvideo.errors import Conflict
 from anyvideo.models import Participant, ParticipantStatus, Role
 from anyvideo.phone_numbers import masked
 from anyvideo.retry import Safety
@@ -208,6 +208,4 @@ def _ask(url: str, attempt: int, prompt: str) -> list[NccoAction]:
 
 def _ncco(actions: list[NccoAction]) -> VoiceReply:
     body = [action.model_dump(by_alias=True, exclude_none=True, mode="json") for action in actions]
-    if not body:
-        raise InvalidRequest("ncco", "an NCCO has at least one action")
     return VoiceReply(_NCCO, json.dumps(body).encode())

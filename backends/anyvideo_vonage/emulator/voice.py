@@ -307,10 +307,5 @@ class VoiceRoutes(VonageFace):
 
     def voice_event(self, event: SimEvent) -> None:
         """A connection leaving completes every call it carried."""
-        if event.type != EventType.PARTICIPANT_LEFT:
-            return
-        participant = event.subject_as(ParticipantRecord)
-        with self.phones.lock:
-            carried = [c for c in self.phones.calls.values() if c.participant_id == participant.id]
-        for call in carried:
-            self.phones.end(call, "completed", event.occurred_at)
+        if event.type == EventType.PARTICIPANT_LEFT:
+            self.phones.participant_left(event.subject_as(ParticipantRecord).id, event.occurred_at)

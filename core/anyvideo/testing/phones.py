@@ -25,7 +25,7 @@ import attrs
 
 from anyvideo.testing.callbacks import Callbacks, Delivery, _is_loopback
 
-__all__ = ["Phones", "SimCall", "fetch"]
+__all__ = ["ENDED", "Phones", "SimCall", "fetch"]
 
 _NUMBER = re.compile(r"\+?[0-9]{2,15}")
 _DIGITS = re.compile(r"[0-9*#]{1,64}")
@@ -120,10 +120,12 @@ class Phones:
             call.status, call.ended_at, call.on_digits = status, at, None
             return True
 
-    def of_participant(self, participant_id: str) -> SimCall | None:
-        """The call that is (or was) ``participant_id`` in a room, if any."""
+    def participant_left(self, participant_id: str, at: datetime) -> None:
+        """``participant_id`` left its room: every call that was it there completes."""
         with self.lock:
-            return next((c for c in self.calls.values() if c.participant_id == participant_id), None)
+            carried = [c for c in self.calls.values() if c.participant_id == participant_id]
+        for call in carried:
+            self.end(call, "completed", at)
 
 
 def fetch(

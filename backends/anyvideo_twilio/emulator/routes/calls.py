@@ -280,7 +280,4 @@ class CallRoutes(NumberRoutes):
         """A phone participant leaving its room hangs its call up."""
         super().on_event(event)
         if event.type == EventType.PARTICIPANT_LEFT:
-            participant = event.subject_as(ParticipantRecord)
-            call = self.phones.of_participant(participant.id)
-            if call is not None:
-                self.phones.end(call, "completed", event.occurred_at)
+            self.phones.participant_left(event.subject_as(ParticipantRecord).id, event.occurred_at)
