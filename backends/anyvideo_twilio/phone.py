@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -80,9 +80,8 @@ class TwilioPhone:
 
     def call(self, room_id: str, spec: PhoneCallSpec) -> Participant:
         IDS.check("room", room_id)
-        name = self._group_room(room_id)
-        connected = self.backend.list_participants(room_id, status=ParticipantStatus.CONNECTED)
-        if sum(1 for p in connected if p.phone) >= MAX_PHONE_PARTICIPANTS:
+        name = self._group_room(room_id, Feature.PHONE_DIAL_OUT)
+        if self._full(room_id):
             raise Conflict(f"room {room_id} has {MAX_PHONE_PARTICIPANTS} phone participants, Twilio's limit per room")
         self._file(room_id, spec.identity, spec.to)
         response = VoiceResponse()
@@ -97,13 +96,18 @@ class TwilioPhone:
         )
         return self._joined(room_id, spec, str(call.sid))
 
-    def _group_room(self, room_id: str) -> str:
+    def _full(self, room_id: str) -> bool:
+        """Whether the room has as many phone participants as Twilio takes."""
+        connected = self.backend.list_participants(room_id, status=ParticipantStatus.CONNECTED)
+        return sum(1 for p in connected if p.phone) >= MAX_PHONE_PARTICIPANTS
+
+    def _group_room(self, room_id: str, feature: Feature) -> str:
         """The unique name of the room, an in-progress group room; refused otherwise."""
         room = self.backend.get_room(room_id)
         kind = room.raw.get("type")
         if kind in PEER_TO_PEER:
             raise UnsupportedFeature(
-                Feature.PHONE_DIAL_OUT,
+                feature,
                 self.backend.name,
                 f"Twilio connects phone calls to group rooms only; room {room_id} is a {kind} room",
             )
@@ -156,7 +160,7 @@ class TwilioPhone:
 
     def dial_in(self, room_id: str, number: str) -> DialIn:
         IDS.check("room", room_id)
-        self._group_room(room_id)
+        self._group_room(room_id, Feature.PHONE_DIAL_IN)
         numbers = self.backend.transport.call(
             "list incoming numbers", lambda: self._account.incoming_phone_numbers.list(phone_number=number, limit=1)
         )
@@ -179,23 +183,33 @@ class TwilioPhone:
         verdict, room_id = judge_pin(self.pins, params.get("To", ""), digits, attempt)
         if verdict is PinVerdict.RETRY:
             return _twiml(_ask(request.url, attempt + 1, WRONG_PIN))
-        response = VoiceResponse()
         if verdict is PinVerdict.JOIN:
             assert room_id is not None
-            room = self.backend.get_room(room_id)
-            if room.status is RoomStatus.OPEN and room.name:
-                caller = params.get("From", "")
-                identity = f"{masked(caller)} {params['CallSid'][-6:]}"
-                self._file(room_id, identity, caller)
-                connect = Connect()
-                connect.room(room.name, participant_identity=identity)
-                response.append(connect)
-                return _twiml(response)
-            response.say("The meeting has ended. Goodbye.")
-        else:
-            response.say(GOODBYE)
-        response.hangup()
-        return _twiml(response)
+            return _twiml(self._join(room_id, params))
+        return _twiml(_goodbye(GOODBYE))
+
+    def _join(self, room_id: str, params: Mapping[str, str]) -> VoiceResponse:
+        """The TwiML that puts the caller in the room its PIN opened, if it still can."""
+        room = self.backend.get_room(room_id)
+        if room.status is not RoomStatus.OPEN or not room.name:
+            return _goodbye("The meeting has ended. Goodbye.")
+        if self._full(room_id):
+            return _goodbye("The meeting has as many phones as it can take. Goodbye.")
+        caller = params.get("From", "")
+        identity = f"{masked(caller)} {params['CallSid'][-6:]}"
+        self._file(room_id, identity, caller)
+        response = VoiceResponse()
+        connect = Connect()
+        connect.room(room.name, participant_identity=identity)
+        response.append(connect)
+        return response
+
+
+def _goodbye(text: str) -> VoiceResponse:
+    response = VoiceResponse()
+    response.say(text)
+    response.hangup()
+    return response
 
 
 def _ask(url: str, attempt: int, prompt: str) -> VoiceResponse:
@@ -206,7 +220,7 @@ def _ask(url: str, attempt: int, prompt: str) -> VoiceResponse:
     response = VoiceResponse()
     gather = response.gather(input="dtmf", finish_on_key="#", action=action, method="POST", timeout=10)
     gather.say(prompt)
-    response.say(GOODBYE)
+    response.say(GOODBYE)  # when no digits come
     response.hangup()
     return response
 

@@ -218,3 +218,22 @@ def test_the_async_facade_calls_and_opens_dial_in_the_same_way(
 
     called, pin = asyncio.run(main())
     assert called.phone and video.phone.dial_in(room, number=dial_in_number).pin == pin
+
+
+def test_a_peer_to_peer_room_opens_no_dial_in(video: Video, dial_in_number: str) -> None:
+    room = video.rooms.create("p2p", provider_options={"type": "peer-to-peer"})
+    with pytest.raises(UnsupportedFeature) as refused:
+        video.phone.dial_in(room, number=dial_in_number)
+    assert refused.value.feature == "phone_dial_in"
+
+
+def test_a_caller_is_turned_away_from_a_room_with_35_phones(
+    video: Video, emulator: TwilioEmulator, dial_in_number: str
+) -> None:
+    room = video.rooms.create("town-hall")
+    pin = video.phone.dial_in(room, number=dial_in_number).pin
+    for n in range(MAX_PHONE_PARTICIPANTS):
+        video.phone.call(room, f"+1555100{n:04d}", caller_id=CALLER_ID)
+    call = emulator.control.call_in(CALLER, dial_in_number)
+    after = emulator.control.send_dtmf(call["id"], pin + "#")
+    assert after["participant_id"] is None and after["status"] == "completed"
