@@ -12,7 +12,6 @@ request: numbers are E.164 (:mod:`anyvideo.phone_numbers`).
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from anyvideo import operations
@@ -98,4 +97,6 @@ class AsyncPhone:
 
     async def reply(self, request: WebhookRequest) -> VoiceReply | None:
         """As :meth:`Phone.reply`, in a worker thread."""
+        import asyncio  # only an async caller pays for it
+
         return await asyncio.to_thread(self._core.backend.voice_reply, request)

@@ -94,7 +94,7 @@ class DialIn:
 @attrs.frozen
 class VoiceReply:
     """What a voice webhook (a call's answer, its keyed digits) is answered with: the
-    provider's call-control document (a Vonage NCCO, Twilio TwiML)."""
+    provider's call-control document (JSON actions, XML verbs: whatever the provider reads)."""
 
     content_type: str
     body: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")
