@@ -19,7 +19,8 @@ to its ``eventUrl``, whose NCCO then runs; ``conversation`` holds the call in a 
 conversation, where a phone and a session's SIP call meet: the phone is then in the
 room as that SIP connection. At the end of its NCCO a call completes; a SIP call
 completing takes its connection out of the session, and the connection leaving
-(``forceDisconnect``) completes every call it carried (``endOnExit``).
+(``forceDisconnect``) completes every call it carried (``endOnExit``); a phone hanging
+up (``PUT /v1/calls/{uuid}`` ``hangup``) ends the call it was connected from.
 
 The platform answers the dial before the Voice side has asked its webhook; here the
 webhook is asked (and its NCCO run) first, so what a test asks next already holds.
@@ -269,6 +270,7 @@ class VoiceRoutes(VonageFace):
             return False
         leg.status = "answered"
         leg.participant_id = call.participant_id
+        leg.extra["bridged"] = call.id  # the phone hanging up ends the connect, and with it this NCCO
         return True
 
     def _keyed(self, call: SimCall, url: str, digits: str) -> None:
@@ -296,10 +298,13 @@ class VoiceRoutes(VonageFace):
             member.participant_id = member.participant_id or connection
 
     def end_call(self, call: SimCall, status: str) -> None:
-        """End ``call``; a SIP call's connection leaves its session."""
-        if not self.phones.end(call, status, self.clock.now()) or call.participant_id is None:
+        """End ``call``, and the call whose ``connect`` it answered (nothing follows a
+        ``connect`` in the NCCOs anyvideo gives); a SIP call's connection leaves its session."""
+        if not self.phones.end(call, status, self.clock.now()):
             return
-        if call.extra["from_endpoint"].get("type") == "sip":
+        if "bridged" in call.extra:
+            self.end_call(self.phones.get(call.extra["bridged"]), "completed")
+        if call.participant_id is not None and call.extra["from_endpoint"].get("type") == "sip":
             try:
                 self.world.leave(call.participant_id)
             except AnyVideoError:  # gone already

@@ -237,3 +237,11 @@ def test_a_caller_is_turned_away_from_a_room_with_35_phones(
     call = emulator.control.call_in(CALLER, dial_in_number)
     after = emulator.control.send_dtmf(call["id"], pin + "#")
     assert after["participant_id"] is None and after["status"] == "completed"
+
+
+def test_a_call_hung_up_through_the_api_leaves_the_room(video: Video, emulator: TwilioEmulator) -> None:
+    room = video.rooms.create("standup")
+    called = video.phone.call(room, PHONE, caller_id=CALLER_ID)
+    call_sid = next(c["id"] for c in emulator.control.phone_calls() if c["participant_id"] == called.id)
+    assert video.native.calls(call_sid).update(status="completed").status == "completed"
+    assert video.participants.get(room, called.id).status is ParticipantStatus.DISCONNECTED

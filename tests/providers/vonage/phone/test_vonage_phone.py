@@ -188,7 +188,9 @@ def test_an_unsigned_voice_webhook_is_refused(emulator: VonageEmulator) -> None:
     assert call["status"] == "failed"  # the webhook answered 403: the call cannot go on
 
 
-def test_the_voice_api_shows_the_calls_and_hangs_one_up(video: Video, emulator: VonageEmulator) -> None:
+def test_the_voice_api_shows_the_calls_and_a_phone_hung_up_leaves_the_room(
+    video: Video, emulator: VonageEmulator
+) -> None:
     room = video.rooms.create("standup")
     called = video.phone.call(room, PHONE, caller_id=CALLER_ID)
     listed, _ = video.native.voice.list_calls()
@@ -197,7 +199,8 @@ def test_the_voice_api_shows_the_calls_and_hangs_one_up(video: Video, emulator: 
     assert video.native.voice.get_call(leg.uuid).status == "answered"
     video.native.voice.hangup(leg.uuid)
     assert video.native.voice.get_call(leg.uuid).status == "completed"
-    assert video.participants.get(room, called.id).status is ParticipantStatus.CONNECTED  # the SIP leg stays
+    # the phone hung up: the SIP call it was connected from ends, and its connection leaves
+    assert video.participants.get(room, called.id).status is ParticipantStatus.DISCONNECTED
 
 
 def test_the_answer_ncco_connects_the_phone_as_the_voice_spec_writes_an_endpoint(
