@@ -67,6 +67,7 @@ from anyvideo.ratelimit import RateLimiter, limiter_from_settings
 from anyvideo.registry import EndedRooms, Registry
 from anyvideo.retry import RetryPolicy, Safety, policy_from_settings
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, TokenSpec
+from anyvideo.voice import DialIn, PhoneCallSpec, VoiceReply
 from anyvideo.webhooks import Transitions, WebhookRequest, clock_from_settings
 from anyvideo_twilio import layouts as twilio_layouts
 from anyvideo_twilio import messaging, options, reconcile, statuses, tokens, translate
@@ -74,6 +75,7 @@ from anyvideo_twilio import settings as account_settings
 from anyvideo_twilio.config import TwilioSettings
 from anyvideo_twilio.extensions import TwilioExtensions
 from anyvideo_twilio.ids import IDS
+from anyvideo_twilio.phone import TwilioPhone
 from anyvideo_twilio.transport import Transport
 from anyvideo_twilio.webhooks import CallbackParser
 from anyvideo_twilio.windows import RULES, RecordingWindows, is_window_id, made_rules
@@ -104,6 +106,8 @@ class TwilioBackend(Backend):
             Feature.COMPOSITION_HOOKS,
             Feature.EXTERNAL_STORAGE,
             Feature.INVITATIONS,
+            Feature.PHONE_DIAL_OUT,
+            Feature.PHONE_DIAL_IN,
         }
     )
     feature_hints = {
@@ -117,8 +121,9 @@ class TwilioBackend(Backend):
         "until then)",
         Feature.TOKEN_DATA: "Twilio access tokens carry only an identity and a room; keep per-participant data "
         "in your application, keyed by identity",
-        Feature.SIP_DIAL: "Twilio Video rooms take no SIP participants through the Video API",
-        Feature.DTMF: "Twilio Video rooms have no telephone participants to send DTMF to",
+        Feature.SIP_DIAL: "Twilio Video rooms take no SIP participants through the Video API "
+        "(a phone number joins with video.phone.call)",
+        Feature.DTMF: "Twilio's Video API plays no DTMF into a room",
         Feature.CAPTIONS: "Twilio's real-time transcriptions are not core captions: start and stop them with "
         "video.ext.start_transcriptions / update_transcriptions",
         Feature.RENDER: "Twilio Video cannot render a web page into a room",
@@ -188,6 +193,8 @@ class TwilioBackend(Backend):
             ended=self.ended,
             now=now or (lambda: datetime.now(UTC)),
         )
+        #: Phone participants: Programmable Voice calls into rooms (:mod:`.phone`).
+        self.phone = TwilioPhone(self, self._callbacks.verify)
         # Secrets never reach a log line, ours or the SDK's (which logs each request).
         for secret in (*settings.auth_tokens, settings.api_key_secret):
             redaction.register_secret(secret)
@@ -242,7 +249,17 @@ class TwilioBackend(Backend):
     def parse_webhook(self, request: WebhookRequest) -> list[Event]:
         """Verify a Twilio status callback (``X-Twilio-Signature``, keyed with the
         ``auth_token``) and translate it into events; see :mod:`anyvideo_twilio.webhooks`."""
-        return self._callbacks.parse(request)
+        return self.phone.marked(self._callbacks.parse(request))
+
+    def voice_reply(self, request: WebhookRequest) -> VoiceReply | None:
+        """The TwiML for a call to a dial-in number; see :mod:`anyvideo_twilio.phone`."""
+        return self.phone.reply(request)
+
+    def call_phone(self, room_id: str, spec: PhoneCallSpec) -> Participant:
+        return self.phone.call(room_id, spec)
+
+    def dial_in(self, room_id: str, number: str) -> DialIn:
+        return self.phone.dial_in(room_id, number)
 
     # --- rooms --------------------------------------------------------------
 
@@ -338,7 +355,7 @@ class TwilioBackend(Backend):
 
     def list_participants(self, room_id: str, *, status: ParticipantStatus | None = None) -> Iterator[Participant]:
         IDS.check("room", room_id)
-        return (translate.participant(instance) for instance in self._participants(room_id, status))
+        return (self.phone.mark(translate.participant(i)) for i in self._participants(room_id, status))
 
     def _participants(self, room_id: str, status: ParticipantStatus | None) -> Iterator[dict[str, Any]]:
         """The participants as Twilio sent them, lazily: Twilio lists one status at a time
@@ -354,7 +371,9 @@ class TwilioBackend(Backend):
         IDS.check("participant", participant_id)
         return self.transport.call(
             "fetch participant",
-            lambda: translate.participant(self.transport.fetch(f"/Rooms/{room_id}/Participants/{participant_id}")),
+            lambda: self.phone.mark(
+                translate.participant(self.transport.fetch(f"/Rooms/{room_id}/Participants/{participant_id}"))
+            ),
         )
 
     def disconnect_participant(self, room_id: str, participant_id: str) -> None:

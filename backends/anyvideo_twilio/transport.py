@@ -51,6 +51,8 @@ TWILIO_VIDEO_HOST = "video.twilio.com"
 EMULATED_PATHS: tuple[re.Pattern[str], ...] = (
     re.compile(r"/2010-04-01/Accounts/AC[0-9a-fA-F]{32}/Messages\.json$"),
     re.compile(r"/2010-04-01/Accounts/[^/]+/Keys(?:\.json|/)"),
+    # Programmable Voice calls and the account's numbers (phone participants, anyvideo_twilio.phone)
+    re.compile(r"/2010-04-01/Accounts/[^/]+/(Calls|IncomingPhoneNumbers)(\.json$|/)"),
 )
 #: Connections kept per host, as the SDK sizes its pool.
 _POOL = min(32, (os.cpu_count() or 1) + 4)

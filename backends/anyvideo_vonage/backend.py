@@ -58,12 +58,14 @@ from anyvideo.ratelimit import RateLimiter
 from anyvideo.registry import EndedRooms, Registry
 from anyvideo.retry import RetryPolicy, Safety
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
+from anyvideo.voice import DialIn, PhoneCallSpec, VoiceReply
 from anyvideo.webhooks import WebhookRequest
 from anyvideo_vonage import config, connections, layouts, messaging, options, reconcile, translate, verify
 from anyvideo_vonage import settings as account_settings
 from anyvideo_vonage.credentials import ClientTokens, PrivateKey
 from anyvideo_vonage.extensions import VonageExtensions
 from anyvideo_vonage.ids import IDS
+from anyvideo_vonage.phone import VonagePhone
 from anyvideo_vonage.placing import Placing
 from anyvideo_vonage.rest import PAGE_SIZE, items_of
 from anyvideo_vonage.transport import Transport
@@ -106,6 +108,8 @@ class VonageBackend(Backend):
             Feature.TOKEN_DATA,
             Feature.SIP_DIAL,
             Feature.DTMF,
+            Feature.PHONE_DIAL_OUT,
+            Feature.PHONE_DIAL_IN,
             Feature.CAPTIONS,
             Feature.RENDER,
             Feature.E2EE,
@@ -195,6 +199,8 @@ class VonageBackend(Backend):
         )
         #: Gives streams the layout classes that place them in custom layouts.
         self.placing = Placing(self.transport, self.registry, learns_identities=bool(signature_secrets))
+        #: Phone participants: SIP dial into the application's Voice side (:mod:`.phone`).
+        self.phone = VonagePhone(self, self._callbacks.verify)
 
     def __repr__(self) -> str:
         transport = self.transport
@@ -430,9 +436,7 @@ class VonageBackend(Backend):
 
     def create_token(self, room_id: str, spec: TokenSpec) -> AccessToken:
         classes = options.token_options(spec.provider_options)
-        entry = self._room_entry(room_id)
-        if entry is not None and entry.get("status") != RoomStatus.OPEN.value:
-            raise Conflict(f"room {room_id!r} has ended; it accepts no new participants")
+        self.check_open(room_id)
         expires = int(time.time() + spec.ttl)
         token = self._tokens.mint(
             room_id,
@@ -459,6 +463,29 @@ class VonageBackend(Backend):
 
     def check_verification(self, verification_id: str, code: str) -> Verification:
         return verify.check(self.transport, verification_id, code)
+
+    def check_open(self, room_id: str) -> None:
+        """:class:`Conflict` if anyvideo ended the room: it accepts no new participants."""
+        entry = self._room_entry(room_id)
+        if entry is not None and entry.get("status") != RoomStatus.OPEN.value:
+            raise Conflict(f"room {room_id!r} has ended; it accepts no new participants")
+
+    def phone_token(self, room_id: str, connection_data: str, expires: float) -> str:
+        """A publisher token for a phone's SIP connection (its connection data names the phone)."""
+        self.check_open(room_id)
+        return self._tokens.mint(room_id, role="publisher", expires=int(expires), connection_data=connection_data)
+
+    # --- phone participants (phone.py) ------------------------------------------------
+
+    def call_phone(self, room_id: str, spec: PhoneCallSpec) -> Participant:
+        return self.phone.call(room_id, spec)
+
+    def dial_in(self, room_id: str, number: str) -> DialIn:
+        return self.phone.dial_in(room_id, number)
+
+    def voice_reply(self, request: WebhookRequest) -> VoiceReply | None:
+        """The NCCO for a voice webhook of the application's Voice side; see :mod:`anyvideo_vonage.phone`."""
+        return self.phone.reply(request)
 
     def send_signal(self, room_id: str, spec: SignalSpec) -> None:
         IDS.check("room", room_id)

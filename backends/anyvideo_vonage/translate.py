@@ -55,6 +55,7 @@ __all__ = [
     "from_ms",
     "identifier",
     "read_connection",
+    "read_phone",
     "reads",
     "render",
     "room",
@@ -147,20 +148,23 @@ def _iso(value: str | None) -> datetime | None:
 # --- connection data: how a token carries the participant's identity -----------------
 
 
-def connection_data(identity: str, data: str | None, role: Role | None = None) -> str:
+def connection_data(identity: str, data: str | None, role: Role | None = None, *, phone: str | None = None) -> str:
     """The ``connection_data`` of a client token: ``{"identity": …, "role": …, "data": …}`` as compact JSON.
 
     Vonage connections have no identity, only this application string, which
     every client in the session can read; the ``identity`` key is also what
     the anyvideo emulator reads as the participant's identity. The role is
     there too because session-monitoring callbacks carry the connection data
-    but not the token's role, and custom layouts can place streams by role.
+    but not the token's role, and custom layouts can place streams by role. A phone
+    participant's (:mod:`anyvideo_vonage.phone`) also has ``phone``, its masked number.
     """
     body: dict[str, str] = {"identity": identity}
     if role is not None:
         body["role"] = role.value
     if data is not None:
         body["data"] = data
+    if phone is not None:
+        body["phone"] = phone
     text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
     if len(text.encode()) > 1000:  # the provider's limit on connection data
         raise InvalidRequest("data", "identity and data together exceed Vonage's 1000 bytes of connection data")
@@ -184,6 +188,16 @@ def read_connection(raw: str | None) -> tuple[str | None, str | None, Role | Non
     if isinstance(identity, str):
         return identity, data if isinstance(data, str) else None, named
     return None, raw, named
+
+
+def read_phone(raw: str | None) -> str | None:
+    """The masked number connection data anyvideo wrote for a phone participant names, if any."""
+    try:
+        parsed = json.loads(raw) if raw else None
+    except ValueError:
+        return None
+    phone = parsed.get("phone") if isinstance(parsed, dict) else None
+    return phone if isinstance(phone, str) else None
 
 
 #: Each role by the value connection data names it with.
@@ -249,6 +263,8 @@ def _participant(session_id: str, connection_id: str, known: Mapping[str, Any], 
         identity=_text(known, "identity") or connection_id,
         role=Role(role) if isinstance(role, str) and role in Role.__members__.values() else None,
         data=data if isinstance(data, str) else None,
+        phone=isinstance(known.get("phone"), str),
+        phone_number=_text(known, "phone"),
         **fields,
     )
 

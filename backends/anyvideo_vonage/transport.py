@@ -104,7 +104,9 @@ OTHER_APIS = {
 
 #: The starts of the paths of the SDK's other APIs that the emulator serves too: pointed at an
 #: emulator, their requests go to it (same path, query and headers) instead of Vonage's hosts.
-EMULATED_APIS: tuple[str, ...] = ("/v1/messages", "/verify/json", "/verify/check/json", "/v2/applications")
+#: (Messages, Verify: invitations and verification; the Application API: provisioning; the Voice
+#: API: phone participants, anyvideo_vonage.phone)
+EMULATED_APIS: tuple[str, ...] = ("/v1/messages", "/verify/json", "/verify/check/json", "/v2/applications", "/v1/calls")
 
 
 def is_vonage_host(host: str) -> bool:

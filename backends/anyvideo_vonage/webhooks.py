@@ -295,6 +295,7 @@ class CallbackParser:
         connection_id = _required(connection, "id", "the connection")
         raw_data = connection.get("data")
         identity, data, role = translate.read_connection(raw_data if isinstance(raw_data, str) else None)
+        phone = translate.read_phone(raw_data if isinstance(raw_data, str) else None)
         joined = connection.get("createdAt")
         gone = at.get("timestamp") if left and at is not None else None
 
@@ -306,6 +307,8 @@ class CallbackParser:
                 entry.setdefault("data", data)
             if role is not None:
                 entry["role"] = role.value
+            if phone is not None:
+                entry["phone"] = phone
             if translate.from_ms(joined) is not None:
                 entry["joined_at"] = joined
             if translate.from_ms(gone) is not None:
@@ -320,6 +323,8 @@ class CallbackParser:
             status=ParticipantStatus.DISCONNECTED if left else ParticipantStatus.CONNECTED,
             role=Role(entry["role"]) if entry.get("role") else None,
             data=entry.get("data"),
+            phone="phone" in entry,
+            phone_number=entry.get("phone"),
             joined_at=translate.from_ms(joined),
             left_at=translate.from_ms(entry.get("left_at")) if left else None,
             raw=dict(connection),

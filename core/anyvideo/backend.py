@@ -38,6 +38,7 @@ from anyvideo.models import (
 )
 from anyvideo.registry import Registry
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
+from anyvideo.voice import DialIn, PhoneCallSpec, VoiceReply
 from anyvideo.webhooks import WebhookRequest
 
 if TYPE_CHECKING:
@@ -124,6 +125,8 @@ class Feature(StrEnum):
     EXTERNAL_STORAGE = "external_storage"
     INVITATIONS = "invitations"
     PHONE_VERIFICATION = "phone_verification"
+    PHONE_DIAL_OUT = "phone_dial_out"
+    PHONE_DIAL_IN = "phone_dial_in"
 
 
 #: One line per feature, for ``anyvideo backends`` and the capability matrix.
@@ -148,6 +151,8 @@ FEATURE_DESCRIPTIONS: Mapping[Feature, str] = {
     Feature.EXTERNAL_STORAGE: "store recordings in the customer's own bucket",
     Feature.INVITATIONS: "send a room's join link (and dial-in number and PIN) to a phone by SMS or chat",
     Feature.PHONE_VERIFICATION: "check a phone number with a one-time code before issuing a token",
+    Feature.PHONE_DIAL_OUT: "call a phone number into a room as an audio-only participant",
+    Feature.PHONE_DIAL_IN: "a number people call to join a room by phone, with a PIN",
 }
 
 #: Either feature makes ``compositions.get`` and ``list`` available (``delete`` needs a file composition).
@@ -465,3 +470,21 @@ class Backend(abc.ABC):
         """Check ``code`` against the verification: verified, still pending (a wrong code with
         tries left) or failed (too many wrong codes, expired)."""
         raise self._unsupported(Feature.PHONE_VERIFICATION)
+
+    # --- phone participants ---------------------------------------------------
+
+    def call_phone(self, room_id: str, spec: PhoneCallSpec) -> Participant:
+        """Call ``spec.to`` into the room (:attr:`~anyvideo.Feature.PHONE_DIAL_OUT`); the phone
+        participant (``phone`` set, its number masked)."""
+        raise self._unsupported(Feature.PHONE_DIAL_OUT)
+
+    def dial_in(self, room_id: str, number: str) -> DialIn:
+        """The PIN that joins the room through ``number``, a number of the account whose voice
+        webhooks reach anyvideo (:attr:`~anyvideo.Feature.PHONE_DIAL_IN`)."""
+        raise self._unsupported(Feature.PHONE_DIAL_IN)
+
+    def voice_reply(self, request: WebhookRequest) -> VoiceReply | None:
+        """The answer to ``request`` if it is one of this backend's voice webhooks (a call
+        asking what to do, the digits a caller keyed), verified as its callbacks are;
+        ``None`` (the default): it is not one, and is handled as a callback."""
+        return None

@@ -58,6 +58,7 @@ from anyvideo.models import (
     split_ref,
 )
 from anyvideo.operations import optional_enum
+from anyvideo.phone import Phone
 from anyvideo.placement import check_selectors
 from anyvideo.plugins import Plugins
 from anyvideo.registry import Registry
@@ -111,9 +112,9 @@ def connect(
 class Video:
     """One connection to one backend, with the operations grouped by object:
     ``rooms``, ``participants``, ``streams``, ``tokens``, ``recordings``,
-    ``compositions``, ``signals``, ``webhooks``, ``verify`` (phone verification); ``invite``,
-    which sends a room's join link to a phone; and ``ext``, the backend's provider extensions
-    (:class:`~anyvideo.extensions.VideoExtensions`).
+    ``compositions``, ``signals``, ``webhooks``, ``phone`` (phone participants), ``verify``
+    (phone verification); ``invite``, which sends a room's join link to a phone; and ``ext``,
+    the backend's provider extensions (:class:`~anyvideo.extensions.VideoExtensions`).
     """
 
     def __init__(self, backend: Backend, plugins: Plugins | None = None) -> None:
@@ -130,6 +131,7 @@ class Video:
         self.signals = Signals(self)
         self.webhooks = Webhooks(self)
         self.verify = Verify(self)
+        self.phone = Phone(self)
         self.ext = VideoExtensions(self)
 
     def __repr__(self) -> str:

@@ -48,7 +48,7 @@ TEXT_FIELDS = frozenset({"link", "number", "pin"})
 DEFAULT_TEXT = "Join the video meeting: {link}"
 #: What it adds when the room has dial-in.
 DEFAULT_DIAL_IN_TEXT = "\nOr call {number} and enter PIN {pin}"
-#: The longest text anyvideo sends (the shortest limit of the channels: Vonage's SMS, 1000 characters).
+#: The longest text anyvideo sends (the shortest limit among the channels backends offer: 1000 characters).
 MAX_TEXT = 1000
 
 _PIN = re.compile(r"[0-9]{1,16}")
@@ -91,13 +91,19 @@ def _pin(value: str) -> str:
 
 @attrs.frozen
 class DialIn:
-    """How to join a room by phone: the number to call and the PIN to enter."""
+    """How to join a room by phone: the number to call and the PIN to enter (then ``#``).
+
+    ``video.phone.dial_in(room, number=…)`` gives one with the room and the backend it is
+    for (``room_id``, ``provider``); one made by hand for ``video.invite`` may leave them out.
+    """
 
     number: str = attrs.field(converter=_e164_number)
     pin: str = attrs.field(converter=_pin, repr=False)
+    room_id: str | None = None
+    provider: str | None = None
 
     def __repr__(self) -> str:
-        return f"DialIn(number={masked(self.number)!r}, pin='…')"
+        return f"DialIn(number={masked(self.number)!r}, pin='…', room_id={self.room_id!r}, provider={self.provider!r})"
 
 
 def _fields(template: str, allowed: frozenset[str], field: str) -> set[str]:
@@ -230,7 +236,7 @@ class Verification:
     status: VerificationStatus
     number: str | None = None
 
-    #: Wrong codes a provider takes before it ends a verification (Vonage's Verify: three).
+    #: Wrong codes a provider takes before it ends a verification (three, as verification APIs commonly allow).
     MAX_TRIES: ClassVar[int] = 3
 
     @property

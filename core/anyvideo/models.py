@@ -591,7 +591,11 @@ class Room(_Referenced):
 
 @attrs.frozen
 class Participant(_Referenced):
-    """Someone connected to a room (a provider's connection or participant)."""
+    """Someone connected to a room (a provider's connection or participant).
+
+    ``phone`` says the participant is a phone call (``video.phone``), audio only;
+    ``phone_number`` is then its number masked (``"+•••••••4567"``), never the whole number.
+    """
 
     id: str
     provider: str
@@ -602,6 +606,8 @@ class Participant(_Referenced):
     data: str | None = None
     joined_at: datetime | None = attrs.field(default=None, validator=_aware)
     left_at: datetime | None = attrs.field(default=None, validator=_aware)
+    phone: bool = False
+    phone_number: str | None = None
     raw: Mapping[str, Any] = _raw()
 
 

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from anyvideo.aio import Video as AsyncVideo
     from anyvideo.client import Video
     from anyvideo.models import Event
+    from anyvideo.voice import VoiceReply
 
 __all__ = [
     "ASGIApp",
@@ -51,6 +52,7 @@ __all__ = [
     "check_fresh",
     "clock_from_settings",
     "form_fields",
+    "respond",
     "stable_event_id",
     "wsgi_app",
 ]
@@ -266,31 +268,51 @@ def stable_event_id(provider: str, *parts: object) -> str:
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
-_STATUS = {204: "204 No Content", 400: "400 Bad Request", 403: "403 Forbidden", 405: "405 Method Not Allowed"}
+_STATUS = {
+    200: "200 OK",
+    204: "204 No Content",
+    400: "400 Bad Request",
+    403: "403 Forbidden",
+    405: "405 Method Not Allowed",
+}
 
 
 def answer(video: Video, request: WebhookRequest) -> int:
     """Verify ``request``, hand its events to the hooks; the HTTP status to answer the provider
     with: 204, 403 when it fails verification, 400 when it is not a callback, 405 for a method
     other than POST and GET (what :func:`wsgi_app` answers). A hook's exception propagates."""
+    return respond(video, request)[0]
+
+
+def respond(video: Video, request: WebhookRequest) -> tuple[int, VoiceReply | None]:
+    """:func:`answer`, and a voice webhook's answer: a call to a number anyvideo answers
+    (``video.phone``) is answered 200 with the backend's call-control document."""
     if request.method not in ("POST", "GET"):
-        return 405
+        return 405, None
     try:
+        reply = video.backend.voice_reply(request)
+        if reply is not None:
+            return 200, reply
         video.webhooks.handle(request.method, request.url, request.headers, request.body)
     except AnyVideoError as refused:
-        return _refusal(refused)
-    return 204
+        return _refusal(refused), None
+    return 204, None
 
 
-async def _aanswer(video: AsyncVideo, request: WebhookRequest) -> int:
-    """:func:`answer` for an async ``Video``: handled in the event loop, hooks awaited."""
+async def _aanswer(video: AsyncVideo, request: WebhookRequest) -> tuple[int, VoiceReply | None]:
+    """:func:`respond` for an async ``Video``: handled in the event loop, hooks awaited."""
+    import asyncio
+
     if request.method not in ("POST", "GET"):
-        return 405
+        return 405, None
     try:
+        reply = await asyncio.to_thread(video.backend.voice_reply, request)
+        if reply is not None:
+            return 200, reply
         await video.webhooks.handle(request.method, request.url, request.headers, request.body)
     except AnyVideoError as refused:
-        return _refusal(refused)
-    return 204
+        return _refusal(refused), None
+    return 204, None
 
 
 def _refusal(refused: AnyVideoError) -> int:
@@ -320,7 +342,12 @@ def wsgi_app(video: Video, *, public_url: str | None = None) -> Callable[[dict[s
         if environ.get("CONTENT_TYPE"):
             headers.append(("Content-Type", environ["CONTENT_TYPE"]))
         request = WebhookRequest(environ["REQUEST_METHOD"], _wsgi_url(environ), headers, body)
-        status = answer(video, request.with_public_url(public_url, environ.get("SCRIPT_NAME", "")))
+        status, reply = respond(video, request.with_public_url(public_url, environ.get("SCRIPT_NAME", "")))
+        if reply is not None:
+            start_response(
+                _STATUS[status], [("Content-Type", reply.content_type), ("Content-Length", str(len(reply.body)))]
+            )
+            return [reply.body]
         start_response(_STATUS[status], [("Content-Length", "0")])
         return []
 
@@ -394,15 +421,19 @@ class ASGIApp:
         request = request.with_public_url(self._public_url, scope.get("root_path", ""))
         video = self._video
         if isinstance(video, Async):
-            status = await _aanswer(video, request)
+            status, reply = await _aanswer(video, request)
         else:
-            status = await asyncio.to_thread(answer, video, request)
-        await _asgi_status(send, status)
+            status, reply = await asyncio.to_thread(respond, video, request)
+        await _asgi_status(send, status, reply)
 
 
-async def _asgi_status(send: ASGISend, status: int) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": [(b"content-length", b"0")]})
-    await send({"type": "http.response.body", "body": b""})
+async def _asgi_status(send: ASGISend, status: int, reply: VoiceReply | None = None) -> None:
+    body = b"" if reply is None else reply.body
+    headers = [(b"content-length", str(len(body)).encode())]
+    if reply is not None:
+        headers.append((b"content-type", reply.content_type.encode("latin-1")))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _asgi_url(scope: Mapping[str, Any], headers: list[tuple[str, str]]) -> str:

@@ -94,3 +94,12 @@ def test_a_hostile_ref_is_refused_by_the_member_before_any_request(
             video.rooms.end(ref.format(**ids))
     assert refused.value.field == "room"
     assert to_twilio == to_vonage == []
+
+
+def test_a_phone_is_called_into_a_room_where_the_fleet_holds_it(twilio: Video, vonage: Video) -> None:
+    existing = twilio.rooms.create("weekly")
+    video = fleet(twilio, vonage, "primary")
+    called = video.phone.call(existing.ref, "+15551234567", caller_id="+15550001111")
+    assert called.provider == "twilio" and called.phone
+    video.participants.disconnect(existing.ref, called)
+    assert video.participants.get(existing.ref, called.ref).status is anyvideo.ParticipantStatus.DISCONNECTED

@@ -1,122 +1,137 @@
-"""Checking an emulator's exchanges against an OpenAPI 3.0 specification, for the APIs
-beside the Video APIs (Vonage's Application API, Twilio's 2010 API…): each request's
-operation must be in the spec, its JSON or form body fit the request schema, the
-answer's status be one the operation lists, and a JSON answer fit its schema.
-
-The same rules as the Video APIs' checkers (``tests/providers/*/emulator/conftest.py``):
-``nullable`` becomes a ``null``-admitting type, ``oneOf`` is read as ``anyOf``, and
-annotations are left out; ``$ref`` may point into another file beside the spec
-(``common/common_errors.yml#/…``). Collect the exchanges with
-:class:`support.specs.RecordsExchanges`.
-"""
+"""Any provider's OpenAPI document as a checker of an emulator's exchanges: each request's
+body against the operation's request schema, each answer against its response schema
+(schemathesis), for the specs whose paths sit under a server path (``prefix``: the
+Voice API's ``/v1/calls``) as for those whose paths are whole."""
 
 from __future__ import annotations
 
+import copy
 import json
-import re
+import urllib.parse
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import jsonschema_rs
-import yaml
+import requests
+import schemathesis
+from schemathesis import Response as CheckedResponse
 
 from anyvideo.testing.server import Request, Response
-
-__all__ = ["OpenApiChecker"]
-
-_ANNOTATIONS = frozenset({"description", "example", "examples", "title", "default", "format"})
+from support.specs import load_spec
 
 
 class OpenApiChecker:
-    """The operations of the spec at ``path`` whose paths start with ``under``, served at ``mount``
-    (the spec's server path: Vonage's Application API writes ``/`` for ``/v2/applications``)."""
+    """The operations of the spec at ``path``, served by an emulator under ``prefix``."""
 
-    def __init__(self, path: Path, *, under: str = "/", mount: str = "") -> None:
-        self._folder = path.parent
-        self._files: dict[str, Any] = {path.name: yaml.safe_load(path.read_text())}
-        self._main = path.name
-        self.operations: list[tuple[str, str, re.Pattern[str], dict[str, Any]]] = []
-        for template, item in self._files[path.name]["paths"].items():
-            if not template.startswith(under):
-                continue
-            served = (mount + template).rstrip("/") or "/"
-            regex = re.compile("^" + re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(served)) + "$")
-            for method, operation in item.items():
-                if method in ("get", "post", "put", "patch", "delete"):
-                    self.operations.append((method.upper(), served, regex, operation))
+    def __init__(
+        self,
+        path: Path,
+        prefix: str = "",
+        *,
+        paths_as_uris: bool = False,
+        deviations: Iterable[tuple[tuple[str, ...], Mapping[str, Any], str]] = (),
+    ) -> None:
+        """``deviations``: where the provider (and the spec's own examples) differ from the
+        spec's schemas: (keys of a schema, keys to change in it (``None``: drop), why)."""
+        self._raw = copy.deepcopy(load_spec(path))
+        if paths_as_uris:
+            _paths_as_uris(self._raw)
+        for where, change, _ in deviations:
+            node = self._raw
+            for key in where:
+                node = node[key]
+            for key, value in change.items():
+                if value is None:
+                    node.pop(key, None)
+                else:
+                    node[key] = value
+        self.name = path.name
+        self.prefix = prefix
+        self.schema = schemathesis.openapi.from_dict(self._raw)
 
-    def operation(self, method: str, path: str) -> tuple[str, dict[str, Any]] | None:
-        path = path.rstrip("/") or "/"
-        for op_method, template, regex, operation in self.operations:
-            if op_method == method and regex.match(path):
-                return template, operation
-        return None
+    def covers(self, request: Request) -> bool:
+        """Whether ``request`` is for an operation of this spec."""
+        return request.path.startswith(self.prefix) and self._operation(request) is not None
+
+    def _operation(self, request: Request) -> Any:
+        return self.schema.find_operation_by_path(request.method, request.path.removeprefix(self.prefix) or "/")
 
     def problems(self, request: Request, response: Response) -> list[str]:
-        """What is wrong with one exchange, by the spec."""
-        found = self.operation(request.method, request.path)
-        if found is None:
-            return [f"{request.method} {request.path} is not an operation of the spec"]
-        template, operation = found
-        name = f"{request.method} {template} -> {response.status}"
-        problems = self._request_problems(name, request, operation)
-        answers = self._resolve(operation.get("responses", {}), self._main)
-        answer = answers.get(str(response.status))
-        if answer is None:
-            return [*problems, f"{name}: status not in the spec ({', '.join(answers)})"]
-        schema = (answer.get("content") or {}).get("application/json", {}).get("schema")
-        if schema is None:
-            if response.body:
-                problems.append(f"{name}: the spec describes no body, the answer has one")
-            return problems
-        if not (response.headers.get("Content-Type") or "").startswith("application/json"):
-            problems.append(f"{name}: Content-Type is {response.headers.get('Content-Type')!r}")
-        body = json.loads(response.body)
-        validator = jsonschema_rs.Draft7Validator(schema)
-        problems += [f"{name}: {error.message} at {list(error.instance_path)}" for error in validator.iter_errors(body)]
-        return problems
+        """What is wrong with one exchange, by the spec: the request's body, then the answer."""
+        name = f"{request.method} {request.path} -> {response.status}"
+        operation = self._operation(request)
+        if operation is None:
+            return [f"{name}: not an operation of {self.name}"]
+        found = self._request_problems(operation, request)
+        checked = CheckedResponse(
+            status_code=response.status,
+            headers={key.lower(): [value] for key, value in response.headers.items()},
+            content=response.body,
+            request=requests.Request(request.method, request.url).prepare(),
+            elapsed=0.0,
+            verify=False,
+        )
+        try:
+            operation.validate_response(checked)
+        except Exception as failures:  # schemathesis raises a group of failures
+            found.append(f"{name}: {failures}")
+        return found
 
-    def _request_problems(self, name: str, request: Request, operation: dict[str, Any]) -> list[str]:
-        content = self._resolve(operation.get("requestBody", {}), self._main).get("content") or {}
-        if not request.body:
+    def _request_problems(self, operation: Any, request: Request) -> list[str]:
+        body = self._resolve(
+            self._raw["paths"][operation.path][operation.method.lower()].get("requestBody", {}).get("content", {})
+        )
+        if not body or not request.body:
             return []
-        if "application/json" in content:
-            schema = content["application/json"]["schema"]
-            validator = jsonschema_rs.Draft7Validator(schema)
-            body = json.loads(request.body)
-            return [f"{name} request: {e.message} at {list(e.instance_path)}" for e in validator.iter_errors(body)]
-        if "application/x-www-form-urlencoded" in content:
-            known = set(content["application/x-www-form-urlencoded"]["schema"].get("properties", {}))
-            sent = set(parse_qs(request.body.decode(), keep_blank_values=True))
-            return [f"{name} request: {field} is not a parameter of the spec" for field in sorted(sent - known)]
-        return [f"{name} request: the spec takes no body here"]
+        kind, content = next(iter(body.items()))
+        schema = content.get("schema", {})
+        if kind == "application/x-www-form-urlencoded":
+            sent: Any = dict(urllib.parse.parse_qsl(request.body.decode(), keep_blank_values=True))
+            known = set(schema.get("properties", {}))
+            unknown = sorted(set(sent) - known)
+            missing = sorted(set(schema.get("required", ())) - set(sent))
+            return [f"{request.method} {request.path}: unknown parameter {p}" for p in unknown] + [
+                f"{request.method} {request.path}: missing {p}" for p in missing
+            ]
+        sent = json.loads(request.body)
+        validator = jsonschema_rs.Draft7Validator(schema)
+        return [f"{request.method} {request.path}: {error.message}" for error in validator.iter_errors(sent)]
 
-    def _file(self, name: str) -> Any:
-        if name not in self._files:
-            self._files[name] = yaml.safe_load((self._folder / name).read_text())
-        return self._files[name]
+    def schema_at(self, *keys: str) -> dict[str, Any]:
+        """The resolved schema at ``keys`` of the document (``"components", "schemas", name``)."""
+        node: Any = self._raw
+        for key in keys:
+            node = node[key]
+        resolved: dict[str, Any] = self._resolve(node)
+        return resolved
 
-    def _resolve(self, node: Any, file: str) -> Any:
+    def _resolve(self, node: Any) -> Any:
         if isinstance(node, list):
-            return [self._resolve(item, file) for item in node]
+            return [self._resolve(item) for item in node]
         if not isinstance(node, dict):
             return node
         if "$ref" in node:
-            target_file, _, pointer = node["$ref"].partition("#")
-            target_file = target_file or file
-            target: Any = self._file(target_file)
-            for part in pointer.removeprefix("/").split("/"):
+            target: Any = self._raw
+            for part in node["$ref"].removeprefix("#/").split("/"):
                 target = target[part]
-            return self._resolve(target, target_file)
-        resolved: dict[str, Any] = {}
-        for key, value in node.items():
-            if key in _ANNOTATIONS or key.startswith("x-"):
-                continue
-            if key == "properties":
-                resolved[key] = {prop: self._resolve(schema, file) for prop, schema in value.items()}
-            else:
-                resolved["anyOf" if key == "oneOf" else key] = self._resolve(value, file)
+            return self._resolve(target)
+        resolved = {key: self._resolve(value) for key, value in node.items() if not key.startswith("x-")}
         if resolved.pop("nullable", False) and "type" in resolved:
             resolved["type"] = [resolved["type"], "null"]
         return resolved
+
+
+def _paths_as_uris(node: Any) -> None:
+    """Let every ``…uri`` property the spec formats as a URI be a path: Twilio's 2010 spec says
+    ``format: uri`` of ``uri``, ``first_page_uri`` …, and its own examples of them are paths
+    (``/2010-04-01/Accounts/AC…/Calls.json``), as Twilio answers."""
+    if isinstance(node, list):
+        for item in node:
+            _paths_as_uris(item)
+    elif isinstance(node, dict):
+        for name, value in node.get("properties", {}).items():
+            if name.endswith("uri") and isinstance(value, dict) and value.get("format") == "uri":
+                del value["format"]
+        for value in node.values():
+            _paths_as_uris(value)

@@ -6,6 +6,7 @@ from anyvideo.testing.server import EmulatorSetting
 from anyvideo_twilio.emulator.devices import TwilioDevices
 from anyvideo_twilio.emulator.keys import KeyRoutes
 from anyvideo_twilio.emulator.routes import (
+    CallRoutes,
     CompositionRoutes,
     ControlRoutes,
     MediaRoutes,
@@ -31,6 +32,7 @@ class TwilioEmulator(
     MessageRoutes,
     ControlRoutes,
     KeyRoutes,
+    CallRoutes,
 ):
     """Twilio Video's REST API (``https://video.twilio.com/v1``) on loopback.
 

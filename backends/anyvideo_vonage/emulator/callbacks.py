@@ -76,7 +76,11 @@ class CallbackSettings:
     def deliver(self, callbacks: Callbacks, url: str, payload: Mapping[str, Any], now: datetime) -> None:
         """Queue ``payload`` for ``url``, signed at ``now`` when there is a secret."""
         body = json.dumps(payload).encode()
-        headers = {"Content-Type": "application/json"}
+        callbacks.send(url, body, self.signed({"Content-Type": "application/json"}, body, now))
+
+    def signed(self, headers: dict[str, str], body: bytes, now: datetime) -> dict[str, str]:
+        """``headers`` and, with a signature secret, the ``Authorization`` that signs ``body`` at ``now``
+        (callbacks and the Voice side's webhooks alike)."""
         if self.signature_secret is not None:
             # Signed at the emulator's time, as the platform signs at its own: a receiver judges
             # iat and exp by the same clock (anyvideo's by its webhook_clock setting).
@@ -88,4 +92,4 @@ class CallbackSettings:
                 "payload_hash": hashlib.sha256(body).hexdigest(),
             }
             headers["Authorization"] = "Bearer " + jwt.encode(claims, self.signature_secret, algorithm="HS256")
-        callbacks.send(url, body, headers)
+        return headers

@@ -292,6 +292,7 @@ class VonageEmulator(
         name = _EVENT_HANDLERS.get(event.type)
         if name is not None:
             getattr(self, name)(event)
+        self.voice_event(event)
 
     def _monitoring(self, name: str, event: SimEvent, **fields: Any) -> None:
         assert event.room_id is not None

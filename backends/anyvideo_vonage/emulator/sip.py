@@ -10,11 +10,12 @@ from anyvideo.errors import Forbidden
 from anyvideo.models import StreamKind
 from anyvideo.testing.server import Request, Response, route
 from anyvideo_vonage.emulator import errors, translate
-from anyvideo_vonage.emulator.base import VonageFace, choice, flag, text
+from anyvideo_vonage.emulator.base import choice, flag, text
 from anyvideo_vonage.emulator.errors import Problem
 from anyvideo_vonage.emulator.ids import new_uuid
 from anyvideo_vonage.emulator.sessions import PROJECT
 from anyvideo_vonage.emulator.state import SipCall
+from anyvideo_vonage.emulator.voice import VoiceRoutes
 
 __all__ = ["AUDIO_RATES", "HEADERS_MAX_BYTES", "SipRoutes", "header_bytes"]
 
@@ -36,8 +37,9 @@ HEADERS_MAX_BYTES = 512
 PROJECTS = "/v2/projects/{application_id}"
 
 
-class SipRoutes(VonageFace):
-    """``…/dial``, ``…/play-dtmf`` and ``…/connect``."""
+class SipRoutes(VoiceRoutes):
+    """``…/dial``, ``…/play-dtmf`` and ``…/connect``; a dial into the application's Voice
+    side (``sip.nexmo.com``) is handed to it (:mod:`.voice`)."""
 
     @route("POST", PROJECT + "/dial")
     def dial(self, request: Request) -> Any:
@@ -64,7 +66,10 @@ class SipRoutes(VonageFace):
         call = SipCall(new_uuid(), room.id, participant.id, stream.id, self.clock.now())
         with self.state.lock:
             self.state.sip_calls[call.id] = call
-        return translate.sip_call(call, self.project_of_session(room.id))
+        answer = translate.sip_call(call, self.project_of_session(room.id))
+        headers = sip.get("headers")
+        self.sip_dialled(participant.id, uri or "", headers if isinstance(headers, dict) else {})
+        return answer
 
     def _dtmf(self, request: Request, connection_id: str | None) -> Response:
         body = self._body(request)

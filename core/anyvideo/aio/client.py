@@ -45,6 +45,7 @@ from anyvideo.models import (
     Stream,
 )
 from anyvideo.operations import Call, Effect, Operation, optional_enum
+from anyvideo.phone import AsyncPhone
 from anyvideo.plugins import Plugins
 from anyvideo.waiting import COMPOSITION_LIFE, INTERVAL, MAX_INTERVAL, RECORDING_LIFE, Life
 from anyvideo.webhooks import WebhookRequest
@@ -100,6 +101,7 @@ class Video:
         self.signals = Signals(self)
         self.webhooks = Webhooks(self)
         self.verify = Verify(self)
+        self.phone = AsyncPhone(self)
         self.ext = Extensions(self)
 
     def __repr__(self) -> str:

@@ -74,8 +74,10 @@ class LocalBackend(Backend):
         Feature.E2EE: "the embedded platform carries no real media to encrypt",
         Feature.EXTERNAL_STORAGE: "media stays in the embedded store; download it",
         Feature.INVITATIONS: "the embedded platform has no messaging: nothing would reach a phone; "
-        "use the vonage or twilio backend (their emulators keep a log of what was sent)",
+        "use a backend of a provider with a messaging API (their emulators keep a log of what was sent)",
         Feature.PHONE_VERIFICATION: "the embedded platform has no messaging to send a code with",
+        Feature.PHONE_DIAL_OUT: "the embedded platform has no telephony",
+        Feature.PHONE_DIAL_IN: "the embedded platform has no telephony",
     }
     resolutions = frozenset({"640x480", "1280x720", "1920x1080", "480x640", "720x1280", "1080x1920"})
 

@@ -35,6 +35,7 @@ from anyvideo.models import (
 )
 from anyvideo.router.policy import AllToPrimary, Placement, parse_policy
 from anyvideo.specs import CompositionSpec, RecordingSpec, RoomSpec, SignalSpec, TokenSpec
+from anyvideo.voice import DialIn, PhoneCallSpec, VoiceReply
 from anyvideo.webhooks import WebhookRequest
 
 __all__ = ["RouterBackend"]
@@ -259,6 +260,24 @@ class RouterBackend(Backend):
         member, native = self._room(room_id)
         to = None if spec.to is None else split_ref(spec.to)[1]
         member.send_signal(native, SignalSpec(spec.type, spec.data, to))
+
+    # --- phone participants -----------------------------------------------------
+
+    def call_phone(self, room_id: str, spec: PhoneCallSpec) -> Participant:
+        member, native = self._room(room_id)
+        return member.call_phone(native, spec)
+
+    def dial_in(self, room_id: str, number: str) -> DialIn:
+        member, native = self._room(room_id)
+        return member.dial_in(native, number)
+
+    def voice_reply(self, request: WebhookRequest) -> VoiceReply | None:
+        """The answer of the member whose voice webhook ``request`` is (each verifies its own)."""
+        for member in self._members.values():
+            reply = member.voice_reply(request)
+            if reply is not None:
+                return reply
+        return None
 
     # --- recordings -----------------------------------------------------------
 

@@ -23,6 +23,8 @@ from anyvideo.errors import (
     NotFound,
 )
 from anyvideo.models import AccessToken, StreamKind, VideoSource
+from anyvideo.phone_numbers import e164
+from anyvideo.voice import dtmf_digits
 
 __all__ = ["EmulatorControl", "ReceivedSignal", "RemoteClient", "SettledClient", "SettledDevices"]
 
@@ -100,6 +102,26 @@ class EmulatorControl:
         """Every callback delivered so far (after waiting for queued ones)."""
         delivered: list[dict[str, Any]] = self.call("GET", "/callbacks")
         return delivered
+
+    def script_phone(self, number: str, *, answers: bool) -> None:
+        """Whether the simulated phone at ``number`` (E.164) answers its calls from now on."""
+        self.call("PUT", f"/phones/{e164(number)}", {"answers": answers})
+
+    def call_in(self, caller: str, to: str) -> dict[str, Any]:
+        """The phone at ``caller`` calls ``to``, a number of the account (both E.164); the call
+        (``id``, ``status`` …) once the application's voice webhook has answered it."""
+        answer: dict[str, Any] = self.call("POST", f"/phones/{e164(caller, 'caller')}/call", {"to": e164(to, "to")})
+        return answer
+
+    def send_dtmf(self, call_id: str, digits: str) -> dict[str, Any]:
+        """The phone on ``call_id`` keys ``digits`` (checked first: ``0-9``, ``*``, ``#``); the call then."""
+        answer: dict[str, Any] = self.call("POST", f"/calls/{call_id}/dtmf", {"digits": dtmf_digits(digits)})
+        return answer
+
+    def phone_calls(self) -> list[dict[str, Any]]:
+        """Every simulated call, oldest first."""
+        calls: list[dict[str, Any]] = self.call("GET", "/calls")
+        return calls
 
     def set_faults(self, spec: dict[str, Any]) -> dict[str, Any]:
         """Replace the fault rules (see :meth:`anyvideo.testing.faults.Faults.configure`)."""

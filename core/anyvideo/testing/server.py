@@ -49,6 +49,7 @@ from anyvideo.sim.records import CompositionRecord, RecordingRecord, StreamRecor
 from anyvideo.testing.callbacks import Callbacks
 from anyvideo.testing.control import EmulatorControl
 from anyvideo.testing.faults import LATE_BACKSTOP, Faults
+from anyvideo.testing.phones import Phones, SimCall
 
 if TYPE_CHECKING:
     from anyvideo.client import Video
@@ -241,6 +242,7 @@ class Emulator(abc.ABC):
         self.world.subscribe(self.on_event)
         self.faults = Faults(seed=seed)
         self.callbacks = Callbacks()
+        self.phones = Phones()
         self.ca_bundle: Path | None = None
         self._host, self._port, self._tls = host, port, tls
         self._server: ThreadingHTTPServer | None = None
@@ -512,6 +514,51 @@ class Emulator(abc.ABC):
         now = advance(seconds)
         self.world.events()  # settle what became due
         return {"now": now.isoformat()}
+
+    @route("PUT", CONTROL_PREFIX + "/phones/{number}")
+    def _control_script_phone(self, request: Request) -> Any:
+        """``{"answers": bool}``: whether the phone at ``number`` answers its calls from now on."""
+        answers = request.json().get("answers")
+        if not isinstance(answers, bool):
+            raise HttpError(400, "answers must be true or false")
+        try:
+            self.phones.script(request.params["number"], answers=answers)
+        except ValueError as exc:
+            raise HttpError(400, str(exc)) from None
+        return {"number": request.params["number"], "answers": answers}
+
+    @route("POST", CONTROL_PREFIX + "/phones/{number}/call")
+    def _control_call_in(self, request: Request) -> Any:
+        """``{"to": number}``: the phone at ``number`` calls ``to``, a number of the account."""
+        to = request.json().get("to")
+        try:
+            caller = self.phones.check_number(request.params["number"])
+            called = self.phones.check_number(to if isinstance(to, str) else "")
+        except ValueError as exc:
+            raise HttpError(400, str(exc)) from None
+        return self.incoming_call(caller, called).as_dict()
+
+    @route("POST", CONTROL_PREFIX + "/calls/{call_id}/dtmf")
+    def _control_dtmf(self, request: Request) -> Any:
+        """``{"digits": "123456#"}``: the phone on the call keys them."""
+        digits = request.json().get("digits")
+        try:
+            self.phones.key(request.params["call_id"], digits if isinstance(digits, str) else "")
+        except KeyError:
+            raise HttpError(404, f"no call {request.params['call_id']!r}") from None
+        except ValueError as exc:
+            raise HttpError(409, str(exc)) from None
+        return self.phones.get(request.params["call_id"]).as_dict()
+
+    @route("GET", CONTROL_PREFIX + "/calls")
+    def _control_calls(self, request: Request) -> Any:
+        with self.phones.lock:
+            return [call.as_dict() for call in self.phones.calls.values()]
+
+    def incoming_call(self, caller: str, called: str) -> SimCall:
+        """The phone at ``caller`` calls ``called``; the call as it then is. Default: this
+        emulator has no voice side."""
+        raise HttpError(404, f"the {self.name} emulator has no number {called} to call")
 
     @route("GET", CONTROL_PREFIX + "/callbacks")
     def _control_callbacks(self, request: Request) -> Any:

@@ -1,5 +1,6 @@
 """The Twilio Video v1 REST routes, one mixin per family of resources."""
 
+from anyvideo_twilio.emulator.routes.calls import CallRoutes
 from anyvideo_twilio.emulator.routes.compositions import CompositionRoutes
 from anyvideo_twilio.emulator.routes.control import ControlRoutes
 from anyvideo_twilio.emulator.routes.media import MediaRoutes
@@ -11,6 +12,7 @@ from anyvideo_twilio.emulator.routes.settings import SettingsRoutes
 from anyvideo_twilio.emulator.routes.transcriptions import TranscriptionRoutes
 
 __all__ = [
+    "CallRoutes",
     "CompositionRoutes",
     "ControlRoutes",
     "MediaRoutes",

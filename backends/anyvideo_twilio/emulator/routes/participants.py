@@ -4,6 +4,7 @@ subscribe rules)."""
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +27,7 @@ _BASE = "/v1/Rooms/{RoomSid}/Participants"
 class ParticipantRoutes(Reactions):
     def participant(self, request: Request, room: RoomRecord) -> ParticipantRecord:
         """The participant a path names, by SID or by the identity of a connected one."""
-        reference = request.params["ParticipantSid"]
+        reference = urllib.parse.unquote(request.params["ParticipantSid"])  # an identity is URL-encoded
         if sids.is_sid(reference, "PA"):
             return self.participant_of(request, room, reference)
         for participant in self.world.participants(room.id, status=ParticipantStatus.CONNECTED):

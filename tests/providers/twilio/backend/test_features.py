@@ -31,6 +31,8 @@ def test_the_declared_features(video):
         Feature.SUBSCRIBE_RULES,
         Feature.COMPOSITION_HOOKS,
         Feature.EXTERNAL_STORAGE,
+        Feature.PHONE_DIAL_OUT,
+        Feature.PHONE_DIAL_IN,
     }
 
 

@@ -22,7 +22,6 @@ from anyvideo_twilio.emulator import TwilioEmulator
 ELSEWHERE: dict[str, tuple[Callable[[Any], Any], str]] = {
     "accounts": (lambda native: native.api.v2010.accounts.list(limit=1), "api"),
     "message fetch": (lambda native: native.messages("SM" + "0" * 32).fetch(), "api"),
-    "calls": (lambda native: native.calls.list(limit=1), "api"),
     "messaging services": (lambda native: native.messaging.v1.services.list(limit=1), "messaging"),
     "voice": (lambda native: native.voice.v1.dialing_permissions.countries.list(limit=1), "voice"),
     "video's own domain elsewhere": (lambda native: native.insights.v1.rooms.list(limit=1), "insights"),
@@ -81,6 +80,20 @@ def test_a_path_the_emulator_serves_goes_to_it_from_any_twilio_domain(
     assert no_network == []
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda native: native.calls.list(limit=1),
+        lambda native: native.api.v2010.account.incoming_phone_numbers.list(limit=1),
+    ],
+    ids=["calls", "incoming numbers"],
+)
+def test_the_voice_apis_the_emulator_serves_reach_it(video: Video, no_network: list[Any], call: Any) -> None:
+    # phone participants: Programmable Voice calls and the account's numbers (EMULATED_PATHS)
+    assert call(video.native) == []
+    assert no_network == []
+
+
 @pytest.mark.parametrize("base_url", [None, "https://video.twilio.com"])
 def test_pointed_at_twilio_every_domain_goes_out(
     emulator: TwilioEmulator, no_network: list[Any], base_url: str | None
@@ -94,7 +107,7 @@ def test_pointed_at_twilio_every_domain_goes_out(
     assert no_network == ["api.twilio.com"]
 
 
-def test_the_keys_api_is_served_by_the_emulator_and_calls_still_are_not(
+def test_the_keys_api_is_served_by_the_emulator_and_accounts_still_are_not(
     video: Video, emulator: TwilioEmulator, no_network: list[Any]
 ) -> None:
     account = video.native.api.v2010.accounts(emulator.credentials["account_sid"])
@@ -103,5 +116,5 @@ def test_the_keys_api_is_served_by_the_emulator_and_calls_still_are_not(
         for pattern in transport.EMULATED_PATHS
     )
     with pytest.raises(ConfigurationError, match="does not emulate it"):
-        account.calls.list()
+        account.fetch()
     assert no_network == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from support.openapi import OpenApiChecker
+from support.spec_exchanges import SpecExchanges
 from support.specs import SPECS, RecordsExchanges
 from twilio.base.exceptions import TwilioRestException
 
@@ -26,7 +26,7 @@ def checked() -> Any:
 
 
 def test_every_keys_exchange_fits_the_spec(checked) -> None:
-    spec = OpenApiChecker(SPECS / "twilio_api_v2010.yaml", under="/2010-04-01/Accounts/{AccountSid}/Keys")
+    spec = SpecExchanges(SPECS / "twilio_api_v2010.yaml", under="/2010-04-01/Accounts/{AccountSid}/Keys")
     account = {k: v for k, v in checked.backend_environment.items() if not k.startswith("TWILIO_API_KEY")}
     done = provision("twilio", name="clinic", public_url="https://clinic.example", environ=account)
     sid = done.settings["TWILIO_API_KEY_SID"]

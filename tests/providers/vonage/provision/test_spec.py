@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import requests
-from support.openapi import OpenApiChecker
+from support.spec_exchanges import SpecExchanges
 from support.specs import SPECS, RecordsExchanges
 from vonage import Auth, HttpClientOptions, Vonage
 from vonage_application import ApplicationConfig
@@ -28,7 +28,7 @@ def checked(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def test_every_exchange_fits_the_spec(checked, tmp_path) -> None:
-    spec = OpenApiChecker(SPECS / "vonage_application.v2.yml", mount="/v2/applications")
+    spec = SpecExchanges(SPECS / "vonage_application.v2.yml", mount="/v2/applications")
     environ = {**checked.app_environment}
     options = {"name": "clinic", "public_url": "https://clinic.example", "environ": environ}
     done = provision("vonage", key_file=tmp_path / "k.pem", phone=True, **options)
@@ -71,7 +71,7 @@ def test_every_exchange_fits_the_spec(checked, tmp_path) -> None:
 def test_the_checker_notices_a_wrong_answer() -> None:
     from anyvideo.testing.server import Request, Response
 
-    spec = OpenApiChecker(SPECS / "vonage_application.v2.yml", mount="/v2/applications")
+    spec = SpecExchanges(SPECS / "vonage_application.v2.yml", mount="/v2/applications")
     request = Request("GET", "/v2/applications", {}, {}, b"", "https://x/v2/applications")
     assert spec.problems(request, Response.json({"page": "one"}, 200))
     assert spec.problems(request, Response.json({}, 418))
