@@ -49,6 +49,13 @@ CREATE TABLE IF NOT EXISTS entries (
     PRIMARY KEY (namespace, kind, key)
 );
 CREATE INDEX IF NOT EXISTS entries_by_seq ON entries (namespace, kind, seq);
+CREATE TABLE IF NOT EXISTS claims (
+    namespace TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    at REAL NOT NULL,
+    PRIMARY KEY (namespace, kind, key)
+) WITHOUT ROWID;
 """
 
 #: How many keys :meth:`Registry.get_many` asks for in one statement (well below SQLite's limit on parameters).
@@ -308,6 +315,66 @@ class Registry:
                 f" AND COALESCE(json_extract(body, '$.{_field(field)}'), 0) < ?",
                 (self.namespace, kind, below),
             )
+        return cursor.rowcount
+
+    # --- claims -------------------------------------------------------------
+
+    def claim(self, kind: str, key: str, at: float) -> bool:
+        """Claim the one-time ``key`` of ``kind`` at the time ``at`` (seconds since the epoch);
+        whether this was its first claim (``False``: claimed before, as a replayed signature is).
+
+        Claims are what replay protection needs, and no more: a key and a time, in a table of
+        their own (no JSON, no order, none of the entries' indexes), so a claim writes one page
+        of a registry file where an entry writes four or more. One statement, so of two processes
+        claiming the same key at once exactly one wins.
+        """
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT INTO claims (namespace, kind, key, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (self.namespace, kind, key, at),
+            )
+        return cursor.rowcount == 1
+
+    def unclaim(self, kind: str, key: str) -> None:
+        """Forget a claim (no error when there is none): the key may be claimed again."""
+        with self._lock:
+            self._db.execute(
+                "DELETE FROM claims WHERE namespace = ? AND kind = ? AND key = ?", (self.namespace, kind, key)
+            )
+
+    def claims(self, kind: str) -> dict[str, float]:
+        """Every claim of ``kind``: its time, by key."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT key, at FROM claims WHERE namespace = ? AND kind = ?", (self.namespace, kind)
+            ).fetchall()
+        return dict(rows)
+
+    def sweep_claims(self, kind: str, below: float) -> int:
+        """Forget every claim of ``kind`` made at a time below ``below``; how many went."""
+        with self._lock:
+            cursor = self._db.execute(
+                "DELETE FROM claims WHERE namespace = ? AND kind = ? AND at < ?", (self.namespace, kind, below)
+            )
+        return cursor.rowcount
+
+    def claims_from_entries(self, kind: str, field: str) -> int:
+        """Claims that an earlier version filed as ``kind`` entries (their time in ``field``) made
+        claims, in one transaction, so a key claimed before an upgrade stays claimed; how many.
+        Nothing is written when there are none (the usual case: one read)."""
+        with self._lock:
+            if not self._db.execute(
+                "SELECT 1 FROM entries WHERE namespace = ? AND kind = ? LIMIT 1", (self.namespace, kind)
+            ).fetchone():
+                return 0
+            with self.transaction():
+                cursor = self._db.execute(
+                    "INSERT INTO claims (namespace, kind, key, at) SELECT namespace, kind, key,"
+                    f" COALESCE(json_extract(body, '$.{_field(field)}'), 0) FROM entries"
+                    " WHERE namespace = ? AND kind = ? ON CONFLICT DO NOTHING",
+                    (self.namespace, kind),
+                )
+                self._db.execute("DELETE FROM entries WHERE namespace = ? AND kind = ?", (self.namespace, kind))
         return cursor.rowcount
 
     def transaction(self) -> AbstractContextManager[None]:
