@@ -17,6 +17,9 @@ SQLite file (``ANYVIDEO_REGISTRY``), as every process of an application would sh
 anyvideo files (a room made, a participant disconnected, an archive's layout) is one commit
 to that file each, and what it reads is one ``SELECT`` per operation or listing page.
 
+The registry's statements are timed as anyvideo runs (:class:`~benchmarks.harness.TimedSql`):
+a missed goal's note says how much of the difference they take.
+
 Before timing, one run of each operation by anyvideo and by raw is recorded
 (every request's method, path and body, ids made generic) and asserted equal:
 both sides do the same provider work, so the ratio is what anyvideo costs
@@ -48,7 +51,7 @@ from urllib.parse import parse_qsl, urlsplit
 import jwt
 import pytest
 import requests
-from benchmarks.harness import Contest, Report, Result, Row, Served, per_op, ratio, served
+from benchmarks.harness import Contest, Report, Result, Row, Served, TimedSql, per_op, ratio, served
 from support.webhooks import VONAGE_SECRET, vonage_signed
 from vonage import Auth, HttpClientOptions, Vonage
 from vonage_video.models import CreateArchiveRequest, CreateBroadcastRequest, ListArchivesFilter, SignalData
@@ -161,6 +164,7 @@ def test_operations(vonage: Served, report: Report) -> None:
     raw = Raw(vonage)
     sent = Sent(*anyvideo_sessions(video))
     sent_raw = Sent(raw.session)
+    sql = TimedSql.install(video.backend.registry)
     for name, (ours, theirs, context) in operations(vonage, video, raw).items():
         with sent.recording() as by_anyvideo:
             ours(POOL)  # the two spare objects of each pool
@@ -168,12 +172,13 @@ def test_operations(vonage: Served, report: Report) -> None:
             theirs(POOL + 1)
         assert by_anyvideo == by_raw, f"{name}: anyvideo and raw sent different requests"
         contest = Contest(rounds=ROUNDS, per_round=PER_ROUND, warmup=WARMUP)
-        contest.add("anyvideo", ours)
+        sql.reset()
+        contest.add("anyvideo", sql.per(ours))
         contest.add("raw", theirs)
         if context is not None:
             contest.add("SDK", context)
         results = contest.run()
-        _row(report, f"Vonage `{name}` (vs raw `requests`, {len(by_raw)} request(s))", results, TARGET)
+        _row(report, f"Vonage `{name}` (vs raw `requests`, {len(by_raw)} request(s))", results, TARGET, sql=sql)
     video.close()
 
 
@@ -290,12 +295,15 @@ def _row(
     target: float,
     baseline: str = "raw",
     why: str = AROUND_THE_REQUEST,
+    sql: TimedSql | None = None,
 ) -> None:
     found = ratio(results, "anyvideo", baseline)
     context = f"; the vonage SDK as applications use it: {per_op(results['SDK'])}" if "SDK" in results else ""
     note = ""
     if found > target:
-        note = f"missed by {found / target - 1:.0%}: the difference is {why}" + context
+        gap = results["anyvideo"].median - results[baseline].median
+        share = "" if sql is None else f" (of the {gap * 1e3:.3g} ms difference, {sql.describe()})"
+        note = f"missed by {found / target - 1:.0%}: the difference is {why}{share}" + context
     elif context:
         note = context.removeprefix("; ")
     report.add(SECTION, Row(goal, per_op(results["anyvideo"]), per_op(results[baseline]), found, target, note=note))
