@@ -236,20 +236,25 @@ class VonageBackend(Backend):
         either fail, the callback is left unhandled, so the provider's next delivery of it is
         accepted and tries again.
         """
-        events = self._callbacks.parse(request)
+        events, intruders = self._callbacks.parse_and_read(request, self._let_into_ended_rooms)
         try:
-            for event in events:
-                if (
-                    event.type == EventType.PARTICIPANT_JOINED
-                    and isinstance(event.subject, Participant)
-                    and self._ended.has_ended(event.subject.room_id)
-                ):
-                    self._force_out(event.subject.room_id, event.subject.id)
+            for intruder in intruders:
+                self._force_out(intruder.room_id, intruder.id)
             self.placing.after_callbacks(events)
         except BaseException:
             self._callbacks.release(request)
             raise
         return events
+
+    def _let_into_ended_rooms(self, events: list[Event]) -> list[Participant]:
+        """The participants ``events`` say joined a room anyvideo has ended (to be forced out)."""
+        return [
+            event.subject
+            for event in events
+            if event.type == EventType.PARTICIPANT_JOINED
+            and isinstance(event.subject, Participant)
+            and self._ended.has_ended(event.subject.room_id)
+        ]
 
     def release_webhook(self, request: WebhookRequest) -> None:
         self._callbacks.release(request)

@@ -41,15 +41,15 @@ backend forces such a connection out when its ``connectionCreated`` arrives
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-import jwt
+from typing import Any, TypeVar
 
 from anyvideo.errors import AnyVideoError, WebhookVerificationError
 from anyvideo.models import Event, EventType, Participant, ParticipantStatus, Role, RoomStatus
@@ -89,6 +89,11 @@ RENDER_STATUSES = ("starting", "started", "stopped", "failed")
 #: Claims a signed callback must carry: without them the body or its age would go unchecked.
 REQUIRED_CLAIMS = ("iat", "payload_hash")
 
+#: The registry's claims of the tokens accepted (:meth:`~anyvideo.registry.Registry.claim`): a replay is refused.
+TOKENS = "callback_token"
+
+_T = TypeVar("_T")
+
 _WORD = re.compile(r"[^a-z0-9_]+")
 
 
@@ -113,11 +118,14 @@ class CallbackParser:
             raise ValueError("the replay window must be positive")
         self._registry = registry
         self._secrets = tuple(secrets)
+        # HMAC-SHA256 keyed once per secret: each callback copies one (the key's padding is not redone)
+        self._keys = tuple(hmac.new(secret.encode(), digestmod=hashlib.sha256) for secret in self._secrets)
         self._layout_of = layout_of
         self._now = now
         self.replay_window = replay_window
         self._seen = threading.Lock()  # one sweep at a time
         self._swept_at = now()
+        registry.claims_from_entries(TOKENS, "iat")  # tokens an earlier version filed as entries
 
     def __repr__(self) -> str:
         return f"CallbackParser(secrets={len(self._secrets)})"  # never the secrets
@@ -151,6 +159,8 @@ class CallbackParser:
         check_fresh(sent_at, now, self.replay_window)
         if "exp" in claims and claims["exp"] <= now.timestamp():  # by the same clock as iat
             raise WebhookVerificationError("the vonage callback's signature has expired")
+        if "nbf" in claims and claims["nbf"] > now.timestamp():
+            raise WebhookVerificationError("the vonage callback's signature is not valid yet (nbf)")
         self._first_use(_token_id(token, claims), issued)
 
     def release(self, request: WebhookRequest) -> None:
@@ -159,37 +169,55 @@ class CallbackParser:
         token = (request.headers.get("Authorization") or "").partition(" ")[2].strip()
         if not token:
             return
-        try:
-            claims = jwt.decode(token, options={"verify_signature": False})
-        except jwt.InvalidTokenError:
+        segments = token.split(".")
+        claims = _segment(segments[1]) if len(segments) == 3 else None
+        if claims is None:
             return  # not a token this parser ever accepted
-        self._registry.delete("callback_token", _token_id(token, claims))
+        self._registry.unclaim(TOKENS, _token_id(token, claims))
 
     def _claims(self, token: str) -> dict[str, Any]:
-        for secret in self._secrets:
-            try:
-                # iat is judged by the replay window (both directions), not by PyJWT's "not in the future";
-                # exp by the same clock (the webhook_clock setting), not PyJWT's machine time
-                claims: dict[str, Any] = jwt.decode(
-                    token,
-                    secret,
-                    algorithms=["HS256"],
-                    options={"verify_iat": False, "verify_exp": False, "require": list(REQUIRED_CLAIMS)},
-                )
-            except jwt.MissingRequiredClaimError as exc:
-                raise WebhookVerificationError(f"the vonage callback's signature has no {exc.claim!r} claim") from None
-            except jwt.InvalidTokenError:
-                continue
-            expires = claims.get("exp")
-            if expires is not None and (isinstance(expires, bool) or not isinstance(expires, int | float)):
-                raise WebhookVerificationError("the vonage callback's signature has no usable expiry (exp)")
-            return claims
-        raise WebhookVerificationError("the vonage callback's signature does not verify with any secret")
+        """The claims of ``token`` once its HS256 signature verifies with one of the secrets.
+
+        The signature is checked first, over the signing input as received: the HMAC of
+        ``header.payload``, base64url-encoded, must equal the token's third segment (compared in
+        constant time), so nothing of a forged token is decoded. Then the header must name HS256
+        (a token signed any other way is refused, whatever its signature) and the claims must be
+        a JSON object carrying :data:`REQUIRED_CLAIMS`. ``iat`` is judged by the replay window
+        (both directions) and ``exp`` and ``nbf`` by the same clock (the ``webhook_clock``
+        setting), in :meth:`verify`; a token addressed to an audience is not Vonage's.
+        """
+        signing_input, _, signature = token.rpartition(".")
+        header, _, payload = signing_input.partition(".")
+        try:
+            message, signed = signing_input.encode("ascii"), signature.rstrip("=").encode("ascii")
+        except UnicodeEncodeError:
+            message = signed = b""
+        if (
+            not payload
+            or "." in payload
+            or not any(hmac.compare_digest(_b64(_mac(key, message)), signed) for key in self._keys)
+        ):
+            raise WebhookVerificationError("the vonage callback's signature does not verify with any secret")
+        if (_segment(header) or {}).get("alg") != "HS256":
+            raise WebhookVerificationError("the vonage callback's signature is not HS256")
+        claims = _segment(payload)
+        if claims is None:
+            raise WebhookVerificationError("the vonage callback's signature carries no claims")
+        for claim in REQUIRED_CLAIMS:
+            if claim not in claims:
+                raise WebhookVerificationError(f"the vonage callback's signature has no {claim!r} claim")
+        for limit, what in (("exp", "expiry"), ("nbf", "start")):
+            value = claims.get(limit)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise WebhookVerificationError(f"the vonage callback's signature has no usable {what} ({limit})")
+        if "aud" in claims:
+            raise WebhookVerificationError("the vonage callback's signature is addressed to an audience")
+        return claims
 
     def _first_use(self, token_id: str, issued: float) -> None:
         """Refuse a token accepted before (a replay), else file it until it is too old to matter."""
         # One insert-if-absent: of two receivers sharing the registry, exactly one accepts the token.
-        if not self._registry.add("callback_token", token_id, {"iat": issued}):
+        if not self._registry.claim(TOKENS, token_id, issued):
             raise WebhookVerificationError("the vonage callback was already received (a replayed signature)")
         # Tokens too old to be replayed are forgotten once a replay window, by one statement: a sweep
         # by count would read through every token of the window each time (as many as the callbacks).
@@ -199,7 +227,7 @@ class CallbackParser:
             if due:
                 self._swept_at = now
         if due:
-            self._registry.sweep("callback_token", "iat", (now - 2 * self.replay_window).timestamp())
+            self._registry.sweep_claims(TOKENS, (now - 2 * self.replay_window).timestamp())
 
     # --- translation -----------------------------------------------------------
 
@@ -210,9 +238,15 @@ class CallbackParser:
         (a connection's identity, a stream's publisher) are filed together, in one write, or,
         should the callback not translate, not at all (its redelivery is refused the same way).
         """
+        return self.parse_and_read(request, lambda events: None)[0]
+
+    def parse_and_read(self, request: WebhookRequest, read: Callable[[list[Event]], _T]) -> tuple[list[Event], _T]:
+        """:meth:`parse`, and ``read(events)`` in the same registry transaction: what the caller
+        reads of the registry about the events costs no transaction (no file locks) of its own."""
         with self._registry.transaction():
             self.verify(request)
-            return self._translate(request)
+            events = self._translate(request)
+            return events, read(events)
 
     def _translate(self, request: WebhookRequest) -> list[Event]:
         body = request.json()
@@ -351,6 +385,27 @@ class CallbackParser:
         )
         subject = translate.broadcast(body, self._layout_of("broadcast", str(body.get("id"))))
         return self._event(kind, body, ("broadcast", subject.id, status, body.get("updatedAt")), subject)
+
+
+def _mac(key: hmac.HMAC, message: bytes) -> bytes:
+    """The HMAC of ``message`` under ``key`` (a keyed HMAC left as it was)."""
+    mac = key.copy()
+    mac.update(message)
+    return mac.digest()
+
+
+def _b64(raw: bytes) -> bytes:
+    """``raw`` base64url-encoded without padding, as a JWT writes its segments."""
+    return base64.urlsafe_b64encode(raw).rstrip(b"=")
+
+
+def _segment(segment: str) -> dict[str, Any] | None:
+    """A JWT segment (base64url, padding optional) decoded as a JSON object; ``None`` when it is not one."""
+    try:
+        value = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, TypeError):  # bad base64 (binascii.Error), bad JSON, bad UTF-8
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _token_id(token: str, claims: Mapping[str, Any]) -> str:

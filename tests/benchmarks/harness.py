@@ -309,3 +309,53 @@ def figure(goal: str, anyvideo: str, baseline: str, ratio: float, *, note: str =
     """A row that reports a measurement no goal sets a target for (requests per second, say):
     its target reads "none (a figure)" and it is neither met nor missed."""
     return Row(goal, anyvideo, baseline, ratio, math.nan, note=note)
+
+
+class TimedSql:
+    """What a registry's SQL costs inside an operation: put in place of its connection
+    (``timed = TimedSql.install(registry)``), it adds the time each statement's ``execute``
+    takes (the commit's locks and writes included) to :attr:`seconds`, so a note can say
+    what share of an operation's time is the registry's. ``per(work)`` wraps an operation
+    so that :attr:`operations` counts it."""
+
+    def __init__(self, db: Any) -> None:
+        self._db = db
+        self.seconds = 0.0
+        self.statements = 0
+        self.operations = 0
+
+    @classmethod
+    def install(cls, registry: Any) -> TimedSql:
+        timed = cls(registry._db)
+        registry._db = timed
+        return timed
+
+    def execute(self, *args: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return self._db.execute(*args)
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.statements += 1
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._db, name)
+
+    def per(self, work: Callable[[int], object]) -> Callable[[int], object]:
+        def counted(i: int) -> object:
+            self.operations += 1
+            return work(i)
+
+        return counted
+
+    def reset(self) -> None:
+        self.seconds, self.statements, self.operations = 0.0, 0, 0
+
+    def describe(self) -> str:
+        """The registry's SQL per operation, as a note says it."""
+        if not self.operations:
+            return "no registry statement"
+        return (
+            f"{self.statements / self.operations:.1f} registry statement(s) per operation taking "
+            f"{self.seconds / self.operations * 1e3:.3g} ms"
+        )

@@ -411,3 +411,13 @@ def test_a_routed_request_keeps_every_field_and_gains_its_path_parameters() -> N
         "url",
         "params",
     ]
+
+
+def test_an_emulators_store_keeps_its_records_in_large_pages(mini) -> None:
+    # a record of a kilobyte or two fills a 4 KiB page badly, and SQLite keeps a header beside each page
+    from anyvideo.sim import Store
+    from anyvideo.testing.server import STORE_PAGE_SIZE
+
+    db = mini.world.store._db
+    assert STORE_PAGE_SIZE == db.execute("PRAGMA page_size").fetchone()[0] == 16384
+    assert Store()._db.execute("PRAGMA page_size").fetchone()[0] == 4096  # the default elsewhere

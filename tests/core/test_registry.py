@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -446,3 +447,55 @@ def test_a_postgresql_registry_whose_connection_was_lost_connects_again(request:
         registry.put("room", "r2", {"status": "open"})
     assert registry.get("room", "r2") == {"status": "open"}
     registry.close()
+
+
+def test_a_key_is_claimed_once_until_unclaimed_or_swept(registry: Registry) -> None:
+    assert registry.claim("token", "t1", 100.0) and registry.claim("token", "t2", 200.0)
+    assert not registry.claim("token", "t1", 300.0)  # a replay: the first claim and its time stand
+    assert registry.claim("other", "t1", 100.0)  # kinds are apart
+    assert registry.claims("token") == {"t1": 100.0, "t2": 200.0}
+    registry.unclaim("token", "t1")
+    assert registry.claim("token", "t1", 300.0)
+    assert registry.sweep_claims("token", 250.0) == 1 and registry.claims("token") == {"t1": 300.0}
+    assert registry.claims("other") == {"t1": 100.0} and list(registry.find("token")) == []  # no entries
+
+
+def test_of_many_threads_claiming_one_key_exactly_one_wins(store: str) -> None:
+    handles = [Registry(store, namespace="ns") for _ in range(8)]
+    won: list[bool] = []
+    threads = [threading.Thread(target=lambda h=h: won.append(h.claim("token", "k", 1.0))) for h in handles]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(won) == [False] * 7 + [True]
+
+
+def test_a_claim_writes_one_page_of_a_registry_file(tmp_path: Path) -> None:
+    registry = Registry(tmp_path / "r.db", namespace="ns")
+    registry.put("room", "r", {"room_id": "x"})
+    list(registry.find("room", room_id="x"))  # an index on an entry field, as listings make
+    pages = registry._db.execute("PRAGMA page_size").fetchone()[0]
+    wal = tmp_path / "r.db-wal"
+
+    def pages_written(write: Callable[[int], object]) -> float:
+        before = wal.stat().st_size
+        for n in range(50):
+            write(n)
+        return (wal.stat().st_size - before) / 50 / (pages + 24)  # a WAL frame: a page and its header
+
+    assert pages_written(lambda n: registry.claim("token", f"key-{n}", n)) == 1
+    assert pages_written(lambda n: registry.add("token", f"entry-{n}", {"iat": n})) >= 3
+
+
+def test_claims_an_earlier_version_filed_as_entries_become_claims(tmp_path: Path) -> None:
+    registry = Registry(tmp_path / "r.db", namespace="ns")
+    registry.add("token", "old", {"iat": 50.0})
+    registry.add("token", "undated", {})
+    assert registry.claims_from_entries("token", "iat") == 2
+    assert registry.claims("token") == {"old": 50.0, "undated": 0.0} and list(registry.find("token")) == []
+    assert not registry.claim("token", "old", 60.0)  # claimed before the upgrade: still a replay
+    statements: list[str] = []
+    registry._db.set_trace_callback(statements.append)
+    assert registry.claims_from_entries("token", "iat") == 0
+    assert [s.split()[0] for s in statements] == ["SELECT"]  # nothing left to move: nothing written

@@ -212,9 +212,12 @@ class _Transaction:
 class Store:
     """SQLite-backed record storage; thread-safe, and safe across processes for a file."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, page_size: int | None = None) -> None:
+        """``page_size`` (bytes, a power of two from 512 to 65536) applies to a new database only."""
         self.path = None if path is None else os.fspath(path)
         self._db = sqlite3.connect(self.path or ":memory:", timeout=30, isolation_level=None, check_same_thread=False)
+        if page_size is not None:
+            self._db.execute(f"PRAGMA page_size = {int(page_size)}")
         if self.path:
             while_locked(lambda: self._db.execute("PRAGMA journal_mode=WAL"))
         while_locked(lambda: self._db.executescript(_SCHEMA))

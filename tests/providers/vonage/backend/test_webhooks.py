@@ -3,6 +3,10 @@ the identities the REST API does not give."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import time
 
 import pytest
@@ -115,7 +119,7 @@ def test_a_callback_that_does_not_translate_files_nothing(video_with_secret) -> 
     for _ in range(2):  # delivered again: refused for what it is, not as a replay
         with pytest.raises(AnyVideoError, match="no 'connection' object"):
             video_with_secret.webhooks.parse("POST", URL, headers, body)
-    assert list(registry.find("callback_token")) == []
+    assert registry.claims("callback_token") == {}
 
 
 def test_a_callback_files_its_token_and_its_connection_in_one_commit(video_with_secret) -> None:
@@ -151,10 +155,10 @@ def test_tokens_too_old_to_replay_are_forgotten_once_a_replay_window() -> None:
     first = deliver(clock[0])
     clock[0] += window / 2
     deliver(clock[0])
-    assert len(list(registry.find("callback_token"))) == 2  # no sweep within a window of the last
+    assert len(registry.claims("callback_token")) == 2  # no sweep within a window of the last
     clock[0] += window * 7 / 4  # 2¼ windows after the first
     deliver(clock[0])  # a sweep is due: the first token, older than two windows, goes; the second stays
-    assert len(list(registry.find("callback_token"))) == 2
+    assert len(registry.claims("callback_token")) == 2
     with pytest.raises(WebhookVerificationError, match="replay window"):
         parser.verify(first)  # forgotten, and still refused: too old
 
@@ -179,6 +183,62 @@ def test_a_callback_signed_with_another_secret_is_refused(video_with_secret) -> 
     headers, body = vonage_signed({"event": "sessionCreated"}, secret="somebody-elses-secret-of-32-bytes-!")
     with pytest.raises(WebhookVerificationError, match="does not verify"):
         video_with_secret.webhooks.parse("POST", URL, headers, body)
+
+
+def _signed_by_hand(body: bytes, header: object, claims: object, *, segments: int = 3) -> dict[str, str]:
+    """A callback's headers with a token signed with the secret (HS256) over any header and claims."""
+
+    def part(value: object) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    signing_input = ".".join([part(header), *[part(claims)] * (segments - 2)])
+    mac = hmac.digest(SECRET.encode(), signing_input.encode(), "sha256")
+    return {"Authorization": f"Bearer {signing_input}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"}
+
+
+def _fresh(body: bytes, **claims: object) -> dict[str, object]:
+    """Claims issued now (``claims`` override them; a number in ``nbf`` or ``exp`` is seconds from now)."""
+    now = int(time.time())
+    moved = {
+        name: now + value if name in ("nbf", "exp") and isinstance(value, int) else value
+        for name, value in claims.items()
+    }
+    return {"iat": now, "exp": now + 300, "payload_hash": hashlib.sha256(body).hexdigest(), **moved}
+
+
+BODY = b'{"event": "sessionCreated", "sessionId": "1_S", "timestamp": 1}'
+
+
+@pytest.mark.parametrize(
+    ("header", "claims", "segments", "refusal"),
+    [
+        ({"alg": "HS512", "typ": "JWT"}, {}, 3, "not HS256"),  # the HMAC verifies, the header lies
+        ({"alg": "none"}, {}, 3, "not HS256"),
+        ({"typ": "JWT"}, {}, 3, "not HS256"),
+        (["HS256"], {}, 3, "not HS256"),
+        ({"alg": "HS256"}, None, 3, "carries no claims"),
+        ({"alg": "HS256"}, {"aud": "elsewhere"}, 3, "audience"),
+        ({"alg": "HS256"}, {"nbf": 120}, 3, "not valid yet"),
+        ({"alg": "HS256"}, {"exp": "tomorrow"}, 3, "usable expiry"),
+        ({"alg": "HS256"}, {"exp": -1}, 3, "expired"),
+        ({"alg": "HS256"}, {}, 4, "does not verify"),
+        ({"alg": "HS256"}, {}, 2, "does not verify"),
+    ],
+)
+def test_a_signed_token_vonage_would_not_send_is_refused(video_with_secret, header, claims, segments, refusal) -> None:
+    # the claims are made as the test runs (the tokens expire), not when it is collected
+    headers = _signed_by_hand(BODY, header, [1, 2] if claims is None else _fresh(BODY, **claims), segments=segments)
+    with pytest.raises(WebhookVerificationError, match=refusal):
+        video_with_secret.webhooks.parse("POST", URL, headers, BODY)
+
+
+def test_a_token_altered_anywhere_is_refused(video_with_secret) -> None:
+    token = _signed_by_hand(BODY, {"alg": "HS256", "typ": "JWT"}, _fresh(BODY))["Authorization"]
+    for changed in (token + "A", token[:-1], token.replace("Bearer e", "Bearer f"), token + "é", token + ".x"):
+        with pytest.raises(WebhookVerificationError, match="does not verify"):
+            video_with_secret.webhooks.parse("POST", URL, {"Authorization": changed}, BODY)
+    [event] = video_with_secret.webhooks.parse("POST", URL, {"Authorization": token}, BODY)  # as signed: accepted
+    assert event.room_id == "1_S"
 
 
 def test_a_forged_body_under_a_captured_signature_is_refused(video_with_secret) -> None:
