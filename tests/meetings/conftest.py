@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from support.meetings import Api, local_service
 from support.postgres import postgres, postgres_database, sqlalchemy_url  # noqa: F401 - fixtures
+from support.storage import azurite, s3_endpoint  # noqa: F401 - fixtures
 
 import anyvideo
 from anyvideo import Video

@@ -24,7 +24,16 @@ from support.serving import ServedInBackground, closed_port
 
 from anyvideo import Video
 from anyvideo.cli import cli
-from anyvideo.meetings.auth import SIGNATURE_HEADER, SIGNATURE_TOLERANCE, Verifier, sign_webhook, verify_webhook
+from anyvideo.meetings.auth import (
+    MAX_SUBJECT,
+    SIGNATURE_HEADER,
+    SIGNATURE_TOLERANCE,
+    Verifier,
+    mint_token,
+    sign_webhook,
+    verify_webhook,
+)
+from anyvideo.meetings.db import Meeting
 from anyvideo.meetings.settings import Settings
 from anyvideo.sim import ManualClock
 
@@ -222,6 +231,16 @@ def test_a_token_that_only_looks_signed_is_refused(idp: Api, rsa_key: Key, token
 def test_without_a_jwks_url_only_the_shared_secret_signs(api: Api, rsa_key: Key) -> None:
     code, detail = status(api, rsa_key.token(["CreateMeetingSession"]))
     assert code == 401 and "this service takes HS256" in detail
+
+
+@pytest.mark.parametrize("subject", ["x" * (MAX_SUBJECT + 1), "ann\x00"], ids=["too-long", "nul"])
+def test_a_subject_the_audit_columns_cannot_hold_is_refused(api: Api, subject: str) -> None:
+    """On both databases: a 401, never a 500 from PostgreSQL's varchar or text."""
+    assert Meeting.__table__.c.created_by.type.length == MAX_SUBJECT
+    code, detail = status(api, mint_token(SECRET, ["CreateMeetingSession"], subject=subject))
+    assert code == 401 and "sub claim" in detail
+    longest = mint_token(SECRET, ["CreateMeetingSession"], subject="x" * MAX_SUBJECT)
+    assert api.client.post("/session", json={}, headers={"Authorization": f"Bearer {longest}"}).status_code == 200
 
 
 def test_the_settings_come_from_the_environment(tmp_path: Path) -> None:

@@ -17,7 +17,6 @@ import pytest
 import requests
 from support.meetings import Api, bearer, served, settings_for
 from support.serving import closed_port
-from support.storage import moto_server
 
 import anyvideo
 from anyvideo import StreamKind, Video
@@ -65,12 +64,6 @@ class Http:
 
     def delete(self, path: str, **options: Any) -> requests.Response:
         return self.request("DELETE", path, **options)
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    with moto_server() as url:
-        yield url
 
 
 @pytest.fixture(params=["local", "vonage", "twilio"])

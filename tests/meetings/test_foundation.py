@@ -92,7 +92,11 @@ def test_every_table_has_the_seeds_audit_fields_and_soft_delete(table: str) -> N
 
 def test_the_migrations_ship_inside_the_package() -> None:
     versions = REPO / "core" / "anyvideo" / "meetings" / "migrations" / "versions"
-    assert sorted(p.name for p in versions.glob("*.py")) == ["0001_meetings.py", "0002_jobs_storage.py"]
+    assert sorted(p.name for p in versions.glob("*.py")) == [
+        "0001_meetings.py",
+        "0002_jobs_storage.py",
+        "0003_archive_room.py",
+    ]
 
 
 # --- tokens ------------------------------------------------------------------------------

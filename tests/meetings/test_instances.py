@@ -4,13 +4,10 @@ processes on one PostgreSQL database and one emulator."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,10 +18,8 @@ import requests
 from fastapi import FastAPI
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import sessionmaker
-from support import REPO
-from support.meetings import SECRET, WEBHOOK_SECRET, Api, bearer, signed
+from support.meetings import SECRET, Api, bearer, service_environment, serving, signed
 from support.postgres import sqlalchemy_url
-from support.serving import closed_port
 
 from anyvideo import Video
 from anyvideo.meetings.db import Meeting, database_url, make_engine, migrate
@@ -181,53 +176,9 @@ def _then_wait(call: Callable[..., Any], barrier: threading.Barrier) -> Callable
 # --- two processes ------------------------------------------------------------------------
 
 
-@contextmanager
-def serving(environ: dict[str, str], cwd: Path) -> Iterator[str]:
-    """``anyvideo serve`` in a process of its own on a free port; yields its base URL. Its
-    standard error is read throughout (so a chatty server never blocks), and shown on failure."""
-    port = closed_port()
-    command = [sys.executable, "-m", "anyvideo", "serve", "--port", str(port)]
-    with subprocess.Popen(
-        command, cwd=cwd, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    ) as server:
-        assert server.stderr is not None
-        lines: list[str] = []
-        listening = threading.Event()
-
-        def read() -> None:
-            assert server.stderr is not None
-            for line in server.stderr:
-                lines.append(line)
-                if "Uvicorn running on" in line:
-                    listening.set()
-            listening.set()  # exited: stop waiting
-
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
-        try:
-            listening.wait(120)
-            if server.poll() is not None or not any("Uvicorn running on" in line for line in lines):
-                pytest.fail(f"anyvideo serve did not start:\n{''.join(lines)}")
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.terminate()
-            server.wait(30)
-            reader.join(30)
-
-
 def instance_environment(database: str, emulator: Emulator) -> dict[str, str]:
     """The environment of an ``anyvideo serve`` on ``database`` and ``emulator``, nothing else configured."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("ANYVIDEO_", "VONAGE_", "TWILIO_"))}
-    return (
-        environ
-        | emulator.app_environment
-        | {
-            "PYTHONPATH": os.pathsep.join([str(REPO / "core"), str(REPO / "backends")]),
-            "ANYVIDEO_MEETINGS_DATABASE_URL": sqlalchemy_url(database),
-            "ANYVIDEO_MEETINGS_AUTH_SECRET": SECRET,
-            "ANYVIDEO_MEETINGS_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        }
-    )
+    return service_environment(sqlalchemy_url(database), emulator.app_environment)
 
 
 def test_two_instances_on_one_postgresql_share_meetings_and_make_one_room(
@@ -236,7 +187,7 @@ def test_two_instances_on_one_postgresql_share_meetings_and_make_one_room(
     environ = instance_environment(postgres_database, twilio_emulator)
     headers = bearer()
     with ExitStack() as stack:
-        first, second = (stack.enter_context(serving(environ, tmp_path)) for _ in range(2))
+        first, second = (stack.enter_context(serving(environ, tmp_path)).url for _ in range(2))
         made = requests.post(
             f"{first}/session", json={"isScheduled": True, "scheduleTime": "2099-01-01T09:00:00Z"}, headers=headers
         )
@@ -301,7 +252,7 @@ def test_two_instances_under_load_answer_every_request_and_make_one_room_per_mee
 
     environ = instance_environment(postgres_database, emulator)
     with ExitStack() as stack:
-        bases = [stack.enter_context(serving(environ, tmp_path)) for _ in "ab"]
+        bases = [stack.enter_context(serving(environ, tmp_path)).url for _ in "ab"]
 
         def create(n: int) -> requests.Response:
             body = {"isScheduled": True, "scheduleTime": "2099-01-01T09:00:00Z"}

@@ -5,17 +5,20 @@ stream of the new room starts a new archive, beside the first room's."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
+from sqlalchemy import select
 from support.meetings import Api, local_service, served, settings_for
 from support.serving import closed_port
 
 import anyvideo
 from anyvideo import StreamKind, Video
 from anyvideo.meetings.app import PROVIDER_WEBHOOKS, create_app
+from anyvideo.meetings.db import Archive, Meeting, make_engine, migrate
 from anyvideo.sim import ManualClock
 from anyvideo.testing import Emulator, SettledDevices
 
@@ -119,5 +122,33 @@ def test_an_archiving_meeting_is_recorded_again_in_its_reopened_room(deployment:
     newest = archives[0]
     assert (newest["meetingLinkId"], newest["sessionId"], newest["status"]) == (link, second_room, "recording")
     assert newest["archiveId"] != first["archiveId"]
+    # The first archive still shows the room it was recorded in, in the list and alone.
+    assert (archives[1]["archiveId"], archives[1]["sessionId"]) == (first["archiveId"], first_room)
+    fetched = api.client.get(f"/archives/{first['archiveId']}", headers=api.headers).json()
+    assert fetched["sessionId"] == first_room
     recording = deployment.video.recordings.get(newest["archiveId"])
     assert recording.room_id == second_room
+
+
+def test_archives_made_before_the_room_was_kept_get_their_meetings_room(database_url: str) -> None:
+    """Revision 0003 fills the new column of existing archives with their meeting's room (what the
+    list showed for them before)."""
+    engine = make_engine(database_url)
+    try:
+        migrate(engine, "0002")
+        audit = {"created_on": datetime(2026, 1, 1, tzinfo=UTC), "deleted": False}
+        audit |= {"modified_on": audit["created_on"]}
+        with engine.begin() as connection:
+            meetings, archives = Meeting.__table__, Archive.__table__
+            connection.execute(
+                meetings.insert().values(id=1, meeting_link="abc", session_id="room-1", provider="local", **audit)
+            )
+            # No session_id: the table as 0002 made it has none.
+            connection.execute(
+                archives.insert().values(id=1, archive_id="local:rec-1", meeting_id=1, status="available", **audit)
+            )
+        migrate(engine)
+        with engine.connect() as connection:
+            assert connection.execute(select(Archive.session_id)).scalars().all() == ["room-1"]
+    finally:
+        engine.dispose()

@@ -9,48 +9,19 @@ generous deadline."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import boto3
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
-from support import REPO
-from support.meetings import SECRET, STORAGE_KEY, Api, bearer, settings_for
-from support.serving import closed_port
-from support.storage import HoldingProxy, moto_server
+from support.meetings import Api, bearer, service_environment, serving, settings_for, wait_for
+from support.storage import HoldingProxy
 
 import anyvideo
 from anyvideo.meetings.app import create_app
 from anyvideo.meetings.db import Job, make_engine
-
-#: Long enough to wait for anything on a loaded machine; never reached when all is well.
-DEADLINE = 180.0
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    with moto_server() as url:
-        yield url
-
-
-def wait_for(condition: Callable[[], bool], what: str, processes: list[subprocess.Popen[bytes]]) -> None:
-    """Until ``condition()`` holds, looking again every 50 ms; fails at the deadline or when a process exits."""
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        for process in processes:
-            if process.poll() is not None:
-                pytest.fail(f"anyvideo serve exited ({process.returncode}) while waiting for {what}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"no {what} within {DEADLINE} s")
-        time.sleep(0.05)
 
 
 def test_a_service_killed_mid_copy_finishes_the_copy_after_restart(tmp_path: Path, s3_endpoint: str) -> None:
@@ -63,16 +34,8 @@ def test_a_service_killed_mid_copy_finishes_the_copy_after_restart(tmp_path: Pat
     with HoldingProxy(s3_endpoint, hold="/recordings/") as proxy:
         expected = _an_available_recording(database, platform, proxy.url, bucket)
 
-        environ = {k: v for k, v in os.environ.items() if not k.startswith(("ANYVIDEO_", "VONAGE_", "TWILIO_"))}
-        environ |= {
-            "PYTHONPATH": os.pathsep.join([str(REPO / "core"), str(REPO / "backends")]),
-            "ANYVIDEO_BACKEND": "local",
-            "ANYVIDEO_LOCAL_DB": str(platform),
-            "ANYVIDEO_MEETINGS_DATABASE_URL": f"sqlite:///{database}",
-            "ANYVIDEO_MEETINGS_AUTH_SECRET": SECRET,
-            "ANYVIDEO_MEETINGS_STORAGE_KEY": STORAGE_KEY,
-            "ANYVIDEO_MEETINGS_JOB_LEASE": "2",
-        }
+        settings = {"ANYVIDEO_BACKEND": "local", "ANYVIDEO_LOCAL_DB": str(platform), "ANYVIDEO_MEETINGS_JOB_LEASE": "2"}
+        environ = service_environment(f"sqlite:///{database}", settings)
         engine = make_engine(f"sqlite:///{database}")
         sessions = sessionmaker(engine)
 
@@ -82,29 +45,17 @@ def test_a_service_killed_mid_copy_finishes_the_copy_after_restart(tmp_path: Pat
                 assert row is not None
                 return row
 
-        def serve(log: str) -> subprocess.Popen[bytes]:
-            command = [sys.executable, "-m", "anyvideo", "serve", "--port", str(closed_port())]
-            with open(tmp_path / log, "wb") as output:
-                return subprocess.Popen(command, cwd=tmp_path, env=environ, stdout=output, stderr=subprocess.STDOUT)
-
-        first = serve("first.log")
-        try:
-            wait_for(proxy.held.is_set, "upload held by the proxy", [first])
+        with serving(environ, tmp_path) as first:
+            wait_for(proxy.held.is_set, "upload held by the proxy", [first.process])
             held = copy_job()
             assert (held.state, held.attempts) == ("running", 1)
-            first.kill()  # kill -9, mid-copy: the object is not in the bucket
-        finally:
-            first.kill()
-            first.wait(60)
+            first.process.kill()  # kill -9, mid-copy: the object is not in the bucket
+            first.process.wait(60)
         assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
         proxy.holding = False
 
-        second = serve("second.log")
-        try:
-            wait_for(lambda: copy_job().state == "done", "copy done after the restart", [second])
-        finally:
-            second.terminate()
-            second.wait(60)
+        with serving(environ, tmp_path) as second:
+            wait_for(lambda: copy_job().state == "done", "copy done after the restart", [second.process])
         engine.dispose()
         done = copy_job()
         assert (done.attempts, done.last_error) == (2, None)

@@ -8,25 +8,14 @@ installs it): without it, outside CI, the Azure cases skip, saying how to instal
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import attrs
-import boto3
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 from support.meetings import SECRET, STORAGE_KEY, Api, bearer, local_service, settings_for
-from support.storage import (
-    AZURITE_ACCOUNT,
-    AZURITE_INSTALL,
-    AZURITE_KEY,
-    azurite_command,
-    azurite_server,
-    moto_server,
-)
+from support.storage import S3_SECRET, Store, azure_store, s3_store
 
 from anyvideo import RecordingStatus, Video
 from anyvideo.errors import ConfigurationError
@@ -37,79 +26,6 @@ from anyvideo.meetings.storage import AzureTarget, S3Target
 from anyvideo.sim import ManualClock
 
 #: The secrets the tests give; none may show anywhere but encrypted in the database.
-S3_SECRET = "s3-secret-access-key-never-shown-0123"
-AZURE_SECRET = AZURITE_KEY
-
-
-@attrs.frozen
-class Store:
-    """A storage target as the API takes it, and what its bucket or container holds."""
-
-    body: dict[str, Any]
-    url: str
-    objects: Callable[[], dict[str, bytes]]
-    secret: str
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    with moto_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    command = azurite_command()
-    if command is None:
-        pytest.skip(f"Azurite is not installed: {AZURITE_INSTALL}")
-    with azurite_server(command, tmp_path_factory.mktemp("azurite")) as account_url:
-        yield account_url
-
-
-def s3_store(endpoint: str) -> Store:
-    client = boto3.client(
-        "s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s"
-    )
-    bucket = f"meetings-{uuid.uuid4().hex[:12]}"
-    client.create_bucket(Bucket=bucket)
-
-    def objects() -> dict[str, bytes]:
-        listed = client.list_objects_v2(Bucket=bucket).get("Contents", [])
-        return {item["Key"]: client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read() for item in listed}
-
-    body = {
-        "type": "s3",
-        "bucket": bucket,
-        "prefix": "meetings/",
-        "region": "us-east-1",
-        "endpointUrl": endpoint,
-        "accessKeyId": "test-access-key",
-        "secretAccessKey": S3_SECRET,
-    }
-    return Store(body, f"s3://{bucket}/meetings", objects, S3_SECRET)
-
-
-def azure_store(account_url: str) -> Store:
-    from azure.storage.blob import ContainerClient
-
-    name = f"meetings-{uuid.uuid4().hex[:12]}"
-    container = ContainerClient(
-        account_url, name, credential={"account_name": AZURITE_ACCOUNT, "account_key": AZURITE_KEY}
-    )
-    container.create_container()
-
-    def objects() -> dict[str, bytes]:
-        return {blob.name: container.download_blob(blob.name).readall() for blob in container.list_blobs()}
-
-    body = {
-        "type": "azure",
-        "container": name,
-        "prefix": "meetings",
-        "accountUrl": account_url,
-        "accountName": AZURITE_ACCOUNT,
-        "accountKey": AZURE_SECRET,
-    }
-    return Store(body, f"azure://{name}/meetings", objects, AZURE_SECRET)
 
 
 @pytest.fixture(params=["s3", "azure"])

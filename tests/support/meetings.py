@@ -1,15 +1,23 @@
 """Helpers of the meeting service's tests (tests/meetings): the service built on a backend,
-driven over HTTP with bearer tokens, and served on loopback for emulators' callbacks."""
+driven over HTTP with bearer tokens, served on loopback for emulators' callbacks, and run as
+``anyvideo serve`` processes of its own (which a test may kill)."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+import attrs
+import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -20,6 +28,7 @@ from anyvideo.meetings.auth import SIGNATURE_HEADER, Permission, mint_token, sig
 from anyvideo.meetings.jobs import JobQueue
 from anyvideo.meetings.settings import Settings
 from anyvideo.sim import Clock, SystemClock
+from support import REPO
 from support.serving import closed_port
 
 #: The tests' signing secret (long enough for HS256).
@@ -143,3 +152,79 @@ def served(app: FastAPI, port: int | None = None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(60)
+
+
+# --- anyvideo serve in processes of its own ---------------------------------------------------
+
+#: Long enough to wait for anything on a loaded machine; never reached when all is well.
+DEADLINE = 180.0
+
+
+def wait_for(condition: Callable[[], bool], what: str, processes: Sequence[subprocess.Popen[Any]] = ()) -> None:
+    """Until ``condition()`` holds, looking again every 50 ms; fails at the deadline or when one of
+    ``processes`` exits."""
+    deadline = time.monotonic() + DEADLINE
+    while not condition():
+        for process in processes:
+            if process.poll() is not None:
+                pytest.fail(f"anyvideo serve exited ({process.returncode}) while waiting for {what}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"no {what} within {DEADLINE} s")
+        time.sleep(0.05)
+
+
+def service_environment(database: str, settings: Mapping[str, str] = {}) -> dict[str, str]:
+    """The environment of an ``anyvideo serve`` on ``database`` (a SQLAlchemy URL) with the tests'
+    secrets and storage key, and ``settings``; nothing else of this environment's configuration."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("ANYVIDEO_", "VONAGE_", "TWILIO_"))}
+    return environ | {
+        "PYTHONPATH": os.pathsep.join([str(REPO / "core"), str(REPO / "backends")]),
+        "ANYVIDEO_MEETINGS_DATABASE_URL": database,
+        "ANYVIDEO_MEETINGS_AUTH_SECRET": SECRET,
+        "ANYVIDEO_MEETINGS_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "ANYVIDEO_MEETINGS_STORAGE_KEY": STORAGE_KEY,
+        **settings,
+    }
+
+
+@attrs.frozen
+class Instance:
+    """An ``anyvideo serve`` process, listening at ``url``."""
+
+    url: str
+    process: subprocess.Popen[str]
+
+
+@contextmanager
+def serving(environ: Mapping[str, str], cwd: Path) -> Iterator[Instance]:
+    """``anyvideo serve`` in a process of its own on a free port, once it listens. Its standard
+    error is read throughout (so a chatty server never blocks), and shown on failure; the process
+    is stopped after the block (if a test has not killed it)."""
+    port = closed_port()
+    command = [sys.executable, "-m", "anyvideo", "serve", "--port", str(port)]
+    with subprocess.Popen(
+        command, cwd=cwd, env=dict(environ), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    ) as server:
+        assert server.stderr is not None
+        lines: list[str] = []
+        listening = threading.Event()
+
+        def read() -> None:
+            assert server.stderr is not None
+            for line in server.stderr:
+                lines.append(line)
+                if "Uvicorn running on" in line:
+                    listening.set()
+            listening.set()  # exited: stop waiting
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        try:
+            listening.wait(DEADLINE)
+            if server.poll() is not None or not any("Uvicorn running on" in line for line in lines):
+                pytest.fail(f"anyvideo serve did not start:\n{''.join(lines)}")
+            yield Instance(f"http://127.0.0.1:{port}", server)
+        finally:
+            server.terminate()
+            server.wait(30)
+            reader.join(30)

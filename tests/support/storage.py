@@ -6,21 +6,30 @@ from __future__ import annotations
 
 import http.client
 import os
+import select
 import shutil
+import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import attrs
+import boto3
+import pytest
+
 from support.serving import ServedInBackground
 
 #: How Azurite is installed for these tests (``.ci/run`` does it).
 AZURITE_INSTALL = "npm install --prefix <dir> azurite, then put <dir>/node_modules/.bin on PATH (or ANYVIDEO_AZURITE)"
+#: The S3 secret the tests give; it may show nowhere but encrypted in the database.
+S3_SECRET = "s3-secret-access-key-never-shown-0123"
 #: Azurite's well-known development account (published in its README; not a secret).
 AZURITE_ACCOUNT = "devstoreaccount1"
 AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
@@ -108,10 +117,24 @@ HOP_BY_HOP = frozenset(
 )
 
 
+def _connected(sender: socket.socket) -> bool:
+    """Whether the other end of ``sender`` (whose request was read whole) is still there: a closed
+    connection reads as end-of-file (or an error) at once, an open one has nothing to read."""
+    readable, _, _ = select.select([sender], [], [], 0)
+    if not readable:
+        return True
+    try:
+        return bool(sender.recv(1, socket.MSG_PEEK))
+    except OSError:
+        return False
+
+
 class HoldingProxy(ServedInBackground):
     """A forwarding proxy on loopback in front of ``upstream`` that, while :attr:`holding`, keeps
-    every ``PUT`` whose path contains ``hold`` waiting, unanswered, and never forwards it; the
-    test sees it arrive (:attr:`held`) and decides what happens to the process that sent it.
+    every ``PUT`` whose path contains ``hold`` waiting, unanswered; the test sees it arrive
+    (:attr:`held`, :meth:`waiting`) and decides what happens to the process that sent it. Once
+    :attr:`release` is set (at the latest when the proxy stops), a held upload whose sender is
+    still connected is forwarded; one whose sender is gone (killed) is dropped, never forwarded.
     Everything else is forwarded; :attr:`forwarded` lists the forwarded ``PUT`` paths."""
 
     def __init__(self, upstream: str, hold: str) -> None:
@@ -122,6 +145,7 @@ class HoldingProxy(ServedInBackground):
         self.held = threading.Event()
         self.release = threading.Event()
         self.forwarded: list[str] = []
+        self._senders: list[socket.socket] = []
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -133,10 +157,13 @@ class HoldingProxy(ServedInBackground):
             def _forward(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if self.command == "PUT" and hold in self.path and proxy.holding:
+                    proxy._senders.append(self.connection)
                     proxy.held.set()
-                    proxy.release.wait()  # until the test ends: the sender is killed meanwhile
-                    self.close_connection = True
-                    return
+                    proxy.release.wait()  # the test kills the sender meanwhile, or lets it go on
+                    proxy._senders.remove(self.connection)
+                    if not _connected(self.connection):
+                        self.close_connection = True
+                        return
                 if self.command == "PUT":
                     proxy.forwarded.append(self.path)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
@@ -163,6 +190,90 @@ class HoldingProxy(ServedInBackground):
         self.url = f"http://127.0.0.1:{server.server_address[1]}"
         self._serve(server)
 
+    def waiting(self) -> int:
+        """How many held uploads' senders are still connected, waiting for an answer."""
+        return sum(_connected(sender) for sender in list(self._senders))
+
     def __exit__(self, *exc_info: object) -> None:
         self.release.set()
         super().__exit__(*exc_info)
+
+
+# --- stores as the service's storage target ----------------------------------------------
+
+
+@attrs.frozen
+class Store:
+    """A storage target as the API takes it, and what its bucket or container holds."""
+
+    body: dict[str, Any]
+    url: str
+    objects: Callable[[], dict[str, bytes]]
+    secret: str
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    """moto's S3 server for the tests of a module; its URL."""
+    with moto_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Azurite for the tests of a module (skipped when it is not installed); its account URL."""
+    command = azurite_command()
+    if command is None:
+        pytest.skip(f"Azurite is not installed: {AZURITE_INSTALL}")
+    with azurite_server(command, tmp_path_factory.mktemp("azurite")) as account_url:
+        yield account_url
+
+
+def s3_store(endpoint: str, via: str | None = None) -> Store:
+    """A new bucket on the S3 server at ``endpoint``; the target's body names ``via`` (a proxy in
+    front of it) when given."""
+    client = boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s"
+    )
+    bucket = f"meetings-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(Bucket=bucket)
+
+    def objects() -> dict[str, bytes]:
+        listed = client.list_objects_v2(Bucket=bucket).get("Contents", [])
+        return {item["Key"]: client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read() for item in listed}
+
+    body = {
+        "type": "s3",
+        "bucket": bucket,
+        "prefix": "meetings/",
+        "region": "us-east-1",
+        "endpointUrl": via or endpoint,
+        "accessKeyId": "test-access-key",
+        "secretAccessKey": S3_SECRET,
+    }
+    return Store(body, f"s3://{bucket}/meetings", objects, S3_SECRET)
+
+
+def azure_store(account_url: str, via: str | None = None) -> Store:
+    """A new container of Azurite's account at ``account_url``; the target's body names ``via``
+    (a proxy in front of it, with the account's path) when given."""
+    from azure.storage.blob import ContainerClient
+
+    name = f"meetings-{uuid.uuid4().hex[:12]}"
+    container = ContainerClient(
+        account_url, name, credential={"account_name": AZURITE_ACCOUNT, "account_key": AZURITE_KEY}
+    )
+    container.create_container()
+
+    def objects() -> dict[str, bytes]:
+        return {blob.name: container.download_blob(blob.name).readall() for blob in container.list_blobs()}
+
+    body = {
+        "type": "azure",
+        "container": name,
+        "prefix": "meetings",
+        "accountUrl": via or account_url,
+        "accountName": AZURITE_ACCOUNT,
+        "accountKey": AZURITE_KEY,
+    }
+    return Store(body, f"azure://{name}/meetings", objects, AZURITE_KEY)

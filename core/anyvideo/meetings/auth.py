@@ -30,6 +30,7 @@ __all__ = [
     "JWKS_ALGORITHMS",
     "SIGNATURE_HEADER",
     "SIGNATURE_TOLERANCE",
+    "MAX_SUBJECT",
     "KeysUnavailable",
     "Permission",
     "Principal",
@@ -94,6 +95,10 @@ class Principal:
         return permission.value in self.permissions
 
 
+#: The longest ``sub`` taken: the audit columns (``createdBy`` …) hold this many characters.
+MAX_SUBJECT = 256
+
+
 def mint_token(secret: str, permissions: Iterable[str], *, subject: str = "developer", ttl: float = 3600) -> str:
     """A bearer token for ``subject`` with ``permissions``, valid ``ttl`` seconds."""
     names = sorted(set(permissions))
@@ -110,8 +115,12 @@ def _principal(claims: dict[str, Any]) -> Principal:
     permissions = claims.get("permissions", [])
     if not isinstance(permissions, list) or not all(isinstance(p, str) for p in permissions):
         raise TokenRefused("the token's permissions claim is not a list of names")
-    if not isinstance(claims["sub"], str):
+    subject = claims["sub"]
+    if not isinstance(subject, str):
         raise TokenRefused("the token's sub claim is not a string")
+    if len(subject) > MAX_SUBJECT or "\x00" in subject:
+        # Kept in the audit columns: what they cannot hold names nobody the service can record.
+        raise TokenRefused(f"the token's sub claim is longer than {MAX_SUBJECT} characters or holds a NUL")
     return Principal(claims["sub"], frozenset(permissions))
 
 

@@ -146,6 +146,8 @@ class Archive(Audited, Base):
     #: The anyvideo recording ref (``<provider>:<id>``): the API's ``archiveId``.
     archive_id: Mapped[str] = mapped_column(String(256), unique=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("video_chat_sessions.id"), index=True)
+    #: The room it was recorded in (the meeting's room may since have been reopened as another).
+    session_id: Mapped[str | None] = mapped_column(String(256))
     status: Mapped[str] = mapped_column(String(32))
     name: Mapped[str | None] = mapped_column(String(256))
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -414,7 +414,11 @@ class MeetingService:
             raise
         with self._transaction() as session:
             session.execute(update(Meeting).where(Meeting.id == meeting_id).values(archive_id=recording.ref))
-            session.add(Archive(archive_id=recording.ref, meeting_id=meeting_id, **_archive_fields(recording)))
+            session.add(
+                Archive(
+                    archive_id=recording.ref, meeting_id=meeting_id, session_id=room_id, **_archive_fields(recording)
+                )
+            )
 
     def _archive_seen(self, recording: Recording) -> None:
         with self._transaction() as session:
@@ -580,7 +584,7 @@ def _archive_out(row: Archive, meeting: Meeting) -> ArchiveOut:
     return ArchiveOut(
         archive_id=row.archive_id,
         meeting_link_id=meeting.meeting_link,
-        session_id=meeting.session_id,
+        session_id=row.session_id,
         name=row.name,
         status=row.status,
         start_time=row.started_at,
