@@ -104,9 +104,17 @@ OTHER_APIS = {
 
 #: The starts of the paths of the SDK's other APIs that the emulator serves too: pointed at an
 #: emulator, their requests go to it (same path, query and headers) instead of Vonage's hosts.
-#: (Messages, Verify: invitations and verification; the Application API: provisioning; the Voice
-#: API: phone participants, anyvideo_vonage.phone)
-EMULATED_APIS: tuple[str, ...] = ("/v1/messages", "/verify/json", "/verify/check/json", "/v2/applications", "/v1/calls")
+#: (Messages v0.1, SMS, Verify: invitations and verification; the Application API: provisioning;
+#: the Voice API: phone participants, anyvideo_vonage.phone). The SDK's Messages v1
+#: (``/v1/messages``, video.native.messages) is not among them: no spec here defines it.
+EMULATED_APIS: tuple[str, ...] = (
+    "/v0.1/messages",
+    "/sms/",
+    "/verify/json",
+    "/verify/check/json",
+    "/v2/applications",
+    "/v1/calls",
+)
 
 
 def is_vonage_host(host: str) -> bool:
