@@ -212,7 +212,7 @@ class Transport:
         self.calls = Caller(policy, errors.PROVIDER, edge=errors.translating, limiter=rate_limiter)
         self.jwt = ApplicationJwt(application_id, private_key)
         self.auth: Auth = CachedAuth(application_id, private_key, self.jwt, api_key=api_key, api_secret=api_secret)
-        #: Whether the account's API key and secret were given (the Verify API needs them).
+        #: Whether the account's API key and secret were given (the SMS and Verify APIs need them).
         self.has_api_secret = bool(api_key and api_secret)
         self.rest = VonageRest(video_host, application_id, self.jwt, calls=self.calls)
         self._local = threading.local()

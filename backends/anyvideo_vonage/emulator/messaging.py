@@ -106,7 +106,7 @@ class MessagingRoutes(VonageFace, MessageLogRoutes):
             return _messages_error("The request body is not a JSON object.")
         to, sender, message = body.get("to"), body.get("from"), body.get("message")
         channel = to.get("type") if isinstance(to, dict) else None
-        if channel not in MESSAGES_CHANNELS:
+        if not isinstance(to, dict) or channel not in MESSAGES_CHANNELS:
             return _messages_error(f"to.type must be one of {', '.join(sorted(MESSAGES_CHANNELS))}.")
         number = to.get("number")
         if not isinstance(number, str) or not _NUMBER.fullmatch(number):

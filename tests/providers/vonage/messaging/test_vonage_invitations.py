@@ -111,7 +111,9 @@ def test_sms_with_wrong_credentials_is_status_4(emulator):
 
 def test_the_sms_api_answers_errors_in_the_body(emulator):
     account = (emulator.application.api_key, emulator.application.api_secret)
-    missing = requests.post(emulator.base_url + "/sms/json", data={"from": "acme", "to": TO[1:]}, auth=account, timeout=30)
+    missing = requests.post(
+        emulator.base_url + "/sms/json", data={"from": "acme", "to": TO[1:]}, auth=account, timeout=30
+    )
     invalid = requests.post(
         emulator.base_url + "/sms/json", data={"from": "acme", "to": "12", "text": "hi"}, auth=account, timeout=30
     )
