@@ -29,7 +29,7 @@ SETTINGS = BackendSettings(
         "registry": "ANYVIDEO_REGISTRY",
         "signature_secret": "VONAGE_SIGNATURE_SECRET",
         # the account's, for the Application API (a settings migration sets callback URLs with
-        # them) and for Verify
+        # them), for SMS invitations and for Verify
         "api_key": "VONAGE_API_KEY",
         "api_secret": "VONAGE_API_SECRET",
         "message_sender": "VONAGE_MESSAGE_SENDER",
