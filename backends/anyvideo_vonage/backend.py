@@ -172,8 +172,8 @@ class VonageBackend(Backend):
         redaction.register_credential_field("X-OPENTOK-AUTH")
         for secret in signature_secrets:
             redaction.register_secret(secret)
-        #: The account's API key and secret (``api_key``/``api_secret``), for the Application API and
-        #: Verify, if given.
+        #: The account's API key and secret (``api_key``/``api_secret``), for the Application API,
+        #: SMS and Verify, if given.
         self.account = (api_key, api_secret) if api_key and api_secret else None
         self.registry = registry or Registry(None, namespace=f"vonage:{application_id}")
         #: The rooms anyvideo ended (a Vonage session never ends: ending is anyvideo's policy).

@@ -29,7 +29,7 @@ SETTINGS = BackendSettings(
         "registry": "ANYVIDEO_REGISTRY",
         "signature_secret": "VONAGE_SIGNATURE_SECRET",
         # the account's, for the Application API (a settings migration sets callback URLs with
-        # them) and for Verify
+        # them), for SMS invitations and for Verify
         "api_key": "VONAGE_API_KEY",
         "api_secret": "VONAGE_API_SECRET",
         "message_sender": "VONAGE_MESSAGE_SENDER",
@@ -77,7 +77,7 @@ def backend_arguments(settings: Mapping[str, Any], environ: Mapping[str, str]) -
 
 def _messaging(values: Mapping[str, Any]) -> dict[str, Any]:
     """The account's settings, each optional: ``api_key`` and ``api_secret`` (for the
-    Application API and Verify, both or neither) and ``message_sender`` (invitations)."""
+    Application API, SMS and Verify, both or neither) and ``message_sender`` (invitations)."""
     found = {name: values.get(name) or None for name in ("api_key", "api_secret", "message_sender")}
     for name, value in found.items():
         if value is not None and not isinstance(value, str):

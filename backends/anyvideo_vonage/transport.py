@@ -104,9 +104,17 @@ OTHER_APIS = {
 
 #: The starts of the paths of the SDK's other APIs that the emulator serves too: pointed at an
 #: emulator, their requests go to it (same path, query and headers) instead of Vonage's hosts.
-#: (Messages, Verify: invitations and verification; the Application API: provisioning; the Voice
-#: API: phone participants, anyvideo_vonage.phone)
-EMULATED_APIS: tuple[str, ...] = ("/v1/messages", "/verify/json", "/verify/check/json", "/v2/applications", "/v1/calls")
+#: (Messages v0.1, SMS, Verify: invitations and verification; the Application API: provisioning;
+#: the Voice API: phone participants, anyvideo_vonage.phone). The SDK's Messages v1
+#: (``/v1/messages``, video.native.messages) is not among them: no spec here defines it.
+EMULATED_APIS: tuple[str, ...] = (
+    "/v0.1/messages",
+    "/sms/",
+    "/verify/json",
+    "/verify/check/json",
+    "/v2/applications",
+    "/v1/calls",
+)
 
 
 def is_vonage_host(host: str) -> bool:
@@ -204,7 +212,7 @@ class Transport:
         self.calls = Caller(policy, errors.PROVIDER, edge=errors.translating, limiter=rate_limiter)
         self.jwt = ApplicationJwt(application_id, private_key)
         self.auth: Auth = CachedAuth(application_id, private_key, self.jwt, api_key=api_key, api_secret=api_secret)
-        #: Whether the account's API key and secret were given (the Verify API needs them).
+        #: Whether the account's API key and secret were given (the SMS and Verify APIs need them).
         self.has_api_secret = bool(api_key and api_secret)
         self.rest = VonageRest(video_host, application_id, self.jwt, calls=self.calls)
         self._local = threading.local()

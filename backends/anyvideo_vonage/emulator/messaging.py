@@ -1,13 +1,22 @@
-"""The Messages API (``POST /v1/messages``) and the Verify API (``/verify/json``,
-``/verify/check/json``) of Vonage's communications APIs, as the official SDK
-(``vonage_messages``, ``vonage_verify_legacy``) sends them.
+"""The Messages API (``POST /v0.1/messages``), the SMS API (``POST /sms/json``) and the
+Verify API (``/verify/json``, ``/verify/check/json``) of Vonage's communications APIs,
+as their specs describe them.
 
-Messages: the SDK sends the v1 body (``message_type``, ``channel``, ``to``,
-``from``, ``text``) with the application JWT; ``vonage_messages.yml`` (0.4.0)
-describes the older v0.1 body, and the answer both share, ``202 {message_uuid}``.
+Messages (``vonage_messages.yml`` 0.4.0, the application JWT): the body is the
+spec's, ``to`` and ``from`` objects whose ``type`` is the channel (``sms``,
+``whatsapp``, ``viber_service_msg``; Viber's sender is an ``id``, the others' a
+``number``) and ``message.content`` a text within the channel's limit; the
+answer ``202 {message_uuid}``, or the spec's 400 ``Error``.
+
+SMS (``vonage_sms.yml`` 1.0.10): a form (``from``, ``to``, ``text``) with the
+account's key and secret, as the SDK's ``vonage_sms`` sends them (HTTP Basic)
+or in the form, as the spec writes them. Every answer is a 200 whose one
+message carries a ``status``: ``"0"`` sent (with its ``message-id``), ``"2"`` a
+missing parameter, ``"3"`` an invalid one, ``"4"`` bad credentials.
+
 Each accepted message goes to the emulator's message log (``GET
-/_emulator/messages``) as ``submitted``; no status callback is sent (the v1
-status webhook's body is in no spec at hand).
+/_emulator/messages``) as ``submitted`` (``api``: ``messages`` or ``sms``); no
+status callback or delivery receipt is sent.
 
 Verify (``vonage_verify.yml`` 1.1.7, the API ``vonage_verify_legacy`` speaks): a
 request sends a code by SMS (logged, as ``api: "verify"``, with the code in its
@@ -36,14 +45,22 @@ from anyvideo.testing.server import CONTROL_PREFIX, Request, Response, route
 from anyvideo_vonage.emulator.base import VonageFace
 from anyvideo_vonage.emulator.ids import new_uuid
 
-__all__ = ["CHANNELS", "OWN_CREDENTIALS", "MessagingRoutes", "VerifyRequest"]
+__all__ = ["MESSAGES_API", "MESSAGES_CHANNELS", "OWN_CREDENTIALS", "MessagingRoutes", "VerifyRequest"]
 
-#: The Messages API's channels that take a phone number and a text (the SDK's ``channel`` values).
-CHANNELS = frozenset({"sms", "whatsapp", "viber_service", "mms", "rcs"})
-#: Paths whose handlers check their credentials themselves (Verify answers a bad key with a status, not a 401).
-OWN_CREDENTIALS = ("/verify/",)
-#: The SMS text limit of the Messages API (the spec: "Limited to 1000 characters").
+#: Where the Messages API is (the spec's server, ``https://api.nexmo.com/v0.1/messages``).
+MESSAGES_API = "/v0.1/messages"
+#: The Messages API's channels that take a phone number and a text (``to.type``) → the spec's text limit.
+MESSAGES_CHANNELS = {"sms": 1000, "whatsapp": 4096, "viber_service_msg": 1000}
+#: Paths whose handlers check their credentials themselves (SMS and Verify answer a bad key with a status, not a 401).
+OWN_CREDENTIALS = ("/verify/", "/sms/")
+#: The longest SMS text the emulator takes (the Messages spec's "Limited to 1000 characters").
 MAX_SMS_TEXT = 1000
+#: What the SMS API's refusals say for each status the emulator gives (its troubleshooting table).
+SMS_ERRORS = {
+    "2": "Missing {} param",
+    "3": "Invalid {} param",
+    "4": "Bad Credentials",
+}
 #: Wrong codes a Verify request takes; the last one ends it (status 17).
 MAX_TRIES = 3
 #: What Verify's answers say for each status the emulator gives (the spec's table).
@@ -73,7 +90,7 @@ class VerifyRequest:
 
 
 class MessagingRoutes(VonageFace, MessageLogRoutes):
-    """``/v1/messages``, ``/verify/json``, ``/verify/check/json`` and the control routes."""
+    """``/v0.1/messages``, ``/sms/json``, ``/verify/json``, ``/verify/check/json`` and the control routes."""
 
     def __init__(self, **options: Any) -> None:
         self._verify_lock = threading.Lock()
@@ -82,37 +99,63 @@ class MessagingRoutes(VonageFace, MessageLogRoutes):
 
     # --- Messages -------------------------------------------------------------------
 
-    @route("POST", "/v1/messages")
+    @route("POST", MESSAGES_API)
     def send_message(self, request: Request) -> Response:
         body = request.json()
         if not isinstance(body, dict):
             return _messages_error("The request body is not a JSON object.")
-        channel, kind = body.get("channel"), body.get("message_type")
-        to, sender, text = body.get("to"), body.get("from"), body.get("text")
-        if channel not in CHANNELS:
-            return _messages_error(f"channel must be one of {', '.join(sorted(CHANNELS))}.")
-        if kind != "text":
-            return _messages_error("The emulator sends message_type 'text' only.")
-        if not isinstance(to, str) or not _NUMBER.fullmatch(to):
-            return _messages_error("to must be a phone number in E.164 format without a leading +.")
-        if not isinstance(sender, str) or not sender:
-            return _messages_error("from is required.")
-        if not isinstance(text, str) or not text or (channel == "sms" and len(text) > MAX_SMS_TEXT):
-            return _messages_error(f"text is required, at most {MAX_SMS_TEXT} characters for SMS.")
-        message = SentMessage(new_uuid(), to, sender, channel, text, "submitted", self.clock.now())
-        self.messages.add(message)
-        return Response.json({"message_uuid": message.id}, 202)
+        to, sender, message = body.get("to"), body.get("from"), body.get("message")
+        channel = to.get("type") if isinstance(to, dict) else None
+        if not isinstance(to, dict) or channel not in MESSAGES_CHANNELS:
+            return _messages_error(f"to.type must be one of {', '.join(sorted(MESSAGES_CHANNELS))}.")
+        number = to.get("number")
+        if not isinstance(number, str) or not _NUMBER.fullmatch(number):
+            return _messages_error("to.number must be a phone number in E.164 format without a leading +.")
+        sender_key = "id" if channel == "viber_service_msg" else "number"
+        if not isinstance(sender, dict) or sender.get("type") != channel or not sender.get(sender_key):
+            return _messages_error(f"from must have type {channel!r} and a {sender_key}.")
+        content = message.get("content") if isinstance(message, dict) else None
+        if not isinstance(content, dict) or content.get("type") != "text":
+            return _messages_error("message.content must be a text (the emulator sends text only).")
+        text, limit = content.get("text"), MESSAGES_CHANNELS[channel]
+        if not isinstance(text, str) or not text or len(text) > limit:
+            return _messages_error(f"message.content.text is required, at most {limit} characters.")
+        logged = SentMessage(new_uuid(), number, str(sender[sender_key]), channel, text, "submitted", self.clock.now())
+        self.messages.add(logged)
+        return Response.json({"message_uuid": logged.id}, 202)
+
+    # --- SMS ------------------------------------------------------------------------
+
+    @route("POST", "/sms/json")
+    def send_sms(self, request: Request) -> Response:
+        form = _form(request)
+        if not self._good_account(request, form):
+            return _sms_status("4")
+        for name in ("from", "to", "text"):
+            if not form.get(name):
+                return _sms_status("2", name)
+        to, text = form["to"], form["text"]
+        if not _NUMBER.fullmatch(to):
+            return _sms_status("3", "to")
+        if len(text) > MAX_SMS_TEXT:
+            return _sms_status("3", "text")
+        logged = SentMessage(new_uuid(), to, form["from"], "sms", text, "submitted", self.clock.now(), "sms")
+        self.messages.add(logged)
+        sent = {"to": to, "message-id": logged.id, "status": "0", "remaining-balance": "10.00000000"}
+        return Response.json({"message-count": "1", "messages": [{**sent, "message-price": "0.03330000"}]})
 
     # --- Verify ---------------------------------------------------------------------
 
-    def _verify_form(self, request: Request) -> tuple[dict[str, str], Response | None]:
-        """The form's first values, and the answer for bad credentials (``None``: they are good)."""
-        form = {name: values[0] for name, values in request.form().items() if values}
+    def _good_account(self, request: Request, form: dict[str, str]) -> bool:
+        """Whether the account's key and secret came, as the SDK sends them (HTTP Basic) or in the form."""
         key, secret = _basic(request) or (form.get("api_key"), form.get("api_secret"))
         good = key == self.application.api_key and secret is not None
-        if not good or not secrets.compare_digest(str(secret), self.application.api_secret):
-            return form, _verify_status("4", request_id="")
-        return form, None
+        return good and secrets.compare_digest(str(secret), self.application.api_secret)
+
+    def _verify_form(self, request: Request) -> tuple[dict[str, str], Response | None]:
+        """The form's first values, and the answer for bad credentials (``None``: they are good)."""
+        form = _form(request)
+        return form, None if self._good_account(request, form) else _verify_status("4", request_id="")
 
     @route("POST", "/verify/json")
     def start_verification(self, request: Request) -> Response:
@@ -182,6 +225,17 @@ def _messages_error(detail: str) -> Response:
         "instance": new_uuid(),
     }
     return Response.json(body, 400)
+
+
+def _form(request: Request) -> dict[str, str]:
+    """The form's first values."""
+    return {name: values[0] for name, values in request.form().items() if values}
+
+
+def _sms_status(status: str, *fields: str) -> Response:
+    """The SMS API's refusal: a 200 whose one message carries the status, as the spec's ``Error``."""
+    error = {"status": status, "error-text": SMS_ERRORS[status].format(*fields)}
+    return Response.json({"message-count": "1", "messages": [error]})
 
 
 def _verify_status(status: str, *fields: str, request_id: str) -> Response:

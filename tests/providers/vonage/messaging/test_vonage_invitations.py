@@ -1,7 +1,7 @@
 """Invitations and phone verification on the Vonage backend, against the emulator: what
 reaches its message log, what is refused before any request, Verify's start, check and wrong
-codes; every answer the emulator gave is checked against ``vonage_messages.yml`` and
-``vonage_verify.yml``."""
+codes; every request the emulator took and every answer it gave is checked against the spec
+of its API (``vonage_sms.yml``, ``vonage_messages.yml``, ``vonage_verify.yml``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from support.specs import SPECS, RecordsExchanges, SpecAnswers
+from support.spec_exchanges import SpecExchanges
+from support.specs import SPECS, RecordsExchanges
 
 import anyvideo
 from anyvideo import Channel, DialIn, InvalidRequest, NotFound, VerificationStatus
@@ -20,10 +21,15 @@ from anyvideo_vonage.emulator import VonageEmulator
 SENDER = "15550001111"
 TO = "+15551234567"
 
-#: The Messages spec (0.4.0) describes ``/v0.1/messages``; the SDK sends ``/v1/messages``: the same
-#: operation and answer (``202 {message_uuid}``), an older request body (see the emulator's module).
-MESSAGES = SpecAnswers(SPECS / "vonage_messages.yml", aliases={"/v1/messages": "/"})
-VERIFY = SpecAnswers(SPECS / "vonage_verify.yml", prefix="/verify")
+#: Each API's spec, mounted at its server's path (``https://rest.nexmo.com/sms``,
+#: ``https://api.nexmo.com/v0.1/messages``, ``https://api.nexmo.com/verify``).
+SPECS_BY_PATH = {
+    "/sms/": SpecExchanges(SPECS / "vonage_sms.yml", mount="/sms"),
+    "/v0.1/messages": SpecExchanges(SPECS / "vonage_messages.yml", mount="/v0.1/messages"),
+    "/verify/": SpecExchanges(SPECS / "vonage_verify.yml", mount="/verify"),
+}
+#: The Video API's paths and the control API's: not messaging, checked elsewhere.
+VIDEO_PATHS = ("/v2/project/", "/session/", CONTROL_PREFIX)
 
 
 class Recording(RecordsExchanges, VonageEmulator):
@@ -35,12 +41,21 @@ def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recording]:
     with Recording(tls=True) as running:
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(running.ca_bundle))
         yield running
+    assert spec_problems(running) == []
+
+
+def spec_problems(emulator: Recording) -> list[str]:
+    """What is wrong, by its spec, with each messaging exchange the emulator had (none may be unchecked)."""
     problems = []
-    for request, response in running.exchanges:
-        if request.path.startswith(("/v1/messages", "/verify/")):
-            spec = MESSAGES if request.path.startswith("/v1/") else VERIFY
+    for request, response in emulator.exchanges:
+        if request.path.startswith(VIDEO_PATHS):
+            continue
+        specs = [spec for start, spec in SPECS_BY_PATH.items() if request.path.startswith(start)]
+        if not specs:
+            problems.append(f"{request.method} {request.path}: an API none of the specs defines")
+        for spec in specs:
             problems += spec.problems(request, response)
-    assert problems == []
+    return problems
 
 
 @pytest.fixture
@@ -62,16 +77,73 @@ def test_an_invitation_reaches_the_log_with_the_link_number_and_pin(video, emula
     (message,) = answer.json()["messages"]
     assert message["id"] == invitation.id
     assert (message["channel"], message["sender"], message["status"]) == ("sms", SENDER, "submitted")
+    assert message["api"] == "sms" and "POST /sms/json" in sent_requests(emulator)
     assert f"https://app.example/join/weekly?id={room.id}" in message["text"]
     assert "+15557654321" in message["text"] and "424242" in message["text"]
     assert "4567" in repr(invitation) and TO not in repr(invitation)
 
 
-@pytest.mark.parametrize(("channel", "sent_as"), [("whatsapp", "whatsapp"), ("viber", "viber_service")])
-def test_other_channels_of_the_messages_api(video, emulator, channel, sent_as):
+@pytest.mark.parametrize(("channel", "sent_as"), [("whatsapp", "whatsapp"), ("viber", "viber_service_msg")])
+def test_other_channels_go_through_messages_v0_1(video, emulator, channel, sent_as):
     room = video.rooms.create("weekly")
-    video.invite(room, TO, channel, link="https://app.example/{room}", sender="acme")
-    assert [m.channel for m in emulator.messages.sent()] == [sent_as]
+    invitation = video.invite(room, TO, channel, link="https://app.example/{room}", sender="acme")
+    (message,) = emulator.messages.sent()
+    assert (message.id, message.channel, message.api) == (invitation.id, sent_as, "messages")
+    assert (message.to, message.sender) == (TO[1:], "acme")
+    assert sent_requests(emulator) == ["POST /v0.1/messages"]
+
+
+def test_sms_needs_the_api_key_and_secret(emulator):
+    video = emulator.connect(message_sender=SENDER)
+    room = video.rooms.create("weekly")
+    with pytest.raises(anyvideo.ConfigurationError, match="api_key and api_secret.*VONAGE_API_KEY, VONAGE_API_SECRET"):
+        video.invite(room, TO, link="https://app.example/{room}")
+    assert emulator.messages.sent() == []
+
+
+def test_sms_with_wrong_credentials_is_status_4(emulator):
+    video = emulator.connect(api_key=emulator.application.api_key, api_secret="not-the-secret", message_sender=SENDER)
+    room = video.rooms.create("weekly")
+    with pytest.raises(anyvideo.ProviderError, match="status 4"):
+        video.invite(room, TO, link="https://app.example/{room}")
+    assert emulator.messages.sent() == []
+
+
+def test_the_sms_api_answers_errors_in_the_body(emulator):
+    account = (emulator.application.api_key, emulator.application.api_secret)
+    missing = requests.post(
+        emulator.base_url + "/sms/json", data={"from": "acme", "to": TO[1:]}, auth=account, timeout=30
+    )
+    invalid = requests.post(
+        emulator.base_url + "/sms/json", data={"from": "acme", "to": "12", "text": "hi"}, auth=account, timeout=30
+    )
+    assert missing.status_code == invalid.status_code == 200
+    assert missing.json()["messages"] == [{"status": "2", "error-text": "Missing text param"}]
+    assert invalid.json()["messages"][0]["status"] == "3"
+    assert emulator.messages.sent() == []
+
+
+def bearer(video: anyvideo.Video) -> dict[str, str]:
+    """The application's JWT, as the SDK sends it."""
+    return {"Authorization": f"Bearer {video.native.http_client.auth.generate_application_jwt().decode()}"}
+
+
+def test_the_messages_api_refuses_a_body_not_the_specs(video, emulator):
+    headers = bearer(video)
+    v1_body = {"message_type": "text", "channel": "sms", "to": TO[1:], "from": "acme", "text": "hi"}
+    answer = requests.post(emulator.base_url + "/v0.1/messages", json=v1_body, headers=headers, timeout=30)
+    assert answer.status_code == 400 and answer.json()["title"] == "Invalid params"
+    assert emulator.messages.sent() == []
+    # the request-side check sees it too: the v1 body is none of the spec's message shapes
+    (problem,) = spec_problems(emulator)
+    assert problem.startswith("POST /v0.1/messages -> 400 request:") and "anyOf" in problem
+    emulator.exchanges.clear()
+
+
+def test_the_check_flags_an_operation_no_spec_defines(video, emulator):
+    requests.post(emulator.base_url + "/v1/messages", json={}, headers=bearer(video), timeout=30)
+    assert spec_problems(emulator) == ["POST /v1/messages: an API none of the specs defines"]
+    emulator.exchanges.clear()
 
 
 @pytest.mark.parametrize("number", ["15551234567", "+1 555 123 4567", "+0155512345", "", "+1555123456789012"])
