@@ -1,6 +1,6 @@
 """Invitations on the Twilio backend, against the emulator (Programmable Messaging, REST API
-2010): what reaches its message log, what is refused before any request; every answer the
-emulator gave to a Messages request is checked against ``twilio_api_v2010.yaml``."""
+2010): what reaches its message log, what is refused before any request; every Messages
+request the emulator took and every answer it gave are checked against ``twilio_api_v2010.yaml``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from support.specs import SPECS, RecordsExchanges, SpecAnswers
+from support.spec_exchanges import SpecExchanges
+from support.specs import SPECS, RecordsExchanges
 
 import anyvideo
 from anyvideo import DialIn, Feature, InvalidRequest, UnsupportedFeature
@@ -17,7 +18,7 @@ from anyvideo_twilio.emulator import TwilioEmulator
 
 SENDER = "+15550001111"
 TO = "+15551234567"
-API_2010 = SpecAnswers(SPECS / "twilio_api_v2010.yaml")
+API_2010 = SpecExchanges(SPECS / "twilio_api_v2010.yaml", under="/2010-04-01/Accounts/{AccountSid}/Messages")
 
 
 class Recording(RecordsExchanges, TwilioEmulator):
