@@ -288,7 +288,81 @@ def _file_chunks(handle: IO[bytes]) -> Iterator[bytes]:
             yield chunk
 
 
-class S3Destination:
+class _ObjectStore:
+    """What the object-store destinations (S3, Azure Blob) share: keys under a prefix, a local
+    journal uploaded when a run ends (objects cannot be appended to), and writes that spool the
+    media to a local temporary file first (in memory up to 8 MiB), so its size and sha256 are
+    checked before the upload, which stores an object whole or not at all.
+
+    A subclass sets ``prefix``, ``url``, ``read_back`` and ``_journal``, and says how an
+    object is uploaded (:meth:`_upload`) and read (:meth:`read`).
+    """
+
+    prefix: str
+    url: str
+    read_back: bool
+    _journal: Path
+
+    def _key(self, key: str) -> str:
+        relative = _safe_key(key).as_posix()
+        return f"{self.prefix}/{relative}" if self.prefix else relative
+
+    def journal_path(self) -> Path:
+        if not self._journal.exists():
+            try:
+                remote = self.read("manifest.jsonl")
+            except Exception as exc:  # the store's SDK errors: no such bucket, no credentials, unreachable
+                raise ConfigurationError(f"cannot read {self.url}: {type(exc).__name__}: {exc}") from exc
+            if remote is not None:
+                self._journal.parent.mkdir(parents=True, exist_ok=True)
+                with self._journal.open("wb") as handle:
+                    for chunk in remote:
+                        handle.write(chunk)
+        return self._journal
+
+    def publish_journal(self) -> None:
+        if self._journal.exists():
+            self.write("manifest.jsonl", _file_chunks(self._journal.open("rb")), content_type="application/jsonl")
+
+    def write(
+        self,
+        key: str,
+        chunks: Iterable[bytes],
+        *,
+        content_type: str = "application/octet-stream",
+        size: int | None = None,
+        sha256: str | None = None,
+    ) -> StoredFile:
+        with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
+            digest, written = hashlib.sha256(), 0
+            for chunk in chunks:
+                spool.write(chunk)
+                digest.update(chunk)
+                written += len(chunk)
+            stored = StoredFile(written, digest.hexdigest())
+            _check(key, stored, size, sha256)
+            spool.seek(0)
+            confirmed = self._upload(key, spool, stored, content_type)
+        if self.read_back or not confirmed:
+            _check(key, hash_chunks(self.read(key) or iter(())), written, stored.sha256)
+        return stored
+
+    def _upload(self, key: str, body: IO[bytes], stored: StoredFile, content_type: str) -> bool:
+        """Store ``body`` (``stored`` says its size and sha256) under ``key``; whether the store
+        confirmed what arrived (if not, the object is read back and hashed)."""
+        raise NotImplementedError
+
+    def read(self, key: str) -> Iterator[bytes] | None:
+        raise NotImplementedError
+
+    def discard_partials(self, prefix: str) -> None:
+        return None  # an upload that fails leaves no object behind
+
+    def sync(self) -> None:
+        return None  # an object is durable once its upload has answered
+
+
+class S3Destination(_ObjectStore):
     """A bucket (and key prefix) of S3 or an S3-compatible store, through a ``boto3`` client.
 
     ``PutObject`` stores an object whole or not at all. Each object is sent
@@ -335,61 +409,20 @@ class S3Destination:
     def __repr__(self) -> str:
         return f"S3Destination({self.url!r})"
 
-    def _key(self, key: str) -> str:
-        relative = _safe_key(key).as_posix()
-        return f"{self.prefix}/{relative}" if self.prefix else relative
-
-    def journal_path(self) -> Path:
-        if not self._journal.exists():
-            try:
-                remote = self.read("manifest.jsonl")
-            except Exception as exc:  # botocore's errors: no such bucket, no credentials, unreachable
-                raise ConfigurationError(f"cannot read {self.url}: {type(exc).__name__}: {exc}") from exc
-            if remote is not None:
-                self._journal.parent.mkdir(parents=True, exist_ok=True)
-                with self._journal.open("wb") as handle:
-                    for chunk in remote:
-                        handle.write(chunk)
-        return self._journal
-
-    def publish_journal(self) -> None:
-        if self._journal.exists():
-            self.write("manifest.jsonl", _file_chunks(self._journal.open("rb")), content_type="application/jsonl")
-
-    def write(
-        self,
-        key: str,
-        chunks: Iterable[bytes],
-        *,
-        content_type: str = "application/octet-stream",
-        size: int | None = None,
-        sha256: str | None = None,
-    ) -> StoredFile:
-        object_key = self._key(key)
-        with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
-            digest, written = hashlib.sha256(), 0
-            for chunk in chunks:
-                spool.write(chunk)
-                digest.update(chunk)
-                written += len(chunk)
-            stored = StoredFile(written, digest.hexdigest())
-            _check(key, stored, size, sha256)
-            if written > S3_SINGLE_PUT_LIMIT:
-                raise DamagedTransfer(f"{key}: {written} bytes is more than one S3 PutObject takes (5 GiB)")
-            spool.seek(0)
-            checksum = base64.b64encode(bytes.fromhex(stored.sha256)).decode()
-            answer = self.client.put_object(
-                Bucket=self.bucket,
-                Key=object_key,
-                Body=spool,
-                ContentLength=written,
-                ContentType=content_type,
-                ChecksumAlgorithm="SHA256",
-                ChecksumSHA256=checksum,
-            )
-        if self.read_back or answer.get("ChecksumSHA256") != checksum:
-            _check(key, hash_chunks(self.read(key) or iter(())), written, stored.sha256)
-        return stored
+    def _upload(self, key: str, body: IO[bytes], stored: StoredFile, content_type: str) -> bool:
+        if stored.size > S3_SINGLE_PUT_LIMIT:
+            raise DamagedTransfer(f"{key}: {stored.size} bytes is more than one S3 PutObject takes (5 GiB)")
+        checksum = base64.b64encode(bytes.fromhex(stored.sha256)).decode()
+        answer = self.client.put_object(
+            Bucket=self.bucket,
+            Key=self._key(key),
+            Body=body,
+            ContentLength=stored.size,
+            ContentType=content_type,
+            ChecksumAlgorithm="SHA256",
+            ChecksumSHA256=checksum,
+        )
+        return bool(answer.get("ChecksumSHA256") == checksum)
 
     def read(self, key: str) -> Iterator[bytes] | None:
         try:
@@ -406,14 +439,8 @@ class S3Destination:
             for item in page.get("Contents", ()):
                 yield item["Key"][len(root) :]
 
-    def discard_partials(self, prefix: str) -> None:
-        return None  # PutObject leaves nothing behind when it fails
 
-    def sync(self) -> None:
-        return None  # an object is durable once PutObject has answered
-
-
-class AzureBlobDestination:
+class AzureBlobDestination(_ObjectStore):
     """A container (and name prefix) of Azure Blob Storage, through an ``azure-storage-blob``
     ``ContainerClient``.
 
@@ -461,56 +488,19 @@ class AzureBlobDestination:
     def __repr__(self) -> str:
         return f"AzureBlobDestination({self.url!r})"
 
-    def _key(self, key: str) -> str:
-        relative = _safe_key(key).as_posix()
-        return f"{self.prefix}/{relative}" if self.prefix else relative
-
-    def journal_path(self) -> Path:
-        if not self._journal.exists():
-            remote = self.read("manifest.jsonl")
-            if remote is not None:
-                self._journal.parent.mkdir(parents=True, exist_ok=True)
-                with self._journal.open("wb") as handle:
-                    for chunk in remote:
-                        handle.write(chunk)
-        return self._journal
-
-    def publish_journal(self) -> None:
-        if self._journal.exists():
-            self.write("manifest.jsonl", _file_chunks(self._journal.open("rb")), content_type="application/jsonl")
-
-    def write(
-        self,
-        key: str,
-        chunks: Iterable[bytes],
-        *,
-        content_type: str = "application/octet-stream",
-        size: int | None = None,
-        sha256: str | None = None,
-    ) -> StoredFile:
+    def _upload(self, key: str, body: IO[bytes], stored: StoredFile, content_type: str) -> bool:
         from azure.storage.blob import ContentSettings
 
-        with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
-            digest, written = hashlib.sha256(), 0
-            for chunk in chunks:
-                spool.write(chunk)
-                digest.update(chunk)
-                written += len(chunk)
-            stored = StoredFile(written, digest.hexdigest())
-            _check(key, stored, size, sha256)
-            spool.seek(0)
-            self.client.upload_blob(
-                self._key(key),
-                spool,
-                length=written,
-                overwrite=True,
-                validate_content=True,
-                metadata={"sha256": stored.sha256},
-                content_settings=ContentSettings(content_type=content_type),
-            )
-        if self.read_back:
-            _check(key, hash_chunks(self.read(key) or iter(())), written, stored.sha256)
-        return stored
+        self.client.upload_blob(
+            self._key(key),
+            body,
+            length=stored.size,
+            overwrite=True,
+            validate_content=True,  # the service checks each request's MD5 on arrival
+            metadata={"sha256": stored.sha256},
+            content_settings=ContentSettings(content_type=content_type),
+        )
+        return True
 
     def read(self, key: str) -> Iterator[bytes] | None:
         from azure.core.exceptions import ResourceNotFoundError
@@ -526,12 +516,6 @@ class AzureBlobDestination:
         root = f"{self.prefix}/" if self.prefix else ""
         for blob in self.client.list_blobs(name_starts_with=root + prefix):
             yield blob.name[len(root) :]
-
-    def discard_partials(self, prefix: str) -> None:
-        return None  # an upload that fails leaves no blob behind
-
-    def sync(self) -> None:
-        return None  # a blob is durable once its upload has answered
 
 
 def _stream_chunks(body: Any) -> Iterator[bytes]:

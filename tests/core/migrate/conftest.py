@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -12,6 +10,7 @@ from pathlib import Path
 import boto3
 import pytest
 from support.export import Account, seed, seed_uncopyable
+from support.storage import azurite, moto_server  # noqa: F401 - azurite: a fixture (test_azure.py)
 
 from anyvideo import Video
 from anyvideo.sim import ManualClock
@@ -37,35 +36,11 @@ def video(account: Account) -> Iterator[Video]:
         yield connected
 
 
-#: Runs moto's ThreadedMotoServer in a process of its own, so the S3 server's work does not share
-#: this process's interpreter lock with the emulators and the export; prints the port, serves until stdin closes.
-_S3_SERVER = """
-import logging, sys
-from moto.server import ThreadedMotoServer
-logging.getLogger("werkzeug").setLevel(logging.WARNING)
-server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-server.start()
-print(server.get_host_and_port()[1], flush=True)
-sys.stdin.read()
-server.stop()
-"""
-
-
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:
-    """A real S3 API server (moto's ThreadedMotoServer) on loopback; its URL."""
-    server = subprocess.Popen(
-        [sys.executable, "-c", _S3_SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    assert server.stdout is not None and server.stdin is not None
-    with server:
-        port = server.stdout.readline().strip()
-        if not port.isdigit():
-            server.kill()
-            pytest.fail("the S3 server did not start")
-        yield f"http://127.0.0.1:{port}"
-        server.stdin.close()
-        server.wait(timeout=10)
+    """A real S3 API server (moto's, in a process of its own) on loopback; its URL."""
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture

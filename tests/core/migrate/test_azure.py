@@ -6,25 +6,15 @@ Without Azurite, outside CI, these skip, saying how to install it."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from support.export import Account
-from support.storage import AZURITE_INSTALL, azurite_command, azurite_connection_string, azurite_server
+from support.storage import azurite_connection_string
 
 from anyvideo import Video
 from anyvideo.migrate.destinations import AzureBlobDestination, DamagedTransfer, hash_chunks
 from anyvideo.migrate.export import export_assets, verify_export
-
-
-@pytest.fixture(scope="module")
-def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    command = azurite_command()
-    if command is None:
-        pytest.skip(f"Azurite is not installed: {AZURITE_INSTALL}")
-    with azurite_server(command, tmp_path_factory.mktemp("azurite")) as account_url:
-        yield account_url
 
 
 @pytest.fixture
