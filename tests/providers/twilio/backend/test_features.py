@@ -33,6 +33,7 @@ def test_the_declared_features(video):
         Feature.EXTERNAL_STORAGE,
         Feature.PHONE_DIAL_OUT,
         Feature.PHONE_DIAL_IN,
+        Feature.INVITATIONS,
     }
 
 
