@@ -18,6 +18,28 @@ HOP_BY_HOP = frozenset(
 )
 
 
+def relay(
+    handler: BaseHTTPRequestHandler, upstream: str, path: str, body: bytes, headers: dict[str, str], timeout: float = 60
+) -> None:
+    """Send ``handler``'s request (its method, then ``path``, ``body`` and ``headers``) to
+    ``upstream`` (``host:port``) and answer the client with what came back, whole."""
+    connection = http.client.HTTPConnection(upstream, timeout=timeout)
+    try:
+        connection.request(handler.command, path, body, headers)
+        answer = connection.getresponse()
+        content = answer.read()
+    finally:
+        connection.close()
+    handler.send_response(answer.status)
+    for name, value in answer.getheaders():
+        if name.lower() not in HOP_BY_HOP | {"content-length"}:
+            handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(content)))
+    handler.end_headers()
+    if handler.command != "HEAD":
+        handler.wfile.write(content)
+
+
 class PrefixProxy(ServedInBackground):
     """Serves ``prefix`` (``/app``) on 127.0.0.1 and forwards what is under it to ``upstream``
     (``http://127.0.0.1:8000``) without the prefix; anything else is answered 404."""
@@ -46,20 +68,7 @@ class PrefixProxy(ServedInBackground):
                     "X-Forwarded-For": self.client_address[0],
                 }
                 path = self.path[len(prefix_) :]
-                connection = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
-                try:
-                    connection.request(self.command, path if path.startswith("/") else "/" + path, body, headers)
-                    answer = connection.getresponse()
-                    content = answer.read()
-                finally:
-                    connection.close()
-                self.send_response(answer.status)
-                for name, value in answer.getheaders():
-                    if name.lower() not in HOP_BY_HOP | {"content-length"}:
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(content)))
-                self.end_headers()
-                self.wfile.write(content)
+                relay(self, target.netloc, path if path.startswith("/") else "/" + path, body, headers)
 
             do_GET = do_POST = do_PUT = do_DELETE = _forward  # noqa: N815 - the http.server API
 

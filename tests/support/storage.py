@@ -4,7 +4,6 @@ and a proxy in front of either that can hold an upload while the test acts."""
 
 from __future__ import annotations
 
-import http.client
 import os
 import select
 import shutil
@@ -24,6 +23,7 @@ import attrs
 import boto3
 import pytest
 
+from support.proxy import HOP_BY_HOP, relay
 from support.serving import ServedInBackground
 
 #: How Azurite is installed for these tests (``.ci/run`` does it).
@@ -111,12 +111,6 @@ def azurite_connection_string(account_url: str) -> str:
     )
 
 
-#: Headers that belong to one connection, not forwarded (RFC 9110, 7.6.1).
-HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"}
-)
-
-
 def _connected(sender: socket.socket) -> bool:
     """Whether the other end of ``sender`` (whose request was read whole) is still there: a closed
     connection reads as end-of-file (or an error) at once, an open one has nothing to read."""
@@ -167,21 +161,7 @@ class HoldingProxy(ServedInBackground):
                 if self.command == "PUT":
                     proxy.forwarded.append(self.path)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
-                connection = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
-                try:
-                    connection.request(self.command, self.path, body, headers)
-                    answer = connection.getresponse()
-                    content = answer.read()
-                finally:
-                    connection.close()
-                self.send_response(answer.status)
-                for name, value in answer.getheaders():
-                    if name.lower() not in HOP_BY_HOP | {"content-length"}:
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(content)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(content)
+                relay(self, target.netloc, self.path, body, headers)
 
             do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
 
