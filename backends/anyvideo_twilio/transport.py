@@ -37,6 +37,7 @@ from anyvideo.deadline import DeadlineAdapter
 from anyvideo.errors import AnyVideoError, ConfigurationError, Conflict, InvalidRequest, ProviderError
 from anyvideo.ratelimit import RateLimiter
 from anyvideo.retry import RetryPolicy
+from anyvideo.sessions import ProviderSession
 from anyvideo_twilio.config import TwilioSettings, build_client
 from anyvideo_twilio.errors import PROVIDER, MalformedAnswer, translated, translating
 
@@ -68,9 +69,12 @@ class RecordingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # the SDK is
         self._inside = None if only is None else only + "/"
         # (connect, read) seconds; set after the base class, whose check takes one number only.
         self.timeout = timeout
-        assert self.session is not None  # made with pool_connections=True
+        sdk_session: requests.Session = self.session  # made with pool_connections=True; replaced
+        sdk_session.close()
+        session = ProviderSession()
         for scheme in ("https://", "http://"):
-            self.session.mount(scheme, DeadlineAdapter(pool_maxsize=_POOL, max_retries=0))
+            session.mount(scheme, DeadlineAdapter(pool_maxsize=_POOL, max_retries=0))
+        self.session: requests.Session = session
         self._local = threading.local()
         self._timeout = timeout
         self._count = threading.Lock()

@@ -31,6 +31,7 @@ from anyvideo.calls import Caller
 from anyvideo.deadline import DeadlineAdapter
 from anyvideo.errors import ProviderError
 from anyvideo.retry import Safety
+from anyvideo.sessions import ProviderSession
 from anyvideo_vonage import errors
 from anyvideo_vonage.credentials import ApplicationJwt
 from anyvideo_vonage.errors import PROVIDER
@@ -62,7 +63,7 @@ class VonageRest:
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
         if session is None:
-            session = requests.Session()
+            session = ProviderSession()
             for scheme in ("https://", "http://"):
                 session.mount(scheme, DeadlineAdapter())
             self._local.session = session

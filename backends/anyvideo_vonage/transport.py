@@ -46,6 +46,7 @@ from anyvideo.deadline import DeadlineAdapter
 from anyvideo.errors import AnyVideoError, ConfigurationError, ProviderError
 from anyvideo.ratelimit import RateLimiter
 from anyvideo.retry import RetryPolicy, Safety
+from anyvideo.sessions import ProviderSession
 from anyvideo_vonage import errors
 from anyvideo_vonage.credentials import ApplicationJwt, CachedAuth, PrivateKey
 from anyvideo_vonage.rest import PAGE_SIZE, VonageRest
@@ -179,7 +180,8 @@ def sdk_client(auth: Auth, video_host: str, options: TimedOptions) -> Vonage:
     client = Vonage(auth, options)
     # The SDK mounts its own adapter and offers no way to pass one: replace it, same sizes, no retries.
     sizes = {"pool_connections": options.pool_connections, "pool_maxsize": options.pool_maxsize}
-    session = client.http_client._session
+    client.http_client._session.close()
+    session = client.http_client._session = ProviderSession()
     if is_vonage_host(video_host):
         session.mount("https://", DeadlineAdapter(**sizes, max_retries=0))
     else:  # an emulator: nothing may reach the real Vonage through the SDK's other APIs

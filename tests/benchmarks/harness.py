@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import platform
@@ -119,7 +120,10 @@ class Result:
 
 class Contest:
     """Contenders timed side by side: each round runs each contender's ``work``
-    ``per_round`` times, in an order rotated every round."""
+    ``per_round`` times, in an order that changes every round (:func:`balanced_orders`:
+    each contender follows each other one equally often, so none inherits another's
+    aftermath more often: its garbage, its caches). Garbage is collected before each
+    contender's turn, untimed: a turn pays for the collections of its own garbage only."""
 
     def __init__(self, *, rounds: int = 9, per_round: int = 20, warmup: int = 1) -> None:
         self.rounds, self.per_round, self.warmup = rounds, per_round, warmup
@@ -131,12 +135,13 @@ class Contest:
 
     def run(self) -> dict[str, Result]:
         names = list(self._contenders)
+        orders = balanced_orders(len(names))
         timings: dict[str, list[float]] = {name: [] for name in names}
         counter = 0
         for round_number in range(self.warmup + self.rounds):
-            shift = round_number % len(names)
-            for name in names[shift:] + names[:shift]:
+            for name in (names[i] for i in orders[round_number % len(orders)]):
                 work = self._contenders[name]
+                gc.collect()
                 started = time.perf_counter()
                 for _ in range(self.per_round):
                     work(counter)
@@ -145,6 +150,17 @@ class Contest:
                 if round_number >= self.warmup:
                     timings[name].append(elapsed)
         return {name: Result(name, tuple(rounds)) for name, rounds in timings.items()}
+
+
+def balanced_orders(count: int) -> list[list[int]]:
+    """Orders of ``count`` contenders, one per round in turn, in which each contender
+    comes first equally often and right after each other one equally often (a Williams
+    design: ``count`` orders, twice that for an odd ``count``)."""
+    first = [0]
+    for step in range(1, count):
+        first.append((step + 1) // 2 if step % 2 else count - step // 2)
+    orders = [[(i + shift) % count for i in first] for shift in range(count)]
+    return orders + [order[::-1] for order in orders] if count % 2 and count > 1 else orders
 
 
 def ratio(results: dict[str, Result], ours: str, theirs: str) -> float:
