@@ -471,8 +471,12 @@ class VonageBackend(Backend):
 
     def check_open(self, room_id: str) -> None:
         """:class:`Conflict` if anyvideo ended the room: it accepts no new participants."""
-        entry = self._room_entry(room_id)
-        if entry is not None and entry.get("status") != RoomStatus.OPEN.value:
+        IDS.check("room", room_id)
+        status = self._ended.status(room_id)
+        if status is None:  # not filed: the provider must know the session
+            entry = self._room_entry(room_id)
+            status = None if entry is None else entry.get("status")
+        if status is not None and status != RoomStatus.OPEN.value:
             raise Conflict(f"room {room_id!r} has ended; it accepts no new participants")
 
     def phone_token(self, room_id: str, connection_data: str, expires: float) -> str:

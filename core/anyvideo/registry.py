@@ -253,6 +253,16 @@ class Registry:
         """Whether the entries are this process's alone (SQLite in memory)."""
         return self.path is None and self.url is None
 
+    def version(self) -> tuple[int, int] | None:
+        """A value that changes whenever an entry may have changed, whoever changed it: in a SQLite
+        file, the commits of other connections (SQLite's ``data_version``) and this one's own changes.
+        ``None`` where there is no such sign (in memory, on PostgreSQL): read the entries each time.
+        One statement, cheaper than a read: what was read under one version holds while it lasts."""
+        if self.path is None:
+            return None
+        with self._lock:
+            return self._db.execute("PRAGMA data_version").fetchone()[0], self._db.total_changes
+
     @classmethod
     def from_settings(cls, setting: str | Path | None, environ: Mapping[str, str], *, namespace: str) -> Registry:
         """The registry a backend's ``registry`` setting names, else ``ANYVIDEO_REGISTRY``, else memory."""
@@ -640,14 +650,19 @@ class EndedRooms:
 
     A registry in memory is this process's alone, and only this class marks a room
     ended: for one, the rooms it holds ended are also kept in a set (one per registry),
-    so the check reads nothing. A registry file or database is read (one ``SELECT``),
-    since another process may have ended the room.
+    so the check reads nothing. A registry file is read (one ``SELECT``) only when it
+    changed since the room was last checked (:meth:`Registry.version`), since another
+    process may have ended the room; a PostgreSQL registry is read every time.
     """
 
     KIND = "room"
+    #: Rooms checked under one version of a registry file, at most (then checked afresh).
+    CHECKED = 4096
 
     def __init__(self, registry: Registry) -> None:
         self._registry = registry
+        #: The version of the registry file the rooms in it were checked under, and what was found.
+        self._checked: tuple[tuple[int, int] | None, dict[str, str | None]] = (None, {})
         self._in_memory: set[str] | None = None
         if registry.in_memory:
             known = _ENDED_IN_MEMORY.get(registry)
@@ -660,7 +675,22 @@ class EndedRooms:
         """Whether the room is known to have ended (no request; a registry file is read)."""
         if self._in_memory is not None:
             return room_id in self._in_memory
-        return self._registry.has(self.KIND, room_id, status=RoomStatus.ENDED.value)
+        return self.status(room_id) == RoomStatus.ENDED.value
+
+    def status(self, room_id: str) -> str | None:
+        """The ``status`` the room's entry holds (``""`` when it holds none); ``None`` when the
+        room has no entry. No request; the registry is read as :meth:`has_ended` says."""
+        version = self._registry.version()
+        if version is None:
+            return _status(self._registry.get(self.KIND, room_id))
+        # The version is read before the room: a change between the two is seen at the next check.
+        checked_under, checked = self._checked
+        if checked_under != version or len(checked) >= self.CHECKED:
+            checked = {}
+            self._checked = (version, checked)
+        if room_id not in checked:
+            checked[room_id] = _status(self._registry.get(self.KIND, room_id))
+        return checked[room_id]
 
     def end(self, room_id: str, at: datetime | None, filed: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
         """Mark the room ended at ``at`` (an ended room keeps its first end); a room with no
@@ -677,6 +707,10 @@ class EndedRooms:
         if self._in_memory is not None:
             self._in_memory.add(room_id)
         return entry
+
+
+def _status(entry: Mapping[str, Any] | None) -> str | None:
+    return None if entry is None else str(entry.get("status") or "")
 
 
 #: The rooms each registry in memory holds ended (see :class:`EndedRooms`).

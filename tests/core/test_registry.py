@@ -211,6 +211,34 @@ def test_ended_rooms_are_known_across_processes_and_keep_their_first_end(store: 
     second.close()
 
 
+def test_ended_rooms_read_a_registry_file_again_only_once_it_changed(tmp_path: Path) -> None:
+    from anyvideo.registry import EndedRooms
+
+    path = tmp_path / "registry.db"
+    registry, elsewhere = Registry(path, namespace="ns"), Registry(path, namespace="ns")  # two processes' worth
+    asking = EndedRooms(registry)
+    statements: list[str] = []
+    connection = registry._db
+
+    class Counting:
+        def execute(self, statement: str, *parameters: object) -> sqlite3.Cursor:
+            statements.append(statement)
+            return connection.execute(statement, *parameters)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(connection, name)
+
+    registry._db = Counting()
+    assert not asking.has_ended("r1") and not asking.has_ended("r1") and not asking.has_ended("r1")
+    assert sum(statement.startswith("SELECT") for statement in statements) == 1  # the file did not change
+    registry.put("room", "r1", {"status": "ended"})  # this process, not through ``asking``
+    assert asking.has_ended("r1")
+    EndedRooms(elsewhere).end("r2", None)  # another process
+    assert asking.has_ended("r2")
+    registry.close()
+    elsewhere.close()
+
+
 def test_has_compares_an_entrys_fields_without_reading_it_back(registry: Registry) -> None:
     registry.put("room", "s1", {"status": "ended", "n": 1, "done": True})
     assert registry.has("room", "s1") and registry.has("room", "s1", status="ended", n=1, done=True)
