@@ -286,13 +286,15 @@ class VonageBackend(Backend):
             "e2ee": bool(asked.e2ee),
             "location": asked.location,
         }
+        if spec.name is None:  # nothing to check: filed in one statement
+            self.registry.put("room", session_id, entry)
+            return translate.room(session_id, entry)
         # Checked and filed in one registry transaction: of the processes sharing the registry that
         # make a room under one name at once, one files it and the others hand back that room.
         with self._names, self.registry.transaction():
-            if spec.name is not None:
-                existing = self._open_room(spec.name)
-                if existing is not None:  # made meanwhile by another thread or process; the new session stays unused
-                    return existing
+            existing = self._open_room(spec.name)
+            if existing is not None:  # made meanwhile by another thread or process; the new session stays unused
+                return existing
             self.registry.put("room", session_id, entry)
         return translate.room(session_id, entry)
 

@@ -47,7 +47,15 @@ def seen(registry: Registry, room_id: str, items: Iterable[Mapping[str, Any]]) -
     """File the connections of a listing (items of ``GET …/connection``) not yet filed as they are
     (what is filed read in one statement)."""
     items = list(items)
-    filed = registry.get_many(KIND, [str(item["connectionId"]) for item in items])
+    _file(registry, room_id, items, registry.get_many(KIND, [str(item["connectionId"]) for item in items]))
+
+
+def _file(
+    registry: Registry, room_id: str, items: Iterable[Mapping[str, Any]], filed: Mapping[str, Mapping[str, Any]]
+) -> bool:
+    """File each of ``items`` that ``filed`` (entries by connection id) does not hold as it is;
+    whether any was."""
+    changed = False
     for item in items:
         connection_id = str(item["connectionId"])
         fields: dict[str, Any] = {"room_id": room_id}
@@ -56,6 +64,8 @@ def seen(registry: Registry, room_id: str, items: Iterable[Mapping[str, Any]]) -
         known = filed.get(connection_id, {})
         if any(known.get(key) != value for key, value in fields.items()):
             remember(registry, connection_id, _merge(fields))
+            changed = True
+    return changed
 
 
 def left(registry: Registry, room_id: str, connection_id: str, at_ms: int) -> None:
@@ -74,10 +84,13 @@ def _merge(fields: Mapping[str, Any]) -> Callable[[dict[str, Any]], None]:
 
 def participants(registry: Registry, room_id: str, items: Sequence[Mapping[str, Any]]) -> list[Participant]:
     """The room's participants: every connection anyvideo has seen in it, in the order first seen;
-    those in ``items`` (the provider's listing now) as listed, the others departed."""
-    seen(registry, room_id, items)
+    those in ``items`` (the provider's listing now) as listed, the others departed. One read of the
+    registry when every listed connection is filed as it is (a second, after filing, when not)."""
+    filed = dict(registry.find(KIND, room_id=room_id))
+    if _file(registry, room_id, items, filed):
+        filed = dict(registry.find(KIND, room_id=room_id))
     listed = {str(item["connectionId"]): item for item in items}
     return [
         translate.connection(room_id, listed[key], entry) if key in listed else translate.departed(room_id, key, entry)
-        for key, entry in registry.find(KIND, room_id=room_id)
+        for key, entry in filed.items()
     ]

@@ -32,13 +32,27 @@ def test_listing_streams_reads_the_registry_once_however_many_streams(video, bro
     assert [s.audio_muted for s in streams].count(True) == 1  # what the registry knows still comes back
 
 
-def test_listing_participants_reads_the_registry_twice_however_many_participants(video, browser, room) -> None:
+def test_listing_participants_reads_the_registry_once_however_many_participants(video, browser, room) -> None:
     for name in ("ann", "bob", "cy", "di"):
         browser.join(video.tokens.create(room, name))
-    list(video.participants.list(room))  # filed
+    with selects(video) as first:
+        listed = [p.id for p in video.participants.list(room)]
+    assert len(listed) == 4 and len(first) == 2  # the room's filed connections, then again once the new are filed
     with selects(video) as read:
-        assert len(list(video.participants.list(room))) == 4
-    assert len(read) == 2  # what is filed of the listed ones; the room's, in the order first seen
+        assert [p.id for p in video.participants.list(room)] == listed
+    assert len(read) == 1  # the room's connections, in the order first seen: each listed one filed as it is
+
+
+def test_making_a_room_without_a_name_writes_one_statement(video) -> None:
+    statements: list[str] = []
+    db = video.backend.registry._db
+    db.set_trace_callback(statements.append)
+    try:
+        video.rooms.create()
+    finally:
+        db.set_trace_callback(None)
+    writes = [s for s in statements if not s.lstrip().upper().startswith("SELECT")]
+    assert len(writes) == 1 and "INSERT" in writes[0].upper()  # no transaction of its own: nothing to check
 
 
 def test_listing_recordings_reads_their_layouts_once_per_page(connect_vonage, browser) -> None:
