@@ -544,7 +544,8 @@ class VonageBackend(Backend):
         with self.placing.starting(room_id, layout):
             started = read(self.start_once(kind, room_id, matches, what, start), layout)
             self.registry.put(kind, started.id, {"layout": layouts.to_json(layout)})
-            self.placing.running(kind, started.id, room_id, layout)
+            if layouts.places_streams(layout):  # (a new archive or broadcast has no placing to forget)
+                self.placing.running(kind, started.id, room_id, layout)
         return started
 
     def start_once(
@@ -574,8 +575,16 @@ class VonageBackend(Backend):
         IDS.check("recording", recording_id)
         rest = self.transport.rest
         archive = rest.call("POST", rest.project_path("archive", recording_id, "stop"), what="stop_archive")
-        self.placing.ended("archive", recording_id)
-        return translate.archive(archive, self._archive_layout(recording_id))
+        return translate.archive(archive, self._stopped("archive", recording_id))
+
+    def _stopped(self, kind: Literal["archive", "broadcast"], object_id: str) -> Layout | None:
+        """An archive or broadcast stopped: its placing ended (see :meth:`.Placing.ended`) unless
+        anyvideo filed it with a layout that places no stream; the layout it was filed with."""
+        entry = self.registry.get(kind, object_id)
+        layout = layouts.from_json((entry or {}).get("layout"))
+        if entry is None or layouts.places_streams(layout):
+            self.placing.ended(kind, object_id)
+        return layout
 
     def get_recording(self, recording_id: str) -> Recording:
         IDS.check("recording", recording_id)
@@ -702,12 +711,12 @@ class VonageBackend(Backend):
         except NotFound:
             # The provider answers 404 for a stopped broadcast too: tell the two apart.
             current = self.get_composition(composition_id)
-            self.placing.ended("broadcast", composition_id)
+            self._stopped("broadcast", composition_id)
             raise Conflict(f"vonage: broadcast {composition_id!r} is {current.status}, not live") from None
-        self.placing.ended("broadcast", composition_id)
+        layout = self._stopped("broadcast", composition_id)
         if broadcast is None:
             return self.get_composition(composition_id)
-        return translate.broadcast(broadcast, self._broadcast_layout(composition_id))
+        return translate.broadcast(broadcast, layout)
 
     def get_composition(self, composition_id: str) -> Composition:
         IDS.check("composition", composition_id)

@@ -65,3 +65,18 @@ def test_listing_recordings_reads_their_layouts_once_per_page(connect_vonage, br
         listed = list(video.recordings.list(room=room))
     assert [r.id for r in listed] == [r.id for r in made] and [r.layout for r in listed] == [r.layout for r in made]
     assert len(read) == 2  # two pages (2 + 1), one read each
+
+
+def test_a_recording_whose_layout_places_no_stream_is_filed_once_and_read_once_to_stop(video, browser, room) -> None:
+    browser.join(video.tokens.create(room, "cam")).publish()
+    statements: list[str] = []
+    db = video.backend.registry._db
+    db.set_trace_callback(statements.append)
+    try:
+        video.recordings.stop(video.recordings.start(room))
+    finally:
+        db.set_trace_callback(None)
+    writes = [s for s in statements if s.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE", "BEGIN")]
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(writes) == 1  # the archive's layout; no placing to file or forget
+    assert len(reads) <= 2  # whether the room ended (once the registry changed); the layout, to stop
