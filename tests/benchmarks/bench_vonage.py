@@ -63,7 +63,7 @@ import anyvideo
 from anyvideo import Layout, Region, Video
 from anyvideo.testing import EmulatorControl
 
-ROUNDS, PER_ROUND, WARMUP = 15, 8, 1
+ROUNDS, PER_ROUND, WARMUP = 31, 8, 1
 #: Tokens each contender signs a round: one renewal of each key's blinding (every 32 signatures) a turn.
 TOKENS_PER_ROUND = 32
 #: Rounds of the SDK, timed alone for context (it signs each request's JWT afresh: 40 ms each).
