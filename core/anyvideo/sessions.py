@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import threading
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 from requests.sessions import merge_setting
@@ -62,11 +61,20 @@ class ProviderSession(requests.Session):
     def _environment_proxies(self, url: str, no_proxy: str | None) -> dict[str, str]:
         if no_proxy is not None:  # a request's own exceptions: not the environment's to remember
             return get_environ_proxies(url, no_proxy=no_proxy)
-        split = urlsplit(url)
-        key = (split.scheme, split.netloc.rpartition("@")[2])  # (never a URL's credentials)
+        key = _origin(url)
         found = self._proxies.get(key)
         if found is None:
             found = get_environ_proxies(url)
             with self._proxies_lock:
                 self._proxies[key] = found
         return found
+
+
+def _origin(url: str) -> tuple[str, str]:
+    """``url``'s scheme and host (with its port, without credentials), read without
+    ``urlsplit``, whose cache of the last URLs split would keep each page's URL of a
+    long listing."""
+    scheme, _, rest = url.partition("://")
+    for end in "/?#":
+        rest = rest.partition(end)[0]
+    return scheme.lower(), rest.rpartition("@")[2].lower()

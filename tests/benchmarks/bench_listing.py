@@ -17,11 +17,17 @@ For each provider, two emulators run side by side, each in its own process
   the peak less the database, 100k over 1k (target ≤ 1.2).
 - **The client.** ``video.recordings.list(room=…)`` read to the end, under
   ``tracemalloc``, items counted and dropped: the peak of traced allocations,
-  100k over 1k (target ≤ 1.2). Each room is listed once before it is measured,
-  as in a running application: the standard library caches the last 128 URLs it
-  split (``urllib.parse.urlsplit``; ``requests`` splits each page's URL three
-  times), a cache the 100k listing fills and the 1k listing's 20 pages do not,
-  so measured cold the ratio would count that bounded cache filling up. The HTTP requests made before the first item
+  100k over 1k (target ≤ 1.2), :data:`CLIENT_PAGE` items to a page. The standard
+  library caches the last URLs it split and quoted on the way of each request
+  (``urllib.parse.urlsplit`` keeps 128), and a listing's page URLs replace what
+  they hold: allocated while the listing runs, freed only as later URLs push them
+  out, so a listing of more pages than the caches hold ends with them full of
+  its own, whatever its length. Both listings start as in a running application
+  that made other requests before, the caches full of other URLs (made by
+  ``requests`` preparing as many other requests, unsent), its first pages listed
+  once (the code's one-time costs), and both walk more pages than the caches
+  hold (200 and 20,000): with fewer, the ratio would measure how full the caches
+  got, not what grows with the listing. The HTTP requests made before the first item
   arrives are counted by wrapping ``HTTPAdapter.send`` (the SDKs' transport):
   the goal is the first item after one page.
 - **The emulator.** One page of the provider's list API, fetched with plain
@@ -37,6 +43,7 @@ creation order, and each page fetched holds a full page.
 from __future__ import annotations
 
 import glob
+import itertools
 import os
 import time
 import tracemalloc
@@ -65,6 +72,10 @@ FIRST = {
     "vonage": "oldest first over a newest-first offset API, the newest page (for the total) then the oldest window",
 }
 PAGE = 50
+#: Items per page of the client's listing: at 1k, more pages (200) than the URL caches hold entries.
+CLIENT_PAGE = 5
+#: The most URLs the standard library's caches on the way of a request keep (``urlsplit``'s).
+URLS_CACHED = 128
 MiB = 2**20
 
 
@@ -89,7 +100,7 @@ class Seeded:
     def __init__(self, emulator: Served, pid: int, count: int) -> None:
         self.emulator, self.pid, self.count = emulator, pid, count
         self.control = EmulatorControl(emulator.base_url, ca_bundle=emulator.environ.get("REQUESTS_CA_BUNDLE"))
-        self.video = emulator.connect()
+        self.video = emulator.connect(page_size=CLIENT_PAGE)
         self.room = self.video.rooms.create("archive-of-record")
         self.rss_before = _peak_rss(pid)
         started = time.perf_counter()
@@ -127,9 +138,11 @@ def counting_requests() -> Iterator[list[int]]:
 
 def list_everything(side: Seeded) -> tuple[int, int]:
     """Lists the room's recordings to the end: (peak traced bytes, requests before the first item).
-    Listed once untraced first, as in a running application (module docstring)."""
-    for _ in side.video.recordings.list(room=side.room):
+    Its first pages listed untraced first, and the URL caches filled with other URLs (module docstring)."""
+    for _ in itertools.islice(side.video.recordings.list(room=side.room), 4 * CLIENT_PAGE):
         pass
+    for i in range(2 * URLS_CACHED):
+        requests.Request("GET", f"https://elsewhere.invalid/page?n={i}").prepare()
     with counting_requests() as sent:
         tracemalloc.start()
         tracemalloc.reset_peak()

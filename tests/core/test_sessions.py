@@ -84,3 +84,16 @@ def test_without_trust_env_nothing_comes_from_the_environment(clean: pytest.Monk
 
 def _copy(proxies: dict[str, str] | None) -> dict[str, str] | None:
     return None if proxies is None else dict(proxies)
+
+
+def test_the_host_is_read_without_filling_the_cache_of_split_urls(clean: pytest.MonkeyPatch) -> None:
+    # urlsplit keeps the last 128 URLs it split: each page's URL of a long listing would sit there.
+    import urllib.parse
+
+    if not hasattr(urllib.parse.urlsplit, "cache_clear"):
+        pytest.skip("this Python's urlsplit keeps no cache")
+    session = ProviderSession()
+    urllib.parse.urlsplit.cache_clear()
+    for offset in range(5):
+        session.merge_environment_settings(f"https://a.example/v2/archive?offset={offset}", {}, None, None, None)
+    assert urllib.parse.urlsplit.cache_info().currsize == 1  # the first URL, which requests looks up
