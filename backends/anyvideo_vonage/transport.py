@@ -178,7 +178,8 @@ def sdk_client(auth: Auth, video_host: str, options: TimedOptions) -> Vonage:
     """An SDK client for ``auth`` whose requests go through core's deadline adapter; pointed at
     an emulator (``video_host`` not Vonage's), through :class:`VideoOnlyAdapter`."""
     client = Vonage(auth, options)
-    # The SDK mounts its own adapter and offers no way to pass one: replace it, same sizes, no retries.
+    # The SDK makes its own session and adapter and offers no way to pass either: both replaced (core's
+    # ProviderSession; core's adapter, same sizes, no retries).
     sizes = {"pool_connections": options.pool_connections, "pool_maxsize": options.pool_maxsize}
     client.http_client._session.close()
     session = client.http_client._session = ProviderSession()
