@@ -33,20 +33,17 @@ side's tokens joins its room.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 import requests
 from benchmarks.harness import REPO, Contest, Report, Result, figure, ratio, served
-from support.meetings import SECRET, bearer
+from support.meetings import SECRET, bearer, serving
 from support.postgres import postgres, postgres_database, sqlalchemy_url  # noqa: F401 - fixtures
-from support.serving import closed_port
 
 import anyvideo
 
@@ -71,41 +68,6 @@ NOTES = {
 }
 #: Configurations: (backend, database).
 CONFIGURATIONS = [("local", "sqlite"), ("local", "postgresql"), ("twilio", "sqlite"), ("twilio", "postgresql")]
-
-
-@contextmanager
-def serving(environ: dict[str, str], cwd: Path) -> Iterator[str]:
-    """``anyvideo serve`` in a process of its own on a free port, until the block ends; yields its
-    base URL. Its log is read throughout (a busy server never blocks on it) and shown if it fails."""
-    port = closed_port()
-    command = [sys.executable, "-m", "anyvideo", "serve", "--port", str(port)]
-    with subprocess.Popen(
-        command, cwd=cwd, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    ) as server:
-        assert server.stderr is not None
-        lines: list[str] = []
-        listening = threading.Event()
-
-        def read() -> None:
-            assert server.stderr is not None
-            for line in server.stderr:
-                if not listening.is_set():
-                    lines.append(line)
-                    if "Uvicorn running on" in line:
-                        listening.set()
-            listening.set()  # exited: stop waiting
-
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
-        try:
-            listening.wait(120)
-            if server.poll() is not None or not any("Uvicorn running on" in line for line in lines):
-                raise RuntimeError(f"anyvideo serve did not start:\n{''.join(lines)}")
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.terminate()
-            server.wait(30)
-            reader.join(30)
 
 
 def _clean_environment() -> dict[str, str]:
@@ -162,7 +124,7 @@ def test_meeting_service_throughput_and_overhead(
             "ANYVIDEO_MEETINGS_DATABASE_URL": database_url,
             "ANYVIDEO_MEETINGS_AUTH_SECRET": SECRET,
         }
-        base = stack.enter_context(serving(environ, tmp_path))
+        base = stack.enter_context(serving(environ, tmp_path)).url
         video = stack.enter_context(anyvideo.connect(backend, environ=backend_environ))
         batches = Batches(stack.enter_context(ThreadPoolExecutor(THREADS)))
 
